@@ -1,0 +1,58 @@
+//! The redaction engine: finds third parties' personal data and sensitive passages in a
+//! subject's records, and writes a true redacted bundle and a redaction schedule.
+//!
+//! Pure library: no database, no HTTP. Text detection lives in [`detect`]; reading
+//! documents into text blocks in [`ingest`]; writing the bundle and schedule in [`render`].
+
+pub mod detect;
+pub mod ingest;
+pub mod render;
+pub mod subject;
+
+pub use subject::Subject;
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of personal data the engine proposes to redact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    PersonName,
+    StreetAddress,
+    Postcode,
+    Phone,
+    Email,
+    NhsNumber,
+    NiNumber,
+    DateOfBirth,
+    HospitalNumber,
+}
+
+/// A proposed redaction: a byte range of the text it was found in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub start: usize,
+    pub end: usize,
+    pub entity: Entity,
+    /// Which rule found it (e.g. "nhs_number_mod11", "name_after_title").
+    pub rule: String,
+}
+
+/// Passages a clinician must look at; never redacted automatically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagCategory {
+    Safeguarding,
+    PoliceOrCourt,
+    GivenInConfidence,
+    RestrictedByLaw,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    pub start: usize,
+    pub end: usize,
+    pub category: FlagCategory,
+    /// The keyword or clinical code that matched.
+    pub matched: String,
+}
