@@ -1,1 +1,1 @@
-//! detect (to be written)
+//! Detection (being written).

@@ -1,12 +1,11 @@
 //! The redaction engine: finds third parties' personal data and sensitive passages in a
 //! subject's records, and writes a true redacted bundle and a redaction schedule.
 //!
-//! Pure library: no database, no HTTP. Text detection lives in [`detect`]; reading
-//! documents into text blocks in [`ingest`]; writing the bundle and schedule in [`render`].
+//! Pure library: no database, no HTTP. This crate works on text: [`detect`] proposes
+//! redactions and flags for one text. Reading documents and writing the redacted bundle
+//! live in `steward-documents`.
 
 pub mod detect;
-pub mod ingest;
-pub mod render;
 pub mod subject;
 
 pub use subject::Subject;

@@ -1,0 +1,1 @@
+//! steward-documents: reading documents into text, writing PDF and DOCX.

@@ -1,1 +1,0 @@
-//! ingest (to be written)

@@ -1,1 +1,0 @@
-//! render (to be written)
