@@ -104,18 +104,6 @@ pub struct Pause {
     pub received_on: Option<NaiveDate>,
 }
 
-impl Pause {
-    /// Calendar days this pause stopped the clock, counting an open pause up to `as_of`
-    /// (or not at all when `as_of` is `None`).
-    pub fn paused_days(&self, as_of: Option<NaiveDate>) -> i64 {
-        match (self.received_on, as_of) {
-            (Some(end), _) => (end - self.asked_on).num_days(),
-            (None, Some(today)) => (today - self.asked_on).num_days().max(0),
-            (None, None) => 0,
-        }
-    }
-}
-
 /// Why the time to respond was extended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -324,8 +312,20 @@ impl Clock {
 
     /// Total calendar days the clock has been stopped for clarification; an open pause counts
     /// up to `as_of` (not at all when `None`).
+    /// Only days on or after the start date count: should a start event (say, identity verified)
+    /// be recorded after a pause, the days before the new start are not counted twice.
     pub fn paused_days(&self, as_of: Option<NaiveDate>) -> i64 {
-        self.pauses.iter().map(|p| p.paused_days(as_of)).sum()
+        let start = self.start_date();
+        self.pauses
+            .iter()
+            .map(|p| {
+                let from = p.asked_on.max(start);
+                match p.received_on.or(as_of) {
+                    Some(end) => (end - from).num_days().max(0),
+                    None => 0,
+                }
+            })
+            .sum()
     }
 
     fn due(
@@ -699,6 +699,20 @@ mod tests {
         assert_eq!(c.paused_days(None), 5);
         // 2 April + 5 = 7 April 2026.
         assert_eq!(c.due_date(&cal()), d(2026, 4, 7));
+    }
+
+    #[test]
+    fn start_recorded_after_a_pause_does_not_count_days_twice() {
+        // Received 2 March 2026; clarification asked 4 March, received 9 March (5 days), but the
+        // fee arrived on 6 March: the clock starts on 6 March, and only 6-8 March are paused.
+        let mut c = clock(d(2026, 3, 2));
+        c.pause(d(2026, 3, 4), "Which years?", &cal()).unwrap();
+        c.resume(d(2026, 3, 9)).unwrap();
+        c.set_fee_received_on(Some(d(2026, 3, 6)));
+        assert_eq!(c.paused_days(None), 3);
+        // 6 April 2026 is Easter Monday; 6 April + 3 = Thursday 9 April 2026.
+        assert_eq!(c.due_date(&cal()), d(2026, 4, 9));
+        assert_eq!(c.elapsed_days(d(2026, 3, 9)), 1);
     }
 
     #[test]

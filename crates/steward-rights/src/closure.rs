@@ -7,7 +7,10 @@
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::request::{ProxyKind, RequestDetails, RequestType, Requester, RightsRequest};
+use crate::checklist::{Checklist, ChecklistStep, CompletedStep, StepRole};
+use crate::request::{
+    ProxyKind, RequestDetails, RequestStatus, RequestType, Requester, RightsRequest, StatusError,
+};
 
 /// A ground for withholding information from a subject access response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -289,6 +292,78 @@ impl Closure {
     }
 }
 
+/// Why a request cannot be closed yet.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the request cannot be closed yet: {} checklist step(s) outstanding, {} problem(s) with the closure{}",
+    outstanding_steps.len(),
+    problems.len(),
+    status.as_ref().map(|s| format!(", {s}")).unwrap_or_default()
+)]
+pub struct CloseError {
+    /// Ids of required checklist steps not yet done.
+    pub outstanding_steps: Vec<String>,
+    pub problems: Vec<ClosureProblem>,
+    /// The request's status does not allow closing it now.
+    pub status: Option<StatusError>,
+}
+
+impl RightsRequest {
+    /// The required checklist steps still to do before this closure: all of them for an
+    /// answered request, the admin steps when nothing is held (there is nothing for the
+    /// clinician to review), none for a refusal (decided before the record is gathered).
+    pub fn outstanding_before<'c>(
+        &self,
+        closure: &Closure,
+        checklist: &'c Checklist,
+        done: &[CompletedStep],
+    ) -> Vec<&'c ChecklistStep> {
+        let outstanding = checklist.outstanding(self, done);
+        match closure.outcome {
+            Outcome::Answered => outstanding,
+            Outcome::NothingHeld => outstanding
+                .into_iter()
+                .filter(|s| s.role == StepRole::Admin)
+                .collect(),
+            Outcome::Refused { .. } => Vec::new(),
+        }
+    }
+
+    /// Closes the request (status Completed, or Refused for a refusal) when its required
+    /// checklist steps are done, the closure has no problems and the status allows it;
+    /// otherwise reports everything that stands in the way and changes nothing.
+    pub fn close(
+        &mut self,
+        closure: &Closure,
+        checklist: &Checklist,
+        done: &[CompletedStep],
+    ) -> Result<(), CloseError> {
+        let target = match closure.outcome {
+            Outcome::Refused { .. } => RequestStatus::Refused,
+            _ => RequestStatus::Completed,
+        };
+        let error = CloseError {
+            outstanding_steps: self
+                .outstanding_before(closure, checklist, done)
+                .into_iter()
+                .map(|s| s.id.clone())
+                .collect(),
+            problems: closure.problems(self),
+            status: (!self.status.can_move_to(target)).then_some(StatusError {
+                from: self.status,
+                to: target,
+            }),
+        };
+        if error.outstanding_steps.is_empty() && error.problems.is_empty() && error.status.is_none()
+        {
+            self.status = target;
+            Ok(())
+        } else {
+            Err(error)
+        }
+    }
+}
+
 /// The organisation answering, as the letter names it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Organisation {
@@ -370,7 +445,8 @@ pub fn response_letter(request: &RightsRequest, closure: &Closure, org: &Organis
     match &closure.outcome {
         Outcome::Refused { reasons } => paragraphs.push(format!(
             "We have decided not to comply with the request because it is manifestly unfounded \
-             or excessive (UK GDPR Article 12(5)): {}",
+             or excessive (UK GDPR Article 12(5)): {} You may complain to the Information \
+             Commissioner's Office about this decision, or ask a court to enforce your rights.",
             sentence(reasons)
         )),
         Outcome::NothingHeld => paragraphs.push(format!(
@@ -779,6 +855,57 @@ mod tests {
             .paragraphs
             .join("\n");
         assert!(text.contains("hold no personal information about you"));
+    }
+
+    #[test]
+    fn close_checks_steps_problems_and_status() {
+        let checklist = Checklist::embedded();
+        let mut request = sar(Requester::DataSubject);
+        let closure = answered();
+        let err = request.close(&closure, &checklist, &[]).unwrap_err();
+        assert!(err
+            .outstanding_steps
+            .contains(&"clinician_serious_harm_test".to_string()));
+        assert!(err.problems.is_empty());
+        assert_eq!(err.status, None);
+        assert_eq!(request.status, RequestStatus::ReadyToSend);
+
+        let done: Vec<CompletedStep> = err
+            .outstanding_steps
+            .iter()
+            .map(|id| CompletedStep {
+                step_id: id.clone(),
+                completed_on: d(2026, 3, 20),
+                by: "IG lead".into(),
+                note: None,
+            })
+            .collect();
+        request.close(&closure, &checklist, &done).unwrap();
+        assert_eq!(request.status, RequestStatus::Completed);
+        // A closed request cannot be closed again.
+        let again = request.close(&closure, &checklist, &done).unwrap_err();
+        assert!(again.status.is_some());
+        assert!(again.to_string().contains("cannot go from Completed"));
+
+        // Nothing held: only admin steps; refusal: no steps, status Refused.
+        let nothing = Closure {
+            outcome: Outcome::NothingHeld,
+            ..answered()
+        };
+        let r = sar(Requester::DataSubject);
+        let left = r.outstanding_before(&nothing, &checklist, &[]);
+        assert!(!left.is_empty());
+        assert!(left.iter().all(|s| s.role == StepRole::Admin));
+        let mut in_progress = sar(Requester::DataSubject);
+        in_progress.status = RequestStatus::InProgress;
+        let refusal = Closure {
+            outcome: Outcome::Refused {
+                reasons: "the same request was answered last month".into(),
+            },
+            ..answered()
+        };
+        in_progress.close(&refusal, &checklist, &[]).unwrap();
+        assert_eq!(in_progress.status, RequestStatus::Refused);
     }
 
     #[test]

@@ -21,8 +21,8 @@ pub use checklist::{
     Checklist, ChecklistError, ChecklistStep, CompletedStep, RequesterFilter, StepRole,
 };
 pub use closure::{
-    format_uk_date, response_letter, Closure, ClosureProblem, DisclosedItem, Exemption, Letter,
-    Organisation, OtherProvidersPolicy, Outcome, SeriousHarmOpinion, WithheldItem,
+    format_uk_date, response_letter, CloseError, Closure, ClosureProblem, DisclosedItem, Exemption,
+    Letter, Organisation, OtherProvidersPolicy, Outcome, SeriousHarmOpinion, WithheldItem,
 };
 pub use identity::{namesake_warnings, NamesakeReason, NamesakeWarning, PatientIdentity};
 pub use request::{
