@@ -28,6 +28,11 @@
 //! later than the statutory one. An extension still adds calendar months to it, and the "first
 //! month" in which the requester must be told of an extension is always the statutory calendar
 //! month, whatever the setting.
+//!
+//! # Extensions (design decision)
+//! An extension of n months makes the due date the corresponding date `1 + n` months after the
+//! start (or that month's last day): received 31 January, extended by two months -> 30 April, not
+//! 28 February + 2 months. Pauses and the working-day rule then apply as above.
 
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -297,10 +302,10 @@ impl Clock {
     /// `1 + extension_months` months on, or the last day of that month when it has none
     /// (chrono's `checked_add_months` clamps to the month's last day); or, in 28-day mode, the
     /// start plus 28 days, then any extension months.
-    fn unadjusted_due(&self, extension_months: u8) -> NaiveDate {
+    fn unadjusted_due(&self, period: Period, extension_months: u8) -> NaiveDate {
         let start = self.start_date();
         let overflow = "date within chrono's range";
-        match self.settings.period {
+        match period {
             Period::CalendarMonth => start
                 .checked_add_months(Months::new(1 + u32::from(extension_months)))
                 .expect(overflow),
@@ -312,6 +317,7 @@ impl Clock {
 
     /// Total calendar days the clock has been stopped for clarification; an open pause counts
     /// up to `as_of` (not at all when `None`).
+    ///
     /// Only days on or after the start date count: should a start event (say, identity verified)
     /// be recorded after a pause, the days before the new start are not counted twice.
     pub fn paused_days(&self, as_of: Option<NaiveDate>) -> i64 {
@@ -342,25 +348,20 @@ impl Clock {
     /// from a weekend or bank holiday. While a pause is open this is the earliest the due date
     /// can be; use [`Clock::due_date_as_of`] to count the open pause up to today.
     pub fn due_date(&self, calendar: &BankHolidays) -> NaiveDate {
-        self.due(self.unadjusted_due(self.extension_months()), None, calendar)
+        let period_end = self.unadjusted_due(self.settings.period, self.extension_months());
+        self.due(period_end, None, calendar)
     }
 
     /// The due date as it stands on `today`: an open pause counts up to `today`.
     pub fn due_date_as_of(&self, today: NaiveDate, calendar: &BankHolidays) -> NaiveDate {
-        self.due(
-            self.unadjusted_due(self.extension_months()),
-            Some(today),
-            calendar,
-        )
+        let period_end = self.unadjusted_due(self.settings.period, self.extension_months());
+        self.due(period_end, Some(today), calendar)
     }
 
     /// The end of the statutory first month (calendar month whatever the 28-day setting, with
     /// pauses up to `as_of` and the working-day rule): the last day an extension can be made.
     pub fn first_month_due(&self, as_of: NaiveDate, calendar: &BankHolidays) -> NaiveDate {
-        let start = self.start_date();
-        let month = start
-            .checked_add_months(Months::new(1))
-            .expect("date within chrono's range");
+        let month = self.unadjusted_due(Period::CalendarMonth, 0);
         self.due(month, Some(as_of), calendar)
     }
 
@@ -396,16 +397,27 @@ impl Clock {
         (counted_end - start).num_days() - paused
     }
 
-    /// On track, due soon (within the settings' threshold, due date included), overdue, or
-    /// paused while clarification is awaited.
+    /// On track, due soon (within the clock's settings' threshold, due date included), overdue,
+    /// or paused while clarification is awaited.
     pub fn status(&self, today: NaiveDate, calendar: &BankHolidays) -> ClockStatus {
+        self.status_with_threshold(today, calendar, self.settings.due_soon_days)
+    }
+
+    /// [`Clock::status`] with another due-soon threshold (the organisation's current setting,
+    /// where it has changed since the request was logged).
+    pub fn status_with_threshold(
+        &self,
+        today: NaiveDate,
+        calendar: &BankHolidays,
+        due_soon_days: u32,
+    ) -> ClockStatus {
         if self.open_pause().is_some_and(|p| p.asked_on <= today) {
             return ClockStatus::Paused;
         }
         let remaining = self.days_remaining(today, calendar);
         if remaining < 0 {
             ClockStatus::Overdue
-        } else if remaining <= i64::from(self.settings.due_soon_days) {
+        } else if remaining <= i64::from(due_soon_days) {
             ClockStatus::DueSoon
         } else {
             ClockStatus::OnTrack
@@ -763,6 +775,18 @@ mod tests {
     }
 
     #[test]
+    fn extension_counts_months_from_the_start() {
+        // Received Sunday 31 January 2027 -> 28 February 2027 (a Sunday) -> Monday 1 March.
+        let mut c = clock(d(2027, 1, 31));
+        assert_eq!(c.due_date(&cal()), d(2027, 3, 1));
+        assert_eq!(c.first_month_due(d(2027, 2, 15), &cal()), d(2027, 3, 1));
+        c.extend(extension(2, d(2027, 2, 15), d(2027, 2, 15)), &cal())
+            .unwrap();
+        // Three months from 31 January: 30 April 2027 (a Friday), not 28 April.
+        assert_eq!(c.due_date(&cal()), d(2027, 4, 30));
+    }
+
+    #[test]
     fn extension_after_first_month_refused() {
         let mut c = clock(d(2026, 9, 3));
         // The first month ended on Monday 5 October 2026.
@@ -874,6 +898,10 @@ mod tests {
         );
         assert_eq!(tight.status(d(2025, 9, 26), &cal()), ClockStatus::OnTrack);
         assert_eq!(tight.status(d(2025, 9, 30), &cal()), ClockStatus::DueSoon);
+        assert_eq!(
+            c.status_with_threshold(d(2025, 9, 20), &cal(), 14),
+            ClockStatus::DueSoon
+        );
     }
 
     #[test]
