@@ -1,1 +1,0 @@
-//! Detection (being written).

@@ -1,0 +1,370 @@
+//! Structured identifiers: NHS numbers, phone numbers, National Insurance numbers, postcodes,
+//! email addresses, dates of birth and hospital numbers. Each is one linear pass.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// NHS number check digit (NHS Data Dictionary): weights 10..2 on the first nine digits,
+/// 11 - (sum mod 11); 11 means 0, 10 means the number is invalid.
+pub fn nhs_number_is_valid(digits: &[u8]) -> bool {
+    if digits.len() != 10 || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = digits[..9]
+        .iter()
+        .zip((2..=10).rev())
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = match 11 - sum % 11 {
+        11 => 0,
+        10 => return false,
+        c => c,
+    };
+    u32::from(digits[9] - b'0') == check
+}
+
+/// HMRC National Insurance number rules: two prefix letters (first not D F I Q U V, second
+/// not D F I O Q U V, and not BG GB KN NK NT TN ZZ), six digits, suffix A-D.
+pub fn ni_number_is_valid(s: &str) -> bool {
+    let c: Vec<u8> = s
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
+    if c.len() != 9 {
+        return false;
+    }
+    let (p1, p2) = (c[0], c[1]);
+    if !p1.is_ascii_uppercase() || !p2.is_ascii_uppercase() {
+        return false;
+    }
+    if b"DFIQUV".contains(&p1) || b"DFIOQUV".contains(&p2) {
+        return false;
+    }
+    if [b"BG", b"GB", b"KN", b"NK", b"NT", b"TN", b"ZZ"]
+        .iter()
+        .any(|p| p[0] == p1 && p[1] == p2)
+    {
+        return false;
+    }
+    c[2..8].iter().all(u8::is_ascii_digit) && (b'A'..=b'D').contains(&c[8])
+}
+
+pub(crate) struct Regexes {
+    pub postcode: Regex,
+    pub ni: Regex,
+    pub dob_key: Regex,
+    pub hosp_context: Regex,
+}
+
+pub(crate) fn regexes() -> &'static Regexes {
+    static R: OnceLock<Regexes> = OnceLock::new();
+    R.get_or_init(|| Regexes {
+        // BS 7666 formats: A9 9AA, A99 9AA, AA9 9AA, AA99 9AA, A9A 9AA, AA9A 9AA, GIR 0AA.
+        postcode: Regex::new(
+            r"(?-u)\b(?:GIR ?0AA|(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRV-Y]) ?[0-9][ABD-HJLNP-UW-Z]{2})\b",
+        )
+        .unwrap(),
+        ni: Regex::new(r"(?-u)\b[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b").unwrap(),
+        dob_key: Regex::new(r"(?i-u)\b(?:d\.? ?o\.? ?b\b\.?|date of birth|born(?: on)?\b|birth date\b)")
+            .unwrap(),
+        hosp_context: Regex::new(
+            r"(?i-u)\b(?:hospital|hosp|unit|mrn|case ?note|medical record|local patient)(?: ?(?:no\b\.?|number|num\b|id\b|#))?\s*[:.]?\s*([A-Z]{0,4}[0-9][0-9 ]{4,11}[0-9][A-Z]?)\b",
+        )
+        .unwrap(),
+    })
+}
+
+/// A found identifier: byte range and what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NumKind {
+    Nhs,
+    Phone,
+}
+
+/// Scans digit runs once, finding NHS numbers (valid mod 11 only) and UK phone numbers.
+/// `emit(start, end, kind)` is called in text order.
+pub(crate) fn scan_numbers(text: &str, mut emit: impl FnMut(usize, usize, NumKind, &[u8])) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    let mut digits = [0u8; 16];
+    while i < n {
+        let c = b[i];
+        let starts = c.is_ascii_digit()
+            || (c == b'+' && i + 1 < n && b[i + 1].is_ascii_digit())
+            || (c == b'(' && i + 1 < n && b[i + 1] == b'0');
+        if !starts || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) {
+            // Skip the rest of an alphanumeric token (e.g. "RDZ1234567", "B12").
+            if c.is_ascii_alphanumeric() {
+                while i < n && b[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        let start = i;
+        let plus = c == b'+';
+        let mut nd = 0usize;
+        let mut groups = 0usize;
+        let mut j = i + usize::from(plus);
+        let mut last_digit_end = j;
+        let mut in_group = false;
+        let mut overflow = false;
+        while j < n {
+            let ch = b[j];
+            if ch.is_ascii_digit() {
+                if nd < digits.len() {
+                    digits[nd] = ch;
+                } else {
+                    overflow = true;
+                }
+                nd += 1;
+                if !in_group {
+                    groups += 1;
+                    in_group = true;
+                }
+                j += 1;
+                last_digit_end = j;
+            } else if (ch == b' ' || ch == b'-' || ch == b'(' || ch == b')')
+                && j + 1 < n
+                && (b[j + 1].is_ascii_digit()
+                    || (b[j + 1] == b'(' && ch == b' ')
+                    || (ch == b')' && b[j + 1] == b' ' && j + 2 < n && b[j + 2].is_ascii_digit()))
+            {
+                in_group = false;
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let end = last_digit_end;
+        i = end.max(i + 1);
+        // A number glued to letters or further digits-with-dots is something else.
+        if end < n && (b[end].is_ascii_alphabetic() || (b[end] == b'.' && end + 1 < n && b[end + 1].is_ascii_digit()) || b[end] == b'/') {
+            continue;
+        }
+        if start > 0 && (b[start - 1] == b'/' || b[start - 1] == b'.' && start > 1 && b[start - 2].is_ascii_digit()) {
+            continue;
+        }
+        if overflow || nd < 10 {
+            continue;
+        }
+        let d = &digits[..nd];
+        // International form: +44 / 0044, optionally "(0)".
+        let national: Option<([u8; 16], usize)> = if plus || d.starts_with(b"0044") {
+            let rest = if plus {
+                if !d.starts_with(b"44") {
+                    continue;
+                }
+                &d[2..]
+            } else {
+                &d[4..]
+            };
+            let mut out = [0u8; 16];
+            let rest = if rest.len() == 11 && rest[0] == b'0' { &rest[1..] } else { rest };
+            out[0] = b'0';
+            out[1..=rest.len()].copy_from_slice(rest);
+            Some((out, rest.len() + 1))
+        } else {
+            None
+        };
+        if let Some((nat, len)) = national {
+            if (len == 11 || len == 10) && nat[1] != b'0' {
+                emit(start, end, NumKind::Phone, &nat[..len]);
+            }
+            continue;
+        }
+        if nd == 10 && groups_look_like_nhs(b, start, end) && nhs_number_is_valid(d) {
+            emit(start, end, NumKind::Nhs, d);
+            continue;
+        }
+        if d[0] == b'0' {
+            // National phone: 0 + 10 digits (or 0 + 9 for a few areas).
+            if (nd == 11 && d[1] != b'0') || (nd == 10 && d[1] == b'1') {
+                emit(start, end, NumKind::Phone, d);
+            }
+            continue;
+        }
+        if nd == 10 && nhs_number_is_valid(d) {
+            let _ = groups;
+            emit(start, end, NumKind::Nhs, d);
+        }
+    }
+}
+
+/// "123 456 7890" (3-3-4) grouping, the way NHS numbers are written.
+fn groups_look_like_nhs(b: &[u8], start: usize, end: usize) -> bool {
+    let s = &b[start..end];
+    s.len() == 12 && (s[3] == b' ' || s[3] == b'-') && (s[7] == b' ' || s[7] == b'-')
+}
+
+/// Finds email addresses by looking for '@' and growing outwards.
+pub(crate) fn scan_emails(text: &str, mut emit: impl FnMut(usize, usize)) {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(off) = text[from..].find('@') {
+        let at = from + off;
+        from = at + 1;
+        let local_ok = |c: u8| c.is_ascii_alphanumeric() || b"._%+-'".contains(&c);
+        let mut s = at;
+        while s > 0 && local_ok(b[s - 1]) {
+            s -= 1;
+        }
+        while s < at && !b[s].is_ascii_alphanumeric() {
+            s += 1;
+        }
+        if s == at {
+            continue;
+        }
+        let mut e = at + 1;
+        while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'.' || b[e] == b'-') {
+            e += 1;
+        }
+        while e > at + 1 && !b[e - 1].is_ascii_alphanumeric() {
+            e -= 1;
+        }
+        let domain = &b[at + 1..e];
+        let Some(dot) = domain.iter().rposition(|&c| c == b'.') else {
+            continue;
+        };
+        let tld = &domain[dot + 1..];
+        if dot == 0 || tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        emit(s, e);
+        from = e;
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+fn num_at(b: &[u8], i: usize, min: usize, max: usize) -> Option<(u32, usize)> {
+    let mut j = i;
+    let mut v = 0u32;
+    while j < b.len() && j - i < max && b[j].is_ascii_digit() {
+        v = v * 10 + u32::from(b[j] - b'0');
+        j += 1;
+    }
+    if j - i < min || (j < b.len() && b[j].is_ascii_digit()) {
+        return None;
+    }
+    Some((v, j))
+}
+
+/// Parses a date starting at `i`: dd/mm/yyyy (also . and -), yyyy-mm-dd, "3 March 1950",
+/// "3rd Mar 1950". Returns (end, year, month, day).
+pub(crate) fn parse_date_at(b: &[u8], i: usize) -> Option<(usize, u32, u32, u32)> {
+    if i >= b.len() || !b[i].is_ascii_digit() {
+        return None;
+    }
+    if let Some((y, j)) = num_at(b, i, 4, 4) {
+        // yyyy-mm-dd
+        if j < b.len() && b[j] == b'-' {
+            let (m, k) = num_at(b, j + 1, 2, 2)?;
+            if k < b.len() && b[k] == b'-' {
+                let (d, e) = num_at(b, k + 1, 2, 2)?;
+                return valid(y, m, d).then_some((e, y, m, d));
+            }
+        }
+        return None;
+    }
+    let (d, j) = num_at(b, i, 1, 2)?;
+    if j < b.len() && matches!(b[j], b'/' | b'.' | b'-') {
+        let sep = b[j];
+        let (m, k) = num_at(b, j + 1, 1, 2)?;
+        if k < b.len() && b[k] == sep {
+            let (y, e) = num_at(b, k + 1, 2, 4)?;
+            if e - (k + 1) == 3 {
+                return None;
+            }
+            let y = if y < 100 { 1900 + y } else { y };
+            return valid(y, m, d).then_some((e, y, m, d));
+        }
+        return None;
+    }
+    // "3rd March 1950"
+    let mut k = j;
+    if k + 1 < b.len() && b[k..k + 2].iter().all(u8::is_ascii_alphabetic) {
+        let suf = [b[k].to_ascii_lowercase(), b[k + 1].to_ascii_lowercase()];
+        if matches!(&suf, b"st" | b"nd" | b"rd" | b"th") {
+            k += 2;
+        }
+    }
+    if k >= b.len() || b[k] != b' ' {
+        return None;
+    }
+    k += 1;
+    let ws = k;
+    while k < b.len() && b[k].is_ascii_alphabetic() {
+        k += 1;
+    }
+    if k - ws < 3 {
+        return None;
+    }
+    let word = &b[ws..k];
+    let m = MONTHS
+        .iter()
+        .position(|mo| word[..3].eq_ignore_ascii_case(mo.as_bytes()))? as u32
+        + 1;
+    if k < b.len() && b[k] == b',' {
+        k += 1;
+    }
+    if k >= b.len() || b[k] != b' ' {
+        return None;
+    }
+    let (y, e) = num_at(b, k + 1, 4, 4)?;
+    valid(y, m, d).then_some((e, y, m, d))
+}
+
+fn valid(y: u32, m: u32, d: u32) -> bool {
+    (1850..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+}
+
+/// Parses "YYYY-MM-DD" (the subject's date of birth).
+pub(crate) fn parse_iso(s: &str) -> Option<(u32, u32, u32)> {
+    let (_, y, m, d) = parse_date_at(s.trim().as_bytes(), 0)?;
+    Some((y, m, d))
+}
+
+/// Dates of birth: a date right after "DOB", "D.O.B.", "date of birth", "born (on)".
+pub(crate) fn scan_dobs(text: &str, mut emit: impl FnMut(usize, usize, (u32, u32, u32))) {
+    let b = text.as_bytes();
+    for m in regexes().dob_key.find_iter(text) {
+        let mut i = m.end();
+        let lim = (i + 4).min(b.len());
+        while i < lim && matches!(b[i], b' ' | b':' | b'-' | b'(' | b'\t') {
+            i += 1;
+        }
+        if let Some((e, y, mo, d)) = parse_date_at(b, i) {
+            emit(i, e, (y, mo, d));
+        }
+    }
+}
+
+/// Normalises an identifier for comparison: ASCII alphanumerics, uppercased.
+pub(crate) fn norm_id(s: &str) -> String {
+    s.bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase() as char)
+        .collect()
+}
+
+/// Normalises a phone number to its national digits ("+44 7700 900123" -> "07700900123").
+pub(crate) fn norm_phone(s: &str) -> String {
+    let mut out = String::new();
+    scan_numbers(s, |_, _, kind, d| {
+        if kind == NumKind::Phone && out.is_empty() {
+            out = String::from_utf8_lossy(d).into_owned();
+        }
+    });
+    if out.is_empty() {
+        out = s.bytes().filter(u8::is_ascii_digit).map(char::from).collect();
+    }
+    out
+}

@@ -1,0 +1,434 @@
+//! Detection: proposes redactions of third parties' personal data in one text, and flags
+//! passages a clinician must look at.
+//!
+//! Subject-aware: the subject's own name, aliases, date of birth, NHS number, addresses,
+//! phones and emails are kept. Health, social-work and education professionals acting in their
+//! role are kept by default ([`Options::keep_professionals`]): their names are normally
+//! disclosed in a subject access response (Data Protection Act 2018, Sch 3 Part 2 para 17,
+//! the "health worker" test; see shared/reference/rights-and-deadlines.md). Third-party
+//! information is otherwise withheld (DPA 2018 Sch 2 Part 3 para 16), so it is proposed here
+//! for a person to confirm.
+//!
+//! Cost: every pass is linear in the text (aho-corasick for keywords, regex DFAs for
+//! postcodes, NI numbers and date keywords, hand-written scanners for digit runs and emails,
+//! and one tokenizer pass with a hash lookup per word); no allocation per token.
+
+mod flags;
+mod ids;
+mod names;
+mod rules;
+mod tokens;
+
+use std::cell::RefCell;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+pub use ids::{ni_number_is_valid, nhs_number_is_valid};
+pub use rules::{ClinicalCode, Rules, RulesError};
+
+use crate::{Entity, Flag, Proposal, Subject};
+use names::{AddrHit, NameHit, NameKind, NamePass};
+use rules::class;
+
+/// Per-organisation and per-request choices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Options {
+    /// Keep the names (and NHS email addresses) of staff and health professionals acting in
+    /// their role (DPA 2018 Sch 3 Part 2 para 17). Default true.
+    pub keep_professionals: bool,
+    /// Local hospital / record number formats, as regexes (e.g. `"RDZ[0-9]{7}"`), in addition
+    /// to the shipped defaults in `data/hospital_numbers.txt`.
+    pub hospital_number_patterns: Vec<String>,
+    /// Further identifiers of the subject to keep (their hospital numbers, NI number...).
+    /// Compared ignoring spaces, punctuation and case.
+    pub subject_identifiers: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            keep_professionals: true,
+            hospital_number_patterns: Vec::new(),
+            subject_identifiers: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    /// Checks the hospital-number patterns compile (detection silently skips bad ones).
+    pub fn validate(&self) -> Result<(), RulesError> {
+        rules::compile_alternation(&self.hospital_number_patterns).map(|_| ())
+    }
+}
+
+/// What detection found in one text: proposals sorted by start and non-overlapping; flags
+/// sorted by start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detection {
+    pub proposals: Vec<Proposal>,
+    pub flags: Vec<Flag>,
+}
+
+/// The subject, prepared for matching.
+pub(crate) struct SubjectInfo {
+    /// Name and aliases as word lists, courtesy titles removed.
+    pub variants: Vec<Vec<String>>,
+    /// TITLE_F / TITLE_M bits the subject's courtesy title may carry (0 = unknown).
+    pub sex: u32,
+    nhs: String,
+    dob: Option<(u32, u32, u32)>,
+    phones: Vec<String>,
+    emails: Vec<String>,
+    addresses: Vec<String>,
+    postcodes: Vec<String>,
+    ids: Vec<String>,
+}
+
+fn norm_addr(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl SubjectInfo {
+    fn new(subject: &Subject, rules: &Rules, options: &Options) -> SubjectInfo {
+        let mut variants = Vec::new();
+        let mut sex = 0u32;
+        for (n, name) in std::iter::once(&subject.name)
+            .chain(subject.aliases.iter())
+            .enumerate()
+        {
+            // "THOMPSON, Margaret" -> Margaret THOMPSON
+            let name = match name.split_once(',') {
+                Some((a, b)) if !b.trim().is_empty() => format!("{} {}", b.trim(), a.trim()),
+                _ => name.clone(),
+            };
+            let mut words: Vec<String> = name
+                .split(|c: char| c.is_whitespace())
+                .map(|w| w.trim_matches(|c: char| c == '.' || c == ',').to_string())
+                .filter(|w| !w.is_empty())
+                .collect();
+            while let Some(w) = words.first() {
+                let c = rules.class_of(&w.to_lowercase());
+                if c & class::TITLE != 0 && words.len() > 1 {
+                    sex |= c & (class::TITLE_F | class::TITLE_M);
+                    words.remove(0);
+                } else if c & class::PRO_TITLE != 0 && words.len() > 1 && w.chars().next().is_some_and(char::is_uppercase) {
+                    words.remove(0);
+                } else {
+                    break;
+                }
+            }
+            if n == 0 && sex == 0 {
+                if let Some(first) = words.first() {
+                    let c = rules.class_of(&first.to_lowercase());
+                    if c & class::FIRST_F != 0 && c & class::FIRST_M == 0 {
+                        sex = class::TITLE_F;
+                    } else if c & class::FIRST_M != 0 && c & class::FIRST_F == 0 {
+                        sex = class::TITLE_M;
+                    }
+                }
+            }
+            if !words.is_empty() {
+                variants.push(words);
+            }
+        }
+        let postcodes = subject
+            .addresses
+            .iter()
+            .flat_map(|a| {
+                ids::regexes()
+                    .postcode
+                    .find_iter(a)
+                    .map(|m| ids::norm_id(m.as_str()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        SubjectInfo {
+            variants,
+            sex,
+            nhs: subject.nhs_number.as_deref().map(ids::norm_id).unwrap_or_default(),
+            dob: subject.date_of_birth.as_deref().and_then(ids::parse_iso),
+            phones: subject.phones.iter().map(|p| ids::norm_phone(p)).collect(),
+            emails: subject.emails.iter().map(|e| e.trim().to_lowercase()).collect(),
+            addresses: subject.addresses.iter().map(|a| norm_addr(a)).collect(),
+            postcodes,
+            ids: options
+                .subject_identifiers
+                .iter()
+                .map(|s| ids::norm_id(s))
+                .filter(|s| !s.is_empty())
+                .collect(),
+        }
+    }
+
+    pub(crate) fn title_fits(&self, title: u32) -> bool {
+        if title & class::TITLE_X != 0 {
+            return true;
+        }
+        self.sex != 0 && title & self.sex != 0
+    }
+
+    fn is_id(&self, s: &str) -> bool {
+        if self.ids.is_empty() {
+            return false;
+        }
+        let n = ids::norm_id(s);
+        self.ids.iter().any(|i| *i == n)
+    }
+}
+
+fn priority(e: Entity) -> u8 {
+    match e {
+        Entity::NhsNumber | Entity::NiNumber | Entity::Email => 9,
+        Entity::Phone | Entity::Postcode | Entity::HospitalNumber => 8,
+        Entity::DateOfBirth => 7,
+        Entity::StreetAddress => 6,
+        Entity::PersonName => 5,
+    }
+}
+
+thread_local! {
+    static OPTION_RE: RefCell<Option<(Vec<String>, Option<Regex>)>> = const { RefCell::new(None) };
+}
+
+fn with_option_regex<R>(patterns: &[String], f: impl FnOnce(Option<&Regex>) -> R) -> R {
+    OPTION_RE.with(|cell| {
+        let mut c = cell.borrow_mut();
+        let stale = c.as_ref().is_none_or(|(p, _)| p.as_slice() != patterns);
+        if stale {
+            let valid: Vec<String> = patterns
+                .iter()
+                .filter(|p| Regex::new(p).is_ok())
+                .cloned()
+                .collect();
+            let re = rules::compile_alternation(&valid).ok().flatten();
+            *c = Some((patterns.to_vec(), re));
+        }
+        f(c.as_ref().and_then(|(_, r)| r.as_ref()))
+    })
+}
+
+fn is_professional_email(addr: &str) -> bool {
+    let d = addr.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+    d == "nhs.net" || d.ends_with(".nhs.net") || d == "nhs.uk" || d.ends_with(".nhs.uk")
+}
+
+/// Finds third parties' personal data in `text` (proposals) and passages a clinician must
+/// review (flags). Offsets are byte offsets into `text`, on char boundaries.
+pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -> Detection {
+    let info = SubjectInfo::new(subject, rules, options);
+    let mut props: Vec<Proposal> = Vec::new();
+    let mut protect: Vec<(usize, usize)> = Vec::new();
+    let push = |props: &mut Vec<Proposal>, s: usize, e: usize, entity: Entity, rule: &str| {
+        props.push(Proposal {
+            start: s,
+            end: e,
+            entity,
+            rule: rule.to_string(),
+        })
+    };
+
+    // NHS numbers and phone numbers: one pass over digit runs.
+    ids::scan_numbers(text, |s, e, kind, digits| match kind {
+        ids::NumKind::Nhs => {
+            if info.nhs.as_bytes() == digits {
+                protect.push((s, e));
+            } else {
+                push(&mut props, s, e, Entity::NhsNumber, "nhs_number_mod11");
+            }
+        }
+        ids::NumKind::Phone => {
+            if info.phones.iter().any(|p| p.as_bytes() == digits) {
+                protect.push((s, e));
+            } else {
+                push(&mut props, s, e, Entity::Phone, "uk_phone");
+            }
+        }
+    });
+
+    ids::scan_emails(text, |s, e| {
+        let addr = &text[s..e];
+        if info.emails.iter().any(|x| x.eq_ignore_ascii_case(addr)) {
+            protect.push((s, e));
+        } else if is_professional_email(addr) {
+            if options.keep_professionals {
+                protect.push((s, e));
+            } else {
+                push(&mut props, s, e, Entity::Email, "professional_email");
+            }
+        } else {
+            push(&mut props, s, e, Entity::Email, "email");
+        }
+    });
+
+    let re = ids::regexes();
+    for m in re.ni.find_iter(text) {
+        if !ids::ni_number_is_valid(m.as_str()) {
+            continue;
+        }
+        if info.is_id(m.as_str()) {
+            protect.push((m.start(), m.end()));
+        } else {
+            push(&mut props, m.start(), m.end(), Entity::NiNumber, "ni_number_hmrc");
+        }
+    }
+
+    let mut postcode_starts: Vec<usize> = Vec::new();
+    for m in re.postcode.find_iter(text) {
+        postcode_starts.push(m.start());
+        let n = ids::norm_id(m.as_str());
+        if info.postcodes.contains(&n) {
+            protect.push((m.start(), m.end()));
+        } else {
+            push(&mut props, m.start(), m.end(), Entity::Postcode, "postcode_bs7666");
+        }
+    }
+
+    ids::scan_dobs(text, |s, e, date| {
+        if info.dob == Some(date) {
+            protect.push((s, e));
+        } else {
+            push(&mut props, s, e, Entity::DateOfBirth, "date_after_dob_keyword");
+        }
+    });
+
+    // Hospital numbers: shipped patterns, the organisation's patterns, "Hospital No: ...".
+    let mut hosp = |s: usize, e: usize, rule: &str, props: &mut Vec<Proposal>| {
+        if info.is_id(&text[s..e]) {
+            protect.push((s, e));
+        } else {
+            push(props, s, e, Entity::HospitalNumber, rule);
+        }
+    };
+    if let Some(r) = &rules.hospital_re {
+        for m in r.find_iter(text) {
+            hosp(m.start(), m.end(), "hospital_number_pattern", &mut props);
+        }
+    }
+    if !options.hospital_number_patterns.is_empty() {
+        with_option_regex(&options.hospital_number_patterns, |r| {
+            if let Some(r) = r {
+                for m in r.find_iter(text) {
+                    hosp(m.start(), m.end(), "hospital_number_local_pattern", &mut props);
+                }
+            }
+        });
+    }
+    for c in re.hosp_context.captures_iter(text) {
+        if let Some(g) = c.get(1) {
+            let digits: Vec<u8> = g.as_str().bytes().filter(u8::is_ascii_digit).collect();
+            // An NHS number after "Hospital No" is still an NHS number.
+            if nhs_number_is_valid(&digits) {
+                continue;
+            }
+            hosp(g.start(), g.end(), "hospital_number_after_label", &mut props);
+        }
+    }
+
+    // Token-level passes: addresses, then names.
+    let mut toks = Vec::with_capacity(text.len() / 5 + 1);
+    tokens::tokenize(text, rules, &mut toks);
+
+    let is_pc = |pos: usize| postcode_starts.binary_search(&pos).is_ok();
+    let mut addrs: Vec<AddrHit> = Vec::new();
+    names::addresses(text, &toks, &is_pc, &mut addrs);
+    for a in &addrs {
+        let n = norm_addr(&text[a.start..a.end]);
+        let mine = !n.is_empty()
+            && info
+                .addresses
+                .iter()
+                .any(|x| x.contains(n.as_str()) || street_part_in(&n, x));
+        if mine {
+            protect.push((a.start, a.end));
+        } else {
+            push(&mut props, a.start, a.end, Entity::StreetAddress, a.rule);
+        }
+    }
+
+    let mut hits: Vec<NameHit> = Vec::new();
+    let mut pass = NamePass {
+        text,
+        toks: &toks,
+        rules,
+        subject: &info,
+        pros: Vec::new(),
+    };
+    pass.run_all(&mut hits);
+    for h in &hits {
+        match h.kind {
+            NameKind::Subject => protect.push((h.start, h.end)),
+            NameKind::Professional(rule) => {
+                if !options.keep_professionals {
+                    let _ = rule;
+                    push(&mut props, h.start, h.end, Entity::PersonName, "professional_name");
+                }
+            }
+            NameKind::ThirdParty(rule) => push(&mut props, h.start, h.end, Entity::PersonName, rule),
+        }
+    }
+
+    // The subject's own name, written exactly, is never redacted.
+    for v in std::iter::once(&subject.name).chain(subject.aliases.iter()) {
+        let v = v.trim();
+        if v.len() < 2 {
+            continue;
+        }
+        for (s, _) in text.match_indices(v) {
+            protect.push((s, s + v.len()));
+        }
+    }
+
+    let proposals = resolve(props, &mut protect);
+    let mut flags = Vec::new();
+    flags::find_flags(text, rules, &mut flags);
+    flags.sort_by_key(|f| (f.start, f.end));
+    Detection { proposals, flags }
+}
+
+/// "14acaciaavenue" inside the subject's "14acaciaavenuepoolebh148qt".
+fn street_part_in(found: &str, subject_addr: &str) -> bool {
+    subject_addr.contains(found) || (found.len() > 6 && subject_addr.starts_with(&found[..found.len().min(subject_addr.len())]))
+}
+
+/// Drops proposals that touch the subject's own data, then resolves overlaps (the more
+/// specific entity wins, then the longer span). Result sorted and non-overlapping.
+fn resolve(mut props: Vec<Proposal>, protect: &mut [(usize, usize)]) -> Vec<Proposal> {
+    protect.sort_unstable();
+    props.retain(|p| {
+        // protect spans are sorted: find any overlapping one
+        let idx = protect.partition_point(|&(s, _)| s < p.end);
+        !protect[..idx].iter().any(|&(s, e)| s < p.end && p.start < e)
+    });
+    props.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut out: Vec<Proposal> = Vec::with_capacity(props.len());
+    for p in props {
+        if p.start >= p.end {
+            continue;
+        }
+        if let Some(last) = out.last_mut() {
+            if p.start < last.end {
+                let better = priority(p.entity) > priority(last.entity)
+                    || (priority(p.entity) == priority(last.entity) && p.end - p.start > last.end - last.start);
+                if better {
+                    *last = p;
+                    // the replacement may now overlap the one before it
+                    while out.len() >= 2 && out[out.len() - 2].end > out[out.len() - 1].start {
+                        let l = out.pop().unwrap();
+                        let prev = out.last_mut().unwrap();
+                        if priority(l.entity) > priority(prev.entity) {
+                            *prev = l;
+                        }
+                    }
+                }
+                continue;
+            }
+        }
+        out.push(p);
+    }
+    out
+}

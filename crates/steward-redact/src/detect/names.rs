@@ -1,0 +1,563 @@
+//! Person names and street addresses, from the token stream.
+//!
+//! A name is a run of capitalised tokens. It is proposed for redaction when there is evidence
+//! that it is a person (a courtesy title, a relationship word, a gazetteer first name, a first
+//! name + surname pair) and it is neither the subject (matched by full name or alias, never by
+//! surname alone) nor a professional acting in their role.
+
+use super::rules::{class::*, Rules};
+use super::tokens::{shape::*, Tok};
+use super::SubjectInfo;
+
+/// What the name pass decided for one run of tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameKind {
+    ThirdParty(&'static str),
+    Professional(&'static str),
+    Subject,
+}
+
+pub(crate) struct NameHit {
+    pub start: usize,
+    pub end: usize,
+    pub kind: NameKind,
+}
+
+/// The text between two tokens.
+#[inline]
+fn gap<'a>(text: &'a str, toks: &[Tok], i: usize) -> &'a str {
+    // gap before token i
+    if i == 0 {
+        &text[..toks[0].s as usize]
+    } else {
+        &text[toks[i - 1].e as usize..toks[i].s as usize]
+    }
+}
+
+#[inline]
+fn is_space_gap(g: &str) -> bool {
+    !g.is_empty() && g.len() <= 2 && g.bytes().all(|c| c == b' ')
+}
+
+/// Tokens that may continue a name run after `prev`.
+#[inline]
+fn joins(text: &str, toks: &[Tok], i: usize) -> bool {
+    let g = gap(text, toks, i);
+    if is_space_gap(g) {
+        return true;
+    }
+    let prev = &toks[i - 1];
+    // "J. Smith", "Dr. Patel"
+    (g == ". " || g == ".") && (prev.is(INITIAL) || prev.has(TITLE | PRO_TITLE))
+}
+
+const PARTICLES: &[&str] = &[
+    "van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "bin", "binti", "al", "el",
+    "ap", "ben", "del", "dos",
+];
+
+fn lower_is(text: &str, t: &Tok, words: &[&str]) -> bool {
+    let w = &text[t.range()];
+    words.iter().any(|x| w.eq_ignore_ascii_case(x))
+}
+
+const PRO_VERBS: &[&str] = &[
+    "seen", "reviewed", "examined", "dictated", "signed", "referred", "written", "authorised",
+    "authorized", "verified", "assessed", "triaged", "entered", "typed", "prescribed",
+    "discussed", "checked", "approved", "requested", "reported", "performed", "undertaken",
+];
+
+const HOUSE_WORDS: &[&str] = &[
+    "cottage", "house", "farm", "lodge", "barn", "mill", "farmhouse", "bungalow", "manor",
+];
+
+pub(crate) struct NamePass<'a> {
+    pub text: &'a str,
+    pub toks: &'a [Tok],
+    pub rules: &'a Rules,
+    pub subject: &'a SubjectInfo,
+    /// Surnames (byte ranges in text) of professionals seen so far in this text.
+    pub pros: Vec<(usize, usize)>,
+}
+
+impl NamePass<'_> {
+    fn word(&self, i: usize) -> &str {
+        &self.text[self.toks[i].range()]
+    }
+
+    /// Does a professional title phrase start at token k? Returns its length in tokens.
+    fn pro_phrase_at(&self, k: usize, end: usize) -> usize {
+        let t = &self.toks[k];
+        if !t.has(PRO_TITLE) || !(t.is(CAP) || t.is(ALLCAPS)) {
+            return 0;
+        }
+        let mut best = 0;
+        for p in &self.rules.pro_phrases {
+            if k + p.len() > end {
+                continue;
+            }
+            if p.iter()
+                .enumerate()
+                .all(|(o, w)| self.word(k + o).eq_ignore_ascii_case(w))
+                && (1..p.len()).all(|o| joins(self.text, self.toks, k + o))
+            {
+                best = best.max(p.len());
+            }
+        }
+        best
+    }
+
+    /// Relationship word just before token i: "husband Peter", "her son, Jack",
+    /// "mother called Pat", "daughter's partner Tom".
+    fn relation_before(&self, i: usize) -> bool {
+        let toks = self.toks;
+        let mut k = i;
+        for _ in 0..3 {
+            if k == 0 {
+                return false;
+            }
+            let g = gap(self.text, toks, k);
+            if g.contains('\n') || g.contains('.') || g.contains(';') {
+                return false;
+            }
+            k -= 1;
+            let t = &toks[k];
+            if t.has(RELATION) && t.is(LOWER | CAP) && !t.is(POSS) {
+                // "Sister Jones" (capitalised, right before) is a ward sister, not a relative.
+                if t.is(CAP) && k + 1 == i && t.has(PRO_TITLE) {
+                    return false;
+                }
+                return true;
+            }
+            if !lower_is(
+                self.text,
+                t,
+                &["called", "named", "is", "was", "name", "known", "as", "the", "a", "her", "his", "their", "of"],
+            ) {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// Relationship word just after the name: "Jack (son)", "Pat, her mother,", "Tom - brother".
+    fn relation_after(&self, m: usize) -> bool {
+        let toks = self.toks;
+        if m >= toks.len() {
+            return false;
+        }
+        let g = gap(self.text, toks, m);
+        if !(g.contains('(') || g.contains(',') || g.contains('-') || is_space_gap(g)) || g.contains('\n') {
+            return false;
+        }
+        let mut k = m;
+        for step in 0..3 {
+            if k >= toks.len() {
+                return false;
+            }
+            if step > 0 {
+                let g = gap(self.text, toks, k);
+                if !is_space_gap(g) {
+                    return false;
+                }
+            }
+            let t = &toks[k];
+            if t.has(RELATION) && !t.is(POSS) {
+                return true;
+            }
+            if !lower_is(self.text, t, &["her", "his", "their", "the", "patient", "patients", "pt", "is", "was", "aged"]) {
+                return false;
+            }
+            k += 1;
+        }
+        false
+    }
+
+    /// A staff role right after the name: "J Smith (Practice Nurse)", "Dr A Khan, GP",
+    /// "Sarah Jones, Health Visitor", or a role on the next line under a signature.
+    fn role_after(&self, m: usize) -> bool {
+        let toks = self.toks;
+        if m >= toks.len() {
+            return false;
+        }
+        let g = gap(self.text, toks, m);
+        let sep_ok = g.contains('(') || g.contains(',') || g.contains('-') || g.contains('\n') || g.contains('/') || is_space_gap(g);
+        if !sep_ok || g.matches('\n').count() > 1 {
+            return false;
+        }
+        let mut k = m;
+        for step in 0..4 {
+            if k >= toks.len() {
+                return false;
+            }
+            if step > 0 {
+                let g = gap(self.text, toks, k);
+                if g.contains('\n') || g.contains('.') || g.contains(')') || g.contains(',') {
+                    return false;
+                }
+            }
+            let t = &toks[k];
+            if t.has(RELATION) {
+                return false;
+            }
+            if t.has(STAFF_ROLE) {
+                return true;
+            }
+            k += 1;
+        }
+        false
+    }
+
+    /// "seen by", "reviewed by", "cc", "GP:" before the name.
+    fn pro_before(&self, i: usize) -> bool {
+        if i == 0 {
+            return false;
+        }
+        let g = gap(self.text, self.toks, i);
+        if g.contains('\n') {
+            return false;
+        }
+        let p = &self.toks[i - 1];
+        if lower_is(self.text, p, &["by"]) && i >= 2 {
+            let q = &self.toks[i - 2];
+            return lower_is(self.text, q, PRO_VERBS) && is_space_gap(gap(self.text, self.toks, i - 1));
+        }
+        if lower_is(self.text, p, &["cc", "gp", "clinician", "author", "consultant", "usual", "named", "keyworker", "signed"]) && (g.contains(':') || is_space_gap(g)) {
+            return true;
+        }
+        p.has(STAFF_ROLE) && g.contains(':')
+    }
+
+    fn known_pro(&self, s: usize, e: usize) -> bool {
+        let w = &self.text[s..e];
+        self.pros
+            .iter()
+            .any(|&(a, b)| self.text[a..b].eq_ignore_ascii_case(w))
+    }
+
+    /// Classifies tokens [i, j) (a maximal run of capitalised tokens).
+    fn run(&mut self, i: usize, j: usize, out: &mut Vec<NameHit>) {
+        let toks = self.toks;
+        let mut k = i;
+        let mut title = 0u32;
+        let mut pro = false;
+        let mut any_title = false;
+        while k < j {
+            let n = self.pro_phrase_at(k, j);
+            if n > 0 {
+                // "Sister" capitalised is a title only when a name follows.
+                pro = true;
+                any_title = true;
+                k += n;
+                continue;
+            }
+            let t = &toks[k];
+            if t.has(TITLE) && t.is(CAP) {
+                title = t.cls & TITLE;
+                any_title = true;
+                k += 1;
+                continue;
+            }
+            if t.has(NOT_NAME) && !t.has(SURNAME) && !any_title {
+                let next_is_surname = k + 1 < j && toks[k + 1].has(SURNAME);
+                if !(t.has(FIRST) && next_is_surname) {
+                    k += 1;
+                    continue;
+                }
+            }
+            break;
+        }
+        if k >= j {
+            return;
+        }
+        // The name runs until a word that cannot be part of one.
+        let mut m = k + 1;
+        while m < j {
+            let t = &toks[m];
+            if t.has(NOT_NAME) && !t.has(SURNAME | FIRST) {
+                break;
+            }
+            if t.has(STREET) && !t.has(SURNAME | FIRST) {
+                break;
+            }
+            m += 1;
+        }
+        // Leading unknown words before a gazetteer first name are sentence openers
+        // ("Advised Peter Smith"): start at the first name.
+        if !any_title && !toks[k].has(FIRST | SURNAME) && !toks[k].is(INITIAL) {
+            if let Some(f) = (k + 1..m).find(|&x| toks[x].has(FIRST)) {
+                k = f;
+            }
+        }
+        // A lone "A" or "I" is an article or pronoun unless a surname follows.
+        if toks[k].is(INITIAL) && matches!(self.word(k), "A" | "I") && !(k + 1 < m && toks[k + 1].has(SURNAME)) && !any_title {
+            if k + 1 >= m {
+                return;
+            }
+            k += 1;
+        }
+        let ntok = m - k;
+        let first = &toks[k];
+        let last = &toks[m - 1];
+        let rel = self.relation_before(i) || self.relation_after(m);
+        let role = self.role_after(m);
+        let pro_ctx = self.pro_before(i);
+        let strong_first = |t: &Tok| t.has(FIRST) && !t.has(NOT_NAME);
+        let name_like_last = last.has(SURNAME) || (!last.has(NOT_NAME) && last.is(CAP));
+        let rule: &'static str = if any_title {
+            "name_after_title"
+        } else if rel {
+            "name_near_relation"
+        } else if ntok >= 2 && (first.has(FIRST) || first.is(INITIAL)) && name_like_last {
+            "first_and_surname"
+        } else if ntok >= 2 && last.has(SURNAME) && first.is(CAP) && !first.has(NOT_NAME) {
+            "surname_after_capitalised"
+        } else if ntok == 1 && strong_first(first) {
+            "first_name_gazetteer"
+        } else if ntok >= 1 && (role || pro_ctx) && !first.has(NOT_NAME) {
+            "name_with_role"
+        } else {
+            return;
+        };
+        let (s, e) = (first.s as usize, last.e as usize);
+        let is_pro = !rel && (pro || role || pro_ctx || self.known_pro(last.s as usize, last.e as usize) && (any_title || ntok >= 2));
+        let kind = if !rel && self.is_subject(k, m, title) {
+            NameKind::Subject
+        } else if is_pro {
+            self.pros.push((last.s as usize, last.e as usize));
+            NameKind::Professional(rule)
+        } else {
+            NameKind::ThirdParty(rule)
+        };
+        out.push(NameHit { start: s, end: e, kind });
+    }
+
+    /// The subject, by full name or an alias: "Margaret Thompson", "Margaret", "M Thompson",
+    /// "Peggy"; "Mrs Thompson" only when the title fits the subject. A surname alone never
+    /// makes a match: "Peter Thompson" (her husband) is a third party.
+    fn is_subject(&self, k: usize, m: usize, title: u32) -> bool {
+        let words: Vec<&str> = (k..m).map(|x| self.word(x)).collect();
+        let sub = self.subject;
+        for v in &sub.variants {
+            if v.is_empty() {
+                continue;
+            }
+            let first = &v[0];
+            let last = &v[v.len() - 1];
+            let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+            let initial_of = |a: &str, b: &str| {
+                a.chars().count() == 1 && b.chars().next().is_some_and(|c| a.starts_with(c))
+            };
+            if words.len() == v.len() && words.iter().zip(v).all(|(a, b)| eq(a, b)) {
+                return true;
+            }
+            let w0 = words[0];
+            let wl = words[words.len() - 1];
+            if words.len() >= 2 && (eq(w0, first) || initial_of(w0, first)) && eq(wl, last) {
+                // Middle names must be the subject's too.
+                if words[1..words.len() - 1]
+                    .iter()
+                    .all(|w| v.iter().any(|x| eq(w, x) || initial_of(w, x)))
+                {
+                    return true;
+                }
+            }
+            if words.len() == 1 && eq(w0, first) && (title == 0 || sub.title_fits(title)) {
+                return true;
+            }
+            if words.len() == 1 && v.len() >= 2 && eq(w0, last) && title != 0 && sub.title_fits(title) {
+                return true;
+            }
+        }
+        false
+    }
+
+    pub fn run_all(&mut self, out: &mut Vec<NameHit>) {
+        let toks = self.toks;
+        let n = toks.len();
+        let mut i = 0;
+        while i < n {
+            let t = &toks[i];
+            if !t.is(CAP) {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < n && joins(self.text, toks, j) && !toks[j - 1].is(POSS) {
+                let u = &toks[j];
+                if u.is(CAP) {
+                    j += 1;
+                } else if u.is(LOWER)
+                    && j + 1 < n
+                    && toks[j + 1].is(CAP)
+                    && lower_is(self.text, u, PARTICLES)
+                    && joins(self.text, toks, j + 1)
+                {
+                    j += 2;
+                } else {
+                    break;
+                }
+            }
+            self.run(i, j, out);
+            i = j;
+        }
+    }
+}
+
+/// A street address hit: byte range, and the range of its street part (number + street).
+pub(crate) struct AddrHit {
+    pub start: usize,
+    pub end: usize,
+    pub rule: &'static str,
+}
+
+/// Street addresses: "[Flat 2, ]14 Acacia Avenue[, Town[, County]]" and, after "lives at" /
+/// "address:", named houses ("Rose Cottage, Mill Lane"). Town segments are included only
+/// when a postcode, line end or sentence end follows them.
+pub(crate) fn addresses(
+    text: &str,
+    toks: &[Tok],
+    is_postcode_at: &dyn Fn(usize) -> bool,
+    out: &mut Vec<AddrHit>,
+) {
+    let b = text.as_bytes();
+    let n = toks.len();
+    let mut i = 0;
+    while i < n {
+        let t = &toks[i];
+        let house_no = t.is(DIGIT) && {
+            let w = &b[t.range()];
+            let digits = w.iter().take_while(|c| c.is_ascii_digit()).count();
+            digits <= 4 && w.len() - digits <= 1 && gap_ok_before_number(text, toks, i)
+        };
+        let trigger = if house_no { None } else { trigger_body(text, toks, i) };
+        if !house_no && trigger.is_none() {
+            i += 1;
+            continue;
+        }
+        let (body_start, rule) = match trigger {
+            None => (i + 1, "street_address"),
+            Some(b) => (b, "address_after_trigger"),
+        };
+        // Street part: capitalised tokens ending with a street suffix (or house word).
+        let mut k = body_start;
+        let mut street_end = None;
+        while k < n && k < body_start + 6 {
+            if k > body_start || house_no {
+                let g = gap(text, toks, k);
+                let ok = is_space_gap(g) || (!house_no && (g == ", " || g == ": " || g == ":" || g == " "));
+                if !ok {
+                    break;
+                }
+            } else {
+                let g = gap(text, toks, k);
+                if g.contains('\n') && !g.trim_start().starts_with(':') && !text[..toks[k].s as usize].trim_end().ends_with(':') {
+                    break;
+                }
+            }
+            let u = &toks[k];
+            if !(u.is(CAP) || u.is(ALLCAPS)) {
+                break;
+            }
+            let w = &text[u.range()];
+            if (u.has(STREET) && k > body_start) || (u.has(STREET) && house_no) || (!house_no && HOUSE_WORDS.iter().any(|h| w.eq_ignore_ascii_case(h)) && k > body_start) {
+                street_end = Some(k);
+                // "Park Road": keep going while suffix words follow.
+            }
+            k += 1;
+            if street_end.is_some() && k < n && !(toks[k].has(STREET) && is_space_gap(gap(text, toks, k)) && toks[k].is(CAP)) {
+                break;
+            }
+        }
+        let Some(se) = street_end else {
+            i += 1;
+            continue;
+        };
+        let mut start = toks[if house_no { i } else { body_start }].s as usize;
+        // "Flat 2, 14 ..." / "Flat 2 14 ..."
+        if house_no && i >= 2 && lower_is(text, &toks[i - 2], &["flat", "apartment", "apt", "unit", "room"]) && toks[i - 1].is(DIGIT) {
+            start = toks[i - 2].s as usize;
+        }
+        let mut end = toks[se].e as usize;
+        // Extend over ", Town" segments and named-house + street chains.
+        let mut k = se + 1;
+        loop {
+            if k >= n {
+                break;
+            }
+            let g = gap(text, toks, k);
+            if !(g == ", " || g == "," || is_space_gap(g)) {
+                break;
+            }
+            if is_postcode_at(toks[k].s as usize) {
+                break;
+            }
+            let seg_start = k;
+            while k < n && toks[k].is(CAP) && (k == seg_start || is_space_gap(gap(text, toks, k))) && k - seg_start < 3 {
+                k += 1;
+            }
+            if k == seg_start {
+                break;
+            }
+            let seg_end = toks[k - 1].e as usize;
+            let rest = &text[seg_end..];
+            let rest_trim = rest.trim_start_matches([',', ' ']);
+            let after = rest_trim.as_bytes().first().copied();
+            let closes = after.is_none()
+                || rest.starts_with('\n')
+                || rest.starts_with("\r\n")
+                || rest.starts_with(')')
+                || rest.starts_with(". ")
+                || rest.starts_with(".\n")
+                || rest == "."
+                || is_postcode_at(text.len() - rest_trim.len());
+            let chains = rest.starts_with(", ") && after.is_some_and(|c| c.is_ascii_uppercase());
+            if closes || chains {
+                end = seg_end;
+                if !closes && !chains {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+        out.push(AddrHit { start, end, rule });
+        // continue after the address
+        while i < n && (toks[i].s as usize) < end {
+            i += 1;
+        }
+    }
+}
+
+fn gap_ok_before_number(text: &str, toks: &[Tok], i: usize) -> bool {
+    if i == 0 {
+        return true;
+    }
+    let g = gap(text, toks, i);
+    // not a date or a measurement: "12/03", "3.5", "£14"
+    !(g.ends_with('/') || g.ends_with('.') && g.len() == 1 || g.ends_with('£') || g.ends_with('-') && g.len() == 1)
+}
+
+/// "lives at X", "moved to X", "address: X": the token index where X starts.
+fn trigger_body(text: &str, toks: &[Tok], i: usize) -> Option<usize> {
+    let t = &toks[i];
+    if !t.is(LOWER | CAP) {
+        return None;
+    }
+    let w = &text[t.range()];
+    if w.eq_ignore_ascii_case("address") {
+        return Some(i + 1);
+    }
+    if i + 1 < toks.len() {
+        let nx = &text[toks[i + 1].range()];
+        let at = nx.eq_ignore_ascii_case("at")
+            && ["lives", "living", "resides", "residing", "staying", "stays", "lived"]
+                .iter()
+                .any(|x| w.eq_ignore_ascii_case(x));
+        let to = nx.eq_ignore_ascii_case("to") && w.eq_ignore_ascii_case("moved");
+        if at || to {
+            return Some(i + 2);
+        }
+    }
+    None
+}
