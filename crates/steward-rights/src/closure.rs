@@ -349,10 +349,7 @@ impl RightsRequest {
                 .map(|s| s.id.clone())
                 .collect(),
             problems: closure.problems(self),
-            status: (!self.status.can_move_to(target)).then_some(StatusError {
-                from: self.status,
-                to: target,
-            }),
+            status: self.check_move(target).err(),
         };
         if error.outstanding_steps.is_empty() && error.problems.is_empty() && error.status.is_none()
         {

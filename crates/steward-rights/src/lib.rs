@@ -56,6 +56,6 @@ pub use identity::{
 };
 pub use request::{
     AccessScope, AuthorityEvidence, AuthorityEvidenceKind, Channel, ObjectionKind, Proxy,
-    ProxyKind, RecipientNotification, RequestDetails, RequestStatus, RequestType, Requester,
-    RightsRequest, StatusError,
+    ProxyKind, RecipientNotification, RequestDetails, RequestError, RequestStatus, RequestType,
+    Requester, RightsRequest, StatusError,
 };

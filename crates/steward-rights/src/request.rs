@@ -8,7 +8,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Clock;
+use crate::calendar::BankHolidays;
+use crate::clock::{Clock, ClockError, ClockSettings};
 use crate::identity::PatientIdentity;
 
 /// The right exercised.
@@ -357,15 +358,67 @@ pub struct RightsRequest {
     pub clock: Clock,
 }
 
+/// A change to a request that its clock or its lifecycle refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error(transparent)]
+    Clock(#[from] ClockError),
+    #[error(transparent)]
+    Status(#[from] StatusError),
+}
+
 impl RightsRequest {
+    /// A request just received: status [`RequestStatus::Received`], its clock running from
+    /// `received_on` with the organisation's clock settings.
+    pub fn new(
+        reference: impl Into<String>,
+        details: RequestDetails,
+        channel: Channel,
+        subject: PatientIdentity,
+        requester: Requester,
+        received_on: NaiveDate,
+        settings: ClockSettings,
+    ) -> Self {
+        Self {
+            reference: reference.into(),
+            details,
+            channel,
+            subject,
+            requester,
+            status: RequestStatus::Received,
+            clock: Clock::new(received_on, settings),
+        }
+    }
+
     pub fn request_type(&self) -> RequestType {
         self.details.request_type()
     }
 
-    /// Moves the request on, refusing a change the lifecycle does not allow.
-    pub fn move_to(&mut self, to: RequestStatus) -> Result<(), StatusError> {
+    /// Asks for clarification: pauses the clock and moves the request to
+    /// [`RequestStatus::AwaitingClarification`], both or neither.
+    pub fn ask_for_clarification(
+        &mut self,
+        asked_on: NaiveDate,
+        question: impl Into<String>,
+        calendar: &BankHolidays,
+    ) -> Result<(), RequestError> {
+        self.check_move(RequestStatus::AwaitingClarification)?;
+        self.clock.pause(asked_on, question, calendar)?;
+        self.status = RequestStatus::AwaitingClarification;
+        Ok(())
+    }
+
+    /// Records the clarification: restarts the clock and moves the request back to
+    /// [`RequestStatus::InProgress`], both or neither.
+    pub fn clarification_received(&mut self, received_on: NaiveDate) -> Result<(), RequestError> {
+        self.check_move(RequestStatus::InProgress)?;
+        self.clock.resume(received_on)?;
+        self.status = RequestStatus::InProgress;
+        Ok(())
+    }
+
+    pub(crate) fn check_move(&self, to: RequestStatus) -> Result<(), StatusError> {
         if self.status.can_move_to(to) {
-            self.status = to;
             Ok(())
         } else {
             Err(StatusError {
@@ -373,6 +426,13 @@ impl RightsRequest {
                 to,
             })
         }
+    }
+
+    /// Moves the request on, refusing a change the lifecycle does not allow.
+    pub fn move_to(&mut self, to: RequestStatus) -> Result<(), StatusError> {
+        self.check_move(to)?;
+        self.status = to;
+        Ok(())
     }
 }
 
@@ -431,6 +491,48 @@ mod tests {
                 scope: AccessScope::FullRecord
             }
         );
+    }
+
+    #[test]
+    fn clarification_pauses_clock_and_status_together() {
+        let cal = BankHolidays::embedded();
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let mut r = RightsRequest::new(
+            "SAR-7",
+            RequestDetails::Access {
+                scope: AccessScope::FullRecord,
+            },
+            Channel::Verbal,
+            PatientIdentity::default(),
+            Requester::DataSubject,
+            d(3, 2),
+            ClockSettings::default(),
+        );
+        assert_eq!(r.status, RequestStatus::Received);
+        // Not from Received: the status refuses and the clock is left alone.
+        assert!(matches!(
+            r.ask_for_clarification(d(3, 10), "Which years?", &cal),
+            Err(RequestError::Status(_))
+        ));
+        assert!(r.clock.pauses().is_empty());
+        r.move_to(RequestStatus::InProgress).unwrap();
+        // The clock refuses a pause before it started: the status stays.
+        assert!(matches!(
+            r.ask_for_clarification(d(3, 1), "Which years?", &cal),
+            Err(RequestError::Clock(ClockError::PauseBeforeStart { .. }))
+        ));
+        assert_eq!(r.status, RequestStatus::InProgress);
+        r.ask_for_clarification(d(3, 10), "Which years?", &cal)
+            .unwrap();
+        assert_eq!(r.status, RequestStatus::AwaitingClarification);
+        assert!(matches!(
+            r.clarification_received(d(3, 9)),
+            Err(RequestError::Clock(ClockError::ResumeBeforePause { .. }))
+        ));
+        assert_eq!(r.status, RequestStatus::AwaitingClarification);
+        r.clarification_received(d(3, 15)).unwrap();
+        assert_eq!(r.status, RequestStatus::InProgress);
+        assert_eq!(r.clock.due_date(&cal), d(4, 7));
     }
 
     #[test]
