@@ -389,7 +389,9 @@ fn join_list(items: &[String]) -> String {
     }
 }
 
-/// The response letter for a closed request.
+/// The response letter for a closed request: the date (the closure's), the greeting, what was
+/// received, the outcome (what is enclosed, the grounds for anything withheld with their legal
+/// references, other providers' entries), the DPO and the right to complain to the ICO.
 pub fn response_letter(request: &RightsRequest, closure: &Closure, org: &Organisation) -> Letter {
     let patient = request.subject.full_name();
     let request_type = request.request_type();
@@ -418,7 +420,10 @@ pub fn response_letter(request: &RightsRequest, closure: &Closure, org: &Organis
         ),
     };
 
-    let mut paragraphs = vec![format!("Dear {addressee},")];
+    let mut paragraphs = vec![
+        format_uk_date(closure.closed_on),
+        format!("Dear {addressee},"),
+    ];
     let mut received = format!(
         "Thank you for your {} ({}), which we received on {}.",
         request_type.label(),
@@ -771,10 +776,11 @@ mod tests {
             letter.title,
             "Your subject access request (our reference SAR-2026-014)"
         );
-        assert_eq!(letter.paragraphs[0], "Dear Jane Smith,");
-        assert!(letter.paragraphs[1].contains("received on 2 March 2026"));
-        assert!(letter.paragraphs[1].contains("UK GDPR Article 15"));
-        assert!(letter.paragraphs[2].contains("the GP record from 2010 and hospital letters"));
+        assert_eq!(letter.paragraphs[0], "30 March 2026");
+        assert_eq!(letter.paragraphs[1], "Dear Jane Smith,");
+        assert!(letter.paragraphs[2].contains("received on 2 March 2026"));
+        assert!(letter.paragraphs[2].contains("UK GDPR Article 15"));
+        assert!(letter.paragraphs[3].contains("the GP record from 2010 and hospital letters"));
         let text = letter.paragraphs.join("\n");
         assert!(text.contains(
             "Information about other people (Data Protection Act 2018, Schedule 2, Part 3, paragraph 16)."
@@ -819,8 +825,8 @@ mod tests {
             letter.title,
             "Subject access request about Jane Smith (our reference SAR-2026-014)"
         );
-        assert_eq!(letter.paragraphs[0], "Dear Ms A Brief,");
-        assert!(letter.paragraphs[1].contains(
+        assert_eq!(letter.paragraphs[1], "Dear Ms A Brief,");
+        assert!(letter.paragraphs[2].contains(
             "As we told you on 20 March 2026, we extended the time to respond by two months because The record is large"
         ));
         let text = letter.paragraphs.join("\n");
