@@ -1,0 +1,492 @@
+//! Loading: the four reference tables into memory (they fit), the events table resolved and
+//! checked but left on disk to be streamed.
+
+use crate::config::Mapping;
+use crate::table::{parse_bool, Kind, RowReader, Table, TableSource};
+use crate::time::{day_of, Ts};
+use anyhow::{bail, Result};
+use rustc_hash::FxHashMap;
+use std::path::Path;
+
+/// A row that was skipped (or kept with a caveat), by file and line, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+    }
+}
+
+/// Issues kept in full; beyond this only counted (a broken 50M-row file must not exhaust memory).
+pub const MAX_ISSUES: usize = 10_000;
+
+#[derive(Debug, Default, Clone)]
+pub struct Issues {
+    pub list: Vec<Issue>,
+    pub total: u64,
+}
+
+impl Issues {
+    pub fn push(&mut self, file: &str, line: u64, reason: String) {
+        self.total += 1;
+        if self.list.len() < MAX_ISSUES {
+            self.list.push(Issue {
+                file: file.to_string(),
+                line,
+                reason,
+            });
+        }
+    }
+}
+
+/// Contract: "Addresses are compared normalised: trimmed, spaces collapsed, upper-case".
+/// Surnames are compared the same way.
+pub fn norm_text(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+/// Contract: "postcodes without spaces" (and upper-case).
+pub fn norm_postcode(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// Contract: "House number = the leading digits of the address line; street = the rest."
+/// The rest is trimmed of spaces and commas ("12, HIGH STREET" -> "HIGH STREET").
+pub fn house_and_street(addr_norm: &str) -> (Option<u32>, String) {
+    let digits = addr_norm.bytes().take_while(|b| b.is_ascii_digit()).count();
+    let num = if digits == 0 {
+        None
+    } else {
+        addr_norm[..digits.min(9)].parse().ok()
+    };
+    let street = addr_norm[digits..]
+        .trim_start_matches([' ', ','])
+        .trim()
+        .to_string();
+    (num, street)
+}
+
+#[derive(Debug, Clone)]
+pub struct Patient {
+    pub id: String,
+    pub given: String,
+    pub family: String,
+    pub family_norm: String,
+    pub address_line: String,
+    pub addr_norm: String,
+    pub postcode_norm: String,
+    pub house_no: Option<u32>,
+    pub street: String,
+    pub deceased_day: Option<i64>,
+    pub vip: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub given: String,
+    pub family: String,
+    pub family_norm: String,
+    pub role: u32,
+    pub team: Option<u32>,
+    pub org: String,
+    pub leave_day: Option<i64>,
+    pub home_addr_norm: String,
+    pub home_postcode_norm: String,
+    pub house_no: Option<u32>,
+    pub street: String,
+    pub patient: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub specialty: String,
+    pub org: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Episode {
+    pub id: String,
+    pub patient: u32,
+    pub team: u32,
+    pub kind: String,
+    pub start: Ts,
+    /// None = still open.
+    pub end: Option<Ts>,
+}
+
+/// The reference tables, indexed.
+#[derive(Debug, Default)]
+pub struct Reference {
+    pub patients: Vec<Patient>,
+    pub users: Vec<User>,
+    pub teams: Vec<Team>,
+    /// Sorted by (patient, start); the episodes of patient p are `ep_index[p]..ep_index[p+1]`.
+    pub episodes: Vec<Episode>,
+    pub ep_index: Vec<u32>,
+    pub roles: Vec<String>,
+    pub patient_ix: FxHashMap<Box<[u8]>, u32>,
+    pub user_ix: FxHashMap<Box<[u8]>, u32>,
+    pub team_ix: FxHashMap<Box<[u8]>, u32>,
+    /// patient -> users who are that patient (staff who are also patients; COWORKER).
+    pub users_as_patient: FxHashMap<u32, Vec<u32>>,
+}
+
+impl Reference {
+    #[inline]
+    pub fn episodes_of(&self, p: u32) -> &[Episode] {
+        let (a, b) = (
+            self.ep_index[p as usize] as usize,
+            self.ep_index[p as usize + 1] as usize,
+        );
+        &self.episodes[a..b]
+    }
+}
+
+/// A loaded data set: reference tables in memory, the events file checked and ready to stream.
+pub struct Dataset {
+    pub reference: Reference,
+    pub events: TableSource,
+    /// Rows of the reference tables that were skipped or kept with a caveat.
+    pub issues: Issues,
+}
+
+/// Parses the date/timestamp columns of the current row. `Err` = the file does not map (the
+/// column's first value matches none of the formats); `Ok(Err(reason))` = a bad row.
+pub(crate) fn parse_dates(
+    src: &TableSource,
+    r: &RowReader,
+    seen_valid: &mut [bool],
+    out: &mut [Option<Ts>],
+) -> Result<std::result::Result<(), String>> {
+    for (i, col) in src.table.columns().iter().enumerate() {
+        if !matches!(col.kind, Kind::Date | Kind::Ts) {
+            continue;
+        }
+        let v = r.get(i);
+        if v.is_empty() {
+            out[i] = None;
+            continue;
+        }
+        let p = src.parsers[i].as_ref().expect("date column has parser");
+        match p.parse(v) {
+            Some(t) => {
+                seen_valid[i] = true;
+                out[i] = Some(t);
+            }
+            None => {
+                let msg = format!(
+                    "{} {:?} matches none of the formats [{}]",
+                    col.name,
+                    String::from_utf8_lossy(v),
+                    p.describe()
+                );
+                if !seen_valid[i] {
+                    bail!(
+                        "{}:{}: unknown date format: {msg}; the file does not map: set `formats` for {}.{} in the mapping file",
+                        r.file, r.line(), src.table.name(), col.name
+                    );
+                }
+                return Ok(Err(msg));
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Checks that the events file maps: columns present and the first timestamps parse.
+pub fn check_events(src: &TableSource) -> Result<()> {
+    let mut r = src.open()?;
+    let ncols = src.table.columns().len();
+    let mut seen = vec![false; ncols];
+    let mut out = vec![None; ncols];
+    let ts = Table::Events.col("ts");
+    let mut rows = 0;
+    while rows < 1000 && r.next_row()? {
+        rows += 1;
+        if r.malformed().is_some() {
+            continue;
+        }
+        let _ = parse_dates(src, &r, &mut seen, &mut out)?;
+        if seen[ts] {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn intern(ix: &mut FxHashMap<Box<[u8]>, u32>, key: &[u8], next: u32) -> Option<u32> {
+    if ix.contains_key(key) {
+        return None;
+    }
+    ix.insert(key.into(), next);
+    Some(next)
+}
+
+/// Loads a data folder (canonical file names, or as named by the mapping).
+pub fn load(dir: &Path, mapping: Option<&Mapping>) -> Result<Dataset> {
+    let mut issues = Issues::default();
+    let mut rf = Reference::default();
+    let srcs: Vec<TableSource> = Table::ALL
+        .iter()
+        .map(|t| TableSource::resolve(dir, mapping, *t))
+        .collect::<Result<_>>()?;
+    let [patients, users, teams, episodes, events] = <[TableSource; 5]>::try_from(srcs)
+        .map_err(|_| anyhow::anyhow!("internal: five tables"))?;
+    // Refuse a non-mapping events file before loading anything else.
+    check_events(&events)?;
+
+    // teams
+    {
+        let t = Table::Teams;
+        let mut r = teams.open()?;
+        let (id, name, spec, org) = (
+            t.col("team_id"),
+            t.col("team_name"),
+            t.col("specialty"),
+            t.col("organisation"),
+        );
+        while r.next_row()? {
+            if let Some(m) = r.malformed() {
+                issues.push(&r.file, r.line(), m.to_string());
+                continue;
+            }
+            if r.get(id).is_empty() {
+                issues.push(&r.file, r.line(), "empty team_id".into());
+                continue;
+            }
+            if intern(&mut rf.team_ix, r.get(id), rf.teams.len() as u32).is_none() {
+                issues.push(&r.file, r.line(), format!("duplicate team_id {:?}", r.get_str(id)));
+                continue;
+            }
+            rf.teams.push(Team {
+                id: r.get_str(id),
+                name: r.get_str(name),
+                specialty: r.get_str(spec),
+                org: norm_text(&r.get_str(org)),
+            });
+        }
+    }
+    // patients
+    {
+        let t = Table::Patients;
+        let mut r = patients.open()?;
+        let n = t.columns().len();
+        let (mut seen, mut dates) = (vec![false; n], vec![None; n]);
+        let c = |s| t.col(s);
+        while r.next_row()? {
+            if let Some(m) = r.malformed() {
+                issues.push(&r.file, r.line(), m.to_string());
+                continue;
+            }
+            if let Err(e) = parse_dates(&patients, &r, &mut seen, &mut dates)? {
+                issues.push(&r.file, r.line(), e);
+                continue;
+            }
+            let Some(vip) = parse_bool(r.get(c("vip"))) else {
+                issues.push(
+                    &r.file,
+                    r.line(),
+                    format!("vip {:?} is not a boolean", r.get_str(c("vip"))),
+                );
+                continue;
+            };
+            let pid = r.get(c("patient_id"));
+            if pid.is_empty() {
+                issues.push(&r.file, r.line(), "empty patient_id".into());
+                continue;
+            }
+            if intern(&mut rf.patient_ix, pid, rf.patients.len() as u32).is_none() {
+                issues.push(
+                    &r.file,
+                    r.line(),
+                    format!("duplicate patient_id {:?}", r.get_str(c("patient_id"))),
+                );
+                continue;
+            }
+            let address_line = r.get_str(c("address_line"));
+            let addr_norm = norm_text(&address_line);
+            let (house_no, street) = house_and_street(&addr_norm);
+            let family = r.get_str(c("family"));
+            rf.patients.push(Patient {
+                id: r.get_str(c("patient_id")),
+                given: r.get_str(c("given")),
+                family_norm: norm_text(&family),
+                family,
+                address_line,
+                addr_norm,
+                postcode_norm: norm_postcode(&r.get_str(c("postcode"))),
+                house_no,
+                street,
+                deceased_day: dates[c("deceased_date")].map(day_of),
+                vip,
+            });
+        }
+    }
+    // users
+    {
+        let t = Table::Users;
+        let mut r = users.open()?;
+        let n = t.columns().len();
+        let (mut seen, mut dates) = (vec![false; n], vec![None; n]);
+        let c = |s| t.col(s);
+        let mut role_ix: FxHashMap<String, u32> = FxHashMap::default();
+        while r.next_row()? {
+            if let Some(m) = r.malformed() {
+                issues.push(&r.file, r.line(), m.to_string());
+                continue;
+            }
+            if let Err(e) = parse_dates(&users, &r, &mut seen, &mut dates)? {
+                issues.push(&r.file, r.line(), e);
+                continue;
+            }
+            let uid = r.get(c("user_id"));
+            if uid.is_empty() {
+                issues.push(&r.file, r.line(), "empty user_id".into());
+                continue;
+            }
+            let idx = rf.users.len() as u32;
+            if intern(&mut rf.user_ix, uid, idx).is_none() {
+                issues.push(
+                    &r.file,
+                    r.line(),
+                    format!("duplicate user_id {:?}", r.get_str(c("user_id"))),
+                );
+                continue;
+            }
+            let team_raw = r.get(c("team_id"));
+            let team = rf.team_ix.get(team_raw).copied();
+            if team.is_none() {
+                issues.push(&r.file, r.line(), format!(
+                    "user kept, but team_id {:?} is not in teams: none of this user's accesses can be explained",
+                    r.get_str(c("team_id"))));
+            }
+            let pat_raw = r.get(c("patient_id"));
+            let patient = if pat_raw.is_empty() {
+                None
+            } else {
+                let p = rf.patient_ix.get(pat_raw).copied();
+                if p.is_none() {
+                    issues.push(
+                        &r.file,
+                        r.line(),
+                        format!(
+                            "user kept, but patient_id {:?} is not in patients (SELF/COWORKER cannot match it)",
+                            r.get_str(c("patient_id"))
+                        ),
+                    );
+                }
+                p
+            };
+            let role_name = norm_text(&r.get_str(c("role")));
+            let next_role = role_ix.len() as u32;
+            let role = *role_ix.entry(role_name.clone()).or_insert_with(|| {
+                rf.roles.push(role_name);
+                next_role
+            });
+            let home = norm_text(&r.get_str(c("home_address_line")));
+            let (house_no, street) = house_and_street(&home);
+            let family = r.get_str(c("family"));
+            if let Some(p) = patient {
+                rf.users_as_patient.entry(p).or_default().push(idx);
+            }
+            rf.users.push(User {
+                id: r.get_str(c("user_id")),
+                given: r.get_str(c("given")),
+                family_norm: norm_text(&family),
+                family,
+                role,
+                team,
+                org: norm_text(&r.get_str(c("organisation"))),
+                leave_day: dates[c("leave_date")].map(day_of),
+                home_addr_norm: home,
+                home_postcode_norm: norm_postcode(&r.get_str(c("home_postcode"))),
+                house_no,
+                street,
+                patient,
+            });
+        }
+    }
+    // care episodes
+    {
+        let t = Table::CareEpisodes;
+        let mut r = episodes.open()?;
+        let n = t.columns().len();
+        let (mut seen, mut dates) = (vec![false; n], vec![None; n]);
+        let c = |s| t.col(s);
+        let mut ids: rustc_hash::FxHashSet<Box<[u8]>> = Default::default();
+        while r.next_row()? {
+            if let Some(m) = r.malformed() {
+                issues.push(&r.file, r.line(), m.to_string());
+                continue;
+            }
+            if let Err(e) = parse_dates(&episodes, &r, &mut seen, &mut dates)? {
+                issues.push(&r.file, r.line(), e);
+                continue;
+            }
+            let Some(&patient) = rf.patient_ix.get(r.get(c("patient_id"))) else {
+                issues.push(
+                    &r.file,
+                    r.line(),
+                    format!("unknown patient_id {:?}", r.get_str(c("patient_id"))),
+                );
+                continue;
+            };
+            let Some(&team) = rf.team_ix.get(r.get(c("team_id"))) else {
+                issues.push(
+                    &r.file,
+                    r.line(),
+                    format!("unknown team_id {:?}", r.get_str(c("team_id"))),
+                );
+                continue;
+            };
+            let Some(start) = dates[c("start_ts")] else {
+                issues.push(&r.file, r.line(), "empty start_ts".into());
+                continue;
+            };
+            if !ids.insert(r.get(c("episode_id")).into()) {
+                issues.push(
+                    &r.file,
+                    r.line(),
+                    format!("duplicate episode_id {:?}", r.get_str(c("episode_id"))),
+                );
+                continue;
+            }
+            rf.episodes.push(Episode {
+                id: r.get_str(c("episode_id")),
+                patient,
+                team,
+                kind: norm_text(&r.get_str(c("episode_type"))),
+                start,
+                end: dates[c("end_ts")],
+            });
+        }
+    }
+    rf.episodes
+        .sort_by(|a, b| (a.patient, a.start, &a.id).cmp(&(b.patient, b.start, &b.id)));
+    rf.ep_index = vec![0; rf.patients.len() + 1];
+    for e in &rf.episodes {
+        rf.ep_index[e.patient as usize + 1] += 1;
+    }
+    for i in 1..rf.ep_index.len() {
+        rf.ep_index[i] += rf.ep_index[i - 1];
+    }
+    Ok(Dataset {
+        reference: rf,
+        events,
+        issues,
+    })
+}

@@ -1,0 +1,725 @@
+//! The rule engine: shared/reference/access-audit-rules.md, section "Rules", implemented exactly.
+//!
+//! Design (bounded memory, streaming):
+//! * The reference tables are in memory (`data::Reference`); events are never held.
+//! * Pass 1 (only when VOLUME is enabled) streams the events once and keeps one `u64` per
+//!   distinct (user, day, patient) triple — 8 bytes, compacted by sort+dedup whenever the buffer
+//!   fills, so memory is at most 8 bytes per distinct triple (80 MB for 10M events, usually far
+//!   less). From it: distinct-patient count per user-day, the per-role percentile threshold, and
+//!   the set of user-days above it.
+//! * Pass 2 streams the events again and evaluates every rule per event, emitting flags to a
+//!   sink as it goes (the CLI writes them straight to flags.csv). Only case aggregates (per
+//!   user-patient and per user-day) and counters are kept.
+//!
+//! Events for an unknown user or patient, with an unparseable timestamp or the wrong number of
+//! fields are not evaluated: each is reported as an `Issue` (file, line, reason) and counted in
+//! `Stats::rejected`. They cannot be judged against the contract (no role, team, home or
+//! organisation), and a reviewer must see them as data problems rather than as a rule hit.
+
+use crate::config::{Rule, Rules};
+use crate::data::{Dataset, Episode, Issues, Reference, User};
+use crate::table::Table;
+use crate::time::{day_of, fmt_date, fmt_ts, time_of_day, Ts, DAY};
+use anyhow::{bail, Result};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One rule hit on one event, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    pub event_id: String,
+    pub rule: Rule,
+    pub user_id: String,
+    pub patient_id: String,
+    pub ts: Ts,
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CaseKind {
+    /// Flags of one user on one patient (every rule but VOLUME).
+    UserPatient,
+    /// VOLUME flags of one user on one day.
+    UserDay,
+}
+
+/// Flags grouped for review, ranked by severity (rank 1 = review first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub rank: u32,
+    pub kind: CaseKind,
+    pub user_id: String,
+    pub user_name: String,
+    /// For `UserPatient`.
+    pub patient_id: Option<String>,
+    /// For `UserDay` (YYYY-MM-DD).
+    pub day: Option<String>,
+    /// Highest severity of the rules in the case (rules file).
+    pub severity: u32,
+    /// Sum of the severities of the distinct rules (tie-break).
+    pub score: u32,
+    pub rules: Vec<Rule>,
+    /// Flagged events in the case.
+    pub events: u64,
+    pub first_ts: Ts,
+    pub last_ts: Ts,
+    /// Up to `CASE_EVENT_IDS` event ids (the smallest, sorted).
+    pub event_ids: Vec<String>,
+}
+
+pub const CASE_EVENT_IDS: usize = 20;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeThreshold {
+    pub role: String,
+    pub user_days: u64,
+    pub threshold: f64,
+    pub flagged_user_days: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    /// Events evaluated.
+    pub events: u64,
+    /// Event rows not evaluated (see the issues).
+    pub rejected: u64,
+    /// Events explained by a care relationship of the user's team.
+    pub explained: u64,
+    /// explained / events.
+    pub explained_share: f64,
+    /// Flags per rule (contract name -> count).
+    pub per_rule: BTreeMap<String, u64>,
+    pub volume_thresholds: Vec<VolumeThreshold>,
+}
+
+#[derive(Debug)]
+pub struct AuditResult {
+    pub flags: Vec<Flag>,
+    pub cases: Vec<Case>,
+    pub stats: Stats,
+    /// Rows skipped or kept with a caveat: reference tables and events.
+    pub issues: Issues,
+}
+
+/// Progress of a run, for a progress bar: `events` rows read in pass `pass` of `passes`;
+/// `total` is known in pass 2.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub pass: u8,
+    pub passes: u8,
+    pub events: u64,
+    pub total: Option<u64>,
+}
+
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// Runs every rule and collects the flags in memory (ordered as the events file; see
+/// `run_streaming` for the bounded-memory form).
+pub fn run(
+    ds: &Dataset,
+    rules: &Rules,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<AuditResult> {
+    let mut flags = Vec::new();
+    let (cases, stats, issues) = run_streaming(ds, rules, progress, &mut |f: &Flag| {
+        flags.push(f.clone());
+        Ok(())
+    })?;
+    Ok(AuditResult {
+        flags,
+        cases,
+        stats,
+        issues,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// VOLUME, pass 1
+
+const USER_BITS: u32 = 20;
+const DAY_BITS: u32 = 16;
+const PATIENT_BITS: u32 = 28;
+
+#[inline]
+fn ud_key(user: u32, day: i64) -> u64 {
+    ((user as u64) << DAY_BITS) | day as u64
+}
+
+/// Contract VOLUME: "above the 99th percentile (linear interpolation)": position (n-1)·p in the
+/// sorted counts, interpolated between its neighbours (as numpy's default and SQL
+/// `quantile_cont`/`percentile_cont`).
+pub fn percentile_linear(sorted: &[u32], p: f64) -> f64 {
+    assert!(!sorted.is_empty());
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    let (a, b) = (sorted[lo] as f64, sorted[hi.min(sorted.len() - 1)] as f64);
+    a + (h - lo as f64) * (b - a)
+}
+
+struct Volume {
+    /// flagged user-day -> (distinct patients, role threshold)
+    flagged: FxHashMap<u64, (u32, f64)>,
+    thresholds: Vec<VolumeThreshold>,
+}
+
+fn compact(keys: &mut Vec<u64>) {
+    keys.sort_unstable();
+    keys.dedup();
+}
+
+fn volume_pass(
+    ds: &Dataset,
+    rules: &Rules,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(Volume, u64)> {
+    let rf = &ds.reference;
+    if rf.users.len() >= 1 << USER_BITS || rf.patients.len() >= 1 << PATIENT_BITS {
+        bail!("VOLUME pass supports up to 2^20 users and 2^28 patients");
+    }
+    let mut r = ds.events.open()?;
+    let t = Table::Events;
+    let (c_ts, c_user, c_pat) = (t.col("ts"), t.col("user_id"), t.col("patient_id"));
+    let tsp = ds.events.parsers[c_ts].as_ref().expect("ts parser");
+    let mut keys: Vec<u64> = Vec::with_capacity(1 << 20);
+    let mut rows = 0u64;
+    while r.next_row()? {
+        rows += 1;
+        if rows % PROGRESS_EVERY == 0 {
+            progress(Progress {
+                pass: 1,
+                passes: 2,
+                events: rows,
+                total: None,
+            });
+        }
+        if r.malformed().is_some() {
+            continue;
+        }
+        let (Some(&u), Some(&p), Some(ts)) = (
+            rf.user_ix.get(r.get(c_user)),
+            rf.patient_ix.get(r.get(c_pat)),
+            tsp.parse(r.get(c_ts)),
+        ) else {
+            continue;
+        };
+        let day = day_of(ts);
+        if !(0..1 << DAY_BITS).contains(&day) {
+            bail!(
+                "{}:{}: timestamp outside 1970..2149 is not supported",
+                r.file,
+                r.line()
+            );
+        }
+        if keys.len() == keys.capacity() && keys.len() >= 1 << 20 {
+            compact(&mut keys);
+            if keys.len() * 4 < keys.capacity() * 3 {
+                // compaction freed a quarter or more: keep the buffer size
+            } else {
+                keys.reserve(keys.capacity());
+            }
+        }
+        keys.push(((u as u64) << (DAY_BITS + PATIENT_BITS)) | ((day as u64) << PATIENT_BITS) | p as u64);
+    }
+    compact(&mut keys);
+    // distinct patients per user-day
+    let mut per_role: Vec<Vec<u32>> = vec![Vec::new(); rf.roles.len()];
+    let mut counts: Vec<(u64, u32)> = Vec::new();
+    let mut i = 0;
+    while i < keys.len() {
+        let ud = keys[i] >> PATIENT_BITS;
+        let mut j = i;
+        while j < keys.len() && keys[j] >> PATIENT_BITS == ud {
+            j += 1;
+        }
+        let n = (j - i) as u32;
+        let user = (ud >> DAY_BITS) as usize;
+        per_role[rf.users[user].role as usize].push(n);
+        counts.push((ud, n));
+        i = j;
+    }
+    drop(keys);
+    let mut thr: Vec<Option<f64>> = vec![None; rf.roles.len()];
+    let mut thresholds = Vec::new();
+    for (role, c) in per_role.iter_mut().enumerate() {
+        if c.is_empty() {
+            continue;
+        }
+        c.sort_unstable();
+        let t = percentile_linear(c, rules.volume_percentile);
+        thr[role] = Some(t);
+        thresholds.push(VolumeThreshold {
+            role: rf.roles[role].clone(),
+            user_days: c.len() as u64,
+            threshold: t,
+            flagged_user_days: c.iter().filter(|&&n| n as f64 > t).count() as u64,
+        });
+    }
+    let mut flagged = FxHashMap::default();
+    for (ud, n) in counts {
+        let user = (ud >> DAY_BITS) as usize;
+        let t = thr[rf.users[user].role as usize].expect("role has counts");
+        if n as f64 > t {
+            flagged.insert(ud, (n, t));
+        }
+    }
+    Ok((
+        Volume {
+            flagged,
+            thresholds,
+        },
+        rows,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 2: every rule
+
+struct Ctx<'a> {
+    rf: &'a Reference,
+    rules: &'a Rules,
+    /// Per episode (index in rf.episodes): may it suppress AFTER_HOURS.
+    suppresses: Vec<bool>,
+}
+
+impl Ctx<'_> {
+    /// Contract: "Explained": the accessing user's team has a care episode for the patient with
+    /// start_ts - 1 day <= ts <= end_ts + 14 days (open episode: no upper bound).
+    #[inline]
+    fn explaining<'e>(&self, u: &User, eps: &'e [Episode], ts: Ts) -> Option<&'e Episode> {
+        let team = u.team?;
+        eps.iter().find(|e| {
+            e.team == team
+                && e.start - self.rules.explained_before <= ts
+                && e.end.is_none_or(|end| ts <= end + self.rules.explained_after)
+        })
+    }
+
+    /// Contract AFTER_HOURS: "no episode of the patient (any team) is active at ts".
+    #[inline]
+    fn active_episode(&self, p: u32, ts: Ts) -> bool {
+        let a = self.rf.ep_index[p as usize] as usize;
+        self.rf
+            .episodes_of(p)
+            .iter()
+            .enumerate()
+            .any(|(i, e)| {
+                self.suppresses[a + i] && e.start <= ts && e.end.is_none_or(|end| ts <= end)
+            })
+    }
+
+    fn describe_episode(&self, e: &Episode, ts: Ts) -> String {
+        let rel = if ts < e.start {
+            format!("starts {:.1} days after the access", (e.start - ts) as f64 / DAY as f64)
+        } else if let Some(end) = e.end.filter(|&end| ts > end) {
+            format!("ended {:.1} days before the access", (ts - end) as f64 / DAY as f64)
+        } else {
+            "active at the access".to_string()
+        };
+        format!(
+            "{} (team {}, {}, {} to {}, {})",
+            e.id,
+            self.rf.teams[e.team as usize].id,
+            e.kind.to_lowercase(),
+            fmt_ts(e.start),
+            e.end.map(fmt_ts).unwrap_or_else(|| "open".into()),
+            rel
+        )
+    }
+
+    /// The nearest episode of the patient: of the user's team if there is one, else of any team.
+    fn nearest(&self, u: &User, p: u32, ts: Ts) -> String {
+        let eps = self.rf.episodes_of(p);
+        let dist = |e: &&Episode| {
+            if ts < e.start {
+                e.start - ts
+            } else {
+                e.end.map_or(0, |end| (ts - end).max(0))
+            }
+        };
+        let own = eps
+            .iter()
+            .filter(|e| Some(e.team) == u.team)
+            .min_by_key(dist);
+        match own {
+            Some(e) => format!("nearest episode of the user's team: {}", self.describe_episode(e, ts)),
+            None => match eps.iter().min_by_key(dist) {
+                Some(e) => format!(
+                    "no episode of the user's team; nearest episode of another team: {}",
+                    self.describe_episode(e, ts)
+                ),
+                None => "the patient has no care episode".into(),
+            },
+        }
+    }
+}
+
+#[derive(Default)]
+struct CaseAgg {
+    rules: u16,
+    events: u64,
+    first_ts: Ts,
+    last_ts: Ts,
+    event_ids: Vec<String>,
+}
+
+impl CaseAgg {
+    fn add(&mut self, mask: u16, ts: Ts, event_id: &str) {
+        if self.events == 0 {
+            self.first_ts = ts;
+            self.last_ts = ts;
+        }
+        self.rules |= mask;
+        self.events += 1;
+        self.first_ts = self.first_ts.min(ts);
+        self.last_ts = self.last_ts.max(ts);
+        // keep the CASE_EVENT_IDS smallest ids: independent of the order of the events file
+        if self.event_ids.len() < CASE_EVENT_IDS {
+            self.event_ids.push(event_id.to_string());
+        } else if let Some((i, _)) = self
+            .event_ids
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.cmp(b.1))
+            .filter(|(_, m)| event_id < m.as_str())
+        {
+            self.event_ids[i] = event_id.to_string();
+        }
+    }
+}
+
+/// Runs every rule, streaming the flags into `sink` in the order of the events file.
+/// Returns the ranked cases, the statistics and the issues.
+pub fn run_streaming(
+    ds: &Dataset,
+    rules: &Rules,
+    progress: &mut dyn FnMut(Progress),
+    sink: &mut dyn FnMut(&Flag) -> Result<()>,
+) -> Result<(Vec<Case>, Stats, Issues)> {
+    let rf = &ds.reference;
+    let mut issues = ds.issues.clone();
+    let passes = if rules.on(Rule::Volume) { 2 } else { 1 };
+    let (volume, total) = if rules.on(Rule::Volume) {
+        let (v, n) = volume_pass(ds, rules, progress)?;
+        (Some(v), Some(n))
+    } else {
+        (None, None)
+    };
+    let ctx = Ctx {
+        rf,
+        rules,
+        suppresses: rf
+            .episodes
+            .iter()
+            .map(|e| {
+                rules.suppressing_episode_types.is_empty()
+                    || rules.suppressing_episode_types.contains(&e.kind)
+            })
+            .collect(),
+    };
+    let mut stats = Stats::default();
+    let mut per_rule = [0u64; 10];
+    let mut cases: FxHashMap<(CaseKind, u32, i64), CaseAgg> = FxHashMap::default();
+
+    let mut r = ds.events.open()?;
+    let t = Table::Events;
+    let (c_id, c_ts, c_user, c_pat) = (
+        t.col("event_id"),
+        t.col("ts"),
+        t.col("user_id"),
+        t.col("patient_id"),
+    );
+    let tsp = ds.events.parsers[c_ts].as_ref().expect("ts parser");
+    let mut rows = 0u64;
+    let pass = passes;
+    let mut flag = Flag {
+        event_id: String::new(),
+        rule: Rule::Unexplained,
+        user_id: String::new(),
+        patient_id: String::new(),
+        ts: 0,
+        evidence: String::new(),
+    };
+    while r.next_row()? {
+        rows += 1;
+        if rows % PROGRESS_EVERY == 0 {
+            progress(Progress {
+                pass,
+                passes,
+                events: rows,
+                total,
+            });
+        }
+        if let Some(m) = r.malformed() {
+            issues.push(&r.file, r.line(), m.to_string());
+            stats.rejected += 1;
+            continue;
+        }
+        let Some(&ui) = rf.user_ix.get(r.get(c_user)) else {
+            let msg = format!(
+                "event {:?}: unknown user_id {:?} (not in users): not evaluated",
+                r.get_str(c_id),
+                r.get_str(c_user)
+            );
+            issues.push(&r.file, r.line(), msg);
+            stats.rejected += 1;
+            continue;
+        };
+        let Some(&pi) = rf.patient_ix.get(r.get(c_pat)) else {
+            let msg = format!(
+                "event {:?}: unknown patient_id {:?} (not in patients): not evaluated",
+                r.get_str(c_id),
+                r.get_str(c_pat)
+            );
+            issues.push(&r.file, r.line(), msg);
+            stats.rejected += 1;
+            continue;
+        };
+        let Some(ts) = tsp.parse(r.get(c_ts)) else {
+            let msg = format!(
+                "event {:?}: ts {:?} matches none of the formats [{}]: not evaluated",
+                r.get_str(c_id),
+                r.get_str(c_ts),
+                tsp.describe()
+            );
+            issues.push(&r.file, r.line(), msg);
+            stats.rejected += 1;
+            continue;
+        };
+        stats.events += 1;
+        let u = &rf.users[ui as usize];
+        let p = &rf.patients[pi as usize];
+        let eps = rf.episodes_of(pi);
+        let day = day_of(ts);
+        let explained = ctx.explaining(u, eps, ts).is_some();
+        if explained {
+            stats.explained += 1;
+        }
+        let is_self = u.patient == Some(pi);
+        let mut mask: u16 = 0;
+        let mut set = |r: Rule, cond: bool| {
+            if cond && rules.on(r) {
+                mask |= 1 << r.index();
+            }
+        };
+        // SELF: the user's own patient record (regardless of episodes).
+        set(Rule::SelfAccess, is_self);
+        let unexpl_other = !explained && !is_self;
+        // FAMILY: unexplained, not self, same normalised address and postcode as the user's
+        // home, and same surname.
+        set(
+            Rule::Family,
+            unexpl_other
+                && !u.home_addr_norm.is_empty()
+                && !u.home_postcode_norm.is_empty()
+                && u.home_addr_norm == p.addr_norm
+                && u.home_postcode_norm == p.postcode_norm
+                && !u.family_norm.is_empty()
+                && u.family_norm == p.family_norm,
+        );
+        // NEIGHBOUR: unexplained, not self, same street and postcode as the user's home,
+        // different address, house numbers at most 4 apart.
+        set(
+            Rule::Neighbour,
+            unexpl_other
+                && !u.street.is_empty()
+                && !u.home_postcode_norm.is_empty()
+                && u.street == p.street
+                && u.home_postcode_norm == p.postcode_norm
+                && u.home_addr_norm != p.addr_norm
+                && matches!((u.house_no, p.house_no), (Some(a), Some(b)) if a.abs_diff(b) <= rules.max_house_number_gap),
+        );
+        // COWORKER: unexplained, the patient is another user of the same organisation.
+        let coworker = if !explained && rules.on(Rule::Coworker) {
+            rf.users_as_patient.get(&pi).and_then(|vs| {
+                vs.iter()
+                    .copied()
+                    .find(|&v| v != ui && rf.users[v as usize].org == u.org)
+            })
+        } else {
+            None
+        };
+        set(Rule::Coworker, coworker.is_some());
+        // VIP: unexplained, the patient is flagged VIP.
+        set(Rule::Vip, !explained && p.vip);
+        // DECEASED: unexplained, the day is after the date of death (not the day itself).
+        set(
+            Rule::Deceased,
+            !explained && p.deceased_day.is_some_and(|d| day > d),
+        );
+        // LEAVER: the day is after the leaving date (regardless of episodes; not the day itself).
+        set(Rule::Leaver, u.leave_day.is_some_and(|d| day > d));
+        // AFTER_HOURS: before 07:00 or from 20:00, and no episode of the patient (any team)
+        // active at ts.
+        let tod = time_of_day(ts);
+        set(
+            Rule::AfterHours,
+            (tod < rules.day_starts || tod >= rules.day_ends)
+                && rules.on(Rule::AfterHours)
+                && !ctx.active_episode(pi, ts),
+        );
+        // UNEXPLAINED: not explained.
+        set(Rule::Unexplained, !explained);
+        // VOLUME: every event of a user-day above the role's percentile.
+        let vol = volume
+            .as_ref()
+            .and_then(|v| v.flagged.get(&ud_key(ui, day)).copied());
+        set(Rule::Volume, vol.is_some());
+        if mask == 0 {
+            continue;
+        }
+        let event_id = std::str::from_utf8(r.get(c_id)).unwrap_or("");
+        let event_id = if event_id.is_empty() {
+            format!("<line {}>", r.line())
+        } else {
+            event_id.to_string()
+        };
+        let nearest = if mask & !(1 << Rule::SelfAccess.index() | 1 << Rule::Leaver.index() | 1 << Rule::Volume.index()) != 0 {
+            ctx.nearest(u, pi, ts)
+        } else {
+            String::new()
+        };
+        flag.event_id.clone_from(&event_id);
+        flag.user_id.clone_from(&u.id);
+        flag.patient_id.clone_from(&p.id);
+        flag.ts = ts;
+        for rule in Rule::ALL {
+            if mask & (1 << rule.index()) == 0 {
+                continue;
+            }
+            per_rule[rule.index()] += 1;
+            flag.rule = rule;
+            let ev = &mut flag.evidence;
+            ev.clear();
+            match rule {
+                Rule::SelfAccess => {
+                    let _ = write!(ev, "relationship=self; user {} ({} {}) is registered as patient {} (users.patient_id); episodes are not considered", u.id, u.given, u.family, p.id);
+                }
+                Rule::Family => {
+                    let _ = write!(ev, "relationship=same household; user's home \"{}\" {} = patient's address; surname {} = {}; {}", u.home_addr_norm, u.home_postcode_norm, u.family_norm, p.family_norm, nearest);
+                }
+                Rule::Neighbour => {
+                    let (a, b) = (u.house_no.unwrap_or(0), p.house_no.unwrap_or(0));
+                    let _ = write!(ev, "relationship=neighbour; user's home no. {a} and patient's no. {b} on \"{}\" {} ({} apart, max {}); {}", p.street, p.postcode_norm, a.abs_diff(b), rules.max_house_number_gap, nearest);
+                }
+                Rule::Coworker => {
+                    let v = &rf.users[coworker.expect("coworker") as usize];
+                    let _ = write!(ev, "relationship=colleague; patient {} is user {} ({} {}, {}) of organisation {}; {}", p.id, v.id, v.given, v.family, rf.roles[v.role as usize], u.org, nearest);
+                }
+                Rule::Vip => {
+                    let _ = write!(ev, "patient {} is flagged VIP; {}", p.id, nearest);
+                }
+                Rule::Deceased => {
+                    let d = p.deceased_day.expect("deceased");
+                    let _ = write!(ev, "patient died {}; access on {} ({} day(s) after); {}", fmt_date(d), fmt_date(day), day - d, nearest);
+                }
+                Rule::Leaver => {
+                    let d = u.leave_day.expect("leaver");
+                    let _ = write!(ev, "user {} left {}; access on {} ({} day(s) after the leaving day)", u.id, fmt_date(d), fmt_date(day), day - d);
+                }
+                Rule::AfterHours => {
+                    let s = |x: i64| format!("{:02}:{:02}", x / 3600, (x / 60) % 60);
+                    let _ = write!(ev, "access at {}, outside {}-{}; no episode of the patient (any team) active at that time; {}", &fmt_ts(ts)[11..], s(rules.day_starts), s(rules.day_ends), nearest);
+                }
+                Rule::Unexplained => {
+                    let team = u.team.map(|t| rf.teams[t as usize].id.as_str()).unwrap_or("<none>");
+                    let _ = write!(ev, "no episode of team {team} for patient {} within [start - {}, end + {}]; {}", p.id, days(rules.explained_before), days(rules.explained_after), nearest);
+                }
+                Rule::Volume => {
+                    let (n, t) = vol.expect("volume");
+                    let _ = write!(ev, "{n} distinct patients on {} by user {}; {:.0}th percentile for role {} = {:.2}", fmt_date(day), u.id, rules.volume_percentile * 100.0, rf.roles[u.role as usize], t);
+                }
+            }
+            sink(&flag)?;
+        }
+        let vmask = 1u16 << Rule::Volume.index();
+        if mask & !vmask != 0 {
+            cases
+                .entry((CaseKind::UserPatient, ui, pi as i64))
+                .or_default()
+                .add(mask & !vmask, ts, &event_id);
+        }
+        if mask & vmask != 0 {
+            cases
+                .entry((CaseKind::UserDay, ui, day))
+                .or_default()
+                .add(vmask, ts, &event_id);
+        }
+    }
+    progress(Progress {
+        pass,
+        passes,
+        events: rows,
+        total: Some(rows),
+    });
+    stats.explained_share = if stats.events == 0 {
+        0.0
+    } else {
+        stats.explained as f64 / stats.events as f64
+    };
+    for rule in Rule::ALL {
+        stats.per_rule.insert(rule.name().to_string(), per_rule[rule.index()]);
+    }
+    if let Some(v) = volume {
+        stats.volume_thresholds = v.thresholds;
+    }
+    Ok((rank_cases(rf, rules, cases), stats, issues))
+}
+
+fn days(secs: i64) -> String {
+    if secs % DAY == 0 {
+        format!("{} day(s)", secs / DAY)
+    } else {
+        format!("{:.2} day(s)", secs as f64 / DAY as f64)
+    }
+}
+
+fn rank_cases(
+    rf: &Reference,
+    rules: &Rules,
+    cases: FxHashMap<(CaseKind, u32, i64), CaseAgg>,
+) -> Vec<Case> {
+    let mut out: Vec<Case> = cases
+        .into_iter()
+        .map(|((kind, ui, k), a)| {
+            let rs: Vec<Rule> = Rule::ALL
+                .into_iter()
+                .filter(|r| a.rules & (1 << r.index()) != 0)
+                .collect();
+            let u = &rf.users[ui as usize];
+            Case {
+                rank: 0,
+                kind,
+                user_id: u.id.clone(),
+                user_name: format!("{} {}", u.given, u.family),
+                patient_id: (kind == CaseKind::UserPatient)
+                    .then(|| rf.patients[k as usize].id.clone()),
+                day: (kind == CaseKind::UserDay).then(|| fmt_date(k)),
+                severity: rs.iter().map(|r| rules.severity(*r)).max().unwrap_or(0),
+                score: rs.iter().map(|r| rules.severity(*r)).sum(),
+                rules: rs,
+                events: a.events,
+                first_ts: a.first_ts,
+                last_ts: a.last_ts,
+                event_ids: a.event_ids,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.score.cmp(&a.score))
+            .then(b.events.cmp(&a.events))
+            .then_with(|| a.user_id.cmp(&b.user_id))
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.patient_id.cmp(&b.patient_id))
+            .then_with(|| a.day.cmp(&b.day))
+    });
+    for (i, c) in out.iter_mut().enumerate() {
+        c.rank = i as u32 + 1;
+        // order-independent: event ids of a case sorted
+        c.event_ids.sort();
+    }
+    out
+}
