@@ -385,7 +385,10 @@ fn third_party_mention(g: &mut Gen, doc: &mut Doc, s: &SubjectData) -> Person {
     let female = g.rng.chance(0.5);
     let same_surname = g.rng.chance(0.4);
     let rel = if female { g.rng.pick(RELATIONS_F) } else { g.rng.pick(RELATIONS_M) }.to_string();
-    let p = g.person(female, same_surname.then_some(s.p.last.as_str()));
+    let mut p = g.person(female, same_surname.then_some(s.p.last.as_str()));
+    while p.first == s.p.first {
+        p = g.person(female, same_surname.then_some(s.p.last.as_str()));
+    }
     let pron = if s.p.female { "Her" } else { "His" };
     match g.rng.below(6) {
         0 => {
@@ -549,6 +552,199 @@ fn subject_mention(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
     }
 }
 
+/// Harder, more varied material: lists, sentence-initial names, other formats, decoys.
+fn hard_segment(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
+    let pos = if s.p.female { "her" } else { "his" };
+    match g.rng.below(16) {
+        0 => {
+            // A list of people present.
+            let a = g.person(true, Some(&s.p.last.clone()));
+            let b = g.person(false, None);
+            let (pro, role) = professional(g);
+            doc.t("Present at the meeting: ");
+            doc.g(Entity::PersonName, &a.full());
+            doc.t(" (daughter), ");
+            doc.g(Entity::PersonName, &b.full());
+            doc.t(" (son-in-law) and ");
+            doc.k("professional", &pro);
+            doc.t(&format!(" ({role}). "));
+        }
+        1 => {
+            // Sentence-initial first name, no relationship word next to it.
+            let fem = g.rng.chance(0.5);
+            let a = g.person(fem, None);
+            doc.g(Entity::PersonName, &a.first);
+            doc.t(&format!(" rang to say she is worried about {pos} memory. "));
+        }
+        2 => {
+            // Words that look like names but are not.
+            let w = *g.rng.pick(&[
+                "Mark as reviewed. ",
+                "Will review in two weeks. ",
+                "May need a referral if no better. ",
+                "Grace period for the repeat prescription agreed. ",
+                "Seen at Kingsley Surgery by the duty team. ",
+                "Transferred to Victoria Ward overnight. ",
+                "Letter copied to St Mary's Hospital. ",
+                "Hope to reduce the dose next month. ",
+                "Bill from the private clinic attached. ",
+            ]);
+            doc.t(w);
+        }
+        3 => {
+            // A move without a postcode; flats.
+            let fem = g.rng.chance(0.5);
+            let p = g.person(fem, None);
+            doc.t("Ex-partner ");
+            doc.g(Entity::PersonName, &p.full());
+            doc.t(" has moved to ");
+            let flat = g.rng.range(1, 12);
+            let st = g.street();
+            if g.rng.chance(0.5) {
+                doc.g(Entity::StreetAddress, &format!("Flat {flat}, {st}"));
+            } else {
+                doc.g(Entity::StreetAddress, &st);
+            }
+            doc.t(" and the patient does not want this shared. ");
+        }
+        4 => {
+            // Other phone formats.
+            let fem = g.rng.chance(0.5);
+            let p = g.person(fem, None);
+            doc.t("Next of kin: ");
+            doc.g(Entity::PersonName, &p.full());
+            doc.t(" (brother), tel. ");
+            let ph = match g.rng.below(4) {
+                0 => format!("07700-900{:03}", g.rng.range(0, 999)),
+                1 => format!("0117 496 0{:03}", g.rng.range(0, 999)),
+                2 => format!("+44 (0)1202 {:06}", g.rng.range(100_000, 999_999)),
+                _ => format!("01632 960 {:03}", g.rng.range(0, 999)),
+            };
+            doc.g(Entity::Phone, &ph);
+            doc.t(". ");
+        }
+        5 => {
+            // Upper-case email, hyphenated NHS number.
+            let fem = g.rng.chance(0.5);
+            let p = g.person(fem, None);
+            let e = g.email(&p);
+            let e = format!("{}{}", e[..1].to_uppercase(), &e[1..]);
+            doc.t("Daughter-in-law ");
+            doc.g(Entity::PersonName, &p.full());
+            doc.t(" emailed from ");
+            doc.g(Entity::Email, &e);
+            doc.t("; her NHS number ");
+            let d = g.nhs_digits();
+            doc.g(Entity::NhsNumber, &format!("{}-{}-{}", &d[..3], &d[3..6], &d[6..]));
+            doc.t(" was quoted. ");
+        }
+        6 => {
+            // Other DOB forms.
+            let fem = g.rng.chance(0.5);
+            let p = g.person(fem, None);
+            doc.t(&format!("{} grandchild ", if s.p.female { "Her" } else { "His" }));
+            doc.g(Entity::PersonName, &p.first);
+            doc.t(", born on ");
+            let (y, m, d) = g.date(2010, 2024);
+            const M: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+            let suffix = match d { 1 | 21 => "st", 2 | 22 => "nd", 3 | 23 => "rd", _ => "th" };
+            doc.g(Entity::DateOfBirth, &format!("{d}{suffix} {} {y}", M[m as usize - 1]));
+            doc.t(", is staying with the patient. ");
+        }
+        7 => {
+            // Professionals in other shapes: kept.
+            let fem = g.rng.chance(0.5);
+            let p = g.person(fem, None);
+            match g.rng.below(4) {
+                0 => {
+                    doc.t("Nurse ");
+                    doc.k("professional", &p.last);
+                    doc.t(" dressed the wound. ");
+                }
+                1 => {
+                    doc.t("Letter from ");
+                    doc.k("professional", &format!("Dr {}", p.last));
+                    doc.t(", consultant psychiatrist, received. ");
+                }
+                2 => {
+                    doc.t("Discussed with ");
+                    doc.k("professional", &format!("Mr {}", p.full()));
+                    doc.t(", consultant orthopaedic surgeon. ");
+                }
+                _ => {
+                    doc.t("Health Visitor ");
+                    doc.k("professional", &p.full());
+                    doc.t(" visited at home. ");
+                }
+            }
+        }
+        8 => {
+            // A relative who is a doctor is still a third party.
+            let p = g.person(true, Some(&s.p.last.clone()));
+            doc.t(&format!("{} daughter, Dr ", if s.p.female { "Her" } else { "His" }));
+            doc.g(Entity::PersonName, &p.full());
+            doc.t(", asked for an update. ");
+        }
+        9 => {
+            // Couple with a shared title.
+            let last = g.person(true, None).last;
+            doc.t("Neighbours Mr and Mrs ");
+            doc.g(Entity::PersonName, &last);
+            doc.t(" have been shopping for the patient. ");
+        }
+        10 => {
+            // Rare first name alone at the start of a sentence (context-free: a hard case).
+            let f = g.rng.chance(0.5);
+            let name = g.rng.pick(if f { RARE_FEMALE } else { RARE_MALE }).to_string();
+            doc.g(Entity::PersonName, &name);
+            doc.t(" from next door called an ambulance. ");
+        }
+        11 => {
+            // Hospital letter style surname-first name.
+            let fem = g.rng.chance(0.5);
+            let p = g.person(fem, None);
+            doc.t("Referral also received for ");
+            doc.g(Entity::PersonName, &format!("{}, {}", p.last.to_uppercase(), p.first));
+            doc.t(" (another patient) and returned to sender. ");
+        }
+        12 => {
+            // The subject's own data in passing: kept.
+            doc.t("Patient asked us to use ");
+            doc.k("subject_email", &s.email);
+            doc.t(" and ");
+            doc.k("subject_phone", &s.phone);
+            doc.t(" for appointment reminders. ");
+        }
+        13 => {
+            // Organisation contact details: not a person's.
+            doc.t("Community mental health team duty line ");
+            let ph = format!("01202 {:06}", g.rng.range(100_000, 999_999));
+            doc.k("organisation_phone", &ph);
+            doc.t(". ");
+        }
+        14 => {
+            // Initials and middle initials.
+            let fem = g.rng.chance(0.5);
+            let p = g.person(fem, None);
+            doc.t("Lasting power of attorney held by ");
+            let mid = (b'A' + g.rng.below(26) as u8) as char;
+            doc.g(Entity::PersonName, &format!("{} {mid}. {}", p.first, p.last));
+            doc.t(" (son). ");
+        }
+        _ => {
+            // A third party's postcode alone.
+            let fem = g.rng.chance(0.5);
+            let p = g.person(fem, None);
+            doc.t("Carer ");
+            doc.g(Entity::PersonName, &p.full());
+            doc.t(" lives nearby (");
+            let pc = g.postcode();
+            doc.g(Entity::Postcode, &pc);
+            doc.t("). ");
+        }
+    }
+}
+
 fn gp_notes(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
     let entries = g.rng.range(2, 4);
     for _ in 0..entries {
@@ -575,6 +771,9 @@ fn gp_notes(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
         }
         if g.rng.chance(0.5) {
             decoys(g, doc);
+        }
+        for _ in 0..g.rng.below(3) {
+            hard_segment(g, doc, s);
         }
         if g.rng.chance(0.15) {
             doc.t("Another patient, ");
@@ -641,13 +840,18 @@ fn letter(g: &mut Gen, doc: &mut Doc, s: &SubjectData, discharge: bool) {
     if g.rng.chance(0.5) {
         decoys(g, doc);
     }
+    for _ in 0..g.rng.below(3) {
+        hard_segment(g, doc, s);
+    }
     doc.t(&format!("\n\n{title} "));
     doc.k("subject", &s.p.last);
     doc.t(" was reviewed by ");
     let (reg, _) = professional(g);
     doc.k("professional", &reg);
     doc.t(" (Registrar). Please contact the ward on ");
-    doc.t("01202 665511 if you have questions.\n\nYours sincerely,\n\n");
+    let ward = format!("01202 {:06}", g.rng.range(100_000, 999_999));
+    doc.k("organisation_phone", &ward);
+    doc.t(" if you have questions.\n\nYours sincerely,\n\n");
     let (cons, _) = professional(g);
     doc.k("professional", &cons);
     doc.t("\nConsultant Physician\n");

@@ -169,7 +169,9 @@ impl SubjectInfo {
         if title & class::TITLE_X != 0 {
             return true;
         }
-        self.sex != 0 && title & self.sex != 0
+        // Unknown sex: "Mrs Chapman" is taken to be the subject (a relationship word next to
+        // it still makes it a third party).
+        self.sex == 0 || title & self.sex != 0
     }
 
     fn is_id(&self, s: &str) -> bool {
@@ -212,6 +214,28 @@ fn with_option_regex<R>(patterns: &[String], f: impl FnOnce(Option<&Regex>) -> R
     })
 }
 
+/// A phone number introduced as an organisation's ("contact the ward on", "Surgery tel:")
+/// is not a third party's personal data.
+fn organisation_context(text: &str, at: usize) -> bool {
+    const ORG: &[&str] = &[
+        "ward", "surgery", "practice", "clinic", "department", "dept", "switchboard",
+        "reception", "secretary", "team", "office", "helpline", "hospital", "pharmacy",
+        "service", "centre", "unit",
+    ];
+    let mut from = at.saturating_sub(40);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = &text[from..at];
+    let window = match window.rfind(['\n', '.', ';']) {
+        Some(p) => &window[p + 1..],
+        None => window,
+    };
+    window
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| ORG.iter().any(|o| w.eq_ignore_ascii_case(o)))
+}
+
 fn is_professional_email(addr: &str) -> bool {
     let d = addr.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
     d == "nhs.net" || d.ends_with(".nhs.net") || d == "nhs.uk" || d.ends_with(".nhs.uk")
@@ -242,7 +266,7 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
             }
         }
         ids::NumKind::Phone => {
-            if info.phones.iter().any(|p| p.as_bytes() == digits) {
+            if info.phones.iter().any(|p| p.as_bytes() == digits) || organisation_context(text, s) {
                 protect.push((s, e));
             } else {
                 push(&mut props, s, e, Entity::Phone, "uk_phone");
@@ -357,6 +381,9 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
         rules,
         subject: &info,
         pros: Vec::new(),
+        third: Vec::new(),
+        unresolved: Vec::new(),
+        hits_extra: Vec::new(),
     };
     pass.run_all(&mut hits);
     for h in &hits {

@@ -67,6 +67,21 @@ const PRO_VERBS: &[&str] = &[
     "discussed", "checked", "approved", "requested", "reported", "performed", "undertaken",
 ];
 
+const PERSON_VERBS: &[&str] = &[
+    "rang", "rings", "called", "calls", "phoned", "phones", "telephoned", "said", "says",
+    "reports", "reported", "told", "tells", "asked", "asks", "emailed", "wrote", "writes",
+    "visited", "visits", "attended", "came", "explained", "mentioned", "agreed", "feels",
+    "felt", "thinks", "thought", "wants", "wanted", "worries", "is", "was", "has", "had",
+];
+
+/// Words after a capitalised name that make it a place or an organisation.
+const PLACE_TAILS: &[&str] = &[
+    "hospital", "surgery", "practice", "clinic", "centre", "center", "unit", "hospice",
+    "school", "college", "university", "church", "house", "ward", "wing", "trust", "road",
+    "street", "avenue", "lane", "close", "drive", "pharmacy", "medical", "health", "court",
+    "lodge", "hall", "park", "nursing", "care",
+];
+
 const HOUSE_WORDS: &[&str] = &[
     "cottage", "house", "farm", "lodge", "barn", "mill", "farmhouse", "bungalow", "manor",
 ];
@@ -78,6 +93,12 @@ pub(crate) struct NamePass<'a> {
     pub subject: &'a SubjectInfo,
     /// Surnames (byte ranges in text) of professionals seen so far in this text.
     pub pros: Vec<(usize, usize)>,
+    /// Token indices of names proposed as third parties.
+    pub third: Vec<usize>,
+    /// Runs that had no evidence of being a name (token ranges).
+    pub unresolved: Vec<(usize, usize)>,
+    /// Hits found outside the main run loop (surname-first names).
+    pub hits_extra: Vec<NameHit>,
 }
 
 impl NamePass<'_> {
@@ -122,6 +143,13 @@ impl NamePass<'_> {
             }
             k -= 1;
             let t = &toks[k];
+            // "another patient, Cosmo Throssell"
+            if k > 0
+                && lower_is(self.text, t, &["patient", "patients", "person", "individual"])
+                && lower_is(self.text, &toks[k - 1], &["another", "other", "different"])
+            {
+                return true;
+            }
             if t.has(RELATION) && t.is(LOWER | CAP) && !t.is(POSS) {
                 // "Sister Jones" (capitalised, right before) is a ward sister, not a relative.
                 if t.is(CAP) && k + 1 == i && t.has(PRO_TITLE) {
@@ -157,6 +185,7 @@ impl NamePass<'_> {
             }
             if step > 0 {
                 let g = gap(self.text, toks, k);
+                let g = g.trim_start_matches(['\'', '\u{2019}', 's']);
                 if !is_space_gap(g) {
                     return false;
                 }
@@ -228,6 +257,54 @@ impl NamePass<'_> {
         p.has(STAFF_ROLE) && g.contains(':')
     }
 
+    /// "BOND, Yolanda" / "THOMPSON, Margaret Anne": upper-case surname, comma, given names.
+    /// Returns the token index after the name when one was recorded.
+    fn surname_first(&mut self, i: usize) -> Option<usize> {
+        let toks = self.toks;
+        let t = &toks[i];
+        let w = self.word(i);
+        if t.has(NOT_NAME) || w.len() < 2 || !w.bytes().all(|c| c.is_ascii_uppercase() || c == b'-' || c == b'\'') {
+            return None;
+        }
+        let g = gap(self.text, toks, i + 1);
+        if g != ", " && g != "," {
+            return None;
+        }
+        let mut m = i + 1;
+        while m < toks.len() && m < i + 4 && toks[m].is(CAP) && (!toks[m].has(NOT_NAME) || toks[m].has(FIRST)) && (m == i + 1 || is_space_gap(gap(self.text, toks, m))) {
+            m += 1;
+        }
+        if m == i + 1 {
+            return None;
+        }
+        if !(t.has(SURNAME) || toks[i + 1].has(FIRST)) {
+            return None;
+        }
+        let mut words: Vec<&str> = (i + 1..m).map(|x| self.word(x)).collect();
+        words.push(w);
+        let (s, e) = (t.s as usize, toks[m - 1].e as usize);
+        let rel = self.relation_after(m);
+        let kind = if !rel && self.is_subject_words(&words, 0) {
+            NameKind::Subject
+        } else if !rel && (self.role_after(m) || self.pro_before(i)) {
+            NameKind::Professional("surname_comma_first")
+        } else {
+            self.third.extend(i..m);
+            NameKind::ThirdParty("surname_comma_first")
+        };
+        self.hits_extra.push(NameHit { start: s, end: e, kind });
+        Some(m)
+    }
+
+    /// Token k opens a sentence or a line.
+    fn sentence_start(&self, k: usize) -> bool {
+        if k == 0 {
+            return true;
+        }
+        let g = gap(self.text, self.toks, k);
+        g.contains('\n') || g.contains(". ") || g.contains("? ") || g.contains("! ") || g.contains(": ")
+    }
+
     fn known_pro(&self, s: usize, e: usize) -> bool {
         let w = &self.text[s..e];
         self.pros
@@ -236,8 +313,52 @@ impl NamePass<'_> {
     }
 
     /// Classifies tokens [i, j) (a maximal run of capitalised tokens).
+    /// "(DOB 3/4/1950)", "(born 1950)", ", aged 7" right after the name: a person.
+    fn person_after(&self, m: usize) -> bool {
+        let toks = self.toks;
+        if m >= toks.len() {
+            return false;
+        }
+        let g = gap(self.text, toks, m);
+        if !(g.contains('(') || g.contains(',')) || g.contains('\n') {
+            return false;
+        }
+        lower_is(self.text, &toks[m], &["dob", "d", "born", "aged", "age", "b"])
+    }
+
+    /// "Hope rang to say...", "Rhodri said": a speech or contact verb right after a run that
+    /// opens a sentence.
+    fn verb_after(&self, m: usize) -> bool {
+        m < self.toks.len()
+            && is_space_gap(gap(self.text, self.toks, m))
+            && self.toks[m].is(LOWER)
+            && lower_is(self.text, &self.toks[m], PERSON_VERBS)
+    }
+
+    /// The run names a place: "St Mary's Hospital", "Victoria Ward", "Kingsley Surgery".
+    fn place(&self, i: usize, m: usize) -> bool {
+        let toks = self.toks;
+        if i > 0 && lower_is(self.text, &toks[i - 1], &["st", "saint"]) && is_space_gap(gap(self.text, toks, i)) {
+            return true;
+        }
+        if m < toks.len() && toks[m].is(CAP) && lower_is(self.text, &toks[m], PLACE_TAILS)
+            && (is_space_gap(gap(self.text, toks, m)) || toks[m - 1].is(POSS))
+        {
+            return true;
+        }
+        // "to Victoria Ward", "on Florence Ward"
+        m - i >= 2
+            && lower_is(self.text, &toks[m - 1], &["ward", "unit", "wing", "house"])
+            && i > 0
+            && lower_is(self.text, &toks[i - 1], &["to", "on", "at", "in", "from", "onto"])
+    }
+
     fn run(&mut self, i: usize, j: usize, out: &mut Vec<NameHit>) {
         let toks = self.toks;
+        let rel_early = self.relation_before(i)
+            || self.relation_after(j)
+            || self.person_after(j)
+            || (self.sentence_start(i) && self.verb_after(j));
         let mut k = i;
         let mut title = 0u32;
         let mut pro = false;
@@ -260,7 +381,7 @@ impl NamePass<'_> {
             }
             if t.has(NOT_NAME) && !t.has(SURNAME) && !any_title {
                 let next_is_surname = k + 1 < j && toks[k + 1].has(SURNAME);
-                if !(t.has(FIRST) && next_is_surname) {
+                if !(t.has(FIRST) && (next_is_surname || rel_early)) {
                     k += 1;
                     continue;
                 }
@@ -284,8 +405,9 @@ impl NamePass<'_> {
         }
         // Leading unknown words before a gazetteer first name are sentence openers
         // ("Advised Peter Smith"): start at the first name.
-        if !any_title && !toks[k].has(FIRST | SURNAME) && !toks[k].is(INITIAL) {
-            if let Some(f) = (k + 1..m).find(|&x| toks[x].has(FIRST)) {
+        let k0 = k;
+        if !any_title && !toks[k].has(FIRST | SURNAME) && !toks[k].is(INITIAL) && self.sentence_start(k) {
+            if let Some(f) = (k + 1..m).find(|&x| toks[x].has(FIRST) && !toks[x].has(SURNAME)) {
                 k = f;
             }
         }
@@ -299,7 +421,14 @@ impl NamePass<'_> {
         let ntok = m - k;
         let first = &toks[k];
         let last = &toks[m - 1];
-        let rel = self.relation_before(i) || self.relation_after(m);
+        if ntok == 1 && first.is(INITIAL) {
+            return;
+        }
+        if !any_title && self.place(k, m) {
+            return;
+        }
+        let rel = self.relation_before(i) || self.relation_after(m) || self.person_after(m);
+        let verb = m - k == j - i && self.sentence_start(k) && self.verb_after(m);
         let role = self.role_after(m);
         let pro_ctx = self.pro_before(i);
         let strong_first = |t: &Tok| t.has(FIRST) && !t.has(NOT_NAME);
@@ -314,19 +443,25 @@ impl NamePass<'_> {
             "surname_after_capitalised"
         } else if ntok == 1 && strong_first(first) {
             "first_name_gazetteer"
+        } else if verb && !first.has(NOT_NAME) || verb && first.has(FIRST) {
+            "name_before_speech_verb"
         } else if ntok >= 1 && (role || pro_ctx) && !first.has(NOT_NAME) {
             "name_with_role"
         } else {
+            if !first.has(NOT_NAME) && !last.has(NOT_NAME) {
+                self.unresolved.push((k, m));
+            }
             return;
         };
         let (s, e) = (first.s as usize, last.e as usize);
         let is_pro = !rel && (pro || role || pro_ctx || self.known_pro(last.s as usize, last.e as usize) && (any_title || ntok >= 2));
-        let kind = if !rel && self.is_subject(k, m, title) {
+        let kind = if !rel && (self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title))) {
             NameKind::Subject
         } else if is_pro {
             self.pros.push((last.s as usize, last.e as usize));
             NameKind::Professional(rule)
         } else {
+            self.third.extend(k..m);
             NameKind::ThirdParty(rule)
         };
         out.push(NameHit { start: s, end: e, kind });
@@ -337,6 +472,13 @@ impl NamePass<'_> {
     /// makes a match: "Peter Thompson" (her husband) is a third party.
     fn is_subject(&self, k: usize, m: usize, title: u32) -> bool {
         let words: Vec<&str> = (k..m).map(|x| self.word(x)).collect();
+        self.is_subject_words(&words, title)
+    }
+
+    fn is_subject_words(&self, words: &[&str], title: u32) -> bool {
+        if words.is_empty() {
+            return false;
+        }
         let sub = self.subject;
         for v in &sub.variants {
             if v.is_empty() {
@@ -372,12 +514,42 @@ impl NamePass<'_> {
         false
     }
 
+    /// Second chance for runs without evidence of their own: a word already proposed as a
+    /// third party's name elsewhere in the text ("her brother Caradog Szczepanski ...
+    /// Caradog rang") is that person again, unless it is also the subject's name.
+    fn resolve_unresolved(&mut self, out: &mut Vec<NameHit>) {
+        if self.third.is_empty() {
+            return;
+        }
+        let unresolved = std::mem::take(&mut self.unresolved);
+        for (k, m) in unresolved {
+            let seen = (k..m).all(|x| {
+                let w = self.word(x);
+                self.third.iter().any(|&t| self.word(t) == w)
+                    && !self.subject.variants.iter().flatten().any(|v| v.eq_ignore_ascii_case(w))
+            });
+            if seen {
+                out.push(NameHit {
+                    start: self.toks[k].s as usize,
+                    end: self.toks[m - 1].e as usize,
+                    kind: NameKind::ThirdParty("name_seen_before"),
+                });
+            }
+        }
+    }
+
     pub fn run_all(&mut self, out: &mut Vec<NameHit>) {
         let toks = self.toks;
         let n = toks.len();
         let mut i = 0;
         while i < n {
             let t = &toks[i];
+            if t.is(ALLCAPS) && i + 1 < n {
+                if let Some(next) = self.surname_first(i) {
+                    i = next;
+                    continue;
+                }
+            }
             if !t.is(CAP) {
                 i += 1;
                 continue;
@@ -401,6 +573,8 @@ impl NamePass<'_> {
             self.run(i, j, out);
             i = j;
         }
+        out.append(&mut self.hits_extra);
+        self.resolve_unresolved(out);
     }
 }
 
