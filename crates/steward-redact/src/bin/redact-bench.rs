@@ -59,6 +59,7 @@ fn main() {
     // Timing: whole-corpus repetitions until min_secs have passed.
     let mut reps = 0u32;
     let mut found = 0usize;
+    let c0 = thread_cpu_seconds();
     let t0 = Instant::now();
     loop {
         for r in &recs {
@@ -71,12 +72,27 @@ fn main() {
         }
     }
     let secs = t0.elapsed().as_secs_f64();
+    let cpu = match (c0, thread_cpu_seconds()) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
     let total = bytes as f64 * f64::from(reps);
     println!(
         "{}",
         serde_json::json!({
             "bytes": bytes, "docs": recs.len(), "reps": reps, "seconds": secs,
-            "mb_per_s": total / secs / 1e6, "found": found / reps as usize
+            "mb_per_s": total / secs / 1e6,
+            "cpu_seconds": cpu,
+            "cpu_mb_per_s": cpu.map(|c| total / c / 1e6),
+            "found": found / reps as usize
         })
     );
+}
+
+/// CPU time of this thread (Linux: /proc/thread-self/schedstat, first field in ns), so the
+/// figure does not depend on what else the machine is running.
+fn thread_cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
 }
