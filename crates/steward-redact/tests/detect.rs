@@ -2,7 +2,9 @@
 //! offsets. (The synthetic benchmark lives in bench/redaction; these do not depend on it.)
 
 use proptest::prelude::*;
-use steward_redact::detect::{detect, nhs_number_is_valid, ni_number_is_valid, Detection, Options, Rules};
+use steward_redact::detect::{
+    detect, nhs_number_is_valid, ni_number_is_valid, Detection, Options, Rules,
+};
 use steward_redact::{Entity, FlagCategory, Subject};
 
 fn subject() -> Subject {
@@ -58,7 +60,17 @@ fn mod11_check() {
 fn ni_prefix_rules() {
     assert!(ni_number_is_valid("AB 12 34 56 C"));
     assert!(ni_number_is_valid("JG103759A"));
-    for bad in ["QQ123456C", "BG123456A", "GB123456A", "NK123456A", "TN123456A", "ZZ123456A", "DA123456A", "AO123456A", "AB123456E"] {
+    for bad in [
+        "QQ123456C",
+        "BG123456A",
+        "GB123456A",
+        "NK123456A",
+        "TN123456A",
+        "ZZ123456A",
+        "DA123456A",
+        "AO123456A",
+        "AB123456E",
+    ] {
         assert!(!ni_number_is_valid(bad), "{bad}");
     }
 }
@@ -81,26 +93,47 @@ fn subject_nhs_number_is_kept() {
 
 #[test]
 fn ni_numbers_and_decoys() {
-    assert!(has("His NI number is AB 12 34 56 C.", Entity::NiNumber, "AB 12 34 56 C"));
+    assert!(has(
+        "His NI number is AB 12 34 56 C.",
+        Entity::NiNumber,
+        "AB 12 34 56 C"
+    ));
     assert!(has("NI: JG103759A", Entity::NiNumber, "JG103759A"));
-    for decoy in ["Example QQ 12 34 56 C only.", "Ref BG123456A.", "Ref AB123456E."] {
+    for decoy in [
+        "Example QQ 12 34 56 C only.",
+        "Ref BG123456A.",
+        "Ref AB123456E.",
+    ] {
         assert!(none_of(decoy, Entity::NiNumber), "{decoy}");
     }
 }
 
 #[test]
 fn postcodes_in_every_bs7666_format() {
-    for pc in ["M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "W1A 0AX", "EC1A 1BB", "GIR 0AA", "BH148QU"] {
+    for pc in [
+        "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "W1A 0AX", "EC1A 1BB", "GIR 0AA", "BH148QU",
+    ] {
         let t = format!("Her daughter has moved to {pc} recently.");
         assert!(has(&t, Entity::Postcode, pc), "{pc}: {:?}", found(&t));
     }
     // the subject's own postcode
-    assert!(none_of("Address: 14 Acacia Avenue, Poole BH14 8QT", Entity::Postcode));
+    assert!(none_of(
+        "Address: 14 Acacia Avenue, Poole BH14 8QT",
+        Entity::Postcode
+    ));
 }
 
 #[test]
 fn phone_formats() {
-    for ph in ["01305 123456", "07700 900123", "+44 7700 900124", "+44 (0)1305 123456", "(01305) 123456", "020 7946 0123", "07700900125"] {
+    for ph in [
+        "01305 123456",
+        "07700 900123",
+        "+44 7700 900124",
+        "+44 (0)1305 123456",
+        "(01305) 123456",
+        "020 7946 0123",
+        "07700900125",
+    ] {
         let t = format!("Her son can be reached on {ph} most days.");
         assert!(has(&t, Entity::Phone, ph), "{ph}: {:?}", found(&t));
     }
@@ -115,16 +148,29 @@ fn subject_phone_is_kept_in_any_format() {
 
 #[test]
 fn organisation_phone_is_kept() {
-    assert!(none_of("Please contact the ward on 01202 665511 with questions.", Entity::Phone));
+    assert!(none_of(
+        "Please contact the ward on 01202 665511 with questions.",
+        Entity::Phone
+    ));
 }
 
 #[test]
 fn emails() {
-    assert!(has("Her daughter emailed from jo.smith@example.org today.", Entity::Email, "jo.smith@example.org"));
-    assert!(none_of("Patient emailed from peggy@example.com today.", Entity::Email));
+    assert!(has(
+        "Her daughter emailed from jo.smith@example.org today.",
+        Entity::Email,
+        "jo.smith@example.org"
+    ));
+    assert!(none_of(
+        "Patient emailed from peggy@example.com today.",
+        Entity::Email
+    ));
     let nhs = "Copy to j.khan@nhs.net please.";
     assert!(none_of(nhs, Entity::Email));
-    let o = Options { keep_professionals: false, ..Options::default() };
+    let o = Options {
+        keep_professionals: false,
+        ..Options::default()
+    };
     assert!(found_with(nhs, &o).iter().any(|(e, _)| *e == Entity::Email));
 }
 
@@ -133,20 +179,37 @@ fn third_party_names_after_relation_words_and_titles() {
     let t = "Seen with her husband Peter Thompson. Her neighbour, Mrs Green, helps.";
     assert!(has(t, Entity::PersonName, "Peter Thompson"));
     assert!(has(t, Entity::PersonName, "Green"));
-    assert!(has("Accompanied by Jack (son).", Entity::PersonName, "Jack"));
-    assert!(has("Lives with her partner Oluwaseun.", Entity::PersonName, "Oluwaseun"));
+    assert!(has(
+        "Accompanied by Jack (son).",
+        Entity::PersonName,
+        "Jack"
+    ));
+    assert!(has(
+        "Lives with her partner Oluwaseun.",
+        Entity::PersonName,
+        "Oluwaseun"
+    ));
 }
 
 #[test]
 fn same_surname_relative_is_a_third_party() {
     let t = "Mrs Thompson attended with Mr Thompson. Margaret is anxious; Peter Thompson is supportive.";
     let f = found(t);
-    assert!(f.contains(&(Entity::PersonName, "Thompson".into())), "{f:?}");
-    assert!(f.contains(&(Entity::PersonName, "Peter Thompson".into())), "{f:?}");
+    assert!(
+        f.contains(&(Entity::PersonName, "Thompson".into())),
+        "{f:?}"
+    );
+    assert!(
+        f.contains(&(Entity::PersonName, "Peter Thompson".into())),
+        "{f:?}"
+    );
     // Mrs Thompson (the subject, female) and Margaret are kept.
     let d = run(t);
     let mrs = t.find("Mrs Thompson").unwrap();
-    assert!(d.proposals.iter().all(|p| p.end <= mrs || p.start >= mrs + 12));
+    assert!(d
+        .proposals
+        .iter()
+        .all(|p| p.end <= mrs || p.start >= mrs + 12));
     assert!(!f.iter().any(|(_, s)| s == "Margaret"));
 }
 
@@ -160,7 +223,10 @@ fn subject_name_and_alias_are_kept() {
 fn professionals_are_kept_by_default() {
     let t = "Seen by J Smith (Practice Nurse). Dr Patel reviewed. Nurse Jones dressed the wound.\nDr A Khan, GP\nSarah Brown, Health Visitor, visited.";
     assert!(none_of(t, Entity::PersonName), "{:?}", found(t));
-    let o = Options { keep_professionals: false, ..Options::default() };
+    let o = Options {
+        keep_professionals: false,
+        ..Options::default()
+    };
     let f = found_with(t, &o);
     for n in ["J Smith", "Patel", "Jones", "A Khan", "Sarah Brown"] {
         assert!(f.contains(&(Entity::PersonName, n.into())), "{n}: {f:?}");
@@ -169,12 +235,22 @@ fn professionals_are_kept_by_default() {
 
 #[test]
 fn relative_who_is_a_doctor_is_still_a_third_party() {
-    assert!(has("Her daughter, Dr Emma Thompson, asked for an update.", Entity::PersonName, "Emma Thompson"));
+    assert!(has(
+        "Her daughter, Dr Emma Thompson, asked for an update.",
+        Entity::PersonName,
+        "Emma Thompson"
+    ));
 }
 
 #[test]
 fn words_that_look_like_names_are_not_proposed() {
-    for t in ["Mark as reviewed.", "Will review in two weeks.", "May need a referral.", "Letter copied to St Mary's Hospital.", "Transferred to Victoria Ward overnight."] {
+    for t in [
+        "Mark as reviewed.",
+        "Will review in two weeks.",
+        "May need a referral.",
+        "Letter copied to St Mary's Hospital.",
+        "Transferred to Victoria Ward overnight.",
+    ] {
         assert!(none_of(t, Entity::PersonName), "{t}: {:?}", found(t));
     }
 }
@@ -182,29 +258,69 @@ fn words_that_look_like_names_are_not_proposed() {
 #[test]
 fn street_addresses() {
     let t = "Her ex-partner lives at 16 Acacia Avenue, Poole, BH14 8QU.";
-    assert!(has(t, Entity::StreetAddress, "16 Acacia Avenue, Poole"), "{:?}", found(t));
+    assert!(
+        has(t, Entity::StreetAddress, "16 Acacia Avenue, Poole"),
+        "{:?}",
+        found(t)
+    );
     assert!(has(t, Entity::Postcode, "BH14 8QU"));
-    assert!(has("He moved to Flat 2, 15 Harbour View.", Entity::StreetAddress, "Flat 2, 15 Harbour View"));
+    assert!(has(
+        "He moved to Flat 2, 15 Harbour View.",
+        Entity::StreetAddress,
+        "Flat 2, 15 Harbour View"
+    ));
     // the subject's own address
-    assert!(none_of("Address: 14 Acacia Avenue, Poole BH14 8QT", Entity::StreetAddress));
+    assert!(none_of(
+        "Address: 14 Acacia Avenue, Poole BH14 8QT",
+        Entity::StreetAddress
+    ));
 }
 
 #[test]
 fn dates_of_birth() {
-    assert!(has("Her son Jack (DOB 12/05/1980) called.", Entity::DateOfBirth, "12/05/1980"));
-    assert!(has("Grandchild born on 3rd March 2015 is staying.", Entity::DateOfBirth, "3rd March 2015"));
+    assert!(has(
+        "Her son Jack (DOB 12/05/1980) called.",
+        Entity::DateOfBirth,
+        "12/05/1980"
+    ));
+    assert!(has(
+        "Grandchild born on 3rd March 2015 is staying.",
+        Entity::DateOfBirth,
+        "3rd March 2015"
+    ));
     assert!(none_of("DOB: 03/04/1950", Entity::DateOfBirth));
-    assert!(none_of("Seen on 12/05/2020 in clinic.", Entity::DateOfBirth));
+    assert!(none_of(
+        "Seen on 12/05/2020 in clinic.",
+        Entity::DateOfBirth
+    ));
 }
 
 #[test]
 fn hospital_numbers() {
-    assert!(has("His hospital number is RDZ1234567.", Entity::HospitalNumber, "RDZ1234567"));
-    let o = Options { hospital_number_patterns: vec![r"\bK[0-9]{6}\b".into()], ..Options::default() };
-    assert!(found_with("Her brother's record K123456 was filed here.", &o).contains(&(Entity::HospitalNumber, "K123456".into())));
-    let mine = Options { subject_identifiers: vec!["RDZ 1234567".into()], ..Options::default() };
+    assert!(has(
+        "His hospital number is RDZ1234567.",
+        Entity::HospitalNumber,
+        "RDZ1234567"
+    ));
+    let o = Options {
+        hospital_number_patterns: vec![r"\bK[0-9]{6}\b".into()],
+        ..Options::default()
+    };
+    assert!(
+        found_with("Her brother's record K123456 was filed here.", &o)
+            .contains(&(Entity::HospitalNumber, "K123456".into()))
+    );
+    let mine = Options {
+        subject_identifiers: vec!["RDZ 1234567".into()],
+        ..Options::default()
+    };
     assert!(found_with("Hospital No: RDZ1234567", &mine).is_empty());
-    assert!(Options { hospital_number_patterns: vec!["(".into()], ..Options::default() }.validate().is_err());
+    assert!(Options {
+        hospital_number_patterns: vec!["(".into()],
+        ..Options::default()
+    }
+    .validate()
+    .is_err());
 }
 
 #[test]
@@ -212,15 +328,28 @@ fn flags_are_raised_never_redacted() {
     let t = "Child protection plan in place.\nPolice attended the house.\nHer sister told us this in confidence.\nPrevious IVF treatment.\nCoded 13Iv. today.\nSNOMED 342191000000101";
     let d = run(t);
     let cats: Vec<FlagCategory> = d.flags.iter().map(|f| f.category).collect();
-    for c in [FlagCategory::Safeguarding, FlagCategory::PoliceOrCourt, FlagCategory::GivenInConfidence, FlagCategory::RestrictedByLaw] {
+    for c in [
+        FlagCategory::Safeguarding,
+        FlagCategory::PoliceOrCourt,
+        FlagCategory::GivenInConfidence,
+        FlagCategory::RestrictedByLaw,
+    ] {
         assert!(cats.contains(&c), "{c:?} in {:?}", d.flags);
     }
     assert!(d.flags.iter().any(|f| f.matched == "13Iv."));
     assert!(d.flags.iter().any(|f| f.matched == "342191000000101"));
     // no proposals come from flags
-    assert!(d.proposals.iter().all(|p| p.entity == Entity::PersonName || p.entity == Entity::HospitalNumber), "{:?}", d.proposals);
+    assert!(
+        d.proposals
+            .iter()
+            .all(|p| p.entity == Entity::PersonName || p.entity == Entity::HospitalNumber),
+        "{:?}",
+        d.proposals
+    );
     // "cardiac arrest" and an address "Court" are not police matters
-    assert!(run("Cardiac arrest in 2019. Lives at 3 Willow Court.").flags.is_empty());
+    assert!(run("Cardiac arrest in 2019. Lives at 3 Willow Court.")
+        .flags
+        .is_empty());
 }
 
 #[test]
@@ -229,10 +358,19 @@ fn rules_load_falls_back_and_reads_user_files() {
     std::fs::create_dir_all(dir.join("flags")).unwrap();
     std::fs::write(dir.join("flags/police_court.txt"), "# local\nyouth court\n").unwrap();
     let rules = Rules::load(&dir).unwrap();
-    let d = detect("Attended youth court.", &subject(), &rules, &Options::default());
+    let d = detect(
+        "Attended youth court.",
+        &subject(),
+        &rules,
+        &Options::default(),
+    );
     assert_eq!(d.flags.len(), 1);
     assert!(!rules.clinical_codes().is_empty());
-    std::fs::write(dir.join("flags/clinical_codes.tsv"), "nonsense\tline\tx\ty\n").unwrap();
+    std::fs::write(
+        dir.join("flags/clinical_codes.tsv"),
+        "nonsense\tline\tx\ty\n",
+    )
+    .unwrap();
     assert!(Rules::load(&dir).is_err());
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -241,12 +379,18 @@ fn check_invariants(text: &str, d: &Detection, subject_name: &str) {
     let mut prev_end = 0;
     for p in &d.proposals {
         assert!(p.start < p.end && p.end <= text.len(), "{p:?}");
-        assert!(text.is_char_boundary(p.start) && text.is_char_boundary(p.end), "{p:?}");
+        assert!(
+            text.is_char_boundary(p.start) && text.is_char_boundary(p.end),
+            "{p:?}"
+        );
         assert!(p.start >= prev_end, "overlap or unsorted at {p:?}");
         prev_end = p.end;
         for (s, _) in text.match_indices(subject_name) {
             let e = s + subject_name.len();
-            assert!(p.end <= s || p.start >= e, "{p:?} inside the subject's name at {s}");
+            assert!(
+                p.end <= s || p.start >= e,
+                "{p:?} inside the subject's name at {s}"
+            );
         }
     }
     for f in &d.flags {
@@ -256,12 +400,49 @@ fn check_invariants(text: &str, d: &Detection, subject_name: &str) {
 }
 
 const PIECES: &[&str] = &[
-    "Margaret Anne Thompson", "Margaret", "Mrs Thompson", "Mr Thompson", "her husband Peter Thompson",
-    "Dr Patel", "J Smith (Practice Nurse)", "Jack", "Sarah Jones", "14 Acacia Avenue", "BH14 8QT",
-    "01202 123456", "07700 900123", "+44 7700 900123", "943 476 5919", "401 023 2137", "401 023 2138",
-    "AB 12 34 56 C", "QQ123456C", "peggy@example.com", "x.y@example.org", "DOB 12/05/1980",
-    "RDZ1234567", "safeguarding", "police", "IVF", "13Iv.", ", ", ". ", "\n", " ", "(", ")", "é", "’s",
-    "Ünïcødé Name", "—", "Zoë Brontë", "neighbour", "Flat 2, ", "lives at", "O'Brien", "SMITH, John",
+    "Margaret Anne Thompson",
+    "Margaret",
+    "Mrs Thompson",
+    "Mr Thompson",
+    "her husband Peter Thompson",
+    "Dr Patel",
+    "J Smith (Practice Nurse)",
+    "Jack",
+    "Sarah Jones",
+    "14 Acacia Avenue",
+    "BH14 8QT",
+    "01202 123456",
+    "07700 900123",
+    "+44 7700 900123",
+    "943 476 5919",
+    "401 023 2137",
+    "401 023 2138",
+    "AB 12 34 56 C",
+    "QQ123456C",
+    "peggy@example.com",
+    "x.y@example.org",
+    "DOB 12/05/1980",
+    "RDZ1234567",
+    "safeguarding",
+    "police",
+    "IVF",
+    "13Iv.",
+    ", ",
+    ". ",
+    "\n",
+    " ",
+    "(",
+    ")",
+    "é",
+    "’s",
+    "Ünïcødé Name",
+    "—",
+    "Zoë Brontë",
+    "neighbour",
+    "Flat 2, ",
+    "lives at",
+    "O'Brien",
+    "SMITH, John",
 ];
 
 proptest! {

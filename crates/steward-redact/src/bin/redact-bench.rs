@@ -50,8 +50,11 @@ fn main() {
             .iter()
             .map(|p| serde_json::json!({"start": p.start, "end": p.end, "entity": p.entity, "rule": p.rule}))
             .collect();
-        serde_json::to_writer(&mut out, &serde_json::json!({"id": r.id, "spans": spans, "flags": d.flags.len()}))
-            .expect("write");
+        serde_json::to_writer(
+            &mut out,
+            &serde_json::json!({"id": r.id, "spans": spans, "flags": d.flags.len()}),
+        )
+        .expect("write");
         out.write_all(b"\n").expect("write");
     }
     out.flush().expect("flush");

@@ -48,36 +48,127 @@ fn list(text: &str) -> Vec<String> {
 
 // Names the detector's gazetteers do not contain: recall on these comes from context alone.
 const RARE_FEMALE: &[&str] = &[
-    "Tallulah", "Oluwaseun", "Eilidh", "Caoimhe", "Ffion", "Aurelia", "Thandiwe", "Kerenza",
-    "Morwenna", "Saoirse", "Niamh", "Blodwen", "Ottilie", "Marisol", "Ifeoma", "Rhiannon",
-    "Yolanda", "Perpetua", "Zuzanna", "Wiktoria",
+    "Tallulah",
+    "Oluwaseun",
+    "Eilidh",
+    "Caoimhe",
+    "Ffion",
+    "Aurelia",
+    "Thandiwe",
+    "Kerenza",
+    "Morwenna",
+    "Saoirse",
+    "Niamh",
+    "Blodwen",
+    "Ottilie",
+    "Marisol",
+    "Ifeoma",
+    "Rhiannon",
+    "Yolanda",
+    "Perpetua",
+    "Zuzanna",
+    "Wiktoria",
 ];
 const RARE_MALE: &[&str] = &[
-    "Bartholomew", "Rhodri", "Zbigniew", "Jago", "Lowen", "Ptolemy", "Oisin", "Tadhg",
-    "Cosmo", "Benedikt", "Oluwafemi", "Ignatius", "Lachlan", "Barnaby", "Dmitri", "Caradog",
-    "Emrys", "Torin", "Wojciech", "Evander",
+    "Bartholomew",
+    "Rhodri",
+    "Zbigniew",
+    "Jago",
+    "Lowen",
+    "Ptolemy",
+    "Oisin",
+    "Tadhg",
+    "Cosmo",
+    "Benedikt",
+    "Oluwafemi",
+    "Ignatius",
+    "Lachlan",
+    "Barnaby",
+    "Dmitri",
+    "Caradog",
+    "Emrys",
+    "Torin",
+    "Wojciech",
+    "Evander",
 ];
 const RARE_SURNAMES: &[&str] = &[
-    "Pengelly", "Trevithick", "Quarmby", "Oyelaran", "Szczepanski", "Featherstonehaugh",
-    "Bamigboye", "Ekwueme", "Vosper", "Polglase", "Nankervis", "Throssell", "Ackroyd-Blythe",
-    "Kettleborough", "Mountjoy", "Venables", "Oduya", "Brzezinski", "Tremayne", "Lightowler",
+    "Pengelly",
+    "Trevithick",
+    "Quarmby",
+    "Oyelaran",
+    "Szczepanski",
+    "Featherstonehaugh",
+    "Bamigboye",
+    "Ekwueme",
+    "Vosper",
+    "Polglase",
+    "Nankervis",
+    "Throssell",
+    "Ackroyd-Blythe",
+    "Kettleborough",
+    "Mountjoy",
+    "Venables",
+    "Oduya",
+    "Brzezinski",
+    "Tremayne",
+    "Lightowler",
 ];
 const STREETS: &[&str] = &[
-    "Acacia", "Victoria", "Station", "Church", "Mill", "Kingsley", "Wessex", "Ashley",
-    "Coniston", "Marlborough", "Salisbury", "Sandbanks", "Harbour", "Elm", "Oakwood",
-    "Beechwood", "Holdenhurst", "Wimborne", "Ringwood", "Castle", "Orchard", "Meadow",
-    "Cranbrook", "Bournside", "Lilliput", "Parkstone", "Fernside", "St Aldhelm's",
+    "Acacia",
+    "Victoria",
+    "Station",
+    "Church",
+    "Mill",
+    "Kingsley",
+    "Wessex",
+    "Ashley",
+    "Coniston",
+    "Marlborough",
+    "Salisbury",
+    "Sandbanks",
+    "Harbour",
+    "Elm",
+    "Oakwood",
+    "Beechwood",
+    "Holdenhurst",
+    "Wimborne",
+    "Ringwood",
+    "Castle",
+    "Orchard",
+    "Meadow",
+    "Cranbrook",
+    "Bournside",
+    "Lilliput",
+    "Parkstone",
+    "Fernside",
+    "St Aldhelm's",
 ];
 const SUFFIXES: &[&str] = &[
-    "Road", "Street", "Avenue", "Lane", "Close", "Drive", "Way", "Crescent", "Gardens",
-    "Place", "Court", "Terrace", "Grove", "Rise", "Mews",
+    "Road", "Street", "Avenue", "Lane", "Close", "Drive", "Way", "Crescent", "Gardens", "Place",
+    "Court", "Terrace", "Grove", "Rise", "Mews",
 ];
 const TOWNS: &[&str] = &[
-    "Poole", "Bournemouth", "Dorchester", "Weymouth", "Christchurch", "Wimborne", "Ferndown",
-    "Swanage", "Wareham", "Bridport", "Blandford Forum", "Sherborne", "Verwood", "Broadstone",
+    "Poole",
+    "Bournemouth",
+    "Dorchester",
+    "Weymouth",
+    "Christchurch",
+    "Wimborne",
+    "Ferndown",
+    "Swanage",
+    "Wareham",
+    "Bridport",
+    "Blandford Forum",
+    "Sherborne",
+    "Verwood",
+    "Broadstone",
 ];
 const EMAIL_DOMAINS: &[&str] = &[
-    "example.com", "example.org", "example.net", "mail.example.co.uk", "test.example.uk",
+    "example.com",
+    "example.org",
+    "example.net",
+    "mail.example.co.uk",
+    "test.example.uk",
 ];
 
 #[derive(Clone)]
@@ -203,7 +294,11 @@ impl Gen {
             None if self.rng.chance(0.12) => self.rng.pick(RARE_SURNAMES).to_string(),
             None => self.rng.pick(&self.surnames).clone(),
         };
-        Person { first, last, female }
+        Person {
+            first,
+            last,
+            female,
+        }
     }
 
     fn nhs_digits(&mut self) -> String {
@@ -214,7 +309,11 @@ impl Gen {
                 *x = self.rng.range(0, 9);
             }
             if let Some(c) = nhs_check(&d) {
-                return d.iter().chain(std::iter::once(&c)).map(|x| char::from(b'0' + *x as u8)).collect();
+                return d
+                    .iter()
+                    .chain(std::iter::once(&c))
+                    .map(|x| char::from(b'0' + *x as u8))
+                    .collect();
             }
         }
     }
@@ -333,13 +432,27 @@ impl Gen {
     }
 
     fn date(&mut self, y0: u32, y1: u32) -> (u32, u32, u32) {
-        (self.rng.range(y0, y1), self.rng.range(1, 12), self.rng.range(1, 28))
+        (
+            self.rng.range(y0, y1),
+            self.rng.range(1, 12),
+            self.rng.range(1, 28),
+        )
     }
 
     fn fmt_date(&mut self, (y, m, d): (u32, u32, u32)) -> String {
         const M: [&str; 12] = [
-            "January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December",
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
         ];
         match self.rng.below(3) {
             0 => format!("{d:02}/{m:02}/{y}"),
@@ -362,14 +475,45 @@ struct SubjectData {
     hosp: String,
 }
 
-const RELATIONS_F: &[&str] = &["wife", "daughter", "mother", "sister", "partner", "neighbour", "friend", "carer", "granddaughter", "niece"];
-const RELATIONS_M: &[&str] = &["husband", "son", "father", "brother", "partner", "neighbour", "friend", "carer", "grandson", "nephew"];
+const RELATIONS_F: &[&str] = &[
+    "wife",
+    "daughter",
+    "mother",
+    "sister",
+    "partner",
+    "neighbour",
+    "friend",
+    "carer",
+    "granddaughter",
+    "niece",
+];
+const RELATIONS_M: &[&str] = &[
+    "husband",
+    "son",
+    "father",
+    "brother",
+    "partner",
+    "neighbour",
+    "friend",
+    "carer",
+    "grandson",
+    "nephew",
+];
 
 fn professional(g: &mut Gen) -> (String, String) {
     // (name as written, role) — names of staff acting in their role are kept.
     let f = g.rng.chance(0.5);
     let p = g.person(f, None);
-    let roles = ["GP", "Practice Nurse", "Health Visitor", "Consultant Cardiologist", "Pharmacist", "District Nurse", "Physiotherapist", "Registrar"];
+    let roles = [
+        "GP",
+        "Practice Nurse",
+        "Health Visitor",
+        "Consultant Cardiologist",
+        "Pharmacist",
+        "District Nurse",
+        "Physiotherapist",
+        "Registrar",
+    ];
     let role = g.rng.pick(&roles).to_string();
     let name = match g.rng.below(4) {
         0 => format!("Dr {}", p.last),
@@ -384,7 +528,12 @@ fn professional(g: &mut Gen) -> (String, String) {
 fn third_party_mention(g: &mut Gen, doc: &mut Doc, s: &SubjectData) -> Person {
     let female = g.rng.chance(0.5);
     let same_surname = g.rng.chance(0.4);
-    let rel = if female { g.rng.pick(RELATIONS_F) } else { g.rng.pick(RELATIONS_M) }.to_string();
+    let rel = if female {
+        g.rng.pick(RELATIONS_F)
+    } else {
+        g.rng.pick(RELATIONS_M)
+    }
+    .to_string();
     let mut p = g.person(female, same_surname.then_some(s.p.last.as_str()));
     while p.first == s.p.first {
         p = g.person(female, same_surname.then_some(s.p.last.as_str()));
@@ -416,10 +565,15 @@ fn third_party_mention(g: &mut Gen, doc: &mut Doc, s: &SubjectData) -> Person {
         }
         4 => {
             doc.g(Entity::PersonName, &p.full());
-            doc.t(&format!(", the patient's {rel}, reports that things have been difficult at home. "));
+            doc.t(&format!(
+                ", the patient's {rel}, reports that things have been difficult at home. "
+            ));
         }
         _ => {
-            doc.t(&format!("Discussed with {} {rel} ", if s.p.female { "her" } else { "his" }));
+            doc.t(&format!(
+                "Discussed with {} {rel} ",
+                if s.p.female { "her" } else { "his" }
+            ));
             doc.g(Entity::PersonName, &p.full());
             doc.t(". ");
         }
@@ -455,7 +609,11 @@ fn third_party_details(g: &mut Gen, doc: &mut Doc, p: &Person) {
             doc.t(". ");
         }
         3 => {
-            doc.t(if p.female { "Her NHS number is " } else { "His NHS number is " });
+            doc.t(if p.female {
+                "Her NHS number is "
+            } else {
+                "His NHS number is "
+            });
             let d = g.nhs_digits();
             let f = g.fmt_nhs(&d);
             doc.g(Entity::NhsNumber, &f);
@@ -473,7 +631,9 @@ fn third_party_details(g: &mut Gen, doc: &mut Doc, p: &Person) {
             let dt = g.date(1940, 2020);
             let ds = g.fmt_date(dt);
             doc.g(Entity::DateOfBirth, &ds);
-            doc.t(&format!(") is registered elsewhere; {their} hospital number is "));
+            doc.t(&format!(
+                ") is registered elsewhere; {their} hospital number is "
+            ));
             let h = format!("RDZ{:07}", g.rng.range(0, 9_999_999));
             doc.g(Entity::HospitalNumber, &h);
             doc.t(". ");
@@ -512,7 +672,14 @@ fn decoys(g: &mut Gen, doc: &mut Doc) {
             doc.t(" ignored. ");
         }
         _ => {
-            doc.t(&format!("BP {}/{}, pulse {}, weight {}.{} kg. ", g.rng.range(100, 160), g.rng.range(60, 95), g.rng.range(55, 100), g.rng.range(45, 110), g.rng.range(0, 9)));
+            doc.t(&format!(
+                "BP {}/{}, pulse {}, weight {}.{} kg. ",
+                g.rng.range(100, 160),
+                g.rng.range(60, 95),
+                g.rng.range(55, 100),
+                g.rng.range(45, 110),
+                g.rng.range(0, 9)
+            ));
         }
     }
 }
@@ -635,20 +802,36 @@ fn hard_segment(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
             doc.g(Entity::Email, &e);
             doc.t("; her NHS number ");
             let d = g.nhs_digits();
-            doc.g(Entity::NhsNumber, &format!("{}-{}-{}", &d[..3], &d[3..6], &d[6..]));
+            doc.g(
+                Entity::NhsNumber,
+                &format!("{}-{}-{}", &d[..3], &d[3..6], &d[6..]),
+            );
             doc.t(" was quoted. ");
         }
         6 => {
             // Other DOB forms.
             let fem = g.rng.chance(0.5);
             let p = g.person(fem, None);
-            doc.t(&format!("{} grandchild ", if s.p.female { "Her" } else { "His" }));
+            doc.t(&format!(
+                "{} grandchild ",
+                if s.p.female { "Her" } else { "His" }
+            ));
             doc.g(Entity::PersonName, &p.first);
             doc.t(", born on ");
             let (y, m, d) = g.date(2010, 2024);
-            const M: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-            let suffix = match d { 1 | 21 => "st", 2 | 22 => "nd", 3 | 23 => "rd", _ => "th" };
-            doc.g(Entity::DateOfBirth, &format!("{d}{suffix} {} {y}", M[m as usize - 1]));
+            const M: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            let suffix = match d {
+                1 | 21 => "st",
+                2 | 22 => "nd",
+                3 | 23 => "rd",
+                _ => "th",
+            };
+            doc.g(
+                Entity::DateOfBirth,
+                &format!("{d}{suffix} {} {y}", M[m as usize - 1]),
+            );
             doc.t(", is staying with the patient. ");
         }
         7 => {
@@ -681,7 +864,10 @@ fn hard_segment(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
         8 => {
             // A relative who is a doctor is still a third party.
             let p = g.person(true, Some(&s.p.last.clone()));
-            doc.t(&format!("{} daughter, Dr ", if s.p.female { "Her" } else { "His" }));
+            doc.t(&format!(
+                "{} daughter, Dr ",
+                if s.p.female { "Her" } else { "His" }
+            ));
             doc.g(Entity::PersonName, &p.full());
             doc.t(", asked for an update. ");
         }
@@ -695,7 +881,10 @@ fn hard_segment(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
         10 => {
             // Rare first name alone at the start of a sentence (context-free: a hard case).
             let f = g.rng.chance(0.5);
-            let name = g.rng.pick(if f { RARE_FEMALE } else { RARE_MALE }).to_string();
+            let name = g
+                .rng
+                .pick(if f { RARE_FEMALE } else { RARE_MALE })
+                .to_string();
             doc.g(Entity::PersonName, &name);
             doc.t(" from next door called an ambulance. ");
         }
@@ -704,7 +893,10 @@ fn hard_segment(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
             let fem = g.rng.chance(0.5);
             let p = g.person(fem, None);
             doc.t("Referral also received for ");
-            doc.g(Entity::PersonName, &format!("{}, {}", p.last.to_uppercase(), p.first));
+            doc.g(
+                Entity::PersonName,
+                &format!("{}, {}", p.last.to_uppercase(), p.first),
+            );
             doc.t(" (another patient) and returned to sender. ");
         }
         12 => {
@@ -728,7 +920,10 @@ fn hard_segment(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
             let p = g.person(fem, None);
             doc.t("Lasting power of attorney held by ");
             let mid = (b'A' + g.rng.below(26) as u8) as char;
-            doc.g(Entity::PersonName, &format!("{} {mid}. {}", p.first, p.last));
+            doc.g(
+                Entity::PersonName,
+                &format!("{} {mid}. {}", p.first, p.last),
+            );
             doc.t(" (son). ");
         }
         _ => {
@@ -761,7 +956,8 @@ fn gp_notes(g: &mut Gen, doc: &mut Doc, s: &SubjectData) {
             doc.t(&format!(", {role}\n"));
         }
         subject_mention(g, doc, s);
-        doc.t(*g.rng.pick(CLINICAL));
+        let c: &&str = g.rng.pick(CLINICAL);
+        doc.t(c);
         doc.t(" ");
         if g.rng.chance(0.8) {
             let p = third_party_mention(g, doc, s);
@@ -822,13 +1018,21 @@ fn letter(g: &mut Gen, doc: &mut Doc, s: &SubjectData, discharge: bool) {
     }
     header(g, doc, s);
     doc.t("Dear ");
-    doc.k("professional", &format!("Dr {}", gp.split(' ').next_back().unwrap_or("Smith")));
+    doc.k(
+        "professional",
+        &format!("Dr {}", gp.split(' ').next_back().unwrap_or("Smith")),
+    );
     doc.t(",\n\n");
     let title = if s.p.female { "Mrs" } else { "Mr" };
     doc.t(&format!("I saw {title} "));
     doc.k("subject", &s.p.last);
-    doc.t(if discharge { " on the ward prior to discharge. " } else { " in clinic today. " });
-    doc.t(*g.rng.pick(CLINICAL));
+    doc.t(if discharge {
+        " on the ward prior to discharge. "
+    } else {
+        " in clinic today. "
+    });
+    let c: &&str = g.rng.pick(CLINICAL);
+    doc.t(c);
     doc.t(" ");
     let k = g.rng.range(1, 3);
     for _ in 0..k {
@@ -873,7 +1077,18 @@ fn make_subject(g: &mut Gen) -> SubjectData {
     let phone = g.phone();
     let email = g.email(&p);
     let hosp = format!("RDZ{:07}", g.rng.range(0, 9_999_999));
-    SubjectData { p, middle, dob, nhs, street, town, postcode, phone, email, hosp }
+    SubjectData {
+        p,
+        middle,
+        dob,
+        nhs,
+        street,
+        town,
+        postcode,
+        phone,
+        email,
+        hosp,
+    }
 }
 
 fn main() {

@@ -12,8 +12,14 @@ fn is_word(c: u8) -> bool {
 /// The line (without its newline) around byte `at`.
 fn line_around(text: &str, s: usize, e: usize) -> (usize, usize) {
     let b = text.as_bytes();
-    let ls = b[..s].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
-    let le = b[e..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| e + p);
+    let ls = b[..s]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let le = b[e..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| e + p);
     // trim surrounding whitespace
     let mut ls2 = ls;
     while ls2 < s && b[ls2].is_ascii_whitespace() {
@@ -36,7 +42,9 @@ pub(crate) fn find_flags(text: &str, rules: &Rules, out: &mut Vec<Flag>) {
         let term = &rules.flag_terms[m.pattern().as_usize()];
         let last_is_word = b[e - 1].is_ascii_alphanumeric();
         let first_is_word = b[s].is_ascii_alphanumeric();
-        if (first_is_word && s > 0 && is_word(b[s - 1])) || (last_is_word && e < b.len() && is_word(b[e])) {
+        if (first_is_word && s > 0 && is_word(b[s - 1]))
+            || (last_is_word && e < b.len() && is_word(b[e]))
+        {
             continue;
         }
         if term.case_sensitive && &text[s..e] != term.text.as_str() {

@@ -144,10 +144,17 @@ pub(crate) fn scan_numbers(text: &str, mut emit: impl FnMut(usize, usize, NumKin
         let end = last_digit_end;
         i = end.max(i + 1);
         // A number glued to letters or further digits-with-dots is something else.
-        if end < n && (b[end].is_ascii_alphabetic() || (b[end] == b'.' && end + 1 < n && b[end + 1].is_ascii_digit()) || b[end] == b'/') {
+        if end < n
+            && (b[end].is_ascii_alphabetic()
+                || (b[end] == b'.' && end + 1 < n && b[end + 1].is_ascii_digit())
+                || b[end] == b'/')
+        {
             continue;
         }
-        if start > 0 && (b[start - 1] == b'/' || b[start - 1] == b'.' && start > 1 && b[start - 2].is_ascii_digit()) {
+        if start > 0
+            && (b[start - 1] == b'/'
+                || b[start - 1] == b'.' && start > 1 && b[start - 2].is_ascii_digit())
+        {
             continue;
         }
         if overflow || nd < 10 {
@@ -165,7 +172,11 @@ pub(crate) fn scan_numbers(text: &str, mut emit: impl FnMut(usize, usize, NumKin
                 &d[4..]
             };
             let mut out = [0u8; 16];
-            let rest = if rest.len() == 11 && rest[0] == b'0' { &rest[1..] } else { rest };
+            let rest = if rest.len() == 11 && rest[0] == b'0' {
+                &rest[1..]
+            } else {
+                rest
+            };
             out[0] = b'0';
             out[1..=rest.len()].copy_from_slice(rest);
             Some((out, rest.len() + 1))
@@ -364,7 +375,11 @@ pub(crate) fn norm_phone(s: &str) -> String {
         }
     });
     if out.is_empty() {
-        out = s.bytes().filter(u8::is_ascii_digit).map(char::from).collect();
+        out = s
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .map(char::from)
+            .collect();
     }
     out
 }

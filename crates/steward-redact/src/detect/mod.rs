@@ -24,7 +24,7 @@ use std::cell::RefCell;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-pub use ids::{ni_number_is_valid, nhs_number_is_valid};
+pub use ids::{nhs_number_is_valid, ni_number_is_valid};
 pub use rules::{ClinicalCode, Rules, RulesError};
 
 use crate::{Entity, Flag, Proposal, Subject};
@@ -116,7 +116,10 @@ impl SubjectInfo {
                 if c & class::TITLE != 0 && words.len() > 1 {
                     sex |= c & (class::TITLE_F | class::TITLE_M);
                     words.remove(0);
-                } else if c & class::PRO_TITLE != 0 && words.len() > 1 && w.chars().next().is_some_and(char::is_uppercase) {
+                } else if c & class::PRO_TITLE != 0
+                    && words.len() > 1
+                    && w.chars().next().is_some_and(char::is_uppercase)
+                {
                     words.remove(0);
                 } else {
                     break;
@@ -150,10 +153,18 @@ impl SubjectInfo {
         SubjectInfo {
             variants,
             sex,
-            nhs: subject.nhs_number.as_deref().map(ids::norm_id).unwrap_or_default(),
+            nhs: subject
+                .nhs_number
+                .as_deref()
+                .map(ids::norm_id)
+                .unwrap_or_default(),
             dob: subject.date_of_birth.as_deref().and_then(ids::parse_iso),
             phones: subject.phones.iter().map(|p| ids::norm_phone(p)).collect(),
-            emails: subject.emails.iter().map(|e| e.trim().to_lowercase()).collect(),
+            emails: subject
+                .emails
+                .iter()
+                .map(|e| e.trim().to_lowercase())
+                .collect(),
             addresses: subject.addresses.iter().map(|a| norm_addr(a)).collect(),
             postcodes,
             ids: options
@@ -179,7 +190,7 @@ impl SubjectInfo {
             return false;
         }
         let n = ids::norm_id(s);
-        self.ids.iter().any(|i| *i == n)
+        self.ids.contains(&n)
     }
 }
 
@@ -218,9 +229,23 @@ fn with_option_regex<R>(patterns: &[String], f: impl FnOnce(Option<&Regex>) -> R
 /// is not a third party's personal data.
 fn organisation_context(text: &str, at: usize) -> bool {
     const ORG: &[&str] = &[
-        "ward", "surgery", "practice", "clinic", "department", "dept", "switchboard",
-        "reception", "secretary", "team", "office", "helpline", "hospital", "pharmacy",
-        "service", "centre", "unit",
+        "ward",
+        "surgery",
+        "practice",
+        "clinic",
+        "department",
+        "dept",
+        "switchboard",
+        "reception",
+        "secretary",
+        "team",
+        "office",
+        "helpline",
+        "hospital",
+        "pharmacy",
+        "service",
+        "centre",
+        "unit",
     ];
     let mut from = at.saturating_sub(40);
     while !text.is_char_boundary(from) {
@@ -297,7 +322,13 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
         if info.is_id(m.as_str()) {
             protect.push((m.start(), m.end()));
         } else {
-            push(&mut props, m.start(), m.end(), Entity::NiNumber, "ni_number_hmrc");
+            push(
+                &mut props,
+                m.start(),
+                m.end(),
+                Entity::NiNumber,
+                "ni_number_hmrc",
+            );
         }
     }
 
@@ -308,7 +339,13 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
         if info.postcodes.contains(&n) {
             protect.push((m.start(), m.end()));
         } else {
-            push(&mut props, m.start(), m.end(), Entity::Postcode, "postcode_bs7666");
+            push(
+                &mut props,
+                m.start(),
+                m.end(),
+                Entity::Postcode,
+                "postcode_bs7666",
+            );
         }
     }
 
@@ -316,7 +353,13 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
         if info.dob == Some(date) {
             protect.push((s, e));
         } else {
-            push(&mut props, s, e, Entity::DateOfBirth, "date_after_dob_keyword");
+            push(
+                &mut props,
+                s,
+                e,
+                Entity::DateOfBirth,
+                "date_after_dob_keyword",
+            );
         }
     });
 
@@ -337,7 +380,12 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
         with_option_regex(&options.hospital_number_patterns, |r| {
             if let Some(r) = r {
                 for m in r.find_iter(text) {
-                    hosp(m.start(), m.end(), "hospital_number_local_pattern", &mut props);
+                    hosp(
+                        m.start(),
+                        m.end(),
+                        "hospital_number_local_pattern",
+                        &mut props,
+                    );
                 }
             }
         });
@@ -349,7 +397,12 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
             if nhs_number_is_valid(&digits) {
                 continue;
             }
-            hosp(g.start(), g.end(), "hospital_number_after_label", &mut props);
+            hosp(
+                g.start(),
+                g.end(),
+                "hospital_number_after_label",
+                &mut props,
+            );
         }
     }
 
@@ -392,10 +445,18 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
             NameKind::Professional(rule) => {
                 if !options.keep_professionals {
                     let _ = rule;
-                    push(&mut props, h.start, h.end, Entity::PersonName, "professional_name");
+                    push(
+                        &mut props,
+                        h.start,
+                        h.end,
+                        Entity::PersonName,
+                        "professional_name",
+                    );
                 }
             }
-            NameKind::ThirdParty(rule) => push(&mut props, h.start, h.end, Entity::PersonName, rule),
+            NameKind::ThirdParty(rule) => {
+                push(&mut props, h.start, h.end, Entity::PersonName, rule)
+            }
         }
     }
 
@@ -419,7 +480,9 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
 
 /// "14acaciaavenue" inside the subject's "14acaciaavenuepoolebh148qt".
 fn street_part_in(found: &str, subject_addr: &str) -> bool {
-    subject_addr.contains(found) || (found.len() > 6 && subject_addr.starts_with(&found[..found.len().min(subject_addr.len())]))
+    subject_addr.contains(found)
+        || (found.len() > 6
+            && subject_addr.starts_with(&found[..found.len().min(subject_addr.len())]))
 }
 
 /// Drops proposals that touch the subject's own data, then resolves overlaps (the more
@@ -429,7 +492,9 @@ fn resolve(mut props: Vec<Proposal>, protect: &mut [(usize, usize)]) -> Vec<Prop
     props.retain(|p| {
         // protect spans are sorted: find any overlapping one
         let idx = protect.partition_point(|&(s, _)| s < p.end);
-        !protect[..idx].iter().any(|&(s, e)| s < p.end && p.start < e)
+        !protect[..idx]
+            .iter()
+            .any(|&(s, e)| s < p.end && p.start < e)
     });
     props.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
     let mut out: Vec<Proposal> = Vec::with_capacity(props.len());
@@ -440,7 +505,8 @@ fn resolve(mut props: Vec<Proposal>, protect: &mut [(usize, usize)]) -> Vec<Prop
         if let Some(last) = out.last_mut() {
             if p.start < last.end {
                 let better = priority(p.entity) > priority(last.entity)
-                    || (priority(p.entity) == priority(last.entity) && p.end - p.start > last.end - last.start);
+                    || (priority(p.entity) == priority(last.entity)
+                        && p.end - p.start > last.end - last.start);
                 if better {
                     *last = p;
                     // the replacement may now overlap the one before it

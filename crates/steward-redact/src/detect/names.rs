@@ -62,28 +62,114 @@ fn lower_is(text: &str, t: &Tok, words: &[&str]) -> bool {
 }
 
 const PRO_VERBS: &[&str] = &[
-    "seen", "reviewed", "examined", "dictated", "signed", "referred", "written", "authorised",
-    "authorized", "verified", "assessed", "triaged", "entered", "typed", "prescribed",
-    "discussed", "checked", "approved", "requested", "reported", "performed", "undertaken",
+    "seen",
+    "reviewed",
+    "examined",
+    "dictated",
+    "signed",
+    "referred",
+    "written",
+    "authorised",
+    "authorized",
+    "verified",
+    "assessed",
+    "triaged",
+    "entered",
+    "typed",
+    "prescribed",
+    "discussed",
+    "checked",
+    "approved",
+    "requested",
+    "reported",
+    "performed",
+    "undertaken",
 ];
 
 const PERSON_VERBS: &[&str] = &[
-    "rang", "rings", "called", "calls", "phoned", "phones", "telephoned", "said", "says",
-    "reports", "reported", "told", "tells", "asked", "asks", "emailed", "wrote", "writes",
-    "visited", "visits", "attended", "came", "explained", "mentioned", "agreed", "feels",
-    "felt", "thinks", "thought", "wants", "wanted", "worries", "is", "was", "has", "had",
+    "rang",
+    "rings",
+    "called",
+    "calls",
+    "phoned",
+    "phones",
+    "telephoned",
+    "said",
+    "says",
+    "reports",
+    "reported",
+    "told",
+    "tells",
+    "asked",
+    "asks",
+    "emailed",
+    "wrote",
+    "writes",
+    "visited",
+    "visits",
+    "attended",
+    "came",
+    "explained",
+    "mentioned",
+    "agreed",
+    "feels",
+    "felt",
+    "thinks",
+    "thought",
+    "wants",
+    "wanted",
+    "worries",
+    "is",
+    "was",
+    "has",
+    "had",
 ];
 
 /// Words after a capitalised name that make it a place or an organisation.
 const PLACE_TAILS: &[&str] = &[
-    "hospital", "surgery", "practice", "clinic", "centre", "center", "unit", "hospice",
-    "school", "college", "university", "church", "house", "ward", "wing", "trust", "road",
-    "street", "avenue", "lane", "close", "drive", "pharmacy", "medical", "health", "court",
-    "lodge", "hall", "park", "nursing", "care",
+    "hospital",
+    "surgery",
+    "practice",
+    "clinic",
+    "centre",
+    "center",
+    "unit",
+    "hospice",
+    "school",
+    "college",
+    "university",
+    "church",
+    "house",
+    "ward",
+    "wing",
+    "trust",
+    "road",
+    "street",
+    "avenue",
+    "lane",
+    "close",
+    "drive",
+    "pharmacy",
+    "medical",
+    "health",
+    "court",
+    "lodge",
+    "hall",
+    "park",
+    "nursing",
+    "care",
 ];
 
 const HOUSE_WORDS: &[&str] = &[
-    "cottage", "house", "farm", "lodge", "barn", "mill", "farmhouse", "bungalow", "manor",
+    "cottage",
+    "house",
+    "farm",
+    "lodge",
+    "barn",
+    "mill",
+    "farmhouse",
+    "bungalow",
+    "manor",
 ];
 
 pub(crate) struct NamePass<'a> {
@@ -145,7 +231,11 @@ impl NamePass<'_> {
             let t = &toks[k];
             // "another patient, Cosmo Throssell"
             if k > 0
-                && lower_is(self.text, t, &["patient", "patients", "person", "individual"])
+                && lower_is(
+                    self.text,
+                    t,
+                    &["patient", "patients", "person", "individual"],
+                )
                 && lower_is(self.text, &toks[k - 1], &["another", "other", "different"])
             {
                 return true;
@@ -160,7 +250,10 @@ impl NamePass<'_> {
             if !lower_is(
                 self.text,
                 t,
-                &["called", "named", "is", "was", "name", "known", "as", "the", "a", "her", "his", "their", "of"],
+                &[
+                    "called", "named", "is", "was", "name", "known", "as", "the", "a", "her",
+                    "his", "their", "of",
+                ],
             ) {
                 return false;
             }
@@ -169,13 +262,16 @@ impl NamePass<'_> {
     }
 
     /// Relationship word just after the name: "Jack (son)", "Pat, her mother,", "Tom - brother".
+    #[allow(clippy::explicit_counter_loop)]
     fn relation_after(&self, m: usize) -> bool {
         let toks = self.toks;
         if m >= toks.len() {
             return false;
         }
         let g = gap(self.text, toks, m);
-        if !(g.contains('(') || g.contains(',') || g.contains('-') || is_space_gap(g)) || g.contains('\n') {
+        if !(g.contains('(') || g.contains(',') || g.contains('-') || is_space_gap(g))
+            || g.contains('\n')
+        {
             return false;
         }
         let mut k = m;
@@ -194,7 +290,13 @@ impl NamePass<'_> {
             if t.has(RELATION) && !t.is(POSS) {
                 return true;
             }
-            if !lower_is(self.text, t, &["her", "his", "their", "the", "patient", "patients", "pt", "is", "was", "aged"]) {
+            if !lower_is(
+                self.text,
+                t,
+                &[
+                    "her", "his", "their", "the", "patient", "patients", "pt", "is", "was", "aged",
+                ],
+            ) {
                 return false;
             }
             k += 1;
@@ -204,13 +306,19 @@ impl NamePass<'_> {
 
     /// A staff role right after the name: "J Smith (Practice Nurse)", "Dr A Khan, GP",
     /// "Sarah Jones, Health Visitor", or a role on the next line under a signature.
+    #[allow(clippy::explicit_counter_loop)]
     fn role_after(&self, m: usize) -> bool {
         let toks = self.toks;
         if m >= toks.len() {
             return false;
         }
         let g = gap(self.text, toks, m);
-        let sep_ok = g.contains('(') || g.contains(',') || g.contains('-') || g.contains('\n') || g.contains('/') || is_space_gap(g);
+        let sep_ok = g.contains('(')
+            || g.contains(',')
+            || g.contains('-')
+            || g.contains('\n')
+            || g.contains('/')
+            || is_space_gap(g);
         if !sep_ok || g.matches('\n').count() > 1 {
             return false;
         }
@@ -249,9 +357,25 @@ impl NamePass<'_> {
         let p = &self.toks[i - 1];
         if lower_is(self.text, p, &["by"]) && i >= 2 {
             let q = &self.toks[i - 2];
-            return lower_is(self.text, q, PRO_VERBS) && is_space_gap(gap(self.text, self.toks, i - 1));
+            return lower_is(self.text, q, PRO_VERBS)
+                && is_space_gap(gap(self.text, self.toks, i - 1));
         }
-        if lower_is(self.text, p, &["cc", "gp", "clinician", "author", "consultant", "usual", "named", "keyworker", "signed"]) && (g.contains(':') || is_space_gap(g)) {
+        if lower_is(
+            self.text,
+            p,
+            &[
+                "cc",
+                "gp",
+                "clinician",
+                "author",
+                "consultant",
+                "usual",
+                "named",
+                "keyworker",
+                "signed",
+            ],
+        ) && (g.contains(':') || is_space_gap(g))
+        {
             return true;
         }
         p.has(STAFF_ROLE) && g.contains(':')
@@ -263,7 +387,12 @@ impl NamePass<'_> {
         let toks = self.toks;
         let t = &toks[i];
         let w = self.word(i);
-        if t.has(NOT_NAME) || w.len() < 2 || !w.bytes().all(|c| c.is_ascii_uppercase() || c == b'-' || c == b'\'') {
+        if t.has(NOT_NAME)
+            || w.len() < 2
+            || !w
+                .bytes()
+                .all(|c| c.is_ascii_uppercase() || c == b'-' || c == b'\'')
+        {
             return None;
         }
         let g = gap(self.text, toks, i + 1);
@@ -271,7 +400,12 @@ impl NamePass<'_> {
             return None;
         }
         let mut m = i + 1;
-        while m < toks.len() && m < i + 4 && toks[m].is(CAP) && (!toks[m].has(NOT_NAME) || toks[m].has(FIRST)) && (m == i + 1 || is_space_gap(gap(self.text, toks, m))) {
+        while m < toks.len()
+            && m < i + 4
+            && toks[m].is(CAP)
+            && (!toks[m].has(NOT_NAME) || toks[m].has(FIRST))
+            && (m == i + 1 || is_space_gap(gap(self.text, toks, m)))
+        {
             m += 1;
         }
         if m == i + 1 {
@@ -292,7 +426,11 @@ impl NamePass<'_> {
             self.third.extend(i..m);
             NameKind::ThirdParty("surname_comma_first")
         };
-        self.hits_extra.push(NameHit { start: s, end: e, kind });
+        self.hits_extra.push(NameHit {
+            start: s,
+            end: e,
+            kind,
+        });
         Some(m)
     }
 
@@ -302,7 +440,11 @@ impl NamePass<'_> {
             return true;
         }
         let g = gap(self.text, self.toks, k);
-        g.contains('\n') || g.contains(". ") || g.contains("? ") || g.contains("! ") || g.contains(": ")
+        g.contains('\n')
+            || g.contains(". ")
+            || g.contains("? ")
+            || g.contains("! ")
+            || g.contains(": ")
     }
 
     fn known_pro(&self, s: usize, e: usize) -> bool {
@@ -323,7 +465,11 @@ impl NamePass<'_> {
         if !(g.contains('(') || g.contains(',')) || g.contains('\n') {
             return false;
         }
-        lower_is(self.text, &toks[m], &["dob", "d", "born", "aged", "age", "b"])
+        lower_is(
+            self.text,
+            &toks[m],
+            &["dob", "d", "born", "aged", "age", "b"],
+        )
     }
 
     /// "Hope rang to say...", "Rhodri said": a speech or contact verb right after a run that
@@ -338,10 +484,15 @@ impl NamePass<'_> {
     /// The run names a place: "St Mary's Hospital", "Victoria Ward", "Kingsley Surgery".
     fn place(&self, i: usize, m: usize) -> bool {
         let toks = self.toks;
-        if i > 0 && lower_is(self.text, &toks[i - 1], &["st", "saint"]) && is_space_gap(gap(self.text, toks, i)) {
+        if i > 0
+            && lower_is(self.text, &toks[i - 1], &["st", "saint"])
+            && is_space_gap(gap(self.text, toks, i))
+        {
             return true;
         }
-        if m < toks.len() && toks[m].is(CAP) && lower_is(self.text, &toks[m], PLACE_TAILS)
+        if m < toks.len()
+            && toks[m].is(CAP)
+            && lower_is(self.text, &toks[m], PLACE_TAILS)
             && (is_space_gap(gap(self.text, toks, m)) || toks[m - 1].is(POSS))
         {
             return true;
@@ -350,7 +501,11 @@ impl NamePass<'_> {
         m - i >= 2
             && lower_is(self.text, &toks[m - 1], &["ward", "unit", "wing", "house"])
             && i > 0
-            && lower_is(self.text, &toks[i - 1], &["to", "on", "at", "in", "from", "onto"])
+            && lower_is(
+                self.text,
+                &toks[i - 1],
+                &["to", "on", "at", "in", "from", "onto"],
+            )
     }
 
     fn run(&mut self, i: usize, j: usize, out: &mut Vec<NameHit>) {
@@ -406,13 +561,21 @@ impl NamePass<'_> {
         // Leading unknown words before a gazetteer first name are sentence openers
         // ("Advised Peter Smith"): start at the first name.
         let k0 = k;
-        if !any_title && !toks[k].has(FIRST | SURNAME) && !toks[k].is(INITIAL) && self.sentence_start(k) {
+        if !any_title
+            && !toks[k].has(FIRST | SURNAME)
+            && !toks[k].is(INITIAL)
+            && self.sentence_start(k)
+        {
             if let Some(f) = (k + 1..m).find(|&x| toks[x].has(FIRST) && !toks[x].has(SURNAME)) {
                 k = f;
             }
         }
         // A lone "A" or "I" is an article or pronoun unless a surname follows.
-        if toks[k].is(INITIAL) && matches!(self.word(k), "A" | "I") && !(k + 1 < m && toks[k + 1].has(SURNAME)) && !any_title {
+        if toks[k].is(INITIAL)
+            && matches!(self.word(k), "A" | "I")
+            && !(k + 1 < m && toks[k + 1].has(SURNAME))
+            && !any_title
+        {
             if k + 1 >= m {
                 return;
             }
@@ -443,7 +606,7 @@ impl NamePass<'_> {
             "surname_after_capitalised"
         } else if ntok == 1 && strong_first(first) {
             "first_name_gazetteer"
-        } else if verb && !first.has(NOT_NAME) || verb && first.has(FIRST) {
+        } else if verb && (!first.has(NOT_NAME) || first.has(FIRST)) {
             "name_before_speech_verb"
         } else if ntok >= 1 && (role || pro_ctx) && !first.has(NOT_NAME) {
             "name_with_role"
@@ -454,8 +617,14 @@ impl NamePass<'_> {
             return;
         };
         let (s, e) = (first.s as usize, last.e as usize);
-        let is_pro = !rel && (pro || role || pro_ctx || self.known_pro(last.s as usize, last.e as usize) && (any_title || ntok >= 2));
-        let kind = if !rel && (self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title))) {
+        let is_pro = !rel
+            && (pro
+                || role
+                || pro_ctx
+                || self.known_pro(last.s as usize, last.e as usize) && (any_title || ntok >= 2));
+        let kind = if !rel
+            && (self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title)))
+        {
             NameKind::Subject
         } else if is_pro {
             self.pros.push((last.s as usize, last.e as usize));
@@ -464,7 +633,11 @@ impl NamePass<'_> {
             self.third.extend(k..m);
             NameKind::ThirdParty(rule)
         };
-        out.push(NameHit { start: s, end: e, kind });
+        out.push(NameHit {
+            start: s,
+            end: e,
+            kind,
+        });
     }
 
     /// The subject, by full name or an alias: "Margaret Thompson", "Margaret", "M Thompson",
@@ -507,7 +680,12 @@ impl NamePass<'_> {
             if words.len() == 1 && eq(w0, first) && (title == 0 || sub.title_fits(title)) {
                 return true;
             }
-            if words.len() == 1 && v.len() >= 2 && eq(w0, last) && title != 0 && sub.title_fits(title) {
+            if words.len() == 1
+                && v.len() >= 2
+                && eq(w0, last)
+                && title != 0
+                && sub.title_fits(title)
+            {
                 return true;
             }
         }
@@ -526,7 +704,12 @@ impl NamePass<'_> {
             let seen = (k..m).all(|x| {
                 let w = self.word(x);
                 self.third.iter().any(|&t| self.word(t) == w)
-                    && !self.subject.variants.iter().flatten().any(|v| v.eq_ignore_ascii_case(w))
+                    && !self
+                        .subject
+                        .variants
+                        .iter()
+                        .flatten()
+                        .any(|v| v.eq_ignore_ascii_case(w))
             });
             if seen {
                 out.push(NameHit {
@@ -604,7 +787,11 @@ pub(crate) fn addresses(
             let digits = w.iter().take_while(|c| c.is_ascii_digit()).count();
             digits <= 4 && w.len() - digits <= 1 && gap_ok_before_number(text, toks, i)
         };
-        let trigger = if house_no { None } else { trigger_body(text, toks, i) };
+        let trigger = if house_no {
+            None
+        } else {
+            trigger_body(text, toks, i)
+        };
         if !house_no && trigger.is_none() {
             i += 1;
             continue;
@@ -619,13 +806,17 @@ pub(crate) fn addresses(
         while k < n && k < body_start + 6 {
             if k > body_start || house_no {
                 let g = gap(text, toks, k);
-                let ok = is_space_gap(g) || (!house_no && (g == ", " || g == ": " || g == ":" || g == " "));
+                let ok = is_space_gap(g)
+                    || (!house_no && (g == ", " || g == ": " || g == ":" || g == " "));
                 if !ok {
                     break;
                 }
             } else {
                 let g = gap(text, toks, k);
-                if g.contains('\n') && !g.trim_start().starts_with(':') && !text[..toks[k].s as usize].trim_end().ends_with(':') {
+                if g.contains('\n')
+                    && !g.trim_start().starts_with(':')
+                    && !text[..toks[k].s as usize].trim_end().ends_with(':')
+                {
                     break;
                 }
             }
@@ -634,12 +825,20 @@ pub(crate) fn addresses(
                 break;
             }
             let w = &text[u.range()];
-            if (u.has(STREET) && k > body_start) || (u.has(STREET) && house_no) || (!house_no && HOUSE_WORDS.iter().any(|h| w.eq_ignore_ascii_case(h)) && k > body_start) {
+            if (u.has(STREET) && k > body_start)
+                || (u.has(STREET) && house_no)
+                || (!house_no
+                    && HOUSE_WORDS.iter().any(|h| w.eq_ignore_ascii_case(h))
+                    && k > body_start)
+            {
                 street_end = Some(k);
                 // "Park Road": keep going while suffix words follow.
             }
             k += 1;
-            if street_end.is_some() && k < n && !(toks[k].has(STREET) && is_space_gap(gap(text, toks, k)) && toks[k].is(CAP)) {
+            if street_end.is_some()
+                && k < n
+                && !(toks[k].has(STREET) && is_space_gap(gap(text, toks, k)) && toks[k].is(CAP))
+            {
                 break;
             }
         }
@@ -649,7 +848,15 @@ pub(crate) fn addresses(
         };
         let mut start = toks[if house_no { i } else { body_start }].s as usize;
         // "Flat 2, 14 ..." / "Flat 2 14 ..."
-        if house_no && i >= 2 && lower_is(text, &toks[i - 2], &["flat", "apartment", "apt", "unit", "room"]) && toks[i - 1].is(DIGIT) {
+        if house_no
+            && i >= 2
+            && lower_is(
+                text,
+                &toks[i - 2],
+                &["flat", "apartment", "apt", "unit", "room"],
+            )
+            && toks[i - 1].is(DIGIT)
+        {
             start = toks[i - 2].s as usize;
         }
         let mut end = toks[se].e as usize;
@@ -667,7 +874,11 @@ pub(crate) fn addresses(
                 break;
             }
             let seg_start = k;
-            while k < n && toks[k].is(CAP) && (k == seg_start || is_space_gap(gap(text, toks, k))) && k - seg_start < 3 {
+            while k < n
+                && toks[k].is(CAP)
+                && (k == seg_start || is_space_gap(gap(text, toks, k)))
+                && k - seg_start < 3
+            {
                 k += 1;
             }
             if k == seg_start {
@@ -709,7 +920,10 @@ fn gap_ok_before_number(text: &str, toks: &[Tok], i: usize) -> bool {
     }
     let g = gap(text, toks, i);
     // not a date or a measurement: "12/03", "3.5", "£14"
-    !(g.ends_with('/') || g.ends_with('.') && g.len() == 1 || g.ends_with('£') || g.ends_with('-') && g.len() == 1)
+    !(g.ends_with('/')
+        || g.ends_with('.') && g.len() == 1
+        || g.ends_with('£')
+        || g.ends_with('-') && g.len() == 1)
 }
 
 /// "lives at X", "moved to X", "address: X": the token index where X starts.
@@ -725,9 +939,11 @@ fn trigger_body(text: &str, toks: &[Tok], i: usize) -> Option<usize> {
     if i + 1 < toks.len() {
         let nx = &text[toks[i + 1].range()];
         let at = nx.eq_ignore_ascii_case("at")
-            && ["lives", "living", "resides", "residing", "staying", "stays", "lived"]
-                .iter()
-                .any(|x| w.eq_ignore_ascii_case(x));
+            && [
+                "lives", "living", "resides", "residing", "staying", "stays", "lived",
+            ]
+            .iter()
+            .any(|x| w.eq_ignore_ascii_case(x));
         let to = nx.eq_ignore_ascii_case("to") && w.eq_ignore_ascii_case("moved");
         if at || to {
             return Some(i + 2);

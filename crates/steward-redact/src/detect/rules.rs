@@ -6,7 +6,7 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
 use crate::FlagCategory;
@@ -127,9 +127,19 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// Why a rules folder could not be loaded.
 #[derive(Debug)]
 pub enum RulesError {
-    Io { path: PathBuf, source: std::io::Error },
-    BadLine { path: PathBuf, line: usize, message: String },
-    BadPattern { pattern: String, message: String },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    BadLine {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    BadPattern {
+        pattern: String,
+        message: String,
+    },
 }
 
 impl fmt::Display for RulesError {
@@ -308,7 +318,6 @@ impl Rules {
                 pro_phrases.push(phrase);
             }
         }
-        drop(add);
 
         let mut flag_terms = Vec::new();
         for (file, category) in [
@@ -342,8 +351,8 @@ impl Rules {
             if cols.len() < 4 {
                 return Err(bad("expected: category, scheme, code, term, source".into()));
             }
-            let category =
-                category_from(cols[0]).ok_or_else(|| bad(format!("unknown category {:?}", cols[0])))?;
+            let category = category_from(cols[0])
+                .ok_or_else(|| bad(format!("unknown category {:?}", cols[0])))?;
             let code = ClinicalCode {
                 category,
                 scheme: cols[1].to_string(),
@@ -374,6 +383,7 @@ impl Rules {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(flag_terms.iter().map(|t| t.text.as_str()))
                     .map_err(|e| RulesError::BadPattern {
                         pattern: "flag keywords".into(),
@@ -383,7 +393,8 @@ impl Rules {
         };
 
         let hosp = read("hospital_numbers.txt")?;
-        let hospital_patterns: Vec<String> = data_lines(&hosp).map(|(_, l)| l.to_string()).collect();
+        let hospital_patterns: Vec<String> =
+            data_lines(&hosp).map(|(_, l)| l.to_string()).collect();
         let hospital_re = compile_alternation(&hospital_patterns)?;
 
         Ok(Rules {

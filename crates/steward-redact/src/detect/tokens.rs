@@ -107,10 +107,9 @@ pub(crate) fn tokenize(text: &str, rules: &Rules, out: &mut Vec<Tok>) {
         }
         let word = &text[s..e];
         let first = word.chars().next().unwrap_or(' ');
-        let cls;
-        if first.is_ascii_digit() {
+        let cls = if first.is_ascii_digit() {
             shp |= shape::DIGIT;
-            cls = 0;
+            0
         } else {
             let has_lower = if ascii {
                 word.bytes().skip(1).any(|c| c.is_ascii_lowercase())
@@ -128,18 +127,20 @@ pub(crate) fn tokenize(text: &str, rules: &Rules, out: &mut Vec<Tok>) {
             } else {
                 shp |= shape::LOWER;
             }
-            cls = if ascii && word.len() <= lower_buf.len() {
+            if ascii && word.len() <= lower_buf.len() {
                 let l = &mut lower_buf[..word.len()];
                 l.copy_from_slice(word.as_bytes());
                 l.make_ascii_lowercase();
                 // SAFETY-free: ASCII bytes are valid UTF-8.
-                std::str::from_utf8(l).map(|l| rules.class_of(l)).unwrap_or(0)
+                std::str::from_utf8(l)
+                    .map(|l| rules.class_of(l))
+                    .unwrap_or(0)
             } else if ascii {
                 0
             } else {
                 rules.class_of(&word.to_lowercase())
-            };
-        }
+            }
+        };
         out.push(Tok {
             s: s as u32,
             e: e as u32,
