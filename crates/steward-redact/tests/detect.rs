@@ -472,3 +472,17 @@ proptest! {
         check_invariants(&text, &d, "Margaret Anne Thompson");
     }
 }
+
+#[test]
+fn neighbour_from_next_door() {
+    assert!(has(
+        "Jean from next door called an ambulance.",
+        Entity::PersonName,
+        "Jean"
+    ));
+    assert!(has(
+        "Tallulah from next door called an ambulance.",
+        Entity::PersonName,
+        "Tallulah"
+    ));
+}

@@ -480,9 +480,7 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
 
 /// "14acaciaavenue" inside the subject's "14acaciaavenuepoolebh148qt".
 fn street_part_in(found: &str, subject_addr: &str) -> bool {
-    subject_addr.contains(found)
-        || (found.len() > 6
-            && subject_addr.starts_with(&found[..found.len().min(subject_addr.len())]))
+    subject_addr.contains(found) || (!subject_addr.is_empty() && found.starts_with(subject_addr))
 }
 
 /// Drops proposals that touch the subject's own data, then resolves overlaps (the more

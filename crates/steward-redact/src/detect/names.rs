@@ -455,6 +455,17 @@ impl NamePass<'_> {
     }
 
     /// Classifies tokens [i, j) (a maximal run of capitalised tokens).
+    /// "Jean from next door", "Tom next door": a neighbour.
+    fn next_door_after(&self, m: usize) -> bool {
+        let toks = self.toks;
+        let at = |k: usize, w: &str| k < toks.len() && self.word(k).eq_ignore_ascii_case(w);
+        if m >= toks.len() || !is_space_gap(gap(self.text, toks, m)) {
+            return false;
+        }
+        (at(m, "from") && at(m + 1, "next") && at(m + 2, "door"))
+            || (at(m, "next") && at(m + 1, "door"))
+    }
+
     /// "(DOB 3/4/1950)", "(born 1950)", ", aged 7" right after the name: a person.
     fn person_after(&self, m: usize) -> bool {
         let toks = self.toks;
@@ -513,6 +524,7 @@ impl NamePass<'_> {
         let rel_early = self.relation_before(i)
             || self.relation_after(j)
             || self.person_after(j)
+            || self.next_door_after(j)
             || (self.sentence_start(i) && self.verb_after(j));
         let mut k = i;
         let mut title = 0u32;
@@ -590,7 +602,10 @@ impl NamePass<'_> {
         if !any_title && self.place(k, m) {
             return;
         }
-        let rel = self.relation_before(i) || self.relation_after(m) || self.person_after(m);
+        let rel = self.relation_before(i)
+            || self.relation_after(m)
+            || self.person_after(m)
+            || self.next_door_after(m);
         let verb = m - k == j - i && self.sentence_start(k) && self.verb_after(m);
         let role = self.role_after(m);
         let pro_ctx = self.pro_before(i);
