@@ -114,14 +114,19 @@ fn run_cmd(a: RunArgs) -> Result<()> {
             match p.total {
                 Some(t) if t > 0 => eprint!(
                     "\rpass {}/{}: {} / {} events ({:.0}%)   ",
-                    p.pass, p.passes, p.events, t, 100.0 * p.events as f64 / t as f64
+                    p.pass,
+                    p.passes,
+                    p.events,
+                    t,
+                    100.0 * p.events as f64 / t as f64
                 ),
                 _ => eprint!("\rpass {}/{}: {} events   ", p.pass, p.passes, p.events),
             }
         }
     };
-    let (cases, stats, issues) =
-        run_streaming(&ds, &rules, &mut progress, &mut |f| report::write_flag(&mut w, f))?;
+    let (cases, stats, issues) = run_streaming(&ds, &rules, &mut progress, &mut |f| {
+        report::write_flag(&mut w, f)
+    })?;
     w.flush()?;
     if !quiet {
         eprintln!();
@@ -164,8 +169,17 @@ fn sample_cmd(a: SampleArgs) -> Result<()> {
     let (rows, issues) = crate::sample::sample(&ds, &rules, &a.period, a.per_user, a.seed)?;
     let mut w = csv::Writer::from_writer(create(&a.output)?);
     w.write_record([
-        "user_id", "role", "event_id", "ts", "patient_id", "patient_name", "action", "workstation",
-        "explained_by_episode", "reviewer_outcome", "reviewer_notes",
+        "user_id",
+        "role",
+        "event_id",
+        "ts",
+        "patient_id",
+        "patient_name",
+        "action",
+        "workstation",
+        "explained_by_episode",
+        "reviewer_outcome",
+        "reviewer_notes",
     ])?;
     for r in &rows {
         w.write_record([
@@ -184,6 +198,12 @@ fn sample_cmd(a: SampleArgs) -> Result<()> {
     }
     w.flush()?;
     print_issues(&issues);
-    eprintln!("{} accesses sampled for {} ({} per user, seed {})", rows.len(), a.period, a.per_user, a.seed);
+    eprintln!(
+        "{} accesses sampled for {} ({} per user, seed {})",
+        rows.len(),
+        a.period,
+        a.per_user,
+        a.seed
+    );
     Ok(())
 }

@@ -255,6 +255,14 @@ pub struct TableMapping {
 impl Mapping {
     pub fn from_toml(text: &str) -> Result<Mapping> {
         let m: Mapping = toml::from_str(text).context("mapping file")?;
+        for f in [&m.date_formats, &m.timestamp_formats]
+            .into_iter()
+            .flatten()
+        {
+            crate::time::TimeParser::new(f)
+                .map_err(anyhow::Error::msg)
+                .context("mapping file: date_formats / timestamp_formats")?;
+        }
         for (t, tm) in &m.tables {
             let Some(table) = crate::table::Table::from_name(t) else {
                 bail!("mapping file: unknown table {t:?} (canonical tables: patients, users, teams, care_episodes, events)");
@@ -271,6 +279,11 @@ impl Mapping {
                 if !known(c) {
                     bail!("mapping file: table {t}: unknown canonical column {c:?}");
                 }
+            }
+            for (c, f) in &tm.formats {
+                crate::time::TimeParser::new(f)
+                    .map_err(anyhow::Error::msg)
+                    .with_context(|| format!("mapping file: table {t}: formats of {c}"))?;
             }
             if let Some(d) = &tm.delimiter {
                 if d.len() != 1 {

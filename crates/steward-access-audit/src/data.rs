@@ -244,8 +244,8 @@ pub fn load(dir: &Path, mapping: Option<&Mapping>) -> Result<Dataset> {
         .iter()
         .map(|t| TableSource::resolve(dir, mapping, *t))
         .collect::<Result<_>>()?;
-    let [patients, users, teams, episodes, events] = <[TableSource; 5]>::try_from(srcs)
-        .map_err(|_| anyhow::anyhow!("internal: five tables"))?;
+    let [patients, users, teams, episodes, events] =
+        <[TableSource; 5]>::try_from(srcs).map_err(|_| anyhow::anyhow!("internal: five tables"))?;
     // Refuse a non-mapping events file before loading anything else.
     check_events(&events)?;
 
@@ -269,7 +269,11 @@ pub fn load(dir: &Path, mapping: Option<&Mapping>) -> Result<Dataset> {
                 continue;
             }
             if intern(&mut rf.team_ix, r.get(id), rf.teams.len() as u32).is_none() {
-                issues.push(&r.file, r.line(), format!("duplicate team_id {:?}", r.get_str(id)));
+                issues.push(
+                    &r.file,
+                    r.line(),
+                    format!("duplicate team_id {:?}", r.get_str(id)),
+                );
                 continue;
             }
             rf.teams.push(Team {

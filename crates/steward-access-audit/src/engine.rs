@@ -112,15 +112,12 @@ pub struct Progress {
     pub total: Option<u64>,
 }
 
+/// A power of two (tested with a mask).
 const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// Runs every rule and collects the flags in memory (ordered as the events file; see
 /// `run_streaming` for the bounded-memory form).
-pub fn run(
-    ds: &Dataset,
-    rules: &Rules,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<AuditResult> {
+pub fn run(ds: &Dataset, rules: &Rules, progress: &mut dyn FnMut(Progress)) -> Result<AuditResult> {
     let mut flags = Vec::new();
     let (cases, stats, issues) = run_streaming(ds, rules, progress, &mut |f: &Flag| {
         flags.push(f.clone());
@@ -186,7 +183,7 @@ fn volume_pass(
     let mut rows = 0u64;
     while r.next_row()? {
         rows += 1;
-        if rows % PROGRESS_EVERY == 0 {
+        if rows & (PROGRESS_EVERY - 1) == 0 {
             progress(Progress {
                 pass: 1,
                 passes: 2,
@@ -220,7 +217,9 @@ fn volume_pass(
                 keys.reserve(keys.capacity());
             }
         }
-        keys.push(((u as u64) << (DAY_BITS + PATIENT_BITS)) | ((day as u64) << PATIENT_BITS) | p as u64);
+        keys.push(
+            ((u as u64) << (DAY_BITS + PATIENT_BITS)) | ((day as u64) << PATIENT_BITS) | p as u64,
+        );
     }
     compact(&mut keys);
     // distinct patients per user-day
@@ -292,7 +291,8 @@ impl Ctx<'_> {
         eps.iter().find(|e| {
             e.team == team
                 && e.start - self.rules.explained_before <= ts
-                && e.end.is_none_or(|end| ts <= end + self.rules.explained_after)
+                && e.end
+                    .is_none_or(|end| ts <= end + self.rules.explained_after)
         })
     }
 
@@ -300,20 +300,22 @@ impl Ctx<'_> {
     #[inline]
     fn active_episode(&self, p: u32, ts: Ts) -> bool {
         let a = self.rf.ep_index[p as usize] as usize;
-        self.rf
-            .episodes_of(p)
-            .iter()
-            .enumerate()
-            .any(|(i, e)| {
-                self.suppresses[a + i] && e.start <= ts && e.end.is_none_or(|end| ts <= end)
-            })
+        self.rf.episodes_of(p).iter().enumerate().any(|(i, e)| {
+            self.suppresses[a + i] && e.start <= ts && e.end.is_none_or(|end| ts <= end)
+        })
     }
 
     fn describe_episode(&self, e: &Episode, ts: Ts) -> String {
         let rel = if ts < e.start {
-            format!("starts {:.1} days after the access", (e.start - ts) as f64 / DAY as f64)
+            format!(
+                "starts {:.1} days after the access",
+                (e.start - ts) as f64 / DAY as f64
+            )
         } else if let Some(end) = e.end.filter(|&end| ts > end) {
-            format!("ended {:.1} days before the access", (ts - end) as f64 / DAY as f64)
+            format!(
+                "ended {:.1} days before the access",
+                (ts - end) as f64 / DAY as f64
+            )
         } else {
             "active at the access".to_string()
         };
@@ -343,7 +345,10 @@ impl Ctx<'_> {
             .filter(|e| Some(e.team) == u.team)
             .min_by_key(dist);
         match own {
-            Some(e) => format!("nearest episode of the user's team: {}", self.describe_episode(e, ts)),
+            Some(e) => format!(
+                "nearest episode of the user's team: {}",
+                self.describe_episode(e, ts)
+            ),
             None => match eps.iter().min_by_key(dist) {
                 Some(e) => format!(
                     "no episode of the user's team; nearest episode of another team: {}",
@@ -443,7 +448,7 @@ pub fn run_streaming(
     };
     while r.next_row()? {
         rows += 1;
-        if rows % PROGRESS_EVERY == 0 {
+        if rows & (PROGRESS_EVERY - 1) == 0 {
             progress(Progress {
                 pass,
                 passes,
@@ -575,7 +580,12 @@ pub fn run_streaming(
         } else {
             event_id.to_string()
         };
-        let nearest = if mask & !(1 << Rule::SelfAccess.index() | 1 << Rule::Leaver.index() | 1 << Rule::Volume.index()) != 0 {
+        let nearest = if mask
+            & !(1 << Rule::SelfAccess.index()
+                | 1 << Rule::Leaver.index()
+                | 1 << Rule::Volume.index())
+            != 0
+        {
             ctx.nearest(u, pi, ts)
         } else {
             String::new()
@@ -612,18 +622,35 @@ pub fn run_streaming(
                 }
                 Rule::Deceased => {
                     let d = p.deceased_day.expect("deceased");
-                    let _ = write!(ev, "patient died {}; access on {} ({} day(s) after); {}", fmt_date(d), fmt_date(day), day - d, nearest);
+                    let _ = write!(
+                        ev,
+                        "patient died {}; access on {} ({} day(s) after); {}",
+                        fmt_date(d),
+                        fmt_date(day),
+                        day - d,
+                        nearest
+                    );
                 }
                 Rule::Leaver => {
                     let d = u.leave_day.expect("leaver");
-                    let _ = write!(ev, "user {} left {}; access on {} ({} day(s) after the leaving day)", u.id, fmt_date(d), fmt_date(day), day - d);
+                    let _ = write!(
+                        ev,
+                        "user {} left {}; access on {} ({} day(s) after the leaving day)",
+                        u.id,
+                        fmt_date(d),
+                        fmt_date(day),
+                        day - d
+                    );
                 }
                 Rule::AfterHours => {
                     let s = |x: i64| format!("{:02}:{:02}", x / 3600, (x / 60) % 60);
                     let _ = write!(ev, "access at {}, outside {}-{}; no episode of the patient (any team) active at that time; {}", &fmt_ts(ts)[11..], s(rules.day_starts), s(rules.day_ends), nearest);
                 }
                 Rule::Unexplained => {
-                    let team = u.team.map(|t| rf.teams[t as usize].id.as_str()).unwrap_or("<none>");
+                    let team = u
+                        .team
+                        .map(|t| rf.teams[t as usize].id.as_str())
+                        .unwrap_or("<none>");
                     let _ = write!(ev, "no episode of team {team} for patient {} within [start - {}, end + {}]; {}", p.id, days(rules.explained_before), days(rules.explained_after), nearest);
                 }
                 Rule::Volume => {
@@ -659,7 +686,9 @@ pub fn run_streaming(
         stats.explained as f64 / stats.events as f64
     };
     for rule in Rule::ALL {
-        stats.per_rule.insert(rule.name().to_string(), per_rule[rule.index()]);
+        stats
+            .per_rule
+            .insert(rule.name().to_string(), per_rule[rule.index()]);
     }
     if let Some(v) = volume {
         stats.volume_thresholds = v.thresholds;

@@ -18,8 +18,19 @@ pub fn write_flag<W: Write>(w: &mut csv::Writer<W>, f: &Flag) -> Result<()> {
 pub fn write_cases<W: Write>(w: W, cases: &[Case]) -> Result<()> {
     let mut w = csv::Writer::from_writer(w);
     w.write_record([
-        "rank", "kind", "user_id", "user_name", "patient_id", "day", "severity", "score", "rules",
-        "events", "first_ts", "last_ts", "event_ids",
+        "rank",
+        "kind",
+        "user_id",
+        "user_name",
+        "patient_id",
+        "day",
+        "severity",
+        "score",
+        "rules",
+        "events",
+        "first_ts",
+        "last_ts",
+        "event_ids",
     ])?;
     for c in cases {
         w.write_record([
@@ -34,7 +45,11 @@ pub fn write_cases<W: Write>(w: W, cases: &[Case]) -> Result<()> {
             c.day.clone().unwrap_or_default(),
             c.severity.to_string(),
             c.score.to_string(),
-            c.rules.iter().map(|r| r.name()).collect::<Vec<_>>().join(" "),
+            c.rules
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(" "),
             c.events.to_string(),
             fmt_ts(c.first_ts),
             fmt_ts(c.last_ts),
@@ -56,11 +71,21 @@ pub fn write_issues<W: Write>(w: W, issues: &Issues) -> Result<()> {
 }
 
 /// A Markdown summary: statistics, thresholds, the top cases, data issues.
-pub fn markdown(stats: &Stats, cases: &[Case], issues: &Issues, rules: &Rules, top: usize) -> String {
+pub fn markdown(
+    stats: &Stats,
+    cases: &[Case],
+    issues: &Issues,
+    rules: &Rules,
+    top: usize,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Access audit report\n");
     let _ = writeln!(s, "- Events evaluated: {}", stats.events);
-    let _ = writeln!(s, "- Event rows not evaluated (see issues): {}", stats.rejected);
+    let _ = writeln!(
+        s,
+        "- Event rows not evaluated (see issues): {}",
+        stats.rejected
+    );
     let _ = writeln!(
         s,
         "- Explained by a care relationship: {} ({:.2}%)",
@@ -68,7 +93,10 @@ pub fn markdown(stats: &Stats, cases: &[Case], issues: &Issues, rules: &Rules, t
         100.0 * stats.explained_share
     );
     let _ = writeln!(s, "- Cases: {}\n", cases.len());
-    let _ = writeln!(s, "## Flags per rule\n\n| rule | severity | flags | meaning |\n| --- | ---: | ---: | --- |");
+    let _ = writeln!(
+        s,
+        "## Flags per rule\n\n| rule | severity | flags | meaning |\n| --- | ---: | ---: | --- |"
+    );
     for r in Rule::ALL {
         let _ = writeln!(
             s,
@@ -76,13 +104,21 @@ pub fn markdown(stats: &Stats, cases: &[Case], issues: &Issues, rules: &Rules, t
             r.name(),
             rules.severity(r),
             stats.per_rule.get(r.name()).copied().unwrap_or(0),
-            if rules.on(r) { rules.title[r.index()].as_str() } else { "(disabled)" }
+            if rules.on(r) {
+                rules.title[r.index()].as_str()
+            } else {
+                "(disabled)"
+            }
         );
     }
     if !stats.volume_thresholds.is_empty() {
         let _ = writeln!(s, "\n## VOLUME thresholds ({:.0}th percentile of distinct patients per user-day)\n\n| role | user-days | threshold | flagged user-days |\n| --- | ---: | ---: | ---: |", rules.volume_percentile * 100.0);
         for t in &stats.volume_thresholds {
-            let _ = writeln!(s, "| {} | {} | {:.2} | {} |", t.role, t.user_days, t.threshold, t.flagged_user_days);
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.2} | {} |",
+                t.role, t.user_days, t.threshold, t.flagged_user_days
+            );
         }
     }
     let _ = writeln!(s, "\n## Top cases\n\n| rank | severity | user | patient / day | rules | events | first | last |\n| ---: | ---: | --- | --- | --- | ---: | --- | --- |");
@@ -95,7 +131,11 @@ pub fn markdown(stats: &Stats, cases: &[Case], issues: &Issues, rules: &Rules, t
             c.user_id,
             c.user_name,
             c.patient_id.as_deref().or(c.day.as_deref()).unwrap_or(""),
-            c.rules.iter().map(|r| r.name()).collect::<Vec<_>>().join(" "),
+            c.rules
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(" "),
             c.events,
             fmt_ts(c.first_ts),
             fmt_ts(c.last_ts)

@@ -95,7 +95,11 @@ pub fn sample(
             continue;
         }
         let Some(ts) = tsp.parse(r.get(c_ts)) else {
-            issues.push(&r.file, r.line(), format!("ts {:?} does not parse", r.get_str(c_ts)));
+            issues.push(
+                &r.file,
+                r.line(),
+                format!("ts {:?} does not parse", r.get_str(c_ts)),
+            );
             continue;
         };
         let day = day_of(ts);
@@ -103,7 +107,11 @@ pub fn sample(
             continue;
         }
         let Some(&ui) = rf.user_ix.get(r.get(c_user)) else {
-            issues.push(&r.file, r.line(), format!("unknown user_id {:?}: not sampled", r.get_str(c_user)));
+            issues.push(
+                &r.file,
+                r.line(),
+                format!("unknown user_id {:?}: not sampled", r.get_str(c_user)),
+            );
             continue;
         };
         if per_user == 0 {

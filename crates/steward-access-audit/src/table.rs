@@ -175,7 +175,11 @@ impl TableSource {
             }
         };
         if !path.exists() {
-            bail!("{}: file not found (table {})", path.display(), table.name());
+            bail!(
+                "{}: file not found (table {})",
+                path.display(),
+                table.name()
+            );
         }
         let mut source_names = Vec::new();
         let mut maps = Vec::new();
@@ -223,7 +227,11 @@ impl TableSource {
             table,
             parquet: is_parquet(&path),
             path,
-            delimiter: tm.delimiter.as_ref().map(|d| d.as_bytes()[0]).unwrap_or(b','),
+            delimiter: tm
+                .delimiter
+                .as_ref()
+                .map(|d| d.as_bytes()[0])
+                .unwrap_or(b','),
             source_names,
             maps,
             parsers,
@@ -266,7 +274,12 @@ impl TableSource {
                 .byte_headers()
                 .with_context(|| format!("{}: reading header", self.path.display()))?
                 .iter()
-                .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string())
+                .map(|h| {
+                    String::from_utf8_lossy(h)
+                        .trim()
+                        .trim_start_matches('\u{feff}')
+                        .to_string()
+                })
                 .collect();
             (Inner::Csv(r), header)
         };
@@ -275,9 +288,10 @@ impl TableSource {
             match src {
                 None => idx.push(None),
                 Some(s) => {
-                    let pos = header.iter().position(|h| h == s).or_else(|| {
-                        header.iter().position(|h| h.eq_ignore_ascii_case(s))
-                    });
+                    let pos = header
+                        .iter()
+                        .position(|h| h == s)
+                        .or_else(|| header.iter().position(|h| h.eq_ignore_ascii_case(s)));
                     match pos {
                         Some(p) => idx.push(Some(p)),
                         None => bail!(
@@ -325,9 +339,7 @@ fn push_field(rec: &mut ByteRecord, f: &Field) {
         Field::Bytes(b) => rec.push_field(b.data()),
         Field::Date(d) => rec.push_field(fmt_date(*d as i64).as_bytes()),
         Field::TimestampMillis(ms) => rec.push_field(fmt_ts(ms.div_euclid(1000)).as_bytes()),
-        Field::TimestampMicros(us) => {
-            rec.push_field(fmt_ts(us.div_euclid(1_000_000)).as_bytes())
-        }
+        Field::TimestampMicros(us) => rec.push_field(fmt_ts(us.div_euclid(1_000_000)).as_bytes()),
         other => rec.push_field(other.to_string().as_bytes()),
     }
 }
@@ -345,7 +357,11 @@ impl RowReader {
                 {
                     return Ok(false);
                 }
-                self.line = self.rec.position().map(|p| p.line()).unwrap_or(self.line + 1);
+                self.line = self
+                    .rec
+                    .position()
+                    .map(|p| p.line())
+                    .unwrap_or(self.line + 1);
                 if self.rec.len() != self.width {
                     self.malformed = Some(format!(
                         "{} fields where the header has {}",
@@ -413,4 +429,77 @@ pub fn parse_bool(v: &[u8]) -> Option<bool> {
         b"" | b"0" | b"false" | b"no" | b"n" | b"f" => Some(false),
         _ => None,
     }
+}
+
+/// Converts a CSV file (header row) into a Parquet file of UTF-8 string columns (snappy), e.g.
+/// to hand the engine a Parquet folder. Row groups of 128k rows; memory bounded by one group.
+pub fn csv_to_parquet(csv_path: &Path, parquet_path: &Path) -> Result<u64> {
+    use parquet::basic::Compression;
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    let mut r = csv::ReaderBuilder::new()
+        .from_path(csv_path)
+        .with_context(|| format!("opening {}", csv_path.display()))?;
+    let header: Vec<String> = r.headers()?.iter().map(|h| h.trim().to_string()).collect();
+    for h in &header {
+        if h.is_empty() || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            bail!(
+                "{}: column name {h:?} cannot be a Parquet field here",
+                csv_path.display()
+            );
+        }
+    }
+    let msg = format!(
+        "message schema {{ {} }}",
+        header
+            .iter()
+            .map(|h| format!("REQUIRED BYTE_ARRAY {h} (UTF8);"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let schema = Arc::new(parse_message_type(&msg)?);
+    let props = Arc::new(
+        WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build(),
+    );
+    let file = File::create(parquet_path)
+        .with_context(|| format!("creating {}", parquet_path.display()))?;
+    let mut w = SerializedFileWriter::new(file, schema, props)?;
+    let mut cols: Vec<Vec<ByteArray>> = vec![Vec::new(); header.len()];
+    let mut rec = ByteRecord::new();
+    let mut rows = 0u64;
+    let flush =
+        |w: &mut SerializedFileWriter<File>, cols: &mut Vec<Vec<ByteArray>>| -> Result<()> {
+            if cols[0].is_empty() {
+                return Ok(());
+            }
+            let mut rg = w.next_row_group()?;
+            let mut i = 0;
+            while let Some(mut col) = rg.next_column()? {
+                col.typed::<ByteArrayType>()
+                    .write_batch(&cols[i], None, None)?;
+                col.close()?;
+                cols[i].clear();
+                i += 1;
+            }
+            rg.close()?;
+            Ok(())
+        };
+    while r.read_byte_record(&mut rec)? {
+        for (i, c) in cols.iter_mut().enumerate() {
+            c.push(ByteArray::from(rec.get(i).unwrap_or(b"").to_vec()));
+        }
+        rows += 1;
+        if rows & (128 * 1024 - 1) == 0 {
+            flush(&mut w, &mut cols)?;
+        }
+    }
+    flush(&mut w, &mut cols)?;
+    w.close()?;
+    Ok(rows)
 }

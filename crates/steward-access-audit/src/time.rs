@@ -128,7 +128,9 @@ impl DateFormat {
                 i += 1;
             }
         }
-        if !items.contains(&Item::Year) || !items.contains(&Item::Month) || !items.contains(&Item::Day)
+        if !items.contains(&Item::Year)
+            || !items.contains(&Item::Month)
+            || !items.contains(&Item::Day)
         {
             return Err(format!("date format {pattern:?} needs %Y, %m and %d"));
         }

@@ -3,7 +3,10 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "steward-audit", about = "Steward access audit (same as `steward audit`)")]
+#[command(
+    name = "steward-audit",
+    about = "Steward access audit (same as `steward audit`)"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: steward_access_audit::cli::AuditCommand,
