@@ -1,13 +1,14 @@
 //! The redaction engine: finds third parties' personal data and sensitive passages in a
 //! subject's records, and writes a true redacted bundle and a redaction schedule.
 //!
-//! Pure library: no database, no HTTP. This crate works on text: [`detect`] proposes
-//! redactions and flags for one text. Reading documents and writing the redacted bundle
+//! Pure library: no database, no HTTP. This crate works on text: [`detect()`] proposes
+//! redactions and flags for one text (see [`detect`] for the rules and their sources). Reading documents and writing the redacted bundle
 //! live in `steward-documents`.
 
 pub mod detect;
 pub mod subject;
 
+pub use detect::{detect, Detection, Options, Rules, RulesError};
 pub use subject::Subject;
 
 use serde::{Deserialize, Serialize};

@@ -486,3 +486,9 @@ fn neighbour_from_next_door() {
         "Tallulah"
     ));
 }
+
+#[test]
+fn lowercase_role_before_name_is_a_professional() {
+    let t = "School nurse Mrs Akhtar raised concerns. Social worker Tom Reilly is aware.";
+    assert!(none_of(t, Entity::PersonName), "{:?}", found(t));
+}

@@ -378,7 +378,8 @@ impl NamePass<'_> {
         {
             return true;
         }
-        p.has(STAFF_ROLE) && g.contains(':')
+        // "school nurse Mrs Akhtar", "social worker Tom Reilly": a role word right before.
+        p.has(STAFF_ROLE) && !p.has(RELATION) && (g.contains(':') || is_space_gap(g))
     }
 
     /// "BOND, Yolanda" / "THOMPSON, Margaret Anne": upper-case surname, comma, given names.
