@@ -487,12 +487,17 @@ fn street_part_in(found: &str, subject_addr: &str) -> bool {
 /// specific entity wins, then the longer span). Result sorted and non-overlapping.
 fn resolve(mut props: Vec<Proposal>, protect: &mut [(usize, usize)]) -> Vec<Proposal> {
     protect.sort_unstable();
+    // Prefix maximum of protected ends: a proposal overlaps a protected span iff some span
+    // starting before its end reaches past its start.
+    let mut reach = Vec::with_capacity(protect.len());
+    let mut m = 0;
+    for &(_, e) in protect.iter() {
+        m = m.max(e);
+        reach.push(m);
+    }
     props.retain(|p| {
-        // protect spans are sorted: find any overlapping one
         let idx = protect.partition_point(|&(s, _)| s < p.end);
-        !protect[..idx]
-            .iter()
-            .any(|&(s, e)| s < p.end && p.start < e)
+        idx == 0 || reach[idx - 1] <= p.start
     });
     props.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
     let mut out: Vec<Proposal> = Vec::with_capacity(props.len());

@@ -49,6 +49,7 @@ pub(crate) fn tokenize(text: &str, rules: &Rules, out: &mut Vec<Tok>) {
     let n = b.len();
     let mut i = 0;
     let mut lower_buf = [0u8; 32];
+    let mut lower_string = String::new();
     while i < n {
         let c = b[i];
         if c < 0x80 {
@@ -138,7 +139,10 @@ pub(crate) fn tokenize(text: &str, rules: &Rules, out: &mut Vec<Tok>) {
             } else if ascii {
                 0
             } else {
-                rules.class_of(&word.to_lowercase())
+                // Non-ASCII words: lowercase into a buffer reused across tokens.
+                lower_string.clear();
+                lower_string.extend(word.chars().flat_map(char::to_lowercase));
+                rules.class_of(&lower_string)
             }
         };
         out.push(Tok {
