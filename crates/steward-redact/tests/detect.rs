@@ -492,3 +492,12 @@ fn lowercase_role_before_name_is_a_professional() {
     let t = "School nurse Mrs Akhtar raised concerns. Social worker Tom Reilly is aware.";
     assert!(none_of(t, Entity::PersonName), "{:?}", found(t));
 }
+
+#[test]
+fn given_names_that_are_clinical_words_need_context() {
+    for t in ["Frank haematuria on dipstick.", "Max dose 4g in 24 hours.", "Amber flag for review."] {
+        assert!(none_of(t, Entity::PersonName), "{t}: {:?}", found(t));
+    }
+    assert!(has("Her husband Frank rang.", Entity::PersonName, "Frank"));
+    assert!(has("Frank Turner (son) rang.", Entity::PersonName, "Frank Turner"));
+}
