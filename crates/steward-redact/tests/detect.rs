@@ -495,9 +495,17 @@ fn lowercase_role_before_name_is_a_professional() {
 
 #[test]
 fn given_names_that_are_clinical_words_need_context() {
-    for t in ["Frank haematuria on dipstick.", "Max dose 4g in 24 hours.", "Amber flag for review."] {
+    for t in [
+        "Frank haematuria on dipstick.",
+        "Max dose 4g in 24 hours.",
+        "Amber flag for review.",
+    ] {
         assert!(none_of(t, Entity::PersonName), "{t}: {:?}", found(t));
     }
     assert!(has("Her husband Frank rang.", Entity::PersonName, "Frank"));
-    assert!(has("Frank Turner (son) rang.", Entity::PersonName, "Frank Turner"));
+    assert!(has(
+        "Frank Turner (son) rang.",
+        Entity::PersonName,
+        "Frank Turner"
+    ));
 }

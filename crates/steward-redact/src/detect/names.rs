@@ -290,11 +290,18 @@ impl NamePass<'_> {
             if t.has(RELATION) && !t.is(POSS) {
                 return true;
             }
+            if k > m
+                && lower_is(self.text, t, &["patient"])
+                && lower_is(self.text, &toks[k - 1], &["another", "other"])
+            {
+                return true;
+            }
             if !lower_is(
                 self.text,
                 t,
                 &[
                     "her", "his", "their", "the", "patient", "patients", "pt", "is", "was", "aged",
+                    "another", "other",
                 ],
             ) {
                 return false;
@@ -388,7 +395,7 @@ impl NamePass<'_> {
         let toks = self.toks;
         let t = &toks[i];
         let w = self.word(i);
-        if t.has(NOT_NAME)
+        if (t.has(NOT_NAME) && !t.has(SURNAME))
             || w.len() < 2
             || !w
                 .bytes()
@@ -412,7 +419,7 @@ impl NamePass<'_> {
         if m == i + 1 {
             return None;
         }
-        if !(t.has(SURNAME) || toks[i + 1].has(FIRST)) {
+        if !(t.has(SURNAME) || toks[i + 1].has(FIRST) || self.relation_after(m)) {
             return None;
         }
         let mut words: Vec<&str> = (i + 1..m).map(|x| self.word(x)).collect();
@@ -531,6 +538,7 @@ impl NamePass<'_> {
         let mut title = 0u32;
         let mut pro = false;
         let mut any_title = false;
+        let mut lead_relation = false;
         while k < j {
             let n = self.pro_phrase_at(k, j);
             if n > 0 {
@@ -548,8 +556,14 @@ impl NamePass<'_> {
                 continue;
             }
             if t.has(NOT_NAME) && !t.has(SURNAME) && !any_title {
-                let next_is_surname = k + 1 < j && toks[k + 1].has(SURNAME);
-                if !(t.has(FIRST) && (next_is_surname || rel_early)) {
+                // "Dean I. Osborne", "June Smith": an ambiguous given name followed by a surname.
+                let surname_follows = (k + 1..j.min(k + 3)).any(|x| toks[x].has(SURNAME));
+                if !(t.has(FIRST) && (surname_follows || rel_early)) {
+                    // "Carer Jane Smith", "Neighbour Mrs Green": a relationship word opening
+                    // the run is evidence for what follows.
+                    if t.has(RELATION) && t.is(CAP) {
+                        lead_relation = true;
+                    }
                     k += 1;
                     continue;
                 }
@@ -603,7 +617,8 @@ impl NamePass<'_> {
         if !any_title && self.place(k, m) {
             return;
         }
-        let rel = self.relation_before(i)
+        let rel = lead_relation
+            || self.relation_before(i)
             || self.relation_after(m)
             || self.person_after(m)
             || self.next_door_after(m);
