@@ -577,6 +577,11 @@ impl NamePass<'_> {
         let mut m = k + 1;
         while m < j {
             let t = &toks[m];
+            // a middle initial ("Peter I. Osborne")
+            if t.is(INITIAL) && m + 1 < j {
+                m += 1;
+                continue;
+            }
             if t.has(NOT_NAME) && !t.has(SURNAME | FIRST) {
                 break;
             }
