@@ -384,6 +384,6 @@ pub fn apply_decisions(
             note: m.note.clone(),
         });
     }
-    out.sort_by(|a, b| (a.at, a.start, a.end).cmp(&(b.at, b.start, b.end)));
+    out.sort_by_key(|o| (o.at, o.start, o.end));
     Ok(out)
 }

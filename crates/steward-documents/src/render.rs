@@ -294,161 +294,48 @@ impl Layout {
 
     /// Greedy word wrap of runs into lines at most `width` wide.
     fn wrap(&self, runs: &[Run], size: f32, bold: bool, width: f32) -> Vec<Line> {
-        let mut lines: Vec<Line> = Vec::new();
-        let mut line: Line = Vec::new();
-        let mut line_w = 0.0f32;
-        let mut pending_space = false;
-        let space_w = measure(" ", size, bold);
-
-        // Adds an unbreakable item of width `w`.
-        fn place(
-            lines: &mut Vec<Line>,
-            line: &mut Line,
-            line_w: &mut f32,
-            pending_space: &mut bool,
-            space_w: f32,
-            width: f32,
-            seg: Seg,
-            w: f32,
-        ) {
-            let extra = if *pending_space && !line.is_empty() {
-                space_w
-            } else {
-                0.0
-            };
-            if !line.is_empty() && *line_w + extra + w > width {
-                lines.push(std::mem::take(line));
-                *line_w = 0.0;
-            } else if extra > 0.0 {
-                push_text(line, " ");
-                *line_w += extra;
-            }
-            *pending_space = false;
-            match seg {
-                Seg::Text(t) => push_text(line, &t),
-                other => line.push(other),
-            }
-            *line_w += w;
-        }
-
+        let mut b = LineBuilder {
+            lines: Vec::new(),
+            line: Vec::new(),
+            line_w: 0.0,
+            pending_space: false,
+            space_w: measure(" ", size, bold),
+            width,
+        };
         for run in runs {
             match run {
                 Run::Text(text) => {
                     for (i, raw_line) in text.split('\n').enumerate() {
                         if i > 0 {
-                            lines.push(std::mem::take(&mut line));
-                            line_w = 0.0;
-                            pending_space = false;
+                            b.break_line();
                         }
                         let mut word = String::new();
-                        let flush_word =
-                            |word: &mut String,
-                             lines: &mut Vec<Line>,
-                             line: &mut Line,
-                             line_w: &mut f32,
-                             pending_space: &mut bool| {
-                                if word.is_empty() {
-                                    return;
-                                }
-                                let w = measure(word, size, bold);
-                                if w <= width {
-                                    place(
-                                        lines,
-                                        line,
-                                        line_w,
-                                        pending_space,
-                                        space_w,
-                                        width,
-                                        Seg::Text(std::mem::take(word)),
-                                        w,
-                                    );
-                                } else {
-                                    // A word longer than the line: break it by characters.
-                                    let mut chunk = String::new();
-                                    let mut chunk_w = 0.0;
-                                    for c in word.chars() {
-                                        let cw = measure(c.encode_utf8(&mut [0; 4]), size, bold);
-                                        if chunk_w + cw > width && !chunk.is_empty() {
-                                            place(
-                                                lines,
-                                                line,
-                                                line_w,
-                                                pending_space,
-                                                space_w,
-                                                width,
-                                                Seg::Text(std::mem::take(&mut chunk)),
-                                                chunk_w,
-                                            );
-                                            chunk_w = 0.0;
-                                        }
-                                        chunk.push(c);
-                                        chunk_w += cw;
-                                    }
-                                    if !chunk.is_empty() {
-                                        place(
-                                            lines,
-                                            line,
-                                            line_w,
-                                            pending_space,
-                                            space_w,
-                                            width,
-                                            Seg::Text(chunk),
-                                            chunk_w,
-                                        );
-                                    }
-                                    word.clear();
-                                }
-                            };
                         for c in raw_line.chars() {
                             if c == ' ' || c == '\t' {
-                                flush_word(
-                                    &mut word,
-                                    &mut lines,
-                                    &mut line,
-                                    &mut line_w,
-                                    &mut pending_space,
-                                );
-                                pending_space = true;
+                                b.word(&mut word, size, bold);
+                                b.pending_space = true;
                             } else {
                                 word.push(c);
                             }
                         }
-                        flush_word(
-                            &mut word,
-                            &mut lines,
-                            &mut line,
-                            &mut line_w,
-                            &mut pending_space,
-                        );
+                        b.word(&mut word, size, bold);
                     }
                 }
-                Run::Redaction(label) => {
-                    let (seg, w) = match self.style {
-                        RedactionStyle::Box => {
-                            let w = measure(BOX_CHARS, size, bold);
-                            (Seg::Box(w), w)
-                        }
-                        RedactionStyle::Label => {
-                            (Seg::Label(label.clone()), measure(label, size, true))
-                        }
-                    };
-                    place(
-                        &mut lines,
-                        &mut line,
-                        &mut line_w,
-                        &mut pending_space,
-                        space_w,
-                        width,
-                        seg,
-                        w,
-                    );
-                }
+                Run::Redaction(label) => match self.style {
+                    RedactionStyle::Box => {
+                        let w = measure(BOX_CHARS, size, bold);
+                        b.place(Seg::Box(w), w);
+                    }
+                    RedactionStyle::Label => {
+                        b.place(Seg::Label(label.clone()), measure(label, size, true));
+                    }
+                },
             }
         }
-        if !line.is_empty() || lines.is_empty() {
-            lines.push(line);
+        if !b.line.is_empty() || b.lines.is_empty() {
+            b.lines.push(b.line);
         }
-        lines
+        b.lines
     }
 
     /// A table: bold header row repeated on each page, cells wrapped.
@@ -634,6 +521,72 @@ impl Layout {
             what: "PDF",
             detail: format!("{e:?}"),
         })
+    }
+}
+
+struct LineBuilder {
+    lines: Vec<Line>,
+    line: Line,
+    line_w: f32,
+    pending_space: bool,
+    space_w: f32,
+    width: f32,
+}
+
+impl LineBuilder {
+    fn break_line(&mut self) {
+        self.lines.push(std::mem::take(&mut self.line));
+        self.line_w = 0.0;
+        self.pending_space = false;
+    }
+
+    /// Adds an unbreakable item of width `w`, wrapping first if it does not fit.
+    fn place(&mut self, seg: Seg, w: f32) {
+        let extra = if self.pending_space && !self.line.is_empty() {
+            self.space_w
+        } else {
+            0.0
+        };
+        if !self.line.is_empty() && self.line_w + extra + w > self.width {
+            self.lines.push(std::mem::take(&mut self.line));
+            self.line_w = 0.0;
+        } else if extra > 0.0 {
+            push_text(&mut self.line, " ");
+            self.line_w += extra;
+        }
+        self.pending_space = false;
+        match seg {
+            Seg::Text(t) => push_text(&mut self.line, &t),
+            other => self.line.push(other),
+        }
+        self.line_w += w;
+    }
+
+    /// Places a word (emptying `word`), breaking it by characters if it is wider than a line.
+    fn word(&mut self, word: &mut String, size: f32, bold: bool) {
+        if word.is_empty() {
+            return;
+        }
+        let w = measure(word, size, bold);
+        if w <= self.width {
+            self.place(Seg::Text(std::mem::take(word)), w);
+            return;
+        }
+        let mut chunk = String::new();
+        let mut chunk_w = 0.0;
+        for c in word.chars() {
+            let cw = measure(c.encode_utf8(&mut [0; 4]), size, bold);
+            if chunk_w + cw > self.width && !chunk.is_empty() {
+                self.place(Seg::Text(std::mem::take(&mut chunk)), chunk_w);
+                chunk_w = 0.0;
+            }
+            chunk.push(c);
+            chunk_w += cw;
+        }
+        if !chunk.is_empty() {
+            self.place(Seg::Text(chunk), chunk_w);
+        }
+        word.clear();
     }
 }
 
