@@ -1,1 +1,129 @@
-//! steward-db
+//! Storage: one SQL code path for SQLite (the embedded default) and PostgreSQL.
+//!
+//! Everything goes through sqlx's `Any` driver with portable SQL (`$1` placeholders), and
+//! only column types the Any driver decodes on both: TEXT, BIGINT, REAL. Booleans are 0/1,
+//! timestamps are fixed-width RFC 3339 UTC text, ids are UUID text.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+
+pub use sqlx::any::{AnyArguments, AnyRow};
+pub use sqlx::Error as SqlError;
+pub use sqlx::{query, query_as, query_scalar, Any, FromRow, Row, Transaction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("{0}")]
+    Backup(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The one storage handle. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+pub type Tx<'a> = Transaction<'a, Any>;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Db {
+    /// Connects and applies migrations. `sqlite://path` creates the file if needed and runs
+    /// in WAL mode; `postgres://` connects to an existing database.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite://") {
+            let mut u = format!("sqlite://{rest}");
+            if !rest.contains("mode=") {
+                u.push_str(if rest.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            }
+            (Backend::Sqlite, u)
+        } else if url.starts_with("sqlite:") {
+            (Backend::Sqlite, url.to_string())
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(DbError::UnsupportedUrl(url.to_string()));
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                // SQLite has one writer; a few readers in WAL mode is plenty.
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options.connect(&url).await?;
+        let db = Db { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn begin(&self) -> Result<Tx<'static>, DbError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// A consistent snapshot of a running SQLite database (`VACUUM INTO`), safe while the
+    /// server is writing. PostgreSQL deployments use pg_dump (see the README).
+    pub async fn backup_to(&self, file: &Path) -> Result<(), DbError> {
+        if self.backend != Backend::Sqlite {
+            return Err(DbError::Backup(
+                "backup of PostgreSQL is done with pg_dump; see the README".into(),
+            ));
+        }
+        if file.exists() {
+            return Err(DbError::Backup(format!(
+                "{} already exists; choose a new file",
+                file.display()
+            )));
+        }
+        let path = file
+            .to_str()
+            .ok_or_else(|| DbError::Backup("backup path is not valid UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Reads a 0/1 column as a bool.
+pub fn get_bool(row: &AnyRow, col: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(col)? != 0)
+}
