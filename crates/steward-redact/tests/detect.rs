@@ -509,3 +509,17 @@ fn given_names_that_are_clinical_words_need_context() {
         "Frank Turner"
     ));
 }
+
+#[test]
+fn a_name_seen_as_a_third_party_stays_one() {
+    let t = "Called about her mother, Iris Whitlock. Iris is staying with her. Caradog Szczepanski (brother) visited; Caradog rang later.";
+    let f = found(t);
+    assert_eq!(
+        f.iter()
+            .filter(|(e, s)| *e == Entity::PersonName && s == "Iris")
+            .count(),
+        1,
+        "{f:?}"
+    );
+    assert!(f.contains(&(Entity::PersonName, "Caradog".into())), "{f:?}");
+}

@@ -647,7 +647,9 @@ impl NamePass<'_> {
         } else if ntok >= 1 && (role || pro_ctx) && !first.has(NOT_NAME) {
             "name_with_role"
         } else {
-            if !first.has(NOT_NAME) && !last.has(NOT_NAME) {
+            if (!first.has(NOT_NAME) || first.has(FIRST))
+                && (!last.has(NOT_NAME) || last.has(FIRST | SURNAME))
+            {
                 self.unresolved.push((k, m));
             }
             return;
