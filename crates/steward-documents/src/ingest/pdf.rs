@@ -36,11 +36,9 @@ pub(super) fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Document
     }
     let mut out = Vec::with_capacity(pages.len());
     for (&number, _) in pages.iter() {
-        let mut text = String::new();
-        let extracted = {
-            let mut output = pdf_extract::PlainTextOutput::new(&mut text);
-            pdf_extract::output_doc_page(&doc, &mut output, number)
-        };
+        let mut output = PageText::default();
+        let extracted = pdf_extract::output_doc_page(&doc, &mut output, number);
+        let text = output.text;
         let blocks = match extracted {
             Ok(()) => super::paragraphs(&text, ""),
             Err(e) => {
@@ -69,4 +67,80 @@ pub(super) fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Document
         pages: out,
         warnings,
     })
+}
+
+/// Text output for one page. Like pdf-extract's `PlainTextOutput`, but sturdier: the font
+/// size comes from the absolute determinant of the text matrix (pdf-extract's own can be NaN
+/// under a flipped, y-down matrix), and a line break is decided by the vertical move alone
+/// (pdf-extract's also requires a move left, which fails when it cannot read glyph widths,
+/// as with krilla's CID fonts: lines then run together, "Contact" + "number").
+#[derive(Default)]
+struct PageText {
+    text: String,
+    page_height: f64,
+    last_end: f64,
+    last_y: f64,
+    first_char: bool,
+}
+
+impl pdf_extract::OutputDev for PageText {
+    fn begin_page(
+        &mut self,
+        _page_num: u32,
+        media_box: &pdf_extract::MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> std::result::Result<(), pdf_extract::OutputError> {
+        self.page_height = media_box.ury - media_box.lly;
+        Ok(())
+    }
+
+    fn end_page(&mut self) -> std::result::Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+
+    fn output_character(
+        &mut self,
+        trm: &pdf_extract::Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        ch: &str,
+    ) -> std::result::Result<(), pdf_extract::OutputError> {
+        let x = trm.m31;
+        let y = self.page_height - trm.m32;
+        let scale = (trm.m11 * trm.m22 - trm.m12 * trm.m21).abs().sqrt();
+        let size = font_size * scale;
+        if self.first_char && size.is_finite() && !self.text.is_empty() {
+            // A move down of more than half a line is a new line, whatever x is (fonts
+            // whose widths pdf-extract cannot read report zero advances, so "moved left"
+            // is not reliable); more than 1.5 lines is a paragraph gap.
+            let dy = (y - self.last_y).abs();
+            if dy > size * 0.5 {
+                self.text.push('\n');
+                if dy > size * 1.5 {
+                    self.text.push('\n');
+                }
+            } else if x > self.last_end + size * 0.1 && !self.text.ends_with([' ', '\n']) {
+                self.text.push(' ');
+            }
+        }
+        self.text.push_str(ch);
+        self.first_char = false;
+        self.last_y = y;
+        self.last_end = x + width * size;
+        Ok(())
+    }
+
+    fn begin_word(&mut self) -> std::result::Result<(), pdf_extract::OutputError> {
+        self.first_char = true;
+        Ok(())
+    }
+
+    fn end_word(&mut self) -> std::result::Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+
+    fn end_line(&mut self) -> std::result::Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
 }
