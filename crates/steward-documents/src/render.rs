@@ -347,15 +347,7 @@ impl Layout {
         let size = 8.5;
         let pad = 3.0;
         let total = Self::content_width();
-        // Column widths proportional to content length, within bounds.
-        let mut weights = vec![4.0f32; cols];
-        for row in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
-            for (i, cell) in row.iter().enumerate() {
-                weights[i] = weights[i].max((cell.chars().count() as f32).min(40.0));
-            }
-        }
-        let sum: f32 = weights.iter().sum();
-        let widths: Vec<f32> = weights.iter().map(|w| total * w / sum).collect();
+        let widths = column_widths(header, rows, cols, size, pad, total);
         let lh = size * 1.3;
         let max_lines = ((Self::bottom() - MARGIN) / lh) as usize - 4;
 
@@ -588,6 +580,58 @@ impl LineBuilder {
         }
         word.clear();
     }
+}
+
+/// Column widths: every column gets at least its longest word (so words are not broken
+/// where avoidable), and the remaining room goes to columns in proportion to how much
+/// wider their longest cell would like to be.
+fn column_widths(
+    header: &[String],
+    rows: &[Vec<String>],
+    cols: usize,
+    size: f32,
+    pad: f32,
+    total: f32,
+) -> Vec<f32> {
+    let mut min = vec![2.0 * pad + 8.0; cols];
+    let mut natural = min.clone();
+    for (r, row) in std::iter::once(header)
+        .chain(rows.iter().map(Vec::as_slice))
+        .enumerate()
+    {
+        let bold = r == 0;
+        for (i, cell) in row.iter().enumerate().take(cols) {
+            let longest_word = cell
+                .split_whitespace()
+                .map(|w| measure(w, size, bold))
+                .fold(0.0f32, f32::max);
+            min[i] = min[i].max(longest_word + 2.0 * pad + 1.0);
+            natural[i] = natural[i].max(measure(cell, size, bold) + 2.0 * pad + 1.0);
+        }
+    }
+    // No column may claim more than half the table as its minimum.
+    for m in &mut min {
+        *m = m.min(total / 2.0);
+    }
+    let min_sum: f32 = min.iter().sum();
+    if min_sum >= total {
+        return min.iter().map(|m| m * total / min_sum).collect();
+    }
+    let natural_sum: f32 = natural.iter().sum();
+    if natural_sum <= total {
+        return natural.iter().map(|n| n * total / natural_sum).collect();
+    }
+    let room = total - min_sum;
+    let wants: Vec<f32> = natural
+        .iter()
+        .zip(&min)
+        .map(|(n, m)| (n - m).max(0.0))
+        .collect();
+    let wants_sum: f32 = wants.iter().sum::<f32>().max(f32::EPSILON);
+    min.iter()
+        .zip(&wants)
+        .map(|(m, w)| m + room * w / wants_sum)
+        .collect()
 }
 
 fn push_text(line: &mut Line, s: &str) {

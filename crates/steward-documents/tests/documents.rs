@@ -1063,6 +1063,11 @@ fn cli_writes_bundle_and_schedules_and_never_overwrites_inputs() {
         .contains("pages needing manual review: 1"));
     let bundle = std::fs::read(dir.path().join("bundle.pdf")).unwrap();
     assert!(extract_pdf_text(&bundle).contains("Featherstonehaugh"));
+    // The real detector (steward-redact, built-in rules) ran: a third party's email and
+    // phone number are gone, the subject's own date of birth is kept.
+    assert!(summary.proposals.values().sum::<usize>() > 0, "{summary}");
+    assert_all_absent(&bundle, &["b.quince@example.org"]);
+    assert!(all_text(&read("bundle.pdf", bundle.clone()).unwrap()).contains("1961-04-09"));
     assert!(dir.path().join("schedule.csv").exists());
     assert!(dir.path().join("schedule.pdf").exists());
     let after: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
