@@ -523,3 +523,9 @@ fn a_name_seen_as_a_third_party_stays_one() {
     );
     assert!(f.contains(&(Entity::PersonName, "Caradog".into())), "{f:?}");
 }
+
+#[test]
+fn month_named_like_a_relative_is_not_a_name() {
+    let f = found("Her daughter May Smith visits. Review in May and again on 3 May 2025.");
+    assert_eq!(f, vec![(Entity::PersonName, "May Smith".to_string())]);
+}

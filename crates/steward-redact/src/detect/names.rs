@@ -442,6 +442,22 @@ impl NamePass<'_> {
         Some(m)
     }
 
+    /// "in May", "May 2025", "3 May": a month, not a person.
+    fn month_like(&self, i: usize, j: usize) -> bool {
+        let toks = self.toks;
+        (j < toks.len() && toks[j].is(DIGIT))
+            || (i > 0
+                && (toks[i - 1].is(DIGIT)
+                    || lower_is(
+                        self.text,
+                        &toks[i - 1],
+                        &[
+                            "in", "on", "of", "since", "until", "by", "from", "end", "early",
+                            "late", "mid", "during",
+                        ],
+                    )))
+    }
+
     /// Token k opens a sentence or a line.
     fn sentence_start(&self, k: usize) -> bool {
         if k == 0 {
@@ -571,6 +587,11 @@ impl NamePass<'_> {
             break;
         }
         if k >= j {
+            // A lone ambiguous given name ("Iris", "May"): a third party if that name was
+            // proposed elsewhere in the text.
+            if j - i == 1 && toks[i].has(FIRST) && !self.month_like(i, j) {
+                self.unresolved.push((i, j));
+            }
             return;
         }
         // The name runs until a word that cannot be part of one.
@@ -647,7 +668,8 @@ impl NamePass<'_> {
         } else if ntok >= 1 && (role || pro_ctx) && !first.has(NOT_NAME) {
             "name_with_role"
         } else {
-            if (!first.has(NOT_NAME) || first.has(FIRST))
+            if !(ntok == 1 && self.month_like(k, m))
+                && (!first.has(NOT_NAME) || first.has(FIRST))
                 && (!last.has(NOT_NAME) || last.has(FIRST | SURNAME))
             {
                 self.unresolved.push((k, m));
