@@ -529,3 +529,21 @@ fn month_named_like_a_relative_is_not_a_name() {
     let f = found("Her daughter May Smith visits. Review in May and again on 3 May 2025.");
     assert_eq!(f, vec![(Entity::PersonName, "May Smith".to_string())]);
 }
+
+#[test]
+fn professional_contexts_and_the_doctors_surname() {
+    let t = "Referred to Mr Khan's clinic. Under the care of Mr Jones.";
+    assert!(none_of(t, Entity::PersonName), "{:?}", found(t));
+    // A surname shared with the doctor is not enough to keep a courtesy-titled name.
+    assert!(has(
+        "Dr Patel said Mrs Patel should attend.",
+        Entity::PersonName,
+        "Patel"
+    ));
+}
+
+#[test]
+fn eponyms_and_drugs_are_not_names() {
+    let t = "Parkinson's disease. Bell's palsy. Crohn's disease. Amlodipine 5mg. Seen in Bournemouth Hospital.";
+    assert!(none_of(t, Entity::PersonName), "{:?}", found(t));
+}

@@ -362,6 +362,13 @@ impl NamePass<'_> {
             return false;
         }
         let p = &self.toks[i - 1];
+        // "under the care of Mr Jones"
+        if lower_is(self.text, p, &["of"])
+            && i >= 2
+            && lower_is(self.text, &self.toks[i - 2], &["care"])
+        {
+            return true;
+        }
         if lower_is(self.text, p, &["by"]) && i >= 2 {
             let q = &self.toks[i - 2];
             return lower_is(self.text, q, PRO_VERBS)
@@ -469,6 +476,29 @@ impl NamePass<'_> {
             || g.contains("? ")
             || g.contains("! ")
             || g.contains(": ")
+    }
+
+    /// "Mr Khan's clinic", "Dr Smith's list".
+    fn pro_possessive(&self, m: usize) -> bool {
+        m < self.toks.len()
+            && self.toks[m - 1].is(POSS)
+            && lower_is(
+                self.text,
+                &self.toks[m],
+                &[
+                    "clinic",
+                    "list",
+                    "team",
+                    "secretary",
+                    "firm",
+                    "registrar",
+                    "theatre",
+                    "ward",
+                    "service",
+                    "practice",
+                    "surgery",
+                ],
+            )
     }
 
     fn known_pro(&self, s: usize, e: usize) -> bool {
@@ -681,7 +711,11 @@ impl NamePass<'_> {
             && (pro
                 || role
                 || pro_ctx
-                || self.known_pro(last.s as usize, last.e as usize) && (any_title || ntok >= 2));
+                || self.pro_possessive(m)
+                // The same full name as a professional earlier in the text. A surname alone is
+                // not enough ("Dr Patel ... Mrs Patel" may be a patient's relative): when in
+                // doubt the name is proposed and a person decides.
+                || (self.known_pro(last.s as usize, last.e as usize) && ntok >= 2 && title == 0));
         let kind = if !rel
             && (self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title)))
         {
