@@ -1082,3 +1082,34 @@ fn cli_writes_bundle_and_schedules_and_never_overwrites_inputs() {
     assert!(err.to_string().contains("never overwritten"), "{err}");
     assert_eq!(std::fs::read(&paths[2]).unwrap(), before[2]);
 }
+
+#[test]
+fn a_500_page_record_reads_and_renders() {
+    let mut spec = DocumentSpec::new("Long record");
+    for i in 0..500 {
+        if i > 0 {
+            spec = spec.page_break();
+        }
+        spec = spec.paragraph(format!("Entry {i}: reviewed, seen with Ottoline Grebe."));
+    }
+    let pdf = write_pdf(&spec).unwrap();
+    let inputs = vec![InputFile::new("long.pdf", pdf)];
+    let run =
+        redact_documents_with(&inputs, &Limits::default(), finder(&["Ottoline Grebe"])).unwrap();
+    assert_eq!(run.documents[0].pages.len(), 500);
+    assert_eq!(run.proposals.len(), 500);
+    assert!(run.pages_needing_review().is_empty());
+    let outcomes = apply_decisions(&run.documents, &run.proposals, &Review::default()).unwrap();
+    let bundle = write_bundle(
+        &run.documents,
+        &outcomes,
+        &subject(),
+        &BundleOptions::default(),
+    )
+    .unwrap();
+    let pages = lopdf::Document::load_mem(&bundle)
+        .unwrap()
+        .get_pages()
+        .len();
+    assert_eq!(pages, 501, "a cover sheet, then one page per original page");
+}
