@@ -794,10 +794,12 @@ impl NamePass<'_> {
             return;
         }
         let unresolved = std::mem::take(&mut self.unresolved);
+        let known: std::collections::HashSet<&str> =
+            self.third.iter().map(|&t| self.word(t)).collect();
         for (k, m) in unresolved {
             let seen = (k..m).all(|x| {
                 let w = self.word(x);
-                self.third.iter().any(|&t| self.word(t) == w)
+                known.contains(w)
                     && !self
                         .subject
                         .variants
