@@ -2,8 +2,18 @@
 //! subject's records, and writes a true redacted bundle and a redaction schedule.
 //!
 //! Pure library: no database, no HTTP. This crate works on text: [`detect()`] proposes
-//! redactions and flags for one text (see [`detect`] for the rules and their sources). Reading documents and writing the redacted bundle
-//! live in `steward-documents`.
+//! redactions and flags for one text (see [`mod@detect`] for the rules and their sources).
+//! Reading documents and writing the redacted bundle live in `steward-documents`.
+//!
+//! ```
+//! use steward_redact::{detect, Entity, Options, Rules, Subject};
+//! let subject = Subject { name: "Margaret Thompson".into(), ..Default::default() };
+//! let text = "Seen with her husband Peter Thompson. Dr Patel reviewed.";
+//! let found = detect(text, &subject, &Rules::builtin(), &Options::default());
+//! let names: Vec<&str> = found.proposals.iter().map(|p| &text[p.start..p.end]).collect();
+//! assert_eq!(names, ["Peter Thompson"]);
+//! assert_eq!(found.proposals[0].entity, Entity::PersonName);
+//! ```
 
 pub mod detect;
 pub mod subject;

@@ -547,3 +547,16 @@ fn eponyms_and_drugs_are_not_names() {
     let t = "Parkinson's disease. Bell's palsy. Crohn's disease. Amlodipine 5mg. Seen in Bournemouth Hospital.";
     assert!(none_of(t, Entity::PersonName), "{:?}", found(t));
 }
+
+#[test]
+fn builtin_files_round_trip_through_a_folder() {
+    let dir = std::env::temp_dir().join(format!("steward-rules-rt-{}", std::process::id()));
+    Rules::write_builtin_files(&dir).unwrap();
+    let loaded = Rules::load(&dir).unwrap();
+    let t = "Her husband Peter Thompson (DOB 01/02/1949) is on a child protection plan.";
+    let a = detect(t, &subject(), &loaded, &Options::default());
+    let b = detect(t, &subject(), &Rules::builtin(), &Options::default());
+    assert_eq!(a, b);
+    assert!(!a.proposals.is_empty() && !a.flags.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
