@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::checklist::{Checklist, ChecklistStep, CompletedStep, StepRole};
 use crate::request::{
-    ProxyKind, RequestDetails, RequestStatus, RequestType, Requester, RightsRequest, StatusError,
+    AccessScope, ProxyKind, RequestDetails, RequestStatus, RequestType, Requester, RightsRequest,
+    StatusError,
 };
 
 /// A ground for withholding information from a subject access response.
@@ -458,8 +459,8 @@ pub fn response_letter(request: &RightsRequest, closure: &Closure, org: &Organis
         Outcome::Answered if request_type == RequestType::Access => {
             let scope = match &request.details {
                 RequestDetails::Access { scope } => match scope {
-                    crate::request::AccessScope::FullRecord => String::new(),
-                    crate::request::AccessScope::DateRange { from, to } => match (from, to) {
+                    AccessScope::FullRecord => String::new(),
+                    AccessScope::DateRange { from, to } => match (from, to) {
                         (Some(f), Some(t)) => {
                             format!(" from {} to {}", format_uk_date(*f), format_uk_date(*t))
                         }
@@ -467,7 +468,7 @@ pub fn response_letter(request: &RightsRequest, closure: &Closure, org: &Organis
                         (None, Some(t)) => format!(" up to {}", format_uk_date(*t)),
                         (None, None) => String::new(),
                     },
-                    crate::request::AccessScope::Specific { description } => {
+                    AccessScope::Specific { description } => {
                         format!(" about {}", description.trim())
                     }
                 },

@@ -11,7 +11,8 @@
 //! - [`request`]: request types, channels, requesters and proxies, the status lifecycle;
 //! - [`identity`]: warnings about other patients with the same surname;
 //! - [`checklist`]: admin and clinician steps per request type (`data/checklist.toml`);
-//! - [`closure`]: what was disclosed and withheld, and the response letter's content.
+//! - [`closure`]: what was disclosed and withheld, and the response letter's content;
+//! - `render` (feature `documents`): the letter to PDF and DOCX through steward-documents.
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -33,6 +34,8 @@ pub mod checklist;
 pub mod clock;
 pub mod closure;
 pub mod identity;
+#[cfg(feature = "documents")]
+pub mod render;
 pub mod request;
 
 pub use calendar::{
@@ -54,6 +57,8 @@ pub use identity::{
     namesake_warnings, normalise_postcode, normalise_text, NamesakeReason, NamesakeWarning,
     PatientIdentity,
 };
+#[cfg(feature = "documents")]
+pub use render::{render_letter_docx, render_letter_pdf};
 pub use request::{
     AccessScope, AuthorityEvidence, AuthorityEvidenceKind, Channel, ObjectionKind, Proxy,
     ProxyKind, RecipientNotification, RequestDetails, RequestError, RequestStatus, RequestType,
