@@ -72,7 +72,8 @@ impl Exemption {
             // rights-and-deadlines.md: "Serious harm test (Sch 3 Part 2 para 5)".
             Exemption::SeriousHarm => "Data Protection Act 2018, Schedule 3, Part 2, paragraph 5",
             // The data subject's expectations and wishes (requests by a person with parental
-            // responsibility or appointed by a court).
+            // responsibility or appointed by a court). Not in rights-and-deadlines.md: added for
+            // parents' requests for a child's record; the DPO should confirm it.
             Exemption::SubjectsExpectations => {
                 "Data Protection Act 2018, Schedule 3, Part 2, paragraph 4"
             }
