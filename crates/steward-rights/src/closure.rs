@@ -378,7 +378,9 @@ pub struct Letter {
     pub paragraphs: Vec<String>,
 }
 
-/// A date as the interface writes it: "5 February 2021" (PRODUCT.md, "Conventions").
+/// A date as the interface writes it: "5 February 2021" (PRODUCT.md, "Conventions"); the same
+/// format as `steward_core::time::long_date`, repeated here because this pure domain crate does
+/// not depend on steward-core (storage, mail, sessions).
 pub fn format_uk_date(date: NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()
 }
