@@ -32,8 +32,7 @@ pub struct RunArgs {
     /// cases.csv: flags grouped per user-patient (and user-day for VOLUME), ranked.
     #[arg(long)]
     pub cases: Option<PathBuf>,
-    /// Summary report. PDF is not available yet: a `.pdf` path gets a Markdown file beside it
-    /// (same name, `.md`).
+    /// Summary report: `.pdf` gives a PDF, any other name Markdown.
     #[arg(long)]
     pub report: Option<PathBuf>,
     /// Rules file (TOML); default: the shipped data/rules.toml.
@@ -138,18 +137,7 @@ fn run_cmd(a: RunArgs) -> Result<()> {
         report::write_issues(create(p)?, &issues)?;
     }
     if let Some(p) = &a.report {
-        let md = report::markdown(&stats, &cases, &issues, &rules, 50);
-        let target = if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
-            let md_path = p.with_extension("md");
-            eprintln!(
-                "PDF reports are not available yet (steward-documents has no write_pdf): wrote the Markdown summary to {}",
-                md_path.display()
-            );
-            md_path
-        } else {
-            p.clone()
-        };
-        std::fs::write(&target, md).with_context(|| format!("writing {}", target.display()))?;
+        write_report(p, &stats, &cases, &issues, &rules)?;
     }
     print_issues(&issues);
     eprintln!(
@@ -160,6 +148,37 @@ fn run_cmd(a: RunArgs) -> Result<()> {
         cases.len()
     );
     Ok(())
+}
+
+/// `.pdf`: PDF through steward-documents (feature `pdf`, default); anything else: Markdown.
+fn write_report(
+    p: &Path,
+    stats: &crate::engine::Stats,
+    cases: &[crate::engine::Case],
+    issues: &crate::data::Issues,
+    rules: &Rules,
+) -> Result<()> {
+    let is_pdf = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    if is_pdf {
+        #[cfg(feature = "pdf")]
+        {
+            let bytes = report::pdf(stats, cases, issues, rules, 50)?;
+            return std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()));
+        }
+        #[cfg(not(feature = "pdf"))]
+        {
+            let md_path = p.with_extension("md");
+            eprintln!(
+                "built without the `pdf` feature: wrote the Markdown summary to {}",
+                md_path.display()
+            );
+            let md = report::markdown(stats, cases, issues, rules, 50);
+            return std::fs::write(&md_path, md)
+                .with_context(|| format!("writing {}", md_path.display()));
+        }
+    }
+    let md = report::markdown(stats, cases, issues, rules, 50);
+    std::fs::write(p, md).with_context(|| format!("writing {}", p.display()))
 }
 
 fn sample_cmd(a: SampleArgs) -> Result<()> {

@@ -150,3 +150,112 @@ pub fn markdown(
     }
     s
 }
+
+/// The same summary as a PDF (steward-documents' `write_pdf`).
+#[cfg(feature = "pdf")]
+pub fn pdf(
+    stats: &Stats,
+    cases: &[Case],
+    issues: &Issues,
+    rules: &Rules,
+    top: usize,
+) -> Result<Vec<u8>> {
+    use steward_documents::DocumentSpec;
+    let mut doc = DocumentSpec::new("Access audit report")
+        .paragraph(format!(
+            "Events evaluated: {}. Event rows not evaluated (data issues): {}. Explained by a care relationship: {} ({:.2}%). Cases: {}.",
+            stats.events,
+            stats.rejected,
+            stats.explained,
+            100.0 * stats.explained_share,
+            cases.len()
+        ))
+        .heading(1, "Flags per rule")
+        .table(
+            vec!["Rule".into(), "Severity".into(), "Flags".into(), "Meaning".into()],
+            Rule::ALL
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name().to_string(),
+                        rules.severity(*r).to_string(),
+                        stats.per_rule.get(r.name()).copied().unwrap_or(0).to_string(),
+                        if rules.on(*r) { rules.title[r.index()].clone() } else { "(disabled)".into() },
+                    ]
+                })
+                .collect(),
+        );
+    if !stats.volume_thresholds.is_empty() {
+        doc = doc
+            .heading(
+                1,
+                format!(
+                    "VOLUME thresholds ({:.0}th percentile)",
+                    rules.volume_percentile * 100.0
+                ),
+            )
+            .table(
+                vec![
+                    "Role".into(),
+                    "User-days".into(),
+                    "Threshold".into(),
+                    "Flagged user-days".into(),
+                ],
+                stats
+                    .volume_thresholds
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            t.role.clone(),
+                            t.user_days.to_string(),
+                            format!("{:.2}", t.threshold),
+                            t.flagged_user_days.to_string(),
+                        ]
+                    })
+                    .collect(),
+            );
+    }
+    doc = doc.heading(1, "Top cases").table(
+        vec![
+            "Rank".into(),
+            "Severity".into(),
+            "User".into(),
+            "Patient / day".into(),
+            "Rules".into(),
+            "Events".into(),
+            "First".into(),
+            "Last".into(),
+        ],
+        cases
+            .iter()
+            .take(top)
+            .map(|c| {
+                vec![
+                    c.rank.to_string(),
+                    c.severity.to_string(),
+                    format!("{} ({})", c.user_id, c.user_name),
+                    c.patient_id.clone().or(c.day.clone()).unwrap_or_default(),
+                    c.rules
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    c.events.to_string(),
+                    fmt_ts(c.first_ts),
+                    fmt_ts(c.last_ts),
+                ]
+            })
+            .collect(),
+    );
+    doc = doc.heading(1, format!("Data issues ({} rows)", issues.total));
+    if issues.total > 0 {
+        let mut items: Vec<String> = issues.list.iter().take(50).map(|i| i.to_string()).collect();
+        if issues.total > 50 {
+            items.push(format!("... {} more", issues.total - 50));
+        }
+        doc = doc.list(items);
+    }
+    doc.footer = "Confidential: access audit".into();
+    Ok(steward_documents::write_pdf(&doc)
+        .map_err(|e| anyhow::anyhow!("writing the PDF report: {e}"))?)
+}

@@ -281,7 +281,7 @@ impl TableSource {
                         .to_string()
                 })
                 .collect();
-            (Inner::Csv(r), header)
+            (Inner::Csv(spawn_csv_reader(r, self.file_name())), header)
         };
         let mut idx = Vec::new();
         for (col, src) in self.table.columns().iter().zip(&self.source_names) {
@@ -316,8 +316,98 @@ impl TableSource {
 }
 
 enum Inner {
-    Csv(csv::Reader<BufReader<File>>),
+    Csv(CsvPipe),
     Parquet(Box<parquet::record::reader::RowIter<'static>>),
+}
+
+/// Rows per batch handed from the parsing thread to the evaluating thread.
+const BATCH: usize = 4096;
+
+struct Batch {
+    recs: Vec<ByteRecord>,
+    lines: Vec<u64>,
+    len: usize,
+}
+
+/// CSV parsing runs on its own thread (the second core) and hands batches of records over a
+/// bounded channel (at most 4 batches in flight: memory stays bounded); emptied batches come
+/// back to be refilled, so records are not reallocated.
+struct CsvPipe {
+    rx: std::sync::mpsc::Receiver<Result<Batch>>,
+    back: std::sync::mpsc::Sender<Batch>,
+    cur: Option<Batch>,
+    pos: usize,
+}
+
+fn spawn_csv_reader(mut r: csv::Reader<BufReader<File>>, file: String) -> CsvPipe {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch>>(2);
+    let (back, back_rx) = std::sync::mpsc::channel::<Batch>();
+    std::thread::spawn(move || loop {
+        let mut b = back_rx.try_recv().unwrap_or_else(|_| Batch {
+            recs: Vec::with_capacity(BATCH),
+            lines: Vec::with_capacity(BATCH),
+            len: 0,
+        });
+        b.len = 0;
+        while b.len < BATCH {
+            if b.recs.len() == b.len {
+                b.recs.push(ByteRecord::new());
+                b.lines.push(0);
+            }
+            match r.read_byte_record(&mut b.recs[b.len]) {
+                Ok(true) => {
+                    b.lines[b.len] = b.recs[b.len].position().map(|p| p.line()).unwrap_or(0);
+                    b.len += 1;
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    let _ = tx.send(Err(
+                        anyhow::Error::new(e).context(format!("{file}: reading CSV"))
+                    ));
+                    return;
+                }
+            }
+        }
+        let done = b.len < BATCH;
+        if tx.send(Ok(b)).is_err() || done {
+            return;
+        }
+    });
+    CsvPipe {
+        rx,
+        back,
+        cur: None,
+        pos: 0,
+    }
+}
+
+impl CsvPipe {
+    /// Swaps the next record into `rec`; its line number, or None at the end.
+    fn next(&mut self, rec: &mut ByteRecord) -> Result<Option<u64>> {
+        loop {
+            if let Some(b) = &mut self.cur {
+                if self.pos < b.len {
+                    std::mem::swap(rec, &mut b.recs[self.pos]);
+                    let line = b.lines[self.pos];
+                    self.pos += 1;
+                    return Ok(Some(line));
+                }
+                let b = self.cur.take().expect("batch");
+                let _ = self.back.send(b);
+            }
+            match self.rx.recv() {
+                Ok(Ok(b)) => {
+                    if b.len == 0 {
+                        return Ok(None);
+                    }
+                    self.cur = Some(b);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(None),
+            }
+        }
+    }
 }
 
 /// Streams the rows of one table; `get(canonical column index)` gives the mapped value.
@@ -350,18 +440,11 @@ impl RowReader {
     pub fn next_row(&mut self) -> Result<bool> {
         self.malformed = None;
         match &mut self.inner {
-            Inner::Csv(r) => {
-                if !r
-                    .read_byte_record(&mut self.rec)
-                    .with_context(|| format!("{}: reading CSV", self.file))?
-                {
+            Inner::Csv(pipe) => {
+                let Some(line) = pipe.next(&mut self.rec)? else {
                     return Ok(false);
-                }
-                self.line = self
-                    .rec
-                    .position()
-                    .map(|p| p.line())
-                    .unwrap_or(self.line + 1);
+                };
+                self.line = line;
                 if self.rec.len() != self.width {
                     self.malformed = Some(format!(
                         "{} fields where the header has {}",

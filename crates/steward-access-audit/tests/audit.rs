@@ -696,7 +696,21 @@ fn cli_run_writes_flags_cases_and_report() {
     assert!(fs::read_to_string(&cases)
         .unwrap()
         .starts_with("rank,kind,user_id"));
-    let md = fs::read_to_string(dir.path().join("report.md")).unwrap();
+    let pdf = fs::read(dir.path().join("report.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let md_path = dir.path().join("report.md");
+    cli_run(AuditCommand::Run(RunArgs {
+        mapping: None,
+        data: dir.path().to_path_buf(),
+        output: out.clone(),
+        cases: None,
+        report: Some(md_path.clone()),
+        rules: None,
+        issues: None,
+        quiet: true,
+    }))
+    .unwrap();
+    let md = fs::read_to_string(md_path).unwrap();
     assert!(md.contains("# Access audit report") && md.contains("| FAMILY | 80 | 1 |"));
     let sample = dir.path().join("sample.csv");
     cli_run(AuditCommand::Sample(SampleArgs {

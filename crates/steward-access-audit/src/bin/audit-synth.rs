@@ -662,9 +662,9 @@ fn main() -> anyhow::Result<()> {
         }
     }
 
-    // Plants and benign unexplained take about 6% of the events; background the rest.
+    // Plants, benign unexplained access and sprees take about 3% of the events; background the rest.
     let per_kind = (n_events / 20_000).max(6) as usize;
-    let target_bg = n_events as usize * 94 / 100;
+    let target_bg = n_events as usize * 97 / 100;
     let mut days_of: Vec<Vec<i64>> = w
         .users
         .iter()
