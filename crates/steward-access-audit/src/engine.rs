@@ -211,9 +211,8 @@ fn volume_pass(
         }
         if keys.len() == keys.capacity() && keys.len() >= 1 << 20 {
             compact(&mut keys);
-            if keys.len() * 4 < keys.capacity() * 3 {
-                // compaction freed a quarter or more: keep the buffer size
-            } else {
+            if keys.len() * 2 > keys.capacity() {
+                // compaction freed less than half: grow (amortised O(n log n) overall)
                 keys.reserve(keys.capacity());
             }
         }
@@ -286,13 +285,15 @@ impl Ctx<'_> {
     /// Contract: "Explained": the accessing user's team has a care episode for the patient with
     /// start_ts - 1 day <= ts <= end_ts + 14 days (open episode: no upper bound).
     #[inline]
-    fn explaining<'e>(&self, u: &User, eps: &'e [Episode], ts: Ts) -> Option<&'e Episode> {
-        let team = u.team?;
-        eps.iter().find(|e| {
+    fn explained(&self, u: &User, p: u32, ts: Ts) -> bool {
+        let Some(team) = u.team else {
+            return false;
+        };
+        let (before, after) = (self.rules.explained_before, self.rules.explained_after);
+        self.rf.hot_of(p).iter().any(|e| {
             e.team == team
-                && e.start - self.rules.explained_before <= ts
-                && e.end
-                    .is_none_or(|end| ts <= end + self.rules.explained_after)
+                && e.start - before <= ts
+                && (e.end == Ts::MAX || ts <= e.end.saturating_add(after))
         })
     }
 
@@ -300,9 +301,11 @@ impl Ctx<'_> {
     #[inline]
     fn active_episode(&self, p: u32, ts: Ts) -> bool {
         let a = self.rf.ep_index[p as usize] as usize;
-        self.rf.episodes_of(p).iter().enumerate().any(|(i, e)| {
-            self.suppresses[a + i] && e.start <= ts && e.end.is_none_or(|end| ts <= end)
-        })
+        self.rf
+            .hot_of(p)
+            .iter()
+            .enumerate()
+            .any(|(i, e)| self.suppresses[a + i] && e.start <= ts && ts <= e.end)
     }
 
     fn describe_episode(&self, e: &Episode, ts: Ts) -> String {
@@ -495,9 +498,8 @@ pub fn run_streaming(
         stats.events += 1;
         let u = &rf.users[ui as usize];
         let p = &rf.patients[pi as usize];
-        let eps = rf.episodes_of(pi);
         let day = day_of(ts);
-        let explained = ctx.explaining(u, eps, ts).is_some();
+        let explained = ctx.explained(u, pi, ts);
         if explained {
             stats.explained += 1;
         }
