@@ -151,18 +151,28 @@ pub fn execute(args: &RedactArgs) -> anyhow::Result<Summary> {
         style: args.style,
         ..BundleOptions::default()
     };
-    let pdf = write_bundle(&run.documents, &outcomes, &subject, &bundle_options)?;
-    std::fs::write(&args.output, pdf)
+    // The bundle and the schedule PDF are rendered side by side.
+    let (pdf, schedule) = std::thread::scope(|scope| {
+        let schedule = args.schedule.as_ref().map(|_| {
+            scope.spawn(|| -> crate::error::Result<(Vec<u8>, Vec<u8>)> {
+                Ok((
+                    schedule_csv(&run.documents, &outcomes)?,
+                    schedule_pdf(&run.documents, &outcomes, &bundle_options)?,
+                ))
+            })
+        });
+        let pdf = write_bundle(&run.documents, &outcomes, &subject, &bundle_options);
+        let schedule = schedule.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (pdf, schedule)
+    });
+    std::fs::write(&args.output, pdf?)
         .with_context(|| format!("writing {}", args.output.display()))?;
-    if let Some(path) = &args.schedule {
-        std::fs::write(path, schedule_csv(&run.documents, &outcomes)?)
-            .with_context(|| format!("writing {}", path.display()))?;
+    if let (Some(path), Some(schedule)) = (&args.schedule, schedule) {
+        let (csv, schedule_pdf) = schedule?;
+        std::fs::write(path, csv).with_context(|| format!("writing {}", path.display()))?;
         let pdf_path = path.with_extension("pdf");
-        std::fs::write(
-            &pdf_path,
-            schedule_pdf(&run.documents, &outcomes, &bundle_options)?,
-        )
-        .with_context(|| format!("writing {}", pdf_path.display()))?;
+        std::fs::write(&pdf_path, schedule_pdf)
+            .with_context(|| format!("writing {}", pdf_path.display()))?;
     }
     let mut proposals = BTreeMap::new();
     for p in &run.proposals {

@@ -90,22 +90,22 @@ pub(crate) fn block_text(documents: &[Document], at: BlockRef) -> Option<&str> {
         .map(|b| b.text.as_str())
 }
 
-/// Reads every input and runs `detector` on each block. Fails on the first input that
-/// cannot be read (a disclosure must not silently omit a document).
+/// Reads every input and runs `detector` on each block (blocks are spread over the cores;
+/// results keep document order). Fails on the first input that cannot be read (a
+/// disclosure must not silently omit a document).
 pub fn redact_documents_with<F>(
     inputs: &[InputFile],
     limits: &Limits,
-    mut detector: F,
+    detector: F,
 ) -> Result<RedactionRun>
 where
-    F: FnMut(&str) -> (Vec<Proposal>, Vec<Flag>),
+    F: Fn(&str) -> (Vec<Proposal>, Vec<Flag>) + Sync,
 {
     let mut documents = Vec::with_capacity(inputs.len());
     for input in inputs {
         documents.push(read_document(input, limits)?);
     }
-    let mut proposals = Vec::new();
-    let mut flags = Vec::new();
+    let mut blocks: Vec<(BlockRef, &str)> = Vec::new();
     for (d, doc) in documents.iter().enumerate() {
         for (p, page) in doc.pages.iter().enumerate() {
             for (b, block) in page.blocks.iter().enumerate() {
@@ -114,35 +114,67 @@ where
                     page: p,
                     block: b,
                 };
-                let (found, flagged) = detector(&block.text);
-                for prop in found {
-                    let Some((start, end)) = widen(&block.text, prop.start, prop.end) else {
-                        continue;
-                    };
-                    proposals.push(DocProposal {
-                        id: proposals.len(),
-                        at,
-                        start,
-                        end,
-                        entity: prop.entity,
-                        rule: prop.rule,
-                    });
-                }
-                for f in flagged {
-                    let Some((start, end)) = widen(&block.text, f.start, f.end) else {
-                        continue;
-                    };
-                    flags.push(DocFlag {
-                        at,
-                        start,
-                        end,
-                        category: f.category,
-                        matched: f.matched,
-                    });
-                }
+                blocks.push((at, block.text.as_str()));
             }
         }
     }
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4)
+        .min(blocks.len().div_ceil(256).max(1));
+    let detector = &detector;
+    let results: Vec<(Vec<Proposal>, Vec<Flag>)> = if workers <= 1 {
+        blocks.iter().map(|(_, text)| detector(text)).collect()
+    } else {
+        let chunk = blocks.len().div_ceil(workers);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = blocks
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(_, text)| detector(text))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    };
+    let mut proposals = Vec::new();
+    let mut flags = Vec::new();
+    for ((at, text), (found, flagged)) in blocks.iter().zip(results) {
+        for prop in found {
+            let Some((start, end)) = widen(text, prop.start, prop.end) else {
+                continue;
+            };
+            proposals.push(DocProposal {
+                id: proposals.len(),
+                at: *at,
+                start,
+                end,
+                entity: prop.entity,
+                rule: prop.rule,
+            });
+        }
+        for f in flagged {
+            let Some((start, end)) = widen(text, f.start, f.end) else {
+                continue;
+            };
+            flags.push(DocFlag {
+                at: *at,
+                start,
+                end,
+                category: f.category,
+                matched: f.matched,
+            });
+        }
+    }
+    drop(blocks);
     Ok(RedactionRun {
         documents,
         proposals,

@@ -34,13 +34,50 @@ pub(super) fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Document
     if pages.is_empty() {
         return Err(super::corrupt(name, "PDF", "no pages"));
     }
-    let mut out = Vec::with_capacity(pages.len());
-    for (&number, _) in pages.iter() {
-        let mut output = PageText::default();
-        let extracted = pdf_extract::output_doc_page(&doc, &mut output, number);
-        let text = output.text;
-        let blocks = match extracted {
-            Ok(()) => super::paragraphs(&text, ""),
+    // Pages are extracted in parallel (one chunk per core, at most 4); each worker has a
+    // large stack for deeply nested content, and a panic in one propagates to the guard.
+    let numbers: Vec<u32> = pages.keys().copied().collect();
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4)
+        .min(numbers.len().div_ceil(8).max(1));
+    let chunk = numbers.len().div_ceil(workers);
+    let doc = &doc;
+    let extracted: Vec<(u32, std::result::Result<String, String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = numbers
+            .chunks(chunk)
+            .map(|nums| {
+                std::thread::Builder::new()
+                    .name("steward-read-PDF-page".into())
+                    .stack_size(64 * 1024 * 1024)
+                    .spawn_scoped(scope, move || {
+                        nums.iter()
+                            .map(|&number| {
+                                let mut output = PageText::default();
+                                let r = pdf_extract::output_doc_page(doc, &mut output, number);
+                                (number, r.map(|()| output.text).map_err(|e| e.to_string()))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(numbers.len());
+        for h in handles {
+            match h {
+                Ok(h) => match h.join() {
+                    Ok(part) => all.extend(part),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(e) => panic!("could not start a PDF worker: {e}"),
+            }
+        }
+        all
+    });
+    let mut out = Vec::with_capacity(extracted.len());
+    for (number, text) in extracted {
+        let blocks = match text {
+            Ok(text) => super::paragraphs(&text, ""),
             Err(e) => {
                 warnings.push(format!(
                     "page {number}: text could not be extracted ({e}); needs manual review"
