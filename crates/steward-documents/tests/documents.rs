@@ -20,7 +20,7 @@ fn subject() -> Subject {
 
 /// A detector that proposes every occurrence of the given strings as a person name, and
 /// flags the word "safeguarding".
-fn finder(needles: &[&str]) -> impl FnMut(&str) -> (Vec<Proposal>, Vec<Flag>) {
+fn finder(needles: &[&str]) -> impl Fn(&str) -> (Vec<Proposal>, Vec<Flag>) + Sync {
     let needles: Vec<String> = needles.iter().map(|s| s.to_string()).collect();
     move |text: &str| {
         let mut props = Vec::new();
