@@ -23,7 +23,7 @@ pub enum DocumentError {
     #[error("{name}: archive rejected as a possible zip bomb: {detail}")]
     ZipBomb { name: String, detail: String },
 
-    #[error("{name}: {count} pages, over the {limit}-page limit")]
+    #[error("{name}: {count} pages (or FHIR resources), over the limit of {limit}")]
     TooManyPages {
         name: String,
         count: usize,

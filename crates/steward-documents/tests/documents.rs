@@ -298,6 +298,13 @@ fn text_pages_split_on_form_feed_and_blocks_on_blank_lines() {
     assert_eq!(doc.pages[0].blocks.len(), 2);
     assert_eq!(doc.pages[0].blocks[0].text, "First para\nline two");
     assert_eq!(doc.pages[1].blocks[0].text, "Page two");
+    // UTF-16 (with a byte-order mark) is transcoded.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("Zoë rang\r\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let doc = read("export.txt", utf16).unwrap();
+    assert_eq!(doc.pages[0].blocks[0].text, "Zoë rang");
     // Windows-1252 fallback keeps the pound sign.
     let doc = read("w.txt", b"Fee \xa320".to_vec()).unwrap();
     assert_eq!(doc.pages[0].blocks[0].text, "Fee £20");

@@ -38,11 +38,11 @@ pub(super) fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Document
     } else {
         resources.push((root_type.to_owned(), &root));
     }
-    if resources.len() > limits.max_pages {
+    if resources.len() > limits.max_fhir_resources {
         return Err(DocumentError::TooManyPages {
             name: name.into(),
             count: resources.len(),
-            limit: limits.max_pages,
+            limit: limits.max_fhir_resources,
         });
     }
     let mut warnings = Vec::new();

@@ -21,8 +21,10 @@ use crate::model::{Block, Document, Format, InputFile};
 pub struct Limits {
     /// Largest input file accepted.
     pub max_file_bytes: u64,
-    /// Most pages (PDF pages, FHIR resources) in one document.
+    /// Most pages in one PDF.
     pub max_pages: usize,
+    /// Most resources in one FHIR bundle.
+    pub max_fhir_resources: usize,
     /// Most entries in a DOCX (zip) archive.
     pub max_zip_entries: usize,
     /// Largest inflated size of one zip entry.
@@ -40,6 +42,7 @@ impl Default for Limits {
         Self {
             max_file_bytes: 256 * 1024 * 1024,
             max_pages: 5_000,
+            max_fhir_resources: 100_000,
             max_zip_entries: 2_000,
             max_zip_entry_bytes: 64 * 1024 * 1024,
             max_zip_total_bytes: 192 * 1024 * 1024,
@@ -113,6 +116,15 @@ pub fn read_document(input: &InputFile, limits: &Limits) -> Result<Document> {
             limit: limits.max_file_bytes,
         });
     }
+    // UTF-16 text (Windows "Unicode" exports) is transcoded to UTF-8 first.
+    let transcoded;
+    let input = match utf16_to_utf8(&input.bytes) {
+        Some(bytes) => {
+            transcoded = InputFile::new(input.name.clone(), bytes);
+            &transcoded
+        }
+        None => input,
+    };
     let format = detect_format(&input.name, &input.bytes)?;
     let name = input.name.clone();
     let doc = match format {
@@ -253,6 +265,30 @@ pub(crate) fn paragraphs(text: &str, source_prefix: &str) -> Vec<Block> {
     }
     flush(&mut current, &mut blocks);
     blocks
+}
+
+/// UTF-16 with a byte-order mark, as UTF-8 bytes; None for anything else.
+fn utf16_to_utf8(bytes: &[u8]) -> Option<Vec<u8>> {
+    let (big_endian, rest) = if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        (true, rest)
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        (false, rest)
+    } else {
+        return None;
+    };
+    let units = rest.chunks_exact(2).map(|c| {
+        if big_endian {
+            u16::from_be_bytes([c[0], c[1]])
+        } else {
+            u16::from_le_bytes([c[0], c[1]])
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or('\u{fffd}'))
+            .collect::<String>()
+            .into_bytes(),
+    )
 }
 
 /// Decodes text bytes: UTF-8 (with or without BOM), else Windows-1252 as a fallback.
