@@ -168,7 +168,30 @@ pub fn read_document(input: &InputFile, limits: &Limits) -> Result<Document> {
             })?
         }
     };
-    Ok(doc)
+    Ok(sanitise(doc))
+}
+
+/// Invariant for every reader: no control characters other than newline and tab reach
+/// detection or rendering (field names, labels and values alike).
+fn sanitise(mut doc: Document) -> Document {
+    let dirty = |s: &str| {
+        s.chars()
+            .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}')
+    };
+    for page in &mut doc.pages {
+        if dirty(&page.label) {
+            page.label = clean(&page.label).replace(['\n', '\t'], " ");
+        }
+        for block in &mut page.blocks {
+            if dirty(&block.text) {
+                block.text = clean(&block.text);
+            }
+            if dirty(&block.source) {
+                block.source = clean(&block.source);
+            }
+        }
+    }
+    doc
 }
 
 /// Runs a parser on its own thread (with a large stack for deeply nested input), turning
