@@ -321,6 +321,22 @@ fn html_tags_are_stripped() {
 }
 
 #[test]
+fn pathologically_nested_html_is_refused_quickly() {
+    let deep = format!(
+        "<html><body>{}x{}</body></html>",
+        "<div>".repeat(50_000),
+        "</div>".repeat(50_000)
+    );
+    let started = std::time::Instant::now();
+    let err = read("deep.html", deep.into_bytes()).unwrap_err();
+    assert!(matches!(err, DocumentError::Corrupt { .. }), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Sloppy but ordinary HTML (thousands of unclosed <p> and <br>) is fine.
+    let sloppy = format!("<html><body>{}</body></html>", "<p>line<br>".repeat(5_000));
+    assert!(read("sloppy.html", sloppy.into_bytes()).is_ok());
+}
+
+#[test]
 fn csv_rows_become_labelled_blocks() {
     let doc = read(
         "list.csv",
