@@ -256,6 +256,5 @@ pub fn pdf(
         doc = doc.list(items);
     }
     doc.footer = "Confidential: access audit".into();
-    Ok(steward_documents::write_pdf(&doc)
-        .map_err(|e| anyhow::anyhow!("writing the PDF report: {e}"))?)
+    steward_documents::write_pdf(&doc).map_err(|e| anyhow::anyhow!("writing the PDF report: {e}"))
 }
