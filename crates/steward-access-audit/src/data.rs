@@ -131,7 +131,7 @@ pub struct Episode {
 /// Id -> index. Ids of up to 15 bytes (nearly all) are packed into a `u128` key: a lookup
 /// hashes and compares one integer, with no pointer chase to the key's bytes (the events pass
 /// does two lookups per event, and 100,000 patients do not stay in cache).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct IdIndex {
     short: FxHashMap<u128, u32>,
     long: FxHashMap<Box<[u8]>, u32>,

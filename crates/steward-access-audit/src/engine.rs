@@ -18,7 +18,7 @@
 
 use crate::config::{Rule, Rules};
 use crate::data::{Dataset, Episode, Issues, Reference, User};
-use crate::table::Table;
+use crate::table::{EventResolver, Resolved, Table};
 use crate::time::{day_of, fmt_date, fmt_ts, time_of_day, Ts, DAY};
 use anyhow::{bail, Result};
 use rustc_hash::FxHashMap;
@@ -175,10 +175,10 @@ fn volume_pass(
     if rf.users.len() >= 1 << USER_BITS || rf.patients.len() >= 1 << PATIENT_BITS {
         bail!("VOLUME pass supports up to 2^20 users and 2^28 patients");
     }
-    let mut r = ds.events.open()?;
     let t = Table::Events;
     let (c_ts, c_user, c_pat) = (t.col("ts"), t.col("user_id"), t.col("patient_id"));
     let tsp = ds.events.parsers[c_ts].as_ref().expect("ts parser");
+    let mut r = ds.events.open_with(Some(resolver(ds)))?;
     let mut keys: Vec<u64> = Vec::with_capacity(1 << 20);
     let mut rows = 0u64;
     while r.next_row()? {
@@ -194,11 +194,12 @@ fn volume_pass(
         if r.malformed().is_some() {
             continue;
         }
-        let (Some(&u), Some(&p), Some(ts)) = (
-            rf.user_ix.get(r.get(c_user)),
-            rf.patient_ix.get(r.get(c_pat)),
-            tsp.parse(r.get(c_ts)),
-        ) else {
+        let res = r.resolved().unwrap_or_else(|| Resolved {
+            user: rf.user_ix.get(r.get(c_user)).copied(),
+            patient: rf.patient_ix.get(r.get(c_pat)).copied(),
+            ts: tsp.parse(r.get(c_ts)),
+        });
+        let (Some(u), Some(p), Some(ts)) = (res.user, res.patient, res.ts) else {
             continue;
         };
         let day = day_of(ts);
@@ -430,7 +431,7 @@ pub fn run_streaming(
     let mut per_rule = [0u64; 10];
     let mut cases: FxHashMap<(CaseKind, u32, i64), CaseAgg> = FxHashMap::default();
 
-    let mut r = ds.events.open()?;
+    let mut r = ds.events.open_with(Some(resolver(ds)))?;
     let t = Table::Events;
     let (c_id, c_ts, c_user, c_pat) = (
         t.col("event_id"),
@@ -464,7 +465,12 @@ pub fn run_streaming(
             stats.rejected += 1;
             continue;
         }
-        let Some(&ui) = rf.user_ix.get(r.get(c_user)) else {
+        let res = r.resolved().unwrap_or_else(|| Resolved {
+            user: rf.user_ix.get(r.get(c_user)).copied(),
+            patient: rf.patient_ix.get(r.get(c_pat)).copied(),
+            ts: tsp.parse(r.get(c_ts)),
+        });
+        let Some(ui) = res.user else {
             let msg = format!(
                 "event {:?}: unknown user_id {:?} (not in users): not evaluated",
                 r.get_str(c_id),
@@ -474,7 +480,7 @@ pub fn run_streaming(
             stats.rejected += 1;
             continue;
         };
-        let Some(&pi) = rf.patient_ix.get(r.get(c_pat)) else {
+        let Some(pi) = res.patient else {
             let msg = format!(
                 "event {:?}: unknown patient_id {:?} (not in patients): not evaluated",
                 r.get_str(c_id),
@@ -484,7 +490,7 @@ pub fn run_streaming(
             stats.rejected += 1;
             continue;
         };
-        let Some(ts) = tsp.parse(r.get(c_ts)) else {
+        let Some(ts) = res.ts else {
             let msg = format!(
                 "event {:?}: ts {:?} matches none of the formats [{}]: not evaluated",
                 r.get_str(c_id),
@@ -696,6 +702,17 @@ pub fn run_streaming(
         stats.volume_thresholds = v.thresholds;
     }
     Ok((rank_cases(rf, rules, cases), stats, issues))
+}
+
+/// Lookups of the events' user, patient and ts done on the CSV parsing thread.
+fn resolver(ds: &Dataset) -> EventResolver {
+    EventResolver {
+        users: std::sync::Arc::new(ds.reference.user_ix.clone()),
+        patients: std::sync::Arc::new(ds.reference.patient_ix.clone()),
+        ts: ds.events.parsers[Table::Events.col("ts")]
+            .clone()
+            .expect("ts parser"),
+    }
 }
 
 fn days(secs: i64) -> String {

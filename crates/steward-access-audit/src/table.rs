@@ -247,6 +247,13 @@ impl TableSource {
 
     /// Opens the file and checks that every canonical column maps.
     pub fn open(&self) -> Result<RowReader> {
+        self.open_with(None)
+    }
+
+    /// As `open`; for the events table of a CSV file, `resolver` looks up the user, the patient
+    /// and parses ts on the parsing thread (see `RowReader::resolved`).
+    pub fn open_with(&self, resolver: Option<EventResolver>) -> Result<RowReader> {
+        let mut pending_csv = None;
         let (inner, header) = if self.parquet {
             let f = File::open(&self.path)
                 .with_context(|| format!("opening {}", self.path.display()))?;
@@ -261,7 +268,7 @@ impl TableSource {
                 .iter()
                 .map(|f| f.name().to_string())
                 .collect();
-            (Inner::Parquet(Box::new(r.into_iter())), header)
+            (Some(Inner::Parquet(Box::new(r.into_iter()))), header)
         } else {
             let f = File::open(&self.path)
                 .with_context(|| format!("opening {}", self.path.display()))?;
@@ -281,7 +288,8 @@ impl TableSource {
                         .to_string()
                 })
                 .collect();
-            (Inner::Csv(spawn_csv_reader(r, self.file_name())), header)
+            pending_csv = Some(r);
+            (None, header)
         };
         let mut idx = Vec::new();
         for (col, src) in self.table.columns().iter().zip(&self.source_names) {
@@ -302,7 +310,26 @@ impl TableSource {
                 }
             }
         }
+        let inner = match (inner, pending_csv) {
+            (Some(i), _) => i,
+            (None, Some(r)) => {
+                let t = Table::Events;
+                let key_cols = [t.col("user_id"), t.col("patient_id"), t.col("ts")];
+                // only when the three columns need no code-value mapping
+                let resolver = resolver.filter(|_| {
+                    self.table == Table::Events && key_cols.iter().all(|&c| self.maps[c].is_none())
+                });
+                let cols = key_cols.map(|c| idx[c]);
+                Inner::Csv(spawn_csv_reader(
+                    r,
+                    self.file_name(),
+                    resolver.map(|r| (r, cols)),
+                ))
+            }
+            (None, None) => unreachable!("csv or parquet"),
+        };
         Ok(RowReader {
+            resolved: None,
             file: self.file_name(),
             width: header.len(),
             inner,
@@ -326,7 +353,23 @@ const BATCH: usize = 4096;
 struct Batch {
     recs: Vec<ByteRecord>,
     lines: Vec<u64>,
+    res: Vec<Resolved>,
     len: usize,
+}
+
+/// What the parsing thread resolves for an event row: its user, patient and timestamp.
+#[derive(Clone)]
+pub struct EventResolver {
+    pub users: std::sync::Arc<crate::data::IdIndex>,
+    pub patients: std::sync::Arc<crate::data::IdIndex>,
+    pub ts: TimeParser,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resolved {
+    pub user: Option<u32>,
+    pub patient: Option<u32>,
+    pub ts: Option<crate::time::Ts>,
 }
 
 /// CSV parsing runs on its own thread (the second core) and hands batches of records over a
@@ -337,15 +380,22 @@ struct CsvPipe {
     back: std::sync::mpsc::Sender<Batch>,
     cur: Option<Batch>,
     pos: usize,
+    resolving: bool,
 }
 
-fn spawn_csv_reader(mut r: csv::Reader<BufReader<File>>, file: String) -> CsvPipe {
+fn spawn_csv_reader(
+    mut r: csv::Reader<BufReader<File>>,
+    file: String,
+    resolver: Option<(EventResolver, [Option<usize>; 3])>,
+) -> CsvPipe {
+    let resolving = resolver.is_some();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch>>(2);
     let (back, back_rx) = std::sync::mpsc::channel::<Batch>();
     std::thread::spawn(move || loop {
         let mut b = back_rx.try_recv().unwrap_or_else(|_| Batch {
             recs: Vec::with_capacity(BATCH),
             lines: Vec::with_capacity(BATCH),
+            res: Vec::new(),
             len: 0,
         });
         b.len = 0;
@@ -353,10 +403,22 @@ fn spawn_csv_reader(mut r: csv::Reader<BufReader<File>>, file: String) -> CsvPip
             if b.recs.len() == b.len {
                 b.recs.push(ByteRecord::new());
                 b.lines.push(0);
+                b.res.push(Resolved::default());
             }
             match r.read_byte_record(&mut b.recs[b.len]) {
                 Ok(true) => {
-                    b.lines[b.len] = b.recs[b.len].position().map(|p| p.line()).unwrap_or(0);
+                    let rec = &b.recs[b.len];
+                    b.lines[b.len] = rec.position().map(|p| p.line()).unwrap_or(0);
+                    if let Some((rv, [cu, cp, ct])) = &resolver {
+                        let f = |i: &Option<usize>| {
+                            i.and_then(|i| rec.get(i)).unwrap_or(b"").trim_ascii()
+                        };
+                        b.res[b.len] = Resolved {
+                            user: rv.users.get(f(cu)).copied(),
+                            patient: rv.patients.get(f(cp)).copied(),
+                            ts: rv.ts.parse(f(ct)),
+                        };
+                    }
                     b.len += 1;
                 }
                 Ok(false) => break,
@@ -378,17 +440,18 @@ fn spawn_csv_reader(mut r: csv::Reader<BufReader<File>>, file: String) -> CsvPip
         back,
         cur: None,
         pos: 0,
+        resolving,
     }
 }
 
 impl CsvPipe {
     /// Swaps the next record into `rec`; its line number, or None at the end.
-    fn next(&mut self, rec: &mut ByteRecord) -> Result<Option<u64>> {
+    fn next(&mut self, rec: &mut ByteRecord) -> Result<Option<(u64, Resolved)>> {
         loop {
             if let Some(b) = &mut self.cur {
                 if self.pos < b.len {
                     std::mem::swap(rec, &mut b.recs[self.pos]);
-                    let line = b.lines[self.pos];
+                    let line = (b.lines[self.pos], b.res[self.pos]);
                     self.pos += 1;
                     return Ok(Some(line));
                 }
@@ -420,6 +483,7 @@ pub struct RowReader {
     rec: ByteRecord,
     line: u64,
     malformed: Option<String>,
+    resolved: Option<Resolved>,
 }
 
 fn push_field(rec: &mut ByteRecord, f: &Field) {
@@ -441,10 +505,11 @@ impl RowReader {
         self.malformed = None;
         match &mut self.inner {
             Inner::Csv(pipe) => {
-                let Some(line) = pipe.next(&mut self.rec)? else {
+                let Some((line, res)) = pipe.next(&mut self.rec)? else {
                     return Ok(false);
                 };
                 self.line = line;
+                self.resolved = pipe.resolving.then_some(res);
                 if self.rec.len() != self.width {
                     self.malformed = Some(format!(
                         "{} fields where the header has {}",
@@ -472,6 +537,12 @@ impl RowReader {
     /// Line number in a CSV file (the header is line 1); data row number + 1 in Parquet.
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// The user, patient and ts of the current events row when resolved on the parsing thread.
+    #[inline]
+    pub fn resolved(&self) -> Option<Resolved> {
+        self.resolved
     }
 
     pub fn malformed(&self) -> Option<&str> {
