@@ -501,3 +501,58 @@ impl Steward {
             .collect()
     }
 }
+
+/// What the dashboard shows a signed-in person.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    /// The caller's open actions, in every organisation they can see.
+    pub mine: i64,
+    pub mine_overdue: i64,
+    pub mine_due_soon: i64,
+    /// Open actions of the current organisation.
+    pub open_in_organisation: i64,
+    pub next: Vec<Action>,
+}
+
+impl Steward {
+    pub async fn dashboard(&self, caller: &Caller, organisation_id: &str, today: NaiveDate) -> CoreResult<Dashboard> {
+        caller.require_read(organisation_id)?;
+        let mut mine = self.open_actions_of(&caller.user_id).await?;
+        mine.retain(|a| caller.can_see_organisation(&a.organisation_id));
+        let open_in_organisation: i64 = steward_db::query_scalar(
+            "SELECT COUNT(*) FROM actions WHERE organisation_id = $1 AND status IN ('open', 'in_progress')",
+        )
+        .bind(organisation_id)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let d = Dashboard {
+            mine: mine.len() as i64,
+            mine_overdue: mine.iter().filter(|a| a.is_overdue(today)).count() as i64,
+            mine_due_soon: mine.iter().filter(|a| a.is_due_soon(today)).count() as i64,
+            open_in_organisation,
+            next: mine.into_iter().take(5).collect(),
+        };
+        self.trail_standalone(TrailEntry {
+            organisation_id: Some(organisation_id.to_string()),
+            detail: "dashboard".into(),
+            ..TrailEntry::for_caller(caller, "record.list")
+        })
+        .await?;
+        Ok(d)
+    }
+
+    /// Actions raised from a record (the record's own view is already in the trail).
+    pub async fn linked_actions(&self, caller: &Caller, record_type: &str, record_id: &str) -> CoreResult<Vec<Action>> {
+        let org = self.record_organisation(record_type, record_id).await?;
+        caller.require_read(&org)?;
+        let sql = format!("{SELECT} WHERE a.source_record_type = $1 AND a.source_record_id = $2 ORDER BY a.due_date");
+        steward_db::query(&sql)
+            .bind(record_type)
+            .bind(record_id)
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
+    }
+}

@@ -1,1 +1,166 @@
-//! steward-web
+//! The web layer: server-rendered NHS.UK pages and the JSON API under `/api/v1`, both thin
+//! over the same `steward_core` service functions.
+
+pub mod api;
+pub mod error;
+pub mod openapi;
+pub mod pages;
+pub mod security;
+pub mod session;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use steward_core::Steward;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies Secure (set when Steward is served over TLS, directly or by a proxy).
+    pub secure_cookies: bool,
+    /// Largest request body for ordinary forms and JSON.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub steward: Steward,
+    pub web: Arc<WebConfig>,
+    pub metrics: PrometheusHandle,
+}
+
+fn metrics_handle() -> PrometheusHandle {
+    // One recorder per process (tests start several servers in one process).
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+impl AppState {
+    pub fn new(steward: Steward, web: WebConfig) -> AppState {
+        AppState {
+            steward,
+            web: Arc::new(web),
+            metrics: metrics_handle(),
+        }
+    }
+}
+
+static ASSETS: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/static");
+
+async fn asset(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
+    let Some(file) = ASSETS.get_file(&path) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let ct = match path.rsplit('.').next() {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        _ => "application/octet-stream",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(ct)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        ],
+        file.contents(),
+    )
+        .into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match steward_db::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&state.steward.db.pool)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+    }
+}
+
+async fn metrics_page(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn track(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("steward_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!("steward_http_request_duration_seconds", "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    res
+}
+
+pub fn router(state: AppState) -> Router {
+    let max = state.web.max_body_bytes;
+    let upload_max = state.steward.config.max_attachment_bytes + 64 * 1024;
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        // Attachment uploads take larger bodies; everything else stays small.
+        .merge(pages::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
+        .merge(api::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
+        .route("/assets/{*path}", get(asset))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_page))
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), security::csrf))
+        .layer(middleware::from_fn(track))
+        .layer(middleware::from_fn(security::headers))
+        .layer(DefaultBodyLimit::max(max))
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,1 +1,424 @@
-fn main() {}
+//! `steward`: the web application and the command line for its heavy engines.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use steward_core::demo::DEMO_PASSWORD;
+use steward_core::orgs::NewUser;
+use steward_core::trail::Verification;
+use steward_core::{CoreConfig, Db, SmtpConfig, Steward};
+use steward_web::{AppState, WebConfig};
+
+#[derive(Parser)]
+#[command(name = "steward", version, about = "Information governance for health and care: DPIAs, registers, rights requests, redaction, access audit.")]
+struct Cli {
+    /// Configuration file (TOML). Environment variables STEWARD_* override it,
+    /// e.g. STEWARD_DATABASE_URL, STEWARD_LISTEN, STEWARD_SMTP__HOST.
+    #[arg(long, global = true, env = "STEWARD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web application.
+    Serve,
+    /// Create a fictional demo cluster (five GP practices and one trust) and run the web application.
+    Demo {
+        /// Delete the data folder's database first and start again.
+        #[arg(long)]
+        reset: bool,
+        /// Add this many extra actions to the first practice (for load tests).
+        #[arg(long, default_value_t = 0)]
+        extra_actions: usize,
+        /// Seed the data and exit without serving.
+        #[arg(long)]
+        seed_only: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Take a consistent snapshot of the SQLite database while the server runs.
+    Backup {
+        /// The new file to write (must not exist).
+        file: PathBuf,
+    },
+    /// Replace the SQLite database with a backup (stop the server first).
+    Restore {
+        file: PathBuf,
+    },
+    /// The tamper-evident audit trail.
+    AuditTrail {
+        #[command(subcommand)]
+        command: TrailCommand,
+    },
+    /// Redact third parties' data from a subject's records into a PDF bundle and schedule.
+    Redact(steward_documents::cli::RedactArgs),
+    /// Access audit of clinical-system logs.
+    Audit {
+        #[command(subcommand)]
+        command: steward_access_audit::cli::AuditCommand,
+    },
+    /// Send today's reminder emails now (the server also sends them daily).
+    Reminders,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// dpo, ig_lead, siro, caldicott_guardian, clinician, staff, auditor, system_administrator
+        #[arg(long)]
+        role: String,
+        /// The organisation's ODS code.
+        #[arg(long)]
+        organisation: String,
+        /// The first password; read from STEWARD_NEW_PASSWORD if not given.
+        #[arg(long, env = "STEWARD_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Deactivate a user: ends their sessions, API tokens and reset links at once.
+    Deactivate { email: String },
+    /// Issue a one-time password-reset link (24 hours).
+    ResetLink { email: String },
+}
+
+#[derive(Subcommand)]
+enum TrailCommand {
+    /// Check the hash chain; report the first broken entry.
+    Verify,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Config {
+    data_dir: PathBuf,
+    /// sqlite://PATH or postgres://...; default: steward.db in the data folder.
+    database_url: Option<String>,
+    listen: String,
+    /// The address people reach Steward at (for links in emails).
+    base_url: Option<String>,
+    secure_cookies: bool,
+    max_attachment_mb: usize,
+    /// Hour of the day (UTC) when reminder emails go out.
+    reminder_hour_utc: u32,
+    smtp: Option<SmtpConfig>,
+    /// "text" or "json"
+    log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: "steward-data".into(),
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            base_url: None,
+            secure_cookies: false,
+            max_attachment_mb: 10,
+            reminder_hour_utc: 7,
+            smtp: None,
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    fn load(file: Option<&Path>) -> Result<Config> {
+        let mut f = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                bail!("configuration file {} does not exist", file.display());
+            }
+            f = f.merge(Toml::file(file));
+        } else if Path::new("steward.toml").exists() {
+            f = f.merge(Toml::file("steward.toml"));
+        }
+        f = f.merge(Env::prefixed("STEWARD_").split("__").ignore(&["config", "new_password"]));
+        f.extract().context("reading the configuration")
+    }
+
+    fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("steward.db").display())
+        })
+    }
+
+    fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.database_url();
+        url.strip_prefix("sqlite://")
+            .map(|p| PathBuf::from(p.split('?').next().unwrap_or(p)))
+    }
+
+    async fn steward(&self) -> Result<Steward> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating the data folder {}", self.data_dir.display()))?;
+        let db = Db::connect(&self.database_url())
+            .await
+            .context("opening the database")?;
+        Ok(Steward::new(
+            db,
+            CoreConfig {
+                data_dir: self.data_dir.clone(),
+                max_attachment_bytes: self.max_attachment_mb * 1024 * 1024,
+                base_url: self
+                    .base_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", self.listen)),
+                smtp: self.smtp.clone(),
+            },
+        ))
+    }
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Sends the daily reminders once the configured hour has passed; safe to repeat, since a
+/// user is reminded at most once a day.
+fn spawn_reminders(steward: Steward, hour: u32) {
+    tokio::spawn(async move {
+        if steward.config.smtp.is_none() {
+            tracing::info!("SMTP not configured: daily reminder emails are off");
+            return;
+        }
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let now = chrono::Utc::now();
+            if chrono::Timelike::hour(&now) >= hour {
+                match steward.send_reminders(now.date_naive()).await {
+                    Ok(r) if r.sent > 0 || !r.failed.is_empty() => {
+                        tracing::info!(sent = r.sent, failed = r.failed.len(), "reminder emails")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "reminder emails failed"),
+                }
+            }
+        }
+    });
+}
+
+async fn serve(config: &Config, steward: Steward) -> Result<()> {
+    spawn_reminders(steward.clone(), config.reminder_hour_utc);
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr: SocketAddr = listener.local_addr()?;
+    tracing::info!(%addr, "Steward is listening");
+    println!("Steward is running at http://{addr}/ (Ctrl+C to stop)");
+    let state = AppState::new(
+        steward,
+        WebConfig {
+            secure_cookies: config.secure_cookies,
+            ..WebConfig::default()
+        },
+    );
+    steward_web::serve(state, listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn find_user(steward: &Steward, email: &str) -> Result<steward_core::orgs::User> {
+    steward
+        .user_by_email(email)
+        .await
+        .map_err(|_| anyhow::anyhow!("no user with email {email}"))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Redact(args) => return steward_documents::cli::run(args),
+        Command::Audit { command } => return steward_access_audit::cli::run(command),
+        _ => {}
+    }
+    init_logs(&config.log_format);
+    match cli.command {
+        Command::Serve => {
+            let steward = config.steward().await?;
+            serve(&config, steward).await
+        }
+        Command::Demo { reset, extra_actions, seed_only } => {
+            if reset {
+                if let Some(path) = config.sqlite_path() {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                    }
+                }
+            }
+            let steward = config.steward().await?;
+            let existing: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM clusters")
+                .fetch_one(&steward.db.pool)
+                .await?;
+            if existing == 0 {
+                let demo = steward
+                    .seed_demo(chrono::Utc::now().date_naive(), extra_actions)
+                    .await?;
+                println!("Demo cluster created: {} organisations.", demo.organisations.len());
+            } else {
+                println!("Using the demo data already in {} (--reset starts again).", config.data_dir.display());
+            }
+            print_demo_sign_ins(&steward, &config).await?;
+            if seed_only {
+                return Ok(());
+            }
+            serve(&config, steward).await
+        }
+        Command::Migrate => {
+            config.steward().await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::User { command } => {
+            let steward = config.steward().await?;
+            match command {
+                UserCommand::Add { email, name, role, organisation, password } => {
+                    let org: String = steward_db::query_scalar("SELECT id FROM organisations WHERE ods_code = $1")
+                        .bind(&organisation)
+                        .fetch_optional(&steward.db.pool)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no organisation with ODS code {organisation}"))?;
+                    let u = steward
+                        .add_user(None, &NewUser { email, display_name: name, role, organisation_id: org, password })
+                        .await
+                        .map_err(describe)?;
+                    println!("Added {} ({}) to {}.", u.email, u.role.label(), u.organisation_name);
+                }
+                UserCommand::Deactivate { email } => {
+                    let u = find_user(&steward, &email).await?;
+                    steward.deactivate_user(None, &u.id).await.map_err(describe)?;
+                    println!("Deactivated {}: sessions, API tokens and reset links ended.", u.email);
+                }
+                UserCommand::ResetLink { email } => {
+                    let u = find_user(&steward, &email).await?;
+                    let token = steward.issue_password_reset("cli", &u.id).await.map_err(describe)?;
+                    println!("{}/reset-password/{token}", steward.config.base_url.trim_end_matches('/'));
+                }
+            }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let steward = config.steward().await?;
+            steward.db.backup_to(&file).await?;
+            println!("Backup written to {}.", file.display());
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let Some(target) = config.sqlite_path() else {
+                bail!("restore is for SQLite; on PostgreSQL use pg_restore (see the README)");
+            };
+            // Check the backup is a Steward database before replacing anything.
+            let probe = Db::connect(&format!("sqlite://{}?mode=ro", file.display()))
+                .await
+                .with_context(|| format!("{} is not a readable SQLite database", file.display()))?;
+            let n: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM audit_trail")
+                .fetch_one(&probe.pool)
+                .await
+                .with_context(|| format!("{} is not a Steward backup", file.display()))?;
+            probe.close().await;
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+            }
+            std::fs::copy(&file, &target)
+                .with_context(|| format!("copying {} to {}", file.display(), target.display()))?;
+            println!("Restored {} ({n} audit-trail entries) to {}.", file.display(), target.display());
+            Ok(())
+        }
+        Command::AuditTrail { command: TrailCommand::Verify } => {
+            let steward = config.steward().await?;
+            match steward.verify_trail().await? {
+                Verification::Intact { entries } => {
+                    println!("Audit trail intact: {entries} entries verified.");
+                    Ok(())
+                }
+                Verification::Broken { seq, reason } => {
+                    eprintln!("Audit trail BROKEN at entry {seq}: {reason}.");
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Reminders => {
+            let steward = config.steward().await?;
+            let r = steward.send_reminders(chrono::Utc::now().date_naive()).await.map_err(describe)?;
+            println!("Reminders: {} sent, {} already sent today, {} failed.", r.sent, r.skipped, r.failed.len());
+            for f in r.failed {
+                eprintln!("  {f}");
+            }
+            Ok(())
+        }
+        Command::Redact(_) | Command::Audit { .. } => unreachable!("handled above"),
+    }
+}
+
+fn describe(e: steward_core::CoreError) -> anyhow::Error {
+    match e {
+        steward_core::CoreError::Invalid(fields) => anyhow::anyhow!(
+            "{}",
+            fields.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn print_demo_sign_ins(steward: &Steward, config: &Config) -> Result<()> {
+    let rows = steward_db::query(
+        "SELECT u.email, u.role, u.totp_secret, o.name FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.active = 1 ORDER BY o.name, u.email",
+    )
+    .fetch_all(&steward.db.pool)
+    .await?;
+    let base = config.base_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    println!("\nSteward demo at {base}/  (all people and organisations are fictional)");
+    println!("Every demo sign-in uses the password: {DEMO_PASSWORD}\n");
+    for r in rows {
+        use steward_db::Row;
+        let role = steward_core::Role::parse(&r.try_get::<String, _>("role")?).map(|r| r.label()).unwrap_or("?");
+        let email: String = r.try_get("email")?;
+        let org: String = r.try_get("name")?;
+        let totp: Option<String> = r.try_get("totp_secret")?;
+        println!("  {role:<26} {email:<40} {org}");
+        if let Some(s) = totp {
+            println!("  {:<26} authenticator key: {s}", "");
+        }
+    }
+    println!();
+    Ok(())
+}

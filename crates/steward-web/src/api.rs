@@ -1,0 +1,320 @@
+//! The JSON API under `/api/v1`: everything the pages can do, for scripts and other
+//! systems. Bearer-token authentication; errors are RFC 9457 problem details.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use steward_core::actions::{Action, ActionInput, ActionPage, ActionQuery, Dashboard};
+use steward_core::orgs::{NewUser, Organisation, User};
+use steward_core::records::{Attachment, Comment, Version};
+use steward_core::trail::{TrailFilter, TrailRow};
+use steward_core::CoreError;
+
+use crate::error::{ApiError, Problem};
+use crate::session::ApiCaller;
+use crate::AppState;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// JSON body whose rejections (bad JSON, wrong types, wrong content type) are problem details.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => {
+                let status = match &e {
+                    JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                    JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                Err(ApiError(status, e.body_text(), vec![]))
+            }
+        }
+    }
+}
+
+/// Query string whose rejections are problem details.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e: QueryRejection| ApiError::bad_request(e.body_text()))
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/organisations", get(organisations))
+        .route("/organisations/{organisation_id}/dashboard", get(dashboard))
+        .route("/organisations/{organisation_id}/actions", get(list_actions).post(create_action))
+        .route("/actions/{id}", get(get_action).put(update_action).delete(delete_action))
+        .route("/records/{record_type}/{id}/history", get(history))
+        .route("/records/{record_type}/{id}/comments", get(comments).post(add_comment))
+        .route("/records/{record_type}/{id}/attachments", get(attachments))
+        .route("/attachments/{id}", get(download_attachment))
+        .route("/audit-trail", get(audit_trail))
+        .route("/users", get(users).post(add_user))
+        .route("/users/{id}/deactivate", post(deactivate_user))
+        .route("/users/{id}/reset-link", post(reset_link))
+        .route("/reminders/run", post(run_reminders))
+        .route("/openapi.json", get(crate::openapi::document))
+        .fallback(not_found)
+}
+
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/records/{record_type}/{id}/attachments", post(add_attachment))
+}
+
+async fn not_found() -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, "No such API endpoint".into(), vec![])
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub user_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: steward_core::Role,
+    pub home_organisation_id: String,
+    pub visible_organisation_ids: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = Problem)))]
+pub async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
+    Json(Me {
+        user_id: c.user_id,
+        email: c.email,
+        display_name: c.display_name,
+        role: c.role,
+        home_organisation_id: c.home_organisation_id,
+        visible_organisation_ids: c.visible_organisation_ids,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])),
+    responses((status = 200, body = [Organisation]), (status = 401, body = Problem)))]
+pub async fn organisations(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<Organisation>>> {
+    Ok(Json(s.steward.organisations(&c).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/dashboard", tag = "actions", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)),
+    responses((status = 200, body = Dashboard), (status = 404, body = Problem)))]
+pub async fn dashboard(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(org): Path<String>) -> ApiResult<Json<Dashboard>> {
+    Ok(Json(s.steward.dashboard(&c, &org, today()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/actions", tag = "actions", security(("bearer" = [])),
+    params(("organisation_id" = String, Path), ActionQuery),
+    responses((status = 200, body = ActionPage), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_actions(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(org): Path<String>, ApiQuery(q): ApiQuery<ActionQuery>) -> ApiResult<Json<ActionPage>> {
+    Ok(Json(s.steward.actions(&c, &org, &q, today()).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/actions", tag = "actions", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), request_body = ActionInput,
+    responses((status = 201, body = Action), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn create_action(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(org): Path<String>, ApiJson(input): ApiJson<ActionInput>) -> ApiResult<Response> {
+    let a = s.steward.create_action(&c, &org, &input).await?;
+    Ok((StatusCode::CREATED, Json(a)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/actions/{id}", tag = "actions", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Action), (status = 404, body = Problem)))]
+pub async fn get_action(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<Json<Action>> {
+    Ok(Json(s.steward.action(&c, &id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ActionUpdate {
+    #[serde(flatten)]
+    pub action: ActionInput,
+    /// The version you last read; a newer saved version makes the update fail with 409.
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+#[utoipa::path(put, path = "/api/v1/actions/{id}", tag = "actions", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ActionUpdate,
+    responses((status = 200, body = Action), (status = 409, body = Problem), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn update_action(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>, ApiJson(u): ApiJson<ActionUpdate>) -> ApiResult<Json<Action>> {
+    Ok(Json(s.steward.update_action(&c, &id, &u.action, u.expected_version).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/actions/{id}", tag = "actions", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_action(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    s.steward.delete_action(&c, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/history", tag = "records", security(("bearer" = [])),
+    params(("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = [Version]), (status = 404, body = Problem)))]
+pub async fn history(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>) -> ApiResult<Json<Vec<Version>>> {
+    Ok(Json(s.steward.history(&c, &t, &id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/comments", tag = "records", security(("bearer" = [])),
+    params(("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = [Comment]), (status = 404, body = Problem)))]
+pub async fn comments(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>) -> ApiResult<Json<Vec<Comment>>> {
+    Ok(Json(s.steward.comments(&c, &t, &id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewComment {
+    pub body: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/records/{record_type}/{id}/comments", tag = "records", security(("bearer" = [])),
+    params(("record_type" = String, Path), ("id" = String, Path)), request_body = NewComment,
+    responses((status = 201), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn add_comment(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>, ApiJson(b): ApiJson<NewComment>) -> ApiResult<StatusCode> {
+    s.steward.add_comment(&c, &t, &id, &b.body).await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/attachments", tag = "records", security(("bearer" = [])),
+    params(("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = [Attachment]), (status = 404, body = Problem)))]
+pub async fn attachments(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>) -> ApiResult<Json<Vec<Attachment>>> {
+    Ok(Json(s.steward.attachments(&c, &t, &id).await?))
+}
+
+/// Upload as multipart/form-data with one part named `file`.
+#[utoipa::path(post, path = "/api/v1/records/{record_type}/{id}/attachments", tag = "records", security(("bearer" = [])),
+    params(("record_type" = String, Path), ("id" = String, Path)),
+    responses((status = 201, body = Attachment), (status = 422, body = Problem), (status = 413, body = Problem), (status = 404, body = Problem)))]
+pub async fn add_attachment(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>, mp: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> ApiResult<Response> {
+    let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text(), vec![]))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("attachment").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| ApiError(e.status(), e.body_text(), vec![]))?;
+            let a = s.steward.add_attachment(&c, &t, &id, &name, &bytes).await?;
+            return Ok((StatusCode::CREATED, Json(a)).into_response());
+        }
+    }
+    Err(CoreError::invalid("file", "Send the file in a multipart part named 'file'").into())
+}
+
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "records", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, description = "The file"), (status = 404, body = Problem)))]
+pub async fn download_attachment(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<Response> {
+    let (att, bytes) = s.steward.download_attachment(&c, &id).await?;
+    Ok(crate::pages::attachment_response(att, bytes).unwrap_or_else(|e| e.into_response()))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TrailPage {
+    pub items: Vec<TrailRow>,
+    pub total: i64,
+}
+
+#[derive(Deserialize)]
+pub struct TrailQuery {
+    #[serde(flatten)]
+    pub filter: TrailFilter,
+    #[serde(default)]
+    pub offset: Option<i64>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit-trail", tag = "audit trail", security(("bearer" = [])),
+    params(TrailFilter, ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query)),
+    responses((status = 200, body = TrailPage), (status = 403, body = Problem)))]
+pub async fn audit_trail(State(s): State<AppState>, ApiCaller(c): ApiCaller, ApiQuery(q): ApiQuery<TrailQuery>) -> ApiResult<Json<TrailPage>> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let (items, total) = s
+        .steward
+        .trail(&c, &q.filter, q.offset.unwrap_or(0).max(0), Some(limit))
+        .await?;
+    Ok(Json(TrailPage { items, total }))
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = [User]), (status = 403, body = Problem)))]
+pub async fn users(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<User>>> {
+    Ok(Json(s.steward.users(&c).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUser,
+    responses((status = 201, body = User), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn add_user(State(s): State<AppState>, ApiCaller(c): ApiCaller, ApiJson(n): ApiJson<NewUser>) -> ApiResult<Response> {
+    let u = s.steward.add_user(Some(&c), &n).await?;
+    Ok((StatusCode::CREATED, Json(u)).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn deactivate_user(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    s.steward.deactivate_user(Some(&c), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResetLink {
+    pub url: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/reset-link", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 201, body = ResetLink), (status = 409, body = Problem), (status = 404, body = Problem)))]
+pub async fn reset_link(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<Response> {
+    s.steward.managed_user(&c, &id).await?;
+    let token = s.steward.issue_password_reset(&c.email, &id).await?;
+    let url = format!("{}/reset-password/{token}", s.steward.config.base_url.trim_end_matches('/'));
+    Ok((StatusCode::CREATED, Json(ResetLink { url })).into_response())
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct ReminderRun {
+    /// The day to remind for (YYYY-MM-DD); today when absent.
+    #[serde(default)]
+    pub date: Option<chrono::NaiveDate>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReminderResult {
+    pub sent: usize,
+    pub skipped: usize,
+    pub failed: Vec<String>,
+}
+
+/// Sends today's reminder emails now (they are also sent daily by the server).
+#[utoipa::path(post, path = "/api/v1/reminders/run", tag = "actions", security(("bearer" = [])), request_body = ReminderRun,
+    responses((status = 200, body = ReminderResult), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn run_reminders(State(s): State<AppState>, ApiCaller(c): ApiCaller, ApiJson(r): ApiJson<ReminderRun>) -> ApiResult<Json<ReminderResult>> {
+    c.require_manage_users()?;
+    let rep = s.steward.send_reminders(r.date.unwrap_or_else(today)).await?;
+    Ok(Json(ReminderResult {
+        sent: rep.sent,
+        skipped: rep.skipped,
+        failed: rep.failed,
+    }))
+}

@@ -1,0 +1,37 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Steward API", description = "Information governance for health and care. Errors are RFC 9457 problem details."),
+    paths(
+        api::me, api::organisations, api::dashboard, api::list_actions, api::create_action,
+        api::get_action, api::update_action, api::delete_action, api::history, api::comments,
+        api::add_comment, api::attachments, api::add_attachment, api::download_attachment,
+        api::audit_trail, api::users, api::add_user, api::deactivate_user, api::reset_link,
+        api::run_reminders,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,115 @@
+//! Security headers and CSRF protection for every form post.
+//!
+//! CSRF: each browser gets a random token in an HttpOnly, SameSite=Strict cookie; every
+//! form carries it in a hidden `csrf` field, and every unsafe request outside the bearer-token
+//! API must present the same value (urlencoded or multipart bodies alike), checked here once.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::session::cookie;
+use crate::AppState;
+
+pub const CSRF_COOKIE: &str = "steward_csrf";
+
+/// The CSRF token of this browser, for templates to embed.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+pub async fn headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        // Pages hold personal data: never keep them in shared or back-button caches.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+fn forbidden(msg: &str) -> Response {
+    (StatusCode::FORBIDDEN, crate::views::render(&crate::views::error_page("Your form could not be sent", format!("{msg} Go back, reload the page and try again."))))
+        .into_response()
+}
+
+async fn submitted_token(content_type: &str, bytes: &[u8]) -> Option<String> {
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v);
+    }
+    if content_type.starts_with("multipart/form-data") {
+        let boundary = multer::parse_boundary(content_type).ok()?;
+        let stream = futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(
+            axum::body::Bytes::copy_from_slice(bytes),
+        )));
+        let mut mp = multer::Multipart::new(stream, boundary);
+        while let Ok(Some(field)) = mp.next_field().await {
+            if field.name() == Some("csrf") {
+                return field.text().await.ok();
+            }
+        }
+    }
+    None
+}
+
+pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() == 64);
+    let token = existing.clone().unwrap_or_else(steward_core::auth::new_secret);
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // The API authenticates with bearer tokens, never cookies, so it is not exposed to CSRF.
+    if unsafe_method && !req.uri().path().starts_with("/api/") {
+        let Some(expected) = existing.clone() else {
+            return forbidden("Your browser did not send Steward's security cookie.");
+        };
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let limit = state.steward.config.max_attachment_bytes + 64 * 1024;
+        let (parts, body) = req.into_parts();
+        let bytes = match to_bytes(body, limit).await {
+            Ok(b) => b,
+            Err(_) => {
+                return (StatusCode::PAYLOAD_TOO_LARGE, crate::views::render(&crate::views::error_page("The file or form is too large", "Send a smaller file or less text.")))
+                    .into_response()
+            }
+        };
+        match submitted_token(&content_type, &bytes).await {
+            Some(t) if constant_eq(t.as_bytes(), expected.as_bytes()) => {}
+            _ => return forbidden("The form's security token did not match."),
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut res = next.run(req).await;
+    if existing.is_none() {
+        let secure = if state.web.secure_cookies { "; Secure" } else { "" };
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+        )) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,154 @@
+//! Who is calling: the browser session behind the cookie, or the API token behind the
+//! `Authorization: Bearer` header. Extractors, so no handler can forget to ask.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use steward_core::auth::Pending;
+use steward_core::Caller;
+
+use crate::error::{ApiError, PageError};
+use crate::security::CsrfToken;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "steward_session";
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn client_address(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn csrf_of(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default()
+}
+
+/// A fully signed-in browser user (password and, where owed, second factor).
+#[derive(Clone)]
+pub struct SignedIn {
+    pub caller: Caller,
+    pub token: String,
+    pub csrf: String,
+}
+
+/// A browser session that still owes its second factor (code or enrolment).
+pub struct Pending2fa {
+    pub caller: Caller,
+    pub token: String,
+    pub csrf: String,
+    pub pending: Pending,
+}
+
+/// The client's address and CSRF token, for anonymous pages.
+pub struct Visitor {
+    pub address: String,
+    pub csrf: String,
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Visitor {
+            address: client_address(parts),
+            csrf: csrf_of(parts),
+        })
+    }
+}
+
+async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<(steward_core::auth::SessionInfo, String)>, PageError> {
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let info = state.steward.session(&token, &client_address(parts)).await?;
+    Ok(info.map(|i| (i, token)))
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match session_of(parts, state).await? {
+            Some((info, token)) if info.pending == Pending::None => Ok(SignedIn {
+                caller: info.caller,
+                token,
+                csrf: csrf_of(parts),
+            }),
+            Some((info, _)) if info.pending == Pending::Code => Err(PageError::Redirect("/sign-in/code")),
+            Some(_) => Err(PageError::Redirect("/sign-in/second-factor")),
+            None => Err(PageError::SignIn),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for SignedIn {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        match <SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(s) => Ok(Some(s)),
+            Err(PageError::SignIn) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Pending2fa {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match session_of(parts, state).await? {
+            Some((info, token)) if info.pending != Pending::None => Ok(Pending2fa {
+                caller: info.caller,
+                token,
+                csrf: csrf_of(parts),
+                pending: info.pending,
+            }),
+            Some(_) => Err(PageError::Redirect("/")),
+            None => Err(PageError::SignIn),
+        }
+    }
+}
+
+/// An API caller, authenticated by a bearer token.
+pub struct ApiCaller(pub Caller);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthorised = || {
+            ApiError(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "Send a valid API token as 'Authorization: Bearer <token>'".into(),
+                vec![],
+            )
+        };
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(unauthorised)?;
+        let caller = state
+            .steward
+            .caller_for_token(token.trim(), &client_address(parts))
+            .await?
+            .ok_or_else(unauthorised)?;
+        Ok(ApiCaller(caller))
+    }
+}

@@ -1,0 +1,287 @@
+//! View models and the one form pattern: a form re-renders with the values the person
+//! typed, an error summary at the top and each message beside its field.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use steward_core::actions::{Action, ActionPage, ActionStatus, Person, ALL_STATUSES};
+use steward_core::orgs::{Organisation, User};
+use steward_core::records::{Attachment, Comment, Version};
+use steward_core::roles::ALL_ROLES;
+use steward_core::trail::TrailRow;
+use steward_core::FieldErrors;
+
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// What the layout needs on every page.
+#[derive(Default, Clone)]
+pub struct PageCtx {
+    pub title: String,
+    pub csrf: String,
+    /// Which navigation item is current.
+    pub nav: &'static str,
+    pub user_name: Option<String>,
+    pub role_label: String,
+    pub organisation_name: String,
+    pub can_switch: bool,
+    pub can_manage_users: bool,
+    pub can_read_trail: bool,
+    pub can_write: bool,
+    pub has_errors: bool,
+}
+
+impl PageCtx {
+    pub fn anonymous(title: &str, csrf: &str) -> PageCtx {
+        PageCtx {
+            title: title.into(),
+            csrf: csrf.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Submitted values and their errors.
+#[derive(Default, Clone)]
+pub struct FormView {
+    pub values: HashMap<String, String>,
+    pub errors: FieldErrors,
+}
+
+impl FormView {
+    pub fn new() -> FormView {
+        FormView::default()
+    }
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> FormView {
+        self.values.insert(name.into(), value.into());
+        self
+    }
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+    /// One part of a composite field, e.g. ("due", "_day").
+    pub fn part(&self, prefix: &str, suffix: &str) -> &str {
+        self.value(&format!("{prefix}{suffix}"))
+    }
+    pub fn error(&self, name: &str) -> Option<&str> {
+        self.errors.get(name)
+    }
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+    pub fn selected(&self, name: &str, value: &str) -> bool {
+        self.value(name) == value
+    }
+    /// The id of the input an error summary link should focus.
+    pub fn anchor<'a>(&self, field: &'a str) -> String {
+        match field {
+            "due_date" => "due_day".into(),
+            f => f.into(),
+        }
+    }
+}
+
+pub struct Option_ {
+    pub value: String,
+    pub label: String,
+}
+
+pub fn status_options() -> Vec<Option_> {
+    ALL_STATUSES
+        .iter()
+        .map(|s| Option_ {
+            value: s.as_str().into(),
+            label: s.label().into(),
+        })
+        .collect()
+}
+
+pub fn role_options() -> Vec<Option_> {
+    ALL_ROLES
+        .iter()
+        .map(|r| Option_ {
+            value: r.as_str().into(),
+            label: r.label().into(),
+        })
+        .collect()
+}
+
+pub fn people_options(people: &[Person]) -> Vec<Option_> {
+    people
+        .iter()
+        .map(|p| Option_ {
+            value: p.id.clone(),
+            label: p.display_name.clone(),
+        })
+        .collect()
+}
+
+pub fn status_tag(s: &ActionStatus) -> &'static str {
+    match s {
+        ActionStatus::Open => "nhsuk-tag--blue",
+        ActionStatus::InProgress => "nhsuk-tag--yellow",
+        ActionStatus::Done => "nhsuk-tag--green",
+        ActionStatus::Cancelled => "nhsuk-tag--grey",
+    }
+}
+
+pub fn long_date(d: &chrono::NaiveDate) -> String {
+    steward_core::time::long_date(*d)
+}
+
+pub fn long_stamp(s: &str) -> String {
+    steward_core::time::long_stamp(s)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub ctx: PageCtx,
+    pub message: String,
+}
+
+pub fn error_page(title: impl Into<String>, message: impl Into<String>) -> ErrorPage {
+    ErrorPage {
+        ctx: PageCtx::anonymous(&title.into(), ""),
+        message: message.into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage {
+    pub ctx: PageCtx,
+    pub form: FormView,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+pub struct SecondFactorPage {
+    pub ctx: PageCtx,
+    pub form: FormView,
+    /// Present when enrolling: the new secret to add to an authenticator app.
+    pub secret: Option<String>,
+    pub otpauth_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub ctx: PageCtx,
+    pub mine: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+    pub open_in_org: i64,
+    pub my_actions: Vec<Action>,
+    pub today: chrono::NaiveDate,
+}
+
+#[derive(Template)]
+#[template(path = "organisations.html")]
+pub struct OrganisationsPage {
+    pub ctx: PageCtx,
+    pub organisations: Vec<Organisation>,
+    pub current: String,
+}
+
+#[derive(Template)]
+#[template(path = "actions.html")]
+pub struct ActionsPage {
+    pub ctx: PageCtx,
+    pub heading: String,
+    pub page: ActionPage,
+    pub view: String,
+    pub status: String,
+    pub sort: String,
+    pub today: chrono::NaiveDate,
+}
+
+impl ActionsPage {
+    pub fn link(&self, page: i64) -> String {
+        format!(
+            "/actions?view={}&status={}&sort={}&page={page}",
+            self.view, self.status, self.sort
+        )
+    }
+    pub fn sort_link(&self, field: &str) -> String {
+        let sort = if self.sort == field { format!("-{field}") } else { field.to_string() };
+        format!("/actions?view={}&status={}&sort={sort}", self.view, self.status)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "action_form.html")]
+pub struct ActionFormPage {
+    pub ctx: PageCtx,
+    pub form: FormView,
+    /// None when creating.
+    pub action_id: Option<String>,
+    pub people: Vec<Option_>,
+    pub statuses: Vec<Option_>,
+}
+
+#[derive(Template)]
+#[template(path = "action.html")]
+pub struct ActionPageView {
+    pub ctx: PageCtx,
+    pub action: Action,
+    pub history: Vec<Version>,
+    pub attachments: Vec<Attachment>,
+    pub comments: Vec<Comment>,
+    pub linked: Vec<Action>,
+    pub form: FormView,
+    pub today: chrono::NaiveDate,
+    pub max_mb: usize,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub ctx: PageCtx,
+    pub form: FormView,
+    pub tokens: Vec<steward_core::auth::ApiToken>,
+    /// A secret shown once (new API token or calendar link).
+    pub shown_once: Option<(String, String)>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub ctx: PageCtx,
+    pub users: Vec<User>,
+    pub form: FormView,
+    pub organisations: Vec<Organisation>,
+    pub roles: Vec<Option_>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.html")]
+pub struct ResetPasswordPage {
+    pub ctx: PageCtx,
+    pub form: FormView,
+    pub token: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit_trail.html")]
+pub struct AuditTrailPage {
+    pub ctx: PageCtx,
+    pub rows: Vec<TrailRow>,
+    pub total: i64,
+    pub form: FormView,
+    pub page: i64,
+    pub pages: i64,
+    pub query: String,
+    pub organisations: Vec<Organisation>,
+}

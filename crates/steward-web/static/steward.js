@@ -1,0 +1,3 @@
+// Progressive enhancement only: every flow works without JavaScript.
+import { initAll } from '/assets/nhsuk.min.js'
+initAll()
