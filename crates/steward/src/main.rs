@@ -294,6 +294,8 @@ async fn main() -> Result<()> {
                     .seed_demo(chrono::Utc::now().date_naive(), extra_actions)
                     .await?;
                 println!("Demo cluster created: {} organisations.", demo.organisations.len());
+                let run = steward_access_review::demo::seed_demo_audit(&steward, &demo).await?;
+                println!("Demo access audit for Harbour View Surgery: {} accesses, {} cases.", run.events, run.cases);
             } else {
                 println!("Using the demo data already in {} (--reset starts again).", config.data_dir.display());
             }
@@ -346,20 +348,38 @@ async fn main() -> Result<()> {
             let Some(target) = config.sqlite_path() else {
                 bail!("restore is for SQLite; on PostgreSQL use pg_restore (see the README)");
             };
-            // Check the backup is a Steward database before replacing anything.
-            let probe = Db::connect(&format!("sqlite://{}?mode=ro", file.display()))
-                .await
-                .with_context(|| format!("{} is not a readable SQLite database", file.display()))?;
-            let n: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM audit_trail")
-                .fetch_one(&probe.pool)
-                .await
-                .with_context(|| format!("{} is not a Steward backup", file.display()))?;
-            probe.close().await;
+            // Check a copy of the backup is a Steward database before replacing anything; the
+            // copy then takes the database's place in one rename.
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let staging = target.with_extension("restoring");
+            std::fs::copy(&file, &staging)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let checked = async {
+                let probe = Db::connect(&format!("sqlite://{}", staging.display())).await?;
+                let n: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM audit_trail")
+                    .fetch_one(&probe.pool)
+                    .await?;
+                probe.close().await;
+                anyhow::Ok(n)
+            }
+            .await;
+            let n = match checked {
+                Ok(n) => n,
+                Err(e) => {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", staging.display()));
+                    }
+                    bail!("{} is not a Steward backup: {e}", file.display());
+                }
+            };
             for suffix in ["-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+                let _ = std::fs::remove_file(format!("{}{suffix}", staging.display()));
             }
-            std::fs::copy(&file, &target)
-                .with_context(|| format!("copying {} to {}", file.display(), target.display()))?;
+            std::fs::rename(&staging, &target)
+                .with_context(|| format!("moving the restored database to {}", target.display()))?;
             println!("Restored {} ({n} audit-trail entries) to {}.", file.display(), target.display());
             Ok(())
         }

@@ -1,0 +1,149 @@
+//! Browser tests: real headless Chromium through ChromeDriver (Debian's `chromium` and
+//! `chromium-driver`). They fail, not skip, when ChromeDriver is missing: CI installs it.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+
+use crate::common::*;
+
+pub struct Driver {
+    pub browser: Browser,
+    _chromedriver: tokio::process::Child,
+}
+
+fn chromedriver_path() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into())
+}
+
+/// Starts ChromeDriver on a free port and opens a headless Chromium session.
+pub async fn browser() -> Driver {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let child = tokio::process::Command::new(chromedriver_path())
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver must be installed for the browser tests (apt-get install chromium chromium-driver)");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
+                     "--window-size=1280,1000"]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = None;
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+            Ok(browser) => return Driver { browser, _chromedriver: child },
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not start a Chromium session: {last:?}");
+}
+
+async fn fill(b: &Browser, css: &str, value: &str) {
+    let field = b.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn click(b: &Browser, css: &str) {
+    b.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+}
+
+async fn text_of(b: &Browser, css: &str) -> String {
+    b.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+}
+
+/// Saves a screenshot for people to look at (target/screenshots); failures here are not the test's.
+async fn screenshot(b: &Browser, name: &str) {
+    if let Ok(png) = b.screenshot().await {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+    }
+}
+
+pub async fn sign_in(s: &TestServer, b: &Browser, email: &str) {
+    b.goto(&s.url("/sign-in")).await.unwrap();
+    fill(b, "#email", email).await;
+    fill(b, "#password", PASSWORD).await;
+    click(b, "button[type=submit], .nhsuk-button").await;
+    if b.current_url().await.unwrap().path() == "/sign-in/code" {
+        let code = s.current_code(email).await;
+        fill(b, "#code", &code).await;
+        click(b, "button[type=submit], .nhsuk-button").await;
+    }
+    assert_eq!(b.current_url().await.unwrap().path(), "/", "signed in as {email}");
+}
+
+async fn dpo_switches_organisation_and_creates_an_action(s: Arc<TestServer>) {
+    let d = browser().await;
+    let b = &d.browser;
+    sign_in(&s, b, DPO).await;
+    screenshot(b, "dashboard").await;
+
+    // Switch to Castle Hill from the organisations page.
+    b.goto(&s.url("/organisations")).await.unwrap();
+    screenshot(b, "organisations").await;
+    let castle = s.organisation("Y90002").await;
+    click(b, &format!("form[data-organisation='{castle}'] button")).await;
+    assert_eq!(b.current_url().await.unwrap().path(), "/");
+    assert!(text_of(b, "#current-organisation").await.contains("Castle Hill Medical Centre"));
+
+    // A bad form: the error summary takes focus, the message sits by the field, input kept.
+    b.goto(&s.url("/actions/new")).await.unwrap();
+    fill(b, "#description", "Chase the practice's DSPT evidence").await;
+    fill(b, "#due_day", "31").await;
+    fill(b, "#due_month", "2").await;
+    fill(b, "#due_year", "2027").await;
+    click(b, "#maincontent form button.nhsuk-button").await;
+    let summary = text_of(b, ".nhsuk-error-summary").await;
+    assert!(summary.contains("title") || summary.contains("Title"), "{summary}");
+    assert!(b.find(Locator::Css("#title-error")).await.is_ok(), "message beside the title field");
+    let kept = b.find(Locator::Css("#description")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("Chase the practice's DSPT evidence"));
+    let day = b.find(Locator::Css("#due_day")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(day.as_deref(), Some("31"));
+    screenshot(b, "action-form-errors").await;
+
+    // Put it right and save.
+    fill(b, "#title", "Chase DSPT evidence at Castle Hill").await;
+    fill(b, "#due_day", "28").await;
+    click(b, "#maincontent form button.nhsuk-button").await;
+    let path = b.current_url().await.unwrap().path().to_string();
+    assert!(path.starts_with("/actions/"), "{path}");
+    assert!(text_of(b, "h1").await.contains("Chase DSPT evidence at Castle Hill"));
+    screenshot(b, "action").await;
+    let org: String = steward_db::query_scalar("SELECT organisation_id FROM actions WHERE title = 'Chase DSPT evidence at Castle Hill'")
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(org, castle, "created in the organisation switched to");
+    b.goto(&s.url("/actions")).await.unwrap();
+    screenshot(b, "actions").await;
+    d.browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_dpo_switches_organisation_and_creates_an_action_sqlite() {
+    run_on(Backend::Sqlite, dpo_switches_organisation_and_creates_an_action).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_dpo_switches_organisation_and_creates_an_action_postgres() {
+    run_on(Backend::Postgres, dpo_switches_organisation_and_creates_an_action).await;
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary: every test drives the real server over HTTP on a random
+//! port, once against SQLite and once against PostgreSQL (`both_backends!`).
+
+mod browser;
+mod common;
+mod foundation;
+mod smtp;
