@@ -2,6 +2,8 @@
 //! over the same `steward_core` service functions.
 
 pub mod api;
+pub mod audit_api;
+pub mod audit_pages;
 pub mod error;
 pub mod openapi;
 pub mod pages;
@@ -140,6 +142,10 @@ pub fn router(state: AppState) -> Router {
         // Attachment uploads take larger bodies; everything else stays small.
         .merge(pages::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
         .merge(api::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
+        .merge(audit_pages::routes())
+        .merge(audit_api::routes())
+        .merge(audit_pages::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
+        .merge(audit_api::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))

@@ -27,6 +27,12 @@ impl Modify for BearerAuth {
         api::add_comment, api::attachments, api::add_attachment, api::download_attachment,
         api::audit_trail, api::users, api::add_user, api::deactivate_user, api::reset_link,
         api::run_reminders,
+        crate::audit_api::list_runs, crate::audit_api::create_run, crate::audit_api::upload_run,
+        crate::audit_api::list_mappings, crate::audit_api::save_mapping, crate::audit_api::get_run,
+        crate::audit_api::start_run, crate::audit_api::list_cases, crate::audit_api::get_case,
+        crate::audit_api::record_outcome, crate::audit_api::add_note, crate::audit_api::create_sample,
+        crate::audit_api::get_sample, crate::audit_api::update_sample, crate::audit_api::report,
+        crate::audit_api::cluster_report,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,0 +1,344 @@
+//! The access-audit JSON API under `/api/v1` (in the OpenAPI document): the same service
+//! functions as the pages. Bad input answers RFC 9457 problem details, never a 500.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use steward_access_review::cases::CaseQuery;
+use steward_access_review::{
+    AccessReview, Case, CaseDetail, CasePage, MappingChoice, OutcomeInput, Report, ReportScope,
+    Run, Sample, SampleUpdate, SavedMapping,
+};
+use steward_core::CoreError;
+
+use crate::api::{ApiJson, ApiQuery, ApiResult};
+use crate::error::{ApiError, Problem};
+use crate::session::ApiCaller;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/organisations/{organisation_id}/access-audit/runs",
+            get(list_runs).post(create_run),
+        )
+        .route(
+            "/api/v1/organisations/{organisation_id}/access-audit/mappings",
+            get(list_mappings).post(save_mapping),
+        )
+        .route(
+            "/api/v1/organisations/{organisation_id}/access-audit/report",
+            get(report),
+        )
+        .route("/api/v1/access-audit/report", get(cluster_report))
+        .route("/api/v1/access-audit/runs/{id}", get(get_run))
+        .route("/api/v1/access-audit/runs/{id}/start", post(start_run))
+        .route("/api/v1/access-audit/runs/{id}/cases", get(list_cases))
+        .route(
+            "/api/v1/access-audit/runs/{id}/samples",
+            post(create_sample),
+        )
+        .route("/api/v1/access-audit/cases/{id}", get(get_case))
+        .route(
+            "/api/v1/access-audit/cases/{id}/outcome",
+            post(record_outcome),
+        )
+        .route("/api/v1/access-audit/cases/{id}/notes", post(add_note))
+        .route(
+            "/api/v1/access-audit/samples/{id}",
+            get(get_sample).put(update_sample),
+        )
+}
+
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/organisations/{organisation_id}/access-audit/uploads",
+        post(upload_run),
+    )
+}
+
+fn review(s: &AppState) -> AccessReview {
+    AccessReview::new(s.steward.clone())
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/access-audit/runs", tag = "access audit", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), responses((status = 200, body = [Run]), (status = 404, body = Problem)))]
+pub async fn list_runs(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+) -> ApiResult<Json<Vec<Run>>> {
+    Ok(Json(review(&s).runs(&c, &org).await?))
+}
+
+/// A run over an export in a folder on the server (inside the import folder).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewFolderRun {
+    /// YYYY-MM
+    pub period: String,
+    #[serde(default)]
+    pub system_name: String,
+    /// A folder inside the server's import folder.
+    pub folder: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/access-audit/runs", tag = "access audit", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), request_body = NewFolderRun,
+    responses((status = 201, body = Run), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn create_run(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    ApiJson(b): ApiJson<NewFolderRun>,
+) -> ApiResult<Response> {
+    let run = review(&s)
+        .create_run_from_folder(&c, &org, &b.period, &b.system_name, &b.folder)
+        .await?;
+    Ok((StatusCode::CREATED, Json(run)).into_response())
+}
+
+/// Multipart: `period` (YYYY-MM), optional `system_name`, and one or more `files` (CSV or Parquet).
+#[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/access-audit/uploads", tag = "access audit", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), request_body(content_type = "multipart/form-data", description = "period, system_name, files"),
+    responses((status = 201, body = Run), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn upload_run(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    mut mp: Multipart,
+) -> ApiResult<Response> {
+    let (mut period, mut system) = (String::new(), String::new());
+    let mut files = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(ApiError::bad_request(format!(
+                    "The multipart body could not be read: {e}"
+                )))
+            }
+        };
+        match field.name().unwrap_or("") {
+            "files" => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| ApiError::bad_request(format!("A file could not be read: {e}")))?;
+                files.push((name, bytes.to_vec()));
+            }
+            "period" => period = field.text().await.unwrap_or_default(),
+            "system_name" => system = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let run = review(&s)
+        .create_run_from_upload(&c, &org, &period, &system, files)
+        .await?;
+    Ok((StatusCode::CREATED, Json(run)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/access-audit/mappings", tag = "access audit", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), responses((status = 200, body = [SavedMapping]), (status = 404, body = Problem)))]
+pub async fn list_mappings(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+) -> ApiResult<Json<Vec<SavedMapping>>> {
+    Ok(Json(review(&s).mappings(&c, &org).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewMapping {
+    pub system_name: String,
+    /// The engine's mapping file (TOML; see the access-audit README).
+    pub mapping_toml: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/access-audit/mappings", tag = "access audit", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), request_body = NewMapping,
+    responses((status = 201, body = SavedMapping), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn save_mapping(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    ApiJson(b): ApiJson<NewMapping>,
+) -> ApiResult<Response> {
+    let m = review(&s)
+        .save_mapping(&c, &org, &b.system_name, &b.mapping_toml)
+        .await?;
+    Ok((StatusCode::CREATED, Json(m)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/access-audit/runs/{id}", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Run), (status = 404, body = Problem)))]
+pub async fn get_run(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Run>> {
+    Ok(Json(review(&s).run(&c, &id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/access-audit/runs/{id}/start", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = MappingChoice,
+    responses((status = 202, body = Run), (status = 409, body = Problem), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn start_run(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(choice): ApiJson<MappingChoice>,
+) -> ApiResult<Response> {
+    let run = review(&s).start_run(&c, &id, &choice).await?;
+    Ok((StatusCode::ACCEPTED, Json(run)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/access-audit/runs/{id}/cases", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path), CaseQuery), responses((status = 200, body = CasePage), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_cases(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> ApiResult<Json<CasePage>> {
+    if let Some(d) = q.date.as_deref().filter(|d| !d.is_empty()) {
+        if steward_core::time::parse_iso_date(d).is_none() {
+            return Err(ApiError::from(CoreError::invalid(
+                "date",
+                "date must be a real date, YYYY-MM-DD",
+            )));
+        }
+    }
+    Ok(Json(review(&s).cases(&c, &id, &q).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/access-audit/cases/{id}", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = CaseDetail), (status = 404, body = Problem)))]
+pub async fn get_case(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CaseDetail>> {
+    Ok(Json(review(&s).case(&c, &id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/access-audit/cases/{id}/outcome", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = OutcomeInput,
+    responses((status = 200, body = Case), (status = 409, body = Problem), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn record_outcome(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<OutcomeInput>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(review(&s).record_outcome(&c, &id, &b, today()).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewNote {
+    pub body: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/access-audit/cases/{id}/notes", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = NewNote,
+    responses((status = 201), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn add_note(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<NewNote>,
+) -> ApiResult<StatusCode> {
+    review(&s).add_case_note(&c, &id, &b.body).await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewSample {
+    /// Accesses per user, 1 to 50.
+    pub per_user: i64,
+    /// Give the seed of an earlier sample to draw the same one again.
+    #[serde(default)]
+    pub seed: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/access-audit/runs/{id}/samples", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = NewSample,
+    responses((status = 201, body = Sample), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn create_sample(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<NewSample>,
+) -> ApiResult<Response> {
+    let sample = review(&s)
+        .create_sample(&c, &id, b.per_user, b.seed)
+        .await?;
+    Ok((StatusCode::CREATED, Json(sample)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/access-audit/samples/{id}", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Sample), (status = 404, body = Problem)))]
+pub async fn get_sample(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Sample>> {
+    Ok(Json(review(&s).sample(&c, &id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/access-audit/samples/{id}", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = SampleUpdate,
+    responses((status = 200, body = Sample), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn update_sample(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<SampleUpdate>,
+) -> ApiResult<Json<Sample>> {
+    Ok(Json(review(&s).update_sample(&c, &id, &b).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// YYYY-MM
+    pub period: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/access-audit/report", tag = "access audit", security(("bearer" = [])),
+    params(("organisation_id" = String, Path), PeriodQuery), responses((status = 200, body = Report), (status = 400, body = Problem), (status = 422, body = Problem), (status = 404, body = Problem)))]
+pub async fn report(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> ApiResult<Json<Report>> {
+    Ok(Json(
+        review(&s)
+            .report(&c, &ReportScope::Organisation(org), &q.period)
+            .await?,
+    ))
+}
+
+/// The DPO's report across the cluster.
+#[utoipa::path(get, path = "/api/v1/access-audit/report", tag = "access audit", security(("bearer" = [])),
+    params(PeriodQuery), responses((status = 200, body = Report), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn cluster_report(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> ApiResult<Json<Report>> {
+    Ok(Json(
+        review(&s)
+            .report(&c, &ReportScope::Cluster, &q.period)
+            .await?,
+    ))
+}
