@@ -95,6 +95,8 @@ enum UserCommand {
     Deactivate { email: String },
     /// Issue a one-time password-reset link (24 hours).
     ResetLink { email: String },
+    /// Print the current second-factor code of a user (for the demo's DPO, who has no phone).
+    TotpCode { email: String },
 }
 
 #[derive(Subcommand)]
@@ -330,6 +332,21 @@ async fn main() -> Result<()> {
                     steward.deactivate_user(None, &u.id).await.map_err(describe)?;
                     println!("Deactivated {}: sessions, API tokens and reset links ended.", u.email);
                 }
+                UserCommand::TotpCode { email } => {
+                    let u = find_user(&steward, &email).await?;
+                    let secret: Option<String> = steward_db::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
+                        .bind(&u.id)
+                        .fetch_one(&steward.db.pool)
+                        .await?;
+                    let Some(secret) = secret else {
+                        bail!("{email} has not set up a second factor");
+                    };
+                    let code = steward_core::auth::totp_for(&secret, &u.email)
+                        .map_err(describe)?
+                        .generate_current()
+                        .context("reading the clock")?;
+                    println!("{code}");
+                }
                 UserCommand::ResetLink { email } => {
                     let u = find_user(&steward, &email).await?;
                     let token = steward.issue_password_reset("cli", &u.id).await.map_err(describe)?;
@@ -437,6 +454,7 @@ async fn print_demo_sign_ins(steward: &Steward, config: &Config) -> Result<()> {
         println!("  {role:<26} {email:<40} {org}");
         if let Some(s) = totp {
             println!("  {:<26} authenticator key: {s}", "");
+            println!("  {:<26} or the current code: steward user totp-code {email}", "");
         }
     }
     println!();

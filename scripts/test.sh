@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests of each crate and the integration suite (real server on a
+# random port, against SQLite and PostgreSQL, plus headless Chromium browser tests).
+# Installs Chromium and ChromeDriver and starts the local PostgreSQL if they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+    echo "Installing chromium and chromium-driver for the browser tests..."
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+PG_URL="${STEWARD_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    echo "Starting PostgreSQL..."
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+export STEWARD_TEST_POSTGRES="$PG_URL"
+
+cargo test --workspace --locked "$@"
