@@ -15,7 +15,7 @@ use steward_db::{Row, Tx};
 
 /// Record types known to the generic machinery, with the table that holds them.
 /// Later modules add their record types here.
-pub const RECORD_TYPES: &[(&str, &str)] = &[("action", "actions"), ("access_audit_case", "audit_cases"), ("access_audit_run", "audit_runs"), ("access_audit_sample", "audit_samples")];
+pub const RECORD_TYPES: &[(&str, &str)] = &[("action", "actions"), ("rights_request", "rights_requests"), ("access_audit_case", "audit_cases"), ("access_audit_run", "audit_runs"), ("access_audit_sample", "audit_samples")];
 
 pub fn record_table(record_type: &str) -> Option<&'static str> {
     RECORD_TYPES

@@ -12,7 +12,10 @@
 //! - [`identity`]: warnings about other patients with the same surname;
 //! - [`checklist`]: admin and clinician steps per request type (`data/checklist.toml`);
 //! - [`closure`]: what was disclosed and withheld, and the response letter's content;
-//! - `render` (feature `documents`): the letter to PDF and DOCX through steward-documents.
+//! - `render` (feature `documents`): the letter to PDF and DOCX through steward-documents;
+//! - `requests` and `review` (feature `service`, on by default): the workflow over Steward's
+//!   storage — every function takes the caller and checks organisation and role — and the
+//!   redaction review behind an access request.
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -33,10 +36,16 @@ pub mod calendar;
 pub mod checklist;
 pub mod clock;
 pub mod closure;
+#[cfg(feature = "service")]
+pub mod demo;
 pub mod identity;
 #[cfg(feature = "documents")]
 pub mod render;
 pub mod request;
+#[cfg(feature = "service")]
+pub mod requests;
+#[cfg(feature = "service")]
+pub mod review;
 
 pub use calendar::{
     BankHoliday, BankHolidayError, BankHolidays, CalendarGap, EMBEDDED_BANK_HOLIDAYS_CSV,

@@ -7,6 +7,8 @@ pub mod audit_pages;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod rights_api;
+pub mod rights_pages;
 pub mod security;
 pub mod session;
 pub mod views;
@@ -146,6 +148,10 @@ pub fn router(state: AppState) -> Router {
         .merge(audit_api::routes())
         .merge(audit_pages::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
         .merge(audit_api::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
+        .merge(rights_pages::routes())
+        .nest("/api/v1", rights_api::routes())
+        .merge(rights_pages::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
+        .merge(rights_api::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))

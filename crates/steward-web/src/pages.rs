@@ -248,6 +248,9 @@ async fn dashboard(State(state): State<AppState>, si: SignedIn) -> PageResult {
         open_in_org: d.open_in_organisation,
         my_actions: d.next,
         today: today(),
+        requests: steward_rights::requests::rights(&state.steward)
+            .summary(&si.caller, &si.caller.current_organisation_id, today())
+            .await?,
     }))
 }
 

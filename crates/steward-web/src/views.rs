@@ -183,6 +183,8 @@ pub struct DashboardPage {
     pub open_in_org: i64,
     pub my_actions: Vec<Action>,
     pub today: chrono::NaiveDate,
+    /// Rights requests of the current organisation: open, overdue, due soon, paused.
+    pub requests: steward_rights::requests::RequestSummary,
 }
 
 #[derive(Template)]

@@ -298,6 +298,8 @@ async fn main() -> Result<()> {
                 println!("Demo cluster created: {} organisations.", demo.organisations.len());
                 let run = steward_access_review::demo::seed_demo_audit(&steward, &demo).await?;
                 println!("Demo access audit for Harbour View Surgery: {} accesses, {} cases.", run.events, run.cases);
+                steward_rights::demo::seed_demo_requests(&steward, chrono::Utc::now().date_naive()).await?;
+                println!("Demo rights requests for Harbour View Surgery: a solicitor's SAR ready for redaction review, one paused, one overdue, a rectification.");
             } else {
                 println!("Using the demo data already in {} (--reset starts again).", config.data_dir.display());
             }

@@ -1,0 +1,561 @@
+//! The JSON API of the rights-request workflow, nested under `/api/v1`: the same service
+//! functions as the pages, problem details on bad input (never a 500 for a malformed
+//! request).
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use steward_rights::requests::{
+    rights, ClinicianReviewInput, ClosureInput, ExtensionInput, NamesakeInput, RequestInput,
+    RequestPage, RequestQuery, RequestRecord, StartEventsInput, StepState, WarningView,
+};
+use steward_rights::review::{OutputFile, RedactionDocument, ReviewScreen, RunSummary};
+
+use crate::api::{ApiJson, ApiQuery, ApiResult};
+use crate::error::{ApiError, Problem};
+use crate::session::ApiCaller;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/organisations/{organisation_id}/requests",
+            get(list_requests).post(create_request),
+        )
+        .route("/requests/{id}", get(get_request).put(update_request))
+        .route("/requests/{id}/start-events", post(record_start_events))
+        .route("/requests/{id}/clarification", post(ask_for_clarification))
+        .route(
+            "/requests/{id}/clarification/received",
+            post(clarification_received),
+        )
+        .route("/requests/{id}/extension", post(extend))
+        .route("/requests/{id}/status", post(move_request))
+        .route("/requests/{id}/steps", get(steps))
+        .route("/requests/{id}/steps/{step_id}", post(complete_step))
+        .route("/requests/{id}/clinician-review", post(clinician_review))
+        .route(
+            "/requests/{id}/namesakes",
+            get(namesake_warnings).post(add_namesake),
+        )
+        .route("/requests/{id}/close", post(close_request))
+        .route("/requests/{id}/letter", get(letter))
+        .route("/requests/{id}/documents", get(documents))
+        .route("/requests/{id}/redaction/run", post(run_redaction))
+        .route("/requests/{id}/review", get(review))
+        .route("/requests/{id}/review/{seq}", post(decide))
+        .route("/requests/{id}/manual-redactions", post(add_manual))
+        .route("/requests/{id}/bundle", post(produce_bundle))
+        .route("/requests/{id}/outputs", get(outputs))
+        .route("/requests/{id}/outputs/{output_id}", get(download_output))
+}
+
+/// Upload routes (the larger body limit applies), already prefixed with /api/v1.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/requests/{id}/documents", post(add_document))
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/requests", tag = "requests", security(("bearer" = [])),
+    params(("organisation_id" = String, Path), RequestQuery),
+    responses((status = 200, body = RequestPage), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_requests(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    ApiQuery(q): ApiQuery<RequestQuery>,
+) -> ApiResult<Json<RequestPage>> {
+    Ok(Json(
+        rights(&s.steward).requests(&c, &org, &q, today()).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/requests", tag = "requests", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), request_body = RequestInput,
+    responses((status = 201, body = RequestRecord), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_request(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    ApiJson(input): ApiJson<RequestInput>,
+) -> ApiResult<(StatusCode, Json<RequestRecord>)> {
+    let r = rights(&s.steward)
+        .create_request(&c, &org, &input, today())
+        .await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = RequestRecord), (status = 404, body = Problem)))]
+pub async fn get_request(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(rights(&s.steward).request(&c, &id, today()).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RequestUpdate {
+    #[serde(flatten)]
+    pub input: RequestInput,
+    /// The version the change is made against; a newer stored version is a 409.
+    pub version: Option<i64>,
+}
+
+#[utoipa::path(put, path = "/api/v1/requests/{id}", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = RequestUpdate,
+    responses((status = 200, body = RequestRecord), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_request(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<RequestUpdate>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(
+        rights(&s.steward)
+            .update_request(&c, &id, &u.input, u.version, today())
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/start-events", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = StartEventsInput,
+    responses((status = 200, body = RequestRecord), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_start_events(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<StartEventsInput>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(
+        rights(&s.steward)
+            .record_start_events(&c, &id, &i, today())
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ClarificationInput {
+    /// YYYY-MM-DD
+    pub asked_on: String,
+    pub question: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/clarification", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ClarificationInput,
+    responses((status = 200, body = RequestRecord), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn ask_for_clarification(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<ClarificationInput>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(
+        rights(&s.steward)
+            .ask_for_clarification(&c, &id, &i.asked_on, &i.question, today())
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ClarificationReceived {
+    /// YYYY-MM-DD
+    pub received_on: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/clarification/received", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ClarificationReceived,
+    responses((status = 200, body = RequestRecord), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn clarification_received(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<ClarificationReceived>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(
+        rights(&s.steward)
+            .clarification_received(&c, &id, &i.received_on, today())
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/extension", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ExtensionInput,
+    responses((status = 200, body = RequestRecord), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn extend(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<ExtensionInput>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(rights(&s.steward).extend(&c, &id, &i, today()).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StatusInput {
+    /// The next status, e.g. in_progress, clinician_review, ready_to_send, withdrawn.
+    pub status: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/status", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = StatusInput,
+    responses((status = 200, body = RequestRecord), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn move_request(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<StatusInput>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(
+        rights(&s.steward)
+            .move_request(&c, &id, &i.status, today())
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}/steps", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = [StepState]), (status = 404, body = Problem)))]
+pub async fn steps(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<StepState>>> {
+    Ok(Json(rights(&s.steward).steps(&c, &id).await?))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct StepInput {
+    pub note: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/steps/{step_id}", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path), ("step_id" = String, Path)), request_body = StepInput,
+    responses((status = 200, body = RequestRecord), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn complete_step(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, step)): Path<(String, String)>,
+    ApiJson(i): ApiJson<StepInput>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(
+        rights(&s.steward)
+            .complete_step(&c, &id, &step, &i.note, today())
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/clinician-review", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ClinicianReviewInput,
+    responses((status = 200, body = RequestRecord), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn clinician_review(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<ClinicianReviewInput>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(
+        rights(&s.steward)
+            .record_clinician_review(&c, &id, &i, today())
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}/namesakes", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = [WarningView]), (status = 404, body = Problem)))]
+pub async fn namesake_warnings(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<WarningView>>> {
+    Ok(Json(rights(&s.steward).namesake_warnings(&c, &id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/namesakes", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = NamesakeInput,
+    responses((status = 200, body = [WarningView]), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_namesake(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<NamesakeInput>,
+) -> ApiResult<Json<Vec<WarningView>>> {
+    let r = rights(&s.steward);
+    r.add_namesake(&c, &id, &i, today()).await?;
+    Ok(Json(r.namesake_warnings(&c, &id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/close", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ClosureInput,
+    responses((status = 200, body = RequestRecord), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn close_request(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<ClosureInput>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(
+        rights(&s.steward)
+            .close_request(&c, &id, &i, today())
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LetterQuery {
+    /// pdf (default) or docx
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}/letter", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path), LetterQuery),
+    responses((status = 200, description = "The response letter (PDF or DOCX)"), (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn letter(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<LetterQuery>,
+) -> ApiResult<Response> {
+    let docx = match q.format.as_deref().unwrap_or("pdf") {
+        "pdf" => false,
+        "docx" => true,
+        _ => return Err(ApiError::bad_request("format must be pdf or docx")),
+    };
+    let (name, bytes) = crate::rights_pages::letter_bytes(&s, &c, &id, docx).await?;
+    Ok(file_response(
+        &name,
+        if docx {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        } else {
+            "application/pdf"
+        },
+        bytes,
+    ))
+}
+
+fn file_response(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        name.replace(|c: char| !c.is_ascii() || c == '"', "_")
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(content_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}/documents", tag = "redaction", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = [RedactionDocument]), (status = 404, body = Problem)))]
+pub async fn documents(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<RedactionDocument>>> {
+    Ok(Json(rights(&s.steward).documents(&c, &id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/documents", tag = "redaction", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body(content_type = "multipart/form-data", description = "A `file` field: text, HTML, DOCX, PDF, CSV or FHIR JSON"),
+    responses((status = 201, body = RedactionDocument), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_document(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> ApiResult<(StatusCode, Json<RedactionDocument>)> {
+    let mut file = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                if field.name() == Some("file") {
+                    let name = field.file_name().unwrap_or("document").to_string();
+                    let bytes = field.bytes().await.map_err(|e| {
+                        ApiError::bad_request(format!("the file could not be read: {e}"))
+                    })?;
+                    file = Some((name, bytes));
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Err(ApiError::bad_request(format!(
+                    "malformed multipart body: {e}"
+                )))
+            }
+        }
+    }
+    let (name, bytes) = file.ok_or_else(|| {
+        ApiError::bad_request("send the document in a multipart field named 'file'")
+    })?;
+    let d = rights(&s.steward)
+        .add_document(&c, &id, &name, &bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/redaction/run", tag = "redaction", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = RunSummary), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn run_redaction(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RunSummary>> {
+    Ok(Json(rights(&s.steward).run_redaction(&c, &id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}/review", tag = "redaction", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = ReviewScreen), (status = 404, body = Problem)))]
+pub async fn review(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ReviewScreen>> {
+    rights(&s.steward)
+        .review(&c, &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                "The redaction has not been run for this request".into(),
+                vec![],
+            )
+        })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DecisionInput {
+    /// accept (redact) or reject (disclose)
+    pub verdict: String,
+    /// third_party, serious_harm, restricted_by_law or other
+    #[serde(default = "third_party")]
+    pub reason_code: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+fn third_party() -> String {
+    "third_party".into()
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/review/{seq}", tag = "redaction", security(("bearer" = [])),
+    params(("id" = String, Path), ("seq" = i64, Path)), request_body = DecisionInput,
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, seq)): Path<(String, String)>,
+    ApiJson(i): ApiJson<DecisionInput>,
+) -> ApiResult<StatusCode> {
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| ApiError::bad_request("the proposal number must be a whole number"))?;
+    rights(&s.steward)
+        .decide(&c, &id, seq, &i.verdict, &i.reason_code, &i.note)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ManualInput {
+    /// The words to redact, wherever they occur.
+    pub text: String,
+    pub reason_code: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ManualResult {
+    pub places: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/manual-redactions", tag = "redaction", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ManualInput,
+    responses((status = 200, body = ManualResult), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_manual(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<ManualInput>,
+) -> ApiResult<Json<ManualResult>> {
+    let places = rights(&s.steward)
+        .add_manual(&c, &id, &i.text, &i.reason_code, &i.note)
+        .await?;
+    Ok(Json(ManualResult { places }))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct BundleInput {
+    /// box (default) or label
+    pub style: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/bundle", tag = "redaction", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = BundleInput,
+    responses((status = 200, body = [OutputFile]), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn produce_bundle(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<BundleInput>,
+) -> ApiResult<Json<Vec<OutputFile>>> {
+    let label = match i.style.as_str() {
+        "" | "box" => false,
+        "label" => true,
+        _ => {
+            return Err(ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "style must be box or label".into(),
+                vec![],
+            ))
+        }
+    };
+    Ok(Json(
+        rights(&s.steward)
+            .produce_bundle(&c, &id, label, today())
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}/outputs", tag = "redaction", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = [OutputFile]), (status = 404, body = Problem)))]
+pub async fn outputs(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<OutputFile>>> {
+    Ok(Json(rights(&s.steward).outputs(&c, &id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}/outputs/{output_id}", tag = "redaction", security(("bearer" = [])),
+    params(("id" = String, Path), ("output_id" = String, Path)),
+    responses((status = 200, description = "The bundle PDF or the schedule CSV/PDF"), (status = 404, body = Problem)))]
+pub async fn download_output(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, output)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (f, bytes) = rights(&s.steward).download_output(&c, &id, &output).await?;
+    Ok(file_response(&f.filename, &f.content_type, bytes))
+}

@@ -1,0 +1,1241 @@
+//! Pages of the rights-request workflow: the list, logging a request, the request's page
+//! (clock, identity and authority, clarification, extension, checklist with the clinician's
+//! review apart, closure, letter), and the redaction review. Each handler calls one function
+//! of `steward_rights::requests` / `review`, which checks organisation and role itself; on a
+//! validation error the page is shown again with the values kept and the messages beside the
+//! fields.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use steward_core::records::{Attachment, Comment, Version};
+use steward_core::time::{date_from_parts, iso_date};
+use steward_core::{CoreError, FieldErrors};
+use steward_rights::requests::{
+    rights, ClinicianReviewInput, ClosureInput, ExtensionInput, NamesakeInput, RequestInput,
+    RequestPage, RequestQuery, RequestRecord, StartEventsInput, StepState, WarningView,
+    WithheldInput, CHANNELS, EVIDENCE_KINDS, OBJECTIONS, RECORD_TYPE, REQUESTERS,
+};
+use steward_rights::review::{
+    OutputFile, RedactionDocument, ReviewScreen, RunSummary, REASON_CODES,
+};
+use steward_rights::Exemption;
+
+use crate::error::{PageError, PageResult};
+use crate::session::SignedIn;
+use crate::views::{render, FormView, Option_, PageCtx};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/requests", get(list))
+        .route("/requests/new", get(new_page).post(new_submit))
+        .route("/requests/{id}", get(request_page))
+        .route("/requests/{id}/edit", get(edit_page).post(edit_submit))
+        .route("/requests/{id}/start-events", post(start_events))
+        .route("/requests/{id}/clarification", post(ask_clarification))
+        .route(
+            "/requests/{id}/clarification/received",
+            post(clarification_received),
+        )
+        .route("/requests/{id}/extension", post(extension))
+        .route("/requests/{id}/status", post(move_status))
+        .route("/requests/{id}/steps/{step}", post(complete_step))
+        .route("/requests/{id}/clinician-review", post(clinician_review))
+        .route("/requests/{id}/namesakes", post(add_namesake))
+        .route("/requests/{id}/close", post(close))
+        .route("/requests/{id}/letter.pdf", get(letter_pdf))
+        .route("/requests/{id}/letter.docx", get(letter_docx))
+        .route("/requests/{id}/comments", post(add_comment))
+        .route("/requests/{id}/redaction/run", post(run_redaction))
+        .route("/requests/{id}/review", get(review_page))
+        .route("/requests/{id}/review/undecided", post(decide_undecided))
+        .route("/requests/{id}/review/manual", post(add_manual))
+        .route("/requests/{id}/review/{seq}", post(decide))
+        .route("/requests/{id}/bundle", post(produce_bundle))
+        .route("/requests/{id}/outputs/{output}", get(download_output))
+}
+
+/// Routes that take files (the larger body limit applies).
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .route("/requests/{id}/attachments", post(add_attachment))
+        .route("/requests/{id}/documents", post(add_document))
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+async fn ctx(
+    state: &AppState,
+    si: &SignedIn,
+    title: &str,
+    form: &FormView,
+) -> Result<PageCtx, PageError> {
+    let org = state
+        .steward
+        .organisation(&si.caller, &si.caller.current_organisation_id)
+        .await?;
+    let role = si.caller.role;
+    Ok(PageCtx {
+        title: title.into(),
+        csrf: si.csrf.clone(),
+        nav: "requests",
+        user_name: Some(si.caller.display_name.clone()),
+        role_label: role.label().into(),
+        organisation_name: org.name,
+        can_switch: si.caller.visible_organisation_ids.len() > 1 && role.can_read_records(),
+        can_manage_users: role.can_manage_users(),
+        can_read_trail: role.can_read_audit_trail(),
+        can_write: role.can_write_records(),
+        has_errors: form.has_errors(),
+    })
+}
+
+fn status_for(form: &FormView) -> StatusCode {
+    if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    }
+}
+
+fn options(list: &[(&str, &str)]) -> Vec<Option_> {
+    list.iter()
+        .map(|(v, l)| Option_ {
+            value: (*v).into(),
+            label: (*l).into(),
+        })
+        .collect()
+}
+
+// ---- template helpers ----
+
+pub fn long_date(d: &NaiveDate) -> String {
+    steward_core::time::long_date(*d)
+}
+
+pub fn maybe_date(d: &Option<NaiveDate>) -> String {
+    d.map(steward_core::time::long_date)
+        .unwrap_or_else(|| "Not yet".into())
+}
+
+pub fn long_stamp(s: &str) -> String {
+    steward_core::time::long_stamp(s)
+}
+
+pub fn status_tag(r: &RequestRecord) -> &'static str {
+    match r.status.as_str() {
+        "completed" => "nhsuk-tag--green",
+        "refused" | "withdrawn" => "nhsuk-tag--grey",
+        "awaiting_clarification" => "nhsuk-tag--purple",
+        "clinician_review" => "nhsuk-tag--aqua-green",
+        "ready_to_send" => "nhsuk-tag--blue",
+        _ => "nhsuk-tag--white",
+    }
+}
+
+pub fn status_name(code: &str) -> &'static str {
+    steward_rights::requests::parse_status(code)
+        .map(steward_rights::requests::status_label)
+        .unwrap_or("")
+}
+
+pub fn reason_label(code: &str) -> &'static str {
+    REASON_CODES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or("")
+}
+
+/// Sets the three parts of a date field from a stored date.
+fn with_date(form: FormView, prefix: &str, d: Option<NaiveDate>) -> FormView {
+    let (day, month, year) = match d {
+        Some(d) => (
+            d.format("%-d").to_string(),
+            d.format("%-m").to_string(),
+            d.format("%Y").to_string(),
+        ),
+        None => Default::default(),
+    };
+    form.with(&format!("{prefix}_day"), day)
+        .with(&format!("{prefix}_month"), month)
+        .with(&format!("{prefix}_year"), year)
+}
+
+/// A date typed as three parts, as YYYY-MM-DD: empty when all parts are empty, and a value
+/// that is not a date when the parts are not a real date (the service then names the field).
+fn date_of(f: &HashMap<String, String>, prefix: &str) -> String {
+    let part = |s: &str| f.get(&format!("{prefix}_{s}")).cloned().unwrap_or_default();
+    let (d, m, y) = (part("day"), part("month"), part("year"));
+    if [&d, &m, &y].iter().all(|p| p.trim().is_empty()) {
+        return String::new();
+    }
+    match date_from_parts(&d, &m, &y) {
+        Some(date) => iso_date(date),
+        None => "not a date".into(),
+    }
+}
+
+fn val(f: &HashMap<String, String>, k: &str) -> String {
+    f.get(k).cloned().unwrap_or_default()
+}
+
+/// The submitted values, to show again.
+fn form_of(f: &HashMap<String, String>) -> FormView {
+    let mut form = FormView::new();
+    for (k, v) in f {
+        if k != "csrf" {
+            form = form.with(k, v.clone());
+        }
+    }
+    form
+}
+
+fn overlay(mut base: FormView, f: &HashMap<String, String>, errors: FieldErrors) -> FormView {
+    for (k, v) in f {
+        if k != "csrf" {
+            base.values.insert(k.clone(), v.clone());
+        }
+    }
+    base.errors = errors;
+    base
+}
+
+// ---- list ----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    status: String,
+    request_type: String,
+    page: String,
+}
+
+#[derive(Template)]
+#[template(path = "rights_list.html")]
+pub struct ListPage {
+    pub ctx: PageCtx,
+    pub page: RequestPage,
+    pub status: String,
+    pub request_type: String,
+    pub statuses: Vec<Option_>,
+    pub types: Vec<Option_>,
+    pub form: FormView,
+}
+
+impl ListPage {
+    pub fn link(&self, page: i64) -> String {
+        format!(
+            "/requests?status={}&request_type={}&page={page}",
+            self.status, self.request_type
+        )
+    }
+}
+
+fn type_options() -> Vec<Option_> {
+    steward_rights::RequestType::ALL
+        .iter()
+        .map(|t| Option_ {
+            value: steward_rights::requests::type_code(*t).into(),
+            label: steward_rights::requests::type_title(*t),
+        })
+        .collect()
+}
+
+async fn list(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let query = RequestQuery {
+        status: Some(q.status.clone()).filter(|s| !s.is_empty()),
+        request_type: Some(q.request_type.clone()).filter(|s| !s.is_empty()),
+        page: q.page.parse().ok(),
+    };
+    let r = rights(&state.steward);
+    let (page, form) = match r
+        .requests(
+            &si.caller,
+            &si.caller.current_organisation_id,
+            &query,
+            today(),
+        )
+        .await
+    {
+        Ok(p) => (p, FormView::new()),
+        // An unknown filter in the address bar: say so and show everything.
+        Err(CoreError::Invalid(errors)) => (
+            r.requests(
+                &si.caller,
+                &si.caller.current_organisation_id,
+                &RequestQuery::default(),
+                today(),
+            )
+            .await?,
+            FormView {
+                errors,
+                ..FormView::new()
+            },
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let mut statuses = vec![
+        Option_ {
+            value: "open".into(),
+            label: "Open".into(),
+        },
+        Option_ {
+            value: "overdue".into(),
+            label: "Overdue".into(),
+        },
+    ];
+    statuses.extend(
+        steward_rights::requests::ALL_STATUSES
+            .iter()
+            .map(|s| Option_ {
+                value: steward_rights::requests::status_code(*s).into(),
+                label: steward_rights::requests::status_label(*s).into(),
+            }),
+    );
+    let form = form
+        .with("status", &q.status)
+        .with("request_type", &q.request_type);
+    Ok((
+        status_for(&form),
+        render(&ListPage {
+            ctx: ctx(&state, &si, "Rights requests", &form).await?,
+            page,
+            status: q.status,
+            request_type: q.request_type,
+            statuses,
+            types: type_options(),
+            form,
+        }),
+    )
+        .into_response())
+}
+
+// ---- new and edit ----
+
+#[derive(Template)]
+#[template(path = "rights_form.html")]
+pub struct RequestFormPage {
+    pub ctx: PageCtx,
+    pub form: FormView,
+    pub request_id: Option<String>,
+    pub types: Vec<Option_>,
+    pub channels: Vec<Option_>,
+    pub requesters: Vec<Option_>,
+    pub objections: Vec<Option_>,
+    pub people: Vec<Option_>,
+}
+
+fn request_input(f: &HashMap<String, String>) -> RequestInput {
+    RequestInput {
+        request_type: val(f, "request_type"),
+        channel: val(f, "channel"),
+        requester_kind: val(f, "requester_kind"),
+        proxy_name: val(f, "proxy_name"),
+        proxy_organisation: val(f, "proxy_organisation"),
+        subject_forenames: val(f, "subject_forenames"),
+        subject_surname: val(f, "subject_surname"),
+        subject_date_of_birth: date_of(f, "dob"),
+        subject_address: val(f, "subject_address"),
+        subject_postcode: val(f, "subject_postcode"),
+        subject_nhs_number: val(f, "subject_nhs_number"),
+        subject_phone: val(f, "subject_phone"),
+        subject_email: val(f, "subject_email"),
+        subject_aliases: val(f, "subject_aliases"),
+        received_on: date_of(f, "received"),
+        what: val(f, "what"),
+        recipients: val(f, "recipients"),
+        objection_kind: val(f, "objection_kind"),
+        twenty_eight_days: val(f, "twenty_eight_days") == "yes",
+        owner_id: val(f, "owner_id"),
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    si: &SignedIn,
+    title: &str,
+    form: FormView,
+    request_id: Option<String>,
+    org: &str,
+) -> PageResult {
+    let people = state.steward.assignable_people(&si.caller, org).await?;
+    Ok((
+        status_for(&form),
+        render(&RequestFormPage {
+            ctx: ctx(state, si, title, &form).await?,
+            form,
+            request_id,
+            types: type_options(),
+            channels: options(&CHANNELS),
+            requesters: options(&REQUESTERS),
+            objections: options(&OBJECTIONS),
+            people: crate::views::people_options(&people),
+        }),
+    )
+        .into_response())
+}
+
+async fn new_page(State(state): State<AppState>, si: SignedIn) -> PageResult {
+    let org = si.caller.current_organisation_id.clone();
+    si.caller.require_write(&org)?;
+    let form = with_date(
+        FormView::new()
+            .with("owner_id", &si.caller.user_id)
+            .with("request_type", "access")
+            .with("requester_kind", "data_subject"),
+        "received",
+        Some(today()),
+    );
+    form_page(&state, &si, "Log a rights request", form, None, &org).await
+}
+
+async fn new_submit(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let org = si.caller.current_organisation_id.clone();
+    match rights(&state.steward)
+        .create_request(&si.caller, &org, &request_input(&f), today())
+        .await
+    {
+        Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            let form = FormView {
+                errors,
+                ..form_of(&f)
+            };
+            form_page(&state, &si, "Log a rights request", form, None, &org).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn record_form(r: &RequestRecord) -> FormView {
+    let form = FormView::new()
+        .with("request_type", &r.request_type)
+        .with("channel", &r.channel)
+        .with("requester_kind", &r.requester_kind)
+        .with("proxy_name", &r.proxy_name)
+        .with("proxy_organisation", &r.proxy_organisation)
+        .with("subject_forenames", &r.subject_forenames)
+        .with("subject_surname", &r.subject_surname)
+        .with("subject_address", &r.subject_address)
+        .with("subject_postcode", &r.subject_postcode)
+        .with("subject_nhs_number", &r.subject_nhs_number)
+        .with("subject_phone", &r.subject_phone)
+        .with("subject_email", &r.subject_email)
+        .with("subject_aliases", &r.subject_aliases)
+        .with("what", &r.what)
+        .with("recipients", &r.recipients)
+        .with("objection_kind", &r.objection_kind)
+        .with(
+            "twenty_eight_days",
+            if r.twenty_eight_days { "yes" } else { "" },
+        )
+        .with("owner_id", &r.owner_id)
+        .with("version", r.version.to_string());
+    let form = with_date(form, "dob", r.subject_date_of_birth);
+    with_date(form, "received", Some(r.received_on))
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let r = rights(&state.steward)
+        .request(&si.caller, &id, today())
+        .await?;
+    si.caller.require_write(&r.organisation_id)?;
+    form_page(
+        &state,
+        &si,
+        "Change the request",
+        record_form(&r),
+        Some(id),
+        &r.organisation_id,
+    )
+    .await
+}
+
+async fn edit_submit(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let expected = val(&f, "version").parse().ok();
+    match rights(&state.steward)
+        .update_request(&si.caller, &id, &request_input(&f), expected, today())
+        .await
+    {
+        Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
+        Err(e @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => {
+            let errors = match e {
+                CoreError::Invalid(errors) => errors,
+                other => {
+                    let mut fe = FieldErrors::default();
+                    fe.add("request_type", other.to_string());
+                    fe
+                }
+            };
+            let org = state.steward.record_organisation(RECORD_TYPE, &id).await?;
+            form_page(
+                &state,
+                &si,
+                "Change the request",
+                FormView {
+                    errors,
+                    ..form_of(&f)
+                },
+                Some(id),
+                &org,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- the request's page ----
+
+#[derive(Template)]
+#[template(path = "rights_request.html")]
+pub struct RequestView {
+    pub ctx: PageCtx,
+    pub r: RequestRecord,
+    pub form: FormView,
+    pub admin_steps: Vec<StepState>,
+    pub clinician_steps: Vec<StepState>,
+    pub warnings: Vec<WarningView>,
+    pub documents: Vec<RedactionDocument>,
+    pub run: Option<RunSummary>,
+    pub outputs: Vec<OutputFile>,
+    pub history: Vec<Version>,
+    pub attachments: Vec<Attachment>,
+    pub comments: Vec<Comment>,
+    pub evidence_kinds: Vec<Option_>,
+    pub next_statuses: Vec<Option_>,
+    pub exemptions: Vec<Option_>,
+    pub is_clinician: bool,
+    pub max_mb: usize,
+    pub notice: Option<String>,
+}
+
+fn exemption_options() -> Vec<Option_> {
+    Exemption::ALL
+        .iter()
+        .map(|e| Option_ {
+            value: steward_rights::requests::exemption_code(*e).into(),
+            label: e.title().into(),
+        })
+        .collect()
+}
+
+/// The forms of the request page, filled from the record.
+fn page_defaults(r: &RequestRecord, run: &Option<RunSummary>) -> FormView {
+    let mut form = FormView::new()
+        .with("identity_evidence", &r.identity_evidence)
+        .with(
+            "authority_evidence_kind",
+            r.authority_evidence_kind.clone().unwrap_or_default(),
+        )
+        .with("authority_evidence", &r.authority_evidence)
+        .with("serious_harm_professional", &r.serious_harm_professional)
+        .with(
+            "serious_harm_likely",
+            match r.serious_harm_likely {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            },
+        )
+        .with(
+            "other_providers_policy",
+            r.other_providers_policy.clone().unwrap_or_default(),
+        )
+        .with("other_providers", &r.other_providers)
+        .with("prohibited_information", &r.prohibited_information)
+        .with("outcome", "answered")
+        .with("months", "1")
+        .with("ground", "complex");
+    form = with_date(form, "identity", r.identity_verified_on);
+    form = with_date(form, "authority", r.authority_received_on);
+    form = with_date(form, "fee", r.fee_received_on);
+    form = with_date(form, "harm", r.serious_harm_given_on);
+    form = with_date(form, "asked", Some(today()));
+    form = with_date(form, "clarified", Some(today()));
+    form = with_date(form, "told", Some(today()));
+    form = with_date(form, "closed", Some(today()));
+    // What the closure most often says, from the redaction review.
+    if r.is_access() {
+        if let Some(run) = run {
+            form = form.with(
+                "disclosed",
+                format!("A copy of the record: {} document(s), {} page(s), redacted as set out in the redaction schedule", run.documents, run.pages),
+            );
+            if run.accepted + run.undecided + run.manual > 0 {
+                form = form
+                    .with("withheld_1_description", format!("{} passage(s) about other people", run.accepted + run.undecided + run.manual))
+                    .with("withheld_1_exemption", "third_party_information")
+                    .with("withheld_1_reason", "Names, addresses and other details of people other than the patient, who have not consented to disclosure.");
+            }
+        }
+    }
+    form
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_request(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+    submitted: Option<(&HashMap<String, String>, FieldErrors)>,
+    notice: Option<String>,
+) -> PageResult {
+    let rt = rights(&state.steward);
+    let s = &state.steward;
+    let r = rt.request(&si.caller, id, today()).await?;
+    let steps = rt.steps(&si.caller, id).await?;
+    let run = rt.latest_run(&si.caller, id).await?;
+    let defaults = page_defaults(&r, &run);
+    let form = match submitted {
+        Some((f, errors)) => overlay(defaults, f, errors),
+        None => defaults,
+    };
+    let (admin_steps, clinician_steps) = steps.into_iter().partition(|st| st.role == "admin");
+    let next_statuses = r
+        .next_statuses
+        .iter()
+        .map(|c| Option_ {
+            value: c.clone(),
+            label: status_name(c).into(),
+        })
+        .collect();
+    Ok((
+        status_for(&form),
+        render(&RequestView {
+            ctx: ctx(
+                state,
+                si,
+                &format!("{} {}", r.type_label, r.reference),
+                &form,
+            )
+            .await?,
+            warnings: rt.namesake_warnings(&si.caller, id).await?,
+            documents: rt.documents(&si.caller, id).await?,
+            outputs: rt.outputs(&si.caller, id).await?,
+            history: s.history(&si.caller, RECORD_TYPE, id).await?,
+            attachments: s.attachments(&si.caller, RECORD_TYPE, id).await?,
+            comments: s.comments(&si.caller, RECORD_TYPE, id).await?,
+            evidence_kinds: options(&EVIDENCE_KINDS),
+            exemptions: exemption_options(),
+            is_clinician: steward_rights::requests::is_clinician(si.caller.role),
+            max_mb: s.config.max_attachment_bytes / (1024 * 1024),
+            next_statuses,
+            admin_steps,
+            clinician_steps,
+            run,
+            r,
+            form,
+            notice,
+        }),
+    )
+        .into_response())
+}
+
+async fn request_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    render_request(&state, &si, &id, None, None).await
+}
+
+/// After a change: back to the request (to the section changed), or the page again with the
+/// errors beside the fields.
+async fn after<T>(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+    f: &HashMap<String, String>,
+    result: Result<T, CoreError>,
+    anchor: &str,
+) -> PageResult {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/requests/{id}#{anchor}")).into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            render_request(state, si, id, Some((f, errors)), None).await
+        }
+        Err(CoreError::Conflict(m)) => {
+            let mut errors = FieldErrors::default();
+            errors.add(anchor, m);
+            render_request(state, si, id, Some((f, errors)), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn start_events(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let input = StartEventsInput {
+        identity_verified_on: date_of(&f, "identity"),
+        identity_evidence: val(&f, "identity_evidence"),
+        authority_received_on: date_of(&f, "authority"),
+        authority_evidence_kind: val(&f, "authority_evidence_kind"),
+        authority_evidence: val(&f, "authority_evidence"),
+        fee_received_on: date_of(&f, "fee"),
+    };
+    let res = rights(&state.steward)
+        .record_start_events(&si.caller, &id, &input, today())
+        .await;
+    after(&state, &si, &id, &f, res, "identity").await
+}
+
+async fn ask_clarification(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let res = rights(&state.steward)
+        .ask_for_clarification(
+            &si.caller,
+            &id,
+            &date_of(&f, "asked"),
+            &val(&f, "question"),
+            today(),
+        )
+        .await;
+    after(&state, &si, &id, &f, res, "clock").await
+}
+
+async fn clarification_received(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let res = rights(&state.steward)
+        .clarification_received(&si.caller, &id, &date_of(&f, "clarified"), today())
+        .await;
+    after(&state, &si, &id, &f, res, "clock").await
+}
+
+async fn extension(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let input = ExtensionInput {
+        months: val(&f, "months"),
+        ground: val(&f, "ground"),
+        reasons: val(&f, "reasons"),
+        requester_told_on: date_of(&f, "told"),
+    };
+    let res = rights(&state.steward)
+        .extend(&si.caller, &id, &input, today())
+        .await;
+    after(&state, &si, &id, &f, res, "clock").await
+}
+
+async fn move_status(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let res = rights(&state.steward)
+        .move_request(&si.caller, &id, &val(&f, "status"), today())
+        .await;
+    after(&state, &si, &id, &f, res, "status").await
+}
+
+async fn complete_step(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, step)): Path<(String, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let res = rights(&state.steward)
+        .complete_step(&si.caller, &id, &step, &val(&f, "note"), today())
+        .await;
+    after(&state, &si, &id, &f, res, "checklist").await
+}
+
+async fn clinician_review(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let input = ClinicianReviewInput {
+        serious_harm_professional: val(&f, "serious_harm_professional"),
+        serious_harm_given_on: date_of(&f, "harm"),
+        serious_harm_likely: val(&f, "serious_harm_likely"),
+        other_providers_policy: val(&f, "other_providers_policy"),
+        other_providers: val(&f, "other_providers"),
+        prohibited_information: val(&f, "prohibited_information"),
+    };
+    let res = rights(&state.steward)
+        .record_clinician_review(&si.caller, &id, &input, today())
+        .await;
+    after(&state, &si, &id, &f, res, "clinician").await
+}
+
+async fn add_namesake(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let input = NamesakeInput {
+        forenames: val(&f, "namesake_forenames"),
+        surname: val(&f, "namesake_surname"),
+        date_of_birth: date_of(&f, "namesake_dob"),
+        address: val(&f, "namesake_address"),
+        postcode: val(&f, "namesake_postcode"),
+    };
+    let res = rights(&state.steward)
+        .add_namesake(&si.caller, &id, &input, today())
+        .await;
+    after(&state, &si, &id, &f, res, "identity").await
+}
+
+async fn close(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let withheld = (1..=3)
+        .map(|i| WithheldInput {
+            description: val(&f, &format!("withheld_{i}_description")),
+            exemption: val(&f, &format!("withheld_{i}_exemption")),
+            reason: val(&f, &format!("withheld_{i}_reason")),
+        })
+        .collect();
+    let input = ClosureInput {
+        outcome: val(&f, "outcome"),
+        refusal_reasons: val(&f, "refusal_reasons"),
+        closed_on: date_of(&f, "closed"),
+        disclosed: val(&f, "disclosed"),
+        withheld,
+        action_taken: val(&f, "action_taken"),
+    };
+    let res = rights(&state.steward)
+        .close_request(&si.caller, &id, &input, today())
+        .await;
+    after(&state, &si, &id, &f, res, "outcome").await
+}
+
+fn download(filename: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(|c: char| !c.is_ascii() || c == '"', "_")
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(content_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn letter_bytes(
+    state: &AppState,
+    caller: &steward_core::Caller,
+    id: &str,
+    docx: bool,
+) -> Result<(String, Vec<u8>), CoreError> {
+    let letter = rights(&state.steward).letter(caller, id).await?;
+    let reference = rights(&state.steward)
+        .request(caller, id, today())
+        .await?
+        .reference;
+    let bytes = tokio::task::spawn_blocking(move || {
+        if docx {
+            steward_rights::render_letter_docx(&letter)
+        } else {
+            steward_rights::render_letter_pdf(&letter)
+        }
+    })
+    .await
+    .map_err(|e| CoreError::Internal(format!("letter task failed: {e}")))?
+    .map_err(|e| CoreError::Internal(format!("letter could not be written: {e}")))?;
+    Ok((
+        format!(
+            "{reference}-response-letter.{}",
+            if docx { "docx" } else { "pdf" }
+        ),
+        bytes,
+    ))
+}
+
+async fn letter_pdf(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (name, bytes) = letter_bytes(&state, &si.caller, &id, false).await?;
+    Ok(download(&name, "application/pdf", bytes))
+}
+
+async fn letter_docx(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (name, bytes) = letter_bytes(&state, &si.caller, &id, true).await?;
+    Ok(download(
+        &name,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        bytes,
+    ))
+}
+
+async fn add_comment(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let res = state
+        .steward
+        .add_comment(&si.caller, RECORD_TYPE, &id, &val(&f, "body"))
+        .await;
+    after(&state, &si, &id, &f, res, "comments").await
+}
+
+async fn read_file(mp: &mut Multipart) -> Result<Option<(String, Vec<u8>)>, CoreError> {
+    let mut file = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| CoreError::invalid("file", "The file could not be read; try again"))?;
+            if !name.is_empty() {
+                file = Some((name, bytes.to_vec()));
+            }
+        }
+    }
+    Ok(file)
+}
+
+async fn add_attachment(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> PageResult {
+    let res = match read_file(&mut mp).await {
+        Ok(Some((name, bytes))) => state
+            .steward
+            .add_attachment(&si.caller, RECORD_TYPE, &id, &name, &bytes)
+            .await
+            .map(|_| ()),
+        Ok(None) => Err(CoreError::invalid("attachment_file", "Select a file")),
+        Err(e) => Err(e),
+    };
+    let res = res.map_err(|e| match e {
+        CoreError::Invalid(fe) => CoreError::Invalid(FieldErrors(
+            fe.0.into_iter()
+                .map(|mut x| {
+                    if x.field == "file" {
+                        x.field = "attachment_file".into();
+                    }
+                    x
+                })
+                .collect(),
+        )),
+        other => other,
+    });
+    after(&state, &si, &id, &HashMap::new(), res, "attachments").await
+}
+
+async fn add_document(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> PageResult {
+    let res = match read_file(&mut mp).await {
+        Ok(Some((name, bytes))) => rights(&state.steward)
+            .add_document(&si.caller, &id, &name, &bytes)
+            .await
+            .map(|_| ()),
+        Ok(None) => Err(CoreError::invalid("file", "Select a file")),
+        Err(e) => Err(e),
+    };
+    after(&state, &si, &id, &HashMap::new(), res, "redaction").await
+}
+
+async fn run_redaction(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    match rights(&state.steward).run_redaction(&si.caller, &id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/requests/{id}/review")).into_response()),
+        Err(e @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => {
+            after(
+                &state,
+                &si,
+                &id,
+                &HashMap::new(),
+                Err::<(), _>(e),
+                "redaction",
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- redaction review ----
+
+#[derive(Template)]
+#[template(path = "rights_review.html")]
+pub struct ReviewPage {
+    pub ctx: PageCtx,
+    pub r: RequestRecord,
+    pub screen: ReviewScreen,
+    pub form: FormView,
+    pub reasons: Vec<Option_>,
+    pub notice: Option<String>,
+}
+
+async fn render_review(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+    form: FormView,
+    notice: Option<String>,
+) -> PageResult {
+    let rt = rights(&state.steward);
+    let r = rt.request(&si.caller, id, today()).await?;
+    let Some(screen) = rt.review(&si.caller, id).await? else {
+        return Ok(Redirect::to(&format!("/requests/{id}#redaction")).into_response());
+    };
+    Ok((
+        status_for(&form),
+        render(&ReviewPage {
+            ctx: ctx(
+                state,
+                si,
+                &format!("Redaction review, {}", r.reference),
+                &form,
+            )
+            .await?,
+            r,
+            screen,
+            form,
+            reasons: options(&REASON_CODES),
+            notice,
+        }),
+    )
+        .into_response())
+}
+
+async fn review_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    render_review(
+        &state,
+        &si,
+        &id,
+        FormView::new().with("manual_reason", "third_party"),
+        None,
+    )
+    .await
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, seq)): Path<(String, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let seq: i64 = seq.parse().map_err(|_| CoreError::NotFound)?;
+    let res = rights(&state.steward)
+        .decide(
+            &si.caller,
+            &id,
+            seq,
+            &val(&f, "verdict"),
+            &val(&f, "reason_code"),
+            &val(&f, "note"),
+        )
+        .await;
+    match res {
+        // On to the next proposal: keyboard users carry on where they were.
+        Ok(()) => Ok(Redirect::to(&format!("/requests/{id}/review#p{}", seq + 1)).into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            let errors = FieldErrors(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = format!("p{seq}");
+                        e
+                    })
+                    .collect(),
+            );
+            render_review(
+                &state,
+                &si,
+                &id,
+                FormView {
+                    errors,
+                    ..form_of(&f)
+                },
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn decide_undecided(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    match rights(&state.steward)
+        .decide_undecided(
+            &si.caller,
+            &id,
+            &val(&f, "verdict"),
+            &val(&f, "reason_code"),
+        )
+        .await
+    {
+        Ok(n) => {
+            render_review(
+                &state,
+                &si,
+                &id,
+                FormView::new().with("manual_reason", "third_party"),
+                Some(format!("{n} proposal(s) decided.")),
+            )
+            .await
+        }
+        Err(CoreError::Invalid(errors)) => {
+            render_review(
+                &state,
+                &si,
+                &id,
+                FormView {
+                    errors,
+                    ..form_of(&f)
+                },
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn add_manual(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    match rights(&state.steward)
+        .add_manual(
+            &si.caller,
+            &id,
+            &val(&f, "manual_text"),
+            &val(&f, "manual_reason"),
+            &val(&f, "manual_note"),
+        )
+        .await
+    {
+        Ok(n) => {
+            render_review(
+                &state,
+                &si,
+                &id,
+                FormView::new().with("manual_reason", "third_party"),
+                Some(format!("Redacted in {n} place(s).")),
+            )
+            .await
+        }
+        Err(CoreError::Invalid(errors)) => {
+            render_review(
+                &state,
+                &si,
+                &id,
+                FormView {
+                    errors,
+                    ..form_of(&f)
+                },
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn produce_bundle(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let res = rights(&state.steward)
+        .produce_bundle(&si.caller, &id, val(&f, "style") == "label", today())
+        .await;
+    after(&state, &si, &id, &f, res, "bundle").await
+}
+
+async fn download_output(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, output)): Path<(String, String)>,
+) -> PageResult {
+    let (file, bytes) = rights(&state.steward)
+        .download_output(&si.caller, &id, &output)
+        .await?;
+    Ok(download(&file.filename, &file.content_type, bytes))
+}
