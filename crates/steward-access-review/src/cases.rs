@@ -288,10 +288,10 @@ impl AccessReview {
             wh.push_str(&format!(" AND c.patient_id = {a}"));
         }
         if let Some(d) = some(&q.date).and_then(parse_iso_date) {
+            // A case with a flagged access on that day (not merely one spanning it).
             let a = bind(iso_date(d));
-            let b = bind(iso_date(d));
             wh.push_str(&format!(
-                " AND SUBSTR(c.first_ts, 1, 10) <= {a} AND SUBSTR(c.last_ts, 1, 10) >= {b}"
+                " AND EXISTS (SELECT 1 FROM audit_flags f WHERE f.run_id = c.run_id AND f.user_id = c.user_id AND f.day = {a} AND ((c.patient_id IS NOT NULL AND f.patient_id = c.patient_id AND f.rule <> 'VOLUME') OR (c.patient_id IS NULL AND f.day = c.day AND f.rule = 'VOLUME')))"
             ));
         }
         if let Some(s) = some(&q.status) {

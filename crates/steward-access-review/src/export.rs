@@ -185,6 +185,9 @@ pub struct MappingDraft {
     pub timestamp_format: String,
 }
 
+/// The engine's default timestamp formats (crates/steward-access-audit/README.md).
+const ISO_TIMESTAMPS: &[&str] = &["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"];
+
 #[derive(Serialize)]
 struct MappingOut {
     system: String,
@@ -278,11 +281,20 @@ pub fn build_mapping(draft: &MappingDraft, files: &[ExportFile]) -> Result<Strin
             },
         );
     }
-    let fmt = |s: &str| Some(vec![s.trim().to_string()]).filter(|_| !s.trim().is_empty());
+    // The format typed applies to every table; exports often mix it with ISO dates in the
+    // other tables, so the engine's defaults are tried after it (the engine takes a list).
+    let fmt = |s: &str, defaults: &[&str]| {
+        let s = s.trim();
+        (!s.is_empty()).then(|| {
+            std::iter::once(s.to_string())
+                .chain(defaults.iter().map(|d| d.to_string()))
+                .collect::<Vec<_>>()
+        })
+    };
     let out = MappingOut {
         system: system.to_string(),
-        date_formats: fmt(&draft.date_format),
-        timestamp_formats: fmt(&draft.timestamp_format),
+        date_formats: fmt(&draft.date_format, &["%Y-%m-%d"]),
+        timestamp_formats: fmt(&draft.timestamp_format, ISO_TIMESTAMPS),
         tables,
     };
     errors.clone().into_result().map_err(|_| errors)?;

@@ -1,7 +1,9 @@
 //! The one integration-test binary: every test drives the real server over HTTP on a random
 //! port, once against SQLite and once against PostgreSQL (`both_backends!`).
 
+mod access_audit;
 mod browser;
 mod common;
 mod foundation;
+mod rights;
 mod smtp;
