@@ -5,5 +5,4 @@ mod access_audit;
 mod browser;
 mod common;
 mod foundation;
-mod rights;
 mod smtp;
