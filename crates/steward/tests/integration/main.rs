@@ -5,4 +5,5 @@ mod access_audit;
 mod browser;
 mod common;
 mod foundation;
+mod rights;
 mod smtp;
