@@ -373,13 +373,16 @@ impl AccessReview {
         &self,
         caller: &Caller,
         organisation_id: &str,
-        id: &str,
-        period: &str,
-        system_name: &str,
-        source: &str,
-        location: &str,
-        detail: String,
+        n: NewRun<'_>,
     ) -> CoreResult<Run> {
+        let NewRun {
+            id,
+            period,
+            system_name,
+            source,
+            location,
+            detail,
+        } = n;
         let mut w = self.steward.write().await?;
         steward_db::query(
             "INSERT INTO audit_runs (id, organisation_id, period, system_name, source, data_location, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'uploaded', $7, $8)",
@@ -456,17 +459,16 @@ impl AccessReview {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        self.insert_run(
-            caller,
-            organisation_id,
-            &id,
+        let location = dir.to_string_lossy();
+        let n = NewRun {
+            id: &id,
             period,
             system_name,
-            "upload",
-            &dir.to_string_lossy(),
+            source: "upload",
+            location: &location,
             detail,
-        )
-        .await
+        };
+        self.insert_run(caller, organisation_id, n).await
     }
 
     /// Resolves a folder typed by a person to a canonical path inside the import root.
@@ -524,17 +526,16 @@ impl AccessReview {
         let dir = dir.expect("checked");
         let id = uuid::Uuid::new_v4().to_string();
         let detail = format!("export in server folder {}", dir.display());
-        self.insert_run(
-            caller,
-            organisation_id,
-            &id,
+        let location = dir.to_string_lossy();
+        let n = NewRun {
+            id: &id,
             period,
             system_name,
-            "server_folder",
-            &dir.to_string_lossy(),
+            source: "server_folder",
+            location: &location,
             detail,
-        )
-        .await
+        };
+        self.insert_run(caller, organisation_id, n).await
     }
 
     /// The files of a run's export with their columns, for the mapping form.
@@ -893,6 +894,17 @@ impl AccessReview {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// A run's row before its first insert.
+struct NewRun<'a> {
+    id: &'a str,
+    period: &'a str,
+    system_name: &'a str,
+    /// "upload" or "server_folder".
+    source: &'static str,
+    location: &'a str,
+    detail: String,
 }
 
 /// Flags handed to the database at a time.
