@@ -11,8 +11,9 @@ mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 
 cargo build --release -p steward -p steward-web --example hello -q
-BIN=target/release/steward
-HELLO=target/release/examples/hello
+T="${CARGO_TARGET_DIR:-target}"
+BIN=$T/release/steward
+HELLO=$T/release/examples/hello
 PORT=8190
 
 wait_up() { for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done; return 1; }
