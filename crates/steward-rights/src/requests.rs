@@ -1161,7 +1161,7 @@ fn check_request(
     );
     if input.owner_id.trim().is_empty() {
         e.add("owner_id", "Select who handles this request");
-    } else if !owners.iter().any(|o| *o == input.owner_id) {
+    } else if !owners.contains(&input.owner_id) {
         e.add("owner_id", "Select someone from this organisation");
     }
     let what = input.what.trim().to_string();

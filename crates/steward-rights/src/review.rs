@@ -702,6 +702,7 @@ impl Rights<'_> {
         }))
     }
 
+    #[allow(clippy::too_many_arguments)] // one row's columns, all needed
     async fn insert_decision(
         &self,
         tx: &mut steward_db::Tx<'static>,
