@@ -388,6 +388,14 @@ pub struct WarningView {
     pub source: String,
 }
 
+/// A recipient to tell of a rectification, erasure or restriction (UK GDPR Art 19).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecipientView {
+    pub recipient: String,
+    pub notified_on: Option<NaiveDate>,
+    pub not_notified_reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WithheldView {
     pub description: String,
@@ -424,6 +432,8 @@ pub struct RequestRecord {
     /// What is asked, in the requester's words.
     pub what: String,
     pub recipients: String,
+    /// Each recipient and whether it has been told (or why not).
+    pub recipient_states: Vec<RecipientView>,
     pub objection_kind: String,
     pub received_on: NaiveDate,
     pub identity_verified_on: Option<NaiveDate>,
@@ -834,6 +844,16 @@ impl Stored {
             subject_aliases: self.subject_aliases.clone(),
             what,
             recipients,
+            recipient_states: self
+                .details
+                .recipients()
+                .iter()
+                .map(|r| RecipientView {
+                    recipient: r.recipient.clone(),
+                    notified_on: r.notified_on,
+                    not_notified_reason: r.not_notified_reason.clone(),
+                })
+                .collect(),
             objection_kind,
             received_on: self.received_on,
             identity_verified_on: self.identity_verified_on,
@@ -1743,7 +1763,17 @@ impl Rights<'_> {
                     return Err(CoreError::Invalid(e));
                 }
                 let patient_id = s.subject.patient_id.clone();
-                s.details = c.details;
+                let mut details = c.details;
+                // Recipients already told keep their record of it.
+                let before = s.details.recipients().to_vec();
+                if let Some(list) = recipients_mut(&mut details) {
+                    for r in list.iter_mut() {
+                        if let Some(b) = before.iter().find(|b| b.recipient == r.recipient) {
+                            *r = b.clone();
+                        }
+                    }
+                }
+                s.details = details;
                 s.channel = c.channel;
                 s.requester_kind = c.requester_kind;
                 s.proxy_name = c.proxy_name;
@@ -2470,6 +2500,59 @@ impl Rights<'_> {
         Ok(letter)
     }
 
+    /// Records that a recipient was told of the change, or why it was not (impossible or
+    /// disproportionate effort; UK GDPR Art 19).
+    pub async fn record_recipient(
+        &self,
+        caller: &Caller,
+        id: &str,
+        recipient: &str,
+        notified_on: &str,
+        not_notified_reason: &str,
+        today: NaiveDate,
+    ) -> CoreResult<RequestRecord> {
+        let mut e = FieldErrors::default();
+        let told = opt_date(
+            &mut e,
+            "notified_on",
+            notified_on,
+            "The date the recipient was told",
+        );
+        not_future(
+            &mut e,
+            "notified_on",
+            told,
+            today,
+            "The date the recipient was told",
+        );
+        let reason = not_notified_reason.trim().to_string();
+        if told.is_none() && reason.is_empty() && e.is_empty() {
+            e.add(
+                "notified_on",
+                "Enter the date the recipient was told, or why it was not told",
+            );
+        }
+        limit(&mut e, "not_notified_reason", &reason, 1000, "The reason");
+        e.into_result()?;
+        let recipient = recipient.to_string();
+        self.change(caller, id, None, today, "rights.recipient_told", move |s| {
+            if s.status.is_closed() {
+                return Err(CoreError::Conflict(
+                    "This request is closed; it can no longer be changed.".into(),
+                ));
+            }
+            let list = recipients_mut(&mut s.details).ok_or(CoreError::NotFound)?;
+            let r = list
+                .iter_mut()
+                .find(|r| r.recipient == recipient)
+                .ok_or(CoreError::NotFound)?;
+            r.notified_on = told;
+            r.not_notified_reason = Some(reason).filter(|x| !x.is_empty());
+            Ok(format!("recipient {recipient}"))
+        })
+        .await
+    }
+
     /// Records a patient found by the practice's clinical-system search (same surname).
     pub async fn add_namesake(
         &self,
@@ -2791,6 +2874,15 @@ impl Stored {
             },
             action_taken: Some(action_taken.to_string()).filter(|s| !s.is_empty()),
         }
+    }
+}
+
+fn recipients_mut(d: &mut RequestDetails) -> Option<&mut Vec<RecipientNotification>> {
+    match d {
+        RequestDetails::Rectification { recipients, .. }
+        | RequestDetails::Erasure { recipients, .. }
+        | RequestDetails::Restriction { recipients, .. } => Some(recipients),
+        _ => None,
     }
 }
 

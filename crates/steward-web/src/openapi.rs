@@ -33,7 +33,7 @@ impl Modify for BearerAuth {
         crate::rights_api::extend, crate::rights_api::move_request, crate::rights_api::steps,
         crate::rights_api::complete_step, crate::rights_api::clinician_review,
         crate::rights_api::namesake_warnings, crate::rights_api::add_namesake,
-        crate::rights_api::close_request, crate::rights_api::letter, crate::rights_api::documents,
+        crate::rights_api::record_recipient, crate::rights_api::close_request, crate::rights_api::letter, crate::rights_api::documents,
         crate::rights_api::add_document, crate::rights_api::run_redaction, crate::rights_api::review,
         crate::rights_api::decide, crate::rights_api::add_manual, crate::rights_api::produce_bundle,
         crate::rights_api::outputs, crate::rights_api::download_output,

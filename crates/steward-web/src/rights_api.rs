@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
             "/requests/{id}/namesakes",
             get(namesake_warnings).post(add_namesake),
         )
+        .route("/requests/{id}/recipients", post(record_recipient))
         .route("/requests/{id}/close", post(close_request))
         .route("/requests/{id}/letter", get(letter))
         .route("/requests/{id}/documents", get(documents))
@@ -290,6 +291,41 @@ pub async fn add_namesake(
     let r = rights(&s.steward);
     r.add_namesake(&c, &id, &i, today()).await?;
     Ok(Json(r.namesake_warnings(&c, &id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RecipientInput {
+    /// The recipient as listed on the request.
+    pub recipient: String,
+    /// YYYY-MM-DD, when told
+    #[serde(default)]
+    pub notified_on: String,
+    /// Why it was not told (impossible or disproportionate effort)
+    #[serde(default)]
+    pub not_notified_reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/recipients", tag = "requests", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = RecipientInput,
+    responses((status = 200, body = RequestRecord), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_recipient(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<RecipientInput>,
+) -> ApiResult<Json<RequestRecord>> {
+    Ok(Json(
+        rights(&s.steward)
+            .record_recipient(
+                &c,
+                &id,
+                &i.recipient,
+                &i.notified_on,
+                &i.not_notified_reason,
+                today(),
+            )
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{id}/close", tag = "requests", security(("bearer" = [])),

@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/steps/{step}", post(complete_step))
         .route("/requests/{id}/clinician-review", post(clinician_review))
         .route("/requests/{id}/namesakes", post(add_namesake))
+        .route("/requests/{id}/recipients", post(record_recipient))
         .route("/requests/{id}/close", post(close))
         .route("/requests/{id}/letter.pdf", get(letter_pdf))
         .route("/requests/{id}/letter.docx", get(letter_docx))
@@ -821,6 +822,25 @@ async fn add_namesake(
         .add_namesake(&si.caller, &id, &input, today())
         .await;
     after(&state, &si, &id, &f, res, "identity").await
+}
+
+async fn record_recipient(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let res = rights(&state.steward)
+        .record_recipient(
+            &si.caller,
+            &id,
+            &val(&f, "recipient"),
+            &date_of(&f, "notified"),
+            &val(&f, "not_notified_reason"),
+            today(),
+        )
+        .await;
+    after(&state, &si, &id, &f, res, "recipients").await
 }
 
 async fn close(

@@ -756,6 +756,60 @@ both_backends!(
             "no run yet"
         );
         assert_eq!(api.get("/requests/not-an-id").await.0, 404);
+        // A rectification cannot close until each recipient is told, or the reason recorded.
+        let (status, rect) = api
+        .send(
+            reqwest::Method::POST,
+            &path,
+            &serde_json::json!({
+                "request_type": "rectification", "channel": "verbal", "requester_kind": "data_subject",
+                "subject_forenames": "Demelza", "subject_surname": "Hocking", "what": "Wrong date of birth",
+                "recipients": "Penmarrow Hospital", "received_on": chrono::Utc::now().date_naive().to_string(),
+                "owner_id": owner,
+            }),
+        )
+        .await;
+        assert_eq!(status, 201, "{rect}");
+        let rid = rect["id"].as_str().unwrap().to_string();
+        let close = serde_json::json!({"outcome": "answered", "action_taken": "Corrected the date of birth"});
+        let (status, body) = api
+            .send(
+                reqwest::Method::POST,
+                &format!("/requests/{rid}/close"),
+                &close,
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(
+            body.to_string()
+                .contains("Penmarrow Hospital has not been told"),
+            "{body}"
+        );
+        let (status, body) = api
+            .send(
+                reqwest::Method::POST,
+                &format!("/requests/{rid}/recipients"),
+                &serde_json::json!({"recipient": "Penmarrow Hospital"}),
+            )
+            .await;
+        assert_eq!(status, 422, "a date or a reason is needed: {body}");
+        let (status, body) = api
+        .send(
+            reqwest::Method::POST,
+            &format!("/requests/{rid}/recipients"),
+            &serde_json::json!({"recipient": "Penmarrow Hospital", "notified_on": chrono::Utc::now().date_naive().to_string()}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["recipient_states"][0]["notified_on"].is_string());
+        let (_, body) = api
+            .send(
+                reqwest::Method::POST,
+                &format!("/requests/{rid}/close"),
+                &close,
+            )
+            .await;
+        assert!(!body.to_string().contains("has not been told"), "{body}");
         let (_, doc) = api.get("/openapi.json").await;
         assert!(doc["paths"]
             .get("/api/v1/requests/{id}/review/{seq}")
