@@ -10,7 +10,8 @@ OUT=bench/out/web
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 
-cargo build --release -p steward -p steward-web --example hello -q
+cargo build --release -q -p steward
+cargo build --release -q -p steward-web --example hello
 T="${CARGO_TARGET_DIR:-target}"
 BIN=$T/release/steward
 HELLO=$T/release/examples/hello
