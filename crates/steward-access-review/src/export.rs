@@ -36,6 +36,43 @@ pub fn required(table: Table, column: &str) -> bool {
     )
 }
 
+/// A canonical column in words, for the mapping form (the name stays visible: it is what
+/// the mapping file and the rule contract call it).
+pub fn column_label(column: &str) -> String {
+    let words = match column {
+        "event_id" => "Event id",
+        "ts" => "Date and time of the access",
+        "user_id" => "User id",
+        "patient_id" => "Patient id",
+        "action" => "What was done",
+        "workstation" => "Workstation",
+        "nhs_number" => "NHS number",
+        "given" => "Given name",
+        "family" => "Family name",
+        "dob" => "Date of birth",
+        "address_line" => "Address (first line)",
+        "town" => "Town",
+        "postcode" => "Postcode",
+        "deceased_date" => "Date of death",
+        "vip" => "VIP flag",
+        "role" => "Role",
+        "team_id" => "Team id",
+        "organisation" => "Organisation",
+        "start_date" => "Start date",
+        "leave_date" => "Leaving date",
+        "home_address_line" => "Home address (first line)",
+        "home_postcode" => "Home postcode",
+        "team_name" => "Team name",
+        "specialty" => "Specialty",
+        "episode_id" => "Episode id",
+        "episode_type" => "Type of episode",
+        "start_ts" => "Start",
+        "end_ts" => "End (empty if still open)",
+        other => other,
+    };
+    format!("{words} ({column})")
+}
+
 /// Which table a person is asked to map, in the order a person thinks of them.
 pub const TABLES: [Table; 5] = [
     Table::Events,

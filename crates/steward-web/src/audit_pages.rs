@@ -368,7 +368,7 @@ async fn render_mapping(
                     .columns()
                     .iter()
                     .map(|c| ColumnRow {
-                        name: c.name.into(),
+                        name: steward_access_review::export::column_label(c.name),
                         field: column_field(*t, c.name),
                         required: required(*t, c.name),
                     })
