@@ -2987,3 +2987,193 @@ mod tests {
         assert_eq!(c.subject.nhs_number.as_deref(), Some("9434765919"));
     }
 }
+
+/// The service over a real database (a temporary SQLite file with the demo cluster).
+#[cfg(test)]
+mod service_tests {
+    use super::*;
+    use steward_core::CoreConfig;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    async fn steward(dir: &tempfile::TempDir) -> Steward {
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = steward_db::Db::connect(&url).await.unwrap();
+        let s = Steward::new(
+            db,
+            CoreConfig {
+                data_dir: dir.path().to_path_buf(),
+                max_attachment_bytes: 1 << 20,
+                base_url: "http://localhost".into(),
+                smtp: None,
+            },
+        );
+        s.seed_demo(d(2026, 6, 1), 0).await.unwrap();
+        s
+    }
+
+    async fn caller(s: &Steward, email: &str) -> Caller {
+        let u = s.user_by_email(email).await.unwrap();
+        s.caller_for_user(&u.id, "test").await.unwrap().unwrap()
+    }
+
+    #[tokio::test]
+    async fn clock_pause_and_extension_through_the_service() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = steward(&dir).await;
+        let ig = caller(&s, "iglead@harbour.demo.steward.test").await;
+        let org = ig.home_organisation_id.clone();
+        let r = rights(&s);
+        let input = RequestInput {
+            request_type: "access".into(),
+            channel: "letter".into(),
+            requester_kind: "data_subject".into(),
+            subject_forenames: "Jory".into(),
+            subject_surname: "Nance".into(),
+            received_on: "2026-06-01".into(),
+            owner_id: ig.user_id.clone(),
+            ..Default::default()
+        };
+        let today = d(2026, 6, 5);
+        let req = r.create_request(&ig, &org, &input, today).await.unwrap();
+        // rights-and-deadlines.md: received 1 June, due the corresponding date, 1 July.
+        assert_eq!(req.due_on, d(2026, 7, 1));
+        assert_eq!(req.reference, "SAR-2026-0001");
+        r.move_request(&ig, &req.id, "in_progress", today)
+            .await
+            .unwrap();
+        r.ask_for_clarification(&ig, &req.id, "2026-06-05", "Which years?", today)
+            .await
+            .unwrap();
+        let paused = r.request(&ig, &req.id, d(2026, 6, 10)).await.unwrap();
+        assert!(paused.is_paused());
+        assert_eq!(paused.status, "awaiting_clarification");
+        let resumed = r
+            .clarification_received(&ig, &req.id, "2026-06-15", d(2026, 6, 15))
+            .await
+            .unwrap();
+        // Ten days paused: 11 July, a Saturday, so Monday 13 July.
+        assert_eq!(resumed.paused_days, 10);
+        assert_eq!(resumed.due_on, d(2026, 7, 13));
+        let action_due: String =
+            steward_db::query_scalar("SELECT due_date FROM actions WHERE id = $1")
+                .bind(resumed.action_id.clone().unwrap())
+                .fetch_one(&s.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            action_due, "2026-07-13",
+            "the linked action follows the clock"
+        );
+        // An extension told after the first month is refused beside its field.
+        let late = ExtensionInput {
+            months: "2".into(),
+            ground: "complex".into(),
+            reasons: "Several volumes of notes".into(),
+            requester_told_on: "2026-07-20".into(),
+        };
+        let Err(CoreError::Invalid(e)) = r.extend(&ig, &req.id, &late, d(2026, 7, 20)).await else {
+            panic!("a late extension is refused");
+        };
+        assert!(e
+            .get("requester_told_on")
+            .unwrap()
+            .contains("within the first month"));
+        let ok = ExtensionInput {
+            requester_told_on: "2026-06-20".into(),
+            ..late
+        };
+        let extended = r.extend(&ig, &req.id, &ok, d(2026, 6, 20)).await.unwrap();
+        assert!(extended.due_on > d(2026, 8, 31));
+        let versions = s.history(&ig, RECORD_TYPE, &req.id).await.unwrap();
+        assert_eq!(versions.len(), 5, "one version per change");
+    }
+
+    #[tokio::test]
+    async fn roles_and_organisations_are_checked_on_the_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = steward(&dir).await;
+        let today = d(2026, 6, 5);
+        let ig = caller(&s, "iglead@harbour.demo.steward.test").await;
+        let gp = caller(&s, "gp@harbour.demo.steward.test").await;
+        let auditor = caller(&s, "auditor@harbour.demo.steward.test").await;
+        let castle = caller(&s, "iglead@castlehill.demo.steward.test").await;
+        let org = ig.home_organisation_id.clone();
+        let r = rights(&s);
+        let input = RequestInput {
+            request_type: "access".into(),
+            channel: "email".into(),
+            requester_kind: "data_subject".into(),
+            subject_forenames: "Jory".into(),
+            subject_surname: "Nance".into(),
+            received_on: "2026-06-01".into(),
+            owner_id: ig.user_id.clone(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            r.create_request(&auditor, &org, &input, today).await,
+            Err(CoreError::Forbidden)
+        ));
+        assert!(matches!(
+            r.create_request(&castle, &org, &input, today).await,
+            Err(CoreError::NotFound)
+        ));
+        let req = r.create_request(&ig, &org, &input, today).await.unwrap();
+        assert!(matches!(
+            r.request(&castle, &req.id, today).await,
+            Err(CoreError::NotFound)
+        ));
+        assert!(r.request(&auditor, &req.id, today).await.is_ok());
+        assert!(matches!(
+            r.complete_step(&ig, &req.id, "clinician_serious_harm_test", "", today)
+                .await,
+            Err(CoreError::Forbidden)
+        ));
+        r.complete_step(&gp, &req.id, "clinician_serious_harm_test", "", today)
+            .await
+            .unwrap();
+        assert!(matches!(
+            r.record_clinician_review(&ig, &req.id, &ClinicianReviewInput::default(), today)
+                .await,
+            Err(CoreError::Forbidden)
+        ));
+        assert!(matches!(
+            r.complete_step(&ig, &req.id, "no_such_step", "", today)
+                .await,
+            Err(CoreError::Invalid(_))
+        ));
+        // Namesakes: the practice's search finds another Nance at the same date of birth.
+        r.add_namesake(
+            &ig,
+            &req.id,
+            &NamesakeInput {
+                forenames: "Jenna".into(),
+                surname: "NANCE".into(),
+                date_of_birth: String::new(),
+                address: String::new(),
+                postcode: String::new(),
+            },
+            today,
+        )
+        .await
+        .unwrap();
+        assert!(
+            r.namesake_warnings(&ig, &req.id).await.unwrap().is_empty(),
+            "surname alone is no warning"
+        );
+        let mut input2 = input.clone();
+        input2.subject_forenames = "Jenna".into();
+        input2.subject_date_of_birth = "1990-02-03".into();
+        let other = r.create_request(&ig, &org, &input2, today).await.unwrap();
+        let mut first = input.clone();
+        first.subject_date_of_birth = "1990-02-03".into();
+        r.update_request(&ig, &req.id, &first, None, today)
+            .await
+            .unwrap();
+        let w = r.namesake_warnings(&ig, &req.id).await.unwrap();
+        assert_eq!(w.len(), 1);
+        assert!(w[0].source.contains(&other.reference), "{:?}", w[0]);
+    }
+}
