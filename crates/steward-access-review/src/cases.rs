@@ -650,3 +650,58 @@ impl AccessReview {
         Ok(after)
     }
 }
+
+/// What the dashboard shows of the access audit.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditSummary {
+    /// The newest run: id, month label and status.
+    pub latest_run_id: Option<String>,
+    pub latest_period: String,
+    pub latest_status: String,
+    /// Cases of the organisation still to review.
+    pub to_review: i64,
+    pub awaiting_explanation: i64,
+}
+
+impl AccessReview {
+    /// Counts for the dashboard; `None` for the roles that do not review access (counts
+    /// only, so no trail entry).
+    pub async fn dashboard_summary(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Option<AuditSummary>> {
+        if require_audit_read(caller, organisation_id).is_err() {
+            return Ok(None);
+        }
+        let latest = steward_db::query("SELECT id, period, status FROM audit_runs WHERE organisation_id = $1 ORDER BY created_at DESC LIMIT 1")
+            .bind(organisation_id)
+            .fetch_optional(&self.steward.db.pool)
+            .await?;
+        let count = |status: &'static str| {
+            steward_db::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM audit_cases WHERE organisation_id = $1 AND status = $2",
+            )
+            .bind(organisation_id.to_string())
+            .bind(status)
+            .fetch_one(&self.steward.db.pool)
+        };
+        let (to_review, awaiting_explanation) =
+            (count("open").await?, count("awaiting_explanation").await?);
+        let (latest_run_id, latest_period, latest_status) = match latest {
+            Some(r) => (
+                Some(r.try_get::<String, _>("id")?),
+                crate::period_label(&r.try_get::<String, _>("period")?),
+                r.try_get::<String, _>("status")?,
+            ),
+            None => (None, String::new(), String::new()),
+        };
+        Ok(Some(AuditSummary {
+            latest_run_id,
+            latest_period,
+            latest_status,
+            to_review,
+            awaiting_explanation,
+        }))
+    }
+}

@@ -251,6 +251,9 @@ async fn dashboard(State(state): State<AppState>, si: SignedIn) -> PageResult {
         requests: steward_rights::requests::rights(&state.steward)
             .summary(&si.caller, &si.caller.current_organisation_id, today())
             .await?,
+        audit: steward_access_review::AccessReview::new(state.steward.clone())
+            .dashboard_summary(&si.caller, &si.caller.current_organisation_id)
+            .await?,
     }))
 }
 

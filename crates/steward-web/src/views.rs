@@ -185,6 +185,8 @@ pub struct DashboardPage {
     pub today: chrono::NaiveDate,
     /// Rights requests of the current organisation: open, overdue, due soon, paused.
     pub requests: steward_rights::requests::RequestSummary,
+    /// Access-audit cases to review (None for roles that do not review access).
+    pub audit: Option<steward_access_review::cases::AuditSummary>,
 }
 
 #[derive(Template)]

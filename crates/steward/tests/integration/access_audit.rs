@@ -352,6 +352,13 @@ both_backends!(other_organisations_cannot_reach_runs_or_cases, |s: Arc<
             .status(),
         403
     );
+    let (_, home) = gp.get_text("/").await;
+    assert!(
+        !home.contains("id=\"audit-summary\""),
+        "no access-audit section for the audited"
+    );
+    let (_, home) = s.sign_in(HARBOUR_IG).await.get_text("/").await;
+    assert!(home.contains("id=\"audit-summary\"") && home.contains("cases to review"));
     let auditor = s.sign_in(HARBOUR_AUDITOR).await;
     assert_eq!(
         auditor
