@@ -441,6 +441,33 @@ both_backends!(
             "{page}"
         );
 
+        // An event for an unknown user: the audit runs, and the row is reported, not evaluated.
+        let mut files: Vec<(&str, String)> = HARBOUR_EXPORT
+            .iter()
+            .map(|(n, b)| (*n, b.to_string()))
+            .collect();
+        files[0]
+            .1
+            .push_str("E99999,2025-05-20 10:00:00,u.nobody,P020,View record,HV-PC-01\n");
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, b)| (*n, b.as_str())).collect();
+        let res = c
+            .post_multipart("/access-audit/new", export_form(&refs, "5", "2025", ""))
+            .await;
+        let unknown = id_after(&location(&res), "/access-audit/runs/");
+        let res = c
+            .post_form(
+                &format!("/access-audit/runs/{unknown}/mapping"),
+                &[("choice", "canonical")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let page = wait_completed(&c, &unknown).await;
+        assert!(
+            page.contains("unknown user_id") && page.contains("u.nobody"),
+            "{page}"
+        );
+        assert!(page.contains("132</dd>"), "the other accesses are audited");
+
         // The upload form: no month, no files, a file of the wrong kind.
         let form = Form::new()
             .text("period_month", "13")
