@@ -40,8 +40,10 @@ pub struct RunProgress {
     pub passes: i64,
     /// Event rows read in this pass.
     pub events: i64,
-    /// Known in the last pass (the first pass counts the rows).
+    /// Rows of the events file: exact in the last pass, estimated from the file's size before.
     pub total: Option<i64>,
+    /// `total` is an estimate (the first of two passes).
+    pub estimated: bool,
     /// 0 to 100, for a progress bar.
     pub percent: i64,
 }
@@ -142,7 +144,7 @@ fn run_from_row(r: &AnyRow) -> CoreResult<Run> {
     let percent = if status == "completed" {
         100
     } else if passes > 0 && pass > 0 {
-        // Earlier passes count whole; the first pass of two cannot know its total.
+        // Earlier passes count whole; the first pass of two has an estimated total.
         let within = total
             .filter(|t| *t > 0)
             .map_or(0.0, |t| pe as f64 / t as f64);
@@ -168,6 +170,7 @@ fn run_from_row(r: &AnyRow) -> CoreResult<Run> {
             passes,
             events: pe,
             total,
+            estimated: pass < passes,
             percent,
         },
         events,
@@ -708,8 +711,13 @@ impl AccessReview {
         let id = run_id.to_string();
         let (cases, stats, issues) = tokio::task::spawn_blocking(move || {
             let rules = Rules::default();
+            // The first pass cannot know how many rows there are: estimate from the file.
+            let estimate = estimate_rows(&ds.events.path);
             let mut last = Instant::now() - Duration::from_secs(10);
-            let mut progress = |p: Progress| {
+            let mut progress = |mut p: Progress| {
+                if p.total.is_none() {
+                    p.total = estimate.map(|e| e.max(p.events));
+                }
                 // Stored at most every 300 ms: enough for a bar, cheap for the database.
                 if last.elapsed() >= Duration::from_millis(300) || p.total == Some(p.events) {
                     last = Instant::now();
@@ -896,6 +904,26 @@ impl AccessReview {
     }
 }
 
+/// About how many rows a CSV file has: its size over the mean length of its first lines.
+/// Parquet files say exactly. `None` when it cannot be told.
+pub(crate) fn estimate_rows(path: &Path) -> Option<u64> {
+    use std::io::Read;
+    let is_parquet = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if is_parquet {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let r = SerializedFileReader::new(std::fs::File::open(path).ok()?).ok()?;
+        return u64::try_from(r.metadata().file_metadata().num_rows()).ok();
+    }
+    let size = std::fs::metadata(path).ok()?.len();
+    let mut head = vec![0u8; 64 * 1024];
+    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
+    let lines = head[..n].iter().filter(|b| **b == b'\n').count() as u64;
+    (lines > 1).then(|| (size * lines / n as u64).saturating_sub(1))
+}
+
 /// A run's row before its first insert.
 struct NewRun<'a> {
     id: &'a str,
@@ -944,6 +972,19 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&evidence_json(&g)).unwrap();
         assert_eq!(v["relationship"], "");
         assert_eq!(v["detail"], "patient P1 is flagged VIP");
+    }
+
+    #[test]
+    fn rows_are_estimated_from_the_file_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events.csv");
+        let mut text = String::from("event_id,ts\n");
+        for i in 0..100_000 {
+            text.push_str(&format!("E{i:07},2025-05-01 09:00:00\n"));
+        }
+        std::fs::write(&p, text).unwrap();
+        let e = estimate_rows(&p).unwrap();
+        assert!((99_000..=101_000).contains(&e), "{e}");
     }
 
     #[test]
