@@ -805,3 +805,70 @@ async fn browser_access_audit_upload_map_run_review_report_sqlite() {
 async fn browser_access_audit_upload_map_run_review_report_postgres() {
     run_on(Backend::Postgres, browser_upload_map_run_review_report).await;
 }
+
+both_backends!(the_api_uploads_starts_and_reports_progress, |s: Arc<
+    TestServer,
+>| async move {
+    let token = s.api_token(HARBOUR_IG).await;
+    let api = s.api(&token);
+    let harbour = s.organisation("Y90001").await;
+    let mut form = Form::new()
+        .text("period", "2025-05")
+        .text("system_name", "Demo clinical system");
+    for (name, body) in HARBOUR_EXPORT {
+        form = form.part(
+            "files",
+            Part::bytes(body.as_bytes().to_vec()).file_name(name),
+        );
+    }
+    let res = api
+        .req(
+            reqwest::Method::POST,
+            &format!("/organisations/{harbour}/access-audit/uploads"),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let (status, run) = json_of(res).await;
+    assert_eq!(status, 201, "{run}");
+    assert_eq!(run["status"], "uploaded");
+    let id = run["id"].as_str().unwrap().to_string();
+    let (status, run) = api
+        .send(
+            reqwest::Method::POST,
+            &format!("/access-audit/runs/{id}/start"),
+            &serde_json::json!({"kind": "canonical"}),
+        )
+        .await;
+    assert_eq!(status, 202, "{run}");
+    let until = Instant::now() + Duration::from_secs(60);
+    let run = loop {
+        let (_, run) = api.get(&format!("/access-audit/runs/{id}")).await;
+        if run["status"] != "running" || Instant::now() > until {
+            break run;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["progress"]["percent"], 100);
+    assert_eq!(run["events"], 132);
+    assert_eq!(run["per_rule"]["FAMILY"], 2);
+    // Starting it again is a conflict, not a second set of cases.
+    let (status, body) = api
+        .send(
+            reqwest::Method::POST,
+            &format!("/access-audit/runs/{id}/start"),
+            &serde_json::json!({"kind": "canonical"}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (_, runs) = api
+        .get(&format!("/organisations/{harbour}/access-audit/runs"))
+        .await;
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert!(
+        runs[0].get("data_location").is_none(),
+        "server paths are not shown"
+    );
+});
