@@ -816,3 +816,88 @@ both_backends!(
             .is_some());
     }
 );
+
+async fn decisions(s: &TestServer) -> Vec<(i64, String)> {
+    let rows = steward_db::query("SELECT proposal_seq, verdict FROM redaction_decisions WHERE proposal_seq IS NOT NULL ORDER BY at")
+        .fetch_all(&s.steward.db.pool)
+        .await
+        .unwrap();
+    use steward_db::Row;
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("proposal_seq").unwrap(),
+                r.try_get("verdict").unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn wait_for_decisions(s: &TestServer, n: usize) -> Vec<(i64, String)> {
+    for _ in 0..100 {
+        let d = decisions(s).await;
+        if d.len() >= n {
+            return d;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    decisions(s).await
+}
+
+/// The reviewer works from the keyboard: j moves to a proposal, r discloses it, a redacts the
+/// next; after each decision the page comes back with the next proposal in focus.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviewer_decides_from_the_keyboard() {
+    run_on(Backend::Sqlite, |s: Arc<TestServer>| async move {
+        seed_demo_requests(&s.steward, today())
+            .await
+            .expect("demo requests");
+        let id = harbour_request(&s, "SAR-2026-0001").await;
+        let d = crate::browser::browser().await;
+        let b = &d.browser;
+        crate::browser::sign_in(&s, b, HARBOUR_IG).await;
+        b.goto(&s.url(&format!("/requests/{id}/review")))
+            .await
+            .unwrap();
+        let body = b.find(fantoccini::Locator::Css("body")).await.unwrap();
+        body.send_keys("j").await.unwrap();
+        let active = b.active_element().await.unwrap().attr("id").await.unwrap();
+        assert_eq!(
+            active.as_deref(),
+            Some("p0"),
+            "j focuses the first proposal"
+        );
+        b.active_element()
+            .await
+            .unwrap()
+            .send_keys("r")
+            .await
+            .unwrap();
+        assert_eq!(
+            wait_for_decisions(&s, 1).await,
+            vec![(0, "reject".to_string())]
+        );
+        // Back on the page at the next proposal, which has the focus.
+        for _ in 0..50 {
+            if b.current_url().await.unwrap().fragment() == Some("p1") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(b.current_url().await.unwrap().fragment(), Some("p1"));
+        let active = b.active_element().await.unwrap().attr("id").await.unwrap();
+        assert_eq!(active.as_deref(), Some("p1"));
+        b.active_element()
+            .await
+            .unwrap()
+            .send_keys("a")
+            .await
+            .unwrap();
+        assert_eq!(
+            wait_for_decisions(&s, 2).await[1],
+            (1, "accept".to_string())
+        );
+        d.browser.close().await.unwrap();
+    })
+    .await;
+}
