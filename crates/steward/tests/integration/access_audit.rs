@@ -468,6 +468,39 @@ both_backends!(
         );
         assert!(page.contains("132</dd>"), "the other accesses are audited");
 
+        // A failure inside the engine, after the start: the run says so, with the reason.
+        let mut files: Vec<(&str, String)> = HARBOUR_EXPORT
+            .iter()
+            .map(|(n, b)| (*n, b.to_string()))
+            .collect();
+        files[0]
+            .1
+            .push_str("E99998,2200-01-01 10:00:00,u.penrose,P020,View record,HV-PC-01\n");
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, b)| (*n, b.as_str())).collect();
+        let res = c
+            .post_multipart("/access-audit/new", export_form(&refs, "5", "2025", ""))
+            .await;
+        let failing = id_after(&location(&res), "/access-audit/runs/");
+        let res = c
+            .post_form(
+                &format!("/access-audit/runs/{failing}/mapping"),
+                &[("choice", "canonical")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let until = Instant::now() + Duration::from_secs(60);
+        let page = loop {
+            let (_, page) = c.get_text(&format!("/access-audit/runs/{failing}")).await;
+            if !page.contains(">Running<") || Instant::now() > until {
+                break page;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            page.contains(">Failed<") && page.contains("timestamp outside"),
+            "{page}"
+        );
+
         // The upload form: no month, no files, a file of the wrong kind.
         let form = Form::new()
             .text("period_month", "13")
