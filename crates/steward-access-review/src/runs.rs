@@ -548,7 +548,12 @@ impl AccessReview {
         tokio::task::spawn_blocking(move || list_files(&dir))
             .await
             .map_err(internal)?
-            .map_err(|e| internal(format!("cannot read the export folder: {e}")))
+            .map_err(|e| {
+                // A folder removed or unreadable on the server: say so, it is not a crash.
+                CoreError::Conflict(format!(
+                    "The export's files can no longer be read on the server ({e}). Upload the export again."
+                ))
+            })
     }
 
     /// Checks that the export maps (loading the reference tables and the first events) and
