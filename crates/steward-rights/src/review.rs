@@ -194,6 +194,15 @@ fn reason_of(s: &str) -> Option<ReasonCode> {
     s.parse().ok()
 }
 
+/// A decision taken over from an earlier run.
+struct Carried {
+    seq: Option<i64>,
+    verdict: String,
+    reason: String,
+    note: String,
+    place: Option<(BlockRef, usize, usize)>,
+}
+
 struct DecisionRow {
     id: String,
     seq: Option<i64>,
@@ -430,6 +439,12 @@ impl Rights<'_> {
         let json = serde_json::to_vec(&run)
             .map_err(|e| CoreError::Internal(format!("cannot store run: {e}")))?;
         Self::write_file(&dir.join("runs").join(format!("{id}.json")), &json)?;
+        // The review done so far carries over to the same passages of the new run, so adding a
+        // document does not undo it.
+        let carried = match self.latest_run_id(request_id).await? {
+            Some(prev) => self.carry_over(&org, request_id, &prev, &run).await?,
+            None => Vec::new(),
+        };
         let at = now_stamp();
         let mut w = self.steward.write().await?;
         steward_db::query(
@@ -480,17 +495,112 @@ impl Rights<'_> {
             .execute(&mut *w.tx)
             .await?;
         }
+        for c in &carried {
+            let reason = reason_of(&c.reason).unwrap_or(ReasonCode::ThirdParty);
+            self.insert_decision(
+                &mut w.tx, caller, &org, &id, c.seq, &c.verdict, reason, &c.note, c.place,
+            )
+            .await?;
+        }
         let mut e = TrailEntry::for_record(caller, "redaction.run", &org, RECORD_TYPE, request_id);
         e.detail = format!(
-            "run {id}: {} documents, {} pages, {} proposals, {} flags",
+            "run {id}: {} documents, {} pages, {} proposals, {} flags, {} decisions carried over",
             run.documents.len(),
             run.page_count(),
             run.proposals.len(),
-            run.flags.len()
+            run.flags.len(),
+            carried.len()
         );
         append(&mut w.tx, &e).await?;
         w.commit().await?;
         self.run_summary(&id).await
+    }
+
+    /// Decisions of an earlier run that apply to the new one: a proposal of the same entity over
+    /// the same text in the same document takes the earlier verdict; a manual redaction is
+    /// applied again wherever its text occurs.
+    async fn carry_over(
+        &self,
+        org: &str,
+        request_id: &str,
+        prev_id: &str,
+        new: &RedactionRun,
+    ) -> CoreResult<Vec<Carried>> {
+        let Ok(prev) = self.load_run(org, request_id, prev_id) else {
+            return Ok(Vec::new());
+        };
+        let key = |run: &RedactionRun,
+                   at: BlockRef,
+                   start: usize,
+                   end: usize|
+         -> Option<(String, String)> {
+            Some((
+                run.documents.get(at.document)?.name.clone(),
+                run.block_text(at)?.get(start..end)?.to_string(),
+            ))
+        };
+        let decisions = self.latest_decisions(prev_id).await?;
+        let mut earlier: HashMap<(String, String, String), &DecisionRow> = HashMap::new();
+        for q in &prev.proposals {
+            if let (Some(d), Some((doc, text))) = (
+                decisions.get(&(q.id as i64)),
+                key(&prev, q.at, q.start, q.end),
+            ) {
+                earlier.insert((entity_code(q.entity), doc, text), d);
+            }
+        }
+        let mut out = Vec::new();
+        for p in &new.proposals {
+            let Some((doc, text)) = key(new, p.at, p.start, p.end) else {
+                continue;
+            };
+            if let Some(d) = earlier.get(&(entity_code(p.entity), doc, text)) {
+                out.push(Carried {
+                    seq: Some(p.id as i64),
+                    verdict: d.verdict.clone(),
+                    reason: d.reason.clone(),
+                    note: d.note.clone(),
+                    place: None,
+                });
+            }
+        }
+        let mut placed = std::collections::HashSet::new();
+        for m in self.manual_decisions(prev_id).await? {
+            let Some(at) = m.at else { continue };
+            let Some(needle) = prev
+                .block_text(at)
+                .and_then(|t| t.get(m.start as usize..m.end as usize))
+            else {
+                continue;
+            };
+            for (d, doc) in new.documents.iter().enumerate() {
+                for (pi, page) in doc.pages.iter().enumerate() {
+                    for (b, block) in page.blocks.iter().enumerate() {
+                        for (i, _) in block.text.match_indices(needle) {
+                            let place = (
+                                BlockRef {
+                                    document: d,
+                                    page: pi,
+                                    block: b,
+                                },
+                                i,
+                                i + needle.len(),
+                            );
+                            if placed.insert(place) {
+                                out.push(Carried {
+                                    seq: None,
+                                    verdict: "manual".into(),
+                                    reason: m.reason.clone(),
+                                    note: m.note.clone(),
+                                    place: Some(place),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn run_summary(&self, run_id: &str) -> CoreResult<RunSummary> {

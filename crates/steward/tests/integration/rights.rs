@@ -313,6 +313,41 @@ both_backends!(subject_access_request_from_logging_to_closure, |s: Arc<
         .unwrap()
         .contains("value=\"not in the record\""));
 
+    // A late document and a new run: the review so far carries over (the disclosed hospital
+    // number stays disclosed, the manual redaction stays), the new passages await review.
+    let late = Form::new().part(
+        "file",
+        Part::bytes(
+            b"Letter: Morwen Penrose was driven to clinic by her friend Loveday Trezise.".to_vec(),
+        )
+        .file_name("letter.txt")
+        .mime_str("text/plain")
+        .unwrap(),
+    );
+    assert_eq!(
+        ig.post_multipart(&format!("/requests/{id}/documents"), late)
+            .await
+            .status(),
+        303
+    );
+    let res = ig
+        .post_form(&format!("/requests/{id}/redaction/run"), &[])
+        .await;
+    assert_eq!(location(&res), format!("/requests/{id}/review"));
+    let (_, review) = ig.get_text(&format!("/requests/{id}/review")).await;
+    assert!(
+        review.contains("Loveday Trezise"),
+        "the new document's proposal is listed"
+    );
+    assert!(
+        review.contains(" 1 rejected"),
+        "the disclosed proposal carried over"
+    );
+    assert!(
+        review.contains("“9 Ropewalk, Fowey”"),
+        "the manual redaction carried over"
+    );
+
     // The bundle and schedule: the redacted strings are gone from the bundle's text.
     assert_eq!(
         ig.post_form(&format!("/requests/{id}/bundle"), &[("style", "box")])
