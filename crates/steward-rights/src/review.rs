@@ -400,7 +400,7 @@ impl Rights<'_> {
 
     /// Runs the engine over every document of the request, with the subject built from the
     /// request (their own names, date of birth, NHS number, addresses, phone and email are
-    /// kept). A new run starts a new review.
+    /// kept). Decisions of the previous run carry over to the same passages.
     pub async fn run_redaction(&self, caller: &Caller, request_id: &str) -> CoreResult<RunSummary> {
         let org = self.writable(caller, request_id).await?;
         let docs = self.documents(caller, request_id).await?;
