@@ -169,7 +169,8 @@ fn from_row(r: &AnyRow) -> CoreResult<Action> {
         owner_name: r.try_get("owner_name")?,
         due_date: parse_iso_date(&due)
             .ok_or_else(|| CoreError::Internal(format!("stored due date {due:?} is not a date")))?,
-        status: ActionStatus::parse(&r.try_get::<String, _>("status")?).unwrap_or(ActionStatus::Open),
+        status: ActionStatus::parse(&r.try_get::<String, _>("status")?)
+            .unwrap_or(ActionStatus::Open),
         source_record_type: r.try_get("source_record_type")?,
         source_record_id: r.try_get("source_record_id")?,
         created_at: r.try_get("created_at")?,
@@ -190,7 +191,11 @@ struct Checked {
 impl Steward {
     /// People who may own an action of an organisation: its own users who work on
     /// records, and the cluster's DPO.
-    pub async fn assignable_people(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<Person>> {
+    pub async fn assignable_people(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<Person>> {
         caller.require_read(organisation_id)?;
         let rows = steward_db::query(
             "SELECT u.id, u.display_name, u.role, u.organisation_id FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.active = 1 AND o.cluster_id = $1 AND (u.organisation_id = $2 OR u.role = 'dpo') AND u.role NOT IN ('system_administrator', 'auditor') ORDER BY u.display_name",
@@ -209,7 +214,13 @@ impl Steward {
             .collect()
     }
 
-    async fn check_action(&self, caller: &Caller, organisation_id: &str, input: &ActionInput, creating: bool) -> CoreResult<Checked> {
+    async fn check_action(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        input: &ActionInput,
+        creating: bool,
+    ) -> CoreResult<Checked> {
         let mut errors = FieldErrors::default();
         let title = input.title.trim().to_string();
         if title.is_empty() {
@@ -219,7 +230,10 @@ impl Steward {
         }
         let description = input.description.trim().to_string();
         if description.chars().count() > 10_000 {
-            errors.add("description", "Description must be 10,000 characters or fewer");
+            errors.add(
+                "description",
+                "Description must be 10,000 characters or fewer",
+            );
         }
         let people = self.assignable_people(caller, organisation_id).await?;
         if input.owner_id.trim().is_empty() {
@@ -234,7 +248,10 @@ impl Steward {
         } else {
             let d = parse_iso_date(due);
             if d.is_none() {
-                errors.add("due_date", "Due date must be a real date, for example 27 3 2027");
+                errors.add(
+                    "due_date",
+                    "Due date must be a real date, for example 27 3 2027",
+                );
             }
             d
         };
@@ -253,19 +270,28 @@ impl Steward {
             }
         };
         let source = match (
-            input.source_record_type.as_deref().filter(|s| !s.is_empty()),
+            input
+                .source_record_type
+                .as_deref()
+                .filter(|s| !s.is_empty()),
             input.source_record_id.as_deref().filter(|s| !s.is_empty()),
         ) {
             (None, None) => None,
             (Some(t), Some(id)) => match self.record_organisation(t, id).await {
                 Ok(org) if org == organisation_id => Some((t.to_string(), id.to_string())),
                 _ => {
-                    errors.add("source_record_id", "The linked record must exist in this organisation");
+                    errors.add(
+                        "source_record_id",
+                        "The linked record must exist in this organisation",
+                    );
                     None
                 }
             },
             _ => {
-                errors.add("source_record_id", "Give both the type and the id of the linked record");
+                errors.add(
+                    "source_record_id",
+                    "Give both the type and the id of the linked record",
+                );
                 None
             }
         };
@@ -280,9 +306,16 @@ impl Steward {
         })
     }
 
-    pub async fn create_action(&self, caller: &Caller, organisation_id: &str, input: &ActionInput) -> CoreResult<Action> {
+    pub async fn create_action(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        input: &ActionInput,
+    ) -> CoreResult<Action> {
         caller.require_write(organisation_id)?;
-        let c = self.check_action(caller, organisation_id, input, true).await?;
+        let c = self
+            .check_action(caller, organisation_id, input, true)
+            .await?;
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_stamp();
         let mut w = self.write().await?;
@@ -304,8 +337,18 @@ impl Steward {
         .execute(&mut *w.tx)
         .await?;
         let action = self.action_in(&mut w.tx, &id).await?;
-        record_version(&mut w.tx, caller, RECORD_TYPE, &id, organisation_id, 1, &action.snapshot()).await?;
-        let mut e = TrailEntry::for_record(caller, "record.create", organisation_id, RECORD_TYPE, &id);
+        record_version(
+            &mut w.tx,
+            caller,
+            RECORD_TYPE,
+            &id,
+            organisation_id,
+            1,
+            &action.snapshot(),
+        )
+        .await?;
+        let mut e =
+            TrailEntry::for_record(caller, "record.create", organisation_id, RECORD_TYPE, &id);
         e.detail = c.title;
         append(&mut w.tx, &e).await?;
         w.commit().await?;
@@ -336,17 +379,31 @@ impl Steward {
     pub async fn action(&self, caller: &Caller, id: &str) -> CoreResult<Action> {
         let a = self.load_action(id).await?;
         caller.require_read(&a.organisation_id)?;
-        self.trail_standalone(TrailEntry::for_record(caller, "record.view", &a.organisation_id, RECORD_TYPE, id))
-            .await?;
+        self.trail_standalone(TrailEntry::for_record(
+            caller,
+            "record.view",
+            &a.organisation_id,
+            RECORD_TYPE,
+            id,
+        ))
+        .await?;
         Ok(a)
     }
 
     /// Updates an action. `expected_version` (when given) guards against overwriting a
     /// change someone else saved in the meantime.
-    pub async fn update_action(&self, caller: &Caller, id: &str, input: &ActionInput, expected_version: Option<i64>) -> CoreResult<Action> {
+    pub async fn update_action(
+        &self,
+        caller: &Caller,
+        id: &str,
+        input: &ActionInput,
+        expected_version: Option<i64>,
+    ) -> CoreResult<Action> {
         let before = self.load_action(id).await?;
         caller.require_write(&before.organisation_id)?;
-        let c = self.check_action(caller, &before.organisation_id, input, false).await?;
+        let c = self
+            .check_action(caller, &before.organisation_id, input, false)
+            .await?;
         let mut w = self.write().await?;
         let current: i64 = steward_db::query_scalar("SELECT version FROM actions WHERE id = $1")
             .bind(id)
@@ -374,10 +431,29 @@ impl Steward {
         .execute(&mut *w.tx)
         .await?;
         let after = self.action_in(&mut w.tx, id).await?;
-        record_version(&mut w.tx, caller, RECORD_TYPE, id, &after.organisation_id, version, &after.snapshot()).await?;
+        record_version(
+            &mut w.tx,
+            caller,
+            RECORD_TYPE,
+            id,
+            &after.organisation_id,
+            version,
+            &after.snapshot(),
+        )
+        .await?;
         let changes = crate::records::diff(&before.snapshot(), &after.snapshot());
-        let mut e = TrailEntry::for_record(caller, "record.update", &after.organisation_id, RECORD_TYPE, id);
-        e.detail = changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>().join(", ");
+        let mut e = TrailEntry::for_record(
+            caller,
+            "record.update",
+            &after.organisation_id,
+            RECORD_TYPE,
+            id,
+        );
+        e.detail = changes
+            .iter()
+            .map(|c| c.field.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         append(&mut w.tx, &e).await?;
         w.commit().await?;
         Ok(after)
@@ -392,7 +468,8 @@ impl Steward {
             .execute(&mut *w.tx)
             .await?;
         // The versions stay: the history of a deleted record is still evidence.
-        let mut e = TrailEntry::for_record(caller, "record.delete", &a.organisation_id, RECORD_TYPE, id);
+        let mut e =
+            TrailEntry::for_record(caller, "record.delete", &a.organisation_id, RECORD_TYPE, id);
         e.detail = a.title;
         append(&mut w.tx, &e).await?;
         w.commit().await
@@ -400,7 +477,13 @@ impl Steward {
 
     /// Lists actions of the caller's current organisation (or, for "mine", every
     /// organisation they can see), filtered, sorted and paged on the server.
-    pub async fn actions(&self, caller: &Caller, organisation_id: &str, q: &ActionQuery, today: NaiveDate) -> CoreResult<ActionPage> {
+    pub async fn actions(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        q: &ActionQuery,
+        today: NaiveDate,
+    ) -> CoreResult<ActionPage> {
         caller.require_read(organisation_id)?;
         let view = q.view.unwrap_or_default();
         let mut binds: Vec<String> = Vec::new();
@@ -412,8 +495,14 @@ impl Steward {
         match view {
             ActionView::Mine => {
                 let p = bind(caller.user_id.clone());
-                wh.push_str(&format!(" AND a.owner_id = {p} AND a.status IN ('open', 'in_progress')"));
-                let orgs: Vec<String> = caller.visible_organisation_ids.iter().map(|o| bind(o.clone())).collect();
+                wh.push_str(&format!(
+                    " AND a.owner_id = {p} AND a.status IN ('open', 'in_progress')"
+                ));
+                let orgs: Vec<String> = caller
+                    .visible_organisation_ids
+                    .iter()
+                    .map(|o| bind(o.clone()))
+                    .collect();
                 wh.push_str(&format!(" AND a.organisation_id IN ({})", orgs.join(", ")));
             }
             ActionView::Overdue | ActionView::All => {
@@ -421,7 +510,9 @@ impl Steward {
                 wh.push_str(&format!(" AND a.organisation_id = {p}"));
                 if view == ActionView::Overdue {
                     let d = bind(iso_date(today));
-                    wh.push_str(&format!(" AND a.status IN ('open', 'in_progress') AND a.due_date < {d}"));
+                    wh.push_str(&format!(
+                        " AND a.status IN ('open', 'in_progress') AND a.due_date < {d}"
+                    ));
                 }
             }
         }
@@ -429,9 +520,14 @@ impl Steward {
             let p = bind(s.as_str().to_string());
             wh.push_str(&format!(" AND a.status = {p}"));
         }
-        if let (Some(t), Some(id)) = (q.source_record_type.as_deref(), q.source_record_id.as_deref()) {
+        if let (Some(t), Some(id)) = (
+            q.source_record_type.as_deref(),
+            q.source_record_id.as_deref(),
+        ) {
             let (pt, pi) = (bind(t.to_string()), bind(id.to_string()));
-            wh.push_str(&format!(" AND a.source_record_type = {pt} AND a.source_record_id = {pi}"));
+            wh.push_str(&format!(
+                " AND a.source_record_type = {pt} AND a.source_record_id = {pi}"
+            ));
         }
         let order = match q.sort.as_deref().unwrap_or("due_date") {
             "title" => "a.title ASC, a.due_date ASC",
@@ -449,7 +545,10 @@ impl Steward {
         let total = cq.fetch_one(&self.db.pool).await?;
         let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
         let page = q.page.unwrap_or(1).clamp(1, pages);
-        let sql = format!("{SELECT}{wh} ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {}", (page - 1) * PAGE_SIZE);
+        let sql = format!(
+            "{SELECT}{wh} ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {}",
+            (page - 1) * PAGE_SIZE
+        );
         let mut lq = steward_db::query(&sql);
         for b in &binds {
             lq = lq.bind(b);
@@ -467,14 +566,25 @@ impl Steward {
             ..TrailEntry::for_caller(caller, "record.list")
         })
         .await?;
-        Ok(ActionPage { items, total, page, pages })
+        Ok(ActionPage {
+            items,
+            total,
+            page,
+            pages,
+        })
     }
 
     /// Open actions per owner that are overdue or due soon: what the reminder email says.
-    pub async fn actions_to_remind(&self, today: NaiveDate) -> CoreResult<Vec<(String, String, String, Vec<Action>)>> {
+    pub async fn actions_to_remind(
+        &self,
+        today: NaiveDate,
+    ) -> CoreResult<Vec<(String, String, String, Vec<Action>)>> {
         let soon = iso_date(today + Duration::days(DUE_SOON_DAYS));
         let sql = format!("{SELECT} WHERE a.status IN ('open', 'in_progress') AND a.due_date <= $1 AND u.active = 1 ORDER BY a.owner_id, a.due_date");
-        let rows = steward_db::query(&sql).bind(soon).fetch_all(&self.db.pool).await?;
+        let rows = steward_db::query(&sql)
+            .bind(soon)
+            .fetch_all(&self.db.pool)
+            .await?;
         let mut out: Vec<(String, String, String, Vec<Action>)> = Vec::new();
         for r in &rows {
             let a = from_row(r)?;
@@ -515,10 +625,49 @@ pub struct Dashboard {
 }
 
 impl Steward {
-    pub async fn dashboard(&self, caller: &Caller, organisation_id: &str, today: NaiveDate) -> CoreResult<Dashboard> {
+    pub async fn dashboard(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        today: NaiveDate,
+    ) -> CoreResult<Dashboard> {
         caller.require_read(organisation_id)?;
-        let mut mine = self.open_actions_of(&caller.user_id).await?;
-        mine.retain(|a| caller.can_see_organisation(&a.organisation_id));
+        // Counted in SQL: a person may own thousands of open actions.
+        let orgs: Vec<String> = (0..caller.visible_organisation_ids.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let (today_n, soon_n) = (orgs.len() + 2, orgs.len() + 3);
+        let mine_where =
+            format!(
+            "a.owner_id = $1 AND a.status IN ('open', 'in_progress') AND a.organisation_id IN ({})",
+            if orgs.is_empty() { "NULL".to_string() } else { orgs.join(", ") }
+        );
+        let count_sql = format!(
+            "SELECT COUNT(*) AS mine, \
+             COALESCE(SUM(CASE WHEN a.due_date < ${today_n} THEN 1 ELSE 0 END), 0) AS overdue, \
+             COALESCE(SUM(CASE WHEN a.due_date >= ${today_n} AND a.due_date <= ${soon_n} THEN 1 ELSE 0 END), 0) AS due_soon \
+             FROM actions a WHERE {mine_where}"
+        );
+        let mut q = steward_db::query(&count_sql).bind(&caller.user_id);
+        for id in &caller.visible_organisation_ids {
+            q = q.bind(id);
+        }
+        let counts = q
+            .bind(iso_date(today))
+            .bind(iso_date(today + Duration::days(DUE_SOON_DAYS)))
+            .fetch_one(&self.db.pool)
+            .await?;
+        let next_sql = format!("{SELECT} WHERE {mine_where} ORDER BY a.due_date LIMIT 5");
+        let mut q = steward_db::query(&next_sql).bind(&caller.user_id);
+        for id in &caller.visible_organisation_ids {
+            q = q.bind(id);
+        }
+        let next = q
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect::<CoreResult<Vec<_>>>()?;
         let open_in_organisation: i64 = steward_db::query_scalar(
             "SELECT COUNT(*) FROM actions WHERE organisation_id = $1 AND status IN ('open', 'in_progress')",
         )
@@ -526,11 +675,11 @@ impl Steward {
         .fetch_one(&self.db.pool)
         .await?;
         let d = Dashboard {
-            mine: mine.len() as i64,
-            mine_overdue: mine.iter().filter(|a| a.is_overdue(today)).count() as i64,
-            mine_due_soon: mine.iter().filter(|a| a.is_due_soon(today)).count() as i64,
+            mine: counts.try_get::<i64, _>("mine")?,
+            mine_overdue: counts.try_get::<i64, _>("overdue")?,
+            mine_due_soon: counts.try_get::<i64, _>("due_soon")?,
             open_in_organisation,
-            next: mine.into_iter().take(5).collect(),
+            next,
         };
         self.trail_standalone(TrailEntry {
             organisation_id: Some(organisation_id.to_string()),
@@ -542,7 +691,12 @@ impl Steward {
     }
 
     /// Actions raised from a record (the record's own view is already in the trail).
-    pub async fn linked_actions(&self, caller: &Caller, record_type: &str, record_id: &str) -> CoreResult<Vec<Action>> {
+    pub async fn linked_actions(
+        &self,
+        caller: &Caller,
+        record_type: &str,
+        record_id: &str,
+    ) -> CoreResult<Vec<Action>> {
         let org = self.record_organisation(record_type, record_id).await?;
         caller.require_read(&org)?;
         let sql = format!("{SELECT} WHERE a.source_record_type = $1 AND a.source_record_id = $2 ORDER BY a.due_date");

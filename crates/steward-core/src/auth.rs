@@ -2,7 +2,9 @@
 //! resets and rate limiting of sign-in. Secrets handed to users are random 32-byte tokens;
 //! only their SHA-256 is stored.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::Duration;
 use rand::RngCore;
@@ -33,7 +35,11 @@ pub fn hash_password(password: &str) -> CoreResult<String> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -133,13 +139,22 @@ impl Steward {
 
     /// Signs in with email and password. The same error is returned for an unknown
     /// account, a wrong password and a deactivated account.
-    pub async fn sign_in(&self, email: &str, password: &str, address: &str) -> CoreResult<SignedIn> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        address: &str,
+    ) -> CoreResult<SignedIn> {
         let email = email.trim().to_lowercase();
         if self.recent_failures("email", &email).await? >= MAX_FAILURES_PER_ACCOUNT
             || self.recent_failures("address", address).await? >= MAX_FAILURES_PER_ADDRESS
         {
-            self.trail_standalone(TrailEntry::anonymous(&email, address, "sign_in.rate_limited"))
-                .await?;
+            self.trail_standalone(TrailEntry::anonymous(
+                &email,
+                address,
+                "sign_in.rate_limited",
+            ))
+            .await?;
             return Err(CoreError::RateLimited);
         }
         let row = steward_db::query(
@@ -163,13 +178,15 @@ impl Steward {
         };
         if !ok {
             let mut tx = self.db.begin().await?;
-            steward_db::query("INSERT INTO sign_in_failures (id, email, address, at) VALUES ($1, $2, $3, $4)")
-                .bind(uuid::Uuid::new_v4().to_string())
-                .bind(&email)
-                .bind(address)
-                .bind(now_stamp())
-                .execute(&mut *tx)
-                .await?;
+            steward_db::query(
+                "INSERT INTO sign_in_failures (id, email, address, at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&email)
+            .bind(address)
+            .bind(now_stamp())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             self.trail_standalone(TrailEntry::anonymous(&email, address, "sign_in.failure"))
                 .await?;
@@ -256,7 +273,11 @@ impl Steward {
     }
 
     /// Builds the caller for an active user; `None` for a deactivated or unknown user.
-    pub async fn caller_for_user(&self, user_id: &str, address: &str) -> CoreResult<Option<Caller>> {
+    pub async fn caller_for_user(
+        &self,
+        user_id: &str,
+        address: &str,
+    ) -> CoreResult<Option<Caller>> {
         let row = steward_db::query(
             "SELECT u.id, u.email, u.display_name, u.role, u.organisation_id, u.active, o.cluster_id FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1",
         )
@@ -271,10 +292,12 @@ impl Steward {
         let home: String = row.try_get("organisation_id")?;
         let cluster: String = row.try_get("cluster_id")?;
         let visible = if role.cluster_wide() {
-            steward_db::query_scalar("SELECT id FROM organisations WHERE cluster_id = $1 ORDER BY name")
-                .bind(&cluster)
-                .fetch_all(&self.db.pool)
-                .await?
+            steward_db::query_scalar(
+                "SELECT id FROM organisations WHERE cluster_id = $1 ORDER BY name",
+            )
+            .bind(&cluster)
+            .fetch_all(&self.db.pool)
+            .await?
         } else {
             vec![home.clone()]
         };
@@ -292,27 +315,50 @@ impl Steward {
     }
 
     /// Checks the TOTP code owed by a session and completes the sign-in.
-    pub async fn verify_second_factor(&self, token: &str, caller: &Caller, code: &str) -> CoreResult<()> {
-        let secret: Option<String> = steward_db::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
-            .bind(&caller.user_id)
-            .fetch_one(&self.db.pool)
-            .await?;
-        let ok = secret.map(|s| check_totp(&s, &caller.email, code)).unwrap_or(false);
+    pub async fn verify_second_factor(
+        &self,
+        token: &str,
+        caller: &Caller,
+        code: &str,
+    ) -> CoreResult<()> {
+        let secret: Option<String> =
+            steward_db::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
+                .bind(&caller.user_id)
+                .fetch_one(&self.db.pool)
+                .await?;
+        let ok = secret
+            .map(|s| check_totp(&s, &caller.email, code))
+            .unwrap_or(false);
         if !ok {
             let mut e = TrailEntry::for_caller(caller, "sign_in.second_factor_failure");
             e.detail = "wrong authentication code".into();
             self.trail_standalone(e).await?;
-            return Err(CoreError::invalid("code", "Enter the 6-digit code from your authenticator app"));
+            return Err(CoreError::invalid(
+                "code",
+                "Enter the 6-digit code from your authenticator app",
+            ));
         }
         self.clear_pending(token).await?;
-        self.trail_standalone(TrailEntry::for_caller(caller, "sign_in.second_factor_success"))
-            .await
+        self.trail_standalone(TrailEntry::for_caller(
+            caller,
+            "sign_in.second_factor_success",
+        ))
+        .await
     }
 
     /// Enrols a second factor: the user proves they hold `secret` by a current code.
-    pub async fn enrol_second_factor(&self, token: &str, caller: &Caller, secret: &str, code: &str) -> CoreResult<()> {
+    pub async fn enrol_second_factor(
+        &self,
+        token: &str,
+        caller: &Caller,
+        secret: &str,
+        code: &str,
+    ) -> CoreResult<()> {
         if !check_totp(secret, &caller.email, code) {
-            return Err(CoreError::invalid("code", "Enter the 6-digit code from your authenticator app"));
+            return Err(CoreError::invalid(
+                "code",
+                "Enter the 6-digit code from your authenticator app",
+            ));
         }
         steward_db::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
             .bind(secret)
@@ -337,10 +383,16 @@ impl Steward {
             .bind(hash_secret(token))
             .execute(&self.db.pool)
             .await?;
-        self.trail_standalone(TrailEntry::for_caller(caller, "sign_out")).await
+        self.trail_standalone(TrailEntry::for_caller(caller, "sign_out"))
+            .await
     }
 
-    pub async fn switch_organisation(&self, token: &str, caller: &Caller, organisation_id: &str) -> CoreResult<()> {
+    pub async fn switch_organisation(
+        &self,
+        token: &str,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<()> {
         if !caller.can_see_organisation(organisation_id) {
             return Err(CoreError::NotFound);
         }
@@ -355,11 +407,19 @@ impl Steward {
     }
 
     /// Changes the caller's own password; ends their other sessions.
-    pub async fn change_password(&self, token: Option<&str>, caller: &Caller, current: &str, new: &str, confirm: &str) -> CoreResult<()> {
-        let hash: String = steward_db::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-            .bind(&caller.user_id)
-            .fetch_one(&self.db.pool)
-            .await?;
+    pub async fn change_password(
+        &self,
+        token: Option<&str>,
+        caller: &Caller,
+        current: &str,
+        new: &str,
+        confirm: &str,
+    ) -> CoreResult<()> {
+        let hash: String =
+            steward_db::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(&caller.user_id)
+                .fetch_one(&self.db.pool)
+                .await?;
         let mut errors = FieldErrors::default();
         if !verify_password(current, &hash) {
             errors.add("current_password", "Your current password is not right");
@@ -381,17 +441,19 @@ impl Steward {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.trail_standalone(TrailEntry::for_caller(caller, "password.change")).await
+        self.trail_standalone(TrailEntry::for_caller(caller, "password.change"))
+            .await
     }
 
     /// Issues a one-time password-reset link token for an active user. Only an
     /// administrator (or the CLI, `issued_by = "cli"`) can: there is no self-service
     /// "forgotten password" path for a leaver to use.
     pub async fn issue_password_reset(&self, issued_by: &str, user_id: &str) -> CoreResult<String> {
-        let active: Option<i64> = steward_db::query_scalar("SELECT active FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let active: Option<i64> =
+            steward_db::query_scalar("SELECT active FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
         match active {
             None => return Err(CoreError::NotFound),
             Some(0) => {
@@ -424,7 +486,9 @@ impl Steward {
         .bind(hash_secret(token))
         .fetch_optional(&self.db.pool)
         .await?;
-        let Some(row) = row else { return Err(CoreError::NotFound) };
+        let Some(row) = row else {
+            return Err(CoreError::NotFound);
+        };
         let expires: String = row.try_get("expires_at")?;
         let used: Option<String> = row.try_get("used_at")?;
         if used.is_some() || expires < now_stamp() || row.try_get::<i64, _>("active")? != 1 {
@@ -433,7 +497,13 @@ impl Steward {
         Ok(row.try_get("user_id")?)
     }
 
-    pub async fn complete_password_reset(&self, token: &str, new: &str, confirm: &str, address: &str) -> CoreResult<()> {
+    pub async fn complete_password_reset(
+        &self,
+        token: &str,
+        new: &str,
+        confirm: &str,
+        address: &str,
+    ) -> CoreResult<()> {
         let user_id = self.check_password_reset(token).await?;
         let mut errors = FieldErrors::default();
         check_new_password(new, "new_password", &mut errors);
@@ -458,16 +528,24 @@ impl Steward {
             .await?;
         tx.commit().await?;
         if let Some(c) = self.caller_for_user(&user_id, address).await? {
-            self.trail_standalone(TrailEntry::for_caller(&c, "password.reset")).await?;
+            self.trail_standalone(TrailEntry::for_caller(&c, "password.reset"))
+                .await?;
         }
         Ok(())
     }
 
     /// Creates an API token for the caller; the token is returned once, only its hash kept.
-    pub async fn create_api_token(&self, caller: &Caller, name: &str) -> CoreResult<(String, String)> {
+    pub async fn create_api_token(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> CoreResult<(String, String)> {
         let name = name.trim();
         if name.is_empty() || name.len() > 100 {
-            return Err(CoreError::invalid("name", "Enter a name for the token, up to 100 characters"));
+            return Err(CoreError::invalid(
+                "name",
+                "Enter a name for the token, up to 100 characters",
+            ));
         }
         let id = uuid::Uuid::new_v4().to_string();
         let token = format!("stw_{}", new_secret());
@@ -515,7 +593,8 @@ impl Steward {
         if n == 0 {
             return Err(CoreError::NotFound);
         }
-        self.trail_standalone(TrailEntry::for_caller(caller, "api_token.revoke")).await
+        self.trail_standalone(TrailEntry::for_caller(caller, "api_token.revoke"))
+            .await
     }
 }
 
@@ -529,6 +608,10 @@ pub struct ApiToken {
 
 /// argon2id hash of a random password, verified against when the account does not exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Wg8dWhWq6N3m8X9Yx0iYlJm1n3WQ6XqgU0V6b8pJ9Y";
+
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
 
 #[cfg(test)]
 mod tests {
@@ -549,8 +632,4 @@ mod tests {
         assert!(check_totp(&s, "a@b.c", &code));
         assert!(!check_totp(&s, "a@b.c", "000000x"));
     }
-}
-
-pub fn hash_bytes(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }

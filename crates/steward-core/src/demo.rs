@@ -49,32 +49,91 @@ impl Steward {
     /// Seeds the demo cluster. Returns the sign-ins to print. `extra_actions` adds that many
     /// more actions to the first practice (for load tests of list pages).
     pub async fn seed_demo(&self, today: NaiveDate, extra_actions: usize) -> CoreResult<Demo> {
-        let cluster = self.create_cluster("Wessex Coast Primary Care DPO Service").await?;
+        let cluster = self
+            .create_cluster("Wessex Coast Primary Care DPO Service")
+            .await?;
         let dpo_org = self
-            .create_organisation(&cluster, "Wessex Coast DPO Service", "dpo_service", "Y90000")
+            .create_organisation(
+                &cluster,
+                "Wessex Coast DPO Service",
+                "dpo_service",
+                "Y90000",
+            )
             .await?;
         let mut orgs = vec![("Wessex Coast DPO Service".to_string(), dpo_org.clone())];
         for (name, ods) in PRACTICES {
-            let id = self.create_organisation(&cluster, name, "gp_practice", ods).await?;
+            let id = self
+                .create_organisation(&cluster, name, "gp_practice", ods)
+                .await?;
             orgs.push((name.to_string(), id));
         }
         let trust = self
-            .create_organisation(&cluster, "Wessex Coast Community NHS Trust", "trust", "RX900")
+            .create_organisation(
+                &cluster,
+                "Wessex Coast Community NHS Trust",
+                "trust",
+                "RX900",
+            )
             .await?;
         orgs.push(("Wessex Coast Community NHS Trust".to_string(), trust));
 
         let harbour = orgs[1].1.clone();
         let castle = orgs[2].1.clone();
         let people: [(&str, &str, Role, &str); 9] = [
-            ("dpo@demo.steward.test", "Priya Castellano", Role::Dpo, dpo_org.as_str()),
-            ("admin@demo.steward.test", "Sam Okafor", Role::SystemAdministrator, dpo_org.as_str()),
-            ("iglead@harbour.demo.steward.test", "Morwenna Tregarthen", Role::IgLead, harbour.as_str()),
-            ("siro@harbour.demo.steward.test", "Dr Idris Penhallow", Role::Siro, harbour.as_str()),
-            ("caldicott@harbour.demo.steward.test", "Dr Ffion Abernethy", Role::CaldicottGuardian, harbour.as_str()),
-            ("gp@harbour.demo.steward.test", "Dr Tobias Quennell", Role::Clinician, harbour.as_str()),
-            ("reception@harbour.demo.steward.test", "Jasmine Oduya", Role::Staff, harbour.as_str()),
-            ("auditor@harbour.demo.steward.test", "Malcolm Fairweather", Role::Auditor, harbour.as_str()),
-            ("iglead@castlehill.demo.steward.test", "Rhiannon Kettleby", Role::IgLead, castle.as_str()),
+            (
+                "dpo@demo.steward.test",
+                "Priya Castellano",
+                Role::Dpo,
+                dpo_org.as_str(),
+            ),
+            (
+                "admin@demo.steward.test",
+                "Sam Okafor",
+                Role::SystemAdministrator,
+                dpo_org.as_str(),
+            ),
+            (
+                "iglead@harbour.demo.steward.test",
+                "Morwenna Tregarthen",
+                Role::IgLead,
+                harbour.as_str(),
+            ),
+            (
+                "siro@harbour.demo.steward.test",
+                "Dr Idris Penhallow",
+                Role::Siro,
+                harbour.as_str(),
+            ),
+            (
+                "caldicott@harbour.demo.steward.test",
+                "Dr Ffion Abernethy",
+                Role::CaldicottGuardian,
+                harbour.as_str(),
+            ),
+            (
+                "gp@harbour.demo.steward.test",
+                "Dr Tobias Quennell",
+                Role::Clinician,
+                harbour.as_str(),
+            ),
+            (
+                "reception@harbour.demo.steward.test",
+                "Jasmine Oduya",
+                Role::Staff,
+                harbour.as_str(),
+            ),
+            (
+                "auditor@harbour.demo.steward.test",
+                "Malcolm Fairweather",
+                Role::Auditor,
+                harbour.as_str(),
+            ),
+            (
+                "iglead@castlehill.demo.steward.test",
+                "Rhiannon Kettleby",
+                Role::IgLead,
+                castle.as_str(),
+            ),
         ];
         let mut sign_ins = Vec::new();
         let mut ids = Vec::new();
@@ -102,7 +161,11 @@ impl Steward {
             } else {
                 None
             };
-            let org_name = orgs.iter().find(|(_, id)| id == org).map(|(n, _)| n.clone()).unwrap_or_default();
+            let org_name = orgs
+                .iter()
+                .find(|(_, id)| id == org)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default();
             sign_ins.push(DemoSignIn {
                 email: email.into(),
                 role,
@@ -113,7 +176,10 @@ impl Steward {
         }
 
         // Actions: the DPO raises actions for each practice, some overdue, some due soon.
-        let dpo = self.caller_for_user(&ids[0], "demo").await?.expect("just created");
+        let dpo = self
+            .caller_for_user(&ids[0], "demo")
+            .await?
+            .expect("just created");
         let owners_by_org = |org: &str| -> Vec<String> {
             match org {
                 o if o == harbour => vec![ids[2].clone(), ids[3].clone(), ids[5].clone()],
@@ -135,7 +201,9 @@ impl Steward {
                     org,
                     &ActionInput {
                         title: (*title).into(),
-                        description: "Raised at the cluster IG meeting; see the DPO's quarterly update.".into(),
+                        description:
+                            "Raised at the cluster IG meeting; see the DPO's quarterly update."
+                                .into(),
                         owner_id: owners[i % owners.len()].clone(),
                         due_date: iso_date(due),
                         status: None,

@@ -53,7 +53,13 @@ impl Steward {
         Ok(id)
     }
 
-    pub async fn create_organisation(&self, cluster_id: &str, name: &str, kind: &str, ods_code: &str) -> CoreResult<String> {
+    pub async fn create_organisation(
+        &self,
+        cluster_id: &str,
+        name: &str,
+        kind: &str,
+        ods_code: &str,
+    ) -> CoreResult<String> {
         let id = uuid::Uuid::new_v4().to_string();
         steward_db::query("INSERT INTO organisations (id, cluster_id, name, kind, ods_code, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&id)
@@ -68,10 +74,11 @@ impl Steward {
     }
 
     pub async fn organisations(&self, caller: &Caller) -> CoreResult<Vec<Organisation>> {
-        let rows = steward_db::query("SELECT * FROM organisations WHERE cluster_id = $1 ORDER BY name")
-            .bind(&caller.cluster_id)
-            .fetch_all(&self.db.pool)
-            .await?;
+        let rows =
+            steward_db::query("SELECT * FROM organisations WHERE cluster_id = $1 ORDER BY name")
+                .bind(&caller.cluster_id)
+                .fetch_all(&self.db.pool)
+                .await?;
         let mut out = Vec::new();
         for r in rows {
             let o = Organisation {
@@ -104,8 +111,15 @@ impl Steward {
         }
         let mut errors = FieldErrors::default();
         let email = new.email.trim().to_lowercase();
-        if !email.contains('@') || email.len() > 254 || email.starts_with('@') || email.ends_with('@') {
-            errors.add("email", "Enter an email address in the correct format, like name@example.nhs.uk");
+        if !email.contains('@')
+            || email.len() > 254
+            || email.starts_with('@')
+            || email.ends_with('@')
+        {
+            errors.add(
+                "email",
+                "Enter an email address in the correct format, like name@example.nhs.uk",
+            );
         }
         if new.display_name.trim().is_empty() {
             errors.add("display_name", "Enter the person's name");
@@ -114,21 +128,25 @@ impl Steward {
         if role.is_none() {
             errors.add("role", "Select a role");
         }
-        let org_cluster: Option<String> = steward_db::query_scalar("SELECT cluster_id FROM organisations WHERE id = $1")
-            .bind(&new.organisation_id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let org_cluster: Option<String> =
+            steward_db::query_scalar("SELECT cluster_id FROM organisations WHERE id = $1")
+                .bind(&new.organisation_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
         match (&org_cluster, by) {
             (None, _) => errors.add("organisation_id", "Select an organisation"),
-            (Some(cl), Some(c)) if *cl != c.cluster_id => errors.add("organisation_id", "Select an organisation"),
+            (Some(cl), Some(c)) if *cl != c.cluster_id => {
+                errors.add("organisation_id", "Select an organisation")
+            }
             _ => {}
         }
         check_new_password(&new.password, "password", &mut errors);
         if errors.is_empty() {
-            let exists: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
-                .bind(&email)
-                .fetch_one(&self.db.pool)
-                .await?;
+            let exists: i64 =
+                steward_db::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+                    .bind(&email)
+                    .fetch_one(&self.db.pool)
+                    .await?;
             if exists > 0 {
                 errors.add("email", "A user with this email address already exists");
             }
@@ -210,7 +228,9 @@ impl Steward {
             None => self.user_by_id(id).await?,
         };
         if by.is_some_and(|c| c.user_id == id) {
-            return Err(CoreError::Conflict("You cannot deactivate your own account".into()));
+            return Err(CoreError::Conflict(
+                "You cannot deactivate your own account".into(),
+            ));
         }
         let now = now_stamp();
         let mut w = self.write().await?;
@@ -223,16 +243,20 @@ impl Steward {
             .bind(id)
             .execute(&mut *w.tx)
             .await?;
-        steward_db::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-            .bind(&now)
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-        steward_db::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
-            .bind(&now)
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
+        steward_db::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(&now)
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+        steward_db::query(
+            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+        )
+        .bind(&now)
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
         let mut e = match by {
             Some(c) => TrailEntry::for_caller(c, "user.deactivate"),
             None => TrailEntry::anonymous("cli", "local", "user.deactivate"),
@@ -253,17 +277,20 @@ impl Steward {
             .bind(&caller.user_id)
             .execute(&self.db.pool)
             .await?;
-        self.trail_standalone(TrailEntry::for_caller(caller, "calendar_feed.new_link")).await?;
+        self.trail_standalone(TrailEntry::for_caller(caller, "calendar_feed.new_link"))
+            .await?;
         Ok(token)
     }
 
     /// The active user a calendar-feed secret belongs to.
     pub async fn user_for_calendar_token(&self, token: &str) -> CoreResult<User> {
-        let id: String = steward_db::query_scalar("SELECT id FROM users WHERE calendar_token_hash = $1 AND active = 1")
-            .bind(crate::auth::hash_secret(token))
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let id: String = steward_db::query_scalar(
+            "SELECT id FROM users WHERE calendar_token_hash = $1 AND active = 1",
+        )
+        .bind(crate::auth::hash_secret(token))
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(CoreError::NotFound)?;
         self.user_by_id(&id).await
     }
 }

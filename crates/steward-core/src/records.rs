@@ -15,7 +15,13 @@ use steward_db::{Row, Tx};
 
 /// Record types known to the generic machinery, with the table that holds them.
 /// Later modules add their record types here.
-pub const RECORD_TYPES: &[(&str, &str)] = &[("action", "actions"), ("rights_request", "rights_requests"), ("access_audit_case", "audit_cases"), ("access_audit_run", "audit_runs"), ("access_audit_sample", "audit_samples")];
+pub const RECORD_TYPES: &[(&str, &str)] = &[
+    ("action", "actions"),
+    ("rights_request", "rights_requests"),
+    ("access_audit_case", "audit_cases"),
+    ("access_audit_run", "audit_runs"),
+    ("access_audit_sample", "audit_samples"),
+];
 
 pub fn record_table(record_type: &str) -> Option<&'static str> {
     RECORD_TYPES
@@ -72,7 +78,15 @@ pub fn diff(before: &Value, after: &Value) -> Vec<FieldChange> {
 }
 
 /// Records a new version of a record inside the write transaction that changed it.
-pub async fn record_version(tx: &mut Tx<'static>, caller: &Caller, record_type: &str, record_id: &str, organisation_id: &str, version: i64, snapshot: &Value) -> CoreResult<()> {
+pub async fn record_version(
+    tx: &mut Tx<'static>,
+    caller: &Caller,
+    record_type: &str,
+    record_id: &str,
+    organisation_id: &str,
+    version: i64,
+    snapshot: &Value,
+) -> CoreResult<()> {
     steward_db::query(
         "INSERT INTO record_versions (id, record_type, record_id, organisation_id, version, at, user_id, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -114,8 +128,14 @@ pub struct Comment {
 /// The declared type is not trusted: the bytes are checked.
 const ALLOWED: &[(&str, &str)] = &[
     ("pdf", "application/pdf"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
     ("png", "image/png"),
     ("jpg", "image/jpeg"),
     ("jpeg", "image/jpeg"),
@@ -124,7 +144,11 @@ const ALLOWED: &[(&str, &str)] = &[
 ];
 
 /// The content type of an upload, or a message saying why it is refused.
-pub fn check_upload(filename: &str, bytes: &[u8], max_bytes: usize) -> Result<&'static str, String> {
+pub fn check_upload(
+    filename: &str,
+    bytes: &[u8],
+    max_bytes: usize,
+) -> Result<&'static str, String> {
     if bytes.is_empty() {
         return Err("The selected file is empty".into());
     }
@@ -145,7 +169,9 @@ pub fn check_upload(filename: &str, bytes: &[u8], max_bytes: usize) -> Result<&'
     let ok = match ext.as_str() {
         "txt" | "csv" => sniffed.is_none() && std::str::from_utf8(bytes).is_ok(),
         // Office files are zip containers; infer recognises the OOXML ones by their parts.
-        "docx" | "xlsx" => matches!(sniffed, Some(m) if m == *content_type || m == "application/zip"),
+        "docx" | "xlsx" => {
+            matches!(sniffed, Some(m) if m == *content_type || m == "application/zip")
+        }
         _ => sniffed == Some(*content_type),
     };
     if ok {
@@ -172,7 +198,11 @@ pub fn clean_filename(name: &str) -> String {
 
 impl Steward {
     /// The organisation that owns a record, or NotFound for an unknown type or id.
-    pub async fn record_organisation(&self, record_type: &str, record_id: &str) -> CoreResult<String> {
+    pub async fn record_organisation(
+        &self,
+        record_type: &str,
+        record_id: &str,
+    ) -> CoreResult<String> {
         let table = record_table(record_type).ok_or(CoreError::NotFound)?;
         let sql = format!("SELECT organisation_id FROM {table} WHERE id = $1");
         steward_db::query_scalar(&sql)
@@ -182,7 +212,12 @@ impl Steward {
             .ok_or(CoreError::NotFound)
     }
 
-    pub async fn history(&self, caller: &Caller, record_type: &str, record_id: &str) -> CoreResult<Vec<Version>> {
+    pub async fn history(
+        &self,
+        caller: &Caller,
+        record_type: &str,
+        record_id: &str,
+    ) -> CoreResult<Vec<Version>> {
         let org = self.record_organisation(record_type, record_id).await?;
         caller.require_read(&org)?;
         let rows = steward_db::query(
@@ -201,7 +236,9 @@ impl Steward {
                 version: r.try_get("version")?,
                 at: r.try_get("at")?,
                 user_id: r.try_get("user_id")?,
-                user_name: r.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
+                user_name: r
+                    .try_get::<Option<String>, _>("display_name")?
+                    .unwrap_or_default(),
                 changes: diff(&prev, &snap),
             });
             prev = snap;
@@ -211,10 +248,21 @@ impl Steward {
     }
 
     fn attachment_path(&self, organisation_id: &str, id: &str) -> PathBuf {
-        self.config.data_dir.join("attachments").join(organisation_id).join(id)
+        self.config
+            .data_dir
+            .join("attachments")
+            .join(organisation_id)
+            .join(id)
     }
 
-    pub async fn add_attachment(&self, caller: &Caller, record_type: &str, record_id: &str, filename: &str, bytes: &[u8]) -> CoreResult<Attachment> {
+    pub async fn add_attachment(
+        &self,
+        caller: &Caller,
+        record_type: &str,
+        record_id: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> CoreResult<Attachment> {
         let org = self.record_organisation(record_type, record_id).await?;
         caller.require_write(&org)?;
         let filename = clean_filename(filename);
@@ -223,9 +271,12 @@ impl Steward {
         let id = uuid::Uuid::new_v4().to_string();
         let path = self.attachment_path(&org, &id);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| CoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CoreError::Internal(format!("cannot create {}: {e}", dir.display()))
+            })?;
         }
-        std::fs::write(&path, bytes).map_err(|e| CoreError::Internal(format!("cannot store attachment: {e}")))?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| CoreError::Internal(format!("cannot store attachment: {e}")))?;
         let sha = crate::auth::hash_bytes(bytes);
         let at = now_stamp();
         let mut w = self.write().await?;
@@ -261,7 +312,12 @@ impl Steward {
         })
     }
 
-    pub async fn attachments(&self, caller: &Caller, record_type: &str, record_id: &str) -> CoreResult<Vec<Attachment>> {
+    pub async fn attachments(
+        &self,
+        caller: &Caller,
+        record_type: &str,
+        record_id: &str,
+    ) -> CoreResult<Vec<Attachment>> {
         let org = self.record_organisation(record_type, record_id).await?;
         caller.require_read(&org)?;
         let rows = steward_db::query(
@@ -281,7 +337,9 @@ impl Steward {
                     content_type: r.try_get("content_type")?,
                     size: r.try_get("size")?,
                     sha256: r.try_get("sha256")?,
-                    uploaded_by: r.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
+                    uploaded_by: r
+                        .try_get::<Option<String>, _>("display_name")?
+                        .unwrap_or_default(),
                     at: r.try_get("at")?,
                 })
             })
@@ -289,12 +347,18 @@ impl Steward {
     }
 
     /// An attachment's metadata and bytes; the download is recorded in the trail.
-    pub async fn download_attachment(&self, caller: &Caller, id: &str) -> CoreResult<(Attachment, Vec<u8>)> {
-        let row = steward_db::query("SELECT record_type, record_id, organisation_id FROM attachments WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+    pub async fn download_attachment(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> CoreResult<(Attachment, Vec<u8>)> {
+        let row = steward_db::query(
+            "SELECT record_type, record_id, organisation_id FROM attachments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(CoreError::NotFound)?;
         let org: String = row.try_get("organisation_id")?;
         caller.require_read(&org)?;
         let (rt, rid): (String, String) = (row.try_get("record_type")?, row.try_get("record_id")?);
@@ -312,7 +376,13 @@ impl Steward {
         Ok((att, bytes))
     }
 
-    pub async fn add_comment(&self, caller: &Caller, record_type: &str, record_id: &str, body: &str) -> CoreResult<()> {
+    pub async fn add_comment(
+        &self,
+        caller: &Caller,
+        record_type: &str,
+        record_id: &str,
+        body: &str,
+    ) -> CoreResult<()> {
         let org = self.record_organisation(record_type, record_id).await?;
         caller.require_write(&org)?;
         let body = body.trim();
@@ -320,7 +390,10 @@ impl Steward {
             return Err(CoreError::invalid("body", "Enter a comment"));
         }
         if body.chars().count() > 5000 {
-            return Err(CoreError::invalid("body", "Comment must be 5,000 characters or fewer"));
+            return Err(CoreError::invalid(
+                "body",
+                "Comment must be 5,000 characters or fewer",
+            ));
         }
         let mut w = self.write().await?;
         steward_db::query(
@@ -335,11 +408,20 @@ impl Steward {
         .bind(now_stamp())
         .execute(&mut *w.tx)
         .await?;
-        append(&mut w.tx, &TrailEntry::for_record(caller, "comment.add", &org, record_type, record_id)).await?;
+        append(
+            &mut w.tx,
+            &TrailEntry::for_record(caller, "comment.add", &org, record_type, record_id),
+        )
+        .await?;
         w.commit().await
     }
 
-    pub async fn comments(&self, caller: &Caller, record_type: &str, record_id: &str) -> CoreResult<Vec<Comment>> {
+    pub async fn comments(
+        &self,
+        caller: &Caller,
+        record_type: &str,
+        record_id: &str,
+    ) -> CoreResult<Vec<Comment>> {
         let org = self.record_organisation(record_type, record_id).await?;
         caller.require_read(&org)?;
         let rows = steward_db::query(
@@ -353,7 +435,9 @@ impl Steward {
             .map(|r| {
                 Ok(Comment {
                     id: r.try_get("id")?,
-                    user_name: r.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
+                    user_name: r
+                        .try_get::<Option<String>, _>("display_name")?
+                        .unwrap_or_default(),
                     body: r.try_get("body")?,
                     at: r.try_get("at")?,
                 })
@@ -372,12 +456,22 @@ mod tests {
         let b = serde_json::json!({"title": "Review contract", "status": "done", "version": 2});
         let d = diff(&a, &b);
         assert_eq!(d.len(), 1);
-        assert_eq!((d[0].field.as_str(), d[0].before.as_str(), d[0].after.as_str()), ("status", "open", "done"));
+        assert_eq!(
+            (
+                d[0].field.as_str(),
+                d[0].before.as_str(),
+                d[0].after.as_str()
+            ),
+            ("status", "open", "done")
+        );
     }
 
     #[test]
     fn uploads_are_checked_by_content_not_name() {
-        assert_eq!(check_upload("a.pdf", b"%PDF-1.7\n...", 1000), Ok("application/pdf"));
+        assert_eq!(
+            check_upload("a.pdf", b"%PDF-1.7\n...", 1000),
+            Ok("application/pdf")
+        );
         assert!(check_upload("a.pdf", b"MZ\x90\x00 not a pdf", 1000).is_err());
         assert!(check_upload("a.exe", b"MZ\x90\x00", 1000).is_err());
         assert!(check_upload("a.txt", b"hello", 3).is_err());

@@ -64,11 +64,9 @@ impl Steward {
     /// Sends each user with overdue or due-soon actions one email for `today`; a user
     /// already reminded today is skipped, so running this twice sends nothing twice.
     pub async fn send_reminders(&self, today: NaiveDate) -> CoreResult<ReminderReport> {
-        let smtp = self
-            .config
-            .smtp
-            .as_ref()
-            .ok_or_else(|| CoreError::Conflict("SMTP is not configured; set [smtp] in the configuration".into()))?;
+        let smtp = self.config.smtp.as_ref().ok_or_else(|| {
+            CoreError::Conflict("SMTP is not configured; set [smtp] in the configuration".into())
+        })?;
         let from: Mailbox = smtp
             .from
             .parse()
@@ -77,11 +75,13 @@ impl Steward {
         let day = iso_date(today);
         let mut report = ReminderReport::default();
         for (user_id, email, name, actions) in self.actions_to_remind(today).await? {
-            let done: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM reminders_sent WHERE user_id = $1 AND day = $2")
-                .bind(&user_id)
-                .bind(&day)
-                .fetch_one(&self.db.pool)
-                .await?;
+            let done: i64 = steward_db::query_scalar(
+                "SELECT COUNT(*) FROM reminders_sent WHERE user_id = $1 AND day = $2",
+            )
+            .bind(&user_id)
+            .bind(&day)
+            .fetch_one(&self.db.pool)
+            .await?;
             if done > 0 {
                 report.skipped += 1;
                 continue;
@@ -106,12 +106,14 @@ impl Steward {
                 .map_err(|e| CoreError::Internal(format!("building email: {e}")))?;
             match mailer.send(message).await {
                 Ok(_) => {
-                    steward_db::query("INSERT INTO reminders_sent (user_id, day, sent_at) VALUES ($1, $2, $3)")
-                        .bind(&user_id)
-                        .bind(&day)
-                        .bind(now_stamp())
-                        .execute(&self.db.pool)
-                        .await?;
+                    steward_db::query(
+                        "INSERT INTO reminders_sent (user_id, day, sent_at) VALUES ($1, $2, $3)",
+                    )
+                    .bind(&user_id)
+                    .bind(&day)
+                    .bind(now_stamp())
+                    .execute(&self.db.pool)
+                    .await?;
                     report.sent += 1;
                 }
                 Err(e) => {
@@ -128,12 +130,20 @@ impl Steward {
         let mut cal = Calendar::new();
         cal.name("Steward actions");
         for a in self.open_actions_of(user_id).await? {
-            let url = format!("{}/actions/{}", self.config.base_url.trim_end_matches('/'), a.id);
+            let url = format!(
+                "{}/actions/{}",
+                self.config.base_url.trim_end_matches('/'),
+                a.id
+            );
             cal.push(
                 Event::new()
                     .uid(&format!("{}@steward", a.id))
                     .summary(&a.title)
-                    .description(&format!("{} - {}\n{url}", a.organisation_name, a.status.label()))
+                    .description(&format!(
+                        "{} - {}\n{url}",
+                        a.organisation_name,
+                        a.status.label()
+                    ))
                     .all_day(a.due_date)
                     .url(&url)
                     .done(),

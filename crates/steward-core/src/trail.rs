@@ -44,7 +44,13 @@ impl TrailEntry {
         }
     }
 
-    pub fn for_record(caller: &Caller, event: &str, organisation_id: &str, record_type: &str, record_id: &str) -> TrailEntry {
+    pub fn for_record(
+        caller: &Caller,
+        event: &str,
+        organisation_id: &str,
+        record_type: &str,
+        record_id: &str,
+    ) -> TrailEntry {
         TrailEntry {
             organisation_id: Some(organisation_id.to_string()),
             record_type: Some(record_type.to_string()),
@@ -142,9 +148,14 @@ fn row_to_trail(r: &steward_db::AnyRow) -> CoreResult<TrailRow> {
 /// The outcome of checking the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    Intact { entries: i64 },
+    Intact {
+        entries: i64,
+    },
     /// The first entry that does not follow from the one before it.
-    Broken { seq: i64, reason: String },
+    Broken {
+        seq: i64,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -174,8 +185,7 @@ impl Steward {
             .fetch_all(&self.db.pool)
             .await?;
         let mut prev_hash = GENESIS_HASH.to_string();
-        let mut expected_seq = 1;
-        for r in &rows {
+        for (expected_seq, r) in (1..).zip(rows.iter()) {
             let t = row_to_trail(r)?;
             if t.seq != expected_seq {
                 return Ok(Verification::Broken {
@@ -196,7 +206,6 @@ impl Steward {
                 });
             }
             prev_hash = t.hash;
-            expected_seq += 1;
         }
         Ok(Verification::Intact {
             entries: rows.len() as i64,
@@ -205,7 +214,13 @@ impl Steward {
 
     /// Filtered trail for the DPO (cluster) or an auditor (their organisation), newest
     /// first. `limit` None = everything (CSV export).
-    pub async fn trail(&self, caller: &Caller, f: &TrailFilter, offset: i64, limit: Option<i64>) -> CoreResult<(Vec<TrailRow>, i64)> {
+    pub async fn trail(
+        &self,
+        caller: &Caller,
+        f: &TrailFilter,
+        offset: i64,
+        limit: Option<i64>,
+    ) -> CoreResult<(Vec<TrailRow>, i64)> {
         caller.require_audit_trail()?;
         let mut sql = String::from(" FROM audit_trail WHERE 1 = 1");
         let mut binds: Vec<String> = Vec::new();
@@ -221,7 +236,9 @@ impl Steward {
         let visible = visible.join(", ");
         if caller.role.cluster_wide() {
             // The DPO also sees sign-in failures, which belong to no organisation.
-            sql.push_str(&format!(" AND (organisation_id IS NULL OR organisation_id IN ({visible}))"));
+            sql.push_str(&format!(
+                " AND (organisation_id IS NULL OR organisation_id IN ({visible}))"
+            ));
         } else {
             sql.push_str(&format!(" AND organisation_id IN ({visible})"));
         }
@@ -233,7 +250,12 @@ impl Steward {
             let a = bind(o.to_string());
             sql.push_str(&format!(" AND organisation_id = {a}"));
         }
-        if let Some(r) = f.record_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(r) = f
+            .record_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let a = bind(r.to_string());
             sql.push_str(&format!(" AND record_id = {a}"));
         }
@@ -260,7 +282,10 @@ impl Steward {
             q = q.bind(b);
         }
         let rows = q.fetch_all(&self.db.pool).await?;
-        let rows = rows.iter().map(row_to_trail).collect::<CoreResult<Vec<_>>>()?;
+        let rows = rows
+            .iter()
+            .map(row_to_trail)
+            .collect::<CoreResult<Vec<_>>>()?;
         Ok((rows, total))
     }
 
@@ -269,8 +294,18 @@ impl Steward {
         let (rows, _) = self.trail(caller, f, 0, None).await?;
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
-            "seq", "at", "user_id", "user_email", "organisation_id", "event", "record_type",
-            "record_id", "detail", "address", "prev_hash", "hash",
+            "seq",
+            "at",
+            "user_id",
+            "user_email",
+            "organisation_id",
+            "event",
+            "record_type",
+            "record_id",
+            "detail",
+            "address",
+            "prev_hash",
+            "hash",
         ])
         .map_err(|e| crate::CoreError::Internal(e.to_string()))?;
         for r in rows {
@@ -290,7 +325,9 @@ impl Steward {
             ])
             .map_err(|e| crate::CoreError::Internal(e.to_string()))?;
         }
-        let bytes = w.into_inner().map_err(|e| crate::CoreError::Internal(e.to_string()))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| crate::CoreError::Internal(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| crate::CoreError::Internal(e.to_string()))
     }
 }
