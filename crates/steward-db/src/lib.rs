@@ -51,7 +51,11 @@ impl Db {
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite://") {
             let mut u = format!("sqlite://{rest}");
             if !rest.contains("mode=") {
-                u.push_str(if rest.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+                u.push_str(if rest.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
             }
             (Backend::Sqlite, u)
         } else if url.starts_with("sqlite:") {

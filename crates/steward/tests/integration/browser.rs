@@ -45,8 +45,17 @@ pub async fn browser() -> Driver {
     let mut last = None;
     for _ in 0..100 {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
-            Ok(browser) => return Driver { browser, _chromedriver: child },
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(browser) => {
+                return Driver {
+                    browser,
+                    _chromedriver: child,
+                }
+            }
             Err(e) => last = Some(e),
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -55,17 +64,51 @@ pub async fn browser() -> Driver {
 }
 
 async fn fill(b: &Browser, css: &str, value: &str) {
-    let field = b.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    let field = b
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
 }
 
 async fn click(b: &Browser, css: &str) {
-    b.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits (up to 10 s) until the page's path satisfies `ok`: a click on a submit button
+/// returns before the next page has loaded.
+pub async fn wait_for_path(b: &Browser, ok: impl Fn(&str) -> bool) -> String {
+    for _ in 0..100 {
+        if let Ok(url) = b.current_url().await {
+            if ok(url.path()) {
+                if let Ok(state) = b.execute("return document.readyState", vec![]).await {
+                    if state.as_str() == Some("complete") {
+                        return url.path().to_string();
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "timed out waiting for the next page; at {:?}",
+        b.current_url().await.ok()
+    );
 }
 
 async fn text_of(b: &Browser, css: &str) -> String {
-    b.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
 }
 
 /// Saves a screenshot for people to look at (target/screenshots); failures here are not the test's.
@@ -82,12 +125,12 @@ pub async fn sign_in(s: &TestServer, b: &Browser, email: &str) {
     fill(b, "#email", email).await;
     fill(b, "#password", PASSWORD).await;
     click(b, "button[type=submit], .nhsuk-button").await;
-    if b.current_url().await.unwrap().path() == "/sign-in/code" {
+    if wait_for_path(b, |p| p != "/sign-in").await == "/sign-in/code" {
         let code = s.current_code(email).await;
         fill(b, "#code", &code).await;
         click(b, "button[type=submit], .nhsuk-button").await;
     }
-    assert_eq!(b.current_url().await.unwrap().path(), "/", "signed in as {email}");
+    wait_for_path(b, |p| p == "/").await;
 }
 
 async fn dpo_switches_organisation_and_creates_an_action(s: Arc<TestServer>) {
@@ -101,8 +144,10 @@ async fn dpo_switches_organisation_and_creates_an_action(s: Arc<TestServer>) {
     screenshot(b, "organisations").await;
     let castle = s.organisation("Y90002").await;
     click(b, &format!("form[data-organisation='{castle}'] button")).await;
-    assert_eq!(b.current_url().await.unwrap().path(), "/");
-    assert!(text_of(b, "#current-organisation").await.contains("Castle Hill Medical Centre"));
+    wait_for_path(b, |p| p == "/").await;
+    assert!(text_of(b, "#current-organisation")
+        .await
+        .contains("Castle Hill Medical Centre"));
 
     // A bad form: the error summary takes focus, the message sits by the field, input kept.
     b.goto(&s.url("/actions/new")).await.unwrap();
@@ -111,12 +156,35 @@ async fn dpo_switches_organisation_and_creates_an_action(s: Arc<TestServer>) {
     fill(b, "#due_month", "2").await;
     fill(b, "#due_year", "2027").await;
     click(b, "#maincontent form button.nhsuk-button").await;
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".nhsuk-error-summary"))
+        .await
+        .expect("an error summary");
     let summary = text_of(b, ".nhsuk-error-summary").await;
-    assert!(summary.contains("title") || summary.contains("Title"), "{summary}");
-    assert!(b.find(Locator::Css("#title-error")).await.is_ok(), "message beside the title field");
-    let kept = b.find(Locator::Css("#description")).await.unwrap().prop("value").await.unwrap();
+    assert!(
+        summary.contains("title") || summary.contains("Title"),
+        "{summary}"
+    );
+    assert!(
+        b.find(Locator::Css("#title-error")).await.is_ok(),
+        "message beside the title field"
+    );
+    let kept = b
+        .find(Locator::Css("#description"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
     assert_eq!(kept.as_deref(), Some("Chase the practice's DSPT evidence"));
-    let day = b.find(Locator::Css("#due_day")).await.unwrap().prop("value").await.unwrap();
+    let day = b
+        .find(Locator::Css("#due_day"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
     assert_eq!(day.as_deref(), Some("31"));
     screenshot(b, "action-form-errors").await;
 
@@ -124,14 +192,17 @@ async fn dpo_switches_organisation_and_creates_an_action(s: Arc<TestServer>) {
     fill(b, "#title", "Chase DSPT evidence at Castle Hill").await;
     fill(b, "#due_day", "28").await;
     click(b, "#maincontent form button.nhsuk-button").await;
-    let path = b.current_url().await.unwrap().path().to_string();
-    assert!(path.starts_with("/actions/"), "{path}");
-    assert!(text_of(b, "h1").await.contains("Chase DSPT evidence at Castle Hill"));
-    screenshot(b, "action").await;
-    let org: String = steward_db::query_scalar("SELECT organisation_id FROM actions WHERE title = 'Chase DSPT evidence at Castle Hill'")
-        .fetch_one(&s.steward.db.pool)
+    wait_for_path(b, |p| p.starts_with("/actions/") && p != "/actions/new").await;
+    assert!(text_of(b, "h1")
         .await
-        .unwrap();
+        .contains("Chase DSPT evidence at Castle Hill"));
+    screenshot(b, "action").await;
+    let org: String = steward_db::query_scalar(
+        "SELECT organisation_id FROM actions WHERE title = 'Chase DSPT evidence at Castle Hill'",
+    )
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
     assert_eq!(org, castle, "created in the organisation switched to");
     b.goto(&s.url("/actions")).await.unwrap();
     screenshot(b, "actions").await;
@@ -140,10 +211,18 @@ async fn dpo_switches_organisation_and_creates_an_action(s: Arc<TestServer>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_dpo_switches_organisation_and_creates_an_action_sqlite() {
-    run_on(Backend::Sqlite, dpo_switches_organisation_and_creates_an_action).await;
+    run_on(
+        Backend::Sqlite,
+        dpo_switches_organisation_and_creates_an_action,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_dpo_switches_organisation_and_creates_an_action_postgres() {
-    run_on(Backend::Postgres, dpo_switches_organisation_and_creates_an_action).await;
+    run_on(
+        Backend::Postgres,
+        dpo_switches_organisation_and_creates_an_action,
+    )
+    .await;
 }
