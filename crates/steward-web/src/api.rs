@@ -61,10 +61,19 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me))
         .route("/organisations", get(organisations))
         .route("/organisations/{organisation_id}/dashboard", get(dashboard))
-        .route("/organisations/{organisation_id}/actions", get(list_actions).post(create_action))
-        .route("/actions/{id}", get(get_action).put(update_action).delete(delete_action))
+        .route(
+            "/organisations/{organisation_id}/actions",
+            get(list_actions).post(create_action),
+        )
+        .route(
+            "/actions/{id}",
+            get(get_action).put(update_action).delete(delete_action),
+        )
         .route("/records/{record_type}/{id}/history", get(history))
-        .route("/records/{record_type}/{id}/comments", get(comments).post(add_comment))
+        .route(
+            "/records/{record_type}/{id}/comments",
+            get(comments).post(add_comment),
+        )
         .route("/records/{record_type}/{id}/attachments", get(attachments))
         .route("/attachments/{id}", get(download_attachment))
         .route("/audit-trail", get(audit_trail))
@@ -77,7 +86,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn upload_routes() -> Router<AppState> {
-    Router::new().route("/api/v1/records/{record_type}/{id}/attachments", post(add_attachment))
+    Router::new().route(
+        "/api/v1/records/{record_type}/{id}/attachments",
+        post(add_attachment),
+    )
 }
 
 async fn not_found() -> ApiError {
@@ -113,35 +125,56 @@ pub async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
 
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])),
     responses((status = 200, body = [Organisation]), (status = 401, body = Problem)))]
-pub async fn organisations(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<Organisation>>> {
+pub async fn organisations(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> ApiResult<Json<Vec<Organisation>>> {
     Ok(Json(s.steward.organisations(&c).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/dashboard", tag = "actions", security(("bearer" = [])),
     params(("organisation_id" = String, Path)),
     responses((status = 200, body = Dashboard), (status = 404, body = Problem)))]
-pub async fn dashboard(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(org): Path<String>) -> ApiResult<Json<Dashboard>> {
+pub async fn dashboard(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+) -> ApiResult<Json<Dashboard>> {
     Ok(Json(s.steward.dashboard(&c, &org, today()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/actions", tag = "actions", security(("bearer" = [])),
     params(("organisation_id" = String, Path), ActionQuery),
     responses((status = 200, body = ActionPage), (status = 400, body = Problem), (status = 404, body = Problem)))]
-pub async fn list_actions(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(org): Path<String>, ApiQuery(q): ApiQuery<ActionQuery>) -> ApiResult<Json<ActionPage>> {
+pub async fn list_actions(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    ApiQuery(q): ApiQuery<ActionQuery>,
+) -> ApiResult<Json<ActionPage>> {
     Ok(Json(s.steward.actions(&c, &org, &q, today()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/actions", tag = "actions", security(("bearer" = [])),
     params(("organisation_id" = String, Path)), request_body = ActionInput,
     responses((status = 201, body = Action), (status = 422, body = Problem), (status = 404, body = Problem)))]
-pub async fn create_action(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(org): Path<String>, ApiJson(input): ApiJson<ActionInput>) -> ApiResult<Response> {
+pub async fn create_action(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    ApiJson(input): ApiJson<ActionInput>,
+) -> ApiResult<Response> {
     let a = s.steward.create_action(&c, &org, &input).await?;
     Ok((StatusCode::CREATED, Json(a)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/actions/{id}", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = Action), (status = 404, body = Problem)))]
-pub async fn get_action(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<Json<Action>> {
+pub async fn get_action(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Action>> {
     Ok(Json(s.steward.action(&c, &id).await?))
 }
 
@@ -157,26 +190,47 @@ pub struct ActionUpdate {
 #[utoipa::path(put, path = "/api/v1/actions/{id}", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = ActionUpdate,
     responses((status = 200, body = Action), (status = 409, body = Problem), (status = 422, body = Problem), (status = 404, body = Problem)))]
-pub async fn update_action(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>, ApiJson(u): ApiJson<ActionUpdate>) -> ApiResult<Json<Action>> {
-    Ok(Json(s.steward.update_action(&c, &id, &u.action, u.expected_version).await?))
+pub async fn update_action(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<ActionUpdate>,
+) -> ApiResult<Json<Action>> {
+    Ok(Json(
+        s.steward
+            .update_action(&c, &id, &u.action, u.expected_version)
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/actions/{id}", tag = "actions", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
-pub async fn delete_action(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_action(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     s.steward.delete_action(&c, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/history", tag = "records", security(("bearer" = [])),
     params(("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = [Version]), (status = 404, body = Problem)))]
-pub async fn history(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>) -> ApiResult<Json<Vec<Version>>> {
+pub async fn history(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((t, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<Version>>> {
     Ok(Json(s.steward.history(&c, &t, &id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/comments", tag = "records", security(("bearer" = [])),
     params(("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = [Comment]), (status = 404, body = Problem)))]
-pub async fn comments(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>) -> ApiResult<Json<Vec<Comment>>> {
+pub async fn comments(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((t, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<Comment>>> {
     Ok(Json(s.steward.comments(&c, &t, &id).await?))
 }
 
@@ -188,14 +242,23 @@ pub struct NewComment {
 #[utoipa::path(post, path = "/api/v1/records/{record_type}/{id}/comments", tag = "records", security(("bearer" = [])),
     params(("record_type" = String, Path), ("id" = String, Path)), request_body = NewComment,
     responses((status = 201), (status = 422, body = Problem), (status = 404, body = Problem)))]
-pub async fn add_comment(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>, ApiJson(b): ApiJson<NewComment>) -> ApiResult<StatusCode> {
+pub async fn add_comment(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((t, id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<NewComment>,
+) -> ApiResult<StatusCode> {
     s.steward.add_comment(&c, &t, &id, &b.body).await?;
     Ok(StatusCode::CREATED)
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/attachments", tag = "records", security(("bearer" = [])),
     params(("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = [Attachment]), (status = 404, body = Problem)))]
-pub async fn attachments(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>) -> ApiResult<Json<Vec<Attachment>>> {
+pub async fn attachments(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((t, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<Attachment>>> {
     Ok(Json(s.steward.attachments(&c, &t, &id).await?))
 }
 
@@ -203,7 +266,12 @@ pub async fn attachments(State(s): State<AppState>, ApiCaller(c): ApiCaller, Pat
 #[utoipa::path(post, path = "/api/v1/records/{record_type}/{id}/attachments", tag = "records", security(("bearer" = [])),
     params(("record_type" = String, Path), ("id" = String, Path)),
     responses((status = 201, body = Attachment), (status = 422, body = Problem), (status = 413, body = Problem), (status = 404, body = Problem)))]
-pub async fn add_attachment(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path((t, id)): Path<(String, String)>, mp: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> ApiResult<Response> {
+pub async fn add_attachment(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((t, id)): Path<(String, String)>,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Response> {
     let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
     while let Some(field) = mp
         .next_field()
@@ -225,7 +293,11 @@ pub async fn add_attachment(State(s): State<AppState>, ApiCaller(c): ApiCaller, 
 
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "records", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, description = "The file"), (status = 404, body = Problem)))]
-pub async fn download_attachment(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn download_attachment(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let (att, bytes) = s.steward.download_attachment(&c, &id).await?;
     Ok(crate::pages::attachment_response(att, bytes).unwrap_or_else(|e| e.into_response()))
 }
@@ -249,7 +321,11 @@ pub struct TrailQuery {
 #[utoipa::path(get, path = "/api/v1/audit-trail", tag = "audit trail", security(("bearer" = [])),
     params(TrailFilter, ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query)),
     responses((status = 200, body = TrailPage), (status = 403, body = Problem)))]
-pub async fn audit_trail(State(s): State<AppState>, ApiCaller(c): ApiCaller, ApiQuery(q): ApiQuery<TrailQuery>) -> ApiResult<Json<TrailPage>> {
+pub async fn audit_trail(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(q): ApiQuery<TrailQuery>,
+) -> ApiResult<Json<TrailPage>> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let (items, total) = s
         .steward
@@ -260,20 +336,31 @@ pub async fn audit_trail(State(s): State<AppState>, ApiCaller(c): ApiCaller, Api
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = [User]), (status = 403, body = Problem)))]
-pub async fn users(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<User>>> {
+pub async fn users(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> ApiResult<Json<Vec<User>>> {
     Ok(Json(s.steward.users(&c).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUser,
     responses((status = 201, body = User), (status = 422, body = Problem), (status = 403, body = Problem)))]
-pub async fn add_user(State(s): State<AppState>, ApiCaller(c): ApiCaller, ApiJson(n): ApiJson<NewUser>) -> ApiResult<Response> {
+pub async fn add_user(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(n): ApiJson<NewUser>,
+) -> ApiResult<Response> {
     let u = s.steward.add_user(Some(&c), &n).await?;
     Ok((StatusCode::CREATED, Json(u)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn deactivate_user(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn deactivate_user(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     s.steward.deactivate_user(Some(&c), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -285,10 +372,17 @@ pub struct ResetLink {
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/reset-link", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 201, body = ResetLink), (status = 409, body = Problem), (status = 404, body = Problem)))]
-pub async fn reset_link(State(s): State<AppState>, ApiCaller(c): ApiCaller, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn reset_link(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     s.steward.managed_user(&c, &id).await?;
     let token = s.steward.issue_password_reset(&c.email, &id).await?;
-    let url = format!("{}/reset-password/{token}", s.steward.config.base_url.trim_end_matches('/'));
+    let url = format!(
+        "{}/reset-password/{token}",
+        s.steward.config.base_url.trim_end_matches('/')
+    );
     Ok((StatusCode::CREATED, Json(ResetLink { url })).into_response())
 }
 
@@ -309,9 +403,16 @@ pub struct ReminderResult {
 /// Sends today's reminder emails now (they are also sent daily by the server).
 #[utoipa::path(post, path = "/api/v1/reminders/run", tag = "actions", security(("bearer" = [])), request_body = ReminderRun,
     responses((status = 200, body = ReminderResult), (status = 403, body = Problem), (status = 409, body = Problem)))]
-pub async fn run_reminders(State(s): State<AppState>, ApiCaller(c): ApiCaller, ApiJson(r): ApiJson<ReminderRun>) -> ApiResult<Json<ReminderResult>> {
+pub async fn run_reminders(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(r): ApiJson<ReminderRun>,
+) -> ApiResult<Json<ReminderResult>> {
     c.require_manage_users()?;
-    let rep = s.steward.send_reminders(r.date.unwrap_or_else(today)).await?;
+    let rep = s
+        .steward
+        .send_reminders(r.date.unwrap_or_else(today))
+        .await?;
     Ok(Json(ReminderResult {
         sent: rep.sent,
         skipped: rep.skipped,

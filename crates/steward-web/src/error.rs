@@ -46,7 +46,11 @@ impl From<CoreError> for ApiError {
         let status = status_of(&e);
         if status.is_server_error() {
             tracing::error!(error = %e, "API request failed");
-            return ApiError(status, "Something went wrong on the server; it has been logged.".into(), vec![]);
+            return ApiError(
+                status,
+                "Something went wrong on the server; it has been logged.".into(),
+                vec![],
+            );
         }
         let errors = match &e {
             CoreError::Invalid(f) => f.0.clone(),

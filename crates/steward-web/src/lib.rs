@@ -91,7 +91,10 @@ async fn asset(axum::extract::Path(path): axum::extract::Path<String>) -> Respon
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(ct)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
         ],
         file.contents(),
     )
@@ -156,7 +159,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .fallback(pages::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), security::csrf))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf,
+        ))
         .layer(middleware::from_fn(track))
         .layer(middleware::from_fn(security::headers))
         .layer(DefaultBodyLimit::max(max))

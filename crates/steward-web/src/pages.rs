@@ -32,7 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/actions", get(actions))
         .route("/actions/new", get(new_action_page).post(new_action))
         .route("/actions/{id}", get(action_page))
-        .route("/actions/{id}/edit", get(edit_action_page).post(edit_action))
+        .route(
+            "/actions/{id}/edit",
+            get(edit_action_page).post(edit_action),
+        )
         .route("/actions/{id}/delete", post(delete_action))
         .route("/records/{kind}/{id}/comments", post(add_comment))
         .route("/attachments/{id}", get(download_attachment))
@@ -45,7 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", get(users).post(add_user))
         .route("/admin/users/{id}/deactivate", post(deactivate_user))
         .route("/admin/users/{id}/reset-link", post(reset_link))
-        .route("/reset-password/{token}", get(reset_page).post(reset_submit))
+        .route(
+            "/reset-password/{token}",
+            get(reset_page).post(reset_submit),
+        )
         .route("/audit-trail", get(audit_trail))
         .route("/audit-trail.csv", get(audit_trail_csv))
 }
@@ -63,7 +69,12 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-async fn ctx(state: &AppState, si: &SignedIn, title: &str, nav: &'static str) -> Result<PageCtx, PageError> {
+async fn ctx(
+    state: &AppState,
+    si: &SignedIn,
+    title: &str,
+    nav: &'static str,
+) -> Result<PageCtx, PageError> {
     let org = state
         .steward
         .organisation(&si.caller, &si.caller.current_organisation_id)
@@ -90,8 +101,14 @@ fn with_errors(mut ctx: PageCtx, form: &FormView) -> PageCtx {
 }
 
 fn session_cookie(state: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if state.web.secure_cookies { "; Secure" } else { "" };
-    let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
     ))
@@ -118,7 +135,11 @@ async fn sign_in_page(v: Visitor, si: Option<SignedIn>) -> Response {
     })
 }
 
-async fn sign_in(State(state): State<AppState>, v: Visitor, Form(f): Form<SignInForm>) -> PageResult {
+async fn sign_in(
+    State(state): State<AppState>,
+    v: Visitor,
+    Form(f): Form<SignInForm>,
+) -> PageResult {
     let form = FormView::new().with("email", &f.email);
     let mut errors = FieldErrors::default();
     if f.email.trim().is_empty() {
@@ -128,7 +149,10 @@ async fn sign_in(State(state): State<AppState>, v: Visitor, Form(f): Form<SignIn
         errors.add("password", "Enter your password");
     }
     let result = if errors.is_empty() {
-        state.steward.sign_in(&f.email, &f.password, &v.address).await
+        state
+            .steward
+            .sign_in(&f.email, &f.password, &v.address)
+            .await
     } else {
         Err(CoreError::Invalid(errors))
     };
@@ -140,27 +164,38 @@ async fn sign_in(State(state): State<AppState>, v: Visitor, Form(f): Form<SignIn
                 Pending::Enrolment => "/sign-in/second-factor",
             };
             let mut res = Redirect::to(to).into_response();
-            res.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&state, &signed.token, None));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                session_cookie(&state, &signed.token, None),
+            );
             Ok(res)
         }
         Err(CoreError::Invalid(errors)) => {
             let form = FormView { errors, ..form };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&SignInPage {
-                ctx: with_errors(PageCtx::anonymous("Sign in", &v.csrf), &form),
-                form,
-                notice: None,
-            }))
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&SignInPage {
+                    ctx: with_errors(PageCtx::anonymous("Sign in", &v.csrf), &form),
+                    form,
+                    notice: None,
+                }),
+            )
                 .into_response())
         }
         Err(CoreError::RateLimited) => {
             let mut form = form;
-            form.errors.add("email", "Too many failed attempts. Wait 15 minutes, then try again.");
-            Ok((StatusCode::TOO_MANY_REQUESTS, render(&SignInPage {
-                ctx: with_errors(PageCtx::anonymous("Sign in", &v.csrf), &form),
-                form,
-                notice: None,
-            }))
+            form.errors.add(
+                "email",
+                "Too many failed attempts. Wait 15 minutes, then try again.",
+            );
+            Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                render(&SignInPage {
+                    ctx: with_errors(PageCtx::anonymous("Sign in", &v.csrf), &form),
+                    form,
+                    notice: None,
+                }),
+            )
                 .into_response())
         }
         Err(e) => Err(e.into()),
@@ -179,13 +214,20 @@ fn second_factor_page(p: &Pending2fa, form: FormView, secret: Option<String>) ->
         .as_deref()
         .and_then(|s| totp_for(s, &p.caller.email).ok())
         .map(|t| t.get_url());
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    (status, render(&SecondFactorPage {
-        ctx: with_errors(PageCtx::anonymous("Second step of sign-in", &p.csrf), &form),
-        form,
-        secret,
-        otpauth_url,
-    }))
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        render(&SecondFactorPage {
+            ctx: with_errors(PageCtx::anonymous("Second step of sign-in", &p.csrf), &form),
+            form,
+            secret,
+            otpauth_url,
+        }),
+    )
         .into_response()
 }
 
@@ -196,10 +238,25 @@ async fn code_page(p: Pending2fa) -> PageResult {
     Ok(second_factor_page(&p, FormView::new(), None))
 }
 
-async fn code_submit(State(state): State<AppState>, p: Pending2fa, Form(f): Form<CodeForm>) -> PageResult {
-    match state.steward.verify_second_factor(&p.token, &p.caller, &f.code).await {
+async fn code_submit(
+    State(state): State<AppState>,
+    p: Pending2fa,
+    Form(f): Form<CodeForm>,
+) -> PageResult {
+    match state
+        .steward
+        .verify_second_factor(&p.token, &p.caller, &f.code)
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/").into_response()),
-        Err(CoreError::Invalid(errors)) => Ok(second_factor_page(&p, FormView { errors, ..Default::default() }, None)),
+        Err(CoreError::Invalid(errors)) => Ok(second_factor_page(
+            &p,
+            FormView {
+                errors,
+                ..Default::default()
+            },
+            None,
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -208,16 +265,35 @@ async fn enrol_page(p: Pending2fa) -> PageResult {
     if p.pending != Pending::Enrolment {
         return Ok(Redirect::to("/sign-in/code").into_response());
     }
-    Ok(second_factor_page(&p, FormView::new(), Some(new_totp_secret())))
+    Ok(second_factor_page(
+        &p,
+        FormView::new(),
+        Some(new_totp_secret()),
+    ))
 }
 
-async fn enrol_submit(State(state): State<AppState>, p: Pending2fa, Form(f): Form<CodeForm>) -> PageResult {
+async fn enrol_submit(
+    State(state): State<AppState>,
+    p: Pending2fa,
+    Form(f): Form<CodeForm>,
+) -> PageResult {
     if p.pending != Pending::Enrolment {
         return Ok(Redirect::to("/sign-in/code").into_response());
     }
-    match state.steward.enrol_second_factor(&p.token, &p.caller, &f.secret, &f.code).await {
+    match state
+        .steward
+        .enrol_second_factor(&p.token, &p.caller, &f.secret, &f.code)
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/").into_response()),
-        Err(CoreError::Invalid(errors)) => Ok(second_factor_page(&p, FormView { errors, ..Default::default() }, Some(f.secret))),
+        Err(CoreError::Invalid(errors)) => Ok(second_factor_page(
+            &p,
+            FormView {
+                errors,
+                ..Default::default()
+            },
+            Some(f.secret),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -274,7 +350,11 @@ struct SwitchForm {
     organisation_id: String,
 }
 
-async fn switch_organisation(State(state): State<AppState>, si: SignedIn, Form(f): Form<SwitchForm>) -> PageResult {
+async fn switch_organisation(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<SwitchForm>,
+) -> PageResult {
     state
         .steward
         .switch_organisation(&si.token, &si.caller, &f.organisation_id)
@@ -294,7 +374,11 @@ struct ListQuery {
     page: String,
 }
 
-async fn actions(State(state): State<AppState>, si: SignedIn, Query(q): Query<ListQuery>) -> PageResult {
+async fn actions(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let view = match q.view.as_str() {
         "mine" => ActionView::Mine,
         "overdue" => ActionView::Overdue,
@@ -309,7 +393,12 @@ async fn actions(State(state): State<AppState>, si: SignedIn, Query(q): Query<Li
     };
     let page = state
         .steward
-        .actions(&si.caller, &si.caller.current_organisation_id, &query, today())
+        .actions(
+            &si.caller,
+            &si.caller.current_organisation_id,
+            &query,
+            today(),
+        )
         .await?;
     let (heading, view_s) = match view {
         ActionView::Mine => ("My actions", "mine"),
@@ -322,7 +411,11 @@ async fn actions(State(state): State<AppState>, si: SignedIn, Query(q): Query<Li
         page,
         view: view_s.into(),
         status: q.status,
-        sort: if q.sort.is_empty() { "due_date".into() } else { q.sort },
+        sort: if q.sort.is_empty() {
+            "due_date".into()
+        } else {
+            q.sort
+        },
         today: today(),
     }))
 }
@@ -379,16 +472,33 @@ impl ActionForm {
     }
 }
 
-async fn action_form(state: &AppState, si: &SignedIn, title: &str, form: FormView, action_id: Option<String>, organisation_id: &str) -> PageResult {
-    let people = state.steward.assignable_people(&si.caller, organisation_id).await?;
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, render(&ActionFormPage {
-        ctx: with_errors(ctx(state, si, title, "actions").await?, &form),
-        form,
-        action_id,
-        people: people_options(&people),
-        statuses: status_options(),
-    }))
+async fn action_form(
+    state: &AppState,
+    si: &SignedIn,
+    title: &str,
+    form: FormView,
+    action_id: Option<String>,
+    organisation_id: &str,
+) -> PageResult {
+    let people = state
+        .steward
+        .assignable_people(&si.caller, organisation_id)
+        .await?;
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        render(&ActionFormPage {
+            ctx: with_errors(ctx(state, si, title, "actions").await?, &form),
+            form,
+            action_id,
+            people: people_options(&people),
+            statuses: status_options(),
+        }),
+    )
         .into_response())
 }
 
@@ -399,8 +509,13 @@ struct SourceQuery {
     source_record_id: String,
 }
 
-async fn new_action_page(State(state): State<AppState>, si: SignedIn, Query(q): Query<SourceQuery>) -> PageResult {
-    si.caller.require_write(&si.caller.current_organisation_id)?;
+async fn new_action_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<SourceQuery>,
+) -> PageResult {
+    si.caller
+        .require_write(&si.caller.current_organisation_id)?;
     let form = ActionForm {
         owner_id: si.caller.user_id.clone(),
         source_record_type: q.source_record_type,
@@ -411,12 +526,28 @@ async fn new_action_page(State(state): State<AppState>, si: SignedIn, Query(q): 
     action_form(&state, &si, "Add an action", form.view(), None, &org).await
 }
 
-async fn new_action(State(state): State<AppState>, si: SignedIn, Form(f): Form<ActionForm>) -> PageResult {
+async fn new_action(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<ActionForm>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    match state.steward.create_action(&si.caller, &org, &f.input()).await {
+    match state
+        .steward
+        .create_action(&si.caller, &org, &f.input())
+        .await
+    {
         Ok(a) => Ok(Redirect::to(&format!("/actions/{}", a.id)).into_response()),
         Err(CoreError::Invalid(errors)) => {
-            action_form(&state, &si, "Add an action", FormView { errors, ..f.view() }, None, &org).await
+            action_form(
+                &state,
+                &si,
+                "Add an action",
+                FormView { errors, ..f.view() },
+                None,
+                &org,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -425,26 +556,41 @@ async fn new_action(State(state): State<AppState>, si: SignedIn, Form(f): Form<A
 async fn render_action(state: &AppState, si: &SignedIn, id: &str, form: FormView) -> PageResult {
     let s = &state.steward;
     let action = s.action(&si.caller, id).await?;
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, render(&ActionPageView {
-        ctx: with_errors(ctx(state, si, &action.title, "actions").await?, &form),
-        history: s.history(&si.caller, "action", id).await?,
-        attachments: s.attachments(&si.caller, "action", id).await?,
-        comments: s.comments(&si.caller, "action", id).await?,
-        linked: s.linked_actions(&si.caller, "action", id).await?,
-        action,
-        form,
-        today: today(),
-        max_mb: s.config.max_attachment_bytes / (1024 * 1024),
-    }))
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        render(&ActionPageView {
+            ctx: with_errors(ctx(state, si, &action.title, "actions").await?, &form),
+            history: s.history(&si.caller, "action", id).await?,
+            attachments: s.attachments(&si.caller, "action", id).await?,
+            comments: s.comments(&si.caller, "action", id).await?,
+            linked: s.linked_actions(&si.caller, "action", id).await?,
+            action,
+            form,
+            today: today(),
+            max_mb: s.config.max_attachment_bytes / (1024 * 1024),
+        }),
+    )
         .into_response())
 }
 
-async fn action_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn action_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     render_action(&state, &si, &id, FormView::new()).await
 }
 
-async fn edit_action_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn edit_action_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     let a = state.steward.action(&si.caller, &id).await?;
     si.caller.require_write(&a.organisation_id)?;
     let form = FormView::new()
@@ -456,14 +602,37 @@ async fn edit_action_page(State(state): State<AppState>, si: SignedIn, Path(id):
         .with("due_year", a.due_date.format("%Y").to_string())
         .with("status", a.status.as_str())
         .with("version", a.version.to_string())
-        .with("source_record_type", a.source_record_type.clone().unwrap_or_default())
-        .with("source_record_id", a.source_record_id.clone().unwrap_or_default());
-    action_form(&state, &si, "Change action", form, Some(id), &a.organisation_id).await
+        .with(
+            "source_record_type",
+            a.source_record_type.clone().unwrap_or_default(),
+        )
+        .with(
+            "source_record_id",
+            a.source_record_id.clone().unwrap_or_default(),
+        );
+    action_form(
+        &state,
+        &si,
+        "Change action",
+        form,
+        Some(id),
+        &a.organisation_id,
+    )
+    .await
 }
 
-async fn edit_action(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<ActionForm>) -> PageResult {
+async fn edit_action(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> PageResult {
     let expected = f.version.parse().ok();
-    match state.steward.update_action(&si.caller, &id, &f.input(), expected).await {
+    match state
+        .steward
+        .update_action(&si.caller, &id, &f.input(), expected)
+        .await
+    {
         Ok(a) => Ok(Redirect::to(&format!("/actions/{}", a.id)).into_response()),
         Err(e @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => {
             let errors = match e {
@@ -475,13 +644,25 @@ async fn edit_action(State(state): State<AppState>, si: SignedIn, Path(id): Path
                 }
             };
             let org = state.steward.record_organisation("action", &id).await?;
-            action_form(&state, &si, "Change action", FormView { errors, ..f.view() }, Some(id), &org).await
+            action_form(
+                &state,
+                &si,
+                "Change action",
+                FormView { errors, ..f.view() },
+                Some(id),
+                &org,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn delete_action(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn delete_action(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     state.steward.delete_action(&si.caller, &id).await?;
     Ok(Redirect::to("/actions").into_response())
 }
@@ -501,49 +682,106 @@ struct CommentForm {
     body: String,
 }
 
-async fn add_comment(State(state): State<AppState>, si: SignedIn, Path((kind, id)): Path<(String, String)>, Form(f): Form<CommentForm>) -> PageResult {
+async fn add_comment(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((kind, id)): Path<(String, String)>,
+    Form(f): Form<CommentForm>,
+) -> PageResult {
     let url = record_url(&kind, &id)?;
-    match state.steward.add_comment(&si.caller, &kind, &id, &f.body).await {
+    match state
+        .steward
+        .add_comment(&si.caller, &kind, &id, &f.body)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&url).into_response()),
         Err(CoreError::Invalid(errors)) => {
-            render_action(&state, &si, &id, FormView { errors, ..FormView::new().with("body", f.body) }).await
+            render_action(
+                &state,
+                &si,
+                &id,
+                FormView {
+                    errors,
+                    ..FormView::new().with("body", f.body)
+                },
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn add_attachment(State(state): State<AppState>, si: SignedIn, Path((kind, id)): Path<(String, String)>, mut mp: Multipart) -> PageResult {
+async fn add_attachment(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((kind, id)): Path<(String, String)>,
+    mut mp: Multipart,
+) -> PageResult {
     let url = record_url(&kind, &id)?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = mp.next_field().await {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| CoreError::invalid("file", "The file could not be read; try again"))?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| CoreError::invalid("file", "The file could not be read; try again"))?;
             file = Some((name, bytes.to_vec()));
         }
     }
     let result = match file {
-        Some((name, bytes)) if !name.is_empty() => state.steward.add_attachment(&si.caller, &kind, &id, &name, &bytes).await.map(|_| ()),
+        Some((name, bytes)) if !name.is_empty() => state
+            .steward
+            .add_attachment(&si.caller, &kind, &id, &name, &bytes)
+            .await
+            .map(|_| ()),
         _ => Err(CoreError::invalid("file", "Select a file")),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&url).into_response()),
-        Err(CoreError::Invalid(errors)) => render_action(&state, &si, &id, FormView { errors, ..FormView::new() }).await,
+        Err(CoreError::Invalid(errors)) => {
+            render_action(
+                &state,
+                &si,
+                &id,
+                FormView {
+                    errors,
+                    ..FormView::new()
+                },
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn download_attachment(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn download_attachment(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     let (att, bytes) = state.steward.download_attachment(&si.caller, &id).await?;
     attachment_response(att, bytes)
 }
 
 pub fn attachment_response(att: steward_core::records::Attachment, bytes: Vec<u8>) -> PageResult {
-    let disposition = format!("attachment; filename=\"{}\"", att.filename.replace(|c: char| !c.is_ascii() || c == '"', "_"));
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        att.filename
+            .replace(|c: char| !c.is_ascii() || c == '"', "_")
+    );
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_str(&att.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(&att.content_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
         ],
         bytes,
     )
@@ -552,15 +790,28 @@ pub fn attachment_response(att: steward_core::records::Attachment, bytes: Vec<u8
 
 // ---- account ----
 
-async fn account_page(state: &AppState, si: &SignedIn, form: FormView, shown_once: Option<(String, String)>, notice: Option<String>) -> PageResult {
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, render(&AccountPage {
-        ctx: with_errors(ctx(state, si, "Your account", "account").await?, &form),
-        form,
-        tokens: state.steward.api_tokens(&si.caller).await?,
-        shown_once,
-        notice,
-    }))
+async fn account_page(
+    state: &AppState,
+    si: &SignedIn,
+    form: FormView,
+    shown_once: Option<(String, String)>,
+    notice: Option<String>,
+) -> PageResult {
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        render(&AccountPage {
+            ctx: with_errors(ctx(state, si, "Your account", "account").await?, &form),
+            form,
+            tokens: state.steward.api_tokens(&si.caller).await?,
+            shown_once,
+            notice,
+        }),
+    )
         .into_response())
 }
 
@@ -576,14 +827,48 @@ struct PasswordForm {
     confirm_password: String,
 }
 
-async fn change_password(State(state): State<AppState>, si: SignedIn, Form(f): Form<PasswordForm>) -> PageResult {
+async fn change_password(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<PasswordForm>,
+) -> PageResult {
     match state
         .steward
-        .change_password(Some(&si.token), &si.caller, &f.current_password, &f.new_password, &f.confirm_password)
+        .change_password(
+            Some(&si.token),
+            &si.caller,
+            &f.current_password,
+            &f.new_password,
+            &f.confirm_password,
+        )
         .await
     {
-        Ok(()) => account_page(&state, &si, FormView::new(), None, Some("Your password has been changed. Your other sessions have been signed out.".into())).await,
-        Err(CoreError::Invalid(errors)) => account_page(&state, &si, FormView { errors, ..FormView::new() }, None, None).await,
+        Ok(()) => {
+            account_page(
+                &state,
+                &si,
+                FormView::new(),
+                None,
+                Some(
+                    "Your password has been changed. Your other sessions have been signed out."
+                        .into(),
+                ),
+            )
+            .await
+        }
+        Err(CoreError::Invalid(errors)) => {
+            account_page(
+                &state,
+                &si,
+                FormView {
+                    errors,
+                    ..FormView::new()
+                },
+                None,
+                None,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -594,44 +879,106 @@ struct TokenForm {
     name: String,
 }
 
-async fn create_token(State(state): State<AppState>, si: SignedIn, Form(f): Form<TokenForm>) -> PageResult {
+async fn create_token(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<TokenForm>,
+) -> PageResult {
     match state.steward.create_api_token(&si.caller, &f.name).await {
-        Ok((_, token)) => account_page(&state, &si, FormView::new(), Some(("Your new API token".into(), token)), None).await,
-        Err(CoreError::Invalid(errors)) => account_page(&state, &si, FormView { errors, ..FormView::new().with("name", f.name) }, None, None).await,
+        Ok((_, token)) => {
+            account_page(
+                &state,
+                &si,
+                FormView::new(),
+                Some(("Your new API token".into(), token)),
+                None,
+            )
+            .await
+        }
+        Err(CoreError::Invalid(errors)) => {
+            account_page(
+                &state,
+                &si,
+                FormView {
+                    errors,
+                    ..FormView::new().with("name", f.name)
+                },
+                None,
+                None,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn revoke_token(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn revoke_token(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     state.steward.revoke_api_token(&si.caller, &id).await?;
-    account_page(&state, &si, FormView::new(), None, Some("The token has been revoked.".into())).await
+    account_page(
+        &state,
+        &si,
+        FormView::new(),
+        None,
+        Some("The token has been revoked.".into()),
+    )
+    .await
 }
 
 async fn new_calendar_link(State(state): State<AppState>, si: SignedIn) -> PageResult {
     let token = state.steward.new_calendar_token(&si.caller).await?;
-    let url = format!("{}/calendar/{token}.ics", state.steward.config.base_url.trim_end_matches('/'));
-    account_page(&state, &si, FormView::new(), Some(("Your calendar link".into(), url)), None).await
+    let url = format!(
+        "{}/calendar/{token}.ics",
+        state.steward.config.base_url.trim_end_matches('/')
+    );
+    account_page(
+        &state,
+        &si,
+        FormView::new(),
+        Some(("Your calendar link".into(), url)),
+        None,
+    )
+    .await
 }
 
 async fn calendar_feed(State(state): State<AppState>, Path(token): Path<String>) -> PageResult {
     let token = token.trim_end_matches(".ics");
     let user = state.steward.user_for_calendar_token(token).await?;
     let body = state.steward.calendar_feed(&user.id).await?;
-    Ok(([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], body).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        body,
+    )
+        .into_response())
 }
 
 // ---- administration ----
 
-async fn users_page(state: &AppState, si: &SignedIn, form: FormView, notice: Option<String>) -> PageResult {
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, render(&UsersPage {
-        ctx: with_errors(ctx(state, si, "Users", "users").await?, &form),
-        users: state.steward.users(&si.caller).await?,
-        form,
-        organisations: state.steward.organisations(&si.caller).await?,
-        roles: role_options(),
-        notice,
-    }))
+async fn users_page(
+    state: &AppState,
+    si: &SignedIn,
+    form: FormView,
+    notice: Option<String>,
+) -> PageResult {
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        render(&UsersPage {
+            ctx: with_errors(ctx(state, si, "Users", "users").await?, &form),
+            users: state.steward.users(&si.caller).await?,
+            form,
+            organisations: state.steward.organisations(&si.caller).await?,
+            roles: role_options(),
+            notice,
+        }),
+    )
         .into_response())
 }
 
@@ -649,7 +996,11 @@ struct UserForm {
     password: String,
 }
 
-async fn add_user(State(state): State<AppState>, si: SignedIn, Form(f): Form<UserForm>) -> PageResult {
+async fn add_user(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<UserForm>,
+) -> PageResult {
     let new = NewUser {
         email: f.email.clone(),
         display_name: f.display_name.clone(),
@@ -658,7 +1009,15 @@ async fn add_user(State(state): State<AppState>, si: SignedIn, Form(f): Form<Use
         password: f.password.clone(),
     };
     match state.steward.add_user(Some(&si.caller), &new).await {
-        Ok(u) => users_page(&state, &si, FormView::new(), Some(format!("{} has been added.", u.email))).await,
+        Ok(u) => {
+            users_page(
+                &state,
+                &si,
+                FormView::new(),
+                Some(format!("{} has been added.", u.email)),
+            )
+            .await
+        }
         Err(CoreError::Invalid(errors)) => {
             let form = FormView::new()
                 .with("email", f.email)
@@ -671,20 +1030,56 @@ async fn add_user(State(state): State<AppState>, si: SignedIn, Form(f): Form<Use
     }
 }
 
-async fn deactivate_user(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn deactivate_user(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     let u = state.steward.managed_user(&si.caller, &id).await?;
     state.steward.deactivate_user(Some(&si.caller), &id).await?;
-    users_page(&state, &si, FormView::new(), Some(format!("{} has been deactivated; their sessions and API tokens have ended.", u.email))).await
+    users_page(
+        &state,
+        &si,
+        FormView::new(),
+        Some(format!(
+            "{} has been deactivated; their sessions and API tokens have ended.",
+            u.email
+        )),
+    )
+    .await
 }
 
-async fn reset_link(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn reset_link(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     let u = state.steward.managed_user(&si.caller, &id).await?;
-    let token = state.steward.issue_password_reset(&si.caller.email, &id).await?;
-    let url = format!("{}/reset-password/{token}", state.steward.config.base_url.trim_end_matches('/'));
-    users_page(&state, &si, FormView::new(), Some(format!("Send this one-time link to {} (valid for 24 hours): {url}", u.email))).await
+    let token = state
+        .steward
+        .issue_password_reset(&si.caller.email, &id)
+        .await?;
+    let url = format!(
+        "{}/reset-password/{token}",
+        state.steward.config.base_url.trim_end_matches('/')
+    );
+    users_page(
+        &state,
+        &si,
+        FormView::new(),
+        Some(format!(
+            "Send this one-time link to {} (valid for 24 hours): {url}",
+            u.email
+        )),
+    )
+    .await
 }
 
-async fn reset_page(State(state): State<AppState>, v: Visitor, Path(token): Path<String>) -> PageResult {
+async fn reset_page(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+) -> PageResult {
     state.steward.check_password_reset(&token).await?;
     Ok(render(&ResetPasswordPage {
         ctx: PageCtx::anonymous("Choose a new password", &v.csrf),
@@ -700,7 +1095,12 @@ struct ResetForm {
     confirm_password: String,
 }
 
-async fn reset_submit(State(state): State<AppState>, v: Visitor, Path(token): Path<String>, Form(f): Form<ResetForm>) -> PageResult {
+async fn reset_submit(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+    Form(f): Form<ResetForm>,
+) -> PageResult {
     match state
         .steward
         .complete_password_reset(&token, &f.new_password, &f.confirm_password, &v.address)
@@ -712,12 +1112,18 @@ async fn reset_submit(State(state): State<AppState>, v: Visitor, Path(token): Pa
             notice: Some("Your password has been set. Sign in with it now.".into()),
         })),
         Err(CoreError::Invalid(errors)) => {
-            let form = FormView { errors, ..FormView::new() };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&ResetPasswordPage {
-                ctx: with_errors(PageCtx::anonymous("Choose a new password", &v.csrf), &form),
-                form,
-                token,
-            }))
+            let form = FormView {
+                errors,
+                ..FormView::new()
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&ResetPasswordPage {
+                    ctx: with_errors(PageCtx::anonymous("Choose a new password", &v.csrf), &form),
+                    form,
+                    token,
+                }),
+            )
                 .into_response())
         }
         Err(e) => Err(e.into()),
@@ -760,12 +1166,21 @@ impl TrailQuery {
     }
 }
 
-async fn audit_trail(State(state): State<AppState>, si: SignedIn, Query(q): Query<TrailQuery>) -> PageResult {
+async fn audit_trail(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<TrailQuery>,
+) -> PageResult {
     si.caller.require_audit_trail()?;
     let page: i64 = q.page.parse().unwrap_or(1).max(1);
     let (rows, total) = state
         .steward
-        .trail(&si.caller, &q.filter(), (page - 1) * TRAIL_PAGE, Some(TRAIL_PAGE))
+        .trail(
+            &si.caller,
+            &q.filter(),
+            (page - 1) * TRAIL_PAGE,
+            Some(TRAIL_PAGE),
+        )
         .await?;
     let form = FormView::new()
         .with("user", &q.user)
@@ -785,12 +1200,19 @@ async fn audit_trail(State(state): State<AppState>, si: SignedIn, Query(q): Quer
     }))
 }
 
-async fn audit_trail_csv(State(state): State<AppState>, si: SignedIn, Query(q): Query<TrailQuery>) -> PageResult {
+async fn audit_trail_csv(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<TrailQuery>,
+) -> PageResult {
     let csv = state.steward.trail_csv(&si.caller, &q.filter()).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"audit-trail.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit-trail.csv\"",
+            ),
         ],
         csv,
     )

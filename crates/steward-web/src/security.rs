@@ -24,10 +24,19 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
@@ -40,7 +49,13 @@ pub async fn headers(req: Request, next: Next) -> Response {
 }
 
 fn forbidden(msg: &str) -> Response {
-    (StatusCode::FORBIDDEN, crate::views::render(&crate::views::error_page("Your form could not be sent", format!("{msg} Go back, reload the page and try again."))))
+    (
+        StatusCode::FORBIDDEN,
+        crate::views::render(&crate::views::error_page(
+            "Your form could not be sent",
+            format!("{msg} Go back, reload the page and try again."),
+        )),
+    )
         .into_response()
 }
 
@@ -69,7 +84,9 @@ async fn submitted_token(content_type: &str, bytes: &[u8]) -> Option<String> {
 
 pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() == 64);
-    let token = existing.clone().unwrap_or_else(steward_core::auth::new_secret);
+    let token = existing
+        .clone()
+        .unwrap_or_else(steward_core::auth::new_secret);
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     // The API authenticates with bearer tokens, never cookies, so it is not exposed to CSRF.
     if unsafe_method && !req.uri().path().starts_with("/api/") {
@@ -87,7 +104,13 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
         let bytes = match to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => {
-                return (StatusCode::PAYLOAD_TOO_LARGE, crate::views::render(&crate::views::error_page("The file or form is too large", "Send a smaller file or less text.")))
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    crate::views::render(&crate::views::error_page(
+                        "The file or form is too large",
+                        "Send a smaller file or less text.",
+                    )),
+                )
                     .into_response()
             }
         };
@@ -100,7 +123,11 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
     if existing.is_none() {
-        let secure = if state.web.secure_cookies { "; Secure" } else { "" };
+        let secure = if state.web.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
         if let Ok(v) = HeaderValue::from_str(&format!(
             "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
         )) {

@@ -74,24 +74,35 @@ impl FromRequestParts<AppState> for Visitor {
     }
 }
 
-async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<(steward_core::auth::SessionInfo, String)>, PageError> {
+async fn session_of(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<(steward_core::auth::SessionInfo, String)>, PageError> {
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let info = state.steward.session(&token, &client_address(parts)).await?;
+    let info = state
+        .steward
+        .session(&token, &client_address(parts))
+        .await?;
     Ok(info.map(|i| (i, token)))
 }
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = PageError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match session_of(parts, state).await? {
             Some((info, token)) if info.pending == Pending::None => Ok(SignedIn {
                 caller: info.caller,
                 token,
                 csrf: csrf_of(parts),
             }),
-            Some((info, _)) if info.pending == Pending::Code => Err(PageError::Redirect("/sign-in/code")),
+            Some((info, _)) if info.pending == Pending::Code => {
+                Err(PageError::Redirect("/sign-in/code"))
+            }
             Some(_) => Err(PageError::Redirect("/sign-in/second-factor")),
             None => Err(PageError::SignIn),
         }
@@ -100,7 +111,10 @@ impl FromRequestParts<AppState> for SignedIn {
 
 impl OptionalFromRequestParts<AppState> for SignedIn {
     type Rejection = PageError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         match <SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
             Ok(s) => Ok(Some(s)),
             Err(PageError::SignIn) => Ok(None),
@@ -111,7 +125,10 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
 
 impl FromRequestParts<AppState> for Pending2fa {
     type Rejection = PageError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match session_of(parts, state).await? {
             Some((info, token)) if info.pending != Pending::None => Ok(Pending2fa {
                 caller: info.caller,
@@ -130,7 +147,10 @@ pub struct ApiCaller(pub Caller);
 
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let unauthorised = || {
             ApiError(
                 axum::http::StatusCode::UNAUTHORIZED,

@@ -17,7 +17,11 @@ pub fn render<T: Template>(t: &T) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "template error",
+            )
+                .into_response()
         }
     }
 }
@@ -81,7 +85,7 @@ impl FormView {
         self.value(name) == value
     }
     /// The id of the input an error summary link should focus.
-    pub fn anchor<'a>(&self, field: &'a str) -> String {
+    pub fn anchor(&self, field: &str) -> String {
         match field {
             "due_date" => "due_day".into(),
             f => f.into(),
@@ -217,8 +221,15 @@ impl ActionsPage {
         )
     }
     pub fn sort_link(&self, field: &str) -> String {
-        let sort = if self.sort == field { format!("-{field}") } else { field.to_string() };
-        format!("/actions?view={}&status={}&sort={sort}", self.view, self.status)
+        let sort = if self.sort == field {
+            format!("-{field}")
+        } else {
+            field.to_string()
+        };
+        format!(
+            "/actions?view={}&status={}&sort={sort}",
+            self.view, self.status
+        )
     }
 }
 

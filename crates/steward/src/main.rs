@@ -15,7 +15,11 @@ use steward_core::{CoreConfig, Db, SmtpConfig, Steward};
 use steward_web::{AppState, WebConfig};
 
 #[derive(Parser)]
-#[command(name = "steward", version, about = "Information governance for health and care: DPIAs, registers, rights requests, redaction, access audit.")]
+#[command(
+    name = "steward",
+    version,
+    about = "Information governance for health and care: DPIAs, registers, rights requests, redaction, access audit."
+)]
 struct Cli {
     /// Configuration file (TOML). Environment variables STEWARD_* override it,
     /// e.g. STEWARD_DATABASE_URL, STEWARD_LISTEN, STEWARD_SMTP__HOST.
@@ -54,9 +58,7 @@ enum Command {
         file: PathBuf,
     },
     /// Replace the SQLite database with a backup (stop the server first).
-    Restore {
-        file: PathBuf,
-    },
+    Restore { file: PathBuf },
     /// The tamper-evident audit trail.
     AuditTrail {
         #[command(subcommand)]
@@ -149,14 +151,18 @@ impl Config {
         } else if Path::new("steward.toml").exists() {
             f = f.merge(Toml::file("steward.toml"));
         }
-        f = f.merge(Env::prefixed("STEWARD_").split("__").ignore(&["config", "new_password"]));
+        f = f.merge(
+            Env::prefixed("STEWARD_")
+                .split("__")
+                .ignore(&["config", "new_password"]),
+        );
         f.extract().context("reading the configuration")
     }
 
     fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("steward.db").display())
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("steward.db").display()))
     }
 
     fn sqlite_path(&self) -> Option<PathBuf> {
@@ -203,7 +209,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -279,7 +286,11 @@ async fn main() -> Result<()> {
             let steward = config.steward().await?;
             serve(&config, steward).await
         }
-        Command::Demo { reset, extra_actions, seed_only } => {
+        Command::Demo {
+            reset,
+            extra_actions,
+            seed_only,
+        } => {
             if reset {
                 if let Some(path) = config.sqlite_path() {
                     for suffix in ["", "-wal", "-shm"] {
@@ -295,13 +306,23 @@ async fn main() -> Result<()> {
                 let demo = steward
                     .seed_demo(chrono::Utc::now().date_naive(), extra_actions)
                     .await?;
-                println!("Demo cluster created: {} organisations.", demo.organisations.len());
+                println!(
+                    "Demo cluster created: {} organisations.",
+                    demo.organisations.len()
+                );
                 let run = steward_access_review::demo::seed_demo_audit(&steward, &demo).await?;
-                println!("Demo access audit for Harbour View Surgery: {} accesses, {} cases.", run.events, run.cases);
-                steward_rights::demo::seed_demo_requests(&steward, chrono::Utc::now().date_naive()).await?;
+                println!(
+                    "Demo access audit for Harbour View Surgery: {} accesses, {} cases.",
+                    run.events, run.cases
+                );
+                steward_rights::demo::seed_demo_requests(&steward, chrono::Utc::now().date_naive())
+                    .await?;
                 println!("Demo rights requests for Harbour View Surgery: a solicitor's SAR ready for redaction review, one paused, one overdue, a rectification.");
             } else {
-                println!("Using the demo data already in {} (--reset starts again).", config.data_dir.display());
+                println!(
+                    "Using the demo data already in {} (--reset starts again).",
+                    config.data_dir.display()
+                );
             }
             print_demo_sign_ins(&steward, &config).await?;
             if seed_only {
@@ -317,29 +338,60 @@ async fn main() -> Result<()> {
         Command::User { command } => {
             let steward = config.steward().await?;
             match command {
-                UserCommand::Add { email, name, role, organisation, password } => {
-                    let org: String = steward_db::query_scalar("SELECT id FROM organisations WHERE ods_code = $1")
-                        .bind(&organisation)
-                        .fetch_optional(&steward.db.pool)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("no organisation with ODS code {organisation}"))?;
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    organisation,
+                    password,
+                } => {
+                    let org: String = steward_db::query_scalar(
+                        "SELECT id FROM organisations WHERE ods_code = $1",
+                    )
+                    .bind(&organisation)
+                    .fetch_optional(&steward.db.pool)
+                    .await?
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("no organisation with ODS code {organisation}")
+                    })?;
                     let u = steward
-                        .add_user(None, &NewUser { email, display_name: name, role, organisation_id: org, password })
+                        .add_user(
+                            None,
+                            &NewUser {
+                                email,
+                                display_name: name,
+                                role,
+                                organisation_id: org,
+                                password,
+                            },
+                        )
                         .await
                         .map_err(describe)?;
-                    println!("Added {} ({}) to {}.", u.email, u.role.label(), u.organisation_name);
+                    println!(
+                        "Added {} ({}) to {}.",
+                        u.email,
+                        u.role.label(),
+                        u.organisation_name
+                    );
                 }
                 UserCommand::Deactivate { email } => {
                     let u = find_user(&steward, &email).await?;
-                    steward.deactivate_user(None, &u.id).await.map_err(describe)?;
-                    println!("Deactivated {}: sessions, API tokens and reset links ended.", u.email);
+                    steward
+                        .deactivate_user(None, &u.id)
+                        .await
+                        .map_err(describe)?;
+                    println!(
+                        "Deactivated {}: sessions, API tokens and reset links ended.",
+                        u.email
+                    );
                 }
                 UserCommand::TotpCode { email } => {
                     let u = find_user(&steward, &email).await?;
-                    let secret: Option<String> = steward_db::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
-                        .bind(&u.id)
-                        .fetch_one(&steward.db.pool)
-                        .await?;
+                    let secret: Option<String> =
+                        steward_db::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
+                            .bind(&u.id)
+                            .fetch_one(&steward.db.pool)
+                            .await?;
                     let Some(secret) = secret else {
                         bail!("{email} has not set up a second factor");
                     };
@@ -351,8 +403,14 @@ async fn main() -> Result<()> {
                 }
                 UserCommand::ResetLink { email } => {
                     let u = find_user(&steward, &email).await?;
-                    let token = steward.issue_password_reset("cli", &u.id).await.map_err(describe)?;
-                    println!("{}/reset-password/{token}", steward.config.base_url.trim_end_matches('/'));
+                    let token = steward
+                        .issue_password_reset("cli", &u.id)
+                        .await
+                        .map_err(describe)?;
+                    println!(
+                        "{}/reset-password/{token}",
+                        steward.config.base_url.trim_end_matches('/')
+                    );
                 }
             }
             Ok(())
@@ -399,10 +457,16 @@ async fn main() -> Result<()> {
             }
             std::fs::rename(&staging, &target)
                 .with_context(|| format!("moving the restored database to {}", target.display()))?;
-            println!("Restored {} ({n} audit-trail entries) to {}.", file.display(), target.display());
+            println!(
+                "Restored {} ({n} audit-trail entries) to {}.",
+                file.display(),
+                target.display()
+            );
             Ok(())
         }
-        Command::AuditTrail { command: TrailCommand::Verify } => {
+        Command::AuditTrail {
+            command: TrailCommand::Verify,
+        } => {
             let steward = config.steward().await?;
             match steward.verify_trail().await? {
                 Verification::Intact { entries } => {
@@ -417,8 +481,16 @@ async fn main() -> Result<()> {
         }
         Command::Reminders => {
             let steward = config.steward().await?;
-            let r = steward.send_reminders(chrono::Utc::now().date_naive()).await.map_err(describe)?;
-            println!("Reminders: {} sent, {} already sent today, {} failed.", r.sent, r.skipped, r.failed.len());
+            let r = steward
+                .send_reminders(chrono::Utc::now().date_naive())
+                .await
+                .map_err(describe)?;
+            println!(
+                "Reminders: {} sent, {} already sent today, {} failed.",
+                r.sent,
+                r.skipped,
+                r.failed.len()
+            );
             for f in r.failed {
                 eprintln!("  {f}");
             }
@@ -432,7 +504,12 @@ fn describe(e: steward_core::CoreError) -> anyhow::Error {
     match e {
         steward_core::CoreError::Invalid(fields) => anyhow::anyhow!(
             "{}",
-            fields.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+            fields
+                .0
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
         other => anyhow::anyhow!("{other}"),
     }
@@ -444,19 +521,27 @@ async fn print_demo_sign_ins(steward: &Steward, config: &Config) -> Result<()> {
     )
     .fetch_all(&steward.db.pool)
     .await?;
-    let base = config.base_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    let base = config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen));
     println!("\nSteward demo at {base}/  (all people and organisations are fictional)");
     println!("Every demo sign-in uses the password: {DEMO_PASSWORD}\n");
     for r in rows {
         use steward_db::Row;
-        let role = steward_core::Role::parse(&r.try_get::<String, _>("role")?).map(|r| r.label()).unwrap_or("?");
+        let role = steward_core::Role::parse(&r.try_get::<String, _>("role")?)
+            .map(|r| r.label())
+            .unwrap_or("?");
         let email: String = r.try_get("email")?;
         let org: String = r.try_get("name")?;
         let totp: Option<String> = r.try_get("totp_secret")?;
         println!("  {role:<26} {email:<40} {org}");
         if let Some(s) = totp {
             println!("  {:<26} authenticator key: {s}", "");
-            println!("  {:<26} or the current code: steward user totp-code {email}", "");
+            println!(
+                "  {:<26} or the current code: steward user totp-code {email}",
+                ""
+            );
         }
     }
     println!();

@@ -29,7 +29,8 @@ pub enum Backend {
 
 /// PostgreSQL server for the tests: `STEWARD_TEST_POSTGRES` or the local one with trust auth.
 pub fn postgres_admin_url() -> String {
-    std::env::var("STEWARD_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("STEWARD_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 pub struct TestServer {
@@ -51,7 +52,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { smtp: None, max_attachment_bytes: 1024 * 1024 }
+        Options {
+            smtp: None,
+            max_attachment_bytes: 1024 * 1024,
+        }
     }
 }
 
@@ -64,7 +68,10 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temporary folder");
         let data_dir = dir.path().to_path_buf();
         let (database_url, pg_database) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}", data_dir.join("steward.db").display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}", data_dir.join("steward.db").display()),
+                None,
+            ),
             Backend::Postgres => {
                 let name = format!("steward_it_{}", uuid::Uuid::new_v4().simple());
                 let admin = postgres_admin_url();
@@ -78,8 +85,12 @@ impl TestServer {
                 (format!("{base}/{name}"), Some(name))
             }
         };
-        let db = Db::connect(&database_url).await.expect("connect and migrate");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let db = Db::connect(&database_url)
+            .await
+            .expect("connect and migrate");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
         let addr: SocketAddr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
         let steward = Steward::new(
@@ -162,12 +173,16 @@ impl TestServer {
     }
 
     pub async fn current_code(&self, email: &str) -> String {
-        let secret: String = steward_db::query_scalar("SELECT totp_secret FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_one(&self.steward.db.pool)
-            .await
-            .expect("user has an authenticator key");
-        steward_core::auth::totp_for(&secret, email).unwrap().generate_current().unwrap()
+        let secret: String =
+            steward_db::query_scalar("SELECT totp_secret FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&self.steward.db.pool)
+                .await
+                .expect("user has an authenticator key");
+        steward_core::auth::totp_for(&secret, email)
+            .unwrap()
+            .generate_current()
+            .unwrap()
     }
 
     /// A fresh API token of the user, made through the account page.
@@ -175,8 +190,13 @@ impl TestServer {
         let c = self.sign_in(email).await;
         let res = c.post_form("/account/tokens", &[("name", "tests")]).await;
         let body = res.text().await.unwrap();
-        let start = body.find("stw_").expect("the page shows the new token once");
-        body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+        let start = body
+            .find("stw_")
+            .expect("the page shows the new token once");
+        body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
     }
 
     /// The id of an organisation by ODS code.
@@ -197,7 +217,11 @@ impl TestServer {
     }
 
     pub fn api(&self, token: &str) -> Api {
-        Api { base: self.base.clone(), token: token.to_string(), http: reqwest::Client::new() }
+        Api {
+            base: self.base.clone(),
+            token: token.to_string(),
+            http: reqwest::Client::new(),
+        }
     }
 }
 
@@ -233,7 +257,11 @@ impl Client {
             .redirect(Policy::none())
             .build()
             .unwrap();
-        Client { base: base.to_string(), http, jar }
+        Client {
+            base: base.to_string(),
+            http,
+            jar,
+        }
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
@@ -254,11 +282,16 @@ impl Client {
             return t;
         }
         self.get("/sign-in").await;
-        self.cookie("steward_csrf").expect("the server sets the CSRF cookie")
+        self.cookie("steward_csrf")
+            .expect("the server sets the CSRF cookie")
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_text(&self, path: &str) -> (u16, String) {
@@ -271,22 +304,38 @@ impl Client {
         let csrf = self.csrf().await;
         let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
-        self.http.post(format!("{}{path}", self.base)).form(&all).send().await.unwrap()
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// A form post without the CSRF field, as a forged cross-site form would send it.
     pub async fn post_form_without_csrf(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap()
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Response {
         let csrf = self.csrf().await;
         let form = form.text("csrf", csrf);
-        self.http.post(format!("{}{path}", self.base)).multipart(form).send().await.unwrap()
+        self.http
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        self.post_form("/sign-in", &[("email", email), ("password", password)]).await
+        self.post_form("/sign-in", &[("email", email), ("password", password)])
+            .await
     }
 }
 
@@ -308,7 +357,12 @@ impl Api {
         json_of(self.req(reqwest::Method::GET, path).send().await.unwrap()).await
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         json_of(self.req(method, path).json(body).send().await.unwrap()).await
     }
 }

@@ -39,7 +39,11 @@ impl Sink {
                             }
                             continue;
                         }
-                        let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                        let verb = line
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("")
+                            .to_ascii_uppercase();
                         let reply: &[u8] = match verb.as_str() {
                             "EHLO" | "HELO" => b"250 sink\r\n",
                             "RCPT" => {
