@@ -2758,16 +2758,37 @@ impl Rights<'_> {
         rows: &[AnyRow],
         today: NaiveDate,
     ) -> CoreResult<Vec<RequestRecord>> {
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let mut s = stored_from_row(r)?;
-            let pr = steward_db::query(
-                "SELECT asked_on, question, received_on FROM rights_request_pauses WHERE request_id = $1 ORDER BY asked_on",
-            )
-            .bind(&s.id)
-            .fetch_all(&self.steward.db.pool)
-            .await?;
-            s.pauses = pauses_from(&pr)?;
+        let mut stored = rows
+            .iter()
+            .map(stored_from_row)
+            .collect::<CoreResult<Vec<_>>>()?;
+        if stored.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Every request's pauses in one query, not one per request.
+        let marks: Vec<String> = (1..=stored.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT request_id, asked_on, question, received_on FROM rights_request_pauses WHERE request_id IN ({}) ORDER BY request_id, asked_on",
+            marks.join(", ")
+        );
+        let mut q = steward_db::query(&sql);
+        for s in &stored {
+            q = q.bind(s.id.clone());
+        }
+        let pause_rows = q.fetch_all(&self.steward.db.pool).await?;
+        let mut by_request: std::collections::HashMap<String, Vec<AnyRow>> =
+            std::collections::HashMap::new();
+        for r in pause_rows {
+            by_request
+                .entry(r.try_get("request_id")?)
+                .or_default()
+                .push(r);
+        }
+        let mut out = Vec::with_capacity(stored.len());
+        for mut s in stored.drain(..) {
+            if let Some(pr) = by_request.get(&s.id) {
+                s.pauses = pauses_from(pr)?;
+            }
             out.push(s.record(today)?);
         }
         Ok(out)
