@@ -70,24 +70,9 @@ fn today() -> chrono::NaiveDate {
 }
 
 async fn ctx(state: &AppState, si: &SignedIn, title: &str) -> Result<PageCtx, PageError> {
-    let org = state
-        .steward
-        .organisation(&si.caller, &si.caller.current_organisation_id)
-        .await?;
-    let role = si.caller.role;
-    Ok(PageCtx {
-        title: title.into(),
-        csrf: si.csrf.clone(),
-        nav: "audit",
-        user_name: Some(si.caller.display_name.clone()),
-        role_label: role.label().into(),
-        organisation_name: org.name,
-        can_switch: si.caller.visible_organisation_ids.len() > 1 && role.can_read_records(),
-        can_manage_users: role.can_manage_users(),
-        can_read_trail: role.can_read_audit_trail(),
-        can_write: can_record(role) && role.can_write_records(),
-        has_errors: false,
-    })
+    let mut c = crate::pages::ctx(state, si, title, "audit").await?;
+    c.can_write = c.can_write && can_record(si.caller.role);
+    Ok(c)
 }
 
 fn status_of(form: &FormView) -> StatusCode {

@@ -69,7 +69,8 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-async fn ctx(
+/// The page frame every signed-in page shares: who, where, and which menu items they get.
+pub(crate) async fn ctx(
     state: &AppState,
     si: &SignedIn,
     title: &str,
@@ -91,6 +92,7 @@ async fn ctx(
         can_manage_users: role.can_manage_users(),
         can_read_trail: role.can_read_audit_trail(),
         can_write: role.can_write_records(),
+        can_review_access: steward_access_review::can_review(role),
         has_errors: false,
     })
 }

@@ -81,24 +81,9 @@ async fn ctx(
     title: &str,
     form: &FormView,
 ) -> Result<PageCtx, PageError> {
-    let org = state
-        .steward
-        .organisation(&si.caller, &si.caller.current_organisation_id)
-        .await?;
-    let role = si.caller.role;
-    Ok(PageCtx {
-        title: title.into(),
-        csrf: si.csrf.clone(),
-        nav: "requests",
-        user_name: Some(si.caller.display_name.clone()),
-        role_label: role.label().into(),
-        organisation_name: org.name,
-        can_switch: si.caller.visible_organisation_ids.len() > 1 && role.can_read_records(),
-        can_manage_users: role.can_manage_users(),
-        can_read_trail: role.can_read_audit_trail(),
-        can_write: role.can_write_records(),
-        has_errors: form.has_errors(),
-    })
+    let mut c = crate::pages::ctx(state, si, title, "requests").await?;
+    c.has_errors = form.has_errors();
+    Ok(c)
 }
 
 fn status_for(form: &FormView) -> StatusCode {

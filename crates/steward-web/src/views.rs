@@ -40,6 +40,8 @@ pub struct PageCtx {
     pub can_manage_users: bool,
     pub can_read_trail: bool,
     pub can_write: bool,
+    /// Access audit is for those who review it, not for the staff being audited.
+    pub can_review_access: bool,
     pub has_errors: bool,
 }
 

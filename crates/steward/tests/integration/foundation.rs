@@ -1114,3 +1114,22 @@ async fn backup_while_serving_and_restore() {
         .unwrap();
     assert!(still > 0);
 }
+
+both_backends!(
+    menu_shows_what_the_role_may_use,
+    |s: Arc<TestServer>| async move {
+        let (_, ig) = s.sign_in(HARBOUR_IG).await.get_text("/").await;
+        assert!(
+            ig.contains("href=\"/access-audit\""),
+            "the IG lead reviews access audits"
+        );
+        let gp = s.sign_in("gp@harbour.demo.steward.test").await;
+        let (_, body) = gp.get_text("/").await;
+        assert!(
+            !body.contains("href=\"/access-audit\""),
+            "clinicians are audited, they do not review"
+        );
+        assert_eq!(gp.get("/access-audit").await.status(), 403);
+        assert!(!body.contains("href=\"/audit-trail\""));
+    }
+);
