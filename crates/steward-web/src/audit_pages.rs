@@ -507,7 +507,7 @@ impl RunView {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default)]
 #[serde(default)]
 struct CaseFilter {
     rule: String,
@@ -548,14 +548,7 @@ impl CaseFilter {
         .unwrap_or_default()
     }
     fn view(&self) -> FormView {
-        FormView::new()
-            .with("rule", &self.rule)
-            .with("user", &self.user)
-            .with("patient", &self.patient)
-            .with("date_day", &self.date_day)
-            .with("date_month", &self.date_month)
-            .with("date_year", &self.date_year)
-            .with("status", &self.status)
+        FormView::of(self)
     }
 }
 

@@ -422,7 +422,7 @@ async fn actions(
     }))
 }
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, serde::Serialize, Default, Clone)]
 #[serde(default)]
 struct ActionForm {
     title: String,
@@ -460,17 +460,7 @@ impl ActionForm {
     }
 
     fn view(&self) -> FormView {
-        FormView::new()
-            .with("title", &self.title)
-            .with("description", &self.description)
-            .with("owner_id", &self.owner_id)
-            .with("due_day", &self.due_day)
-            .with("due_month", &self.due_month)
-            .with("due_year", &self.due_year)
-            .with("status", &self.status)
-            .with("version", &self.version)
-            .with("source_record_type", &self.source_record_type)
-            .with("source_record_id", &self.source_record_id)
+        FormView::of(self)
     }
 }
 

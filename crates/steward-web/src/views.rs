@@ -66,6 +66,20 @@ impl FormView {
     pub fn new() -> FormView {
         FormView::default()
     }
+    /// The submitted values of a form struct whose fields are all strings, as typed.
+    pub fn of<T: serde::Serialize>(form: &T) -> FormView {
+        let values = match serde_json::to_value(form) {
+            Ok(serde_json::Value::Object(fields)) => fields
+                .into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+                .collect(),
+            _ => HashMap::new(),
+        };
+        FormView {
+            values,
+            errors: FieldErrors::default(),
+        }
+    }
     pub fn with(mut self, name: &str, value: impl Into<String>) -> FormView {
         self.values.insert(name.into(), value.into());
         self
