@@ -10,7 +10,7 @@ use reqwest::multipart::{Form, Part};
 use steward_access_review::demo::{seed_demo_audit, HARBOUR_EXPORT, SYSTEM_EXPORT};
 
 use crate::both_backends;
-use crate::browser::{browser, sign_in as browser_sign_in};
+use crate::browser::{browser, sign_in as browser_sign_in, wait_for_path};
 use crate::common::*;
 
 const GP: &str = "gp@harbour.demo.steward.test";
@@ -676,13 +676,33 @@ async fn select(b: &Browser, name: &str, value: &str) {
         .unwrap_or_else(|e| panic!("{name}={value}: {e}"));
 }
 
+/// Waits until the element's text holds `needle`: after a click the old page may still be
+/// showing, and an element found on it goes stale when the new page arrives.
+async fn wait_text(b: &Browser, css: &str, needle: &str) -> String {
+    let until = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = match b.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            Instant::now() < until,
+            "{css} never showed {needle:?}: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn open_case(s: &TestServer, b: &Browser, run: &str, rule: &str) {
     b.goto(&s.url(&format!("/access-audit/runs/{run}?rule={rule}")))
         .await
         .unwrap();
     find(b, "#cases tbody a").await.click().await.unwrap();
-    let rules = find(b, "#case-rules").await.text().await.unwrap();
-    assert!(rules.contains(rule), "{rules}");
+    wait_for_path(b, |p| p.starts_with("/access-audit/cases/")).await;
+    wait_text(b, "#case-rules", rule).await;
 }
 
 async fn record(b: &Browser, outcome: &str, reason: &str) {
@@ -736,8 +756,7 @@ async fn browser_upload_map_run_review_report(s: Arc<TestServer>) {
         .click()
         .await
         .unwrap();
-    let path = b.current_url().await.unwrap().path().to_string();
-    assert!(path.ends_with("/mapping"), "{path}");
+    let path = wait_for_path(b, |p| p.ends_with("/mapping")).await;
     let run = id_after(&path, "/access-audit/runs/");
 
     // Map the audit trail's columns once.
@@ -757,7 +776,11 @@ async fn browser_upload_map_run_review_report(s: Arc<TestServer>) {
     // The run page shows its progress and refreshes itself until the audit is done.
     let until = Instant::now() + Duration::from_secs(60);
     loop {
-        let status = find(b, "#run-status").await.text().await.unwrap();
+        // The page may be refreshing itself as we read it; a stale read just tries again.
+        let status = match b.find(Locator::Css("#run-status")).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if status == "Completed" {
             break;
         }
@@ -778,34 +801,18 @@ async fn browser_upload_map_run_review_report(s: Arc<TestServer>) {
         "Looked at her own results with the duty GP's agreement",
     )
     .await;
-    assert!(find(b, "#case-outcome")
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("Appropriate"));
+    wait_text(b, "#case-outcome", "Appropriate").await;
 
     open_case(&s, b, &run, "FAMILY").await;
-    let timeline = find(b, "#timeline").await.text().await.unwrap();
-    assert!(timeline.contains("same household"), "{timeline}");
+    wait_text(b, "#timeline", "same household").await;
     record(
         b,
         "inappropriate",
         "No care reason to open his mother's record",
     )
     .await;
-    assert!(find(b, "#case-outcome")
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("Inappropriate"));
-    assert!(find(b, "#case-actions")
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("decide on an incident"));
+    wait_text(b, "#case-outcome", "Inappropriate").await;
+    wait_text(b, "#case-actions", "decide on an incident").await;
     shot(b, "access-audit-case-family").await;
 
     // The report shows both outcomes.

@@ -912,15 +912,20 @@ async fn reviewer_decides_from_the_keyboard() {
             wait_for_decisions(&s, 1).await,
             vec![(0, "reject".to_string())]
         );
-        // Back on the page at the next proposal, which has the focus.
-        for _ in 0..50 {
+        // Back on the page at the next proposal, which has the focus. The page is reloading,
+        // so an element read while it does may be stale: read again until it settles.
+        let mut active = None;
+        for _ in 0..100 {
             if b.current_url().await.unwrap().fragment() == Some("p1") {
-                break;
+                if let Ok(e) = b.active_element().await {
+                    active = e.attr("id").await.ok().flatten();
+                    if active.as_deref() == Some("p1") {
+                        break;
+                    }
+                }
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        assert_eq!(b.current_url().await.unwrap().fragment(), Some("p1"));
-        let active = b.active_element().await.unwrap().attr("id").await.unwrap();
         assert_eq!(active.as_deref(), Some("p1"));
         b.active_element()
             .await
