@@ -674,28 +674,28 @@ impl AccessReview {
         if require_audit_read(caller, organisation_id).is_err() {
             return Ok(None);
         }
-        let latest = steward_db::query("SELECT id, period, status FROM audit_runs WHERE organisation_id = $1 ORDER BY created_at DESC LIMIT 1")
-            .bind(organisation_id)
-            .fetch_optional(&self.steward.db.pool)
-            .await?;
-        let count = |status: &'static str| {
-            steward_db::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM audit_cases WHERE organisation_id = $1 AND status = $2",
-            )
-            .bind(organisation_id.to_string())
-            .bind(status)
-            .fetch_one(&self.steward.db.pool)
-        };
-        let (to_review, awaiting_explanation) =
-            (count("open").await?, count("awaiting_explanation").await?);
-        let (latest_run_id, latest_period, latest_status) = match latest {
-            Some(r) => (
-                Some(r.try_get::<String, _>("id")?),
-                crate::period_label(&r.try_get::<String, _>("period")?),
-                r.try_get::<String, _>("status")?,
-            ),
-            None => (None, String::new(), String::new()),
-        };
+        // One query: the dashboard runs it on every view.
+        let r = steward_db::query(
+            "SELECT COALESCE(SUM(CASE WHEN c.status = 'open' THEN 1 ELSE 0 END), 0) AS to_review, \
+             COALESCE(SUM(CASE WHEN c.status = 'awaiting_explanation' THEN 1 ELSE 0 END), 0) AS awaiting_explanation, \
+             (SELECT id FROM audit_runs WHERE organisation_id = $1 ORDER BY created_at DESC LIMIT 1) AS run_id, \
+             (SELECT period FROM audit_runs WHERE organisation_id = $1 ORDER BY created_at DESC LIMIT 1) AS period, \
+             (SELECT status FROM audit_runs WHERE organisation_id = $1 ORDER BY created_at DESC LIMIT 1) AS run_status \
+             FROM audit_cases c WHERE c.organisation_id = $1 AND c.status IN ('open', 'awaiting_explanation')",
+        )
+        .bind(organisation_id)
+        .fetch_one(&self.steward.db.pool)
+        .await?;
+        let to_review: i64 = r.try_get("to_review")?;
+        let awaiting_explanation: i64 = r.try_get("awaiting_explanation")?;
+        let latest_run_id: Option<String> = r.try_get("run_id")?;
+        let latest_period = r
+            .try_get::<Option<String>, _>("period")?
+            .map(|p| crate::period_label(&p))
+            .unwrap_or_default();
+        let latest_status = r
+            .try_get::<Option<String>, _>("run_status")?
+            .unwrap_or_default();
         Ok(Some(AuditSummary {
             latest_run_id,
             latest_period,

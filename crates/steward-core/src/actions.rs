@@ -642,10 +642,12 @@ impl Steward {
             "a.owner_id = $1 AND a.status IN ('open', 'in_progress') AND a.organisation_id IN ({})",
             if orgs.is_empty() { "NULL".to_string() } else { orgs.join(", ") }
         );
+        let org_n = orgs.len() + 4;
         let count_sql = format!(
             "SELECT COUNT(*) AS mine, \
              COALESCE(SUM(CASE WHEN a.due_date < ${today_n} THEN 1 ELSE 0 END), 0) AS overdue, \
-             COALESCE(SUM(CASE WHEN a.due_date >= ${today_n} AND a.due_date <= ${soon_n} THEN 1 ELSE 0 END), 0) AS due_soon \
+             COALESCE(SUM(CASE WHEN a.due_date >= ${today_n} AND a.due_date <= ${soon_n} THEN 1 ELSE 0 END), 0) AS due_soon, \
+             (SELECT COUNT(*) FROM actions o WHERE o.organisation_id = ${org_n} AND o.status IN ('open', 'in_progress')) AS open_in_organisation \
              FROM actions a WHERE {mine_where}"
         );
         let mut q = steward_db::query(&count_sql).bind(&caller.user_id);
@@ -655,6 +657,7 @@ impl Steward {
         let counts = q
             .bind(iso_date(today))
             .bind(iso_date(today + Duration::days(DUE_SOON_DAYS)))
+            .bind(organisation_id)
             .fetch_one(&self.db.pool)
             .await?;
         let next_sql = format!("{SELECT} WHERE {mine_where} ORDER BY a.due_date LIMIT 5");
@@ -668,17 +671,11 @@ impl Steward {
             .iter()
             .map(from_row)
             .collect::<CoreResult<Vec<_>>>()?;
-        let open_in_organisation: i64 = steward_db::query_scalar(
-            "SELECT COUNT(*) FROM actions WHERE organisation_id = $1 AND status IN ('open', 'in_progress')",
-        )
-        .bind(organisation_id)
-        .fetch_one(&self.db.pool)
-        .await?;
         let d = Dashboard {
             mine: counts.try_get::<i64, _>("mine")?,
             mine_overdue: counts.try_get::<i64, _>("overdue")?,
             mine_due_soon: counts.try_get::<i64, _>("due_soon")?,
-            open_in_organisation,
+            open_in_organisation: counts.try_get::<i64, _>("open_in_organisation")?,
             next,
         };
         self.trail_standalone(TrailEntry {

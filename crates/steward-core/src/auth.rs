@@ -123,6 +123,8 @@ pub struct SignedIn {
 pub struct SessionInfo {
     pub caller: Caller,
     pub pending: Pending,
+    /// The name of the organisation the caller is working in, for the page header.
+    pub organisation_name: String,
 }
 
 impl Steward {
@@ -234,10 +236,15 @@ impl Steward {
         Ok(SignedIn { token, pending })
     }
 
-    /// The session behind a cookie token, if it is live and its user active.
+    /// The session behind a cookie token, if it is live and its user active. One query for
+    /// session, user and organisation: this runs on every signed-in request.
     pub async fn session(&self, token: &str, address: &str) -> CoreResult<Option<SessionInfo>> {
         let row = steward_db::query(
-            "SELECT user_id, current_organisation_id, expires_at, pending_second_factor FROM sessions WHERE token_hash = $1",
+            "SELECT s.current_organisation_id, s.expires_at, s.pending_second_factor, c.name AS current_name, \
+             u.id, u.email, u.display_name, u.role, u.organisation_id, u.active, o.cluster_id, o.name AS home_name \
+             FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id \
+             LEFT JOIN organisations c ON c.id = s.current_organisation_id \
+             WHERE s.token_hash = $1",
         )
         .bind(hash_secret(token))
         .fetch_optional(&self.db.pool)
@@ -247,16 +254,22 @@ impl Steward {
         if expires < now_stamp() {
             return Ok(None);
         }
-        let user_id: String = row.try_get("user_id")?;
         let current: String = row.try_get("current_organisation_id")?;
+        let current_name: Option<String> = row.try_get("current_name")?;
         let pending = Pending::from_i64(row.try_get("pending_second_factor")?);
-        let Some(mut caller) = self.caller_for_user(&user_id, address).await? else {
+        let Some(mut caller) = self.caller_from_row(&row, address).await? else {
             return Ok(None);
         };
-        if caller.can_see_organisation(&current) {
+        let mut organisation_name: String = row.try_get("home_name")?;
+        if let Some(name) = current_name.filter(|_| caller.can_see_organisation(&current)) {
             caller.current_organisation_id = current;
+            organisation_name = name;
         }
-        Ok(Some(SessionInfo { caller, pending }))
+        Ok(Some(SessionInfo {
+            caller,
+            pending,
+            organisation_name,
+        }))
     }
 
     /// The caller behind an API bearer token.
@@ -284,7 +297,19 @@ impl Steward {
         .bind(user_id)
         .fetch_optional(&self.db.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
+        match row {
+            Some(row) => self.caller_from_row(&row, address).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The caller from a row holding the user's id, email, display_name, role,
+    /// organisation_id, active and cluster_id; `None` for a deactivated user.
+    async fn caller_from_row(
+        &self,
+        row: &steward_db::AnyRow,
+        address: &str,
+    ) -> CoreResult<Option<Caller>> {
         if row.try_get::<i64, _>("active")? != 1 {
             return Ok(None);
         }

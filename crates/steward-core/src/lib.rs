@@ -67,6 +67,8 @@ pub struct Steward {
     /// Serialises write transactions in this process: SQLite has one writer, and the
     /// audit trail's hash chain must be extended one entry at a time.
     write_lock: Arc<Mutex<()>>,
+    /// Trail entries waiting for the next group commit (see [`Steward::trail_standalone`]).
+    trail_queue: Arc<std::sync::Mutex<Vec<trail::Waiting>>>,
 }
 
 /// A write transaction holding the process's write lock until commit or drop.
@@ -88,6 +90,7 @@ impl Steward {
             db,
             config: Arc::new(config),
             write_lock: Arc::new(Mutex::new(())),
+            trail_queue: Arc::default(),
         }
     }
 

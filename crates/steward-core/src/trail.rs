@@ -3,7 +3,9 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::error::CoreResult;
+use tokio::sync::oneshot;
+
+use crate::error::{CoreError, CoreResult};
 use crate::time::now_stamp;
 use crate::{Caller, Steward};
 use steward_db::{Row, Tx};
@@ -96,35 +98,74 @@ fn entry_hash(prev_hash: &str, seq: i64, at: &str, e: &TrailEntry) -> String {
 /// Appends inside the caller's write transaction, so a change and its trail entry commit
 /// together or not at all. Callers hold the write lock (see [`Steward::write`]).
 pub async fn append(tx: &mut Tx<'static>, e: &TrailEntry) -> CoreResult<()> {
+    append_all(tx, std::slice::from_ref(e)).await
+}
+
+/// Rows per INSERT: 12 parameters each, well under SQLite's and PostgreSQL's limits.
+const ROWS_PER_INSERT: usize = 50;
+
+/// Appends entries in order, chaining each to the one before.
+async fn append_all(tx: &mut Tx<'static>, entries: &[TrailEntry]) -> CoreResult<()> {
     let last = steward_db::query("SELECT seq, hash FROM audit_trail ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut **tx)
         .await?;
-    let (prev_seq, prev_hash) = match last {
+    let (mut seq, mut prev_hash) = match last {
         Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
         None => (0, GENESIS_HASH.to_string()),
     };
-    let seq = prev_seq + 1;
-    let at = now_stamp();
-    let hash = entry_hash(&prev_hash, seq, &at, e);
-    steward_db::query(
-        "INSERT INTO audit_trail (seq, at, user_id, user_email, organisation_id, event, record_type, record_id, detail, address, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(seq)
-    .bind(&at)
-    .bind(&e.user_id)
-    .bind(&e.user_email)
-    .bind(&e.organisation_id)
-    .bind(&e.event)
-    .bind(&e.record_type)
-    .bind(&e.record_id)
-    .bind(&e.detail)
-    .bind(&e.address)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut **tx)
-    .await?;
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO audit_trail (seq, at, user_id, user_email, organisation_id, event, record_type, record_id, detail, address, prev_hash, hash) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let n = i * 12;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(
+                &(1..=12)
+                    .map(|k| format!("${}", n + k))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            sql.push(')');
+        }
+        let at = now_stamp();
+        let mut rows = Vec::with_capacity(chunk.len());
+        for e in chunk {
+            seq += 1;
+            let hash = entry_hash(&prev_hash, seq, &at, e);
+            rows.push((
+                seq,
+                e,
+                std::mem::replace(&mut prev_hash, hash.clone()),
+                hash,
+            ));
+        }
+        let mut q = steward_db::query(&sql);
+        for (seq, e, prev, hash) in rows {
+            q = q
+                .bind(seq)
+                .bind(at.clone())
+                .bind(e.user_id.clone())
+                .bind(e.user_email.clone())
+                .bind(e.organisation_id.clone())
+                .bind(e.event.clone())
+                .bind(e.record_type.clone())
+                .bind(e.record_id.clone())
+                .bind(e.detail.clone())
+                .bind(e.address.clone())
+                .bind(prev)
+                .bind(hash);
+        }
+        q.execute(&mut **tx).await?;
+    }
     Ok(())
 }
+
+/// An entry waiting for a group commit, and where to tell its writer the outcome.
+pub(crate) type Waiting = (TrailEntry, oneshot::Sender<Result<(), String>>);
 
 fn row_to_trail(r: &steward_db::AnyRow) -> CoreResult<TrailRow> {
     Ok(TrailRow {
@@ -171,12 +212,58 @@ pub struct TrailFilter {
 
 pub const TRAIL_PAGE: i64 = 100;
 
+fn outcome_of(r: Result<Result<(), String>, oneshot::error::RecvError>) -> CoreResult<()> {
+    match r {
+        Ok(r) => r.map_err(CoreError::Internal),
+        Err(_) => Err(CoreError::Internal(
+            "the audit trail writer stopped before writing".into(),
+        )),
+    }
+}
+
 impl Steward {
-    /// Appends one entry on its own (sign-ins, views).
+    /// Appends one entry on its own (sign-ins, views) and returns once it is committed.
+    ///
+    /// Group commit: the entry joins a queue, and whichever request next holds the write lock
+    /// writes every queued entry in one transaction. Under load, concurrent views share one
+    /// commit instead of each waiting for its own.
     pub async fn trail_standalone(&self, e: TrailEntry) -> CoreResult<()> {
-        let mut w = self.write().await?;
-        append(&mut w.tx, &e).await?;
-        w.commit().await
+        let (done, mut outcome) = oneshot::channel();
+        self.trail_queue
+            .lock()
+            .expect("trail queue")
+            .push((e, done));
+        let guard = tokio::select! {
+            biased;
+            r = &mut outcome => return outcome_of(r),
+            g = self.write_lock.clone().lock_owned() => g,
+        };
+        // A writer that held the lock before us may have written our entry already: it
+        // answers before it lets the lock go.
+        if let Ok(r) = outcome.try_recv() {
+            return r.map_err(CoreError::Internal);
+        }
+        let batch = std::mem::take(&mut *self.trail_queue.lock().expect("trail queue"));
+        // Written by a task of its own, so that this request going away (a client hanging
+        // up) cannot leave the entries of the others unwritten.
+        let db = self.db.clone();
+        let _ = tokio::spawn(async move {
+            let (entries, waiting): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+            let written = async {
+                let mut tx = db.begin().await?;
+                append_all(&mut tx, &entries).await?;
+                tx.commit().await?;
+                CoreResult::Ok(())
+            }
+            .await
+            .map_err(|e| e.to_string());
+            for w in waiting {
+                let _ = w.send(written.clone());
+            }
+            drop(guard);
+        })
+        .await;
+        outcome_of(outcome.await)
     }
 
     /// Walks the chain from the first entry; stops at the first break.

@@ -29,7 +29,7 @@ use steward_core::records::Version;
 use steward_core::time::{date_from_parts, iso_date};
 use steward_core::{CoreError, FieldErrors};
 
-use crate::error::{PageError, PageResult};
+use crate::error::PageResult;
 use crate::session::SignedIn;
 use crate::views::{render, FormView, Option_, PageCtx};
 use crate::AppState;
@@ -69,10 +69,10 @@ fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-async fn ctx(state: &AppState, si: &SignedIn, title: &str) -> Result<PageCtx, PageError> {
-    let mut c = crate::pages::ctx(state, si, title, "audit").await?;
+fn ctx(si: &SignedIn, title: &str) -> PageCtx {
+    let mut c = crate::pages::ctx(si, title, "audit");
     c.can_write = c.can_write && can_record(si.caller.role);
-    Ok(c)
+    c
 }
 
 fn status_of(form: &FormView) -> StatusCode {
@@ -141,7 +141,7 @@ async fn runs_page(State(state): State<AppState>, si: SignedIn) -> PageResult {
     let runs = r.runs(&si.caller, &org).await?;
     let mappings = r.mappings(&si.caller, &org).await?;
     Ok(render(&RunsView {
-        ctx: ctx(&state, &si, "Access audit").await?,
+        ctx: ctx(&si, "Access audit"),
         runs,
         mappings,
         is_dpo: si.caller.role == steward_core::Role::Dpo,
@@ -158,7 +158,7 @@ pub struct NewRunView {
 }
 
 async fn new_run_form(state: &AppState, si: &SignedIn, form: FormView) -> PageResult {
-    let mut c = ctx(state, si, "Audit a clinical system export").await?;
+    let mut c = ctx(si, "Audit a clinical system export");
     c.has_errors = form.has_errors();
     Ok((
         status_of(&form),
@@ -366,7 +366,7 @@ async fn render_mapping(
             f.name == format!("{}.csv", t.name()) || f.name == format!("{}.parquet", t.name())
         })
     });
-    let mut c = ctx(state, si, "Map the export's columns").await?;
+    let mut c = ctx(si, "Map the export's columns");
     c.has_errors = form.has_errors();
     Ok((
         status_of(&form),
@@ -571,7 +571,7 @@ async fn render_run(
     } else {
         vec![]
     };
-    let mut c = ctx(state, si, &format!("Access audit: {}", run.period_label())).await?;
+    let mut c = ctx(si, &format!("Access audit: {}", run.period_label()));
     c.has_errors = form.has_errors();
     Ok((
         status_of(&form),
@@ -680,12 +680,7 @@ async fn render_case(state: &AppState, si: &SignedIn, id: &str, form: FormView) 
     if form.value("version").is_empty() {
         form = form.with("version", d.case.version.to_string());
     }
-    let mut c = ctx(
-        state,
-        si,
-        &format!("Case {}: {}", d.case.rank, d.case.user_name),
-    )
-    .await?;
+    let mut c = ctx(si, &format!("Case {}: {}", d.case.rank, d.case.user_name));
     c.has_errors = form.has_errors();
     Ok((
         status_of(&form),
@@ -849,14 +844,12 @@ async fn render_sample(
         f
     });
     let mut c = ctx(
-        state,
         si,
         &format!(
             "Monthly access audit: {}",
             steward_access_review::period_label(&s.period)
         ),
-    )
-    .await?;
+    );
     c.has_errors = form.has_errors();
     Ok((
         status_of(&form),
@@ -992,7 +985,7 @@ async fn report_page(
         ("scope", q.scope.as_str()),
     ])
     .unwrap_or_default();
-    let mut c = ctx(&state, &si, &report.title).await?;
+    let mut c = ctx(&si, &report.title);
     c.has_errors = form.has_errors();
     Ok((
         status_of(&form),

@@ -70,31 +70,22 @@ fn today() -> NaiveDate {
 }
 
 /// The page frame every signed-in page shares: who, where, and which menu items they get.
-pub(crate) async fn ctx(
-    state: &AppState,
-    si: &SignedIn,
-    title: &str,
-    nav: &'static str,
-) -> Result<PageCtx, PageError> {
-    let org = state
-        .steward
-        .organisation(&si.caller, &si.caller.current_organisation_id)
-        .await?;
+pub(crate) fn ctx(si: &SignedIn, title: &str, nav: &'static str) -> PageCtx {
     let role = si.caller.role;
-    Ok(PageCtx {
+    PageCtx {
         title: title.into(),
         csrf: si.csrf.clone(),
         nav,
         user_name: Some(si.caller.display_name.clone()),
         role_label: role.label().into(),
-        organisation_name: org.name,
+        organisation_name: si.organisation_name.clone(),
         can_switch: si.caller.visible_organisation_ids.len() > 1 && role.can_read_records(),
         can_manage_users: role.can_manage_users(),
         can_read_trail: role.can_read_audit_trail(),
         can_write: role.can_write_records(),
         can_review_access: steward_access_review::can_review(role),
         has_errors: false,
-    })
+    }
 }
 
 fn with_errors(mut ctx: PageCtx, form: &FormView) -> PageCtx {
@@ -319,7 +310,7 @@ async fn dashboard(State(state): State<AppState>, si: SignedIn) -> PageResult {
         .dashboard(&si.caller, &si.caller.current_organisation_id, today())
         .await?;
     Ok(render(&DashboardPage {
-        ctx: ctx(&state, &si, "Dashboard", "home").await?,
+        ctx: ctx(&si, "Dashboard", "home"),
         mine: d.mine,
         overdue: d.mine_overdue,
         due_soon: d.mine_due_soon,
@@ -340,7 +331,7 @@ async fn organisations(State(state): State<AppState>, si: SignedIn) -> PageResul
         return Err(CoreError::Forbidden.into());
     }
     Ok(render(&OrganisationsPage {
-        ctx: ctx(&state, &si, "Organisations", "organisations").await?,
+        ctx: ctx(&si, "Organisations", "organisations"),
         organisations: state.steward.organisations(&si.caller).await?,
         current: si.caller.current_organisation_id.clone(),
     }))
@@ -408,7 +399,7 @@ async fn actions(
         ActionView::All => ("Actions", "all"),
     };
     Ok(render(&ActionsPage {
-        ctx: ctx(&state, &si, heading, "actions").await?,
+        ctx: ctx(&si, heading, "actions"),
         heading: heading.into(),
         page,
         view: view_s.into(),
@@ -484,7 +475,7 @@ async fn action_form(
     Ok((
         status,
         render(&ActionFormPage {
-            ctx: with_errors(ctx(state, si, title, "actions").await?, &form),
+            ctx: with_errors(ctx(si, title, "actions"), &form),
             form,
             action_id,
             people: people_options(&people),
@@ -556,7 +547,7 @@ async fn render_action(state: &AppState, si: &SignedIn, id: &str, form: FormView
     Ok((
         status,
         render(&ActionPageView {
-            ctx: with_errors(ctx(state, si, &action.title, "actions").await?, &form),
+            ctx: with_errors(ctx(si, &action.title, "actions"), &form),
             history: s.history(&si.caller, "action", id).await?,
             attachments: s.attachments(&si.caller, "action", id).await?,
             comments: s.comments(&si.caller, "action", id).await?,
@@ -797,7 +788,7 @@ async fn account_page(
     Ok((
         status,
         render(&AccountPage {
-            ctx: with_errors(ctx(state, si, "Your account", "account").await?, &form),
+            ctx: with_errors(ctx(si, "Your account", "account"), &form),
             form,
             tokens: state.steward.api_tokens(&si.caller).await?,
             shown_once,
@@ -963,7 +954,7 @@ async fn users_page(
     Ok((
         status,
         render(&UsersPage {
-            ctx: with_errors(ctx(state, si, "Users", "users").await?, &form),
+            ctx: with_errors(ctx(si, "Users", "users"), &form),
             users: state.steward.users(&si.caller).await?,
             form,
             organisations: state.steward.organisations(&si.caller).await?,
@@ -1181,7 +1172,7 @@ async fn audit_trail(
         .with("from", &q.from)
         .with("to", &q.to);
     Ok(render(&AuditTrailPage {
-        ctx: ctx(&state, &si, "Audit trail", "trail").await?,
+        ctx: ctx(&si, "Audit trail", "trail"),
         rows,
         total,
         form,

@@ -28,7 +28,7 @@ use steward_rights::review::{
 };
 use steward_rights::Exemption;
 
-use crate::error::{PageError, PageResult};
+use crate::error::PageResult;
 use crate::session::SignedIn;
 use crate::views::{render, FormView, Option_, PageCtx};
 use crate::AppState;
@@ -75,15 +75,10 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-async fn ctx(
-    state: &AppState,
-    si: &SignedIn,
-    title: &str,
-    form: &FormView,
-) -> Result<PageCtx, PageError> {
-    let mut c = crate::pages::ctx(state, si, title, "requests").await?;
+fn ctx(si: &SignedIn, title: &str, form: &FormView) -> PageCtx {
+    let mut c = crate::pages::ctx(si, title, "requests");
     c.has_errors = form.has_errors();
-    Ok(c)
+    c
 }
 
 fn status_for(form: &FormView) -> StatusCode {
@@ -299,7 +294,7 @@ async fn list(
     Ok((
         status_for(&form),
         render(&ListPage {
-            ctx: ctx(&state, &si, "Rights requests", &form).await?,
+            ctx: ctx(&si, "Rights requests", &form),
             page,
             status: q.status,
             request_type: q.request_type,
@@ -363,7 +358,7 @@ async fn form_page(
     Ok((
         status_for(&form),
         render(&RequestFormPage {
-            ctx: ctx(state, si, title, &form).await?,
+            ctx: ctx(si, title, &form),
             form,
             request_id,
             types: type_options(),
@@ -617,13 +612,7 @@ async fn render_request(
     Ok((
         status_for(&form),
         render(&RequestView {
-            ctx: ctx(
-                state,
-                si,
-                &format!("{} {}", r.type_label, r.reference),
-                &form,
-            )
-            .await?,
+            ctx: ctx(si, &format!("{} {}", r.type_label, r.reference), &form),
             warnings: rt.namesake_warnings(&si.caller, id).await?,
             documents: rt.documents(&si.caller, id).await?,
             outputs: rt.outputs(&si.caller, id).await?,
@@ -1058,13 +1047,7 @@ async fn render_review(
     Ok((
         status_for(&form),
         render(&ReviewPage {
-            ctx: ctx(
-                state,
-                si,
-                &format!("Redaction review, {}", r.reference),
-                &form,
-            )
-            .await?,
+            ctx: ctx(si, &format!("Redaction review, {}", r.reference), &form),
             r,
             screen,
             form,

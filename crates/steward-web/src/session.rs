@@ -48,6 +48,8 @@ pub struct SignedIn {
     pub caller: Caller,
     pub token: String,
     pub csrf: String,
+    /// The organisation the caller is working in, for the page header.
+    pub organisation_name: String,
 }
 
 /// A browser session that still owes its second factor (code or enrolment).
@@ -99,6 +101,7 @@ impl FromRequestParts<AppState> for SignedIn {
                 caller: info.caller,
                 token,
                 csrf: csrf_of(parts),
+                organisation_name: info.organisation_name,
             }),
             Some((info, _)) if info.pending == Pending::Code => {
                 Err(PageError::Redirect("/sign-in/code"))

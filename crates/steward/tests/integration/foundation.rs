@@ -1133,3 +1133,39 @@ both_backends!(
         assert!(!body.contains("href=\"/audit-trail\""));
     }
 );
+
+// Views under load share trail commits (group commit); each view must still have its own
+// entry, in one unbroken chain.
+both_backends!(
+    concurrent_views_each_reach_the_trail_in_one_chain,
+    |s: Arc<TestServer>| async move {
+        let c = s.sign_in(HARBOUR_IG).await;
+        let dashboards = || async {
+            steward_db::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM audit_trail WHERE event = 'record.list' AND detail = 'dashboard'",
+        )
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap()
+        };
+        let before = dashboards().await;
+        let mut views = tokio::task::JoinSet::new();
+        for _ in 0..60 {
+            let (http, url) = (c.http.clone(), s.url("/"));
+            views.spawn(async move { http.get(url).send().await.unwrap().status().as_u16() });
+        }
+        while let Some(status) = views.join_next().await {
+            assert_eq!(status.unwrap(), 200);
+        }
+        assert_eq!(dashboards().await, before + 60);
+        let seqs: Vec<i64> = steward_db::query_scalar("SELECT seq FROM audit_trail ORDER BY seq")
+            .fetch_all(&s.steward.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+        assert!(matches!(
+            s.steward.verify_trail().await.unwrap(),
+            steward_core::trail::Verification::Intact { .. }
+        ));
+    }
+);
