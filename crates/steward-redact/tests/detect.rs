@@ -277,6 +277,96 @@ fn street_addresses() {
 }
 
 #[test]
+fn streets_without_a_suffix_word() {
+    for (t, want) in [
+        (
+            "Other driver: Mr Gavin Hurst, 91 Kingsway, Bournemouth, BH11 8LP.",
+            "91 Kingsway, Bournemouth",
+        ),
+        ("Her son lives at 4 Broadway.", "4 Broadway"),
+        (
+            "Ex-partner now at 12 Northgate, Leeds",
+            "12 Northgate, Leeds",
+        ),
+        ("Daughter's address: 7 The Green", "7 The Green"),
+        (
+            "Copy to her sister, 22 The Parade, Exmouth EX8 1AA.",
+            "22 The Parade, Exmouth",
+        ),
+        (
+            "His mother is at 3 The Crescent, Wareham.",
+            "3 The Crescent, Wareham",
+        ),
+        (
+            "Brother: Flat 4, 2 The Mall, Bristol",
+            "Flat 4, 2 The Mall, Bristol",
+        ),
+        ("NEXT OF KIN 15 KINGSWAY", "15 KINGSWAY"),
+    ] {
+        assert!(has(t, Entity::StreetAddress, want), "{t}: {:?}", found(t));
+    }
+    assert!(has(
+        "Other driver: Mr Gavin Hurst, 91 Kingsway, Bournemouth, BH11 8LP.",
+        Entity::Postcode,
+        "BH11 8LP"
+    ));
+}
+
+#[test]
+fn street_names_without_a_number_or_as_buildings_are_not_addresses() {
+    for t in [
+        "She works on Kingsway and shops on the Broadway in Highgate.",
+        "Took 91 tablets of paracetamol.",
+        "Kingsway Surgery confirmed the appointment.",
+        "Seen at 12 Northgate Medical Centre.",
+        "Scored 4 in Strand B.",
+    ] {
+        assert!(none_of(t, Entity::StreetAddress), "{t}: {:?}", found(t));
+    }
+}
+
+#[test]
+fn subject_own_street_without_suffix_is_kept() {
+    let subject = Subject {
+        name: "Thomas Ainsworth".into(),
+        addresses: vec!["91 Kingsway, Bournemouth BH11 8LP".into()],
+        ..Subject::default()
+    };
+    let t = "Lives at 91 Kingsway, Bournemouth BH11 8LP with his wife.";
+    let d = detect(t, &subject, &Rules::builtin(), &Options::default());
+    assert!(
+        !d.proposals
+            .iter()
+            .any(|p| matches!(p.entity, Entity::StreetAddress | Entity::Postcode)),
+        "{:?}",
+        d.proposals
+    );
+}
+
+#[test]
+fn streets_without_suffix_file_can_be_extended() {
+    let dir = std::env::temp_dir().join(format!("steward-rules-st-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("context")).unwrap();
+    std::fs::write(
+        dir.join("context/streets_without_suffix.txt"),
+        "# local\nCornmarket\n",
+    )
+    .unwrap();
+    let rules = Rules::load(&dir).unwrap();
+    let t = "Her father lives at 5 Cornmarket.";
+    assert!(none_of(t, Entity::StreetAddress));
+    let d = detect(t, &subject(), &rules, &Options::default());
+    assert!(
+        d.proposals
+            .iter()
+            .any(|p| p.entity == Entity::StreetAddress && &t[p.start..p.end] == "5 Cornmarket"),
+        "{:?}",
+        d.proposals
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn dates_of_birth() {
     assert!(has(
         "Her son Jack (DOB 12/05/1980) called.",

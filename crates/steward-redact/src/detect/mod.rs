@@ -412,7 +412,7 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
 
     let is_pc = |pos: usize| postcode_starts.binary_search(&pos).is_ok();
     let mut addrs: Vec<AddrHit> = Vec::new();
-    names::addresses(text, &toks, &is_pc, &mut addrs);
+    names::addresses(text, &toks, &rules.street_names, &is_pc, &mut addrs);
     for a in &addrs {
         let n = norm_addr(&text[a.start..a.end]);
         let mine = !n.is_empty()

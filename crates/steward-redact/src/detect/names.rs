@@ -864,12 +864,14 @@ pub(crate) struct AddrHit {
     pub rule: &'static str,
 }
 
-/// Street addresses: "[Flat 2, ]14 Acacia Avenue[, Town[, County]]" and, after "lives at" /
-/// "address:", named houses ("Rose Cottage, Mill Lane"). Town segments are included only
-/// when a postcode, line end or sentence end follows them.
+/// Street addresses: "[Flat 2, ]14 Acacia Avenue[, Town[, County]]", a house number and a
+/// street with no suffix word ("91 Kingsway", "2 The Mall", from `street_names`) and, after
+/// "lives at" / "address:", named houses ("Rose Cottage, Mill Lane"). Town segments are
+/// included only when a postcode, line end or sentence end follows them.
 pub(crate) fn addresses(
     text: &str,
     toks: &[Tok],
+    street_names: &[Vec<Box<str>>],
     is_postcode_at: &dyn Fn(usize) -> bool,
     out: &mut Vec<AddrHit>,
 ) {
@@ -892,7 +894,7 @@ pub(crate) fn addresses(
             i += 1;
             continue;
         }
-        let (body_start, rule) = match trigger {
+        let (body_start, mut rule) = match trigger {
             None => (i + 1, "street_address"),
             Some(b) => (b, "address_after_trigger"),
         };
@@ -936,6 +938,14 @@ pub(crate) fn addresses(
                 && !(toks[k].has(STREET) && is_space_gap(gap(text, toks, k)) && toks[k].is(CAP))
             {
                 break;
+            }
+        }
+        // No suffix word: a known suffix-less street, but only right after a house number
+        // ("91 Kingsway"; "Kingsway" alone is a place).
+        if street_end.is_none() && house_no {
+            street_end = street_without_suffix(text, toks, body_start, street_names);
+            if street_end.is_some() {
+                rule = "street_without_suffix";
             }
         }
         let Some(se) = street_end else {
@@ -1008,6 +1018,48 @@ pub(crate) fn addresses(
             i += 1;
         }
     }
+}
+
+/// A street name with no suffix word starting at token k ("Kingsway", "The Mall"): the index
+/// of its last token. Not when a building or organisation word follows ("12 Northgate Medical
+/// Centre", "4 Kingsway House"): that is a longer name, not the street.
+fn street_without_suffix(
+    text: &str,
+    toks: &[Tok],
+    k: usize,
+    street_names: &[Vec<Box<str>>],
+) -> Option<usize> {
+    let n = toks.len();
+    if k >= n || !toks[k].has(STREET_NAME) || !is_space_gap(gap(text, toks, k)) {
+        return None;
+    }
+    let mut len = 0;
+    for p in street_names {
+        if k + p.len() > n {
+            continue;
+        }
+        let matches = p.iter().enumerate().all(|(o, w)| {
+            let t = &toks[k + o];
+            (t.is(CAP) || t.is(ALLCAPS))
+                && text[t.range()].eq_ignore_ascii_case(w)
+                && (o == 0 || is_space_gap(gap(text, toks, k + o)))
+        });
+        if matches {
+            len = len.max(p.len());
+        }
+    }
+    if len == 0 {
+        return None;
+    }
+    let m = k + len;
+    if m < n
+        && toks[m].is(CAP)
+        && is_space_gap(gap(text, toks, m))
+        && lower_is(text, &toks[m], PLACE_TAILS)
+    {
+        return None;
+    }
+    Some(m - 1)
 }
 
 fn gap_ok_before_number(text: &str, toks: &[Tok], i: usize) -> bool {

@@ -50,6 +50,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../data/context/street_suffixes.txt"),
     ),
     (
+        "context/streets_without_suffix.txt",
+        include_str!("../../data/context/streets_without_suffix.txt"),
+    ),
+    (
         "flags/safeguarding.txt",
         include_str!("../../data/flags/safeguarding.txt"),
     ),
@@ -89,6 +93,8 @@ pub(crate) mod class {
     pub const STAFF_ROLE: u32 = 1 << 8;
     pub const RELATION: u32 = 1 << 9;
     pub const STREET: u32 = 1 << 10;
+    /// First word of a street name with no suffix word ("Kingsway", "The" of "The Mall").
+    pub const STREET_NAME: u32 = 1 << 11;
     pub const FIRST: u32 = FIRST_F | FIRST_M;
     pub const TITLE: u32 = TITLE_M | TITLE_F | TITLE_X;
 }
@@ -187,6 +193,8 @@ pub struct Rules {
     pub(crate) words: FxMap<Box<str>, u32>,
     /// Multi-word professional titles, as lowercase word sequences ("practice nurse").
     pub(crate) pro_phrases: Vec<Vec<Box<str>>>,
+    /// Street names with no suffix word, as lowercase word sequences ("kingsway", "the mall").
+    pub(crate) street_names: Vec<Vec<Box<str>>>,
     pub(crate) flag_terms: Vec<FlagTerm>,
     pub(crate) flag_ac: Option<AhoCorasick>,
     pub(crate) codes: Vec<ClinicalCode>,
@@ -318,6 +326,18 @@ impl Rules {
                 pro_phrases.push(phrase);
             }
         }
+        let streets = read("context/streets_without_suffix.txt")?;
+        let mut street_names = Vec::new();
+        for (_, l) in data_lines(&streets) {
+            let phrase: Vec<Box<str>> = l
+                .split_whitespace()
+                .map(|w| w.to_lowercase().into_boxed_str())
+                .collect();
+            if let Some(first) = phrase.first() {
+                add(first, STREET_NAME);
+                street_names.push(phrase);
+            }
+        }
 
         let mut flag_terms = Vec::new();
         for (file, category) in [
@@ -400,6 +420,7 @@ impl Rules {
         Ok(Rules {
             words,
             pro_phrases,
+            street_names,
             flag_terms,
             flag_ac,
             codes,
