@@ -46,6 +46,8 @@ pub mod request;
 pub mod requests;
 #[cfg(feature = "service")]
 pub mod review;
+#[cfg(feature = "service")]
+pub mod settings;
 
 pub use calendar::{
     BankHoliday, BankHolidayError, BankHolidays, CalendarGap, EMBEDDED_BANK_HOLIDAYS_CSV,

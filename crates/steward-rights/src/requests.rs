@@ -251,8 +251,6 @@ pub struct RequestInput {
     /// For objections: type1_opt_out, type1_opt_out_withdrawal, national_data_opt_out,
     /// direct_marketing or other.
     pub objection_kind: String,
-    /// Use the 28-day setting instead of one calendar month.
-    pub twenty_eight_days: bool,
     /// Who handles the request (gets the linked action).
     pub owner_id: String,
 }
@@ -1086,7 +1084,6 @@ struct CheckedRequest {
     subject_email: String,
     subject_aliases: String,
     received_on: NaiveDate,
-    period: Period,
     owner_id: String,
 }
 
@@ -1272,11 +1269,6 @@ fn check_request(
         subject_email: input.subject_email.trim().into(),
         subject_aliases: lines(&input.subject_aliases).join("\n"),
         received_on: received.expect("checked"),
-        period: if input.twenty_eight_days {
-            Period::TwentyEightDays
-        } else {
-            Period::CalendarMonth
-        },
         owner_id: input.owner_id.clone(),
     })
 }
@@ -1377,6 +1369,13 @@ impl Rights<'_> {
             )
             .await?;
         let status = RequestStatus::Received;
+        // The organisation's period applies from logging on; changing the setting later
+        // does not move the deadline of a request already logged.
+        let period = if crate::settings::twenty_eight_days(&mut w.tx, organisation_id).await? {
+            Period::TwentyEightDays
+        } else {
+            Period::CalendarMonth
+        };
         steward_db::query(
             "INSERT INTO rights_requests (id, organisation_id, reference, request_type, details, channel, requester_kind, proxy_name, proxy_organisation, authority_evidence_kind, authority_evidence, subject_forenames, subject_surname, subject_date_of_birth, subject_address, subject_postcode, subject_nhs_number, subject_phone, subject_email, subject_aliases, received_on, identity_verified_on, identity_evidence, authority_received_on, fee_received_on, period, due_soon_days, status, due_on, owner_id, serious_harm_professional, other_providers, prohibited_information, refusal_reasons, disclosed, withheld, action_taken, created_by, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, '', $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, NULL, '', NULL, NULL, $20, $21, $22, $19, $23, '', '', '', '', '[]', '[]', '', $24, $25, $25, 0)",
         )
@@ -1399,7 +1398,7 @@ impl Rights<'_> {
         .bind(&c.subject_email)
         .bind(&c.subject_aliases)
         .bind(iso_date(c.received_on))
-        .bind(match c.period {
+        .bind(match period {
             Period::CalendarMonth => "calendar_month",
             Period::TwentyEightDays => "twenty_eight_days",
         })
@@ -1786,7 +1785,6 @@ impl Rights<'_> {
                 s.subject_email = c.subject_email;
                 s.subject_aliases = c.subject_aliases;
                 s.received_on = c.received_on;
-                s.period = c.period;
                 s.owner_id = c.owner_id;
                 check_start_against_pauses(s)?;
                 Ok(String::new())

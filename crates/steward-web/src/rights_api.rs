@@ -13,6 +13,7 @@ use steward_rights::requests::{
     RequestPage, RequestQuery, RequestRecord, StartEventsInput, StepState, WarningView,
 };
 use steward_rights::review::{OutputFile, RedactionDocument, ReviewScreen, RunSummary};
+use steward_rights::settings::RightsSettings;
 
 use crate::api::{ApiJson, ApiQuery, ApiResult};
 use crate::error::{ApiError, Problem};
@@ -24,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/organisations/{organisation_id}/requests",
             get(list_requests).post(create_request),
+        )
+        .route(
+            "/organisations/{organisation_id}/rights-settings",
+            get(get_settings).put(change_settings),
         )
         .route("/requests/{id}", get(get_request).put(update_request))
         .route("/requests/{id}/start-events", post(record_start_events))
@@ -90,6 +95,32 @@ pub async fn create_request(
         .create_request(&c, &org, &input, today())
         .await?;
     Ok((StatusCode::CREATED, Json(r)))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/rights-settings", tag = "requests", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)),
+    responses((status = 200, body = RightsSettings), (status = 404, body = Problem)))]
+pub async fn get_settings(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+) -> ApiResult<Json<RightsSettings>> {
+    Ok(Json(rights(&s.steward).settings(&c, &org).await?))
+}
+
+/// The DPO or the IG lead sets the response period for requests logged from now on.
+#[utoipa::path(put, path = "/api/v1/organisations/{organisation_id}/rights-settings", tag = "requests", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), request_body = RightsSettings,
+    responses((status = 200, body = RightsSettings), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_settings(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    ApiJson(new): ApiJson<RightsSettings>,
+) -> ApiResult<Json<RightsSettings>> {
+    Ok(Json(
+        rights(&s.steward).change_settings(&c, &org, &new).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", security(("bearer" = [])),

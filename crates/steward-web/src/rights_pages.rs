@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/requests", get(list))
         .route("/requests/new", get(new_page).post(new_submit))
+        .route(
+            "/requests/settings",
+            get(settings_page).post(settings_submit),
+        )
         .route("/requests/{id}", get(request_page))
         .route("/requests/{id}/edit", get(edit_page).post(edit_submit))
         .route("/requests/{id}/start-events", post(start_events))
@@ -306,6 +310,81 @@ async fn list(
         .into_response())
 }
 
+// ---- the organisation's settings ----
+
+#[derive(Template)]
+#[template(path = "rights_settings.html")]
+pub struct SettingsPage {
+    pub ctx: PageCtx,
+    pub form: FormView,
+    pub can_change: bool,
+    pub saved: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SettingsQuery {
+    saved: String,
+}
+
+async fn settings_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<SettingsQuery>,
+) -> PageResult {
+    let s = rights(&state.steward)
+        .settings(&si.caller, &si.caller.current_organisation_id)
+        .await?;
+    let form = FormView::new().with(
+        "period",
+        if s.twenty_eight_days {
+            "twenty_eight_days"
+        } else {
+            "calendar_month"
+        },
+    );
+    Ok(render(&SettingsPage {
+        ctx: ctx(&si, "Rights request settings", &form),
+        can_change: steward_rights::settings::can_change(si.caller.role),
+        saved: q.saved == "yes",
+        form,
+    }))
+}
+
+async fn settings_submit(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let twenty_eight_days = match val(&f, "period").as_str() {
+        "twenty_eight_days" => true,
+        "calendar_month" => false,
+        _ => {
+            let mut form = FormView::new();
+            form.errors
+                .add("period", "Select the response period for new requests");
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&SettingsPage {
+                    ctx: ctx(&si, "Rights request settings", &form),
+                    can_change: steward_rights::settings::can_change(si.caller.role),
+                    saved: false,
+                    form,
+                }),
+            )
+                .into_response());
+        }
+    };
+    rights(&state.steward)
+        .change_settings(
+            &si.caller,
+            &si.caller.current_organisation_id,
+            &steward_rights::settings::RightsSettings { twenty_eight_days },
+        )
+        .await?;
+    Ok(Redirect::to("/requests/settings?saved=yes").into_response())
+}
+
 // ---- new and edit ----
 
 #[derive(Template)]
@@ -341,7 +420,6 @@ fn request_input(f: &HashMap<String, String>) -> RequestInput {
         what: val(f, "what"),
         recipients: val(f, "recipients"),
         objection_kind: val(f, "objection_kind"),
-        twenty_eight_days: val(f, "twenty_eight_days") == "yes",
         owner_id: val(f, "owner_id"),
     }
 }
@@ -425,10 +503,6 @@ fn record_form(r: &RequestRecord) -> FormView {
         .with("what", &r.what)
         .with("recipients", &r.recipients)
         .with("objection_kind", &r.objection_kind)
-        .with(
-            "twenty_eight_days",
-            if r.twenty_eight_days { "yes" } else { "" },
-        )
         .with("owner_id", &r.owner_id)
         .with("version", r.version.to_string());
     let form = with_date(form, "dob", r.subject_date_of_birth);

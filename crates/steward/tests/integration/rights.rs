@@ -941,3 +941,105 @@ async fn reviewer_decides_from_the_keyboard() {
     })
     .await;
 }
+
+// rights-and-deadlines.md: the 28-day period is "a per-organisation setting (off by
+// default)"; it applies to requests logged after it is chosen.
+both_backends!(organisation_chooses_the_28_day_period, |s: Arc<
+    TestServer,
+>| async move {
+    use steward_rights::{BankHolidays, Clock, ClockSettings, Period};
+    let harbour = s.organisation("Y90001").await;
+    let owner = s.user_id(HARBOUR_IG).await;
+    let api = s.api(&s.api_token(HARBOUR_IG).await);
+    let settings = format!("/organisations/{harbour}/rights-settings");
+    assert_eq!(
+        api.get(&settings).await,
+        (200, serde_json::json!({"twenty_eight_days": false}))
+    );
+    let received = chrono::NaiveDate::from_ymd_opt(2026, 1, 30).unwrap();
+    let log = |surname: &'static str| {
+        let (api, path) = (&api, format!("/organisations/{harbour}/requests"));
+        let owner = owner.clone();
+        async move {
+            let (status, r) = api
+                .send(reqwest::Method::POST, &path, &serde_json::json!({
+                    "request_type": "access", "channel": "letter", "requester_kind": "data_subject",
+                    "subject_forenames": "Tamsin", "subject_surname": surname,
+                    "received_on": received.to_string(), "owner_id": owner,
+                }))
+                .await;
+            assert_eq!(status, 201, "{r}");
+            r
+        }
+    };
+    let due = |period| {
+        Clock::new(
+            received,
+            ClockSettings {
+                period,
+                ..Default::default()
+            },
+        )
+        .due_date(&BankHolidays::embedded())
+        .to_string()
+    };
+    let before = log("Penrose").await;
+    assert_eq!(before["twenty_eight_days"], false);
+    assert_eq!(before["due_on"], due(Period::CalendarMonth));
+
+    // Only the DPO or IG lead of the organisation may change it.
+    let gp = s.api(&s.api_token("gp@harbour.demo.steward.test").await);
+    let on = serde_json::json!({"twenty_eight_days": true});
+    assert_eq!(gp.send(reqwest::Method::PUT, &settings, &on).await.0, 403);
+    let castle = s.api(&s.api_token(CASTLE_IG).await);
+    assert_eq!(
+        castle.send(reqwest::Method::PUT, &settings, &on).await.0,
+        404
+    );
+    assert_eq!(castle.get(&settings).await.0, 404);
+    let (status, _) = api
+        .send(
+            reqwest::Method::PUT,
+            &settings,
+            &serde_json::json!({"twenty_eight_days": "yes please"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(api.get(&settings).await.1["twenty_eight_days"], false);
+
+    // The IG lead chooses 28 days on the settings page.
+    let c = s.sign_in(HARBOUR_IG).await;
+    let (status, page) = c.get_text("/requests/settings").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Response period for new requests"), "{page}");
+    let res = c.post_form("/requests/settings", &[("period", "")]).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("nhsuk-error-summary")
+            && page.contains("Select the response period for new requests"),
+        "{page}"
+    );
+    let res = c
+        .post_form("/requests/settings", &[("period", "twenty_eight_days")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/requests/settings?saved=yes");
+    assert_eq!(api.get(&settings).await.1["twenty_eight_days"], true);
+    let changes: i64 = steward_db::query_scalar(
+        "SELECT COUNT(*) FROM audit_trail WHERE record_type = 'rights_settings' AND detail = 'response period: one calendar month -> 28 days'",
+    )
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(changes, 1);
+
+    // New requests take 28 days; the one logged before keeps its calendar month.
+    let after = log("Trevail").await;
+    assert_eq!(after["twenty_eight_days"], true);
+    assert_eq!(after["due_on"], due(Period::TwentyEightDays));
+    assert_ne!(due(Period::TwentyEightDays), due(Period::CalendarMonth));
+    let id = before["id"].as_str().unwrap();
+    let (_, again) = api.get(&format!("/requests/{id}")).await;
+    assert_eq!(again["due_on"], due(Period::CalendarMonth));
+});
