@@ -22,7 +22,27 @@ pub struct Caller {
     pub address: String,
 }
 
+/// The user id that Steward's own scheduled jobs write under (history and trail).
+pub const SYSTEM_USER_ID: &str = "system";
+pub const SYSTEM_NAME: &str = "Steward (scheduled update)";
+
 impl Caller {
+    /// Steward itself, for scheduled jobs that keep derived dates up to date in one
+    /// organisation; it never comes from a request.
+    pub fn system(organisation_id: &str) -> Caller {
+        Caller {
+            user_id: SYSTEM_USER_ID.into(),
+            email: SYSTEM_NAME.into(),
+            display_name: SYSTEM_NAME.into(),
+            role: Role::Dpo,
+            home_organisation_id: organisation_id.into(),
+            cluster_id: String::new(),
+            current_organisation_id: organisation_id.into(),
+            visible_organisation_ids: vec![organisation_id.into()],
+            address: "scheduled".into(),
+        }
+    }
+
     pub fn can_see_organisation(&self, organisation_id: &str) -> bool {
         self.visible_organisation_ids
             .iter()

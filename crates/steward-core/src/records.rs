@@ -232,13 +232,19 @@ impl Steward {
         for r in rows {
             let snap: Value = serde_json::from_str(&r.try_get::<String, _>("snapshot")?)
                 .map_err(|e| CoreError::Internal(format!("stored version is not JSON: {e}")))?;
+            let user_id: String = r.try_get("user_id")?;
+            let user_name = match r.try_get::<Option<String>, _>("display_name")? {
+                Some(name) => name,
+                None if user_id == crate::context::SYSTEM_USER_ID => {
+                    crate::context::SYSTEM_NAME.to_string()
+                }
+                None => String::new(),
+            };
             out.push(Version {
                 version: r.try_get("version")?,
                 at: r.try_get("at")?,
-                user_id: r.try_get("user_id")?,
-                user_name: r
-                    .try_get::<Option<String>, _>("display_name")?
-                    .unwrap_or_default(),
+                user_id,
+                user_name,
                 changes: diff(&prev, &snap),
             });
             prev = snap;

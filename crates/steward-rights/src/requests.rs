@@ -1708,6 +1708,40 @@ impl Rights<'_> {
         s.record(today)
     }
 
+    /// While a request's clock is paused for clarification its due date moves a day later
+    /// every day (rights-and-deadlines.md, "Changes to the clock"). The server runs this
+    /// daily so that the stored due date and the linked action's stay true: without it a
+    /// paused request's action would show as overdue. Returns how many requests moved.
+    pub async fn refresh_paused_clocks(&self, today: NaiveDate) -> CoreResult<usize> {
+        let rows = steward_db::query(
+            "SELECT DISTINCT r.id, r.organisation_id, r.due_on FROM rights_requests r \
+             JOIN rights_request_pauses p ON p.request_id = r.id \
+             WHERE p.received_on IS NULL AND r.status NOT IN ('completed', 'refused', 'withdrawn')",
+        )
+        .fetch_all(&self.steward.db.pool)
+        .await?;
+        let mut moved = 0;
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            let org: String = r.try_get("organisation_id")?;
+            let stored_due: String = r.try_get("due_on")?;
+            let system = Caller::system(&org);
+            let mut w = self.steward.write().await?;
+            let s = self.stored_in(&mut w.tx, &id).await?;
+            let due = s.domain()?.clock.due_date_as_of(today, calendar());
+            if iso_date(due) == stored_due {
+                continue;
+            }
+            self.save(&mut w.tx, &system, s, None, today).await?;
+            let mut e = TrailEntry::for_record(&system, "record.update", &org, RECORD_TYPE, &id);
+            e.detail = format!("clock paused: due date moved from {stored_due} to {due}");
+            append(&mut w.tx, &e).await?;
+            w.commit().await?;
+            moved += 1;
+        }
+        Ok(moved)
+    }
+
     /// One request; the view is recorded in the audit trail (it holds personal data).
     pub async fn request(
         &self,
@@ -3108,6 +3142,70 @@ mod service_tests {
         assert!(extended.due_on > d(2026, 8, 31));
         let versions = s.history(&ig, RECORD_TYPE, &req.id).await.unwrap();
         assert_eq!(versions.len(), 5, "one version per change");
+    }
+
+    #[tokio::test]
+    async fn a_paused_clock_moves_the_linked_action_every_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = steward(&dir).await;
+        let ig = caller(&s, "iglead@harbour.demo.steward.test").await;
+        let org = ig.home_organisation_id.clone();
+        let r = rights(&s);
+        let input = RequestInput {
+            request_type: "access".into(),
+            channel: "letter".into(),
+            requester_kind: "data_subject".into(),
+            subject_forenames: "Jory".into(),
+            subject_surname: "Nance".into(),
+            received_on: "2026-06-01".into(),
+            owner_id: ig.user_id.clone(),
+            ..Default::default()
+        };
+        let req = r
+            .create_request(&ig, &org, &input, d(2026, 6, 5))
+            .await
+            .unwrap();
+        r.move_request(&ig, &req.id, "in_progress", d(2026, 6, 5))
+            .await
+            .unwrap();
+        r.ask_for_clarification(&ig, &req.id, "2026-06-05", "Which years?", d(2026, 6, 5))
+            .await
+            .unwrap();
+        let action_due = || async {
+            steward_db::query_scalar::<_, String>(
+                "SELECT a.due_date FROM actions a JOIN rights_requests r ON r.action_id = a.id WHERE r.id = $1",
+            )
+            .bind(&req.id)
+            .fetch_one(&s.db.pool)
+            .await
+            .unwrap()
+        };
+        let before = action_due().await;
+        // Still paused on 30 June: 25 days paused so far, so due 26 July (a Sunday), moved
+        // to Monday 27 July; the action says so without anyone touching the request.
+        assert_eq!(r.refresh_paused_clocks(d(2026, 6, 30)).await.unwrap(), 1);
+        assert_eq!(action_due().await, "2026-07-27");
+        assert_ne!(before, "2026-07-27");
+        let shown = r.request(&ig, &req.id, d(2026, 6, 30)).await.unwrap();
+        assert_eq!(shown.due_on, d(2026, 7, 27));
+        // Run again the same day: nothing to move.
+        assert_eq!(r.refresh_paused_clocks(d(2026, 6, 30)).await.unwrap(), 0);
+        // The change is in the history and the trail under Steward's own name.
+        let history = s.history(&ig, RECORD_TYPE, &req.id).await.unwrap();
+        assert_eq!(history[0].user_name, steward_core::context::SYSTEM_NAME);
+        let trail: i64 = steward_db::query_scalar(
+            "SELECT COUNT(*) FROM audit_trail WHERE record_id = $1 AND user_id = 'system' AND detail LIKE 'clock paused: due date moved from % to 2026-07-27'",
+        )
+        .bind(&req.id)
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(trail, 1);
+        // Once the clarification is in, the request no longer moves by itself.
+        r.clarification_received(&ig, &req.id, "2026-07-01", d(2026, 7, 1))
+            .await
+            .unwrap();
+        assert_eq!(r.refresh_paused_clocks(d(2026, 7, 9)).await.unwrap(), 0);
     }
 
     #[tokio::test]

@@ -71,7 +71,8 @@ enum Command {
         #[command(subcommand)]
         command: steward_access_audit::cli::AuditCommand,
     },
-    /// Send today's reminder emails now (the server also sends them daily).
+    /// Move paused requests' due dates to today and send today's reminder emails now (the
+    /// server does both on its own every day).
     Reminders,
 }
 
@@ -220,19 +221,28 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Sends the daily reminders once the configured hour has passed; safe to repeat, since a
-/// user is reminded at most once a day.
-fn spawn_reminders(steward: Steward, hour: u32) {
+/// Scheduled jobs, every five minutes: paused requests' due dates move with the day (so
+/// their actions are not shown overdue), and the daily reminders go once the configured
+/// hour has passed. Both are safe to repeat: a date that is right is left alone, and a user
+/// is reminded at most once a day.
+fn spawn_scheduled_jobs(steward: Steward, hour: u32) {
     tokio::spawn(async move {
         if steward.config.smtp.is_none() {
             tracing::info!("SMTP not configured: daily reminder emails are off");
-            return;
         }
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         loop {
             tick.tick().await;
             let now = chrono::Utc::now();
-            if chrono::Timelike::hour(&now) >= hour {
+            match steward_rights::requests::rights(&steward)
+                .refresh_paused_clocks(now.date_naive())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(requests = n, "paused requests' due dates moved"),
+                Err(e) => tracing::warn!(error = %e, "moving paused requests' due dates failed"),
+            }
+            if steward.config.smtp.is_some() && chrono::Timelike::hour(&now) >= hour {
                 match steward.send_reminders(now.date_naive()).await {
                     Ok(r) if r.sent > 0 || !r.failed.is_empty() => {
                         tracing::info!(sent = r.sent, failed = r.failed.len(), "reminder emails")
@@ -246,7 +256,7 @@ fn spawn_reminders(steward: Steward, hour: u32) {
 }
 
 async fn serve(config: &Config, steward: Steward) -> Result<()> {
-    spawn_reminders(steward.clone(), config.reminder_hour_utc);
+    spawn_scheduled_jobs(steward.clone(), config.reminder_hour_utc);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -481,6 +491,12 @@ async fn main() -> Result<()> {
         }
         Command::Reminders => {
             let steward = config.steward().await?;
+            let today = chrono::Utc::now().date_naive();
+            let moved = steward_rights::requests::rights(&steward)
+                .refresh_paused_clocks(today)
+                .await
+                .map_err(describe)?;
+            println!("Paused requests whose due date moved: {moved}.");
             let r = steward
                 .send_reminders(chrono::Utc::now().date_naive())
                 .await
