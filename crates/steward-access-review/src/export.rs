@@ -220,6 +220,58 @@ pub struct MappingDraft {
     /// Format of timestamps, e.g. %d/%m/%Y %H:%M (empty: 2025-05-14 10:30:00).
     #[serde(default)]
     pub timestamp_format: String,
+    /// Code values the export writes differently, one per line:
+    /// `table.column: source value = canonical value`, e.g. `patients.vip: Y = true`.
+    #[serde(default)]
+    pub code_values: String,
+}
+
+/// Reads the code-value lines of a draft: per table, per column, source -> canonical.
+/// Each bad line is reported by its number.
+type CodeValues = BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>;
+
+fn code_values(text: &str, errors: &mut FieldErrors) -> CodeValues {
+    let mut out = CodeValues::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let parsed = line.split_once(':').and_then(|(target, pair)| {
+            let (table, column) = target.trim().split_once('.')?;
+            let (from, to) = pair.split_once('=')?;
+            Some((table.trim(), column.trim(), from.trim(), to.trim()))
+        });
+        let Some((table, column, from, to)) = parsed.filter(|p| !p.2.is_empty() && !p.3.is_empty())
+        else {
+            errors.add(
+                "code_values",
+                format!(
+                    "Line {}: write table.column: value in the export = value Steward expects, for example patients.vip: Y = true",
+                    n + 1
+                ),
+            );
+            continue;
+        };
+        let known =
+            Table::from_name(table).is_some_and(|t| t.columns().iter().any(|c| c.name == column));
+        if !known {
+            errors.add(
+                "code_values",
+                format!(
+                    "Line {}: {table}.{column} is not a column of the audit's tables",
+                    n + 1
+                ),
+            );
+            continue;
+        }
+        out.entry(table.to_string())
+            .or_default()
+            .entry(column.to_string())
+            .or_default()
+            .insert(from.to_string(), to.to_string());
+    }
+    out
 }
 
 /// The engine's default timestamp formats (crates/steward-access-audit/README.md).
@@ -242,6 +294,8 @@ struct TableOut {
     delimiter: Option<String>,
     columns: BTreeMap<String, String>,
     absent: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// Field name of a column select on the form: `col.events.ts`.
@@ -269,6 +323,7 @@ pub fn build_mapping(draft: &MappingDraft, files: &[ExportFile]) -> Result<Strin
             "The system name must be 100 characters or fewer",
         );
     }
+    let mut values = code_values(&draft.code_values, &mut errors);
     let mut tables = BTreeMap::new();
     for t in TABLES {
         let fname = draft.files.get(t.name()).map(|s| s.trim()).unwrap_or("");
@@ -315,6 +370,7 @@ pub fn build_mapping(draft: &MappingDraft, files: &[ExportFile]) -> Result<Strin
                 delimiter: file.delimiter.clone().filter(|d| d != ","),
                 columns,
                 absent,
+                values: values.remove(t.name()).unwrap_or_default(),
             },
         );
     }
@@ -455,6 +511,26 @@ mod tests {
         assert_eq!(ev.delimiter.as_deref(), Some(";"));
         assert_eq!(ev.columns["ts"], "When");
         assert!(ev.absent.contains(&"workstation".to_string()));
+        // Code values: each bad line by its number; good lines reach the engine's mapping.
+        d.code_values = "patients.vip: Y = true\nY means VIP\n\npatients.colour: red = blue\ncare_episodes.episode_type: A&E = emergency\n".into();
+        let e = build_mapping(&d, &files).unwrap_err();
+        let messages: Vec<&str> = e.0.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].starts_with("Line 2:"), "{messages:?}");
+        assert!(
+            messages[1].starts_with("Line 4: patients.colour"),
+            "{messages:?}"
+        );
+        assert!(e.0.iter().all(|f| f.field == "code_values"));
+        d.code_values = "patients.vip: Y = true\npatients.vip: N = false\ncare_episodes.episode_type: A&E = emergency".into();
+        let m = Mapping::from_toml(&build_mapping(&d, &files).unwrap()).unwrap();
+        assert_eq!(m.tables["patients"].values["vip"]["Y"], "true");
+        assert_eq!(m.tables["patients"].values["vip"]["N"], "false");
+        assert_eq!(
+            m.tables["care_episodes"].values["episode_type"]["A&E"],
+            "emergency"
+        );
+        assert!(m.tables["events"].values.is_empty());
         // an unknown format specifier is refused with the engine's message
         d.timestamp_format = "%Q".into();
         let e = build_mapping(&d, &files).unwrap_err();

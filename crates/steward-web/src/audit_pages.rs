@@ -437,6 +437,7 @@ async fn mapping_submit(
                 system_name: get("system_name"),
                 date_format: get("date_format"),
                 timestamp_format: get("timestamp_format"),
+                code_values: get("code_values"),
                 ..Default::default()
             };
             for t in TABLES {

@@ -770,6 +770,11 @@ async fn browser_upload_map_run_review_report(s: Arc<TestServer>) {
         .send_keys("%d/%m/%Y %H:%M")
         .await
         .unwrap();
+    find(b, "#code_values")
+        .await
+        .send_keys("events.action: View record = view")
+        .await
+        .unwrap();
     shot(b, "access-audit-mapping").await;
     find(b, "#start-new").await.click().await.unwrap();
 
@@ -792,6 +797,17 @@ async fn browser_upload_map_run_review_report(s: Arc<TestServer>) {
         b.refresh().await.unwrap();
     }
     shot(b, "access-audit-run").await;
+    let saved: String = steward_db::query_scalar(
+        "SELECT mapping_toml FROM audit_mappings WHERE system_name = 'Example PAS'",
+    )
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        saved.contains("[tables.events.values.action]")
+            && saved.contains("\"View record\" = \"view\""),
+        "{saved}"
+    );
 
     open_case(&s, b, &run, "SELF").await;
     shot(b, "access-audit-case-self").await;
