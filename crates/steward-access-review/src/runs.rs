@@ -84,6 +84,8 @@ pub struct Run {
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// When the uploaded export's files were deleted (the audit's results stay).
+    pub export_deleted_at: Option<String>,
     #[serde(skip)]
     pub(crate) data_location: String,
     #[serde(skip)]
@@ -194,6 +196,7 @@ fn run_from_row(r: &AnyRow) -> CoreResult<Run> {
         created_at: r.try_get("created_at")?,
         started_at: r.try_get("started_at")?,
         finished_at: r.try_get("finished_at")?,
+        export_deleted_at: r.try_get("export_deleted_at")?,
         data_location: r.try_get("data_location")?,
         mapping_toml: r.try_get("mapping_toml")?,
     })
@@ -539,6 +542,73 @@ impl AccessReview {
             detail,
         };
         self.insert_run(caller, organisation_id, n).await
+    }
+
+    /// Deletes an uploaded export's files (data minimisation: the raw logs name every
+    /// patient looked at). The flags, cases, outcomes and report stay; a sample or a new run
+    /// from this export is then no longer possible. Server folders are the administrator's
+    /// and are never deleted by Steward.
+    pub async fn delete_export(&self, caller: &Caller, run_id: &str) -> CoreResult<Run> {
+        let run = self.run(caller, run_id).await?;
+        require_audit_write(caller, &run.organisation_id)?;
+        if run.source != "upload" {
+            return Err(CoreError::Conflict(
+                "This audit read a folder on the server: Steward does not delete it. Ask the system administrator to remove it.".into(),
+            ));
+        }
+        if run.export_deleted_at.is_some() {
+            return Err(CoreError::Conflict(
+                "The export of this audit has already been deleted.".into(),
+            ));
+        }
+        if run.status == "running" && !run.interrupted {
+            return Err(CoreError::Conflict(
+                "The audit is still running: delete the export when it has finished.".into(),
+            ));
+        }
+        let dir = PathBuf::from(&run.data_location);
+        // Only ever the folder Steward made for this upload.
+        if dir != self.upload_dir(&run.organisation_id, &run.id) {
+            return Err(internal(format!(
+                "run {} has an unexpected export location",
+                run.id
+            )));
+        }
+        let (files, bytes) = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries.flatten().fold((0u64, 0u64), |(n, b), e| {
+                    (n + 1, b + e.metadata().map(|m| m.len()).unwrap_or(0))
+                })
+            })
+            .unwrap_or((0, 0));
+        let mut w = self.steward.write().await?;
+        steward_db::query(
+            "UPDATE audit_runs SET export_deleted_at = $1, export_deleted_by = $2 WHERE id = $3",
+        )
+        .bind(now_stamp())
+        .bind(&caller.user_id)
+        .bind(&run.id)
+        .execute(&mut *w.tx)
+        .await?;
+        let mut e = TrailEntry::for_record(
+            caller,
+            "record.update",
+            &run.organisation_id,
+            RUN_RECORD,
+            &run.id,
+        );
+        e.detail = format!("uploaded export deleted: {files} file(s), {bytes} bytes");
+        append(&mut w.tx, &e).await?;
+        // Files first: if they cannot be removed, nothing is recorded as deleted.
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                return Err(internal(format!("cannot delete {}: {err}", dir.display())));
+            }
+        }
+        w.commit().await?;
+        self.load_run(&run.id).await
     }
 
     /// The files of a run's export with their columns, for the mapping form.

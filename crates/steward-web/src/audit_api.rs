@@ -36,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/access-audit/report", get(cluster_report))
         .route("/api/v1/access-audit/runs/{id}", get(get_run))
         .route("/api/v1/access-audit/runs/{id}/start", post(start_run))
+        .route(
+            "/api/v1/access-audit/runs/{id}/export",
+            axum::routing::delete(delete_export),
+        )
         .route("/api/v1/access-audit/runs/{id}/cases", get(list_cases))
         .route(
             "/api/v1/access-audit/runs/{id}/samples",
@@ -186,6 +190,18 @@ pub async fn get_run(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Run>> {
     Ok(Json(review(&s).run(&c, &id).await?))
+}
+
+/// Deletes the uploaded export's files; the audit's flags, cases and outcomes stay.
+#[utoipa::path(delete, path = "/api/v1/access-audit/runs/{id}/export", tag = "access audit", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Run), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete_export(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Run>> {
+    Ok(Json(review(&s).delete_export(&c, &id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/access-audit/runs/{id}/start", tag = "access audit", security(("bearer" = [])),

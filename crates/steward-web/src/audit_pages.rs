@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
             get(mapping_page).post(mapping_submit),
         )
         .route("/access-audit/runs/{id}/samples", post(new_sample))
+        .route("/access-audit/runs/{id}/export/delete", post(delete_export))
         .route("/access-audit/cases/{id}", get(case_page))
         .route("/access-audit/cases/{id}/outcome", post(outcome_submit))
         .route("/access-audit/cases/{id}/notes", post(note_submit))
@@ -634,6 +635,15 @@ async fn new_sample(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn delete_export(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    review(&state).delete_export(&si.caller, &id).await?;
+    Ok(Redirect::to(&format!("/access-audit/runs/{id}#export")).into_response())
 }
 
 // ---- a case ----

@@ -40,7 +40,7 @@ impl Modify for BearerAuth {
         crate::rights_api::outputs, crate::rights_api::download_output,
         crate::audit_api::list_runs, crate::audit_api::create_run, crate::audit_api::upload_run,
         crate::audit_api::list_mappings, crate::audit_api::save_mapping, crate::audit_api::get_run,
-        crate::audit_api::start_run, crate::audit_api::list_cases, crate::audit_api::get_case,
+        crate::audit_api::start_run, crate::audit_api::delete_export, crate::audit_api::list_cases, crate::audit_api::get_case,
         crate::audit_api::record_outcome, crate::audit_api::add_note, crate::audit_api::create_sample,
         crate::audit_api::get_sample, crate::audit_api::update_sample, crate::audit_api::report,
         crate::audit_api::cluster_report,

@@ -849,6 +849,15 @@ async fn browser_upload_map_run_review_report(s: Arc<TestServer>) {
         "{cases}"
     );
     shot(b, "access-audit-report").await;
+
+    // Done with the export: delete it; the run page says so and keeps the cases.
+    b.goto(&s.url(&format!("/access-audit/runs/{run}")))
+        .await
+        .unwrap();
+    find(b, "#delete-export").await.click().await.unwrap();
+    wait_text(b, "#export-deleted", "The uploaded export was deleted").await;
+    wait_text(b, "#cases", "FAMILY").await;
+    shot(b, "access-audit-export-deleted").await;
     d.browser.close().await.unwrap();
 }
 
@@ -927,4 +936,56 @@ both_backends!(the_api_uploads_starts_and_reports_progress, |s: Arc<
         runs[0].get("data_location").is_none(),
         "server paths are not shown"
     );
+
+    // The uploaded export is deleted once done with; the cases stay. Only the
+    // organisation's IG lead may, and only once.
+    let export_dir = s.data_dir.join("access-audit").join(&harbour).join(&id);
+    assert!(std::fs::read_dir(&export_dir).unwrap().count() > 0);
+    let castle = s.api(&s.api_token(CASTLE_IG).await);
+    let export = format!("/access-audit/runs/{id}/export");
+    assert_eq!(
+        castle
+            .send(reqwest::Method::DELETE, &export, &serde_json::json!({}))
+            .await
+            .0,
+        404
+    );
+    let auditor = s.api(&s.api_token(HARBOUR_AUDITOR).await);
+    assert_eq!(
+        auditor
+            .send(reqwest::Method::DELETE, &export, &serde_json::json!({}))
+            .await
+            .0,
+        403
+    );
+    assert!(export_dir.exists());
+    let (status, run) = api
+        .send(reqwest::Method::DELETE, &export, &serde_json::json!({}))
+        .await;
+    assert_eq!(status, 200, "{run}");
+    assert!(run["export_deleted_at"].is_string(), "{run}");
+    assert!(!export_dir.exists());
+    let (status, cases) = api.get(&format!("/access-audit/runs/{id}/cases")).await;
+    assert_eq!(status, 200);
+    assert!(cases["total"].as_i64().unwrap() > 0, "{cases}");
+    let (status, body) = api
+        .send(reqwest::Method::DELETE, &export, &serde_json::json!({}))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = api
+        .send(
+            reqwest::Method::POST,
+            &format!("/access-audit/runs/{id}/samples"),
+            &serde_json::json!({"per_user": 5}),
+        )
+        .await;
+    assert_eq!(status, 422, "a sample needs the export: {body}");
+    let trail: i64 = steward_db::query_scalar(
+        "SELECT COUNT(*) FROM audit_trail WHERE record_id = $1 AND detail LIKE 'uploaded export deleted: % file(s), % bytes'",
+    )
+    .bind(&id)
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(trail, 1);
 });
