@@ -191,12 +191,13 @@ fn row_to_trail(r: &steward_db::AnyRow) -> CoreResult<TrailRow> {
 pub enum Verification {
     Intact {
         entries: i64,
+        /// The newest entry's sequence number and hash (none for an empty trail). Kept
+        /// outside Steward, it is the anchor that shows later whether the newest entries
+        /// were cut off, which the chain alone cannot show.
+        head: Option<(i64, String)>,
     },
     /// The first entry that does not follow from the one before it.
-    Broken {
-        seq: i64,
-        reason: String,
-    },
+    Broken { seq: i64, reason: String },
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -266,8 +267,11 @@ impl Steward {
         outcome_of(outcome.await)
     }
 
-    /// Walks the chain from the first entry; stops at the first break.
-    pub async fn verify_trail(&self) -> CoreResult<Verification> {
+    /// Walks the chain from the first entry; stops at the first break. With an anchor (a
+    /// head printed by an earlier verification and kept elsewhere), also checks that the
+    /// anchored entry is still there, unchanged: removing the newest entries leaves an
+    /// intact but shorter chain, which only an anchor reveals.
+    pub async fn verify_trail(&self, anchor: Option<(i64, &str)>) -> CoreResult<Verification> {
         let rows = steward_db::query("SELECT * FROM audit_trail ORDER BY seq")
             .fetch_all(&self.db.pool)
             .await?;
@@ -294,8 +298,32 @@ impl Steward {
             }
             prev_hash = t.hash;
         }
+        let entries = rows.len() as i64;
+        if let Some((seq, hash)) = anchor {
+            if seq > entries {
+                return Ok(Verification::Broken {
+                    seq: entries + 1,
+                    reason: format!(
+                        "the trail ends at entry {entries} but the anchor is entry {seq}: the newest entries were removed"
+                    ),
+                });
+            }
+            let anchored = usize::try_from(seq - 1)
+                .ok()
+                .and_then(|i| rows.get(i))
+                .map(row_to_trail)
+                .transpose()?;
+            if anchored.is_none_or(|t| t.hash != hash) {
+                return Ok(Verification::Broken {
+                    seq,
+                    reason: "it does not match the anchor (another hash than the one recorded)"
+                        .into(),
+                });
+            }
+        }
         Ok(Verification::Intact {
-            entries: rows.len() as i64,
+            entries,
+            head: (entries > 0).then(|| (entries, prev_hash)),
         })
     }
 

@@ -104,8 +104,14 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum TrailCommand {
-    /// Check the hash chain; report the first broken entry.
-    Verify,
+    /// Check the hash chain; report the first broken entry. Prints the head to keep
+    /// elsewhere (a ticket, an email to the DPO): given back with --anchor it shows whether
+    /// the newest entries were later removed.
+    Verify {
+        /// An earlier head, SEQ:HASH, as printed by a previous verify.
+        #[arg(long, value_name = "SEQ:HASH")]
+        anchor: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -475,12 +481,36 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::AuditTrail {
-            command: TrailCommand::Verify,
+            command: TrailCommand::Verify { anchor },
         } => {
+            let anchor = match anchor.as_deref() {
+                None => None,
+                Some(a) => {
+                    let parsed = a
+                        .split_once(':')
+                        .and_then(|(seq, hash)| {
+                            Some((seq.trim().parse::<i64>().ok()?, hash.trim()))
+                        })
+                        .filter(|(seq, hash)| *seq >= 1 && hash.len() == 64);
+                    match parsed {
+                        Some(p) => Some(p),
+                        None => anyhow::bail!(
+                            "--anchor must be SEQ:HASH as printed by an earlier verify, e.g. 1042:5f3a…(64 hex digits)"
+                        ),
+                    }
+                }
+            };
             let steward = config.steward().await?;
-            match steward.verify_trail().await? {
-                Verification::Intact { entries } => {
+            match steward.verify_trail(anchor).await? {
+                Verification::Intact { entries, head } => {
                     println!("Audit trail intact: {entries} entries verified.");
+                    if anchor.is_some() {
+                        println!("The anchored entry is present and unchanged.");
+                    }
+                    if let Some((seq, hash)) = head {
+                        println!("Head: {seq}:{hash}");
+                        println!("Keep the head outside Steward; `steward audit-trail verify --anchor {seq}:{hash}` later shows whether newer entries were removed.");
+                    }
                     Ok(())
                 }
                 Verification::Broken { seq, reason } => {
