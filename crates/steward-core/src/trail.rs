@@ -323,7 +323,7 @@ impl Steward {
         }
         Ok(Verification::Intact {
             entries,
-            head: (entries > 0).then(|| (entries, prev_hash)),
+            head: (entries > 0).then_some((entries, prev_hash)),
         })
     }
 
