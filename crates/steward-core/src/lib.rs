@@ -96,7 +96,7 @@ impl Steward {
 
     pub async fn write(&self) -> CoreResult<Write> {
         let guard = self.write_lock.clone().lock_owned().await;
-        let tx = self.db.begin().await?;
+        let tx = self.db.begin_write().await?;
         Ok(Write { _guard: guard, tx })
     }
 }

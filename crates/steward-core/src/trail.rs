@@ -251,7 +251,7 @@ impl Steward {
         let _ = tokio::spawn(async move {
             let (entries, waiting): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
             let written = async {
-                let mut tx = db.begin().await?;
+                let mut tx = db.begin_write().await?;
                 append_all(&mut tx, &entries).await?;
                 tx.commit().await?;
                 CoreResult::Ok(())

@@ -41,6 +41,9 @@ pub struct Db {
 
 pub type Tx<'a> = Transaction<'a, Any>;
 
+/// PostgreSQL advisory lock key of Steward's writers ("STEWARD" in ASCII, as a number).
+const WRITE_LOCK_KEY: i64 = 0x53_54_45_57_41_52_44;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Db {
@@ -96,6 +99,25 @@ impl Db {
 
     pub async fn begin(&self) -> Result<Tx<'static>, DbError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// A transaction that holds the database's write lock from its first statement, so
+    /// that writers in several processes (a second server, the CLI beside the server) take
+    /// turns: the audit trail's next entry is read and written by one of them at a time.
+    /// SQLite: BEGIN IMMEDIATE (others wait up to busy_timeout). PostgreSQL: a
+    /// transaction-scoped advisory lock, released at commit or rollback.
+    pub async fn begin_write(&self) -> Result<Tx<'static>, DbError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
     /// A consistent snapshot of a running SQLite database (`VACUUM INTO`), safe while the

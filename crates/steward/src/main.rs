@@ -21,8 +21,10 @@ use steward_web::{AppState, WebConfig};
     about = "Information governance for health and care: DPIAs, registers, rights requests, redaction, access audit."
 )]
 struct Cli {
-    /// Configuration file (TOML). Environment variables STEWARD_* override it,
-    /// e.g. STEWARD_DATABASE_URL, STEWARD_LISTEN, STEWARD_SMTP__HOST.
+    /// Configuration file (TOML). Environment variables STEWARD_* override it: STEWARD_DATA_DIR,
+    /// STEWARD_DATABASE_URL, STEWARD_LISTEN, STEWARD_BASE_URL, STEWARD_SECURE_COOKIES,
+    /// STEWARD_MAX_ATTACHMENT_MB (default 10), STEWARD_REMINDER_HOUR_UTC, STEWARD_LOG_FORMAT,
+    /// STEWARD_SMTP__HOST (and the other SMTP settings); see the README.
     #[arg(long, global = true, env = "STEWARD_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]

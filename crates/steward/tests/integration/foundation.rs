@@ -1227,3 +1227,47 @@ both_backends!(
         ));
     }
 );
+
+// Two Steward processes on one database (a second server, or the CLI beside the server)
+// extend the one chain in turn: no entry is lost, no number taken twice.
+both_backends!(
+    two_processes_extend_one_chain,
+    |s: Arc<TestServer>| async move {
+        let other = steward_core::Steward::new(
+            steward_db::Db::connect(&s.database_url).await.unwrap(),
+            (*s.steward.config).clone(),
+        );
+        let before: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM audit_trail")
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap();
+        let mut writers = tokio::task::JoinSet::new();
+        for (n, steward) in [s.steward.clone(), other.clone()].into_iter().enumerate() {
+            for i in 0..40 {
+                let steward = steward.clone();
+                writers.spawn(async move {
+                    let mut e = steward_core::trail::TrailEntry::anonymous(
+                        "ops@demo.steward.test",
+                        "test",
+                        "test.write",
+                    );
+                    e.detail = format!("process {n} entry {i}");
+                    steward.trail_standalone(e).await
+                });
+            }
+        }
+        while let Some(r) = writers.join_next().await {
+            r.unwrap().expect("every entry is written");
+        }
+        let after: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM audit_trail")
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(after, before + 80);
+        assert!(matches!(
+            other.verify_trail(None).await.unwrap(),
+            steward_core::trail::Verification::Intact { .. }
+        ));
+        other.db.close().await;
+    }
+);
