@@ -2,6 +2,7 @@
 # Web load test: the signed-in dashboard and the actions list over 1,000 actions, 50
 # concurrent clients (wrk, loopback, bounded in time), on SQLite and PostgreSQL, beside a
 # minimal axum "hello" handler as the ceiling. Usage: bench/web/run.sh [SECONDS]
+# (BACKENDS="sqlite" runs one backend only.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION="${1:-20}"
@@ -56,7 +57,7 @@ for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && b
 load "axum hello (ceiling)" "http://127.0.0.1:$PORT/"
 kill $HPID; wait $HPID 2>/dev/null || true
 
-for backend in sqlite postgres; do
+for backend in ${BACKENDS:-sqlite postgres}; do
     data=$(mktemp -d)
     if [ $backend = postgres ]; then
         db="steward_bench_$$"

@@ -70,8 +70,9 @@ impl Db {
         };
         let options = AnyPoolOptions::new()
             .max_connections(match backend {
-                // SQLite has one writer; a few readers in WAL mode is plenty.
-                Backend::Sqlite => 8,
+                // SQLite has one writer; a few readers in WAL mode is plenty, and each
+                // connection is a thread: 4 measured better than 8 or 2 (bench/RESULTS.md).
+                Backend::Sqlite => 4,
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
