@@ -676,12 +676,12 @@ impl AccessReview {
         }
         // One query: the dashboard runs it on every view.
         let r = steward_db::query(
-            "SELECT COALESCE(SUM(CASE WHEN c.status = 'open' THEN 1 ELSE 0 END), 0) AS to_review, \
-             COALESCE(SUM(CASE WHEN c.status = 'awaiting_explanation' THEN 1 ELSE 0 END), 0) AS awaiting_explanation, \
-             (SELECT id FROM audit_runs WHERE organisation_id = $1 ORDER BY created_at DESC LIMIT 1) AS run_id, \
-             (SELECT period FROM audit_runs WHERE organisation_id = $1 ORDER BY created_at DESC LIMIT 1) AS period, \
-             (SELECT status FROM audit_runs WHERE organisation_id = $1 ORDER BY created_at DESC LIMIT 1) AS run_status \
-             FROM audit_cases c WHERE c.organisation_id = $1 AND c.status IN ('open', 'awaiting_explanation')",
+            "SELECT r.id AS run_id, r.period, r.status AS run_status, \
+             (SELECT COUNT(*) FROM audit_cases c WHERE c.organisation_id = $1 AND c.status = 'open') AS to_review, \
+             (SELECT COUNT(*) FROM audit_cases c WHERE c.organisation_id = $1 AND c.status = 'awaiting_explanation') AS awaiting_explanation \
+             FROM organisations o LEFT JOIN audit_runs r ON r.id = \
+             (SELECT id FROM audit_runs WHERE organisation_id = $1 ORDER BY created_at DESC LIMIT 1) \
+             WHERE o.id = $1",
         )
         .bind(organisation_id)
         .fetch_one(&self.steward.db.pool)

@@ -11,6 +11,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 
 pub use sqlx::any::{AnyArguments, AnyRow};
+pub use sqlx::AnyConnection;
 pub use sqlx::Error as SqlError;
 pub use sqlx::{query, query_as, query_scalar, Any, FromRow, Row, Transaction};
 

@@ -3067,6 +3067,20 @@ mod service_tests {
         s
     }
 
+    /// Jory Nance's access request, by letter, received 1 June 2026, owned by `owner`.
+    fn access_request_received_1_june(owner: &Caller) -> RequestInput {
+        RequestInput {
+            request_type: "access".into(),
+            channel: "letter".into(),
+            requester_kind: "data_subject".into(),
+            subject_forenames: "Jory".into(),
+            subject_surname: "Nance".into(),
+            received_on: "2026-06-01".into(),
+            owner_id: owner.user_id.clone(),
+            ..Default::default()
+        }
+    }
+
     async fn caller(s: &Steward, email: &str) -> Caller {
         let u = s.user_by_email(email).await.unwrap();
         s.caller_for_user(&u.id, "test").await.unwrap().unwrap()
@@ -3079,16 +3093,7 @@ mod service_tests {
         let ig = caller(&s, "iglead@harbour.demo.steward.test").await;
         let org = ig.home_organisation_id.clone();
         let r = rights(&s);
-        let input = RequestInput {
-            request_type: "access".into(),
-            channel: "letter".into(),
-            requester_kind: "data_subject".into(),
-            subject_forenames: "Jory".into(),
-            subject_surname: "Nance".into(),
-            received_on: "2026-06-01".into(),
-            owner_id: ig.user_id.clone(),
-            ..Default::default()
-        };
+        let input = access_request_received_1_june(&ig);
         let today = d(2026, 6, 5);
         let req = r.create_request(&ig, &org, &input, today).await.unwrap();
         // rights-and-deadlines.md: received 1 June, due the corresponding date, 1 July.
@@ -3151,16 +3156,7 @@ mod service_tests {
         let ig = caller(&s, "iglead@harbour.demo.steward.test").await;
         let org = ig.home_organisation_id.clone();
         let r = rights(&s);
-        let input = RequestInput {
-            request_type: "access".into(),
-            channel: "letter".into(),
-            requester_kind: "data_subject".into(),
-            subject_forenames: "Jory".into(),
-            subject_surname: "Nance".into(),
-            received_on: "2026-06-01".into(),
-            owner_id: ig.user_id.clone(),
-            ..Default::default()
-        };
+        let input = access_request_received_1_june(&ig);
         let req = r
             .create_request(&ig, &org, &input, d(2026, 6, 5))
             .await

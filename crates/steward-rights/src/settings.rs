@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use steward_core::time::now_stamp;
 use steward_core::trail::{append, TrailEntry};
 use steward_core::{Caller, CoreError, CoreResult, Role};
-use steward_db::Tx;
+use steward_db::AnyConnection;
 
 use crate::requests::Rights;
 
@@ -25,16 +25,16 @@ pub fn can_change(role: Role) -> bool {
     matches!(role, Role::Dpo | Role::IgLead)
 }
 
-/// The setting as stored, read inside a write transaction.
+/// The setting as stored (no row: off), on a pooled connection or inside a transaction.
 pub(crate) async fn twenty_eight_days(
-    tx: &mut Tx<'static>,
+    conn: &mut AnyConnection,
     organisation_id: &str,
 ) -> CoreResult<bool> {
     let v: Option<i64> = steward_db::query_scalar(
         "SELECT twenty_eight_days FROM rights_settings WHERE organisation_id = $1",
     )
     .bind(organisation_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(conn)
     .await?;
     Ok(v == Some(1))
 }
@@ -46,14 +46,15 @@ impl Rights<'_> {
         organisation_id: &str,
     ) -> CoreResult<RightsSettings> {
         caller.require_read(organisation_id)?;
-        let v: Option<i64> = steward_db::query_scalar(
-            "SELECT twenty_eight_days FROM rights_settings WHERE organisation_id = $1",
-        )
-        .bind(organisation_id)
-        .fetch_optional(&self.steward.db.pool)
-        .await?;
+        let mut conn = self
+            .steward
+            .db
+            .pool
+            .acquire()
+            .await
+            .map_err(steward_db::DbError::from)?;
         Ok(RightsSettings {
-            twenty_eight_days: v == Some(1),
+            twenty_eight_days: twenty_eight_days(&mut conn, organisation_id).await?,
         })
     }
 

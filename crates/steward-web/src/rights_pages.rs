@@ -343,12 +343,20 @@ async fn settings_page(
             "calendar_month"
         },
     );
-    Ok(render(&SettingsPage {
-        ctx: ctx(&si, "Rights request settings", &form),
-        can_change: steward_rights::settings::can_change(si.caller.role),
-        saved: q.saved == "yes",
-        form,
-    }))
+    Ok(settings_view(&si, form, q.saved == "yes"))
+}
+
+fn settings_view(si: &SignedIn, form: FormView, saved: bool) -> Response {
+    (
+        status_for(&form),
+        render(&SettingsPage {
+            ctx: ctx(si, "Rights request settings", &form),
+            can_change: steward_rights::settings::can_change(si.caller.role),
+            saved,
+            form,
+        }),
+    )
+        .into_response()
 }
 
 async fn settings_submit(
@@ -363,16 +371,7 @@ async fn settings_submit(
             let mut form = FormView::new();
             form.errors
                 .add("period", "Select the response period for new requests");
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&SettingsPage {
-                    ctx: ctx(&si, "Rights request settings", &form),
-                    can_change: steward_rights::settings::can_change(si.caller.role),
-                    saved: false,
-                    form,
-                }),
-            )
-                .into_response());
+            return Ok(settings_view(&si, form, false));
         }
     };
     rights(&state.steward)
