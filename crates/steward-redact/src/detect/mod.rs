@@ -82,6 +82,8 @@ pub(crate) struct SubjectInfo {
     phones: Vec<String>,
     emails: Vec<String>,
     addresses: Vec<String>,
+    /// The subject's address lines as lower-case words ("albert", "fold", ...).
+    address_words: Vec<Vec<String>>,
     postcodes: Vec<String>,
     ids: Vec<String>,
 }
@@ -139,6 +141,32 @@ impl SubjectInfo {
                 variants.push(words);
             }
         }
+        // A one-word alias is a nickname: "Peggy" for Margaret Thompson is also written
+        // "Peggy Thompson".
+        if let Some(surname) = variants
+            .first()
+            .filter(|v| v.len() >= 2)
+            .and_then(|v| v.last())
+        {
+            let surname = surname.clone();
+            let extra: Vec<Vec<String>> = variants
+                .iter()
+                .skip(1)
+                .filter(|v| v.len() == 1 && !v[0].eq_ignore_ascii_case(&surname))
+                .map(|v| vec![v[0].clone(), surname.clone()])
+                .collect();
+            variants.extend(extra);
+        }
+        let address_words: Vec<Vec<String>> = subject
+            .addresses
+            .iter()
+            .map(|a| {
+                a.split(|c: char| !c.is_alphanumeric() && c != '\'')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect()
+            })
+            .collect();
         let postcodes = subject
             .addresses
             .iter()
@@ -166,6 +194,7 @@ impl SubjectInfo {
                 .map(|e| e.trim().to_lowercase())
                 .collect(),
             addresses: subject.addresses.iter().map(|a| norm_addr(a)).collect(),
+            address_words,
             postcodes,
             ids: options
                 .subject_identifiers
@@ -183,6 +212,21 @@ impl SubjectInfo {
         // Unknown sex: "Mrs Chapman" is taken to be the subject (a relationship word next to
         // it still makes it a third party).
         self.sex == 0 || title & self.sex != 0
+    }
+
+    /// The words of `s` appear, in order and adjacent, in one of the subject's addresses
+    /// ("Albert Fold" in "3 Albert Fold, Bolton"): the subject's own street or town.
+    fn in_own_address(&self, s: &str) -> bool {
+        let words: Vec<String> = s
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        !words.is_empty()
+            && self
+                .address_words
+                .iter()
+                .any(|a| a.windows(words.len()).any(|w| w == words.as_slice()))
     }
 
     fn is_id(&self, s: &str) -> bool {
@@ -349,8 +393,12 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
         }
     }
 
+    // "D.O.B" is a keyword, not a person's initials.
+    for m in re.dob_key.find_iter(text) {
+        protect.push((m.start(), m.end()));
+    }
     ids::scan_dobs(text, |s, e, date| {
-        if info.dob == Some(date) {
+        if info.dob.is_some_and(|dob| ids::same_date(date, dob)) {
             protect.push((s, e));
         } else {
             push(
@@ -410,6 +458,26 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
     let mut toks = Vec::with_capacity(text.len() / 5 + 1);
     tokens::tokenize(text, rules, &mut toks);
 
+    // An organisation's own letterhead and address lines: its address, postcode and
+    // telephone numbers are not a third party's.
+    let mut org_blocks: Vec<(usize, usize)> = Vec::new();
+    names::organisation_blocks(text, &toks, &mut org_blocks);
+    for &(s, e) in &org_blocks {
+        props.retain(|p| {
+            let inside = p.start >= s
+                && p.end <= e
+                && matches!(
+                    p.entity,
+                    Entity::StreetAddress | Entity::Postcode | Entity::Phone
+                );
+            if inside {
+                protect.push((p.start, p.end));
+            }
+            !inside
+        });
+    }
+    let in_org = |s: usize, e: usize| org_blocks.iter().any(|&(a, b)| s >= a && e <= b);
+
     let is_pc = |pos: usize| postcode_starts.binary_search(&pos).is_ok();
     let mut addrs: Vec<AddrHit> = Vec::new();
     names::addresses(text, &toks, &rules.street_names, &is_pc, &mut addrs);
@@ -420,7 +488,7 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
                 .addresses
                 .iter()
                 .any(|x| x.contains(n.as_str()) || street_part_in(&n, x));
-        if mine {
+        if mine || in_org(a.start, a.end) {
             protect.push((a.start, a.end));
         } else {
             push(&mut props, a.start, a.end, Entity::StreetAddress, a.rule);
@@ -453,6 +521,9 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
                         "professional_name",
                     );
                 }
+            }
+            NameKind::ThirdParty(_) if info.in_own_address(&text[h.start..h.end]) => {
+                protect.push((h.start, h.end))
             }
             NameKind::ThirdParty(rule) => {
                 push(&mut props, h.start, h.end, Entity::PersonName, rule)
