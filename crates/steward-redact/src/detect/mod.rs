@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use ids::{nhs_number_is_valid, ni_number_is_valid};
 pub use rules::{ClinicalCode, Rules, RulesError};
 
+use crate::known::{Kept, KeptReason, KnownInfo, KnownParties};
 use crate::{Entity, Flag, Proposal, Subject};
 use names::{AddrHit, NameHit, NameKind, NamePass};
 use rules::class;
@@ -69,6 +70,18 @@ impl Options {
 pub struct Detection {
     pub proposals: Vec<Proposal>,
     pub flags: Vec<Flag>,
+    /// Found but kept because Steward knows whose it is (the organisation's details, its
+    /// staff); sorted by start. Empty when no [`KnownParties`] were given.
+    #[serde(default)]
+    pub kept: Vec<Kept>,
+}
+
+pub(crate) fn norm_phone_pub(s: &str) -> String {
+    ids::norm_phone(s)
+}
+
+pub(crate) fn norm_id_pub(s: &str) -> String {
+    ids::norm_id(s)
 }
 
 /// The subject, prepared for matching.
@@ -313,7 +326,37 @@ fn is_professional_email(addr: &str) -> bool {
 /// Finds third parties' personal data in `text` (proposals) and passages a clinician must
 /// review (flags). Offsets are byte offsets into `text`, on char boundaries.
 pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -> Detection {
+    detect_with(text, subject, &KnownParties::default(), rules, options)
+}
+
+/// [`detect`], keeping what Steward knows: the organisation's own name, address, postcode,
+/// telephone numbers and e-mail addresses, and its staff's names (unless the text shows a
+/// family relationship: "her son, Tom Ezetunde" is redacted even when a Tom Ezetunde works
+/// at the practice). Each is reported in [`Detection::kept`] with the reason.
+pub fn detect_with(
+    text: &str,
+    subject: &Subject,
+    known: &KnownParties,
+    rules: &Rules,
+    options: &Options,
+) -> Detection {
     let info = SubjectInfo::new(subject, rules, options);
+    let kinfo = (!known.is_empty()).then(|| KnownInfo::new(known));
+    let mut kept: Vec<Kept> = Vec::new();
+    let keep = |kept: &mut Vec<Kept>,
+                s: usize,
+                e: usize,
+                entity: Option<Entity>,
+                reason: KeptReason,
+                m: &str| {
+        kept.push(Kept {
+            start: s,
+            end: e,
+            entity,
+            reason,
+            matched: m.to_string(),
+        })
+    };
     let mut props: Vec<Proposal> = Vec::new();
     let mut protect: Vec<(usize, usize)> = Vec::new();
     let push = |props: &mut Vec<Proposal>, s: usize, e: usize, entity: Entity, rule: &str| {
@@ -335,7 +378,23 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
             }
         }
         ids::NumKind::Phone => {
-            if info.phones.iter().any(|p| p.as_bytes() == digits) || organisation_context(text, s) {
+            if let Some(k) = kinfo
+                .as_ref()
+                .filter(|k| k.org_phones.iter().any(|p| p.as_bytes() == digits))
+            {
+                let _ = k;
+                protect.push((s, e));
+                keep(
+                    &mut kept,
+                    s,
+                    e,
+                    Some(Entity::Phone),
+                    KeptReason::OrganisationDetails,
+                    "telephone",
+                );
+            } else if info.phones.iter().any(|p| p.as_bytes() == digits)
+                || organisation_context(text, s)
+            {
                 protect.push((s, e));
             } else {
                 push(&mut props, s, e, Entity::Phone, "uk_phone");
@@ -345,7 +404,20 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
 
     ids::scan_emails(text, |s, e| {
         let addr = &text[s..e];
-        if info.emails.iter().any(|x| x.eq_ignore_ascii_case(addr)) {
+        if kinfo
+            .as_ref()
+            .is_some_and(|k| k.org_emails.iter().any(|x| x.eq_ignore_ascii_case(addr)))
+        {
+            protect.push((s, e));
+            keep(
+                &mut kept,
+                s,
+                e,
+                Some(Entity::Email),
+                KeptReason::OrganisationDetails,
+                "e-mail",
+            );
+        } else if info.emails.iter().any(|x| x.eq_ignore_ascii_case(addr)) {
             protect.push((s, e));
         } else if is_professional_email(addr) {
             if options.keep_professionals {
@@ -380,7 +452,20 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
     for m in re.postcode.find_iter(text) {
         postcode_starts.push(m.start());
         let n = ids::norm_id(m.as_str());
-        if info.postcodes.contains(&n) {
+        if kinfo
+            .as_ref()
+            .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
+        {
+            protect.push((m.start(), m.end()));
+            keep(
+                &mut kept,
+                m.start(),
+                m.end(),
+                Some(Entity::Postcode),
+                KeptReason::OrganisationDetails,
+                "postcode",
+            );
+        } else if info.postcodes.contains(&n) {
             protect.push((m.start(), m.end()));
         } else {
             push(
@@ -488,7 +573,17 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
                 .addresses
                 .iter()
                 .any(|x| x.contains(n.as_str()) || street_part_in(&n, x));
-        if mine || in_org(a.start, a.end) {
+        if kinfo.as_ref().is_some_and(|k| k.is_org_address(&n)) {
+            protect.push((a.start, a.end));
+            keep(
+                &mut kept,
+                a.start,
+                a.end,
+                Some(Entity::StreetAddress),
+                KeptReason::OrganisationDetails,
+                "address",
+            );
+        } else if mine || in_org(a.start, a.end) {
             protect.push((a.start, a.end));
         } else {
             push(&mut props, a.start, a.end, Entity::StreetAddress, a.rule);
@@ -508,6 +603,23 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
     };
     pass.run_all(&mut hits);
     for h in &hits {
+        if let Some(k) = kinfo.as_ref().filter(|k| k.has_staff() && !h.relation) {
+            if !matches!(h.kind, NameKind::Subject) {
+                if let Some(i) = k.staff_match(&text[h.start..h.end]) {
+                    protect.push((h.start, h.end));
+                    let who = k.staff_name(i);
+                    keep(
+                        &mut kept,
+                        h.start,
+                        h.end,
+                        Some(Entity::PersonName),
+                        KeptReason::StaffMember,
+                        &who,
+                    );
+                    continue;
+                }
+            }
+        }
         match h.kind {
             NameKind::Subject => protect.push((h.start, h.end)),
             NameKind::Professional(rule) => {
@@ -542,11 +654,40 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
         }
     }
 
+    // The organisation's own name and address lines, wherever they are written.
+    if let Some(k) = &kinfo {
+        if !k.org_texts.is_empty() {
+            let lower = text.to_ascii_lowercase();
+            for t in &k.org_texts {
+                for (s, _) in lower.match_indices(t.as_str()) {
+                    let e = s + t.len();
+                    if text.is_char_boundary(s) && text.is_char_boundary(e) {
+                        protect.push((s, e));
+                        keep(
+                            &mut kept,
+                            s,
+                            e,
+                            None,
+                            KeptReason::OrganisationDetails,
+                            "name or address",
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     let proposals = resolve(props, &mut protect);
+    kept.sort_by_key(|k| (k.start, k.end));
+    kept.dedup_by(|a, b| a.start < b.end && b.start < a.end);
     let mut flags = Vec::new();
     flags::find_flags(text, rules, &mut flags);
     flags.sort_by_key(|f| (f.start, f.end));
-    Detection { proposals, flags }
+    Detection {
+        proposals,
+        flags,
+        kept,
+    }
 }
 
 /// "14acaciaavenue" inside the subject's "14acaciaavenuepoolebh148qt".

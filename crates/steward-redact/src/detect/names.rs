@@ -21,6 +21,8 @@ pub(crate) struct NameHit {
     pub start: usize,
     pub end: usize,
     pub kind: NameKind,
+    /// The text shows a relationship (a relative, a neighbour): never kept as staff.
+    pub relation: bool,
 }
 
 /// The text between two tokens.
@@ -530,6 +532,7 @@ impl NamePass<'_> {
             start: s,
             end: e,
             kind,
+            relation: rel,
         });
         Some(m)
     }
@@ -833,6 +836,7 @@ impl NamePass<'_> {
             start: s,
             end: e,
             kind,
+            relation: rel,
         });
     }
 
@@ -914,6 +918,7 @@ impl NamePass<'_> {
                     start: self.toks[k].s as usize,
                     end: self.toks[m - 1].e as usize,
                     kind: NameKind::ThirdParty("name_seen_before"),
+                    relation: false,
                 });
             }
         }
