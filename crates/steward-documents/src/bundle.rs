@@ -268,6 +268,7 @@ pub fn schedule_rows(documents: &[Document], outcomes: &[Outcome]) -> Vec<Vec<St
                 o.rule.clone(),
                 o.decision.label().to_owned(),
                 match &o.note {
+                    Some(n) if o.decision == crate::pipeline::DecisionKind::Kept => n.clone(),
                     Some(n) if !n.is_empty() => format!("{} ({n})", o.reason.code()),
                     _ => o.reason.code().to_owned(),
                 },

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use steward_redact::{Entity, Flag, FlagCategory, Proposal};
+use steward_redact::{Entity, Flag, FlagCategory, Kept, KeptReason, Proposal};
 
 use crate::error::{DocumentError, Result};
 use crate::ingest::{read_document, Limits};
@@ -49,9 +49,45 @@ pub struct RedactionRun {
     pub documents: Vec<Document>,
     pub proposals: Vec<DocProposal>,
     pub flags: Vec<DocFlag>,
+    /// Found but kept because Steward knows whose it is (see
+    /// [`steward_redact::KnownParties`]); listed in the schedule as kept, with the reason.
+    #[serde(default)]
+    pub kept: Vec<DocKept>,
+}
+
+/// An item kept because it is known (the organisation's details, a member of staff).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocKept {
+    pub at: BlockRef,
+    pub start: usize,
+    pub end: usize,
+    pub entity: Option<Entity>,
+    pub reason: KeptReason,
+    pub matched: String,
 }
 
 impl RedactionRun {
+    /// [`apply_decisions`] plus one [`DecisionKind::Kept`] outcome per kept item, for the
+    /// schedule ("kept: a member of the organisation's staff"). Kept outcomes redact nothing.
+    pub fn outcomes(&self, review: &Review) -> Result<Vec<Outcome>> {
+        let mut out = apply_decisions(&self.documents, &self.proposals, review)?;
+        for k in &self.kept {
+            out.push(Outcome {
+                proposal: None,
+                at: k.at,
+                start: k.start,
+                end: k.end,
+                entity: k.entity,
+                rule: "known_to_steward".into(),
+                decision: DecisionKind::Kept,
+                reason: ReasonCode::Other,
+                note: Some(format!("{} ({})", k.reason.label(), k.matched)),
+            });
+        }
+        out.sort_by_key(|o| (o.at, o.start, o.end));
+        Ok(out)
+    }
+
     pub fn block_text(&self, at: BlockRef) -> Option<&str> {
         block_text(&self.documents, at)
     }
@@ -101,6 +137,37 @@ pub fn redact_documents_with<F>(
 where
     F: Fn(&str) -> (Vec<Proposal>, Vec<Flag>) + Sync,
 {
+    redact_documents_detecting(inputs, limits, |text| {
+        let (p, f) = detector(text);
+        (p, f, Vec::new())
+    })
+}
+
+/// Runs the steward-redact detector over every block, keeping what Steward knows
+/// ([`steward_redact::KnownParties`]): the organisation's own details and its staff's names
+/// are not proposed, and are listed in [`RedactionRun::kept`].
+pub fn redact_documents_known(
+    inputs: &[InputFile],
+    subject: &steward_redact::Subject,
+    known: &steward_redact::KnownParties,
+    rules: &steward_redact::detect::Rules,
+    options: &steward_redact::detect::Options,
+) -> Result<RedactionRun> {
+    redact_documents_detecting(inputs, &Limits::default(), |text| {
+        let d = steward_redact::detect_with(text, subject, known, rules, options);
+        (d.proposals, d.flags, d.kept)
+    })
+}
+
+/// [`redact_documents_with`] for a detector that also reports kept items.
+pub fn redact_documents_detecting<F>(
+    inputs: &[InputFile],
+    limits: &Limits,
+    detector: F,
+) -> Result<RedactionRun>
+where
+    F: Fn(&str) -> (Vec<Proposal>, Vec<Flag>, Vec<Kept>) + Sync,
+{
     let mut documents = Vec::with_capacity(inputs.len());
     for input in inputs {
         documents.push(read_document(input, limits)?);
@@ -124,7 +191,7 @@ where
         .clamp(1, 4)
         .min(blocks.len().div_ceil(256).max(1));
     let detector = &detector;
-    let results: Vec<(Vec<Proposal>, Vec<Flag>)> = if workers <= 1 {
+    let results: Vec<(Vec<Proposal>, Vec<Flag>, Vec<Kept>)> = if workers <= 1 {
         blocks.iter().map(|(_, text)| detector(text)).collect()
     } else {
         let chunk = blocks.len().div_ceil(workers);
@@ -147,7 +214,21 @@ where
     };
     let mut proposals = Vec::new();
     let mut flags = Vec::new();
-    for ((at, text), (found, flagged)) in blocks.iter().zip(results) {
+    let mut kept = Vec::new();
+    for ((at, text), (found, flagged, known)) in blocks.iter().zip(results) {
+        for k in known {
+            let Some((start, end)) = widen(text, k.start, k.end) else {
+                continue;
+            };
+            kept.push(DocKept {
+                at: *at,
+                start,
+                end,
+                entity: k.entity,
+                reason: k.reason,
+                matched: k.matched,
+            });
+        }
         for prop in found {
             let Some((start, end)) = widen(text, prop.start, prop.end) else {
                 continue;
@@ -179,6 +260,7 @@ where
         documents,
         proposals,
         flags,
+        kept,
     })
 }
 
@@ -309,6 +391,8 @@ pub enum DecisionKind {
     /// No decision recorded: redacted (fail closed).
     Unreviewed,
     Manual,
+    /// Known to Steward (the organisation's details, a member of staff): kept, not redacted.
+    Kept,
 }
 
 impl DecisionKind {
@@ -318,6 +402,7 @@ impl DecisionKind {
             DecisionKind::Rejected => "rejected (disclosed)",
             DecisionKind::Unreviewed => "not reviewed (redacted)",
             DecisionKind::Manual => "manual addition",
+            DecisionKind::Kept => "kept (known to Steward)",
         }
     }
 }
@@ -339,7 +424,7 @@ pub struct Outcome {
 impl Outcome {
     /// True when this outcome removes text from the bundle.
     pub fn redacts(&self) -> bool {
-        self.decision != DecisionKind::Rejected
+        !matches!(self.decision, DecisionKind::Rejected | DecisionKind::Kept)
     }
 }
 

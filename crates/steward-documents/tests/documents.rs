@@ -1067,13 +1067,12 @@ fn cli_writes_bundle_and_schedules_and_never_overwrites_inputs() {
     .unwrap();
     let before: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let args = cli::RedactArgs {
-        subject: subject_path.clone(),
+        subject: Some(subject_path.clone()),
         inputs: paths.clone(),
-        output: dir.path().join("bundle.pdf"),
+        output: Some(dir.path().join("bundle.pdf")),
         schedule: Some(dir.path().join("schedule.csv")),
         style: RedactionStyle::Box,
-        rules: None,
-        hospital_number_patterns: vec![],
+        ..Default::default()
     };
     let summary = cli::execute(&args).unwrap();
     assert_eq!(summary.documents, 6);
@@ -1098,12 +1097,155 @@ fn cli_writes_bundle_and_schedules_and_never_overwrites_inputs() {
 
     // An output that is also an input is refused before anything is written.
     let clash = cli::RedactArgs {
-        output: paths[2].clone(),
-        ..args
+        output: Some(paths[2].clone()),
+        ..args.clone()
     };
     let err = cli::execute(&clash).unwrap_err();
     assert!(err.to_string().contains("never overwritten"), "{err}");
     assert_eq!(std::fs::read(&paths[2]).unwrap(), before[2]);
+
+    // A schedule whose PDF would be the bundle is refused before anything is written.
+    let out = dir.path().join("clash");
+    std::fs::create_dir(&out).unwrap();
+    let clash = cli::RedactArgs {
+        output: Some(out.join("record.pdf")),
+        schedule: Some(out.join("record.csv")),
+        ..args.clone()
+    };
+    let err = cli::execute(&clash).unwrap_err();
+    assert!(err.to_string().contains("same file"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    // ... and so is a schedule named like a PDF (its own PDF would replace it).
+    let clash = cli::RedactArgs {
+        output: Some(out.join("bundle.pdf")),
+        schedule: Some(out.join("schedule.pdf")),
+        ..args.clone()
+    };
+    assert!(cli::execute(&clash).is_err());
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "nothing written"
+    );
+
+    // A schedule folder that does not exist: refused up front, the bundle is not written.
+    let missing = cli::RedactArgs {
+        output: Some(out.join("bundle.pdf")),
+        schedule: Some(out.join("no-such-folder").join("schedule.csv")),
+        ..args.clone()
+    };
+    let err = cli::execute(&missing).unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn outputs_are_written_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.pdf");
+    std::fs::write(&a, b"old bundle").unwrap();
+    // The second file cannot be written (its folder is a file): the first is not replaced
+    // and no temporary file is left behind.
+    let blocker = dir.path().join("blocker");
+    std::fs::write(&blocker, b"").unwrap();
+    let err = cli::write_all_or_nothing(&[
+        (a.clone(), b"new bundle".to_vec()),
+        (blocker.join("s.csv"), b"x".to_vec()),
+    ])
+    .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("nothing was written"),
+        "{err:#}"
+    );
+    assert_eq!(std::fs::read(&a).unwrap(), b"old bundle");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    cli::write_all_or_nothing(&[(a.clone(), b"new bundle".to_vec())]).unwrap();
+    assert_eq!(std::fs::read(&a).unwrap(), b"new bundle");
+}
+
+#[test]
+fn batch_runs_every_row_and_keeps_known_parties() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (i, name) in ["Isolde Farrant", "Crispin Tewkesbury"].iter().enumerate() {
+        std::fs::write(
+            d.join(format!("s{i}.json")),
+            serde_json::json!({ "name": name }).to_string(),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join(format!("r{i}.txt")),
+            format!("Kestrel Surgery\n9 Wren Row, Ambleford AM1 2ZZ\nTel 0118 496 0444\n\n{name} seen by Ms Ferrow. Her brother Osric Pellow rang on 0118 496 0999."),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        d.join("org.json"),
+        serde_json::json!({"name": "Kestrel Surgery", "address_lines": ["9 Wren Row", "Ambleford"], "postcode": "AM1 2ZZ", "phones": ["0118 496 0444"]}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(d.join("staff.csv"), "name,role\nJuno Ferrow,Nurse\n").unwrap();
+    std::fs::write(
+        d.join("manifest.csv"),
+        "subject,input,output,schedule\ns0.json,r0.txt,b0.pdf,sch0.csv\ns1.json,r1.txt,b1.pdf,\n",
+    )
+    .unwrap();
+    let args = cli::RedactArgs {
+        batch: Some(d.join("manifest.csv")),
+        organisation: Some(d.join("org.json")),
+        staff: Some(d.join("staff.csv")),
+        ..Default::default()
+    };
+    let report = cli::execute_batch(&args, &d.join("manifest.csv")).unwrap();
+    assert_eq!(report.rows.len(), 2);
+    for (_, r) in &report.rows {
+        let s = r.as_ref().unwrap();
+        assert!(s.kept >= 3, "{s}");
+    }
+    let text = extract_pdf_text(&std::fs::read(d.join("b0.pdf")).unwrap());
+    for kept in [
+        "Kestrel Surgery",
+        "Wren Row",
+        "AM1 2ZZ",
+        "0118 496 0444",
+        "Ferrow",
+    ] {
+        assert!(text.contains(kept), "{kept} missing from {text}");
+    }
+    for gone in ["Osric Pellow", "0118 496 0999"] {
+        assert!(!text.contains(gone), "{gone} still in {text}");
+    }
+    let schedule = std::fs::read_to_string(d.join("sch0.csv")).unwrap();
+    assert!(
+        schedule.contains("kept: a member of the organisation's staff"),
+        "{schedule}"
+    );
+    assert!(
+        schedule.contains("kept: the organisation's own details"),
+        "{schedule}"
+    );
+
+    // Two rows writing the same bundle: refused before any row runs.
+    std::fs::write(
+        d.join("bad.csv"),
+        "subject,input,output\ns0.json,r0.txt,same.pdf\ns1.json,r1.txt,same.pdf\n",
+    )
+    .unwrap();
+    let err = cli::execute_batch(&args, &d.join("bad.csv")).err().unwrap();
+    assert!(err.to_string().contains("both write"), "{err}");
+    assert!(!d.join("same.pdf").exists());
 }
 
 #[test]
