@@ -337,17 +337,17 @@ fn pathologically_nested_html_is_refused_quickly() {
 }
 
 #[test]
-fn csv_rows_become_labelled_blocks() {
+fn csv_rows_become_a_table() {
     let doc = read(
         "list.csv",
         b"name,phone\nBartholomew Quince,01632 960002\n".to_vec(),
     )
     .unwrap();
     let blocks = &doc.pages[0].blocks;
-    assert_eq!(
-        blocks[1].text,
-        "name: Bartholomew Quince; phone: 01632 960002"
-    );
+    assert_eq!(blocks[0].text, "name\tphone");
+    assert_eq!(blocks[0].kind, BlockKind::TableHeader);
+    assert_eq!(blocks[1].text, "Bartholomew Quince\t01632 960002");
+    assert_eq!(blocks[1].kind, BlockKind::TableRow);
     assert_eq!(blocks[1].source, "row 2");
 }
 
@@ -995,7 +995,8 @@ fn write_docx_reads_back_with_the_same_content() {
     );
     assert!(body.contains(&"We enclose a copy of your records & a schedule <of> redactions."));
     assert!(body.contains(&"•\tConsultation notes"));
-    assert!(body.contains(&"Hospital letters"));
+    assert!(body.iter().any(|b| b.contains("Hospital letters")));
+    assert_eq!(doc.pages[0].blocks[0].kind, BlockKind::Heading(1));
     assert!(body.contains(&"Yours sincerely, the practice"));
     // Styles and properties: headings are real Word headings; the title is the only property.
     let mut zip = zip::ZipArchive::new(Cursor::new(docx)).unwrap();
@@ -1011,7 +1012,15 @@ fn write_docx_reads_back_with_the_same_content() {
         .unwrap();
     let props: Vec<&str> = props.blocks.iter().map(|b| b.text.as_str()).collect();
     assert!(
-        props.contains(&"title: Response to your subject access request"),
+        props.contains(&"Title: Response to your subject access request"),
+        "{props:?}"
+    );
+    // Labelled fields, not XML type names ("lpstr: ...").
+    assert!(props.contains(&"Author: Steward"), "{props:?}");
+    assert!(
+        !props
+            .iter()
+            .any(|p| p.contains("lpstr") || p.contains("vector")),
         "{props:?}"
     );
 }
@@ -1277,4 +1286,56 @@ fn a_500_page_record_reads_and_renders() {
         .get_pages()
         .len();
     assert_eq!(pages, 501, "a cover sheet, then one page per original page");
+}
+
+#[test]
+fn html_headings_lists_and_tables_keep_their_shape() {
+    let html = b"<html><head><title>x</title></head><body><h2>Medication</h2><ul><li>Sertraline 50 mg</li><li>Aspirin &amp; PPI</li></ul><p>Reviewed.<br>Next year.</p><table><tr><th>Date</th><th>Result</th></tr><tr><td>2024-01-02</td><td>HbA1c 48</td></tr></table></body></html>";
+    let doc = read("note.html", html.to_vec()).unwrap();
+    let b: Vec<(BlockKind, &str)> = doc.pages[0]
+        .blocks
+        .iter()
+        .map(|b| (b.kind, b.text.as_str()))
+        .collect();
+    assert_eq!(b[0], (BlockKind::Heading(2), "Medication"), "{b:?}");
+    assert_eq!(b[1], (BlockKind::ListItem, "Sertraline 50 mg"), "{b:?}");
+    assert_eq!(b[2], (BlockKind::ListItem, "Aspirin & PPI"), "{b:?}");
+    assert!(
+        b[3].1.starts_with("Reviewed.") && b[3].1.contains("Next year."),
+        "{b:?}"
+    );
+    assert_eq!(b[4], (BlockKind::TableHeader, "Date\tResult"), "{b:?}");
+    assert_eq!(b[5], (BlockKind::TableRow, "2024-01-02\tHbA1c 48"), "{b:?}");
+    assert!(
+        !b.iter().any(|(_, t)| t.contains('#') || t.starts_with('*')),
+        "{b:?}"
+    );
+}
+
+#[test]
+fn bundle_lays_out_tables_and_redacts_inside_cells() {
+    let inputs = vec![InputFile::new(
+        "contacts.csv",
+        b"relationship,name,phone\nSon,Ottoline Grebe,01632 960002\n".to_vec(),
+    )];
+    let run =
+        redact_documents_with(&inputs, &Limits::default(), finder(&["Ottoline Grebe"])).unwrap();
+    let outcomes = apply_decisions(&run.documents, &run.proposals, &Review::default()).unwrap();
+    let bundle = write_bundle(
+        &run.documents,
+        &outcomes,
+        &subject(),
+        &BundleOptions::default(),
+    )
+    .unwrap();
+    let text = extract_pdf_text(&bundle);
+    assert!(!text.contains("Ottoline"), "{text}");
+    assert!(
+        text.contains("relationship") && text.contains("Son"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("relationship: "),
+        "cells, not labelled lines: {text}"
+    );
 }
