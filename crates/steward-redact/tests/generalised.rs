@@ -223,3 +223,66 @@ fn an_organisations_letterhead_is_kept() {
         "{f:?}"
     );
 }
+
+#[test]
+fn upper_case_and_surname_first_names_with_evidence() {
+    assert_has(
+        "Emergency contact name: PERPETUA OKWUOSA\nRelationship: aunt",
+        Entity::PersonName,
+        "PERPETUA OKWUOSA",
+    );
+    assert_has(
+        "Children: TAMSYN GREAVE (b. 3/8/19) attends nursery.",
+        Entity::PersonName,
+        "TAMSYN GREAVE",
+    );
+    assert_has(
+        "Stepmother VANTREE, Elowen refuses contact.",
+        Entity::PersonName,
+        "VANTREE, Elowen",
+    );
+    assert_has(
+        "Result also filed for QUILLAN, Brisa DoB 04.05.1977 in error.",
+        Entity::PersonName,
+        "QUILLAN, Brisa",
+    );
+    // Capitals with no evidence of a person are left alone.
+    assert_none("PLAN: REVIEW IN CLINIC", Entity::PersonName);
+}
+
+#[test]
+fn a_name_with_its_email_address() {
+    assert_has(
+        "From: Tiberia Wolstenholme <tiberia.w@example.org>",
+        Entity::PersonName,
+        "Tiberia Wolstenholme",
+    );
+    // An NHS address makes it a professional.
+    assert_none(
+        "From: Tiberia Wolstenholme <tiberia.wolstenholme@nhs.net>",
+        Entity::PersonName,
+    );
+}
+
+#[test]
+fn birth_dates_after_b_dot_and_with_two_digit_years() {
+    assert_has(
+        "Nephew (b. 12/09/2001) lives nearby.",
+        Entity::DateOfBirth,
+        "12/09/2001",
+    );
+    assert_has(
+        "Stepson d.o.b 7 Aug 96 is registered elsewhere.",
+        Entity::DateOfBirth,
+        "7 Aug 96",
+    );
+    // Upper-case "B." (hepatitis B) is not a birth-date keyword.
+    assert_none("Hep B. 01/02/2020 second dose given.", Entity::DateOfBirth);
+}
+
+#[test]
+fn a_letterhead_does_not_swallow_the_lines_that_follow_a_practice_name() {
+    let t =
+        "Registered GP: Dr Ives, Thornbury Practice\nCaller: nephew. Call-back number 07700 900555";
+    assert_has(t, Entity::Phone, "07700 900555");
+}

@@ -68,7 +68,7 @@ pub(crate) fn regexes() -> &'static Regexes {
         .unwrap(),
         ni: Regex::new(r"(?-u)\b[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b").unwrap(),
         dob_key: Regex::new(
-            r"(?i-u)\b(?:d\.? ?o\.? ?b\b\.?|date of birth|born\b|birth ?date\b)",
+            r"(?i-u)\b(?:d\.? ?o\.? ?b\b\.?|date of birth|born\b|birth ?date\b|(?-i:b)\.)",
         )
             .unwrap(),
         hosp_context: Regex::new(
@@ -407,7 +407,11 @@ pub(crate) fn parse_date_at(b: &[u8], i: usize) -> Option<(usize, u32, u32, u32)
     if k >= b.len() || b[k] != b' ' {
         return None;
     }
-    let (y, e) = num_at(b, k + 1, 4, 4)?;
+    // "18 Oct 78": a two-digit year too (not a time, "3 March 19:00").
+    let (y, e) = year_at(b, k + 1)?;
+    if b.get(e) == Some(&b':') {
+        return None;
+    }
     valid(y, m, d).then_some((e, y, m, d))
 }
 

@@ -303,6 +303,15 @@ fn organisation_context(text: &str, at: usize) -> bool {
         "service",
         "centre",
         "unit",
+        "trust",
+        "laboratory",
+        "lab",
+        "pathology",
+        "haematology",
+        "biochemistry",
+        "radiology",
+        "solicitors",
+        "llp",
     ];
     let mut from = at.saturating_sub(40);
     while !text.is_char_boundary(from) {

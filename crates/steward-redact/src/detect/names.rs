@@ -281,6 +281,13 @@ impl NamePass<'_> {
                 if t.is(CAP) && k + 1 == i && t.has(PRO_TITLE) {
                     return false;
                 }
+                // "my colleague Dr Hale": a professional's colleague is a professional.
+                if lower_is(self.text, t, &["colleague", "colleagues"])
+                    && toks[i].has(PRO_TITLE)
+                    && toks[i].is(CAP)
+                {
+                    return false;
+                }
                 return true;
             }
             if !lower_is(
@@ -513,13 +520,19 @@ impl NamePass<'_> {
         if m == i + 1 {
             return None;
         }
-        if !(t.has(SURNAME) || toks[i + 1].has(FIRST) || self.relation_after(m)) {
+        let rel_before = self.relation_before(i);
+        if !(t.has(SURNAME)
+            || toks[i + 1].has(FIRST)
+            || self.relation_after(m)
+            || rel_before
+            || self.person_after(m))
+        {
             return None;
         }
         let mut words: Vec<&str> = (i + 1..m).map(|x| self.word(x)).collect();
         words.push(w);
         let (s, e) = (t.s as usize, toks[m - 1].e as usize);
-        let rel = self.relation_after(m);
+        let rel = self.relation_after(m) || rel_before;
         let kind = if !rel && self.is_subject_words(&words, 0) {
             NameKind::Subject
         } else if !rel && (self.role_after(m) || self.pro_before(i)) {
@@ -615,14 +628,91 @@ impl NamePass<'_> {
             return false;
         }
         let g = gap(self.text, toks, m);
-        if !(g.contains('(') || g.contains(',')) || g.contains('\n') {
+        if g.contains('\n') {
             return false;
         }
-        lower_is(
-            self.text,
-            &toks[m],
-            &["dob", "d", "born", "aged", "age", "b"],
-        )
+        if g.contains('(') || g.contains(',') {
+            return lower_is(
+                self.text,
+                &toks[m],
+                &["dob", "d", "born", "aged", "age", "b"],
+            );
+        }
+        // "WARSI, Rosia DoB 31.12.1998", "Garian born 12-04-2018"
+        is_space_gap(g) && lower_is(self.text, &toks[m], &["dob", "born", "d"])
+    }
+
+    /// "Ann Smith <ann@example.org>", "Ann Smith (ann@example.org, ...)": a name followed by
+    /// an e-mail address in brackets is a person's.
+    /// "Name: ...", "Contact name: ...", "Full name - ...": a form's name field.
+    fn name_label_before(&self, i: usize) -> bool {
+        if i == 0 {
+            return false;
+        }
+        let g = gap(self.text, self.toks, i);
+        (g.contains(':') || g.contains(" - ") || g.contains('\t'))
+            && !g.contains('\n')
+            && lower_is(self.text, &self.toks[i - 1], &["name", "names"])
+    }
+
+    /// Some(true) when the address is an NHS one (a professional's).
+    fn email_after(&self, m: usize) -> Option<bool> {
+        let prev = m.checked_sub(1)?;
+        let rest = &self.text[self.toks[prev].e as usize..];
+        let rest = rest.trim_start_matches(' ');
+        if !(rest.starts_with('<') || rest.starts_with('(')) {
+            return None;
+        }
+        let inner = &rest[1..];
+        let word_end = inner
+            .find(|c: char| c.is_whitespace() || c == '>' || c == ')' || c == ',')
+            .unwrap_or(inner.len());
+        let addr = &inner[..word_end];
+        let domain = addr.rsplit_once('@')?.1.to_ascii_lowercase();
+        Some(domain.ends_with("nhs.net") || domain.ends_with("nhs.uk"))
+    }
+
+    /// A run of upper-case words with evidence that it is a person: "Carer name: DESPAY
+    /// SANTOS", "LANIAN MORWELL (b. 24/9/07)", "IVENA BRACKWORTH Born: ...".
+    fn allcaps_name(&mut self, i: usize, out: &mut Vec<NameHit>) -> Option<usize> {
+        let toks = self.toks;
+        let n = toks.len();
+        let mut j = i;
+        while j < n
+            && j < i + 4
+            && toks[j].is(ALLCAPS)
+            && self.word(j).len() >= 2
+            && (!toks[j].has(NOT_NAME) || toks[j].has(SURNAME | FIRST))
+            && !toks[j].has(TITLE | PRO_TITLE | STREET)
+            && (j == i || is_space_gap(gap(self.text, toks, j)))
+        {
+            j += 1;
+        }
+        if j - i < 2 || (j < n && toks[j].is(ALLCAPS) && is_space_gap(gap(self.text, toks, j))) {
+            return None;
+        }
+        let rel = self.relation_before(i);
+        if !(rel
+            || self.person_after(j)
+            || self.email_after(j) == Some(false)
+            || self.name_label_before(i))
+        {
+            return None;
+        }
+        let words: Vec<&str> = (i..j).map(|x| self.word(x)).collect();
+        let kind = if !rel && self.is_subject_words(&words, 0) {
+            NameKind::Subject
+        } else {
+            self.third.extend(i..j);
+            NameKind::ThirdParty("upper_case_name")
+        };
+        out.push(NameHit {
+            start: toks[i].s as usize,
+            end: toks[j - 1].e as usize,
+            kind,
+            relation: rel,
+        });
+        Some(j)
     }
 
     /// "Hope rang to say...", "Rhodri said": a speech or contact verb right after a run that
@@ -777,6 +867,13 @@ impl NamePass<'_> {
             || self.relation_after(m)
             || self.person_after(m)
             || self.next_door_after(m);
+        // "Ann Smith <ann@example.org>": a person; a professional when the address is an
+        // NHS one.
+        let mail = if m == j && !any_title {
+            self.email_after(m)
+        } else {
+            None
+        };
         let verb = m - k == j - i && self.sentence_start(k) && self.verb_after(m);
         let role = self.role_after(m);
         let pro_ctx = self.pro_before(i);
@@ -786,6 +883,10 @@ impl NamePass<'_> {
             "name_after_title"
         } else if rel {
             "name_near_relation"
+        } else if mail.is_some() {
+            "name_with_email"
+        } else if self.name_label_before(i) && (!first.has(NOT_NAME) || first.has(FIRST)) {
+            "name_after_name_label"
         } else if ntok >= 2 && (first.has(FIRST) || first.is(INITIAL)) && name_like_last {
             "first_and_surname"
         } else if ntok >= 2 && last.has(SURNAME) && first.is(CAP) && !first.has(NOT_NAME) {
@@ -808,6 +909,7 @@ impl NamePass<'_> {
         let (s, e) = (first.s as usize, last.e as usize);
         let is_pro = !rel
             && (pro
+                || mail == Some(true)
                 || role
                 || pro_ctx
                 || self.pro_possessive(m)
@@ -954,6 +1056,10 @@ impl NamePass<'_> {
             let t = &toks[i];
             if t.is(ALLCAPS) && i + 1 < n {
                 if let Some(next) = self.surname_first(i) {
+                    i = next;
+                    continue;
+                }
+                if let Some(next) = self.allcaps_name(i, out) {
                     i = next;
                     continue;
                 }
@@ -1345,6 +1451,17 @@ pub(crate) const ORG_WORDS: &[&str] = &[
     "plc",
     "police",
     "hospitals",
+    "solicitors",
+    "solicitor",
+    "llp",
+    "legal",
+    "co",
+    "chambers",
+    "laboratory",
+    "pathology",
+    "haematology",
+    "biochemistry",
+    "radiology",
     "surgeries",
     "practices",
     "clinics",
@@ -1381,9 +1498,19 @@ pub(crate) fn organisation_blocks(text: &str, toks: &[Tok], out: &mut Vec<(usize
                 org_at = Some(k);
             }
         }
+        let line_text = &text[line_start..line_end];
+        let names_a_person = (i..j).any(|k| {
+            toks[k].is(CAP)
+                && (toks[k].has(TITLE) || lower_is(text, &toks[k], &["dr", "prof", "professor"]))
+        });
         if let Some(k) = org_at {
             let after = &text[toks[k].e as usize..line_end];
-            if all_caps_words && j - i <= 10 && after.trim().is_empty() {
+            if all_caps_words
+                && j - i <= 8
+                && after.trim().is_empty()
+                && !line_text.contains(':')
+                && !names_a_person
+            {
                 // an organisation line: the following lines
                 let mut end = line_end;
                 let mut lines = 0;
@@ -1415,16 +1542,40 @@ pub(crate) fn organisation_blocks(text: &str, toks: &[Tok], out: &mut Vec<(usize
                 out.push((toks[k].e as usize, stop));
             }
         }
-        let _ = line_start;
         i = j.max(i + 1);
     }
 }
 
 fn stops_letterhead(line: &str) -> bool {
-    let first = line
+    let mut words = line
         .split(|c: char| !c.is_alphanumeric() && c != '-')
-        .find(|w| !w.is_empty())
-        .unwrap_or("");
+        .filter(|w| !w.is_empty());
+    let first = words.clone().next().unwrap_or("");
+    const CONTACT: &[&str] = &[
+        "tel",
+        "telephone",
+        "phone",
+        "fax",
+        "email",
+        "e-mail",
+        "switchboard",
+        "web",
+        "website",
+        "www",
+        "dx",
+    ];
+    if CONTACT.iter().any(|c| first.eq_ignore_ascii_case(c)) {
+        return false;
+    }
+    // An address line: capitalised words and numbers only.
+    if line.contains(':')
+        || words.any(|w| {
+            w.chars().next().is_some_and(char::is_lowercase)
+                && !["of", "and", "the", "upon", "on"].contains(&w)
+        })
+    {
+        return true;
+    }
     const STOP: &[&str] = &[
         "dear", "re", "mr", "mrs", "ms", "miss", "mx", "dr", "patient", "name", "to", "date",
         "our", "your", "nhs", "dob", "hospital", "subject",
