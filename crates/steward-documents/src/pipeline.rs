@@ -190,18 +190,83 @@ where
         .unwrap_or(1)
         .clamp(1, 4)
         .min(blocks.len().div_ceil(256).max(1));
-    let detector = &detector;
+    // A table row is read under its header row ("DOB" over a column of dates), then the
+    // findings are moved back onto the row.
+    let mut headers: Vec<Option<&str>> = Vec::with_capacity(blocks.len());
+    {
+        let mut last: Option<(usize, usize, &str)> = None;
+        for (at, _) in &blocks {
+            let block = &documents[at.document].pages[at.page].blocks[at.block];
+            match block.kind {
+                crate::model::BlockKind::TableHeader => {
+                    last = Some((at.document, at.page, block.text.as_str()));
+                    headers.push(None);
+                }
+                crate::model::BlockKind::TableRow => headers.push(
+                    last.filter(|(d, p, _)| *d == at.document && *p == at.page)
+                        .map(|(_, _, h)| h),
+                ),
+                _ => {
+                    last = None;
+                    headers.push(None);
+                }
+            }
+        }
+    }
+    let inner = &detector;
+    let with_header = |text: &str, header: Option<&str>| {
+        let Some(h) = header else {
+            return inner(text);
+        };
+        let joined = format!("{h}\n{text}");
+        let off = h.len() + 1;
+        let (p, f, k) = inner(&joined);
+        let p = p
+            .into_iter()
+            .filter(|x| x.start >= off)
+            .map(|mut x| {
+                x.start -= off;
+                x.end -= off;
+                x
+            })
+            .collect();
+        let f = f
+            .into_iter()
+            .filter(|x| x.start >= off)
+            .map(|mut x| {
+                x.start -= off;
+                x.end -= off;
+                x
+            })
+            .collect();
+        let k = k
+            .into_iter()
+            .filter(|x| x.start >= off)
+            .map(|mut x| {
+                x.start -= off;
+                x.end -= off;
+                x
+            })
+            .collect();
+        (p, f, k)
+    };
+    let items: Vec<(&str, Option<&str>)> = blocks
+        .iter()
+        .zip(&headers)
+        .map(|((_, t), h)| (*t, *h))
+        .collect();
+    let detector = &with_header;
     let results: Vec<(Vec<Proposal>, Vec<Flag>, Vec<Kept>)> = if workers <= 1 {
-        blocks.iter().map(|(_, text)| detector(text)).collect()
+        items.iter().map(|(text, h)| detector(text, *h)).collect()
     } else {
-        let chunk = blocks.len().div_ceil(workers);
+        let chunk = items.len().div_ceil(workers);
         std::thread::scope(|scope| {
-            let handles: Vec<_> = blocks
+            let handles: Vec<_> = items
                 .chunks(chunk)
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|(_, text)| detector(text))
+                            .map(|(text, h)| detector(text, *h))
                             .collect::<Vec<_>>()
                     })
                 })

@@ -1339,3 +1339,25 @@ fn bundle_lays_out_tables_and_redacts_inside_cells() {
         "cells, not labelled lines: {text}"
     );
 }
+
+#[test]
+fn csv_rows_are_read_under_their_header() {
+    let inputs = vec![InputFile::new(
+        "contacts.csv",
+        b"Relationship,Name,DOB\nNiece,Wren Alcott,14.02.1999\n".to_vec(),
+    )];
+    let run = redact_documents(
+        &inputs,
+        &subject(),
+        &steward_redact::Rules::builtin(),
+        &steward_redact::Options::default(),
+    )
+    .unwrap();
+    let found: Vec<&str> = run
+        .proposals
+        .iter()
+        .map(|p| &run.block_text(p.at).unwrap()[p.start..p.end])
+        .collect();
+    assert!(found.contains(&"14.02.1999"), "{found:?}");
+    assert!(run.proposals.iter().all(|p| p.at.block == 1), "{found:?}");
+}

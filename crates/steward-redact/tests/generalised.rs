@@ -286,3 +286,22 @@ fn a_letterhead_does_not_swallow_the_lines_that_follow_a_practice_name() {
         "Registered GP: Dr Ives, Thornbury Practice\nCaller: nephew. Call-back number 07700 900555";
     assert_has(t, Entity::Phone, "07700 900555");
 }
+
+#[test]
+fn dates_in_a_date_of_birth_column() {
+    let t = "Relationship,Name,Date of birth,Phone\nNiece,Wren Alcott,14.02.1999,07700 900111\nLodger,Ames Tully,3/4/71,\n";
+    assert_has(t, Entity::DateOfBirth, "14.02.1999");
+    assert_has(t, Entity::DateOfBirth, "3/4/71");
+    let t = "Date\tSeen by\tDOB\n12/01/2024\tDr Ives\t23/11/1958\n";
+    // The subject's own date of birth is kept; the entry date is not a birth date.
+    assert_none(t, Entity::DateOfBirth);
+}
+
+#[test]
+fn an_email_starting_with_b_dot_is_still_an_email() {
+    assert_has(
+        "Copy to Bartholomew Quince (b.quince@example.org).",
+        Entity::Email,
+        "b.quince@example.org",
+    );
+}

@@ -68,7 +68,7 @@ pub(crate) fn regexes() -> &'static Regexes {
         .unwrap(),
         ni: Regex::new(r"(?-u)\b[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b").unwrap(),
         dob_key: Regex::new(
-            r"(?i-u)\b(?:d\.? ?o\.? ?b\b\.?|date of birth|born\b|birth ?date\b|(?-i:b)\.)",
+            r"(?i-u)\b(?:d\.? ?o\.? ?b\b\.?|date of birth|born\b|birth ?date\b|(?-i:b)\. )",
         )
             .unwrap(),
         hosp_context: Regex::new(
@@ -450,7 +450,17 @@ pub(crate) fn scan_dobs(text: &str, mut emit: impl FnMut(usize, usize, (u32, u32
     for m in regexes().dob_key.find_iter(text) {
         let mut i = m.end();
         let lim = (i + 24).min(b.len());
+        // In a table's header row the next line is the first row, not this cell's value.
+        let line_start = text[..m.start()].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = text[m.start()..]
+            .find('\n')
+            .map_or(text.len(), |p| m.start() + p);
+        let line = &text[line_start..line_end];
+        let table = line.contains('\t') || line.contains('|') || line.matches(',').count() >= 2;
         while i < lim {
+            if (b[i] == b'\n' || b[i] == b'\r') && table {
+                break;
+            }
             if matches!(
                 b[i],
                 b' ' | b':' | b'-' | b'(' | b'\t' | b'\n' | b'\r' | b'=' | b'|'
@@ -476,6 +486,71 @@ pub(crate) fn scan_dobs(text: &str, mut emit: impl FnMut(usize, usize, (u32, u32
         }
         if let Some((e, y, mo, d)) = parse_date_at(b, i) {
             emit(i, e, (y, mo, d));
+        }
+    }
+}
+
+/// Dates of birth in a table: under a header cell named "DOB", "Date of birth", "Born"...
+/// (comma-, tab- or bar-separated lines), every row's cell in that column that is a date.
+pub(crate) fn scan_dob_columns(text: &str, mut emit: impl FnMut(usize, usize, (u32, u32, u32))) {
+    let b = text.as_bytes();
+    let mut done_lines: Vec<usize> = Vec::new();
+    for m in regexes().dob_key.find_iter(text) {
+        let line_start = text[..m.start()].rfind('\n').map_or(0, |p| p + 1);
+        if done_lines.contains(&line_start) {
+            continue;
+        }
+        let line_end = text[m.start()..]
+            .find('\n')
+            .map_or(text.len(), |p| m.start() + p);
+        let header = &text[line_start..line_end];
+        let Some(sep) = [b'\t', b'|', b',']
+            .into_iter()
+            .find(|&c| header.bytes().filter(|&x| x == c).count() >= 2)
+        else {
+            continue;
+        };
+        // the header cell must be the keyword alone ("DOB", "Date of birth")
+        let col = text[line_start..m.start()]
+            .bytes()
+            .filter(|&x| x == sep)
+            .count();
+        let cell = header.split(sep as char).nth(col).unwrap_or("");
+        let cell = cell.trim().trim_matches('"');
+        if cell.len() > m.as_str().len() + 3 {
+            continue;
+        }
+        done_lines.push(line_start);
+        let mut pos = line_end;
+        while pos < text.len() {
+            let ls = pos + 1;
+            let le = text[ls.min(text.len())..]
+                .find('\n')
+                .map_or(text.len(), |p| ls + p);
+            if ls >= le {
+                break;
+            }
+            let line = &text[ls..le];
+            if line.bytes().filter(|&x| x == sep).count() < col {
+                break;
+            }
+            let mut off = ls;
+            for (k, c) in line.split(sep as char).enumerate() {
+                if k == col {
+                    let lead = c.len() - c.trim_start().len();
+                    let cs = off + lead;
+                    let c = c.trim().trim_matches('"');
+                    let cs = if b.get(cs) == Some(&b'"') { cs + 1 } else { cs };
+                    if let Some((e, y, mo, d)) = parse_date_at(b, cs) {
+                        if e - cs == c.len() {
+                            emit(cs, e, (y, mo, d));
+                        }
+                    }
+                    break;
+                }
+                off += c.len() + 1;
+            }
+            pos = le;
         }
     }
 }

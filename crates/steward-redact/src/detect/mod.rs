@@ -489,8 +489,17 @@ pub fn detect_with(
 
     // "D.O.B" is a keyword, not a person's initials.
     for m in re.dob_key.find_iter(text) {
-        protect.push((m.start(), m.end()));
+        if m.as_str().len() >= 3 && m.as_str()[..1].eq_ignore_ascii_case("d") {
+            protect.push((m.start(), m.end()));
+        }
     }
+    ids::scan_dob_columns(text, |s, e, date| {
+        if info.dob.is_some_and(|dob| ids::same_date(date, dob)) {
+            protect.push((s, e));
+        } else {
+            push(&mut props, s, e, Entity::DateOfBirth, "date_in_dob_column");
+        }
+    });
     ids::scan_dobs(text, |s, e, date| {
         if info.dob.is_some_and(|dob| ids::same_date(date, dob)) {
             protect.push((s, e));
