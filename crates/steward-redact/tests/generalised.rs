@@ -305,3 +305,49 @@ fn an_email_starting_with_b_dot_is_still_an_email() {
         "b.quince@example.org",
     );
 }
+
+#[test]
+fn lower_case_title_names_after_a_relationship_word() {
+    assert_has(
+        "tel call: spoke to nephew mr tolley re transport",
+        Entity::PersonName,
+        "mr tolley",
+    );
+    assert_has(
+        "her aunt mrs o'hare is unwell",
+        Entity::PersonName,
+        "mrs o'hare",
+    );
+    assert_none("son mr to call back", Entity::PersonName);
+}
+
+#[test]
+fn the_subject_is_kept_beside_a_birth_date_or_a_relationship_word() {
+    // Full name with a DOB after it, and "my mother Mrs <surname> (<the subject's DOB>)".
+    assert_none(
+        "Re: Ms Rosalind Pettifer, D.O.B. 23 Nov 1958",
+        Entity::PersonName,
+    );
+    assert_none(
+        "I am writing about my mother Mrs Pettifer (23/11/1958).",
+        Entity::PersonName,
+    );
+    // but a relative with the same surname and another birth date is not the subject
+    assert_has(
+        "I am writing about my mother Mrs Pettifer (02/05/1931).",
+        Entity::PersonName,
+        "Mrs Pettifer",
+    );
+}
+
+#[test]
+fn dated_entry_headers_and_role_abbreviations_name_staff() {
+    assert_none(
+        "14/03/2019 Mrs K Oyelaran (DN)\nDressing changed.",
+        Entity::PersonName,
+    );
+    assert_none(
+        "02/07/2021 Mr Pirrie\nCatheter changed.",
+        Entity::PersonName,
+    );
+}

@@ -453,6 +453,19 @@ impl NamePass<'_> {
                 return true;
             }
         }
+        // An entry header that is a date at the start of a line: "09/08/2016 Mrs F Silva".
+        if !g.contains('\n') && (g.trim().is_empty() || matches!(g.trim(), "-" | "\u{2013}")) {
+            let name_at = self.toks[i].s as usize;
+            let line_start = self.text[..name_at].rfind('\n').map_or(0, |p| p + 1);
+            let head = self.text[line_start..name_at].trim_end();
+            let head = head.trim_end_matches(['-', '\u{2013}']).trim_end();
+            if !head.is_empty()
+                && super::ids::parse_date_at(head.as_bytes(), 0)
+                    .is_some_and(|(e, ..)| e == head.len())
+            {
+                return true;
+            }
+        }
         // An entry header: "22 Oct 2023 11:19 - Mr Hale", "03/02/2024 09:05 Ms Hale:".
         if i >= 2 && !g.contains('\n') {
             let p_end = p.e as usize;
@@ -644,6 +657,28 @@ impl NamePass<'_> {
 
     /// "Ann Smith <ann@example.org>", "Ann Smith (ann@example.org, ...)": a name followed by
     /// an e-mail address in brackets is a person's.
+    /// The subject's own date of birth right after the name: "(17/11/1965)", ", DOB
+    /// 17-Nov-1965", " born 17/11/65".
+    fn subject_dob_after(&self, m: usize) -> bool {
+        let Some(dob) = self.subject.dob else {
+            return false;
+        };
+        let Some(prev) = m.checked_sub(1) else {
+            return false;
+        };
+        let b = self.text.as_bytes();
+        let mut i = self.toks[prev].e as usize;
+        let lim = (i + 24).min(b.len());
+        while i < lim && !b[i].is_ascii_digit() {
+            if b[i] == b'\n' {
+                return false;
+            }
+            i += 1;
+        }
+        super::ids::parse_date_at(b, i)
+            .is_some_and(|(_, y, mo, d)| super::ids::same_date((y, mo, d), dob))
+    }
+
     /// "Name: ...", "Contact name: ...", "Full name - ...": a form's name field.
     fn name_label_before(&self, i: usize) -> bool {
         if i == 0 {
@@ -917,8 +952,13 @@ impl NamePass<'_> {
                 // not enough ("Dr Patel ... Mrs Patel" may be a patient's relative): when in
                 // doubt the name is proposed and a person decides.
                 || (self.known_pro(last.s as usize, last.e as usize) && ntok >= 2 && title == 0));
-        let kind = if !rel
-            && (self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title)))
+        // The subject: by name when no relationship is shown; by full name, or by name with
+        // the subject's own birth date right after ("my mother Mrs Owusu (17/11/1965)"),
+        // whatever the context.
+        let subject_name =
+            self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title));
+        let kind = if subject_name
+            && (!rel || (ntok >= 2 && self.is_subject(k, m, 0)) || self.subject_dob_after(m))
         {
             NameKind::Subject
         } else if is_pro {
@@ -1061,6 +1101,31 @@ impl NamePass<'_> {
                 }
                 if let Some(next) = self.allcaps_name(i, out) {
                     i = next;
+                    continue;
+                }
+            }
+            // "spoke to son mr king": a lower-case title after a relationship word.
+            if t.is(LOWER) && t.has(TITLE) && i + 1 < n && self.relation_before(i) {
+                let u = &toks[i + 1];
+                let g = gap(self.text, toks, i + 1);
+                let w = self.word(i + 1);
+                if is_space_gap(g.trim_start_matches('.'))
+                    && !u.is(DIGIT)
+                    && w.len() >= 2
+                    && !lower_is(
+                        self.text,
+                        u,
+                        &["and", "or", "by", "to", "on", "in", "is", "was"],
+                    )
+                {
+                    self.third.push(i + 1);
+                    out.push(NameHit {
+                        start: t.s as usize,
+                        end: u.e as usize,
+                        kind: NameKind::ThirdParty("lower_case_title_name"),
+                        relation: true,
+                    });
+                    i += 2;
                     continue;
                 }
             }
