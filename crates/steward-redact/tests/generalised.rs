@@ -351,3 +351,32 @@ fn dated_entry_headers_and_role_abbreviations_name_staff() {
         Entity::PersonName,
     );
 }
+
+#[test]
+fn addresses_named_as_such_or_in_an_address_column() {
+    assert_has(
+        "Carer address: 4 quill yard, amblecote DY8 4ZZ\nCarer phone: none",
+        Entity::StreetAddress,
+        "4 quill yard, amblecote",
+    );
+    assert_none("Address: as above", Entity::StreetAddress);
+    let t =
+        "Relationship,Name,Address,Postcode\nUncle,Ivo Brandt,The Beeches Sandpit Row,LS4 2ZZ\n";
+    assert_has(t, Entity::StreetAddress, "The Beeches Sandpit Row");
+    let t = "\"Niece\",\"Pia Lund\",\"Larch House, Wendle Walk\",\"LS4 2ZZ\"\n";
+    assert_has(t, Entity::StreetAddress, "Larch House, Wendle Walk");
+}
+
+#[test]
+fn flats_and_house_names_without_a_comma() {
+    assert_has(
+        "Staying with his aunt at Apt 7, St Hilda's Court, Redby.",
+        Entity::StreetAddress,
+        "Apt 7, St Hilda's Court, Redby",
+    );
+    assert_has(
+        "Now at her son's house, Ivy Cottage Tansy Lane, Hebden.",
+        Entity::StreetAddress,
+        "Ivy Cottage Tansy Lane, Hebden",
+    );
+}
