@@ -380,3 +380,17 @@ fn flats_and_house_names_without_a_comma() {
         "Ivy Cottage Tansy Lane, Hebden",
     );
 }
+
+#[test]
+fn postcodes_typed_loosely_after_an_address() {
+    assert_has(
+        "Her son moved to 12 Pellow Street, Ashby  le65 2qq last year.",
+        Entity::Postcode,
+        "le65 2qq",
+    );
+    // not in running text away from an address
+    assert_none(
+        "Vitamin b12 1mg daily; ta9 5lh is not a postcode here.",
+        Entity::Postcode,
+    );
+}

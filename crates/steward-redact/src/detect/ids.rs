@@ -56,6 +56,7 @@ pub(crate) struct Regexes {
     pub ni: Regex,
     pub dob_key: Regex,
     pub address_label: Regex,
+    pub loose_postcode: Regex,
     pub hosp_context: Regex,
 }
 
@@ -72,6 +73,7 @@ pub(crate) fn regexes() -> &'static Regexes {
             r"(?i-u)\b(?:d\.? ?o\.? ?b\b\.?|date of birth|born\b|birth ?date\b|(?-i:b)\. )",
         )
             .unwrap(),
+        loose_postcode: Regex::new(r"(?i-u)\b[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}\b").unwrap(),
         address_label: Regex::new(
             r"(?i-u)\b(?:address|new address|lives at)[ \t]*(?:is[ \t]*)?[:\-=][ \t]*",
         )

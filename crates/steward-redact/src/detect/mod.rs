@@ -668,6 +668,48 @@ pub fn detect_with(
             }
         },
     );
+    // Postcodes typed in lower case or in a slightly wrong shape ("se13 3qr", "W2N 7HR") are
+    // taken only where a postcode belongs: after an address and its town on the same line.
+    let mut addr_ends: Vec<usize> = addrs.iter().map(|a| a.end).collect();
+    addr_ends.extend(labelled.iter().map(|&(_, e)| e));
+    addr_ends.sort_unstable();
+    if !addr_ends.is_empty() {
+        for m in re.loose_postcode.find_iter(text) {
+            if postcode_starts.binary_search(&m.start()).is_ok() {
+                continue;
+            }
+            let k = addr_ends.partition_point(|&e| e <= m.start());
+            let Some(&e) = k.checked_sub(1).map(|k| &addr_ends[k]) else {
+                continue;
+            };
+            let between = &text[e..m.start()];
+            let town_only = between.len() <= 60
+                && between
+                    .bytes()
+                    .all(|c| c.is_ascii_alphabetic() || matches!(c, b' ' | b',' | b'-' | b'\''));
+            if !town_only {
+                continue;
+            }
+            let n = ids::norm_id(m.as_str());
+            if info.postcodes.contains(&n)
+                || kinfo
+                    .as_ref()
+                    .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
+                || in_org(m.start(), m.end())
+            {
+                protect.push((m.start(), m.end()));
+            } else {
+                push(
+                    &mut props,
+                    m.start(),
+                    m.end(),
+                    Entity::Postcode,
+                    "postcode_after_address",
+                );
+            }
+        }
+    }
+
     for (s, e) in labelled {
         let n = norm_addr(&text[s..e]);
         if n.is_empty() || protect.iter().any(|&(a, b)| a <= s && b >= e) {
