@@ -6,5 +6,6 @@ mod access_gate;
 mod browser;
 mod common;
 mod foundation;
+mod hardening;
 mod rights;
 mod smtp;
