@@ -198,6 +198,11 @@ impl Incident {
         })
     }
 
+    /// Graded reportable to the ICO.
+    pub fn is_reportable(&self) -> bool {
+        self.reportable == Some(true)
+    }
+
     pub fn is_open(&self) -> bool {
         self.status != "closed"
     }

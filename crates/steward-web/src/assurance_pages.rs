@@ -547,8 +547,8 @@ async fn render_incident(
     let view = IncidentView {
         ctx: ctx(si, &format!("{}: {}", i.reference, i.title), "incidents", &form),
         history,
-        likelihoods: scale(&grid.likelihood),
-        severities: scale(&grid.severity),
+        likelihoods: scale(grid.likelihood.as_slice()),
+        severities: scale(grid.severity.as_slice()),
         exceptions: options(TELL_EXCEPTIONS.iter().copied()),
         grid_source: grid.source.clone(),
         clock_law: grid.clock.law.clone(),
@@ -868,8 +868,8 @@ async fn risk_form(state: &AppState, si: &SignedIn, form: FormView) -> PageResul
         render(&RiskFormPage {
             ctx: ctx(si, "Add a risk", "risks", &form),
             people: crate::views::people_options(&people),
-            likelihoods: levels(&rk.rules.matrix.likelihood),
-            consequences: levels(&rk.rules.matrix.consequence),
+            likelihoods: levels(rk.rules.matrix.likelihood.as_slice()),
+            consequences: levels(rk.rules.matrix.consequence.as_slice()),
             matrix_source: rk.rules.matrix.source.clone(),
             form,
         }),
@@ -1055,6 +1055,9 @@ pub struct UpdateView {
 impl UpdateView {
     pub fn heading(&self, i: &usize) -> String {
         self.form.value(&format!("heading_{i}")).to_string()
+    }
+    pub fn heading_error(&self, i: &usize) -> Option<String> {
+        self.form.error(&format!("heading_{i}")).map(str::to_string)
     }
     pub fn body(&self, i: &usize) -> String {
         self.form.value(&format!("body_{i}")).to_string()
