@@ -63,7 +63,9 @@ pub async fn cluster_view(
     caller: &Caller,
     today: NaiveDate,
 ) -> CoreResult<ClusterView> {
-    // The organisations whose incidents the caller may list: the whole cluster for the DPO.
+    // The DPO's view of the whole cluster (the gate's cluster rule), then the organisations
+    // whose incidents the caller may list.
+    steward_core::gate::decide_cluster(caller, Kind::Incident)?;
     let orgs: Vec<String> = caller
         .visible_organisation_ids
         .iter()

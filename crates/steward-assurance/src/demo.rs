@@ -34,6 +34,7 @@ pub async fn seed_demo_assurance(steward: &Steward, today: NaiveDate) -> CoreRes
     let castle_ig = caller(steward, "iglead@castlehill.demo.steward.test").await?;
     let reception = caller(steward, "reception@harbour.demo.steward.test").await?;
     let dpo = caller(steward, "dpo@demo.steward.test").await?;
+    let siro_caller = caller(steward, "siro@harbour.demo.steward.test").await?;
     let siro = steward.user_by_email("siro@harbour.demo.steward.test").await?;
     let harbour = ig.home_organisation_id.clone();
     let castle = castle_ig.home_organisation_id.clone();
@@ -121,7 +122,7 @@ pub async fn seed_demo_assurance(steward: &Steward, today: NaiveDate) -> CoreRes
 
     // The risk register: Harbour's appetite, one risk within it and one above (escalated).
     let rk = risks(steward);
-    rk.set_appetite(&ig, &harbour, &AppetiteInput { appetite: "8".into() }).await?;
+    rk.set_appetite(&siro_caller, &harbour, &AppetiteInput { appetite: "8".into() }).await?;
     let review = steward_core::time::iso_date(today + Duration::days(90));
     rk.create(&ig, &harbour, &RiskInput {
         title: "Confidential waste not destroyed to standard".into(),

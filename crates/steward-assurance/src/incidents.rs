@@ -588,19 +588,6 @@ impl Incidents<'_> {
         from_row(&row, &self.rules, Utc::now())
     }
 
-    /// The reference of a just-reported incident, for the reporter (who may not be able to
-    /// read incidents): only the reporter's own.
-    pub async fn reported_reference(&self, caller: &Caller, id: &str) -> CoreResult<String> {
-        steward_db::query_scalar(
-            "SELECT reference FROM incidents WHERE id = $1 AND reported_by = $2",
-        )
-        .bind(id)
-        .bind(&caller.user_id)
-        .fetch_optional(&self.steward.db.pool)
-        .await?
-        .ok_or(CoreError::NotFound)
-    }
-
     pub async fn list(
         &self,
         caller: &Caller,

@@ -218,7 +218,7 @@ impl Risks<'_> {
         .await?)
     }
 
-    /// Sets the organisation's risk appetite (those who keep the register).
+    /// Sets the organisation's risk appetite (the SIRO or the DPO: `Op::Configure`).
     pub async fn set_appetite(
         &self,
         caller: &Caller,
@@ -226,7 +226,7 @@ impl Risks<'_> {
         input: &AppetiteInput,
     ) -> CoreResult<i64> {
         self.steward
-            .permit_in(caller, KIND, Op::Create, organisation_id)?;
+            .permit_in(caller, KIND, Op::Configure, organisation_id)?;
         let max = self.rules.matrix.max_score();
         let a = match input.appetite.trim().parse::<i64>() {
             Ok(n) if (1..=i64::from(max)).contains(&n) => n,

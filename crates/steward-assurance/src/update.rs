@@ -217,6 +217,7 @@ pub struct UpdateSummary {
 
 impl Updates<'_> {
     pub async fn list(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<UpdateSummary>> {
+        steward_core::gate::decide_cluster(caller, KIND)?;
         self.steward.permit_in(caller, KIND, Op::List, organisation_id)?;
         let rows = steward_db::query(
             "SELECT id, quarter, title, status, sent_at FROM cluster_updates WHERE organisation_id = $1 ORDER BY quarter DESC, created_at DESC LIMIT 40",
@@ -255,6 +256,7 @@ impl Updates<'_> {
         input: &GenerateInput,
         today: NaiveDate,
     ) -> CoreResult<ClusterUpdate> {
+        steward_core::gate::decide_cluster(caller, KIND)?;
         self.steward.permit_in(caller, KIND, Op::Create, organisation_id)?;
         let Some((start, end)) = quarter_bounds(input.quarter.trim()) else {
             return Err(CoreError::invalid("quarter", "Choose the quarter, for example 2026-Q4"));

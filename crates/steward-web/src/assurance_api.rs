@@ -35,11 +35,12 @@ pub fn routes() -> Routes {
         .post("/api/v1/incidents/{id}/lesson", Record(Kind::IncidentLesson, Op::Change), publish_lesson)
         .get("/api/v1/organisations/{organisation_id}/risks", risks_in(Op::List), list_risks)
         .post("/api/v1/organisations/{organisation_id}/risks", risks_in(Op::Create), create_risk)
-        .put("/api/v1/organisations/{organisation_id}/risk-appetite", risks_in(Op::Create), set_appetite)
+        .put("/api/v1/organisations/{organisation_id}/risk-appetite", risks_in(Op::Configure), set_appetite)
         .get("/api/v1/risks/{id}", risk(Op::Read), get_risk)
         .post("/api/v1/risks/{id}/score", risk(Op::Change), rescore_risk)
-        .get("/api/v1/cluster", incidents_in(Op::List), cluster)
-        .post("/api/v1/organisations/{organisation_id}/cluster-updates", Organisation(Kind::ClusterUpdate, Op::Create), generate_update)
+        .get("/api/v1/cluster", Cluster(Kind::Incident), cluster)
+        // Held by the DPO's own organisation, for the whole cluster.
+        .post("/api/v1/cluster-updates", Cluster(Kind::ClusterUpdate), generate_update)
         .get("/api/v1/cluster-updates/{id}", Record(Kind::ClusterUpdate, Op::Read), get_update)
         .put("/api/v1/cluster-updates/{id}", Record(Kind::ClusterUpdate, Op::Change), edit_update)
 }
@@ -220,15 +221,16 @@ pub async fn cluster(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> ApiR
     Ok(Json(cluster_view(&s.steward, &c, today()).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/cluster-updates", tag = "assurance", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), request_body = GenerateInput,
-    responses((status = 200, body = ClusterUpdate), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+/// The DPO generates the quarter's update, held by the DPO's own organisation.
+#[utoipa::path(post, path = "/api/v1/cluster-updates", tag = "assurance", security(("bearer" = [])),
+    request_body = GenerateInput,
+    responses((status = 200, body = ClusterUpdate), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn generate_update(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Path(org): Path<String>,
     ApiJson(input): ApiJson<GenerateInput>,
 ) -> ApiResult<Json<ClusterUpdate>> {
+    let org = c.home_organisation_id.clone();
     Ok(Json(updates(&s.steward).generate(&c, &org, &input, today()).await?))
 }
 

@@ -39,16 +39,13 @@ pub fn routes() -> Routes {
     let incident = |op| Record(Kind::Incident, op);
     let risks_in = |op| Organisation(Kind::Risk, op);
     let risk = |op| Record(Kind::Risk, op);
-    let updates_in = |op| Organisation(Kind::ClusterUpdate, op);
     let update = |op| Record(Kind::ClusterUpdate, op);
     Routes::new()
-        .get("/assurance", incidents_in(Op::List), cluster_page)
+        .get("/assurance", Cluster(Kind::Incident), cluster_page)
         .get("/incidents", incidents_in(Op::List), list)
         .get("/organisations/{organisation_id}/incidents", incidents_in(Op::List), list_in)
         .get("/incidents/report", incidents_in(Op::Create), report_page)
         .post("/incidents/report", incidents_in(Op::Create), report_submit)
-        // The reporter's own acknowledgement: the service shows only their own report.
-        .get("/incidents/{id}/reported", SignedIn, reported_page)
         .get("/incidents/{id}", incident(Op::Read), incident_page)
         .post("/incidents/{id}/grade", incident(Op::Change), grade)
         .post("/incidents/{id}/notification", incident(Op::Change), notify)
@@ -59,11 +56,12 @@ pub fn routes() -> Routes {
         .get("/organisations/{organisation_id}/risks", risks_in(Op::List), risks_list_in)
         .get("/risks/new", risks_in(Op::Create), risk_new_page)
         .post("/risks/new", risks_in(Op::Create), risk_new_submit)
-        .post("/risks/appetite", risks_in(Op::Create), appetite_submit)
+        .post("/risks/appetite", risks_in(Op::Configure), appetite_submit)
         .get("/risks/{id}", risk(Op::Read), risk_page)
         .post("/risks/{id}/score", risk(Op::Change), rescore)
-        .get("/cluster-updates", updates_in(Op::List), updates_page)
-        .post("/cluster-updates", updates_in(Op::Create), generate)
+        // Held by the DPO's own organisation, for the whole cluster: the DPO's.
+        .get("/cluster-updates", Cluster(Kind::ClusterUpdate), updates_page)
+        .post("/cluster-updates", Cluster(Kind::ClusterUpdate), generate)
         .get("/cluster-updates/{id}", update(Op::Read), update_page)
         .post("/cluster-updates/{id}", update(Op::Change), edit_update)
         .post("/cluster-updates/{id}/send", update(Op::Change), send_update)
@@ -213,6 +211,8 @@ pub struct ReportPage {
     pub form: FormView,
     pub categories: Vec<Option_>,
     pub source_note: Option<String>,
+    /// The reference of the report just made (shown back; nothing is looked up).
+    pub reported: Option<String>,
 }
 
 fn category_options(rules: &Rules) -> Vec<Option_> {
@@ -233,6 +233,8 @@ struct FromQuery {
     /// access_audit_case or rights_request
     from: String,
     id: String,
+    /// The reference of the incident just reported.
+    reported: String,
 }
 
 /// What an incident opened from another record starts with: the kind of incident and the
@@ -277,6 +279,9 @@ async fn report_page(
         categories: category_options(&inc.rules),
         form,
         source_note: note,
+        reported: Some(q.reported).filter(|r| {
+            r.starts_with("INC-") && r.len() < 20 && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        }),
     }))
 }
 
@@ -317,7 +322,8 @@ async fn report_submit(
             let to = if readable {
                 format!("/incidents/{}", i.id)
             } else {
-                format!("/incidents/{}/reported", i.id)
+                // The reporter who cannot read the log sees their reference on the form page.
+                format!("/incidents/report?reported={}", i.reference)
             };
             Ok(Redirect::to(&to).into_response())
         }
@@ -329,6 +335,7 @@ async fn report_submit(
                     ctx: ctx(&si, "Report an incident", "incidents", &form),
                     categories: category_options(&inc.rules),
                     source_note: prefill(&val(&f, "source_record_type")).map(|p| p.2.to_string()),
+                    reported: None,
                     form,
                 }),
             )
@@ -336,27 +343,6 @@ async fn report_submit(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Template)]
-#[template(path = "incident_reported.html")]
-pub struct ReportedPage {
-    pub ctx: PageCtx,
-    pub reference: String,
-}
-
-async fn reported_page(
-    State(state): State<AppState>,
-    si: SignedIn,
-    Path(id): Path<String>,
-) -> PageResult {
-    let reference = incidents(&state.steward)
-        .reported_reference(&si.caller, &id)
-        .await?;
-    Ok(render(&ReportedPage {
-        ctx: ctx(&si, "Incident reported", "incidents", &FormView::new()),
-        reference,
-    }))
 }
 
 // ---- list ----
@@ -753,6 +739,7 @@ pub struct RisksPage {
     pub query: String,
     pub form: FormView,
     pub can_keep: bool,
+    pub can_set_appetite: bool,
     pub matrix_source: String,
     pub max_score: u8,
 }
@@ -814,6 +801,7 @@ async fn risks_for(
             query: format!("status={}&above_appetite={}", q.status, q.above_appetite),
             base,
             can_keep: Kind::Risk.allows(si.caller.role, Op::Create) && org == si.caller.current_organisation_id,
+            can_set_appetite: Kind::Risk.allows(si.caller.role, Op::Configure) && org == si.caller.current_organisation_id,
             matrix_source: rk.rules.matrix.source.clone(),
             max_score: rk.rules.matrix.max_score(),
             page,
@@ -1008,7 +996,7 @@ fn quarter_options() -> Vec<Option_> {
 
 async fn updates_view(state: &AppState, si: &SignedIn, form: FormView) -> PageResult {
     let items = updates(&state.steward)
-        .list(&si.caller, &si.caller.current_organisation_id)
+        .list(&si.caller, &si.caller.home_organisation_id)
         .await?;
     Ok((
         status_for(&form),
@@ -1033,7 +1021,7 @@ async fn generate(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     match updates(&state.steward)
-        .generate(&si.caller, &si.caller.current_organisation_id, &GenerateInput { quarter: val(&f, "quarter") }, today())
+        .generate(&si.caller, &si.caller.home_organisation_id, &GenerateInput { quarter: val(&f, "quarter") }, today())
         .await
     {
         Ok(u) => Ok(Redirect::to(&format!("/cluster-updates/{}", u.id)).into_response()),
