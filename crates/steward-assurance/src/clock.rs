@@ -60,12 +60,18 @@ pub fn uk_stamp(t: DateTime<Utc>) -> String {
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum ClockState {
     /// Not yet notified; whole hours left (rounded down).
-    Running { hours_left: i64 },
+    Running {
+        hours_left: i64,
+    },
     /// Not yet notified and past the deadline by this many whole hours (at least 0).
-    Overdue { hours_over: i64 },
+    Overdue {
+        hours_over: i64,
+    },
     NotifiedInTime,
     /// Notified after the deadline: reasons for the delay are required (Art 33(1)).
-    NotifiedLate { hours_late: i64 },
+    NotifiedLate {
+        hours_late: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,8 +184,14 @@ mod tests {
 
     #[test]
     fn summer_time_starts_and_ends_on_the_last_sundays() {
-        assert_eq!(last_sunday(2026, 3), NaiveDate::from_ymd_opt(2026, 3, 29).unwrap());
-        assert_eq!(last_sunday(2026, 10), NaiveDate::from_ymd_opt(2026, 10, 25).unwrap());
+        assert_eq!(
+            last_sunday(2026, 3),
+            NaiveDate::from_ymd_opt(2026, 3, 29).unwrap()
+        );
+        assert_eq!(
+            last_sunday(2026, 10),
+            NaiveDate::from_ymd_opt(2026, 10, 25).unwrap()
+        );
         assert_eq!(last_sunday(2027, 12).weekday(), Weekday::Sun);
         assert!(!is_bst(utc(2026, 3, 29, 0, 59)));
         assert!(is_bst(utc(2026, 3, 29, 1, 0)));
@@ -189,12 +201,24 @@ mod tests {
 
     #[test]
     fn uk_times_convert_both_ways() {
-        assert_eq!(uk_to_utc(local(2026, 1, 10, 9, 30)), utc(2026, 1, 10, 9, 30));
-        assert_eq!(uk_to_utc(local(2026, 7, 10, 9, 30)), utc(2026, 7, 10, 8, 30));
-        assert_eq!(utc_to_uk(utc(2026, 7, 10, 8, 30)), local(2026, 7, 10, 9, 30));
+        assert_eq!(
+            uk_to_utc(local(2026, 1, 10, 9, 30)),
+            utc(2026, 1, 10, 9, 30)
+        );
+        assert_eq!(
+            uk_to_utc(local(2026, 7, 10, 9, 30)),
+            utc(2026, 7, 10, 8, 30)
+        );
+        assert_eq!(
+            utc_to_uk(utc(2026, 7, 10, 8, 30)),
+            local(2026, 7, 10, 9, 30)
+        );
         assert_eq!(uk_stamp(utc(2026, 7, 10, 8, 30)), "10 July 2026 at 09:30");
         // The hour the clocks go back (01:00-02:00 local happens twice): the summer reading.
-        assert_eq!(uk_to_utc(local(2026, 10, 25, 1, 30)), utc(2026, 10, 25, 0, 30));
+        assert_eq!(
+            uk_to_utc(local(2026, 10, 25, 1, 30)),
+            utc(2026, 10, 25, 0, 30)
+        );
     }
 
     #[test]
@@ -239,7 +263,11 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].0, "notified_at");
         assert!(e[0].1.contains("after the time the incident happened"));
-        let e = check_order(occurred, utc(2026, 5, 5, 10, 0), Some(utc(2026, 5, 4, 12, 0)));
+        let e = check_order(
+            occurred,
+            utc(2026, 5, 5, 10, 0),
+            Some(utc(2026, 5, 4, 12, 0)),
+        );
         assert!(e[0].1.contains("became aware"));
     }
 }

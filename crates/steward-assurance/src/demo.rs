@@ -35,7 +35,9 @@ pub async fn seed_demo_assurance(steward: &Steward, today: NaiveDate) -> CoreRes
     let reception = caller(steward, "reception@harbour.demo.steward.test").await?;
     let dpo = caller(steward, "dpo@demo.steward.test").await?;
     let siro_caller = caller(steward, "siro@harbour.demo.steward.test").await?;
-    let siro = steward.user_by_email("siro@harbour.demo.steward.test").await?;
+    let siro = steward
+        .user_by_email("siro@harbour.demo.steward.test")
+        .await?;
     let harbour = ig.home_organisation_id.clone();
     let castle = castle_ig.home_organisation_id.clone();
     let inc = incidents(steward);
@@ -44,8 +46,11 @@ pub async fn seed_demo_assurance(steward: &Steward, today: NaiveDate) -> CoreRes
     let quarter = quarter_of(today);
     let (qstart, _) = quarter_bounds(&quarter).expect("a quarter");
     let now = Utc::now();
-    let start = (qstart.and_hms_opt(8, 0, 0).expect("time").and_utc()).max(now - Duration::days(30));
-    let at = |fraction: f64| start + Duration::seconds(((now - start).num_seconds() as f64 * fraction) as i64);
+    let start =
+        (qstart.and_hms_opt(8, 0, 0).expect("time").and_utc()).max(now - Duration::days(30));
+    let at = |fraction: f64| {
+        start + Duration::seconds(((now - start).num_seconds() as f64 * fraction) as i64)
+    };
 
     // 1. Reportable: a SAR bundle released with an ex-partner's address. Graded, notified,
     // people told, closed, lesson published.
@@ -70,9 +75,37 @@ pub async fn seed_demo_assurance(steward: &Steward, today: NaiveDate) -> CoreRes
         .await?;
     let p: Permit<ops::Change> = steward.permit(&ig, Kind::Incident, &sar.id).await?;
     inc.grade(&ig, &p, &GradeInput { likelihood: "3".into(), severity: "3".into(), reasons: "The address of someone who may not want it known reached the person they moved away from.".into() }).await?;
-    inc.notify(&ig, &p, &NotifyInput { notified_at: local(at(0.12)), ico_reference: "IC-104233-Z9K1".into(), dhsc_reference: String::new(), late_reasons: String::new() }).await?;
-    inc.decide_telling(&ig, &p, &TellPeopleInput { tell: "yes".into(), reasons: "High risk to the former partner: told by phone and letter.".into(), exception: String::new() }).await?;
-    inc.close(&ig, &p, &CloseInput { root_cause: "Third-party addresses were not checked before release.".into(), lesson: "Check every page of a bundle for third parties' addresses before release.".into() }).await?;
+    inc.notify(
+        &ig,
+        &p,
+        &NotifyInput {
+            notified_at: local(at(0.12)),
+            ico_reference: "IC-104233-Z9K1".into(),
+            dhsc_reference: String::new(),
+            late_reasons: String::new(),
+        },
+    )
+    .await?;
+    inc.decide_telling(
+        &ig,
+        &p,
+        &TellPeopleInput {
+            tell: "yes".into(),
+            reasons: "High risk to the former partner: told by phone and letter.".into(),
+            exception: String::new(),
+        },
+    )
+    .await?;
+    inc.close(
+        &ig,
+        &p,
+        &CloseInput {
+            root_cause: "Third-party addresses were not checked before release.".into(),
+            lesson: "Check every page of a bundle for third parties' addresses before release."
+                .into(),
+        },
+    )
+    .await?;
     let lp: Permit<ops::Change> = steward.permit(&dpo, Kind::IncidentLesson, &sar.id).await?;
     inc.publish_lesson(&dpo, &lp, &LessonInput { lesson: "Ensure that postal addresses of third parties are redacted from records before they are released in a subject access response: an ex-partner may not want their address known.".into() }).await?;
 
@@ -84,7 +117,8 @@ pub async fn seed_demo_assurance(steward: &Steward, today: NaiveDate) -> CoreRes
             &ReportInput {
                 title: "Prescription query faxed to the wrong pharmacy".into(),
                 category: "misdirected_fax".into(),
-                what_happened: "A pre-set number sent a prescription query to the wrong pharmacy.".into(),
+                what_happened: "A pre-set number sent a prescription query to the wrong pharmacy."
+                    .into(),
                 occurred_at: local(at(0.30)),
                 aware_at: local(at(0.31)),
                 people_affected: "One patient".into(),
@@ -98,7 +132,15 @@ pub async fn seed_demo_assurance(steward: &Steward, today: NaiveDate) -> CoreRes
         .await?;
     let p: Permit<ops::Change> = steward.permit(&ig, Kind::Incident, &fax.id).await?;
     inc.grade(&ig, &p, &GradeInput { likelihood: "2".into(), severity: "2".into(), reasons: "Received by another NHS-contracted pharmacy under a duty of confidence and destroyed: no adverse effect likely.".into() }).await?;
-    inc.close(&ig, &p, &CloseInput { root_cause: "Pre-set numbers on the fax machine were out of date.".into(), lesson: "Do not use pre-set numbers on fax machines.".into() }).await?;
+    inc.close(
+        &ig,
+        &p,
+        &CloseInput {
+            root_cause: "Pre-set numbers on the fax machine were out of date.".into(),
+            lesson: "Do not use pre-set numbers on fax machines.".into(),
+        },
+    )
+    .await?;
 
     // 3. Open and on the clock at Castle Hill: found a few hours ago, not yet graded.
     inc.report(
@@ -122,34 +164,66 @@ pub async fn seed_demo_assurance(steward: &Steward, today: NaiveDate) -> CoreRes
 
     // The risk register: Harbour's appetite, one risk within it and one above (escalated).
     let rk = risks(steward);
-    rk.set_appetite(&siro_caller, &harbour, &AppetiteInput { appetite: "8".into() }).await?;
+    rk.set_appetite(
+        &siro_caller,
+        &harbour,
+        &AppetiteInput {
+            appetite: "8".into(),
+        },
+    )
+    .await?;
     let review = steward_core::time::iso_date(today + Duration::days(90));
-    rk.create(&ig, &harbour, &RiskInput {
-        title: "Confidential waste not destroyed to standard".into(),
-        cause: "No certificates of destruction kept from the waste contractor".into(),
-        consequence: "Patient records could reach the public; no evidence for the toolkit".into(),
-        owner_id: siro.id.clone(),
-        inherent_likelihood: "3".into(), inherent_consequence: "4".into(),
-        residual_likelihood: "2".into(), residual_consequence: "3".into(),
-        treatment: "Contract sent to the DPO for review; certificates now kept with each collection".into(),
-        review_date: review.clone(),
-        ..Default::default()
-    }, today).await?;
-    rk.create(&ig, &harbour, &RiskInput {
-        title: "Shared logins on the practice's document management system".into(),
-        cause: "One password shared by reception staff".into(),
-        consequence: "Access to records cannot be traced to a person; leavers keep access".into(),
-        owner_id: siro.id.clone(),
-        inherent_likelihood: "4".into(), inherent_consequence: "4".into(),
-        residual_likelihood: "3".into(), residual_consequence: "4".into(),
-        treatment: "Individual accounts requested from the supplier".into(),
-        review_date: review,
-        ..Default::default()
-    }, today).await?;
+    rk.create(
+        &ig,
+        &harbour,
+        &RiskInput {
+            title: "Confidential waste not destroyed to standard".into(),
+            cause: "No certificates of destruction kept from the waste contractor".into(),
+            consequence: "Patient records could reach the public; no evidence for the toolkit"
+                .into(),
+            owner_id: siro.id.clone(),
+            inherent_likelihood: "3".into(),
+            inherent_consequence: "4".into(),
+            residual_likelihood: "2".into(),
+            residual_consequence: "3".into(),
+            treatment:
+                "Contract sent to the DPO for review; certificates now kept with each collection"
+                    .into(),
+            review_date: review.clone(),
+            ..Default::default()
+        },
+        today,
+    )
+    .await?;
+    rk.create(
+        &ig,
+        &harbour,
+        &RiskInput {
+            title: "Shared logins on the practice's document management system".into(),
+            cause: "One password shared by reception staff".into(),
+            consequence: "Access to records cannot be traced to a person; leavers keep access"
+                .into(),
+            owner_id: siro.id.clone(),
+            inherent_likelihood: "4".into(),
+            inherent_consequence: "4".into(),
+            residual_likelihood: "3".into(),
+            residual_consequence: "4".into(),
+            treatment: "Individual accounts requested from the supplier".into(),
+            review_date: review,
+            ..Default::default()
+        },
+        today,
+    )
+    .await?;
 
     // The quarter's cluster update, generated by the DPO.
     let u = updates(steward)
-        .generate(&dpo, &dpo.home_organisation_id, &GenerateInput { quarter }, today)
+        .generate(
+            &dpo,
+            &dpo.home_organisation_id,
+            &GenerateInput { quarter },
+            today,
+        )
         .await?;
     Ok(u)
 }

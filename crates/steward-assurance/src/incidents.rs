@@ -560,7 +560,8 @@ impl Incidents<'_> {
             &inc.snapshot(),
         )
         .await?;
-        let mut t = TrailEntry::for_record(caller, "record.create", organisation_id, KIND.code(), &id);
+        let mut t =
+            TrailEntry::for_record(caller, "record.create", organisation_id, KIND.code(), &id);
         t.detail = format!("{reference}: {}", inc.category_label);
         append(&mut w.tx, &t).await?;
         w.commit().await?;

@@ -127,7 +127,10 @@ mod tests {
     #[test]
     fn the_dpo_s_copies_replace_the_shipped_tables() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(super::Rules::load(dir.path()).unwrap().grid, super::Grid::embedded());
+        assert_eq!(
+            super::Rules::load(dir.path()).unwrap().grid,
+            super::Grid::embedded()
+        );
         std::fs::write(
             dir.path().join("breach-grading.toml"),
             super::grading::EMBEDDED_GRID_TOML.replace("min_severity = 2", "min_severity = 3"),
@@ -136,7 +139,9 @@ mod tests {
         let r = super::Rules::load(dir.path()).unwrap();
         assert!(!r.grid.assess(3, 2).unwrap().reportable());
         std::fs::write(dir.path().join("risk-matrix.toml"), "broken").unwrap();
-        assert!(super::Rules::load(dir.path()).unwrap_err().contains("risk-matrix.toml"));
+        assert!(super::Rules::load(dir.path())
+            .unwrap_err()
+            .contains("risk-matrix.toml"));
     }
 
     #[test]

@@ -114,7 +114,9 @@ impl Matrix {
             .filter(|c| (1..=self.max_consequence()).contains(c))
             .ok_or(ScoreError::Consequence(self.max_consequence()))?;
         let score = l * c;
-        let band = self.band_of(score).expect("validated: every score has a band");
+        let band = self
+            .band_of(score)
+            .expect("validated: every score has a band");
         Ok(Score {
             likelihood: l,
             consequence: c,

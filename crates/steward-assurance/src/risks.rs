@@ -276,12 +276,39 @@ impl Risks<'_> {
             self.rules.matrix.max_likelihood(),
             self.rules.matrix.max_consequence(),
         );
-        let il = level(&input.inherent_likelihood, "inherent_likelihood", "Inherent likelihood", ml, &mut e);
-        let ic = level(&input.inherent_consequence, "inherent_consequence", "Inherent consequence", mc, &mut e);
-        let rl = level(&input.residual_likelihood, "residual_likelihood", "Residual likelihood", ml, &mut e);
-        let rc = level(&input.residual_consequence, "residual_consequence", "Residual consequence", mc, &mut e);
+        let il = level(
+            &input.inherent_likelihood,
+            "inherent_likelihood",
+            "Inherent likelihood",
+            ml,
+            &mut e,
+        );
+        let ic = level(
+            &input.inherent_consequence,
+            "inherent_consequence",
+            "Inherent consequence",
+            mc,
+            &mut e,
+        );
+        let rl = level(
+            &input.residual_likelihood,
+            "residual_likelihood",
+            "Residual likelihood",
+            ml,
+            &mut e,
+        );
+        let rc = level(
+            &input.residual_consequence,
+            "residual_consequence",
+            "Residual consequence",
+            mc,
+            &mut e,
+        );
         if input.treatment.trim().is_empty() {
-            e.add("treatment", "Describe the treatment: what is done or will be done");
+            e.add(
+                "treatment",
+                "Describe the treatment: what is done or will be done",
+            );
         }
         if parse_iso_date(&input.review_date).is_none() {
             e.add("review_date", "Enter the review date as a real date");
@@ -311,10 +338,11 @@ impl Risks<'_> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_stamp();
         let mut w = self.steward.write().await?;
-        let n: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM risks WHERE organisation_id = $1")
-            .bind(organisation_id)
-            .fetch_one(&mut *w.tx)
-            .await?;
+        let n: i64 =
+            steward_db::query_scalar("SELECT COUNT(*) FROM risks WHERE organisation_id = $1")
+                .bind(organisation_id)
+                .fetch_one(&mut *w.tx)
+                .await?;
         let reference = format!("RSK-{:04}", n + 1);
         steward_db::query(
             "INSERT INTO risks (id, organisation_id, reference, title, cause, consequence, owner_id, inherent_likelihood, inherent_consequence, residual_likelihood, residual_consequence, residual_score, treatment, review_date, status, source_record_type, source_record_id, created_by, created_at, updated_at, version) \
@@ -356,8 +384,18 @@ impl Risks<'_> {
             .await?;
         }
         let risk = self.load_in(&mut w.tx, &id).await?;
-        record_version(&mut w.tx, caller, KIND.code(), &id, organisation_id, 1, &risk.snapshot()).await?;
-        let mut t = TrailEntry::for_record(caller, "record.create", organisation_id, KIND.code(), &id);
+        record_version(
+            &mut w.tx,
+            caller,
+            KIND.code(),
+            &id,
+            organisation_id,
+            1,
+            &risk.snapshot(),
+        )
+        .await?;
+        let mut t =
+            TrailEntry::for_record(caller, "record.create", organisation_id, KIND.code(), &id);
         t.detail = reference;
         append(&mut w.tx, &t).await?;
         w.commit().await?;
@@ -399,7 +437,9 @@ impl Risks<'_> {
                 let c: i64 = r.try_get("consequence")?;
                 Ok(ScoreChange {
                     at: r.try_get("at")?,
-                    user_name: r.try_get::<Option<String>, _>("user_name")?.unwrap_or_default(),
+                    user_name: r
+                        .try_get::<Option<String>, _>("user_name")?
+                        .unwrap_or_default(),
                     which: r.try_get("which")?,
                     before: bl.zip(bc).map(|(a, b)| a * b),
                     after: l * c,
@@ -422,7 +462,12 @@ impl Risks<'_> {
             "" | "open" => cond.push("r.status = 'open'".into()),
             "closed" => cond.push("r.status = 'closed'".into()),
             "all" => {}
-            _ => return Err(CoreError::invalid("status", "Choose a status from the list")),
+            _ => {
+                return Err(CoreError::invalid(
+                    "status",
+                    "Choose a status from the list",
+                ))
+            }
         }
         match q.above_appetite.as_deref().unwrap_or("") {
             "" => {}
@@ -471,8 +516,20 @@ impl Risks<'_> {
         if !matches!(input.which.as_str(), "inherent" | "residual") {
             e.add("which", "Choose the inherent or the residual score");
         }
-        let l = level(&input.likelihood, "likelihood", "Likelihood", self.rules.matrix.max_likelihood(), &mut e);
-        let c = level(&input.consequence, "consequence", "Consequence", self.rules.matrix.max_consequence(), &mut e);
+        let l = level(
+            &input.likelihood,
+            "likelihood",
+            "Likelihood",
+            self.rules.matrix.max_likelihood(),
+            &mut e,
+        );
+        let c = level(
+            &input.consequence,
+            "consequence",
+            "Consequence",
+            self.rules.matrix.max_consequence(),
+            &mut e,
+        );
         if input.reason.trim().is_empty() {
             e.add("reason", "Say why the score changed");
         }
@@ -514,9 +571,31 @@ impl Risks<'_> {
         .execute(&mut *w.tx)
         .await?;
         let after = self.load_in(&mut w.tx, permit.id()).await?;
-        record_version(&mut w.tx, caller, KIND.code(), permit.id(), permit.organisation_id(), after.version, &after.snapshot()).await?;
-        let mut t = TrailEntry::for_record(caller, "record.update", permit.organisation_id(), KIND.code(), permit.id());
-        t.detail = format!("{} {} score {} -> {}: {}", after.reference, input.which, bl * bc, l * c, input.reason.trim());
+        record_version(
+            &mut w.tx,
+            caller,
+            KIND.code(),
+            permit.id(),
+            permit.organisation_id(),
+            after.version,
+            &after.snapshot(),
+        )
+        .await?;
+        let mut t = TrailEntry::for_record(
+            caller,
+            "record.update",
+            permit.organisation_id(),
+            KIND.code(),
+            permit.id(),
+        );
+        t.detail = format!(
+            "{} {} score {} -> {}: {}",
+            after.reference,
+            input.which,
+            bl * bc,
+            l * c,
+            input.reason.trim()
+        );
         append(&mut w.tx, &t).await?;
         w.commit().await?;
         self.escalate_if_needed(caller, after, today).await
@@ -524,7 +603,12 @@ impl Risks<'_> {
 
     /// A residual score above the appetite, not yet escalated: an action for the SIRO (the
     /// organisation's SIRO, else the risk owner) and an e-mail when e-mail is set up.
-    async fn escalate_if_needed(&self, caller: &Caller, risk: Risk, today: NaiveDate) -> CoreResult<Risk> {
+    async fn escalate_if_needed(
+        &self,
+        caller: &Caller,
+        risk: Risk,
+        today: NaiveDate,
+    ) -> CoreResult<Risk> {
         if !risk.above_appetite() || risk.escalated_at.is_some() {
             return Ok(risk);
         }
@@ -536,7 +620,10 @@ impl Risks<'_> {
         .await?
         .map(|r| -> CoreResult<_> { Ok((r.try_get("id")?, r.try_get("display_name")?, r.try_get("email")?)) })
         .transpose()?;
-        let owner = siro.as_ref().map(|s| s.0.clone()).unwrap_or(risk.owner_id.clone());
+        let owner = siro
+            .as_ref()
+            .map(|s| s.0.clone())
+            .unwrap_or(risk.owner_id.clone());
         let action = self
             .steward
             .create_action(
@@ -559,12 +646,14 @@ impl Risks<'_> {
             )
             .await?;
         let now = now_stamp();
-        steward_db::query("UPDATE risks SET escalated_at = $1, escalation_action_id = $2 WHERE id = $3")
-            .bind(&now)
-            .bind(&action.id)
-            .bind(&risk.id)
-            .execute(&self.steward.db.pool)
-            .await?;
+        steward_db::query(
+            "UPDATE risks SET escalated_at = $1, escalation_action_id = $2 WHERE id = $3",
+        )
+        .bind(&now)
+        .bind(&action.id)
+        .bind(&risk.id)
+        .execute(&self.steward.db.pool)
+        .await?;
         if let (Some((_, name, email)), Some(_)) = (&siro, &self.steward.config.smtp) {
             let text = format!(
                 "Dear {name},\n\nA risk on {}'s information risk register is above the risk appetite and has been escalated to you.\n\n{} {}\nResidual score: {} ({}); appetite: {}\n\n{}/risks/{}\n",

@@ -216,9 +216,14 @@ pub struct UpdateSummary {
 }
 
 impl Updates<'_> {
-    pub async fn list(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<UpdateSummary>> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<UpdateSummary>> {
         steward_core::gate::decide_cluster(caller, KIND)?;
-        self.steward.permit_in(caller, KIND, Op::List, organisation_id)?;
+        self.steward
+            .permit_in(caller, KIND, Op::List, organisation_id)?;
         let rows = steward_db::query(
             "SELECT id, quarter, title, status, sent_at FROM cluster_updates WHERE organisation_id = $1 ORDER BY quarter DESC, created_at DESC LIMIT 40",
         )
@@ -257,15 +262,27 @@ impl Updates<'_> {
         today: NaiveDate,
     ) -> CoreResult<ClusterUpdate> {
         steward_core::gate::decide_cluster(caller, KIND)?;
-        self.steward.permit_in(caller, KIND, Op::Create, organisation_id)?;
+        self.steward
+            .permit_in(caller, KIND, Op::Create, organisation_id)?;
         let Some((start, end)) = quarter_bounds(input.quarter.trim()) else {
-            return Err(CoreError::invalid("quarter", "Choose the quarter, for example 2026-Q4"));
+            return Err(CoreError::invalid(
+                "quarter",
+                "Choose the quarter, for example 2026-Q4",
+            ));
         };
         if start > today {
-            return Err(CoreError::invalid("quarter", "The quarter must have started"));
+            return Err(CoreError::invalid(
+                "quarter",
+                "The quarter must have started",
+            ));
         }
-        let sections = self.compose(caller, organisation_id, start, end, today).await?;
-        let title = format!("DPO cluster quarterly update: {}", quarter_label(&input.quarter));
+        let sections = self
+            .compose(caller, organisation_id, start, end, today)
+            .await?;
+        let title = format!(
+            "DPO cluster quarterly update: {}",
+            quarter_label(&input.quarter)
+        );
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_stamp();
         let mut w = self.steward.write().await?;
@@ -293,8 +310,18 @@ impl Updates<'_> {
             sent_to: 0,
             version: 1,
         };
-        record_version(&mut w.tx, caller, KIND.code(), &id, organisation_id, 1, &serde_json::json!({"text": u.text()})).await?;
-        let mut t = TrailEntry::for_record(caller, "record.create", organisation_id, KIND.code(), &id);
+        record_version(
+            &mut w.tx,
+            caller,
+            KIND.code(),
+            &id,
+            organisation_id,
+            1,
+            &serde_json::json!({"text": u.text()}),
+        )
+        .await?;
+        let mut t =
+            TrailEntry::for_record(caller, "record.create", organisation_id, KIND.code(), &id);
         t.detail = u.title.clone();
         append(&mut w.tx, &t).await?;
         w.commit().await?;
@@ -317,10 +344,11 @@ impl Updates<'_> {
             if id == dpo_org {
                 continue;
             }
-            let name: Option<String> = steward_db::query_scalar("SELECT name FROM organisations WHERE id = $1")
-                .bind(id)
-                .fetch_optional(db)
-                .await?;
+            let name: Option<String> =
+                steward_db::query_scalar("SELECT name FROM organisations WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(db)
+                    .await?;
             if let Some(n) = name {
                 orgs.push((id.clone(), n));
             }
@@ -341,7 +369,11 @@ impl Updates<'_> {
             "Where each practice stands at the end of the quarter: open incidents, risks above the practice's risk appetite, overdue actions and overdue subject access requests.\n",
         );
         for (id, name) in &orgs {
-            let inc = count("SELECT COUNT(*) FROM incidents WHERE organisation_id = $1 AND status <> 'closed'", vec![id.clone()]).await?;
+            let inc = count(
+                "SELECT COUNT(*) FROM incidents WHERE organisation_id = $1 AND status <> 'closed'",
+                vec![id.clone()],
+            )
+            .await?;
             let risks = count("SELECT COUNT(*) FROM risks r JOIN risk_appetites a ON a.organisation_id = r.organisation_id WHERE r.organisation_id = $1 AND r.status = 'open' AND r.residual_score > a.appetite", vec![id.clone()]).await?;
             let acts = count("SELECT COUNT(*) FROM actions WHERE organisation_id = $1 AND status IN ('open', 'in_progress') AND due_date < $2", vec![id.clone(), today_s.clone()]).await?;
             let sars = count("SELECT COUNT(*) FROM rights_requests WHERE organisation_id = $1 AND status NOT IN ('completed', 'refused', 'withdrawn', 'awaiting_clarification') AND due_on < $2", vec![id.clone(), today_s.clone()]).await?;
@@ -365,13 +397,20 @@ impl Updates<'_> {
             did.push_str(&format!("- {}\n", r.try_get::<String, _>("title")?));
         }
         if did.is_empty() {
-            did.push_str("Nothing recorded as done this quarter; add what the DPO did before sending.\n");
+            did.push_str(
+                "Nothing recorded as done this quarter; add what the DPO did before sending.\n",
+            );
         }
         let mut will = String::new();
         for r in &next {
             let due: String = r.try_get("due_date")?;
-            let due = steward_core::time::parse_iso_date(&due).map(long_date).unwrap_or(due);
-            will.push_str(&format!("- {} (by {due})\n", r.try_get::<String, _>("title")?));
+            let due = steward_core::time::parse_iso_date(&due)
+                .map(long_date)
+                .unwrap_or(due);
+            will.push_str(&format!(
+                "- {} (by {due})\n",
+                r.try_get::<String, _>("title")?
+            ));
         }
         if will.is_empty() {
             will.push_str("Nothing planned yet; add the DPO's next steps before sending.\n");
@@ -409,7 +448,10 @@ impl Updates<'_> {
             let c: String = r.try_get("category")?;
             by_cat.insert(
                 rules.categories.label(&c),
-                (r.try_get("n")?, r.try_get::<Option<i64>, _>("r")?.unwrap_or(0)),
+                (
+                    r.try_get("n")?,
+                    r.try_get::<Option<i64>, _>("r")?.unwrap_or(0),
+                ),
             );
         }
         let total: i64 = by_cat.values().map(|v| v.0).sum();
@@ -424,9 +466,14 @@ impl Updates<'_> {
         }
         let lessons = steward_db::query("SELECT published_lesson FROM incidents WHERE organisation_id IN (SELECT id FROM organisations WHERE cluster_id = $1) AND published_lesson <> '' AND lesson_published_at >= $2 AND lesson_published_at < $3 ORDER BY lesson_published_at")
             .bind(&caller.cluster_id).bind(&s).bind(&iso_date(end.max(today + Duration::days(1)))).fetch_all(db).await?;
-        let mut learning = String::from("Here is the learning from actual incidents across the cluster this quarter:\n");
+        let mut learning = String::from(
+            "Here is the learning from actual incidents across the cluster this quarter:\n",
+        );
         for r in &lessons {
-            learning.push_str(&format!("- {}\n", r.try_get::<String, _>("published_lesson")?));
+            learning.push_str(&format!(
+                "- {}\n",
+                r.try_get::<String, _>("published_lesson")?
+            ));
         }
         if lessons.is_empty() {
             learning = "No lessons have been published this quarter.\n".into();
@@ -437,7 +484,11 @@ impl Updates<'_> {
             "Practice risk registers should include key information risks, and risks above the practice's appetite are escalated to its SIRO.\n",
         );
         for (id, name) in &orgs {
-            let open = count("SELECT COUNT(*) FROM risks WHERE organisation_id = $1 AND status = 'open'", vec![id.clone()]).await?;
+            let open = count(
+                "SELECT COUNT(*) FROM risks WHERE organisation_id = $1 AND status = 'open'",
+                vec![id.clone()],
+            )
+            .await?;
             let above = count("SELECT COUNT(*) FROM risks r JOIN risk_appetites a ON a.organisation_id = r.organisation_id WHERE r.organisation_id = $1 AND r.status = 'open' AND r.residual_score > a.appetite", vec![id.clone()]).await?;
             risk.push_str(&format!(
                 "- {name}: {} on the register, {} above appetite\n",
@@ -455,7 +506,9 @@ impl Updates<'_> {
             .bind(&caller.cluster_id).bind(&today_s).bind(&next_end).fetch_all(db).await?;
         for r in &due {
             let d: String = r.try_get("due_date")?;
-            let d = steward_core::time::parse_iso_date(&d).map(long_date).unwrap_or(d);
+            let d = steward_core::time::parse_iso_date(&d)
+                .map(long_date)
+                .unwrap_or(d);
             deadlines.push_str(&format!(
                 "- {d}: {} ({})\n",
                 r.try_get::<String, _>("title")?,
@@ -467,14 +520,38 @@ impl Updates<'_> {
         }
 
         Ok(vec![
-            Section { heading: "Baseline compliance status".into(), body: baseline },
-            Section { heading: "What your DPO did this quarter".into(), body: did },
-            Section { heading: "What your DPO will do next".into(), body: will },
-            Section { heading: "Subject access requests".into(), body: sar },
-            Section { heading: "Incidents by category".into(), body: incidents },
-            Section { heading: "Incident learning".into(), body: learning },
-            Section { heading: "Information risk".into(), body: risk },
-            Section { heading: "Upcoming deadlines".into(), body: deadlines },
+            Section {
+                heading: "Baseline compliance status".into(),
+                body: baseline,
+            },
+            Section {
+                heading: "What your DPO did this quarter".into(),
+                body: did,
+            },
+            Section {
+                heading: "What your DPO will do next".into(),
+                body: will,
+            },
+            Section {
+                heading: "Subject access requests".into(),
+                body: sar,
+            },
+            Section {
+                heading: "Incidents by category".into(),
+                body: incidents,
+            },
+            Section {
+                heading: "Incident learning".into(),
+                body: learning,
+            },
+            Section {
+                heading: "Information risk".into(),
+                body: risk,
+            },
+            Section {
+                heading: "Upcoming deadlines".into(),
+                body: deadlines,
+            },
         ])
     }
 
@@ -487,7 +564,9 @@ impl Updates<'_> {
     ) -> CoreResult<ClusterUpdate> {
         let current = self.update(&permit.as_read()).await?;
         if current.status == "sent" {
-            return Err(CoreError::Conflict("This update has been sent; generate a new one to change it".into()));
+            return Err(CoreError::Conflict(
+                "This update has been sent; generate a new one to change it".into(),
+            ));
         }
         let mut e = FieldErrors::default();
         if input.title.trim().is_empty() {
@@ -495,7 +574,10 @@ impl Updates<'_> {
         }
         for (i, s) in input.sections.iter().enumerate() {
             if s.heading.trim().is_empty() {
-                e.add(&format!("heading_{i}"), format!("Enter a heading for section {}", i + 1));
+                e.add(
+                    &format!("heading_{i}"),
+                    format!("Enter a heading for section {}", i + 1),
+                );
             }
         }
         if input.sections.is_empty() {
@@ -505,7 +587,10 @@ impl Updates<'_> {
         let sections: Vec<Section> = input
             .sections
             .iter()
-            .map(|s| Section { heading: s.heading.trim().into(), body: s.body.trim_end().to_string() + "\n" })
+            .map(|s| Section {
+                heading: s.heading.trim().into(),
+                body: s.body.trim_end().to_string() + "\n",
+            })
             .collect();
         let mut w = self.steward.write().await?;
         steward_db::query("UPDATE cluster_updates SET title = $1, sections = $2, version = version + 1, updated_at = $3 WHERE id = $4")
@@ -521,18 +606,43 @@ impl Updates<'_> {
             version: current.version + 1,
             ..current
         };
-        record_version(&mut w.tx, caller, KIND.code(), permit.id(), permit.organisation_id(), after.version, &serde_json::json!({"text": after.text()})).await?;
-        append(&mut w.tx, &TrailEntry::for_record(caller, "record.update", permit.organisation_id(), KIND.code(), permit.id())).await?;
+        record_version(
+            &mut w.tx,
+            caller,
+            KIND.code(),
+            permit.id(),
+            permit.organisation_id(),
+            after.version,
+            &serde_json::json!({"text": after.text()}),
+        )
+        .await?;
+        append(
+            &mut w.tx,
+            &TrailEntry::for_record(
+                caller,
+                "record.update",
+                permit.organisation_id(),
+                KIND.code(),
+                permit.id(),
+            ),
+        )
+        .await?;
         w.commit().await?;
         Ok(after)
     }
 
     /// Sends the update as an HTML e-mail (with a text part) to every active user of every
     /// practice of the cluster, and marks it sent.
-    pub async fn send(&self, caller: &Caller, permit: &Permit<ops::Change>) -> CoreResult<ClusterUpdate> {
+    pub async fn send(
+        &self,
+        caller: &Caller,
+        permit: &Permit<ops::Change>,
+    ) -> CoreResult<ClusterUpdate> {
         let current = self.update(&permit.as_read()).await?;
         if current.status == "sent" {
-            return Err(CoreError::Conflict("This update has already been sent".into()));
+            return Err(CoreError::Conflict(
+                "This update has already been sent".into(),
+            ));
         }
         let rows = steward_db::query(
             "SELECT u.display_name, u.email FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE o.cluster_id = $1 AND o.id <> $2 AND u.active = 1 AND u.role <> 'system_administrator' ORDER BY u.email",
@@ -545,7 +655,14 @@ impl Updates<'_> {
             .iter()
             .map(|r| Ok((r.try_get("display_name")?, r.try_get("email")?)))
             .collect::<CoreResult<_>>()?;
-        let sent = crate::mail::send(self.steward, &to, &current.title, &current.text(), Some(&current.html())).await?;
+        let sent = crate::mail::send(
+            self.steward,
+            &to,
+            &current.title,
+            &current.text(),
+            Some(&current.html()),
+        )
+        .await?;
         let now = now_stamp();
         let mut w = self.steward.write().await?;
         steward_db::query("UPDATE cluster_updates SET status = 'sent', sent_at = $1, sent_by = $2, sent_to = $3, version = version + 1, updated_at = $1 WHERE id = $4")
@@ -555,11 +672,23 @@ impl Updates<'_> {
             .bind(permit.id())
             .execute(&mut *w.tx)
             .await?;
-        let mut t = TrailEntry::for_record(caller, "record.update", permit.organisation_id(), KIND.code(), permit.id());
+        let mut t = TrailEntry::for_record(
+            caller,
+            "record.update",
+            permit.organisation_id(),
+            KIND.code(),
+            permit.id(),
+        );
         t.detail = format!("sent to {sent} people");
         append(&mut w.tx, &t).await?;
         w.commit().await?;
-        Ok(ClusterUpdate { status: "sent".into(), sent_at: Some(now), sent_to: sent as i64, version: current.version + 1, ..current })
+        Ok(ClusterUpdate {
+            status: "sent".into(),
+            sent_at: Some(now),
+            sent_to: sent as i64,
+            version: current.version + 1,
+            ..current
+        })
     }
 
     pub fn pdf(&self, u: &ClusterUpdate) -> CoreResult<Vec<u8>> {

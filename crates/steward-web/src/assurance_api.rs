@@ -8,7 +8,9 @@ use steward_assurance::incidents::{
     incidents, CloseInput, GradeInput, Incident, IncidentPage, IncidentQuery, LessonInput,
     NotifyInput, ReportInput, TellPeopleInput,
 };
-use steward_assurance::risks::{risks, AppetiteInput, RescoreInput, Risk, RiskInput, RiskPage, RiskQuery};
+use steward_assurance::risks::{
+    risks, AppetiteInput, RescoreInput, Risk, RiskInput, RiskPage, RiskQuery,
+};
 use steward_assurance::update::{updates, ClusterUpdate, EditInput, GenerateInput};
 use steward_core::{ops, Kind, Op};
 
@@ -25,24 +27,76 @@ pub fn routes() -> Routes {
     let risks_in = |op| Organisation(Kind::Risk, op);
     let risk = |op| Record(Kind::Risk, op);
     Routes::new()
-        .get("/api/v1/organisations/{organisation_id}/incidents", incidents_in(Op::List), list_incidents)
-        .post("/api/v1/organisations/{organisation_id}/incidents", incidents_in(Op::Create), report_incident)
+        .get(
+            "/api/v1/organisations/{organisation_id}/incidents",
+            incidents_in(Op::List),
+            list_incidents,
+        )
+        .post(
+            "/api/v1/organisations/{organisation_id}/incidents",
+            incidents_in(Op::Create),
+            report_incident,
+        )
         .get("/api/v1/incidents/{id}", incident(Op::Read), get_incident)
-        .post("/api/v1/incidents/{id}/grade", incident(Op::Change), grade_incident)
-        .post("/api/v1/incidents/{id}/notification", incident(Op::Change), notify_incident)
-        .post("/api/v1/incidents/{id}/people", incident(Op::Change), tell_people)
-        .post("/api/v1/incidents/{id}/close", incident(Op::Change), close_incident)
-        .post("/api/v1/incidents/{id}/lesson", Record(Kind::IncidentLesson, Op::Change), publish_lesson)
-        .get("/api/v1/organisations/{organisation_id}/risks", risks_in(Op::List), list_risks)
-        .post("/api/v1/organisations/{organisation_id}/risks", risks_in(Op::Create), create_risk)
-        .put("/api/v1/organisations/{organisation_id}/risk-appetite", risks_in(Op::Configure), set_appetite)
+        .post(
+            "/api/v1/incidents/{id}/grade",
+            incident(Op::Change),
+            grade_incident,
+        )
+        .post(
+            "/api/v1/incidents/{id}/notification",
+            incident(Op::Change),
+            notify_incident,
+        )
+        .post(
+            "/api/v1/incidents/{id}/people",
+            incident(Op::Change),
+            tell_people,
+        )
+        .post(
+            "/api/v1/incidents/{id}/close",
+            incident(Op::Change),
+            close_incident,
+        )
+        .post(
+            "/api/v1/incidents/{id}/lesson",
+            Record(Kind::IncidentLesson, Op::Change),
+            publish_lesson,
+        )
+        .get(
+            "/api/v1/organisations/{organisation_id}/risks",
+            risks_in(Op::List),
+            list_risks,
+        )
+        .post(
+            "/api/v1/organisations/{organisation_id}/risks",
+            risks_in(Op::Create),
+            create_risk,
+        )
+        .put(
+            "/api/v1/organisations/{organisation_id}/risk-appetite",
+            risks_in(Op::Configure),
+            set_appetite,
+        )
         .get("/api/v1/risks/{id}", risk(Op::Read), get_risk)
         .post("/api/v1/risks/{id}/score", risk(Op::Change), rescore_risk)
         .get("/api/v1/cluster", Cluster(Kind::Incident), cluster)
         // Held by the DPO's own organisation, for the whole cluster.
-        .post("/api/v1/cluster-updates", Cluster(Kind::ClusterUpdate), generate_update)
-        .get("/api/v1/cluster-updates/{id}", Record(Kind::ClusterUpdate, Op::Read), get_update)
-        .put("/api/v1/cluster-updates/{id}", Record(Kind::ClusterUpdate, Op::Change), edit_update)
+        .post(
+            "/api/v1/cluster-updates",
+            Cluster(Kind::ClusterUpdate),
+            generate_update,
+        )
+        .get(
+            "/api/v1/cluster-updates/{id}",
+            Record(Kind::ClusterUpdate, Op::Read),
+            get_update,
+        )
+        .put(
+            "/api/v1/cluster-updates/{id}",
+            Record(Kind::ClusterUpdate, Op::Change),
+            edit_update,
+        )
 }
 
 fn today() -> chrono::NaiveDate {
@@ -81,7 +135,10 @@ pub async fn get_incident(
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Incident>> {
-    let p = s.steward.permit::<ops::Read>(&c, Kind::Incident, &id).await?;
+    let p = s
+        .steward
+        .permit::<ops::Read>(&c, Kind::Incident, &id)
+        .await?;
     Ok(Json(incidents(&s.steward).incident(&p).await?))
 }
 
@@ -95,7 +152,10 @@ pub async fn grade_incident(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<GradeInput>,
 ) -> ApiResult<Json<Incident>> {
-    let p = s.steward.permit::<ops::Change>(&c, Kind::Incident, &id).await?;
+    let p = s
+        .steward
+        .permit::<ops::Change>(&c, Kind::Incident, &id)
+        .await?;
     Ok(Json(incidents(&s.steward).grade(&c, &p, &input).await?))
 }
 
@@ -109,7 +169,10 @@ pub async fn notify_incident(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NotifyInput>,
 ) -> ApiResult<Json<Incident>> {
-    let p = s.steward.permit::<ops::Change>(&c, Kind::Incident, &id).await?;
+    let p = s
+        .steward
+        .permit::<ops::Change>(&c, Kind::Incident, &id)
+        .await?;
     Ok(Json(incidents(&s.steward).notify(&c, &p, &input).await?))
 }
 
@@ -122,8 +185,13 @@ pub async fn tell_people(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TellPeopleInput>,
 ) -> ApiResult<Json<Incident>> {
-    let p = s.steward.permit::<ops::Change>(&c, Kind::Incident, &id).await?;
-    Ok(Json(incidents(&s.steward).decide_telling(&c, &p, &input).await?))
+    let p = s
+        .steward
+        .permit::<ops::Change>(&c, Kind::Incident, &id)
+        .await?;
+    Ok(Json(
+        incidents(&s.steward).decide_telling(&c, &p, &input).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "incidents", security(("bearer" = [])),
@@ -135,7 +203,10 @@ pub async fn close_incident(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CloseInput>,
 ) -> ApiResult<Json<Incident>> {
-    let p = s.steward.permit::<ops::Change>(&c, Kind::Incident, &id).await?;
+    let p = s
+        .steward
+        .permit::<ops::Change>(&c, Kind::Incident, &id)
+        .await?;
     Ok(Json(incidents(&s.steward).close(&c, &p, &input).await?))
 }
 
@@ -150,8 +221,13 @@ pub async fn publish_lesson(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<LessonInput>,
 ) -> ApiResult<Json<Incident>> {
-    let p = s.steward.permit::<ops::Change>(&c, Kind::IncidentLesson, &id).await?;
-    Ok(Json(incidents(&s.steward).publish_lesson(&c, &p, &input).await?))
+    let p = s
+        .steward
+        .permit::<ops::Change>(&c, Kind::IncidentLesson, &id)
+        .await?;
+    Ok(Json(
+        incidents(&s.steward).publish_lesson(&c, &p, &input).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/risks", tag = "risks", security(("bearer" = [])),
@@ -175,7 +251,9 @@ pub async fn create_risk(
     Path(org): Path<String>,
     ApiJson(input): ApiJson<RiskInput>,
 ) -> ApiResult<Json<Risk>> {
-    Ok(Json(risks(&s.steward).create(&c, &org, &input, today()).await?))
+    Ok(Json(
+        risks(&s.steward).create(&c, &org, &input, today()).await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/organisations/{organisation_id}/risk-appetite", tag = "risks", security(("bearer" = [])),
@@ -187,7 +265,9 @@ pub async fn set_appetite(
     Path(org): Path<String>,
     ApiJson(input): ApiJson<AppetiteInput>,
 ) -> ApiResult<Json<i64>> {
-    Ok(Json(risks(&s.steward).set_appetite(&c, &org, &input).await?))
+    Ok(Json(
+        risks(&s.steward).set_appetite(&c, &org, &input).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/risks/{id}", tag = "risks", security(("bearer" = [])),
@@ -211,13 +291,18 @@ pub async fn rescore_risk(
     ApiJson(input): ApiJson<RescoreInput>,
 ) -> ApiResult<Json<Risk>> {
     let p = s.steward.permit::<ops::Change>(&c, Kind::Risk, &id).await?;
-    Ok(Json(risks(&s.steward).rescore(&c, &p, &input, today()).await?))
+    Ok(Json(
+        risks(&s.steward).rescore(&c, &p, &input, today()).await?,
+    ))
 }
 
 /// The cluster view: one row per organisation the caller may list incidents of.
 #[utoipa::path(get, path = "/api/v1/cluster", tag = "assurance", security(("bearer" = [])),
     responses((status = 200, body = ClusterView), (status = 403, body = Problem)))]
-pub async fn cluster(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<ClusterView>> {
+pub async fn cluster(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> ApiResult<Json<ClusterView>> {
     Ok(Json(cluster_view(&s.steward, &c, today()).await?))
 }
 
@@ -231,7 +316,11 @@ pub async fn generate_update(
     ApiJson(input): ApiJson<GenerateInput>,
 ) -> ApiResult<Json<ClusterUpdate>> {
     let org = c.home_organisation_id.clone();
-    Ok(Json(updates(&s.steward).generate(&c, &org, &input, today()).await?))
+    Ok(Json(
+        updates(&s.steward)
+            .generate(&c, &org, &input, today())
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/cluster-updates/{id}", tag = "assurance", security(("bearer" = [])),
@@ -241,7 +330,10 @@ pub async fn get_update(
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ClusterUpdate>> {
-    let p = s.steward.permit::<ops::Read>(&c, Kind::ClusterUpdate, &id).await?;
+    let p = s
+        .steward
+        .permit::<ops::Read>(&c, Kind::ClusterUpdate, &id)
+        .await?;
     Ok(Json(updates(&s.steward).update(&p).await?))
 }
 
@@ -254,6 +346,9 @@ pub async fn edit_update(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<EditInput>,
 ) -> ApiResult<Json<ClusterUpdate>> {
-    let p = s.steward.permit::<ops::Change>(&c, Kind::ClusterUpdate, &id).await?;
+    let p = s
+        .steward
+        .permit::<ops::Change>(&c, Kind::ClusterUpdate, &id)
+        .await?;
     Ok(Json(updates(&s.steward).edit(&c, &p, &input).await?))
 }

@@ -17,11 +17,15 @@ use serde::Deserialize;
 use steward_assurance::dashboard::{cluster_view, ClusterView};
 use steward_assurance::incidents::{
     incidents, quarter_label, status_label, uk, uk_input, CloseInput, GradeInput, Incident,
-    IncidentPage, IncidentQuery, LessonInput, NotifyInput, ReportInput, TellPeopleInput,
-    STATUSES, TELL_EXCEPTIONS,
+    IncidentPage, IncidentQuery, LessonInput, NotifyInput, ReportInput, TellPeopleInput, STATUSES,
+    TELL_EXCEPTIONS,
 };
-use steward_assurance::risks::{risks, AppetiteInput, RescoreInput, Risk, RiskInput, RiskPage, RiskQuery, ScoreChange};
-use steward_assurance::update::{updates, ClusterUpdate, EditInput, GenerateInput, Section, UpdateSummary};
+use steward_assurance::risks::{
+    risks, AppetiteInput, RescoreInput, Risk, RiskInput, RiskPage, RiskQuery, ScoreChange,
+};
+use steward_assurance::update::{
+    updates, ClusterUpdate, EditInput, GenerateInput, Section, UpdateSummary,
+};
 use steward_assurance::{count_words, Rules};
 use steward_core::records::Version;
 use steward_core::time::{date_from_parts, iso_date};
@@ -43,7 +47,11 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/assurance", Cluster(Kind::Incident), cluster_page)
         .get("/incidents", incidents_in(Op::List), list)
-        .get("/organisations/{organisation_id}/incidents", incidents_in(Op::List), list_in)
+        .get(
+            "/organisations/{organisation_id}/incidents",
+            incidents_in(Op::List),
+            list_in,
+        )
         .get("/incidents/report", incidents_in(Op::Create), report_page)
         .post("/incidents/report", incidents_in(Op::Create), report_submit)
         .get("/incidents/{id}", incident(Op::Read), incident_page)
@@ -51,22 +59,46 @@ pub fn routes() -> Routes {
         .post("/incidents/{id}/notification", incident(Op::Change), notify)
         .post("/incidents/{id}/people", incident(Op::Change), tell)
         .post("/incidents/{id}/close", incident(Op::Change), close)
-        .post("/incidents/{id}/lesson", Record(Kind::IncidentLesson, Op::Change), lesson)
+        .post(
+            "/incidents/{id}/lesson",
+            Record(Kind::IncidentLesson, Op::Change),
+            lesson,
+        )
         .get("/risks", risks_in(Op::List), risks_list)
-        .get("/organisations/{organisation_id}/risks", risks_in(Op::List), risks_list_in)
+        .get(
+            "/organisations/{organisation_id}/risks",
+            risks_in(Op::List),
+            risks_list_in,
+        )
         .get("/risks/new", risks_in(Op::Create), risk_new_page)
         .post("/risks/new", risks_in(Op::Create), risk_new_submit)
         .post("/risks/appetite", risks_in(Op::Configure), appetite_submit)
         .get("/risks/{id}", risk(Op::Read), risk_page)
         .post("/risks/{id}/score", risk(Op::Change), rescore)
         // Held by the DPO's own organisation, for the whole cluster: the DPO's.
-        .get("/cluster-updates", Cluster(Kind::ClusterUpdate), updates_page)
+        .get(
+            "/cluster-updates",
+            Cluster(Kind::ClusterUpdate),
+            updates_page,
+        )
         .post("/cluster-updates", Cluster(Kind::ClusterUpdate), generate)
         .get("/cluster-updates/{id}", update(Op::Read), update_page)
         .post("/cluster-updates/{id}", update(Op::Change), edit_update)
-        .post("/cluster-updates/{id}/send", update(Op::Change), send_update)
-        .get("/cluster-updates/{id}/update.pdf", update(Op::Read), update_pdf)
-        .get("/cluster-updates/{id}/update.docx", update(Op::Read), update_docx)
+        .post(
+            "/cluster-updates/{id}/send",
+            update(Op::Change),
+            send_update,
+        )
+        .get(
+            "/cluster-updates/{id}/update.pdf",
+            update(Op::Read),
+            update_pdf,
+        )
+        .get(
+            "/cluster-updates/{id}/update.docx",
+            update(Op::Read),
+            update_docx,
+        )
 }
 
 fn today() -> NaiveDate {
@@ -266,7 +298,10 @@ async fn report_page(
     if let Some((category, title, n)) = prefill(&q.from) {
         // The source must be a record the caller may read (asked of the gate, on the trail).
         let kind = Kind::parse(&q.from).ok_or(CoreError::NotFound)?;
-        let _ = state.steward.permit::<ops::Read>(&si.caller, kind, &q.id).await?;
+        let _ = state
+            .steward
+            .permit::<ops::Read>(&si.caller, kind, &q.id)
+            .await?;
         form = form
             .with("category", category)
             .with("title", title)
@@ -280,7 +315,9 @@ async fn report_page(
         form,
         source_note: note,
         reported: Some(q.reported).filter(|r| {
-            r.starts_with("INC-") && r.len() < 20 && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            r.starts_with("INC-")
+                && r.len() < 20
+                && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         }),
     }))
 }
@@ -310,7 +347,11 @@ async fn report_submit(
 ) -> PageResult {
     let inc = incidents(&state.steward);
     match inc
-        .report(&si.caller, &si.caller.current_organisation_id, &report_input(&f))
+        .report(
+            &si.caller,
+            &si.caller.current_organisation_id,
+            &report_input(&f),
+        )
         .await
     {
         Ok(i) => {
@@ -409,7 +450,8 @@ async fn list_for(
     let (page, errors) = match inc.list(&si.caller, &org, &query).await {
         Ok(p) => (p, FieldErrors::default()),
         Err(CoreError::Invalid(errors)) => (
-            inc.list(&si.caller, &org, &IncidentQuery::default()).await?,
+            inc.list(&si.caller, &org, &IncidentQuery::default())
+                .await?,
             errors,
         ),
         Err(e) => return Err(e.into()),
@@ -495,15 +537,28 @@ async fn render_incident(
     let grid = &inc.rules.grid;
     let form = form.unwrap_or_else(|| {
         let f = FormView::new()
-            .with("likelihood", i.likelihood.map(|v| v.to_string()).unwrap_or_default())
-            .with("severity", i.severity.map(|v| v.to_string()).unwrap_or_default())
+            .with(
+                "likelihood",
+                i.likelihood.map(|v| v.to_string()).unwrap_or_default(),
+            )
+            .with(
+                "severity",
+                i.severity.map(|v| v.to_string()).unwrap_or_default(),
+            )
             .with("reasons", i.grading_reasons.clone())
             .with("ico_reference", i.ico_reference.clone())
             .with("dhsc_reference", i.dhsc_reference.clone())
             .with("late_reasons", i.late_reasons.clone())
             .with("root_cause", i.root_cause.clone())
             .with("lesson", i.lesson.clone())
-            .with("published_lesson", if i.published_lesson.is_empty() { i.lesson.clone() } else { i.published_lesson.clone() });
+            .with(
+                "published_lesson",
+                if i.published_lesson.is_empty() {
+                    i.lesson.clone()
+                } else {
+                    i.published_lesson.clone()
+                },
+            );
         match &i.notified_at {
             Some(n) => with_when(f, "notified", &uk_input(n)),
             None => f,
@@ -531,7 +586,12 @@ async fn render_incident(
             .unwrap_or_default()
     };
     let view = IncidentView {
-        ctx: ctx(si, &format!("{}: {}", i.reference, i.title), "incidents", &form),
+        ctx: ctx(
+            si,
+            &format!("{}: {}", i.reference, i.title),
+            "incidents",
+            &form,
+        ),
         history,
         likelihoods: scale(grid.likelihood.as_slice()),
         severities: scale(grid.severity.as_slice()),
@@ -542,8 +602,14 @@ async fn render_incident(
         dhsc_rule: rule("dhsc"),
         can_change: Kind::Incident.allows(si.caller.role, Op::Change),
         can_publish: Kind::IncidentLesson.allows(si.caller.role, Op::Change),
-        likelihood_label: i.likelihood.map(|l| grid.likelihood_label(l as u8).to_string()).unwrap_or_default(),
-        severity_label: i.severity.map(|s| grid.severity_label(s as u8).to_string()).unwrap_or_default(),
+        likelihood_label: i
+            .likelihood
+            .map(|l| grid.likelihood_label(l as u8).to_string())
+            .unwrap_or_default(),
+        severity_label: i
+            .severity
+            .map(|s| grid.severity_label(s as u8).to_string())
+            .unwrap_or_default(),
         i,
         form,
     };
@@ -588,8 +654,15 @@ async fn after<T>(
     }
 }
 
-async fn change_permit(state: &AppState, si: &SignedIn, id: &str) -> Result<steward_core::Permit<ops::Change>, CoreError> {
-    state.steward.permit::<ops::Change>(&si.caller, Kind::Incident, id).await
+async fn change_permit(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+) -> Result<steward_core::Permit<ops::Change>, CoreError> {
+    state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::Incident, id)
+        .await
 }
 
 async fn grade(
@@ -604,7 +677,9 @@ async fn grade(
         severity: val(&f, "severity"),
         reasons: val(&f, "reasons"),
     };
-    let res = incidents(&state.steward).grade(&si.caller, &p, &input).await;
+    let res = incidents(&state.steward)
+        .grade(&si.caller, &p, &input)
+        .await;
     after(&state, &si, &id, &f, res, "grading").await
 }
 
@@ -621,7 +696,9 @@ async fn notify(
         dhsc_reference: val(&f, "dhsc_reference"),
         late_reasons: val(&f, "late_reasons"),
     };
-    let res = incidents(&state.steward).notify(&si.caller, &p, &input).await;
+    let res = incidents(&state.steward)
+        .notify(&si.caller, &p, &input)
+        .await;
     after(&state, &si, &id, &f, res, "notification").await
 }
 
@@ -668,7 +745,9 @@ async fn close(
         root_cause: val(&f, "root_cause"),
         lesson: val(&f, "lesson"),
     };
-    let res = incidents(&state.steward).close(&si.caller, &p, &input).await;
+    let res = incidents(&state.steward)
+        .close(&si.caller, &p, &input)
+        .await;
     after(&state, &si, &id, &f, res, "closure").await
 }
 
@@ -783,7 +862,8 @@ async fn risks_for(
         Err(CoreError::Invalid(e)) => (rk.list(&si.caller, &org, &RiskQuery::default()).await?, e),
         Err(e) => return Err(e.into()),
     };
-    let appetite = appetite_typed.unwrap_or_else(|| page.appetite.map(|a| a.to_string()).unwrap_or_default());
+    let appetite =
+        appetite_typed.unwrap_or_else(|| page.appetite.map(|a| a.to_string()).unwrap_or_default());
     let mut form = FormView::new()
         .with("status", &q.status)
         .with("above_appetite", &q.above_appetite)
@@ -800,8 +880,10 @@ async fn risks_for(
             ctx: ctx(&si, "Information risk register", "risks", &form),
             query: format!("status={}&above_appetite={}", q.status, q.above_appetite),
             base,
-            can_keep: Kind::Risk.allows(si.caller.role, Op::Create) && org == si.caller.current_organisation_id,
-            can_set_appetite: Kind::Risk.allows(si.caller.role, Op::Configure) && org == si.caller.current_organisation_id,
+            can_keep: Kind::Risk.allows(si.caller.role, Op::Create)
+                && org == si.caller.current_organisation_id,
+            can_set_appetite: Kind::Risk.allows(si.caller.role, Op::Configure)
+                && org == si.caller.current_organisation_id,
             matrix_source: rk.rules.matrix.source.clone(),
             max_score: rk.rules.matrix.max_score(),
             page,
@@ -818,12 +900,26 @@ async fn appetite_submit(
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     match risks(&state.steward)
-        .set_appetite(&si.caller, &org, &AppetiteInput { appetite: val(&f, "appetite") })
+        .set_appetite(
+            &si.caller,
+            &org,
+            &AppetiteInput {
+                appetite: val(&f, "appetite"),
+            },
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to("/risks").into_response()),
         Err(CoreError::Invalid(errors)) => {
-            risks_for(State(state), si, org, Query(RiskListQuery::default()), errors, Some(val(&f, "appetite"))).await
+            risks_for(
+                State(state),
+                si,
+                org,
+                Query(RiskListQuery::default()),
+                errors,
+                Some(val(&f, "appetite")),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -848,7 +944,10 @@ async fn risk_form(state: &AppState, si: &SignedIn, form: FormView) -> PageResul
         .await?;
     let levels = |l: &[steward_assurance::matrix::Level]| {
         l.iter()
-            .map(|x| Option_ { value: x.score.to_string(), label: format!("{} {}", x.score, x.label) })
+            .map(|x| Option_ {
+                value: x.score.to_string(),
+                label: format!("{} {}", x.score, x.label),
+            })
             .collect::<Vec<_>>()
     };
     Ok((
@@ -875,8 +974,14 @@ async fn risk_new_submit(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let review = {
-        let (d, m, y) = (val(&f, "review_day"), val(&f, "review_month"), val(&f, "review_year"));
-        date_from_parts(&d, &m, &y).map(iso_date).unwrap_or_default()
+        let (d, m, y) = (
+            val(&f, "review_day"),
+            val(&f, "review_month"),
+            val(&f, "review_year"),
+        );
+        date_from_parts(&d, &m, &y)
+            .map(iso_date)
+            .unwrap_or_default()
     };
     let input = RiskInput {
         title: val(&f, "title"),
@@ -893,7 +998,12 @@ async fn risk_new_submit(
         source_record_id: Some(val(&f, "source_record_id")).filter(|s| !s.is_empty()),
     };
     match risks(&state.steward)
-        .create(&si.caller, &si.caller.current_organisation_id, &input, today())
+        .create(
+            &si.caller,
+            &si.caller.current_organisation_id,
+            &input,
+            today(),
+        )
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/risks/{}", r.id)).into_response()),
@@ -928,7 +1038,10 @@ pub struct RiskView {
 }
 
 async fn render_risk(state: &AppState, si: &SignedIn, id: &str, form: FormView) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::Risk, id).await?;
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::Risk, id)
+        .await?;
     let rk = risks(&state.steward);
     let r = rk.risk(&p).await?;
     let changes = rk.score_changes(&p).await?;
@@ -946,7 +1059,11 @@ async fn render_risk(state: &AppState, si: &SignedIn, id: &str, form: FormView) 
         .into_response())
 }
 
-async fn risk_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn risk_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     render_risk(&state, &si, &id, FormView::new()).await
 }
 
@@ -956,14 +1073,20 @@ async fn rescore(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::Risk, &id).await?;
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::Risk, &id)
+        .await?;
     let input = RescoreInput {
         which: val(&f, "which"),
         likelihood: val(&f, "likelihood"),
         consequence: val(&f, "consequence"),
         reason: val(&f, "reason"),
     };
-    match risks(&state.steward).rescore(&si.caller, &p, &input, today()).await {
+    match risks(&state.steward)
+        .rescore(&si.caller, &p, &input, today())
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/risks/{id}")).into_response()),
         Err(CoreError::Invalid(errors)) => render_risk(&state, &si, &id, form_of(&f, errors)).await,
         Err(e) => Err(e.into()),
@@ -987,7 +1110,10 @@ fn quarter_options() -> Vec<Option_> {
     let mut d = t;
     for _ in 0..4 {
         let q = steward_assurance::incidents::quarter_of(d);
-        out.push(Option_ { label: quarter_label(&q), value: q.clone() });
+        out.push(Option_ {
+            label: quarter_label(&q),
+            value: q.clone(),
+        });
         let (s, _) = steward_assurance::incidents::quarter_bounds(&q).expect("a quarter");
         d = s - chrono::Duration::days(1);
     }
@@ -1021,7 +1147,14 @@ async fn generate(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     match updates(&state.steward)
-        .generate(&si.caller, &si.caller.home_organisation_id, &GenerateInput { quarter: val(&f, "quarter") }, today())
+        .generate(
+            &si.caller,
+            &si.caller.home_organisation_id,
+            &GenerateInput {
+                quarter: val(&f, "quarter"),
+            },
+            today(),
+        )
         .await
     {
         Ok(u) => Ok(Redirect::to(&format!("/cluster-updates/{}", u.id)).into_response()),
@@ -1058,13 +1191,24 @@ struct UpdateQuery {
     sent: String,
 }
 
-async fn render_update(state: &AppState, si: &SignedIn, id: &str, typed: Option<FormView>, notice: Option<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::ClusterUpdate, id).await?;
+async fn render_update(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+    typed: Option<FormView>,
+    notice: Option<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::ClusterUpdate, id)
+        .await?;
     let u = updates(&state.steward).update(&p).await?;
     let form = typed.unwrap_or_else(|| {
         let mut f = FormView::new().with("title", u.title.clone());
         for (i, s) in u.sections.iter().enumerate() {
-            f = f.with(&format!("heading_{i}"), s.heading.clone()).with(&format!("body_{i}"), s.body.clone());
+            f = f
+                .with(&format!("heading_{i}"), s.heading.clone())
+                .with(&format!("body_{i}"), s.body.clone());
         }
         f
     });
@@ -1072,7 +1216,8 @@ async fn render_update(state: &AppState, si: &SignedIn, id: &str, typed: Option<
         status_for(&form),
         render(&UpdateView {
             ctx: ctx(si, &u.title, "assurance", &form),
-            can_change: Kind::ClusterUpdate.allows(si.caller.role, Op::Change) && u.status == "draft",
+            can_change: Kind::ClusterUpdate.allows(si.caller.role, Op::Change)
+                && u.status == "draft",
             u,
             form,
             notice,
@@ -1081,8 +1226,18 @@ async fn render_update(state: &AppState, si: &SignedIn, id: &str, typed: Option<
         .into_response())
 }
 
-async fn update_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Query(q): Query<UpdateQuery>) -> PageResult {
-    let notice = (!q.sent.is_empty()).then(|| format!("The update was sent to {}.", count_words(q.sent.parse().unwrap_or(0), "person", "people")));
+async fn update_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<UpdateQuery>,
+) -> PageResult {
+    let notice = (!q.sent.is_empty()).then(|| {
+        format!(
+            "The update was sent to {}.",
+            count_words(q.sent.parse().unwrap_or(0), "person", "people")
+        )
+    });
     render_update(&state, &si, &id, None, notice).await
 }
 
@@ -1092,25 +1247,45 @@ async fn edit_update(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::ClusterUpdate, &id).await?;
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::ClusterUpdate, &id)
+        .await?;
     let mut sections = vec![];
     let mut i = 0;
     while f.contains_key(&format!("heading_{i}")) {
-        sections.push(Section { heading: val(&f, &format!("heading_{i}")), body: val(&f, &format!("body_{i}")) });
+        sections.push(Section {
+            heading: val(&f, &format!("heading_{i}")),
+            body: val(&f, &format!("body_{i}")),
+        });
         i += 1;
     }
-    let input = EditInput { title: val(&f, "title"), sections };
+    let input = EditInput {
+        title: val(&f, "title"),
+        sections,
+    };
     match updates(&state.steward).edit(&si.caller, &p, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/cluster-updates/{id}")).into_response()),
-        Err(CoreError::Invalid(errors)) => render_update(&state, &si, &id, Some(form_of(&f, errors)), None).await,
+        Err(CoreError::Invalid(errors)) => {
+            render_update(&state, &si, &id, Some(form_of(&f, errors)), None).await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn send_update(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::ClusterUpdate, &id).await?;
+async fn send_update(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::ClusterUpdate, &id)
+        .await?;
     match updates(&state.steward).send(&si.caller, &p).await {
-        Ok(u) => Ok(Redirect::to(&format!("/cluster-updates/{id}?sent={}", u.sent_to)).into_response()),
+        Ok(u) => {
+            Ok(Redirect::to(&format!("/cluster-updates/{id}?sent={}", u.sent_to)).into_response())
+        }
         Err(CoreError::Conflict(m)) => {
             let mut form = FormView::new();
             form.errors.add("send", m);
@@ -1129,7 +1304,8 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response 
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).unwrap_or(HeaderValue::from_static("attachment")),
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
             ),
         ],
         bytes,
@@ -1137,15 +1313,33 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response 
         .into_response()
 }
 
-async fn update_pdf(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::ClusterUpdate, &id).await?;
+async fn update_pdf(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::ClusterUpdate, &id)
+        .await?;
     let up = updates(&state.steward);
     let u = up.update(&p).await?;
-    Ok(download(up.pdf(&u)?, "application/pdf", &format!("cluster-update-{}.pdf", u.quarter)))
+    Ok(download(
+        up.pdf(&u)?,
+        "application/pdf",
+        &format!("cluster-update-{}.pdf", u.quarter),
+    ))
 }
 
-async fn update_docx(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::ClusterUpdate, &id).await?;
+async fn update_docx(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::ClusterUpdate, &id)
+        .await?;
     let up = updates(&state.steward);
     let u = up.update(&p).await?;
     Ok(download(

@@ -59,7 +59,10 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
     let mut fields = pairs(&[
         ("title", ""),
         ("category", "misdirected_post"),
-        ("what_happened", "A letter with test results went to the previous tenant"),
+        (
+            "what_happened",
+            "A letter with test results went to the previous tenant",
+        ),
         ("people_affected", "One patient"),
         ("people_names", "Morwen Trethewey"),
         ("data_involved", "Name, address and blood test results"),
@@ -83,7 +86,10 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
 
     // Reported: staff may report but not read the log; they see their reference.
     fields.retain(|(k, _)| k != "title" && !k.starts_with("aware_"));
-    fields.push(("title".into(), "Results letter sent to an old address".into()));
+    fields.push((
+        "title".into(),
+        "Results letter sent to an old address".into(),
+    ));
     fields.extend(when("aware", 60));
     let res = post(&staff, "/incidents/report", &fields).await;
     assert_eq!(res.status(), 303);
@@ -91,7 +97,10 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
     assert!(to.starts_with("/incidents/report?reported=INC-"), "{to}");
     let (code, body) = staff.get_text(&to).await;
     assert_eq!(code, 200);
-    assert!(body.contains("Your reference is <strong id=\"reference\">INC-"), "{body}");
+    assert!(
+        body.contains("Your reference is <strong id=\"reference\">INC-"),
+        "{body}"
+    );
     let id: String = steward_db::query_scalar("SELECT id FROM incidents")
         .fetch_one(&s.steward.db.pool)
         .await
@@ -108,7 +117,10 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
     .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
-    assert!(body.contains("Likelihood must be a grade from 1 to 5"), "{body}");
+    assert!(
+        body.contains("Likelihood must be a grade from 1 to 5"),
+        "{body}"
+    );
     assert_eq!(column(&s, "status", &id).await.as_deref(), Some("reported"));
     let res = post(
         &ig,
@@ -124,7 +136,10 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
     let (code, body) = ig.get_text(&format!("/incidents/{id}")).await;
     assert_eq!(code, 200);
     assert!(body.contains("Yes: reportable to the ICO"), "{body}");
-    assert!(body.contains("hours left to notify the ICO"), "the clock shows: {body}");
+    assert!(
+        body.contains("hours left to notify the ICO"),
+        "the clock shows: {body}"
+    );
     assert!(body.contains("UK GDPR Article 33(1)"), "the law is named");
 
     // A notification before the incident happened is refused, nothing saved.
@@ -144,12 +159,19 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
     assert_eq!(res.status(), 303);
     let (_, body) = ig.get_text(&format!("/incidents/{id}")).await;
     assert!(body.contains("IC-900001-TEST"));
-    assert!(body.contains("The ICO was notified within 72 hours"), "{body}");
+    assert!(
+        body.contains("The ICO was notified within 72 hours"),
+        "{body}"
+    );
 
     let res = post(
         &ig,
         &format!("/incidents/{id}/people"),
-        &pairs(&[("tell", "yes"), ("tell_reasons", "Told by phone the same day"), ("exception", "")]),
+        &pairs(&[
+            ("tell", "yes"),
+            ("tell_reasons", "Told by phone the same day"),
+            ("exception", ""),
+        ]),
     )
     .await;
     assert_eq!(res.status(), 303);
@@ -183,7 +205,10 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
     let body = res.text().await.unwrap();
     assert!(body.contains("The lesson still holds"), "{body}");
     assert!(body.contains("Trethewey"), "shows what it found");
-    assert_eq!(column(&s, "published_lesson", &id).await.as_deref(), Some(""));
+    assert_eq!(
+        column(&s, "published_lesson", &id).await.as_deref(),
+        Some("")
+    );
     let clean = "Confirm the patient's address at each visit before sending results by post.";
     let res = post(&dpo, &lesson_path, &pairs(&[("published_lesson", clean)])).await;
     assert_eq!(res.status(), 303);
@@ -217,10 +242,7 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
     let quarter = steward_assurance::incidents::quarter_of(Utc::now().date_naive());
     let dpo_api = s.api(&s.api_token(DPO).await);
     let res = dpo_api
-        .req(
-            reqwest::Method::POST,
-            "/cluster-updates",
-        )
+        .req(reqwest::Method::POST, "/cluster-updates")
         .json(&serde_json::json!({ "quarter": quarter }))
         .send()
         .await
@@ -232,13 +254,18 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
     assert_eq!(code, 200);
     assert!(page.contains(clean), "{page}");
     assert!(!page.contains("Trethewey"), "no names in the update");
-    assert!(page.contains("Post sent to the wrong person or address: 1"), "{page}");
+    assert!(
+        page.contains("Post sent to the wrong person or address: 1"),
+        "{page}"
+    );
     let res = dpo.get(&format!("/cluster-updates/{uid}/update.pdf")).await;
     assert_eq!(res.status(), 200);
     assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
 });
 
-both_backends!(the_demo_quarter_and_the_cluster_view, |s: Arc<TestServer>| async move {
+both_backends!(the_demo_quarter_and_the_cluster_view, |s: Arc<
+    TestServer,
+>| async move {
     let today = Utc::now().date_naive();
     let update = steward_assurance::demo::seed_demo_assurance(&s.steward, today)
         .await
@@ -256,9 +283,20 @@ both_backends!(the_demo_quarter_and_the_cluster_view, |s: Arc<TestServer>| async
     ] {
         assert!(text.contains(heading), "{heading} missing from:\n{text}");
     }
-    assert!(text.contains("an ex-partner may not want their address known"), "{text}");
-    assert!(!text.contains("Caspar Venn") && !text.contains("Demelza"), "{text}");
-    assert!(text.contains("3 incidents were reported across the cluster this quarter, 1 of them reportable"), "{text}");
+    assert!(
+        text.contains("an ex-partner may not want their address known"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Caspar Venn") && !text.contains("Demelza"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "3 incidents were reported across the cluster this quarter, 1 of them reportable"
+        ),
+        "{text}"
+    );
     assert!(text.contains("1 above appetite"), "{text}");
 
     // The cluster view: the DPO sees every practice with its figures and links.
@@ -267,25 +305,33 @@ both_backends!(the_demo_quarter_and_the_cluster_view, |s: Arc<TestServer>| async
     assert_eq!(code, 200, "{body}");
     assert!(body.contains("Harbour View Surgery") && body.contains("Castle Hill Medical Centre"));
     let castle = s.organisation("Y90002").await;
-    assert!(body.contains(&format!("/organisations/{castle}/incidents?status=open&amp;reportable=clock")));
+    assert!(body.contains(&format!(
+        "/organisations/{castle}/incidents?status=open&amp;reportable=clock"
+    )));
     let (code, body) = dpo
-        .get_text(&format!("/organisations/{castle}/incidents?status=open&reportable=clock"))
+        .get_text(&format!(
+            "/organisations/{castle}/incidents?status=open&reportable=clock"
+        ))
         .await;
     assert_eq!(code, 200);
-    assert!(body.contains("Envelope of test results came open"), "{body}");
+    assert!(
+        body.contains("Envelope of test results came open"),
+        "{body}"
+    );
     // The risk above appetite was escalated to the SIRO with an action.
     let harbour = s.organisation("Y90001").await;
     let (code, body) = dpo
-        .get_text(&format!("/organisations/{harbour}/risks?above_appetite=yes"))
+        .get_text(&format!(
+            "/organisations/{harbour}/risks?above_appetite=yes"
+        ))
         .await;
     assert_eq!(code, 200);
     assert!(body.contains("Shared logins"), "{body}");
-    let escalated: i64 = steward_db::query_scalar(
-        "SELECT COUNT(*) FROM actions WHERE source_record_type = 'risk'",
-    )
-    .fetch_one(&s.steward.db.pool)
-    .await
-    .unwrap();
+    let escalated: i64 =
+        steward_db::query_scalar("SELECT COUNT(*) FROM actions WHERE source_record_type = 'risk'")
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap();
     assert_eq!(escalated, 1);
     // A practice's staff cannot open the cluster view.
     let staff = s.sign_in(RECEPTION).await;
