@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Markdown summary of one benchmark size: summarize.py DIR N."""
+"""Markdown summary of one benchmark size and format: summarize.py RUN_DIR N FORMAT."""
 import json, re, sys
 
-d, n = sys.argv[1], sys.argv[2]
+d, n, fmt = sys.argv[1], sys.argv[2], sys.argv[3]
 
 def timing(path):
     t = open(path).read()
@@ -15,15 +15,18 @@ def timing(path):
     code = int(re.search(r"Exit status: (\d+)", t).group(1))
     return secs, rss, user + sys_, code
 
-events = sum(1 for _ in open(f"{d}/events.csv")) - 1
+events = int(n)
+m = re.search(r"(\d+) events,", open(f"{d}/steward.log").read())
+if m:
+    events = int(m.group(1))
 s, dk = timing(f"{d}/steward.time"), timing(f"{d}/duckdb.time")
 ss, ds = json.load(open(f"{d}/steward.score.json")), json.load(open(f"{d}/duckdb.score.json"))
-print(f"### {int(n):,} events requested ({events:,} generated), data `{d.split('/')[-1]}`\n")
+print(f"### {int(n):,} events requested ({events:,} evaluated), input {fmt}\n")
 print("| engine | wall s | CPU s | events/s | peak RSS MB | exit | all rules exact | decoys flagged |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
 for name, t, sc in (("Steward", s, ss), ("DuckDB", dk, ds)):
     print(f"| {name} | {t[0]:.2f} | {t[2]:.2f} | {events / t[0]:,.0f} | {t[1] / 1024:.0f} | {t[3]} | {sc['all_exact']} | {sc['decoys_flagged']} of {sc['decoys']} |")
-print(f"\nSteward / DuckDB: {dk[0] / s[0]:.2f}x events per second, {s[1] / dk[1]:.3f}x peak memory.\n")
+print(f"\nDuckDB wall / Steward wall: {dk[0] / s[0]:.2f}x; Steward / DuckDB peak memory: {s[1] / dk[1]:.3f}x.\n")
 print("| rule | gold | Steward P | Steward R | DuckDB P | DuckDB R |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
 for r, v in ss["rules"].items():

@@ -1,9 +1,10 @@
 //! `steward audit run` and `steward audit sample`.
 
 use crate::config::{Mapping, Rules};
-use crate::data::load;
+use crate::data::{load_with, Dataset};
 use crate::engine::{run_streaming, Progress};
 use crate::report;
+use crate::table::Prefer;
 use crate::time::fmt_ts;
 use anyhow::{Context, Result};
 use std::fs::File;
@@ -26,6 +27,10 @@ pub struct RunArgs {
     /// Folder with patients, users, teams, care_episodes and events (.csv or .parquet).
     #[arg(long)]
     pub data: PathBuf,
+    /// When the folder holds both TABLE.csv and TABLE.parquet: which to read (the other is
+    /// ignored, and the run says which was read). Default: parquet.
+    #[arg(long, value_name = "csv|parquet", default_value = "parquet")]
+    pub prefer: Prefer,
     /// flags.csv: event_id,rule,evidence (one row per flagged event and rule).
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,
@@ -52,6 +57,10 @@ pub struct SampleArgs {
     pub mapping: Option<PathBuf>,
     #[arg(long)]
     pub data: PathBuf,
+    /// When the folder holds both TABLE.csv and TABLE.parquet: which to read (the other is
+    /// ignored, and the run says which was read). Default: parquet.
+    #[arg(long, value_name = "csv|parquet", default_value = "parquet")]
+    pub prefer: Prefer,
     /// Accesses to draw per user.
     #[arg(long)]
     pub per_user: usize,
@@ -94,6 +103,18 @@ fn print_issues(issues: &crate::data::Issues) {
     }
 }
 
+/// Says which events file is read, and for each table found in both formats which one was.
+fn say_read(ds: &Dataset) {
+    for c in &ds.chosen {
+        eprintln!("{c}");
+    }
+    eprintln!(
+        "events: {} ({})",
+        ds.events.path.display(),
+        if ds.events.parquet { "Parquet" } else { "CSV" }
+    );
+}
+
 pub fn run(cmd: AuditCommand) -> Result<()> {
     match cmd {
         AuditCommand::Run(a) => run_cmd(a),
@@ -104,7 +125,8 @@ pub fn run(cmd: AuditCommand) -> Result<()> {
 fn run_cmd(a: RunArgs) -> Result<()> {
     let rules = load_rules(&a.rules)?;
     let mapping = a.mapping.as_deref().map(Mapping::load).transpose()?;
-    let ds = load(&a.data, mapping.as_ref())?;
+    let ds = load_with(&a.data, mapping.as_ref(), a.prefer)?;
+    say_read(&ds);
     let mut w = csv::Writer::from_writer(create(&a.output)?);
     w.write_record(report::FLAGS_HEADER)?;
     let quiet = a.quiet;
@@ -184,7 +206,8 @@ fn write_report(
 fn sample_cmd(a: SampleArgs) -> Result<()> {
     let rules = load_rules(&a.rules)?;
     let mapping = a.mapping.as_deref().map(Mapping::load).transpose()?;
-    let ds = load(&a.data, mapping.as_ref())?;
+    let ds = load_with(&a.data, mapping.as_ref(), a.prefer)?;
+    say_read(&ds);
     let (rows, issues) = crate::sample::sample(&ds, &rules, &a.period, a.per_user, a.seed)?;
     let mut w = csv::Writer::from_writer(create(&a.output)?);
     w.write_record([

@@ -178,7 +178,9 @@ fn volume_pass(
     let t = Table::Events;
     let (c_ts, c_user, c_pat) = (t.col("ts"), t.col("user_id"), t.col("patient_id"));
     let tsp = ds.events.parsers[c_ts].as_ref().expect("ts parser");
-    let mut r = ds.events.open_with(Some(resolver(ds)))?;
+    let mut r = ds
+        .events
+        .open_columns(Some(resolver(ds)), Some(&[c_ts, c_user, c_pat]))?;
     let mut keys: Vec<u64> = Vec::with_capacity(1 << 20);
     let mut rows = 0u64;
     while r.next_row()? {
@@ -431,7 +433,6 @@ pub fn run_streaming(
     let mut per_rule = [0u64; 10];
     let mut cases: FxHashMap<(CaseKind, u32, i64), CaseAgg> = FxHashMap::default();
 
-    let mut r = ds.events.open_with(Some(resolver(ds)))?;
     let t = Table::Events;
     let (c_id, c_ts, c_user, c_pat) = (
         t.col("event_id"),
@@ -439,6 +440,9 @@ pub fn run_streaming(
         t.col("user_id"),
         t.col("patient_id"),
     );
+    let mut r = ds
+        .events
+        .open_columns(Some(resolver(ds)), Some(&[c_id, c_ts, c_user, c_pat]))?;
     let tsp = ds.events.parsers[c_ts].as_ref().expect("ts parser");
     let mut rows = 0u64;
     let pass = passes;

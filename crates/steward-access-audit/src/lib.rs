@@ -24,9 +24,10 @@ pub mod table;
 pub mod time;
 
 pub use config::{Mapping, Rule, Rules};
-pub use data::{load, Dataset, Issue, Issues};
+pub use data::{load, load_with, Dataset, Issue, Issues};
 pub use engine::{run, run_streaming, AuditResult, Case, CaseKind, Flag, Progress, Stats};
 pub use sample::{sample, SampleRow};
+pub use table::Prefer;
 
 /// Loads a data folder with an optional mapping file (convenience for callers with paths).
 pub fn load_with_mapping_file(

@@ -7,10 +7,10 @@ use steward_core::actions::{Action, ActionInput};
 use steward_core::records::record_version;
 use steward_core::time::{iso_date, now_stamp, parse_iso_date};
 use steward_core::trail::{append, TrailEntry};
-use steward_core::{Caller, CoreError, CoreResult, FieldErrors};
+use steward_core::{ops, Caller, CoreError, CoreResult, FieldErrors, Kind, Permit};
 use steward_db::{AnyRow, Row};
 
-use crate::{require_audit_read, require_audit_write, AccessReview, CASE_RECORD};
+use crate::{period_label, require_audit_read, AccessReview, CASE_RECORD};
 
 pub const CASE_PAGE_SIZE: i64 = 25;
 /// An inappropriate access is the DPO's to look at within a week (incident protocol, seed 001).
@@ -272,6 +272,10 @@ impl AccessReview {
             format!("${}", binds.len())
         };
         let mut wh = String::from(" WHERE c.run_id = $1");
+        // A case is never shown to the member of staff it is about (the gate's relation
+        // rule), in lists as when opened.
+        let me = bind(caller.display_name.trim().to_lowercase());
+        wh.push_str(&format!(" AND LOWER(c.user_name) <> {me}"));
         if let Some(rule) = some(&q.rule) {
             // Rules are stored space-separated: match a whole name.
             let p = bind(format!("% {} %", rule.to_uppercase()));
@@ -396,22 +400,13 @@ impl AccessReview {
     }
 
     /// One case with its timeline of flagged accesses and their evidence, its notes and the
-    /// actions it raised. The view is recorded in the audit trail.
-    pub async fn case(&self, caller: &Caller, id: &str) -> CoreResult<CaseDetail> {
+    /// actions it raised. The gate recorded the view in the audit trail.
+    pub async fn case(&self, permit: &Permit<ops::Read>) -> CoreResult<CaseDetail> {
+        let id = permit.id();
         let c = self.load_case(id).await?;
-        require_audit_read(caller, &c.organisation_id)?;
-        self.steward
-            .trail_standalone(TrailEntry::for_record(
-                caller,
-                "record.view",
-                &c.organisation_id,
-                CASE_RECORD,
-                id,
-            ))
-            .await?;
         let timeline = self.timeline(&c).await?;
         let notes = self.notes(id).await?;
-        let actions = self.steward.linked_actions(caller, CASE_RECORD, id).await?;
+        let actions = self.steward.linked_actions(permit).await?;
         Ok(CaseDetail {
             case: c,
             timeline,
@@ -426,8 +421,10 @@ impl AccessReview {
         case_id: &str,
         body: &str,
     ) -> CoreResult<()> {
+        self.steward
+            .permit::<ops::Comment>(caller, Kind::AccessAuditCase, case_id)
+            .await?;
         let c = self.load_case(case_id).await?;
-        require_audit_write(caller, &c.organisation_id)?;
         let body = body.trim();
         if body.is_empty() {
             return Err(CoreError::invalid("body", "Enter a note"));
@@ -484,8 +481,10 @@ impl AccessReview {
         input: &OutcomeInput,
         today: NaiveDate,
     ) -> CoreResult<Case> {
+        self.steward
+            .permit::<ops::Change>(caller, Kind::AccessAuditCase, case_id)
+            .await?;
         let before = self.load_case(case_id).await?;
-        require_audit_write(caller, &before.organisation_id)?;
         let org = before.organisation_id.clone();
         let mut errors = FieldErrors::default();
         let outcome = Outcome::parse(input.outcome.trim());
@@ -548,8 +547,24 @@ impl AccessReview {
             ));
         }
         let outcome = outcome.expect("validated");
-        let case_link = format!("access audit case {} ({})", before.rank, before.period);
-        let who = format!("{} ({})", before.user_name, before.user_id);
+        // Actions are seen by the whole practice, including the people access audits watch:
+        // they say what to do and link to the case, and name no one (the case holds the
+        // member of staff, the patient and the rules, behind the gate).
+        let case_link = format!(
+            "access-audit case {} ({})",
+            before.rank,
+            period_label(&before.period)
+        );
+        let action =
+            |title: String, description: String, owner_id: String, due: NaiveDate| ActionInput {
+                title,
+                description,
+                owner_id,
+                due_date: iso_date(due),
+                status: None,
+                source_record_type: Some(CASE_RECORD.into()),
+                source_record_id: Some(case_id.into()),
+            };
         // The action first (it checks its owner), then the case points to it.
         let action = match outcome {
             Outcome::Appropriate => None,
@@ -558,21 +573,12 @@ impl AccessReview {
                     .create_action(
                         caller,
                         &org,
-                        &ActionInput {
-                            title: format!("Inappropriate access to a patient record by {who}: decide on an incident"),
-                            description: format!(
-                                "Found inappropriate in {case_link}: {} on {}; rules {}. {}\nLog it as an information incident if it is one, and agree the next steps with the practice.",
-                                before.user_name,
-                                before.subject(),
-                                before.rules_text(),
-                                reason
-                            ),
-                            owner_id: dpo.clone().expect("validated"),
-                            due_date: iso_date(today + Duration::days(DPO_ACTION_DAYS)),
-                            status: None,
-                            source_record_type: Some(CASE_RECORD.into()),
-                            source_record_id: Some(case_id.into()),
-                        },
+                        &action(
+                            "Decide whether an inappropriate access is an information incident".into(),
+                            format!("{case_link} was found inappropriate by {}. Open the linked case for the details; log an incident if it is one, and agree the next steps with the practice.", caller.display_name),
+                            dpo.clone().expect("validated"),
+                            today + Duration::days(DPO_ACTION_DAYS),
+                        ),
                     )
                     .await?,
             ),
@@ -581,21 +587,12 @@ impl AccessReview {
                     .create_action(
                         caller,
                         &org,
-                        &ActionInput {
-                            title: format!("Ask {who} to explain their access to a patient record"),
-                            description: format!(
-                                "The {case_link} needs the user's explanation: {} on {}; rules {}. {}\nRecord the explanation as a note on the case.",
-                                before.user_name,
-                                before.subject(),
-                                before.rules_text(),
-                                reason
-                            ),
-                            owner_id: input.line_manager_id.clone(),
-                            due_date: iso_date(due.expect("validated")),
-                            status: None,
-                            source_record_type: Some(CASE_RECORD.into()),
-                            source_record_id: Some(case_id.into()),
-                        },
+                        &action(
+                            "Get an explanation of an access to a patient record".into(),
+                            format!("{} will tell you whose access needs explaining ({case_link}). Send the explanation to them to record on the case.", caller.display_name),
+                            input.line_manager_id.clone(),
+                            due.expect("validated"),
+                        ),
                     )
                     .await?,
             ),

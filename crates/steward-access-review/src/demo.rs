@@ -111,5 +111,9 @@ pub async fn seed_demo_audit(steward: &Steward, demo: &Demo) -> CoreResult<Run> 
             .record_outcome(&caller, &c.id, &input, chrono::Utc::now().date_naive())
             .await?;
     }
+    // The month's practice sample (seed 001), drawn and waiting for its checks.
+    review
+        .create_sample(&caller, &run.id, 2, Some(2026))
+        .await?;
     Ok(run)
 }

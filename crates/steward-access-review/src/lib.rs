@@ -18,7 +18,7 @@ pub mod sample;
 
 use std::path::PathBuf;
 
-use steward_core::{Caller, CoreError, CoreResult, Role, Steward};
+use steward_core::{gate, Caller, CoreError, CoreResult, Kind, Op, Role, Steward};
 
 pub use cases::{Case, CaseDetail, CasePage, CaseQuery, OutcomeInput};
 pub use export::{ExportFile, MappingDraft};
@@ -70,37 +70,39 @@ impl AccessReview {
     }
 }
 
-/// Who may read access-audit runs and cases: the people who audit (DPO, IG lead), those who
-/// receive escalations (SIRO, Caldicott Guardian) and the read-only auditor. Clinicians and
-/// staff are the people being audited, so they do not see the cases (PRODUCT.md, "Who uses it").
+/// Who may read access audits: the roles the gate's policy table gives (the people who
+/// audit, those who receive escalations, the read-only auditor; never clinicians and staff,
+/// who are the people being audited).
 pub fn can_review(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Dpo | Role::IgLead | Role::Siro | Role::CaldicottGuardian | Role::Auditor
+    Kind::AccessAuditRun.allows(role, Op::Read)
+}
+
+/// Who runs audits and records outcomes (the gate's policy table).
+pub fn can_record(role: Role) -> bool {
+    Kind::AccessAuditRun.allows(role, Op::Change)
+}
+
+/// Reading an organisation's access audits: the gate's decision (another organisation's ids
+/// answer "not found", then the role).
+pub fn require_audit_read(caller: &Caller, organisation_id: &str) -> CoreResult<()> {
+    gate::decide(
+        caller,
+        Kind::AccessAuditRun,
+        Op::List,
+        organisation_id,
+        None,
     )
 }
 
-/// Who runs audits and records outcomes: the DPO and the IG lead (PRODUCT.md).
-pub fn can_record(role: Role) -> bool {
-    matches!(role, Role::Dpo | Role::IgLead)
-}
-
-/// Organisation check first (another organisation's ids answer "not found"), then the role.
-pub fn require_audit_read(caller: &Caller, organisation_id: &str) -> CoreResult<()> {
-    caller.require_read(organisation_id)?;
-    if !can_review(caller.role) {
-        return Err(CoreError::Forbidden);
-    }
-    Ok(())
-}
-
+/// Running audits in an organisation: the gate's decision.
 pub fn require_audit_write(caller: &Caller, organisation_id: &str) -> CoreResult<()> {
-    require_audit_read(caller, organisation_id)?;
-    caller.require_write(organisation_id)?;
-    if !can_record(caller.role) {
-        return Err(CoreError::Forbidden);
-    }
-    Ok(())
+    gate::decide(
+        caller,
+        Kind::AccessAuditRun,
+        Op::Create,
+        organisation_id,
+        None,
+    )
 }
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> CoreError {

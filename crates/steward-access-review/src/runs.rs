@@ -12,7 +12,7 @@ use steward_access_audit::{Case as EngineCase, CaseKind, Dataset, Flag, Mapping,
 use steward_core::records::clean_filename;
 use steward_core::time::now_stamp;
 use steward_core::trail::{append, TrailEntry};
-use steward_core::{Caller, CoreError, CoreResult, FieldErrors};
+use steward_core::{ops, Caller, CoreError, CoreResult, FieldErrors, Kind, Op};
 use steward_db::{AnyRow, Row};
 
 use crate::export::{list_files, ExportFile};
@@ -338,11 +338,22 @@ impl AccessReview {
         run_from_row(&row)
     }
 
-    /// One run (statistics and progress; no personal data, so no trail entry).
+    /// One run, as a person opens it (its cases name members of staff): the gate records the
+    /// view in the audit trail.
     pub async fn run(&self, caller: &Caller, id: &str) -> CoreResult<Run> {
-        let r = self.load_run(id).await?;
-        require_audit_read(caller, &r.organisation_id)?;
-        Ok(r)
+        self.steward
+            .permit::<ops::Read>(caller, Kind::AccessAuditRun, id)
+            .await?;
+        self.load_run(id).await
+    }
+
+    /// One run inside another step (starting it, drawing a sample, waiting for it): the same
+    /// decision, no separate view entry (the step has its own).
+    pub(crate) async fn run_unlogged(&self, caller: &Caller, id: &str) -> CoreResult<Run> {
+        self.steward
+            .check(caller, Kind::AccessAuditRun, Op::Read, id)
+            .await?;
+        self.load_run(id).await
     }
 
     /// The runs of an organisation, newest first.
@@ -549,7 +560,7 @@ impl AccessReview {
     /// from this export is then no longer possible. Server folders are the administrator's
     /// and are never deleted by Steward.
     pub async fn delete_export(&self, caller: &Caller, run_id: &str) -> CoreResult<Run> {
-        let run = self.run(caller, run_id).await?;
+        let run = self.run_unlogged(caller, run_id).await?;
         require_audit_write(caller, &run.organisation_id)?;
         if run.source != "upload" {
             return Err(CoreError::Conflict(
@@ -613,7 +624,7 @@ impl AccessReview {
 
     /// The files of a run's export with their columns, for the mapping form.
     pub async fn export_files(&self, caller: &Caller, run_id: &str) -> CoreResult<Vec<ExportFile>> {
-        let run = self.run(caller, run_id).await?;
+        let run = self.run_unlogged(caller, run_id).await?;
         let dir = PathBuf::from(&run.data_location);
         tokio::task::spawn_blocking(move || list_files(&dir))
             .await
@@ -970,7 +981,7 @@ impl AccessReview {
     ) -> CoreResult<Run> {
         let until = Instant::now() + timeout;
         loop {
-            let r = self.run(caller, run_id).await?;
+            let r = self.run_unlogged(caller, run_id).await?;
             if r.status != "running" || Instant::now() > until {
                 return Ok(r);
             }

@@ -9,10 +9,10 @@ use steward_access_audit::time::fmt_ts;
 use steward_access_audit::Rules;
 use steward_core::time::now_stamp;
 use steward_core::trail::{append, TrailEntry};
-use steward_core::{Caller, CoreError, CoreResult, FieldErrors};
+use steward_core::{ops, Caller, CoreError, CoreResult, FieldErrors, Kind, Permit};
 use steward_db::{AnyRow, Row};
 
-use crate::{internal, require_audit_read, require_audit_write, AccessReview, SAMPLE_RECORD};
+use crate::{internal, require_audit_write, AccessReview, SAMPLE_RECORD};
 
 /// The checklist of the monthly access audit, in the order it is done. Keys are stored.
 pub const CHECKLIST: [(&str, &str); 5] = [
@@ -146,7 +146,7 @@ impl AccessReview {
         caller: &Caller,
         run_id: &str,
     ) -> CoreResult<Vec<(String, String, String)>> {
-        let run = self.run(caller, run_id).await?;
+        let run = self.run_unlogged(caller, run_id).await?;
         let rows = steward_db::query("SELECT id, created_at, status FROM audit_samples WHERE run_id = $1 AND organisation_id = $2 ORDER BY created_at DESC")
             .bind(run_id)
             .bind(&run.organisation_id)
@@ -172,7 +172,7 @@ impl AccessReview {
         per_user: i64,
         seed: Option<i64>,
     ) -> CoreResult<Sample> {
-        let run = self.run(caller, run_id).await?;
+        let run = self.run_unlogged(caller, run_id).await?;
         require_audit_write(caller, &run.organisation_id)?;
         if !(1..=MAX_PER_USER).contains(&per_user) {
             return Err(CoreError::invalid(
@@ -254,19 +254,8 @@ impl AccessReview {
     }
 
     /// A sample with its accesses (patients' names: the view is in the trail).
-    pub async fn sample(&self, caller: &Caller, id: &str) -> CoreResult<Sample> {
-        let s = self.load_sample(id).await?;
-        require_audit_read(caller, &s.organisation_id)?;
-        self.steward
-            .trail_standalone(TrailEntry::for_record(
-                caller,
-                "record.view",
-                &s.organisation_id,
-                SAMPLE_RECORD,
-                id,
-            ))
-            .await?;
-        Ok(s)
+    pub async fn sample(&self, permit: &Permit<ops::Read>) -> CoreResult<Sample> {
+        self.load_sample(permit.id()).await
     }
 
     /// Saves the checklist and the outcomes of the sampled accesses. The sample is complete
@@ -277,8 +266,10 @@ impl AccessReview {
         id: &str,
         u: &SampleUpdate,
     ) -> CoreResult<Sample> {
+        self.steward
+            .permit::<ops::Change>(caller, Kind::AccessAuditSample, id)
+            .await?;
         let s = self.load_sample(id).await?;
-        require_audit_write(caller, &s.organisation_id)?;
         let mut errors = FieldErrors::default();
         for k in &u.checklist {
             if !CHECKLIST.iter().any(|(key, _)| key == k) {

@@ -5,6 +5,7 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::gate::{ops, Kind, Op, Permit};
 use crate::records::record_version;
 use crate::time::{iso_date, now_stamp, parse_iso_date};
 use crate::trail::{append, TrailEntry};
@@ -12,6 +13,7 @@ use crate::{Caller, Steward};
 use steward_db::{AnyRow, Row};
 
 pub const RECORD_TYPE: &str = "action";
+const KIND: Kind = Kind::Action;
 /// "Due soon" means due within this many days.
 pub const DUE_SOON_DAYS: i64 = 7;
 pub const PAGE_SIZE: i64 = 25;
@@ -277,8 +279,12 @@ impl Steward {
             input.source_record_id.as_deref().filter(|s| !s.is_empty()),
         ) {
             (None, None) => None,
-            (Some(t), Some(id)) => match self.record_organisation(t, id).await {
-                Ok(org) if org == organisation_id => Some((t.to_string(), id.to_string())),
+            // The linked record goes through the gate too: one the caller cannot read, or
+            // of another organisation, is refused the same way as one that does not exist.
+            (Some(t), Some(id)) => match self.permit_quiet(caller, t, id).await {
+                Ok(p) if p.organisation_id() == organisation_id => {
+                    Some((t.to_string(), id.to_string()))
+                }
                 _ => {
                     errors.add(
                         "source_record_id",
@@ -312,7 +318,7 @@ impl Steward {
         organisation_id: &str,
         input: &ActionInput,
     ) -> CoreResult<Action> {
-        caller.require_write(organisation_id)?;
+        self.permit_in(caller, KIND, Op::Create, organisation_id)?;
         let c = self
             .check_action(caller, organisation_id, input, true)
             .await?;
@@ -375,19 +381,9 @@ impl Steward {
         from_row(&row)
     }
 
-    /// One action; the view is recorded in the audit trail (actions can hold personal data).
-    pub async fn action(&self, caller: &Caller, id: &str) -> CoreResult<Action> {
-        let a = self.load_action(id).await?;
-        caller.require_read(&a.organisation_id)?;
-        self.trail_standalone(TrailEntry::for_record(
-            caller,
-            "record.view",
-            &a.organisation_id,
-            RECORD_TYPE,
-            id,
-        ))
-        .await?;
-        Ok(a)
+    /// One action; the gate recorded the view in the audit trail when it gave the permit.
+    pub async fn action(&self, permit: &Permit<ops::Read>) -> CoreResult<Action> {
+        self.load_action(permit.id()).await
     }
 
     /// Updates an action. `expected_version` (when given) guards against overwriting a
@@ -399,8 +395,8 @@ impl Steward {
         input: &ActionInput,
         expected_version: Option<i64>,
     ) -> CoreResult<Action> {
+        self.permit::<ops::Change>(caller, KIND, id).await?;
         let before = self.load_action(id).await?;
-        caller.require_write(&before.organisation_id)?;
         let c = self
             .check_action(caller, &before.organisation_id, input, false)
             .await?;
@@ -460,8 +456,8 @@ impl Steward {
     }
 
     pub async fn delete_action(&self, caller: &Caller, id: &str) -> CoreResult<()> {
+        self.permit::<ops::Delete>(caller, KIND, id).await?;
         let a = self.load_action(id).await?;
-        caller.require_write(&a.organisation_id)?;
         let mut w = self.write().await?;
         steward_db::query("DELETE FROM actions WHERE id = $1")
             .bind(id)
@@ -484,7 +480,7 @@ impl Steward {
         q: &ActionQuery,
         today: NaiveDate,
     ) -> CoreResult<ActionPage> {
-        caller.require_read(organisation_id)?;
+        self.permit_in(caller, KIND, Op::List, organisation_id)?;
         let view = q.view.unwrap_or_default();
         let mut binds: Vec<String> = Vec::new();
         let mut bind = |v: String| {
@@ -678,24 +674,14 @@ impl Steward {
             open_in_organisation: counts.try_get::<i64, _>("open_in_organisation")?,
             next,
         };
-        self.trail_standalone(TrailEntry {
-            organisation_id: Some(organisation_id.to_string()),
-            detail: "dashboard".into(),
-            ..TrailEntry::for_caller(caller, "record.list")
-        })
-        .await?;
+        // Counts and the caller's own next actions: no record is opened, so no trail entry
+        // (one per page view would bury the entries that matter).
         Ok(d)
     }
 
     /// Actions raised from a record (the record's own view is already in the trail).
-    pub async fn linked_actions(
-        &self,
-        caller: &Caller,
-        record_type: &str,
-        record_id: &str,
-    ) -> CoreResult<Vec<Action>> {
-        let org = self.record_organisation(record_type, record_id).await?;
-        caller.require_read(&org)?;
+    pub async fn linked_actions(&self, permit: &Permit<ops::Read>) -> CoreResult<Vec<Action>> {
+        let (record_type, record_id) = (permit.kind().code(), permit.id());
         let sql = format!("{SELECT} WHERE a.source_record_type = $1 AND a.source_record_id = $2 ORDER BY a.due_date");
         steward_db::query(&sql)
             .bind(record_type)

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod context;
 pub mod demo;
 pub mod error;
+pub mod gate;
 pub mod orgs;
 pub mod records;
 pub mod reminders;
@@ -23,6 +24,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use context::Caller;
 pub use error::{CoreError, CoreResult, FieldError, FieldErrors};
+pub use gate::{ops, Kind, Op, OrgPermit, Permit};
 pub use roles::Role;
 pub use steward_db::Db;
 

@@ -1,34 +1,17 @@
-//! What every record type gets for free: version history with readable diffs,
-//! attachments, comments and links to actions. A record is named by its type and id;
-//! [`Steward::record_organisation`] says which organisation owns it, which is what every
-//! check here is made against.
+//! What every record kind gets for free: version history with readable diffs,
+//! attachments, comments and links to actions. Each function takes a [`Permit`] from the
+//! gate ([`crate::gate`]), so none of them can be called without the decision.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 
 use crate::error::{CoreError, CoreResult};
+use crate::gate::{ops, Permit};
 use crate::time::now_stamp;
 use crate::trail::{append, TrailEntry};
 use crate::{Caller, Steward};
 use steward_db::{Row, Tx};
-
-/// Record types known to the generic machinery, with the table that holds them.
-/// Later modules add their record types here.
-pub const RECORD_TYPES: &[(&str, &str)] = &[
-    ("action", "actions"),
-    ("rights_request", "rights_requests"),
-    ("access_audit_case", "audit_cases"),
-    ("access_audit_run", "audit_runs"),
-    ("access_audit_sample", "audit_samples"),
-];
-
-pub fn record_table(record_type: &str) -> Option<&'static str> {
-    RECORD_TYPES
-        .iter()
-        .find(|(t, _)| *t == record_type)
-        .map(|(_, table)| *table)
-}
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldChange {
@@ -197,29 +180,8 @@ pub fn clean_filename(name: &str) -> String {
 }
 
 impl Steward {
-    /// The organisation that owns a record, or NotFound for an unknown type or id.
-    pub async fn record_organisation(
-        &self,
-        record_type: &str,
-        record_id: &str,
-    ) -> CoreResult<String> {
-        let table = record_table(record_type).ok_or(CoreError::NotFound)?;
-        let sql = format!("SELECT organisation_id FROM {table} WHERE id = $1");
-        steward_db::query_scalar(&sql)
-            .bind(record_id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or(CoreError::NotFound)
-    }
-
-    pub async fn history(
-        &self,
-        caller: &Caller,
-        record_type: &str,
-        record_id: &str,
-    ) -> CoreResult<Vec<Version>> {
-        let org = self.record_organisation(record_type, record_id).await?;
-        caller.require_read(&org)?;
+    pub async fn history(&self, permit: &Permit<ops::Read>) -> CoreResult<Vec<Version>> {
+        let (record_type, record_id) = (permit.kind().code(), permit.id());
         let rows = steward_db::query(
             "SELECT v.version, v.at, v.user_id, v.snapshot, u.display_name FROM record_versions v LEFT JOIN users u ON u.id = v.user_id WHERE v.record_type = $1 AND v.record_id = $2 ORDER BY v.version",
         )
@@ -264,13 +226,12 @@ impl Steward {
     pub async fn add_attachment(
         &self,
         caller: &Caller,
-        record_type: &str,
-        record_id: &str,
+        permit: &Permit<ops::Attach>,
         filename: &str,
         bytes: &[u8],
     ) -> CoreResult<Attachment> {
-        let org = self.record_organisation(record_type, record_id).await?;
-        caller.require_write(&org)?;
+        let (record_type, record_id) = (permit.kind().code(), permit.id());
+        let org = permit.organisation_id().to_string();
         let filename = clean_filename(filename);
         let content_type = check_upload(&filename, bytes, self.config.max_attachment_bytes)
             .map_err(|m| CoreError::invalid("file", m))?;
@@ -318,14 +279,8 @@ impl Steward {
         })
     }
 
-    pub async fn attachments(
-        &self,
-        caller: &Caller,
-        record_type: &str,
-        record_id: &str,
-    ) -> CoreResult<Vec<Attachment>> {
-        let org = self.record_organisation(record_type, record_id).await?;
-        caller.require_read(&org)?;
+    pub async fn attachments(&self, permit: &Permit<ops::Read>) -> CoreResult<Vec<Attachment>> {
+        let (record_type, record_id) = (permit.kind().code(), permit.id());
         let rows = steward_db::query(
             "SELECT a.*, u.display_name FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.record_type = $1 AND a.record_id = $2 ORDER BY a.at",
         )
@@ -352,6 +307,18 @@ impl Steward {
             .collect()
     }
 
+    /// The record an attachment belongs to.
+    pub async fn attachment_record(&self, id: &str) -> CoreResult<(crate::gate::Kind, String)> {
+        let row = steward_db::query("SELECT record_type, record_id FROM attachments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let kind = crate::gate::Kind::parse(&row.try_get::<String, _>("record_type")?)
+            .ok_or(CoreError::NotFound)?;
+        Ok((kind, row.try_get("record_id")?))
+    }
+
     /// An attachment's metadata and bytes; the download is recorded in the trail.
     pub async fn download_attachment(
         &self,
@@ -366,10 +333,12 @@ impl Steward {
         .await?
         .ok_or(CoreError::NotFound)?;
         let org: String = row.try_get("organisation_id")?;
-        caller.require_read(&org)?;
         let (rt, rid): (String, String) = (row.try_get("record_type")?, row.try_get("record_id")?);
+        // Downloading is reading the record it belongs to; the download itself is the
+        // trail entry, so the permit is asked for without a second view entry.
+        let permit: Permit<ops::Read> = self.permit_quiet(caller, &rt, &rid).await?;
         let att = self
-            .attachments(caller, &rt, &rid)
+            .attachments(&permit)
             .await?
             .into_iter()
             .find(|a| a.id == id)
@@ -385,12 +354,11 @@ impl Steward {
     pub async fn add_comment(
         &self,
         caller: &Caller,
-        record_type: &str,
-        record_id: &str,
+        permit: &Permit<ops::Comment>,
         body: &str,
     ) -> CoreResult<()> {
-        let org = self.record_organisation(record_type, record_id).await?;
-        caller.require_write(&org)?;
+        let (record_type, record_id) = (permit.kind().code(), permit.id());
+        let org = permit.organisation_id();
         let body = body.trim();
         if body.is_empty() {
             return Err(CoreError::invalid("body", "Enter a comment"));
@@ -408,7 +376,7 @@ impl Steward {
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(record_type)
         .bind(record_id)
-        .bind(&org)
+        .bind(org)
         .bind(&caller.user_id)
         .bind(body)
         .bind(now_stamp())
@@ -416,20 +384,14 @@ impl Steward {
         .await?;
         append(
             &mut w.tx,
-            &TrailEntry::for_record(caller, "comment.add", &org, record_type, record_id),
+            &TrailEntry::for_record(caller, "comment.add", org, record_type, record_id),
         )
         .await?;
         w.commit().await
     }
 
-    pub async fn comments(
-        &self,
-        caller: &Caller,
-        record_type: &str,
-        record_id: &str,
-    ) -> CoreResult<Vec<Comment>> {
-        let org = self.record_organisation(record_type, record_id).await?;
-        caller.require_read(&org)?;
+    pub async fn comments(&self, permit: &Permit<ops::Read>) -> CoreResult<Vec<Comment>> {
+        let (record_type, record_id) = (permit.kind().code(), permit.id());
         let rows = steward_db::query(
             "SELECT c.id, c.body, c.at, u.display_name FROM comments c LEFT JOIN users u ON u.id = c.user_id WHERE c.record_type = $1 AND c.record_id = $2 ORDER BY c.at",
         )

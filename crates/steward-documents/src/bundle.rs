@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use steward_redact::{Entity, Subject};
 
 use crate::error::{DocumentError, Result};
-use crate::model::{Document, Format};
+use crate::model::{BlockKind, Document, Format};
 use crate::pipeline::{BlockRef, Outcome, ReasonCode};
 use crate::render::{Layout, RedactionStyle, Run};
 
@@ -98,6 +98,30 @@ pub(crate) fn block_runs(text: &str, spans: &[(usize, usize, ReasonCode)]) -> Ve
         runs.push(Run::Text(text[pos..].to_owned()));
     }
     runs
+}
+
+/// Splits a table row's runs into cells at tab characters.
+fn split_cells(runs: Vec<Run>) -> Vec<Vec<Run>> {
+    let mut cells: Vec<Vec<Run>> = vec![Vec::new()];
+    for run in runs {
+        match run {
+            Run::Text(t) => {
+                for (i, part) in t.split('\t').enumerate() {
+                    if i > 0 {
+                        cells.push(Vec::new());
+                    }
+                    if !part.is_empty() {
+                        cells
+                            .last_mut()
+                            .expect("non-empty")
+                            .push(Run::Text(part.to_owned()));
+                    }
+                }
+            }
+            r => cells.last_mut().expect("non-empty").push(r),
+        }
+    }
+    cells
 }
 
 fn spans_by_block(outcomes: &[Outcome]) -> BTreeMap<BlockRef, Vec<(usize, usize, ReasonCode)>> {
@@ -232,17 +256,65 @@ pub fn write_bundle(
                 );
                 continue;
             }
-            for (b, block) in page.blocks.iter().enumerate() {
+            let runs_of = |b: usize| {
                 let at = BlockRef {
                     document: d,
                     page: p,
                     block: b,
                 };
-                let runs = match spans.get(&at) {
-                    Some(s) => block_runs(&block.text, s),
-                    None => vec![Run::Text(block.text.clone())],
-                };
-                layout.paragraph(&runs);
+                let text = &page.blocks[b].text;
+                match spans.get(&at) {
+                    Some(s) => block_runs(text, s),
+                    None => vec![Run::Text(text.clone())],
+                }
+            };
+            let mut b = 0;
+            while b < page.blocks.len() {
+                let block = &page.blocks[b];
+                match block.kind {
+                    BlockKind::TableHeader | BlockKind::TableRow => {
+                        // Consecutive rows make one table; a header row opens it.
+                        let mut header = Vec::new();
+                        let mut rows = Vec::new();
+                        let mut k = b;
+                        while k < page.blocks.len()
+                            && matches!(
+                                page.blocks[k].kind,
+                                BlockKind::TableHeader | BlockKind::TableRow
+                            )
+                        {
+                            if page.blocks[k].kind == BlockKind::TableHeader && k > b {
+                                break;
+                            }
+                            let cells = split_cells(runs_of(k));
+                            if page.blocks[k].kind == BlockKind::TableHeader {
+                                header = cells;
+                            } else {
+                                rows.push(cells);
+                            }
+                            k += 1;
+                        }
+                        layout.table_runs(&header, &rows);
+                        b = k;
+                        continue;
+                    }
+                    BlockKind::Heading(level) => {
+                        let level = level.clamp(1, 3);
+                        layout.heading_runs(&runs_of(b), level.max(2));
+                    }
+                    BlockKind::ListItem => {
+                        let mut runs = vec![Run::Text("\u{2022}  ".into())];
+                        runs.extend(runs_of(b));
+                        layout.paragraph_styled(&runs, 10.0, false, false, 12.0);
+                        layout.space(3.0);
+                    }
+                    BlockKind::Field => {
+                        layout.paragraph_styled(&runs_of(b), 10.0, false, false, 0.0);
+                        layout.space(2.0);
+                    }
+                    BlockKind::Paragraph => layout.paragraph(&runs_of(b)),
+                }
+                b += 1;
             }
         }
     }
@@ -268,6 +340,7 @@ pub fn schedule_rows(documents: &[Document], outcomes: &[Outcome]) -> Vec<Vec<St
                 o.rule.clone(),
                 o.decision.label().to_owned(),
                 match &o.note {
+                    Some(n) if o.decision == crate::pipeline::DecisionKind::Kept => n.clone(),
                     Some(n) if !n.is_empty() => format!("{} ({n})", o.reason.code()),
                     _ => o.reason.code().to_owned(),
                 },

@@ -19,10 +19,11 @@ pub mod spec;
 pub use bundle::{schedule_csv, schedule_pdf, write_bundle, BundleOptions};
 pub use error::DocumentError;
 pub use ingest::{detect_format, read_document, Limits};
-pub use model::{Block, Document, Format, InputFile, Page};
+pub use model::{Block, BlockKind, Document, Format, InputFile, Page};
 pub use pipeline::{
-    apply_decisions, redact_documents, redact_documents_with, BlockRef, Decision, DecisionKind,
-    DocFlag, DocProposal, ManualRedaction, Outcome, ReasonCode, RedactionRun, Review, Verdict,
+    apply_decisions, redact_documents, redact_documents_detecting, redact_documents_known,
+    redact_documents_with, BlockRef, Decision, DecisionKind, DocFlag, DocKept, DocProposal,
+    ManualRedaction, Outcome, ReasonCode, RedactionRun, Review, Verdict,
 };
 pub use render::RedactionStyle;
 pub use spec::{write_docx, write_pdf, DocumentSpec, SpecBlock};

@@ -96,6 +96,28 @@ pub struct Block {
     /// Where it came from inside the document (e.g. "word/document.xml paragraph 12",
     /// "Bundle.entry[3].resource(Patient).name[0]", "row 4").
     pub source: String,
+    /// What the block is in the source, so the bundle can lay it out the same way.
+    #[serde(default)]
+    pub kind: BlockKind,
+}
+
+/// The role of a block in its document. Table rows keep their cells in `text`, separated by
+/// tab characters (detection never joins a name across a tab).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    #[default]
+    Paragraph,
+    /// A heading, level 1 (largest) to 3.
+    Heading(u8),
+    /// An item of a bulleted or numbered list.
+    ListItem,
+    /// The header row of a table (cells separated by tabs).
+    TableHeader,
+    /// A row of a table (cells separated by tabs).
+    TableRow,
+    /// "Label: value", a field of a form or of document properties.
+    Field,
 }
 
 impl Block {
@@ -103,6 +125,12 @@ impl Block {
         Self {
             text: text.into(),
             source: source.into(),
+            kind: BlockKind::Paragraph,
         }
+    }
+
+    pub fn with_kind(mut self, kind: BlockKind) -> Self {
+        self.kind = kind;
+        self
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use steward_redact::{Entity, Flag, FlagCategory, Proposal};
+use steward_redact::{Entity, Flag, FlagCategory, Kept, KeptReason, Proposal};
 
 use crate::error::{DocumentError, Result};
 use crate::ingest::{read_document, Limits};
@@ -49,9 +49,45 @@ pub struct RedactionRun {
     pub documents: Vec<Document>,
     pub proposals: Vec<DocProposal>,
     pub flags: Vec<DocFlag>,
+    /// Found but kept because Steward knows whose it is (see
+    /// [`steward_redact::KnownParties`]); listed in the schedule as kept, with the reason.
+    #[serde(default)]
+    pub kept: Vec<DocKept>,
+}
+
+/// An item kept because it is known (the organisation's details, a member of staff).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocKept {
+    pub at: BlockRef,
+    pub start: usize,
+    pub end: usize,
+    pub entity: Option<Entity>,
+    pub reason: KeptReason,
+    pub matched: String,
 }
 
 impl RedactionRun {
+    /// [`apply_decisions`] plus one [`DecisionKind::Kept`] outcome per kept item, for the
+    /// schedule ("kept: a member of the organisation's staff"). Kept outcomes redact nothing.
+    pub fn outcomes(&self, review: &Review) -> Result<Vec<Outcome>> {
+        let mut out = apply_decisions(&self.documents, &self.proposals, review)?;
+        for k in &self.kept {
+            out.push(Outcome {
+                proposal: None,
+                at: k.at,
+                start: k.start,
+                end: k.end,
+                entity: k.entity,
+                rule: "known_to_steward".into(),
+                decision: DecisionKind::Kept,
+                reason: ReasonCode::Other,
+                note: Some(format!("{} ({})", k.reason.label(), k.matched)),
+            });
+        }
+        out.sort_by_key(|o| (o.at, o.start, o.end));
+        Ok(out)
+    }
+
     pub fn block_text(&self, at: BlockRef) -> Option<&str> {
         block_text(&self.documents, at)
     }
@@ -101,6 +137,37 @@ pub fn redact_documents_with<F>(
 where
     F: Fn(&str) -> (Vec<Proposal>, Vec<Flag>) + Sync,
 {
+    redact_documents_detecting(inputs, limits, |text| {
+        let (p, f) = detector(text);
+        (p, f, Vec::new())
+    })
+}
+
+/// Runs the steward-redact detector over every block, keeping what Steward knows
+/// ([`steward_redact::KnownParties`]): the organisation's own details and its staff's names
+/// are not proposed, and are listed in [`RedactionRun::kept`].
+pub fn redact_documents_known(
+    inputs: &[InputFile],
+    subject: &steward_redact::Subject,
+    known: &steward_redact::KnownParties,
+    rules: &steward_redact::detect::Rules,
+    options: &steward_redact::detect::Options,
+) -> Result<RedactionRun> {
+    redact_documents_detecting(inputs, &Limits::default(), |text| {
+        let d = steward_redact::detect_with(text, subject, known, rules, options);
+        (d.proposals, d.flags, d.kept)
+    })
+}
+
+/// [`redact_documents_with`] for a detector that also reports kept items.
+pub fn redact_documents_detecting<F>(
+    inputs: &[InputFile],
+    limits: &Limits,
+    detector: F,
+) -> Result<RedactionRun>
+where
+    F: Fn(&str) -> (Vec<Proposal>, Vec<Flag>, Vec<Kept>) + Sync,
+{
     let mut documents = Vec::with_capacity(inputs.len());
     for input in inputs {
         documents.push(read_document(input, limits)?);
@@ -123,18 +190,83 @@ where
         .unwrap_or(1)
         .clamp(1, 4)
         .min(blocks.len().div_ceil(256).max(1));
-    let detector = &detector;
-    let results: Vec<(Vec<Proposal>, Vec<Flag>)> = if workers <= 1 {
-        blocks.iter().map(|(_, text)| detector(text)).collect()
+    // A table row is read under its header row ("DOB" over a column of dates), then the
+    // findings are moved back onto the row.
+    let mut headers: Vec<Option<&str>> = Vec::with_capacity(blocks.len());
+    {
+        let mut last: Option<(usize, usize, &str)> = None;
+        for (at, _) in &blocks {
+            let block = &documents[at.document].pages[at.page].blocks[at.block];
+            match block.kind {
+                crate::model::BlockKind::TableHeader => {
+                    last = Some((at.document, at.page, block.text.as_str()));
+                    headers.push(None);
+                }
+                crate::model::BlockKind::TableRow => headers.push(
+                    last.filter(|(d, p, _)| *d == at.document && *p == at.page)
+                        .map(|(_, _, h)| h),
+                ),
+                _ => {
+                    last = None;
+                    headers.push(None);
+                }
+            }
+        }
+    }
+    let inner = &detector;
+    let with_header = |text: &str, header: Option<&str>| {
+        let Some(h) = header else {
+            return inner(text);
+        };
+        let joined = format!("{h}\n{text}");
+        let off = h.len() + 1;
+        let (p, f, k) = inner(&joined);
+        let p = p
+            .into_iter()
+            .filter(|x| x.start >= off)
+            .map(|mut x| {
+                x.start -= off;
+                x.end -= off;
+                x
+            })
+            .collect();
+        let f = f
+            .into_iter()
+            .filter(|x| x.start >= off)
+            .map(|mut x| {
+                x.start -= off;
+                x.end -= off;
+                x
+            })
+            .collect();
+        let k = k
+            .into_iter()
+            .filter(|x| x.start >= off)
+            .map(|mut x| {
+                x.start -= off;
+                x.end -= off;
+                x
+            })
+            .collect();
+        (p, f, k)
+    };
+    let items: Vec<(&str, Option<&str>)> = blocks
+        .iter()
+        .zip(&headers)
+        .map(|((_, t), h)| (*t, *h))
+        .collect();
+    let detector = &with_header;
+    let results: Vec<(Vec<Proposal>, Vec<Flag>, Vec<Kept>)> = if workers <= 1 {
+        items.iter().map(|(text, h)| detector(text, *h)).collect()
     } else {
-        let chunk = blocks.len().div_ceil(workers);
+        let chunk = items.len().div_ceil(workers);
         std::thread::scope(|scope| {
-            let handles: Vec<_> = blocks
+            let handles: Vec<_> = items
                 .chunks(chunk)
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|(_, text)| detector(text))
+                            .map(|(text, h)| detector(text, *h))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -147,7 +279,21 @@ where
     };
     let mut proposals = Vec::new();
     let mut flags = Vec::new();
-    for ((at, text), (found, flagged)) in blocks.iter().zip(results) {
+    let mut kept = Vec::new();
+    for ((at, text), (found, flagged, known)) in blocks.iter().zip(results) {
+        for k in known {
+            let Some((start, end)) = widen(text, k.start, k.end) else {
+                continue;
+            };
+            kept.push(DocKept {
+                at: *at,
+                start,
+                end,
+                entity: k.entity,
+                reason: k.reason,
+                matched: k.matched,
+            });
+        }
         for prop in found {
             let Some((start, end)) = widen(text, prop.start, prop.end) else {
                 continue;
@@ -179,6 +325,7 @@ where
         documents,
         proposals,
         flags,
+        kept,
     })
 }
 
@@ -309,6 +456,8 @@ pub enum DecisionKind {
     /// No decision recorded: redacted (fail closed).
     Unreviewed,
     Manual,
+    /// Known to Steward (the organisation's details, a member of staff): kept, not redacted.
+    Kept,
 }
 
 impl DecisionKind {
@@ -318,6 +467,7 @@ impl DecisionKind {
             DecisionKind::Rejected => "rejected (disclosed)",
             DecisionKind::Unreviewed => "not reviewed (redacted)",
             DecisionKind::Manual => "manual addition",
+            DecisionKind::Kept => "kept (known to Steward)",
         }
     }
 }
@@ -339,7 +489,7 @@ pub struct Outcome {
 impl Outcome {
     /// True when this outcome removes text from the bundle.
     pub fn redacts(&self) -> bool {
-        self.decision != DecisionKind::Rejected
+        !matches!(self.decision, DecisionKind::Rejected | DecisionKind::Kept)
     }
 }
 

@@ -214,6 +214,20 @@ impl Layout {
         self.space(size * 0.3);
     }
 
+    /// A heading whose text may contain redactions.
+    pub fn heading_runs(&mut self, runs: &[Run], level: u8) {
+        let size = match level {
+            0 => 20.0,
+            1 => 16.0,
+            2 => 13.0,
+            _ => 11.0,
+        };
+        self.space(size * 0.6);
+        self.ensure(size * 1.3 * 2.0);
+        self.paragraph_styled(runs, size, true, false, 0.0);
+        self.space(size * 0.3);
+    }
+
     pub fn paragraph(&mut self, runs: &[Run]) {
         self.paragraph_styled(runs, BODY_SIZE, false, false, 0.0);
         self.space(BODY_SIZE * 0.5);
@@ -340,6 +354,33 @@ impl Layout {
 
     /// A table: bold header row repeated on each page, cells wrapped.
     pub fn table(&mut self, header: &[String], rows: &[Vec<String>]) {
+        let cells = |row: &[String]| -> Vec<Vec<Run>> {
+            row.iter().map(|c| vec![Run::Text(c.clone())]).collect()
+        };
+        let header = cells(header);
+        let rows: Vec<Vec<Vec<Run>>> = rows.iter().map(|r| cells(r)).collect();
+        self.table_runs(&header, &rows);
+    }
+
+    /// A table whose cells are runs (so redactions show inside cells); an empty header
+    /// draws no header row.
+    pub fn table_runs(&mut self, header: &[Vec<Run>], rows: &[Vec<Vec<Run>>]) {
+        let plain = |cell: &[Run]| -> String {
+            cell.iter()
+                .map(|r| match r {
+                    Run::Text(t) => t.as_str(),
+                    Run::Redaction(l) => match self.style {
+                        RedactionStyle::Box => BOX_CHARS,
+                        RedactionStyle::Label => l.as_str(),
+                    },
+                })
+                .collect()
+        };
+        let header_plain: Vec<String> = header.iter().map(|c| plain(c)).collect();
+        let rows_plain: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| plain(c)).collect())
+            .collect();
         let cols = header
             .len()
             .max(rows.iter().map(Vec::len).max().unwrap_or(0))
@@ -347,15 +388,15 @@ impl Layout {
         let size = 8.5;
         let pad = 3.0;
         let total = Self::content_width();
-        let widths = column_widths(header, rows, cols, size, pad, total);
+        let widths = column_widths(&header_plain, &rows_plain, cols, size, pad, total);
         let lh = size * 1.3;
         let max_lines = ((Self::bottom() - MARGIN) / lh) as usize - 4;
 
-        let cell_lines = |this: &Self, row: &[String], bold: bool| -> Vec<Vec<Line>> {
+        let cell_lines = |this: &Self, row: &[Vec<Run>], bold: bool| -> Vec<Vec<Line>> {
             (0..cols)
                 .map(|i| {
-                    let text = row.get(i).cloned().unwrap_or_default();
-                    let mut l = this.wrap(&[Run::Text(text)], size, bold, widths[i] - 2.0 * pad);
+                    let runs = row.get(i).map(Vec::as_slice).unwrap_or(&[]);
+                    let mut l = this.wrap(runs, size, bold, widths[i] - 2.0 * pad);
                     l.truncate(max_lines);
                     l
                 })
@@ -383,9 +424,14 @@ impl Layout {
                     grey: rule_grey,
                 });
             };
+        let has_header = !header.is_empty();
         let start = |this: &mut Self| {
-            this.ensure(header_h + lh * 2.0);
-            draw_row(this, &header_lines, true, header_h, false);
+            if has_header {
+                this.ensure(header_h + lh * 2.0);
+                draw_row(this, &header_lines, true, header_h, false);
+            } else {
+                this.ensure(lh * 2.0);
+            }
         };
         start(self);
         for row in rows {

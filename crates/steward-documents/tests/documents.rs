@@ -337,17 +337,17 @@ fn pathologically_nested_html_is_refused_quickly() {
 }
 
 #[test]
-fn csv_rows_become_labelled_blocks() {
+fn csv_rows_become_a_table() {
     let doc = read(
         "list.csv",
         b"name,phone\nBartholomew Quince,01632 960002\n".to_vec(),
     )
     .unwrap();
     let blocks = &doc.pages[0].blocks;
-    assert_eq!(
-        blocks[1].text,
-        "name: Bartholomew Quince; phone: 01632 960002"
-    );
+    assert_eq!(blocks[0].text, "name\tphone");
+    assert_eq!(blocks[0].kind, BlockKind::TableHeader);
+    assert_eq!(blocks[1].text, "Bartholomew Quince\t01632 960002");
+    assert_eq!(blocks[1].kind, BlockKind::TableRow);
     assert_eq!(blocks[1].source, "row 2");
 }
 
@@ -995,7 +995,8 @@ fn write_docx_reads_back_with_the_same_content() {
     );
     assert!(body.contains(&"We enclose a copy of your records & a schedule <of> redactions."));
     assert!(body.contains(&"•\tConsultation notes"));
-    assert!(body.contains(&"Hospital letters"));
+    assert!(body.iter().any(|b| b.contains("Hospital letters")));
+    assert_eq!(doc.pages[0].blocks[0].kind, BlockKind::Heading(1));
     assert!(body.contains(&"Yours sincerely, the practice"));
     // Styles and properties: headings are real Word headings; the title is the only property.
     let mut zip = zip::ZipArchive::new(Cursor::new(docx)).unwrap();
@@ -1011,7 +1012,15 @@ fn write_docx_reads_back_with_the_same_content() {
         .unwrap();
     let props: Vec<&str> = props.blocks.iter().map(|b| b.text.as_str()).collect();
     assert!(
-        props.contains(&"title: Response to your subject access request"),
+        props.contains(&"Title: Response to your subject access request"),
+        "{props:?}"
+    );
+    // Labelled fields, not XML type names ("lpstr: ...").
+    assert!(props.contains(&"Author: Steward"), "{props:?}");
+    assert!(
+        !props
+            .iter()
+            .any(|p| p.contains("lpstr") || p.contains("vector")),
         "{props:?}"
     );
 }
@@ -1067,13 +1076,12 @@ fn cli_writes_bundle_and_schedules_and_never_overwrites_inputs() {
     .unwrap();
     let before: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let args = cli::RedactArgs {
-        subject: subject_path.clone(),
+        subject: Some(subject_path.clone()),
         inputs: paths.clone(),
-        output: dir.path().join("bundle.pdf"),
+        output: Some(dir.path().join("bundle.pdf")),
         schedule: Some(dir.path().join("schedule.csv")),
         style: RedactionStyle::Box,
-        rules: None,
-        hospital_number_patterns: vec![],
+        ..Default::default()
     };
     let summary = cli::execute(&args).unwrap();
     assert_eq!(summary.documents, 6);
@@ -1098,12 +1106,155 @@ fn cli_writes_bundle_and_schedules_and_never_overwrites_inputs() {
 
     // An output that is also an input is refused before anything is written.
     let clash = cli::RedactArgs {
-        output: paths[2].clone(),
-        ..args
+        output: Some(paths[2].clone()),
+        ..args.clone()
     };
     let err = cli::execute(&clash).unwrap_err();
     assert!(err.to_string().contains("never overwritten"), "{err}");
     assert_eq!(std::fs::read(&paths[2]).unwrap(), before[2]);
+
+    // A schedule whose PDF would be the bundle is refused before anything is written.
+    let out = dir.path().join("clash");
+    std::fs::create_dir(&out).unwrap();
+    let clash = cli::RedactArgs {
+        output: Some(out.join("record.pdf")),
+        schedule: Some(out.join("record.csv")),
+        ..args.clone()
+    };
+    let err = cli::execute(&clash).unwrap_err();
+    assert!(err.to_string().contains("same file"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    // ... and so is a schedule named like a PDF (its own PDF would replace it).
+    let clash = cli::RedactArgs {
+        output: Some(out.join("bundle.pdf")),
+        schedule: Some(out.join("schedule.pdf")),
+        ..args.clone()
+    };
+    assert!(cli::execute(&clash).is_err());
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "nothing written"
+    );
+
+    // A schedule folder that does not exist: refused up front, the bundle is not written.
+    let missing = cli::RedactArgs {
+        output: Some(out.join("bundle.pdf")),
+        schedule: Some(out.join("no-such-folder").join("schedule.csv")),
+        ..args.clone()
+    };
+    let err = cli::execute(&missing).unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn outputs_are_written_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.pdf");
+    std::fs::write(&a, b"old bundle").unwrap();
+    // The second file cannot be written (its folder is a file): the first is not replaced
+    // and no temporary file is left behind.
+    let blocker = dir.path().join("blocker");
+    std::fs::write(&blocker, b"").unwrap();
+    let err = cli::write_all_or_nothing(&[
+        (a.clone(), b"new bundle".to_vec()),
+        (blocker.join("s.csv"), b"x".to_vec()),
+    ])
+    .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("nothing was written"),
+        "{err:#}"
+    );
+    assert_eq!(std::fs::read(&a).unwrap(), b"old bundle");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    cli::write_all_or_nothing(&[(a.clone(), b"new bundle".to_vec())]).unwrap();
+    assert_eq!(std::fs::read(&a).unwrap(), b"new bundle");
+}
+
+#[test]
+fn batch_runs_every_row_and_keeps_known_parties() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (i, name) in ["Isolde Farrant", "Crispin Tewkesbury"].iter().enumerate() {
+        std::fs::write(
+            d.join(format!("s{i}.json")),
+            serde_json::json!({ "name": name }).to_string(),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join(format!("r{i}.txt")),
+            format!("Kestrel Surgery\n9 Wren Row, Ambleford AM1 2ZZ\nTel 0118 496 0444\n\n{name} seen by Ms Ferrow. Her brother Osric Pellow rang on 0118 496 0999."),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        d.join("org.json"),
+        serde_json::json!({"name": "Kestrel Surgery", "address_lines": ["9 Wren Row", "Ambleford"], "postcode": "AM1 2ZZ", "phones": ["0118 496 0444"]}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(d.join("staff.csv"), "name,role\nJuno Ferrow,Nurse\n").unwrap();
+    std::fs::write(
+        d.join("manifest.csv"),
+        "subject,input,output,schedule\ns0.json,r0.txt,b0.pdf,sch0.csv\ns1.json,r1.txt,b1.pdf,\n",
+    )
+    .unwrap();
+    let args = cli::RedactArgs {
+        batch: Some(d.join("manifest.csv")),
+        organisation: Some(d.join("org.json")),
+        staff: Some(d.join("staff.csv")),
+        ..Default::default()
+    };
+    let report = cli::execute_batch(&args, &d.join("manifest.csv")).unwrap();
+    assert_eq!(report.rows.len(), 2);
+    for (_, r) in &report.rows {
+        let s = r.as_ref().unwrap();
+        assert!(s.kept >= 3, "{s}");
+    }
+    let text = extract_pdf_text(&std::fs::read(d.join("b0.pdf")).unwrap());
+    for kept in [
+        "Kestrel Surgery",
+        "Wren Row",
+        "AM1 2ZZ",
+        "0118 496 0444",
+        "Ferrow",
+    ] {
+        assert!(text.contains(kept), "{kept} missing from {text}");
+    }
+    for gone in ["Osric Pellow", "0118 496 0999"] {
+        assert!(!text.contains(gone), "{gone} still in {text}");
+    }
+    let schedule = std::fs::read_to_string(d.join("sch0.csv")).unwrap();
+    assert!(
+        schedule.contains("kept: a member of the organisation's staff"),
+        "{schedule}"
+    );
+    assert!(
+        schedule.contains("kept: the organisation's own details"),
+        "{schedule}"
+    );
+
+    // Two rows writing the same bundle: refused before any row runs.
+    std::fs::write(
+        d.join("bad.csv"),
+        "subject,input,output\ns0.json,r0.txt,same.pdf\ns1.json,r1.txt,same.pdf\n",
+    )
+    .unwrap();
+    let err = cli::execute_batch(&args, &d.join("bad.csv")).err().unwrap();
+    assert!(err.to_string().contains("both write"), "{err}");
+    assert!(!d.join("same.pdf").exists());
 }
 
 #[test]
@@ -1135,4 +1286,78 @@ fn a_500_page_record_reads_and_renders() {
         .get_pages()
         .len();
     assert_eq!(pages, 501, "a cover sheet, then one page per original page");
+}
+
+#[test]
+fn html_headings_lists_and_tables_keep_their_shape() {
+    let html = b"<html><head><title>x</title></head><body><h2>Medication</h2><ul><li>Sertraline 50 mg</li><li>Aspirin &amp; PPI</li></ul><p>Reviewed.<br>Next year.</p><table><tr><th>Date</th><th>Result</th></tr><tr><td>2024-01-02</td><td>HbA1c 48</td></tr></table></body></html>";
+    let doc = read("note.html", html.to_vec()).unwrap();
+    let b: Vec<(BlockKind, &str)> = doc.pages[0]
+        .blocks
+        .iter()
+        .map(|b| (b.kind, b.text.as_str()))
+        .collect();
+    assert_eq!(b[0], (BlockKind::Heading(2), "Medication"), "{b:?}");
+    assert_eq!(b[1], (BlockKind::ListItem, "Sertraline 50 mg"), "{b:?}");
+    assert_eq!(b[2], (BlockKind::ListItem, "Aspirin & PPI"), "{b:?}");
+    assert!(
+        b[3].1.starts_with("Reviewed.") && b[3].1.contains("Next year."),
+        "{b:?}"
+    );
+    assert_eq!(b[4], (BlockKind::TableHeader, "Date\tResult"), "{b:?}");
+    assert_eq!(b[5], (BlockKind::TableRow, "2024-01-02\tHbA1c 48"), "{b:?}");
+    assert!(
+        !b.iter().any(|(_, t)| t.contains('#') || t.starts_with('*')),
+        "{b:?}"
+    );
+}
+
+#[test]
+fn bundle_lays_out_tables_and_redacts_inside_cells() {
+    let inputs = vec![InputFile::new(
+        "contacts.csv",
+        b"relationship,name,phone\nSon,Ottoline Grebe,01632 960002\n".to_vec(),
+    )];
+    let run =
+        redact_documents_with(&inputs, &Limits::default(), finder(&["Ottoline Grebe"])).unwrap();
+    let outcomes = apply_decisions(&run.documents, &run.proposals, &Review::default()).unwrap();
+    let bundle = write_bundle(
+        &run.documents,
+        &outcomes,
+        &subject(),
+        &BundleOptions::default(),
+    )
+    .unwrap();
+    let text = extract_pdf_text(&bundle);
+    assert!(!text.contains("Ottoline"), "{text}");
+    assert!(
+        text.contains("relationship") && text.contains("Son"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("relationship: "),
+        "cells, not labelled lines: {text}"
+    );
+}
+
+#[test]
+fn csv_rows_are_read_under_their_header() {
+    let inputs = vec![InputFile::new(
+        "contacts.csv",
+        b"Relationship,Name,DOB\nNiece,Wren Alcott,14.02.1999\n".to_vec(),
+    )];
+    let run = redact_documents(
+        &inputs,
+        &subject(),
+        &steward_redact::Rules::builtin(),
+        &steward_redact::Options::default(),
+    )
+    .unwrap();
+    let found: Vec<&str> = run
+        .proposals
+        .iter()
+        .map(|p| &run.block_text(p.at).unwrap()[p.start..p.end])
+        .collect();
+    assert!(found.contains(&"14.02.1999"), "{found:?}");
+    assert!(run.proposals.iter().all(|p| p.at.block == 1), "{found:?}");
 }

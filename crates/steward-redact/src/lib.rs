@@ -16,9 +16,11 @@
 //! ```
 
 pub mod detect;
+pub mod known;
 pub mod subject;
 
-pub use detect::{detect, Detection, Options, Rules, RulesError};
+pub use detect::{detect, detect_with, Detection, Options, Rules, RulesError};
+pub use known::{Kept, KeptReason, KnownParties, Organisation, StaffMember};
 pub use subject::Subject;
 
 use serde::{Deserialize, Serialize};

@@ -2,9 +2,9 @@
 //! identity and authority steps, the clock (pauses, extension), the checklist, the clinician's
 //! review, closure and the response letter.
 //!
-//! Every function takes the [`Caller`] and checks organisation and role on the server: reading
-//! needs `require_read`, every change `require_write` (the auditor is read-only), and the
-//! clinician's review steps need a clinician or the Caldicott Guardian. Every create, change and
+//! Access is the core gate's ([`steward_core::gate`]): reads take a [`Permit`] to read the
+//! request, every change asks the gate for a permit to change it (the auditor is read-only),
+//! and the clinician's review steps also need a clinician or the Caldicott Guardian. Every create, change and
 //! view goes in the audit trail; every change is a new version in the record history.
 //!
 //! The rules themselves are the pure modules' ([`crate::clock`], [`crate::checklist`],
@@ -18,7 +18,9 @@ use serde_json::json;
 use steward_core::records::record_version;
 use steward_core::time::{iso_date, now_stamp, parse_iso_date};
 use steward_core::trail::{append, TrailEntry};
-use steward_core::{Caller, CoreError, CoreResult, FieldErrors, Role, Steward};
+use steward_core::{
+    ops, Caller, CoreError, CoreResult, FieldErrors, Kind, Op, Permit, Role, Steward,
+};
 use steward_db::{AnyRow, Row, Tx};
 
 use crate::calendar::BankHolidays;
@@ -39,6 +41,8 @@ use crate::request::{
 
 /// The record type in the audit trail, history, attachments and comments.
 pub const RECORD_TYPE: &str = "rights_request";
+/// Rights requests in the gate's policy table.
+pub const KIND: Kind = Kind::RightsRequest;
 pub const PAGE_SIZE: i64 = 25;
 
 /// England and Wales bank holidays shipped with Steward (data/bank-holidays-england-wales.csv).
@@ -1305,8 +1309,9 @@ pub fn rights(steward: &Steward) -> Rights<'_> {
 }
 
 /// Roles who may record the clinician's review (the appropriate health professional).
+/// Who gives the clinician's review (the gate's "advise" right on rights requests).
 pub fn is_clinician(role: Role) -> bool {
-    matches!(role, Role::Clinician | Role::CaldicottGuardian)
+    KIND.allows(role, Op::Advise)
 }
 
 impl Rights<'_> {
@@ -1354,7 +1359,8 @@ impl Rights<'_> {
         input: &RequestInput,
         today: NaiveDate,
     ) -> CoreResult<RequestRecord> {
-        caller.require_write(organisation_id)?;
+        self.steward
+            .permit_in(caller, KIND, Op::Create, organisation_id)?;
         let owners = self.owners(caller, organisation_id).await?;
         let c = check_request(input, today, &owners)?;
         let id = uuid::Uuid::new_v4().to_string();
@@ -1666,8 +1672,7 @@ impl Rights<'_> {
 
     /// Loads a request for a change: checks the caller may write in its organisation.
     async fn for_change(&self, caller: &Caller, id: &str) -> CoreResult<steward_core::Write> {
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_write(&org)?;
+        self.steward.permit::<ops::Change>(caller, KIND, id).await?;
         self.steward.write().await
     }
 
@@ -1743,22 +1748,15 @@ impl Rights<'_> {
     }
 
     /// One request; the view is recorded in the audit trail (it holds personal data).
+    /// The gate wrote the view to the audit trail when it gave the permit.
     pub async fn request(
         &self,
-        caller: &Caller,
-        id: &str,
+        permit: &Permit<ops::Read>,
         today: NaiveDate,
     ) -> CoreResult<RequestRecord> {
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_read(&org)?;
-        let mut w = self.steward.write().await?;
-        let s = self.stored_in(&mut w.tx, id).await?;
-        append(
-            &mut w.tx,
-            &TrailEntry::for_record(caller, "record.view", &org, RECORD_TYPE, id),
-        )
-        .await?;
-        w.commit().await?;
+        let mut tx = self.steward.db.begin().await?;
+        let s = self.stored_in(&mut tx, permit.id()).await?;
+        tx.commit().await?;
         s.record(today)
     }
 
@@ -1771,8 +1769,12 @@ impl Rights<'_> {
         expected_version: Option<i64>,
         today: NaiveDate,
     ) -> CoreResult<RequestRecord> {
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_write(&org)?;
+        let org = self
+            .steward
+            .permit::<ops::Change>(caller, KIND, id)
+            .await?
+            .organisation_id()
+            .to_string();
         let owners = self.owners(caller, &org).await?;
         let c = check_request(input, today, &owners)?;
         self.change(
@@ -2138,9 +2140,8 @@ impl Rights<'_> {
 
     /// The checklist of this request with what is done: admin steps and the clinician's
     /// review apart.
-    pub async fn steps(&self, caller: &Caller, id: &str) -> CoreResult<Vec<StepState>> {
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_read(&org)?;
+    pub async fn steps(&self, permit: &Permit<ops::Read>) -> CoreResult<Vec<StepState>> {
+        let id = permit.id();
         let mut tx = self.steward.db.begin().await?;
         let s = self.stored_in(&mut tx, id).await?;
         let rows = steward_db::query(
@@ -2185,8 +2186,12 @@ impl Rights<'_> {
         note: &str,
         today: NaiveDate,
     ) -> CoreResult<RequestRecord> {
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_write(&org)?;
+        let org = self
+            .steward
+            .permit::<ops::Change>(caller, KIND, id)
+            .await?
+            .organisation_id()
+            .to_string();
         let mut w = self.steward.write().await?;
         let s = self.stored_in(&mut w.tx, id).await?;
         if s.status.is_closed() {
@@ -2247,11 +2252,8 @@ impl Rights<'_> {
         input: &ClinicianReviewInput,
         today: NaiveDate,
     ) -> CoreResult<RequestRecord> {
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_write(&org)?;
-        if !is_clinician(caller.role) {
-            return Err(CoreError::Forbidden);
-        }
+        // The gate's "advise" right: clinicians and the Caldicott Guardian.
+        self.steward.permit::<ops::Advise>(caller, KIND, id).await?;
         let mut e = FieldErrors::default();
         let given = opt_date(
             &mut e,
@@ -2424,8 +2426,12 @@ impl Rights<'_> {
         let outcome = outcome.expect("checked");
         let closed_on = closed_on.expect("checked");
         let action_taken = input.action_taken.trim().to_string();
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_write(&org)?;
+        let org = self
+            .steward
+            .permit::<ops::Change>(caller, KIND, id)
+            .await?
+            .organisation_id()
+            .to_string();
         let mut w = self.steward.write().await?;
         let mut s = self.stored_in(&mut w.tx, id).await?;
         let done = self.steps_in(&mut w.tx, id).await?;
@@ -2487,9 +2493,8 @@ impl Rights<'_> {
     }
 
     /// The response letter of a closed request, from what the closure records.
-    pub async fn letter(&self, caller: &Caller, id: &str) -> CoreResult<Letter> {
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_read(&org)?;
+    pub async fn letter(&self, caller: &Caller, permit: &Permit<ops::Read>) -> CoreResult<Letter> {
+        let (id, org) = (permit.id(), permit.organisation_id());
         let mut tx = self.steward.db.begin().await?;
         let s = self.stored_in(&mut tx, id).await?;
         tx.commit().await?;
@@ -2515,7 +2520,7 @@ impl Rights<'_> {
         let dpo: Option<String> = steward_db::query_scalar(
             "SELECT u.email FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.role = 'dpo' AND u.active = 1 AND o.cluster_id = (SELECT cluster_id FROM organisations WHERE id = $1) ORDER BY u.created_at LIMIT 1",
         )
-        .bind(&org)
+        .bind(org)
         .fetch_optional(&self.steward.db.pool)
         .await?;
         let letter = response_letter(
@@ -2526,7 +2531,7 @@ impl Rights<'_> {
                 dpo_contact: dpo.unwrap_or_else(|| "the practice's Data Protection Officer".into()),
             },
         );
-        let mut e = TrailEntry::for_record(caller, "rights.letter", &org, RECORD_TYPE, id);
+        let mut e = TrailEntry::for_record(caller, "rights.letter", org, RECORD_TYPE, id);
         e.detail = "response letter".into();
         self.steward.trail_standalone(e).await?;
         Ok(letter)
@@ -2593,8 +2598,12 @@ impl Rights<'_> {
         input: &NamesakeInput,
         today: NaiveDate,
     ) -> CoreResult<()> {
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_write(&org)?;
+        let org = self
+            .steward
+            .permit::<ops::Change>(caller, KIND, id)
+            .await?
+            .organisation_id()
+            .to_string();
         let mut e = FieldErrors::default();
         if input.surname.trim().is_empty() {
             e.add("namesake_surname", "Enter the other patient's last name");
@@ -2649,11 +2658,9 @@ impl Rights<'_> {
     /// checks what it has and what staff found.
     pub async fn namesake_warnings(
         &self,
-        caller: &Caller,
-        id: &str,
+        permit: &Permit<ops::Read>,
     ) -> CoreResult<Vec<WarningView>> {
-        let org = self.steward.record_organisation(RECORD_TYPE, id).await?;
-        caller.require_read(&org)?;
+        let (id, org) = (permit.id(), permit.organisation_id().to_string());
         let mut tx = self.steward.db.begin().await?;
         let s = self.stored_in(&mut tx, id).await?;
         tx.commit().await?;
@@ -2727,7 +2734,8 @@ impl Rights<'_> {
         q: &RequestQuery,
         today: NaiveDate,
     ) -> CoreResult<RequestPage> {
-        caller.require_read(organisation_id)?;
+        self.steward
+            .permit_in(caller, KIND, Op::List, organisation_id)?;
         let mut binds: Vec<String> = vec![organisation_id.to_string()];
         let mut wh = String::from(" WHERE r.organisation_id = $1");
         let closed = "('completed', 'refused', 'withdrawn')";
@@ -2833,7 +2841,8 @@ impl Rights<'_> {
         organisation_id: &str,
         today: NaiveDate,
     ) -> CoreResult<RequestSummary> {
-        caller.require_read(organisation_id)?;
+        self.steward
+            .permit_in(caller, KIND, Op::List, organisation_id)?;
         let sql = format!("{SELECT} WHERE r.organisation_id = $1 AND r.status NOT IN ('completed', 'refused', 'withdrawn') ORDER BY r.due_on");
         let rows = steward_db::query(&sql)
             .bind(organisation_id)
@@ -3044,6 +3053,10 @@ mod tests {
 /// The service over a real database (a temporary SQLite file with the demo cluster).
 #[cfg(test)]
 mod service_tests {
+    /// The gate's permit to read a request, as the pages and the API ask for it.
+    async fn read(s: &Steward, c: &Caller, id: &str) -> CoreResult<Permit<ops::Read>> {
+        s.permit::<ops::Read>(c, KIND, id).await
+    }
     use super::*;
     use steward_core::CoreConfig;
 
@@ -3105,7 +3118,10 @@ mod service_tests {
         r.ask_for_clarification(&ig, &req.id, "2026-06-05", "Which years?", today)
             .await
             .unwrap();
-        let paused = r.request(&ig, &req.id, d(2026, 6, 10)).await.unwrap();
+        let paused = r
+            .request(&read(&s, &ig, &req.id).await.unwrap(), d(2026, 6, 10))
+            .await
+            .unwrap();
         assert!(paused.is_paused());
         assert_eq!(paused.status, "awaiting_clarification");
         let resumed = r
@@ -3145,7 +3161,10 @@ mod service_tests {
         };
         let extended = r.extend(&ig, &req.id, &ok, d(2026, 6, 20)).await.unwrap();
         assert!(extended.due_on > d(2026, 8, 31));
-        let versions = s.history(&ig, RECORD_TYPE, &req.id).await.unwrap();
+        let versions = s
+            .history(&read(&s, &ig, &req.id).await.unwrap())
+            .await
+            .unwrap();
         assert_eq!(versions.len(), 5, "one version per change");
     }
 
@@ -3182,12 +3201,18 @@ mod service_tests {
         assert_eq!(r.refresh_paused_clocks(d(2026, 6, 30)).await.unwrap(), 1);
         assert_eq!(action_due().await, "2026-07-27");
         assert_ne!(before, "2026-07-27");
-        let shown = r.request(&ig, &req.id, d(2026, 6, 30)).await.unwrap();
+        let shown = r
+            .request(&read(&s, &ig, &req.id).await.unwrap(), d(2026, 6, 30))
+            .await
+            .unwrap();
         assert_eq!(shown.due_on, d(2026, 7, 27));
         // Run again the same day: nothing to move.
         assert_eq!(r.refresh_paused_clocks(d(2026, 6, 30)).await.unwrap(), 0);
         // The change is in the history and the trail under Steward's own name.
-        let history = s.history(&ig, RECORD_TYPE, &req.id).await.unwrap();
+        let history = s
+            .history(&read(&s, &ig, &req.id).await.unwrap())
+            .await
+            .unwrap();
         assert_eq!(history[0].user_name, steward_core::context::SYSTEM_NAME);
         let trail: i64 = steward_db::query_scalar(
             "SELECT COUNT(*) FROM audit_trail WHERE record_id = $1 AND user_id = 'system' AND detail LIKE 'clock paused: due date moved from % to 2026-07-27'",
@@ -3235,10 +3260,13 @@ mod service_tests {
         ));
         let req = r.create_request(&ig, &org, &input, today).await.unwrap();
         assert!(matches!(
-            r.request(&castle, &req.id, today).await,
+            read(&s, &castle, &req.id).await,
             Err(CoreError::NotFound)
         ));
-        assert!(r.request(&auditor, &req.id, today).await.is_ok());
+        assert!(r
+            .request(&read(&s, &auditor, &req.id).await.unwrap(), today)
+            .await
+            .is_ok());
         assert!(matches!(
             r.complete_step(&ig, &req.id, "clinician_serious_harm_test", "", today)
                 .await,
@@ -3273,7 +3301,10 @@ mod service_tests {
         .await
         .unwrap();
         assert!(
-            r.namesake_warnings(&ig, &req.id).await.unwrap().is_empty(),
+            r.namesake_warnings(&read(&s, &ig, &req.id).await.unwrap())
+                .await
+                .unwrap()
+                .is_empty(),
             "surname alone is no warning"
         );
         let mut input2 = input.clone();
@@ -3285,7 +3316,10 @@ mod service_tests {
         r.update_request(&ig, &req.id, &first, None, today)
             .await
             .unwrap();
-        let w = r.namesake_warnings(&ig, &req.id).await.unwrap();
+        let w = r
+            .namesake_warnings(&read(&s, &ig, &req.id).await.unwrap())
+            .await
+            .unwrap();
         assert_eq!(w.len(), 1);
         assert!(w[0].source.contains(&other.reference), "{:?}", w[0]);
     }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use steward_core::records::clean_filename;
 use steward_core::time::{iso_date, now_stamp};
 use steward_core::trail::{append, TrailEntry};
-use steward_core::{Caller, CoreError, CoreResult};
+use steward_core::{ops, Caller, CoreError, CoreResult};
 use steward_db::{AnyRow, Row};
 use steward_documents::pipeline::DocFlag;
 use steward_documents::{
@@ -23,7 +23,7 @@ use steward_documents::{
     RedactionStyle, Review, Verdict,
 };
 
-use crate::requests::{Rights, RECORD_TYPE};
+use crate::requests::{Rights, KIND, RECORD_TYPE};
 
 /// Reason codes offered to the reviewer, with their labels.
 pub const REASON_CODES: [(&str, &str); 4] = [
@@ -265,21 +265,21 @@ impl Rights<'_> {
 
     /// The request's organisation, checked for reading.
     async fn readable(&self, caller: &Caller, request_id: &str) -> CoreResult<String> {
-        let org = self
+        let p = self
             .steward
-            .record_organisation(RECORD_TYPE, request_id)
+            .permit::<ops::Read>(caller, KIND, request_id)
             .await?;
-        caller.require_read(&org)?;
-        Ok(org)
+        Ok(p.organisation_id().to_string())
     }
 
     /// The request's organisation, checked for writing; closed requests take no new work.
     async fn writable(&self, caller: &Caller, request_id: &str) -> CoreResult<String> {
         let org = self
             .steward
-            .record_organisation(RECORD_TYPE, request_id)
-            .await?;
-        caller.require_write(&org)?;
+            .permit::<ops::Change>(caller, KIND, request_id)
+            .await?
+            .organisation_id()
+            .to_string();
         let status: String =
             steward_db::query_scalar("SELECT status FROM rights_requests WHERE id = $1")
                 .bind(request_id)

@@ -22,7 +22,7 @@ pub struct RightsSettings {
 
 /// Who may change the organisation's rights settings: the DPO and the IG lead.
 pub fn can_change(role: Role) -> bool {
-    matches!(role, Role::Dpo | Role::IgLead)
+    steward_core::Kind::RightsRequest.allows(role, steward_core::Op::Configure)
 }
 
 /// The setting as stored (no row: off), on a pooled connection or inside a transaction.

@@ -6,17 +6,17 @@ use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request, Sta
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use steward_core::actions::{Action, ActionInput, ActionPage, ActionQuery, Dashboard};
 use steward_core::orgs::{NewUser, Organisation, User};
 use steward_core::records::{Attachment, Comment, Version};
 use steward_core::trail::{TrailFilter, TrailRow};
-use steward_core::CoreError;
+use steward_core::{ops, CoreError, Kind, Op};
 
 use crate::error::{ApiError, Problem};
+use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
 
@@ -56,43 +56,86 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/organisations", get(organisations))
-        .route("/organisations/{organisation_id}/dashboard", get(dashboard))
-        .route(
-            "/organisations/{organisation_id}/actions",
-            get(list_actions).post(create_action),
+pub fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/api/v1/me", SignedIn, me)
+        .get("/api/v1/organisations", SignedIn, organisations)
+        .get(
+            "/api/v1/organisations/{organisation_id}/dashboard",
+            Organisation(Kind::Action, Op::List),
+            dashboard,
         )
-        .route(
-            "/actions/{id}",
-            get(get_action).put(update_action).delete(delete_action),
+        .get(
+            "/api/v1/organisations/{organisation_id}/actions",
+            Organisation(Kind::Action, Op::List),
+            list_actions,
         )
-        .route("/records/{record_type}/{id}/history", get(history))
-        .route(
-            "/records/{record_type}/{id}/comments",
-            get(comments).post(add_comment),
+        .post(
+            "/api/v1/organisations/{organisation_id}/actions",
+            Organisation(Kind::Action, Op::Create),
+            create_action,
         )
-        .route("/records/{record_type}/{id}/attachments", get(attachments))
-        .route("/attachments/{id}", get(download_attachment))
-        .route("/audit-trail", get(audit_trail))
-        .route("/users", get(users).post(add_user))
-        .route("/users/{id}/deactivate", post(deactivate_user))
-        .route("/users/{id}/reset-link", post(reset_link))
-        .route("/reminders/run", post(run_reminders))
-        .route("/openapi.json", get(crate::openapi::document))
-        .fallback(not_found)
+        .get(
+            "/api/v1/actions/{id}",
+            Record(Kind::Action, Op::Read),
+            get_action,
+        )
+        .put(
+            "/api/v1/actions/{id}",
+            Record(Kind::Action, Op::Change),
+            update_action,
+        )
+        .delete(
+            "/api/v1/actions/{id}",
+            Record(Kind::Action, Op::Delete),
+            delete_action,
+        )
+        .get(
+            "/api/v1/records/{record_type}/{id}/history",
+            AnyRecord(Op::Read),
+            history,
+        )
+        .get(
+            "/api/v1/records/{record_type}/{id}/comments",
+            AnyRecord(Op::Read),
+            comments,
+        )
+        .post(
+            "/api/v1/records/{record_type}/{id}/comments",
+            AnyRecord(Op::Comment),
+            add_comment,
+        )
+        .get(
+            "/api/v1/records/{record_type}/{id}/attachments",
+            AnyRecord(Op::Read),
+            attachments,
+        )
+        .upload(
+            "/api/v1/records/{record_type}/{id}/attachments",
+            AnyRecord(Op::Attach),
+            add_attachment,
+        )
+        .get("/api/v1/attachments/{id}", Attachment, download_attachment)
+        .get("/api/v1/audit-trail", AuditTrail, audit_trail)
+        .get("/api/v1/users", ManageUsers, users)
+        .post("/api/v1/users", ManageUsers, add_user)
+        .post(
+            "/api/v1/users/{user_id}/deactivate",
+            ManageUsers,
+            deactivate_user,
+        )
+        .post(
+            "/api/v1/users/{user_id}/reset-link",
+            ManageUsers,
+            reset_link,
+        )
+        .post("/api/v1/reminders/run", SignedIn, run_reminders)
+        .get("/api/v1/openapi.json", Public, crate::openapi::document)
 }
 
-pub fn upload_routes() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/records/{record_type}/{id}/attachments",
-        post(add_attachment),
-    )
-}
-
-async fn not_found() -> ApiError {
+/// Unknown addresses under `/api/` answer in the API's own format.
+pub async fn not_found() -> ApiError {
     ApiError(StatusCode::NOT_FOUND, "No such API endpoint".into(), vec![])
 }
 
@@ -175,7 +218,8 @@ pub async fn get_action(
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Action>> {
-    Ok(Json(s.steward.action(&c, &id).await?))
+    let p = s.steward.permit::<ops::Read>(&c, Kind::Action, &id).await?;
+    Ok(Json(s.steward.action(&p).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -221,7 +265,8 @@ pub async fn history(
     ApiCaller(c): ApiCaller,
     Path((t, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<Version>>> {
-    Ok(Json(s.steward.history(&c, &t, &id).await?))
+    let p = s.steward.permit_code::<ops::Read>(&c, &t, &id).await?;
+    Ok(Json(s.steward.history(&p).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/comments", tag = "records", security(("bearer" = [])),
@@ -231,7 +276,8 @@ pub async fn comments(
     ApiCaller(c): ApiCaller,
     Path((t, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<Comment>>> {
-    Ok(Json(s.steward.comments(&c, &t, &id).await?))
+    let p = s.steward.permit_code::<ops::Read>(&c, &t, &id).await?;
+    Ok(Json(s.steward.comments(&p).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -248,7 +294,8 @@ pub async fn add_comment(
     Path((t, id)): Path<(String, String)>,
     ApiJson(b): ApiJson<NewComment>,
 ) -> ApiResult<StatusCode> {
-    s.steward.add_comment(&c, &t, &id, &b.body).await?;
+    let p = s.steward.permit_code::<ops::Comment>(&c, &t, &id).await?;
+    s.steward.add_comment(&c, &p, &b.body).await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -259,7 +306,8 @@ pub async fn attachments(
     ApiCaller(c): ApiCaller,
     Path((t, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<Attachment>>> {
-    Ok(Json(s.steward.attachments(&c, &t, &id).await?))
+    let p = s.steward.permit_code::<ops::Read>(&c, &t, &id).await?;
+    Ok(Json(s.steward.attachments(&p).await?))
 }
 
 /// Upload as multipart/form-data with one part named `file`.
@@ -272,6 +320,8 @@ pub async fn add_attachment(
     Path((t, id)): Path<(String, String)>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
+    // The gate first: nothing of the body is read for a caller who may not attach.
+    let p = s.steward.permit_code::<ops::Attach>(&c, &t, &id).await?;
     let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
     while let Some(field) = mp
         .next_field()
@@ -284,7 +334,7 @@ pub async fn add_attachment(
                 .bytes()
                 .await
                 .map_err(|e| ApiError(e.status(), e.body_text(), vec![]))?;
-            let a = s.steward.add_attachment(&c, &t, &id, &name, &bytes).await?;
+            let a = s.steward.add_attachment(&c, &p, &name, &bytes).await?;
             return Ok((StatusCode::CREATED, Json(a)).into_response());
         }
     }

@@ -4,64 +4,106 @@
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use steward_access_review::cases::CaseQuery;
 use steward_access_review::{
     AccessReview, Case, CaseDetail, CasePage, MappingChoice, OutcomeInput, Report, ReportScope,
     Run, Sample, SampleUpdate, SavedMapping,
 };
-use steward_core::CoreError;
+use steward_core::{ops, CoreError, Kind, Op};
 
 use crate::api::{ApiJson, ApiQuery, ApiResult};
 use crate::error::{ApiError, Problem};
+use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
+pub fn routes() -> Routes {
+    use Access::*;
+    let runs = |op| Organisation(Kind::AccessAuditRun, op);
+    let run = |op| Record(Kind::AccessAuditRun, op);
+    let case = |op| Record(Kind::AccessAuditCase, op);
+    let sample = |op| Record(Kind::AccessAuditSample, op);
+    Routes::new()
+        .get(
             "/api/v1/organisations/{organisation_id}/access-audit/runs",
-            get(list_runs).post(create_run),
+            runs(Op::List),
+            list_runs,
         )
-        .route(
+        .post(
+            "/api/v1/organisations/{organisation_id}/access-audit/runs",
+            runs(Op::Create),
+            create_run,
+        )
+        .upload(
+            "/api/v1/organisations/{organisation_id}/access-audit/uploads",
+            runs(Op::Create),
+            upload_run,
+        )
+        .get(
             "/api/v1/organisations/{organisation_id}/access-audit/mappings",
-            get(list_mappings).post(save_mapping),
+            runs(Op::List),
+            list_mappings,
         )
-        .route(
+        .post(
+            "/api/v1/organisations/{organisation_id}/access-audit/mappings",
+            runs(Op::Create),
+            save_mapping,
+        )
+        .get(
             "/api/v1/organisations/{organisation_id}/access-audit/report",
-            get(report),
+            runs(Op::List),
+            report,
         )
-        .route("/api/v1/access-audit/report", get(cluster_report))
-        .route("/api/v1/access-audit/runs/{id}", get(get_run))
-        .route("/api/v1/access-audit/runs/{id}/start", post(start_run))
-        .route(
+        // The cluster's report: the service keeps to the organisations the caller sees.
+        .get(
+            "/api/v1/access-audit/report",
+            Cluster(Kind::AccessAuditRun),
+            cluster_report,
+        )
+        .get("/api/v1/access-audit/runs/{id}", run(Op::Read), get_run)
+        .post(
+            "/api/v1/access-audit/runs/{id}/start",
+            run(Op::Change),
+            start_run,
+        )
+        .delete(
             "/api/v1/access-audit/runs/{id}/export",
-            axum::routing::delete(delete_export),
+            run(Op::Change),
+            delete_export,
         )
-        .route("/api/v1/access-audit/runs/{id}/cases", get(list_cases))
-        .route(
+        .get(
+            "/api/v1/access-audit/runs/{id}/cases",
+            run(Op::Read),
+            list_cases,
+        )
+        .post(
             "/api/v1/access-audit/runs/{id}/samples",
-            post(create_sample),
+            run(Op::Change),
+            create_sample,
         )
-        .route("/api/v1/access-audit/cases/{id}", get(get_case))
-        .route(
+        .get("/api/v1/access-audit/cases/{id}", case(Op::Read), get_case)
+        .post(
             "/api/v1/access-audit/cases/{id}/outcome",
-            post(record_outcome),
+            case(Op::Change),
+            record_outcome,
         )
-        .route("/api/v1/access-audit/cases/{id}/notes", post(add_note))
-        .route(
+        .post(
+            "/api/v1/access-audit/cases/{id}/notes",
+            case(Op::Comment),
+            add_note,
+        )
+        .get(
             "/api/v1/access-audit/samples/{id}",
-            get(get_sample).put(update_sample),
+            sample(Op::Read),
+            get_sample,
         )
-}
-
-pub fn upload_routes() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/organisations/{organisation_id}/access-audit/uploads",
-        post(upload_run),
-    )
+        .put(
+            "/api/v1/access-audit/samples/{id}",
+            sample(Op::Change),
+            update_sample,
+        )
 }
 
 fn review(s: &AppState) -> AccessReview {
@@ -243,7 +285,11 @@ pub async fn get_case(
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CaseDetail>> {
-    Ok(Json(review(&s).case(&c, &id).await?))
+    let p = s
+        .steward
+        .permit::<ops::Read>(&c, Kind::AccessAuditCase, &id)
+        .await?;
+    Ok(Json(review(&s).case(&p).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/access-audit/cases/{id}/outcome", tag = "access audit", security(("bearer" = [])),
@@ -307,7 +353,11 @@ pub async fn get_sample(
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Sample>> {
-    Ok(Json(review(&s).sample(&c, &id).await?))
+    let p = s
+        .steward
+        .permit::<ops::Read>(&c, Kind::AccessAuditSample, &id)
+        .await?;
+    Ok(Json(review(&s).sample(&p).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/access-audit/samples/{id}", tag = "access audit", security(("bearer" = [])),

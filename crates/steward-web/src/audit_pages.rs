@@ -9,8 +9,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Form;
 use serde::Deserialize;
 use steward_access_audit::table::Table;
 use steward_access_audit::Rule;
@@ -27,39 +26,65 @@ use steward_access_review::{
 use steward_core::actions::Action;
 use steward_core::records::Version;
 use steward_core::time::{date_from_parts, iso_date};
-use steward_core::{CoreError, FieldErrors};
+use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 
 use crate::error::PageResult;
+use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
 use crate::views::{render, FormView, Option_, PageCtx};
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/access-audit", get(runs_page))
-        .route("/access-audit/new", get(new_run_page))
-        .route("/access-audit/runs/{id}", get(run_page))
-        .route(
+pub fn routes() -> Routes {
+    use Access::*;
+    let runs = |op| Organisation(Kind::AccessAuditRun, op);
+    let run = |op| Record(Kind::AccessAuditRun, op);
+    let case = |op| Record(Kind::AccessAuditCase, op);
+    let sample = |op| Record(Kind::AccessAuditSample, op);
+    Routes::new()
+        .get("/access-audit", runs(Op::List), runs_page)
+        .get("/access-audit/new", runs(Op::Create), new_run_page)
+        .upload("/access-audit/new", runs(Op::Create), new_run_submit)
+        .get("/access-audit/runs/{id}", run(Op::Read), run_page)
+        .get(
             "/access-audit/runs/{id}/mapping",
-            get(mapping_page).post(mapping_submit),
+            run(Op::Change),
+            mapping_page,
         )
-        .route("/access-audit/runs/{id}/samples", post(new_sample))
-        .route("/access-audit/runs/{id}/export/delete", post(delete_export))
-        .route("/access-audit/cases/{id}", get(case_page))
-        .route("/access-audit/cases/{id}/outcome", post(outcome_submit))
-        .route("/access-audit/cases/{id}/notes", post(note_submit))
-        .route(
+        .post(
+            "/access-audit/runs/{id}/mapping",
+            run(Op::Change),
+            mapping_submit,
+        )
+        .post(
+            "/access-audit/runs/{id}/samples",
+            run(Op::Change),
+            new_sample,
+        )
+        .post(
+            "/access-audit/runs/{id}/export/delete",
+            run(Op::Change),
+            delete_export,
+        )
+        .get("/access-audit/cases/{id}", case(Op::Read), case_page)
+        .post(
+            "/access-audit/cases/{id}/outcome",
+            case(Op::Change),
+            outcome_submit,
+        )
+        .post(
+            "/access-audit/cases/{id}/notes",
+            case(Op::Comment),
+            note_submit,
+        )
+        .get("/access-audit/samples/{id}", sample(Op::Read), sample_page)
+        .post(
             "/access-audit/samples/{id}",
-            get(sample_page).post(sample_submit),
+            sample(Op::Change),
+            sample_submit,
         )
-        .route("/access-audit/report", get(report_page))
-        .route("/access-audit/report.pdf", get(report_pdf))
-        .route("/access-audit/report.csv", get(report_csv))
-}
-
-/// The export upload takes a large body (the upload limit applies).
-pub fn upload_routes() -> Router<AppState> {
-    Router::new().route("/access-audit/new", post(new_run_submit))
+        .get("/access-audit/report", runs(Op::List), report_page)
+        .get("/access-audit/report.pdf", runs(Op::List), report_pdf)
+        .get("/access-audit/report.csv", runs(Op::List), report_csv)
 }
 
 fn review(state: &AppState) -> AccessReview {
@@ -674,11 +699,12 @@ impl CaseView {
 
 async fn render_case(state: &AppState, si: &SignedIn, id: &str, form: FormView) -> PageResult {
     let r = review(state);
-    let d = r.case(&si.caller, id).await?;
-    let history = state
+    let p = state
         .steward
-        .history(&si.caller, steward_access_review::CASE_RECORD, id)
+        .permit::<ops::Read>(&si.caller, Kind::AccessAuditCase, id)
         .await?;
+    let d = r.case(&p).await?;
+    let history = state.steward.history(&p).await?;
     let people = if can_record(si.caller.role) {
         state
             .steward
@@ -839,7 +865,11 @@ async fn render_sample(
     id: &str,
     form: Option<FormView>,
 ) -> PageResult {
-    let s = review(state).sample(&si.caller, id).await?;
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::AccessAuditSample, id)
+        .await?;
+    let s = review(state).sample(&p).await?;
     let form = form.unwrap_or_else(|| {
         let mut f = FormView::new();
         for i in &s.items {

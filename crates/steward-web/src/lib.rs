@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod pages;
 pub mod rights_api;
 pub mod rights_pages;
+pub mod routes;
 pub mod security;
 pub mod session;
 pub mod views;
@@ -21,9 +22,9 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use routes::Routes;
 use steward_core::Steward;
 use tokio::net::TcpListener;
 
@@ -138,31 +139,41 @@ async fn track(req: Request, next: Next) -> Response {
     res
 }
 
-pub fn router(state: AppState) -> Router {
-    let max = state.web.max_body_bytes;
-    let upload_max = state.steward.config.max_attachment_bytes + 64 * 1024;
-    Router::new()
-        .merge(pages::routes())
-        .nest("/api/v1", api::routes())
-        // Attachment uploads take larger bodies; everything else stays small.
-        .merge(pages::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
-        .merge(api::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
+/// Every route of the application with its access declaration: the router is built from
+/// this, and the generated access test walks it.
+pub fn routes() -> Routes {
+    use routes::Access::{Public, SignedIn};
+    pages::routes()
+        .merge(api::routes())
         .merge(audit_pages::routes())
         .merge(audit_api::routes())
-        .merge(audit_pages::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
-        .merge(audit_api::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
         .merge(rights_pages::routes())
-        .nest("/api/v1", rights_api::routes())
-        .merge(rights_pages::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
-        .merge(rights_api::upload_routes().layer(DefaultBodyLimit::max(upload_max)))
-        .route("/assets/{*path}", get(asset))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_page))
-        .fallback(pages::not_found)
+        .merge(rights_api::routes())
+        .get("/assets/{*path}", Public, asset)
+        .get("/healthz", Public, healthz)
+        .get("/metrics", Public, metrics_page)
+        .get("/api/v1/whoami", SignedIn, api::me)
+}
+
+async fn fallback(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        api::not_found().await.into_response()
+    } else {
+        pages::not_found().await
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let max = state.web.max_body_bytes;
+    routes()
+        .into_router()
+        .fallback(fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::csrf,
         ))
+        // The route guard finds the application's state here.
+        .layer(axum::Extension(state.clone()))
         .layer(middleware::from_fn(track))
         .layer(middleware::from_fn(security::headers))
         .layer(DefaultBodyLimit::max(max))

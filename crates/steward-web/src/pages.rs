@@ -4,8 +4,7 @@
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Form;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use steward_core::actions::{ActionInput, ActionQuery, ActionView};
@@ -13,52 +12,75 @@ use steward_core::auth::{new_totp_secret, totp_for, Pending};
 use steward_core::orgs::NewUser;
 use steward_core::time::{date_from_parts, iso_date};
 use steward_core::trail::{TrailFilter, TRAIL_PAGE};
-use steward_core::{CoreError, FieldErrors};
+use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 
 use crate::error::{PageError, PageResult};
+use crate::routes::{Access, Routes};
 use crate::session::{Pending2fa, SignedIn, Visitor, SESSION_COOKIE};
 use crate::views::*;
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(dashboard))
-        .route("/sign-in", get(sign_in_page).post(sign_in))
-        .route("/sign-in/code", get(code_page).post(code_submit))
-        .route("/sign-in/second-factor", get(enrol_page).post(enrol_submit))
-        .route("/sign-out", post(sign_out))
-        .route("/organisations", get(organisations))
-        .route("/organisations/switch", post(switch_organisation))
-        .route("/actions", get(actions))
-        .route("/actions/new", get(new_action_page).post(new_action))
-        .route("/actions/{id}", get(action_page))
-        .route(
-            "/actions/{id}/edit",
-            get(edit_action_page).post(edit_action),
+pub fn routes() -> Routes {
+    use Access::*;
+    let action = |op| Record(Kind::Action, op);
+    Routes::new()
+        .get("/", SignedIn, dashboard)
+        .get("/sign-in", Public, sign_in_page)
+        .post("/sign-in", Public, sign_in)
+        // The second factor: the handlers take the half-signed-in session themselves.
+        .get("/sign-in/code", Public, code_page)
+        .post("/sign-in/code", Public, code_submit)
+        .get("/sign-in/second-factor", Public, enrol_page)
+        .post("/sign-in/second-factor", Public, enrol_submit)
+        .post("/sign-out", Public, sign_out)
+        .get("/organisations", SignedIn, organisations)
+        .post("/organisations/switch", SignedIn, switch_organisation)
+        .get("/actions", Organisation(Kind::Action, Op::List), actions)
+        .get(
+            "/actions/new",
+            Organisation(Kind::Action, Op::Create),
+            new_action_page,
         )
-        .route("/actions/{id}/delete", post(delete_action))
-        .route("/records/{kind}/{id}/comments", post(add_comment))
-        .route("/attachments/{id}", get(download_attachment))
-        .route("/account", get(account))
-        .route("/account/password", post(change_password))
-        .route("/account/tokens", post(create_token))
-        .route("/account/tokens/{id}/revoke", post(revoke_token))
-        .route("/account/calendar", post(new_calendar_link))
-        .route("/calendar/{token}", get(calendar_feed))
-        .route("/admin/users", get(users).post(add_user))
-        .route("/admin/users/{id}/deactivate", post(deactivate_user))
-        .route("/admin/users/{id}/reset-link", post(reset_link))
-        .route(
-            "/reset-password/{token}",
-            get(reset_page).post(reset_submit),
+        .post(
+            "/actions/new",
+            Organisation(Kind::Action, Op::Create),
+            new_action,
         )
-        .route("/audit-trail", get(audit_trail))
-        .route("/audit-trail.csv", get(audit_trail_csv))
-}
-
-/// Routes that take file uploads (a larger body limit applies).
-pub fn upload_routes() -> Router<AppState> {
-    Router::new().route("/records/{kind}/{id}/attachments", post(add_attachment))
+        .get("/actions/{id}", action(Op::Read), action_page)
+        .get("/actions/{id}/edit", action(Op::Change), edit_action_page)
+        .post("/actions/{id}/edit", action(Op::Change), edit_action)
+        .post("/actions/{id}/delete", action(Op::Delete), delete_action)
+        .post(
+            "/records/{record_type}/{id}/comments",
+            AnyRecord(Op::Comment),
+            add_comment,
+        )
+        .upload(
+            "/records/{record_type}/{id}/attachments",
+            AnyRecord(Op::Attach),
+            add_attachment,
+        )
+        .get("/attachments/{id}", Attachment, download_attachment)
+        .get("/account", SignedIn, account)
+        .post("/account/password", SignedIn, change_password)
+        .post("/account/tokens", SignedIn, create_token)
+        .post("/account/tokens/{token_id}/revoke", SignedIn, revoke_token)
+        .post("/account/calendar", SignedIn, new_calendar_link)
+        // The feed's secret in the address is its authentication (calendar apps cannot sign in).
+        .get("/calendar/{token}", Public, calendar_feed)
+        .get("/admin/users", ManageUsers, users)
+        .post("/admin/users", ManageUsers, add_user)
+        .post(
+            "/admin/users/{user_id}/deactivate",
+            ManageUsers,
+            deactivate_user,
+        )
+        .post("/admin/users/{user_id}/reset-link", ManageUsers, reset_link)
+        // A reset link's secret is its authentication.
+        .get("/reset-password/{token}", Public, reset_page)
+        .post("/reset-password/{token}", Public, reset_submit)
+        .get("/audit-trail", AuditTrail, audit_trail)
+        .get("/audit-trail.csv", AuditTrail, audit_trail_csv)
 }
 
 pub async fn not_found() -> Response {
@@ -538,7 +560,8 @@ async fn new_action(
 
 async fn render_action(state: &AppState, si: &SignedIn, id: &str, form: FormView) -> PageResult {
     let s = &state.steward;
-    let action = s.action(&si.caller, id).await?;
+    let p = s.permit::<ops::Read>(&si.caller, Kind::Action, id).await?;
+    let action = s.action(&p).await?;
     let status = if form.has_errors() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -548,10 +571,10 @@ async fn render_action(state: &AppState, si: &SignedIn, id: &str, form: FormView
         status,
         render(&ActionPageView {
             ctx: with_errors(ctx(si, &action.title, "actions"), &form),
-            history: s.history(&si.caller, "action", id).await?,
-            attachments: s.attachments(&si.caller, "action", id).await?,
-            comments: s.comments(&si.caller, "action", id).await?,
-            linked: s.linked_actions(&si.caller, "action", id).await?,
+            history: s.history(&p).await?,
+            attachments: s.attachments(&p).await?,
+            comments: s.comments(&p).await?,
+            linked: s.linked_actions(&p).await?,
             action,
             form,
             today: today(),
@@ -574,8 +597,11 @@ async fn edit_action_page(
     si: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let a = state.steward.action(&si.caller, &id).await?;
-    si.caller.require_write(&a.organisation_id)?;
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::Action, &id)
+        .await?;
+    let a = state.steward.action(&p.as_read()).await?;
     let form = FormView::new()
         .with("title", &a.title)
         .with("description", &a.description)
@@ -626,7 +652,11 @@ async fn edit_action(
                     fe
                 }
             };
-            let org = state.steward.record_organisation("action", &id).await?;
+            let p = state
+                .steward
+                .permit::<ops::Change>(&si.caller, Kind::Action, &id)
+                .await?;
+            let org = p.organisation_id().to_string();
             action_form(
                 &state,
                 &si,
@@ -652,11 +682,22 @@ async fn delete_action(
 
 // ---- comments and attachments (any record type) ----
 
-fn record_url(kind: &str, id: &str) -> Result<String, PageError> {
+/// The page of a record of any kind: where a comment or an attachment goes back to. A new
+/// kind does not compile until it has a page.
+pub fn record_page(kind: Kind, id: &str) -> String {
     match kind {
-        "action" => Ok(format!("/actions/{id}")),
-        _ => Err(CoreError::NotFound.into()),
+        Kind::Action => format!("/actions/{id}"),
+        Kind::RightsRequest => format!("/requests/{id}"),
+        Kind::AccessAuditRun => format!("/access-audit/runs/{id}"),
+        Kind::AccessAuditCase => format!("/access-audit/cases/{id}"),
+        Kind::AccessAuditSample => format!("/access-audit/samples/{id}"),
     }
+}
+
+fn record_url(kind: &str, id: &str) -> Result<String, PageError> {
+    Kind::parse(kind)
+        .map(|k| record_page(k, id))
+        .ok_or_else(|| CoreError::NotFound.into())
 }
 
 #[derive(Deserialize, Default)]
@@ -672,13 +713,14 @@ async fn add_comment(
     Form(f): Form<CommentForm>,
 ) -> PageResult {
     let url = record_url(&kind, &id)?;
-    match state
+    let p = state
         .steward
-        .add_comment(&si.caller, &kind, &id, &f.body)
-        .await
-    {
+        .permit_code::<ops::Comment>(&si.caller, &kind, &id)
+        .await?;
+    match state.steward.add_comment(&si.caller, &p, &f.body).await {
         Ok(()) => Ok(Redirect::to(&url).into_response()),
-        Err(CoreError::Invalid(errors)) => {
+        // Actions take comments on this route; other kinds have their own pages and forms.
+        Err(CoreError::Invalid(errors)) if p.kind() == Kind::Action => {
             render_action(
                 &state,
                 &si,
@@ -701,6 +743,11 @@ async fn add_attachment(
     mut mp: Multipart,
 ) -> PageResult {
     let url = record_url(&kind, &id)?;
+    // The gate first: nothing of the body is read for a caller who may not attach.
+    let p = state
+        .steward
+        .permit_code::<ops::Attach>(&si.caller, &kind, &id)
+        .await?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = mp.next_field().await {
         if field.name() == Some("file") {
@@ -715,14 +762,14 @@ async fn add_attachment(
     let result = match file {
         Some((name, bytes)) if !name.is_empty() => state
             .steward
-            .add_attachment(&si.caller, &kind, &id, &name, &bytes)
+            .add_attachment(&si.caller, &p, &name, &bytes)
             .await
             .map(|_| ()),
         _ => Err(CoreError::invalid("file", "Select a file")),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&url).into_response()),
-        Err(CoreError::Invalid(errors)) => {
+        Err(CoreError::Invalid(errors)) if p.kind() == Kind::Action => {
             render_action(
                 &state,
                 &si,

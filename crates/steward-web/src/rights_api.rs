@@ -5,9 +5,9 @@
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
+use steward_core::{ops, Kind, Op};
 use steward_rights::requests::{
     rights, ClinicianReviewInput, ClosureInput, ExtensionInput, NamesakeInput, RequestInput,
     RequestPage, RequestQuery, RequestRecord, StartEventsInput, StepState, WarningView,
@@ -17,51 +17,89 @@ use steward_rights::settings::RightsSettings;
 
 use crate::api::{ApiJson, ApiQuery, ApiResult};
 use crate::error::{ApiError, Problem};
+use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/organisations/{organisation_id}/requests",
-            get(list_requests).post(create_request),
+pub fn routes() -> Routes {
+    use Access::*;
+    let requests = |op| Organisation(Kind::RightsRequest, op);
+    let request = |op| Record(Kind::RightsRequest, op);
+    let (read, change) = (request(Op::Read), request(Op::Change));
+    Routes::new()
+        .get(
+            "/api/v1/organisations/{organisation_id}/requests",
+            requests(Op::List),
+            list_requests,
         )
-        .route(
-            "/organisations/{organisation_id}/rights-settings",
-            get(get_settings).put(change_settings),
+        .post(
+            "/api/v1/organisations/{organisation_id}/requests",
+            requests(Op::Create),
+            create_request,
         )
-        .route("/requests/{id}", get(get_request).put(update_request))
-        .route("/requests/{id}/start-events", post(record_start_events))
-        .route("/requests/{id}/clarification", post(ask_for_clarification))
-        .route(
-            "/requests/{id}/clarification/received",
-            post(clarification_received),
+        // The service also keeps the change to the DPO and the IG lead.
+        .get(
+            "/api/v1/organisations/{organisation_id}/rights-settings",
+            requests(Op::List),
+            get_settings,
         )
-        .route("/requests/{id}/extension", post(extend))
-        .route("/requests/{id}/status", post(move_request))
-        .route("/requests/{id}/steps", get(steps))
-        .route("/requests/{id}/steps/{step_id}", post(complete_step))
-        .route("/requests/{id}/clinician-review", post(clinician_review))
-        .route(
-            "/requests/{id}/namesakes",
-            get(namesake_warnings).post(add_namesake),
+        .put(
+            "/api/v1/organisations/{organisation_id}/rights-settings",
+            requests(Op::Configure),
+            change_settings,
         )
-        .route("/requests/{id}/recipients", post(record_recipient))
-        .route("/requests/{id}/close", post(close_request))
-        .route("/requests/{id}/letter", get(letter))
-        .route("/requests/{id}/documents", get(documents))
-        .route("/requests/{id}/redaction/run", post(run_redaction))
-        .route("/requests/{id}/review", get(review))
-        .route("/requests/{id}/review/{seq}", post(decide))
-        .route("/requests/{id}/manual-redactions", post(add_manual))
-        .route("/requests/{id}/bundle", post(produce_bundle))
-        .route("/requests/{id}/outputs", get(outputs))
-        .route("/requests/{id}/outputs/{output_id}", get(download_output))
-}
-
-/// Upload routes (the larger body limit applies), already prefixed with /api/v1.
-pub fn upload_routes() -> Router<AppState> {
-    Router::new().route("/api/v1/requests/{id}/documents", post(add_document))
+        .get("/api/v1/requests/{id}", read, get_request)
+        .put("/api/v1/requests/{id}", change, update_request)
+        .post(
+            "/api/v1/requests/{id}/start-events",
+            change,
+            record_start_events,
+        )
+        .post(
+            "/api/v1/requests/{id}/clarification",
+            change,
+            ask_for_clarification,
+        )
+        .post(
+            "/api/v1/requests/{id}/clarification/received",
+            change,
+            clarification_received,
+        )
+        .post("/api/v1/requests/{id}/extension", change, extend)
+        .post("/api/v1/requests/{id}/status", change, move_request)
+        .get("/api/v1/requests/{id}/steps", read, steps)
+        .post(
+            "/api/v1/requests/{id}/steps/{step_id}",
+            change,
+            complete_step,
+        )
+        .post(
+            "/api/v1/requests/{id}/clinician-review",
+            request(Op::Advise),
+            clinician_review,
+        )
+        .get("/api/v1/requests/{id}/namesakes", read, namesake_warnings)
+        .post("/api/v1/requests/{id}/namesakes", change, add_namesake)
+        .post("/api/v1/requests/{id}/recipients", change, record_recipient)
+        .post("/api/v1/requests/{id}/close", change, close_request)
+        .get("/api/v1/requests/{id}/letter", read, letter)
+        .get("/api/v1/requests/{id}/documents", read, documents)
+        .upload("/api/v1/requests/{id}/documents", change, add_document)
+        .post("/api/v1/requests/{id}/redaction/run", change, run_redaction)
+        .get("/api/v1/requests/{id}/review", read, review)
+        .post("/api/v1/requests/{id}/review/{seq}", change, decide)
+        .post(
+            "/api/v1/requests/{id}/manual-redactions",
+            change,
+            add_manual,
+        )
+        .post("/api/v1/requests/{id}/bundle", change, produce_bundle)
+        .get("/api/v1/requests/{id}/outputs", read, outputs)
+        .get(
+            "/api/v1/requests/{id}/outputs/{output_id}",
+            read,
+            download_output,
+        )
 }
 
 fn today() -> chrono::NaiveDate {
@@ -130,7 +168,11 @@ pub async fn get_request(
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<RequestRecord>> {
-    Ok(Json(rights(&s.steward).request(&c, &id, today()).await?))
+    let p = s
+        .steward
+        .permit::<ops::Read>(&c, Kind::RightsRequest, &id)
+        .await?;
+    Ok(Json(rights(&s.steward).request(&p, today()).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -259,7 +301,11 @@ pub async fn steps(
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<StepState>>> {
-    Ok(Json(rights(&s.steward).steps(&c, &id).await?))
+    let p = s
+        .steward
+        .permit::<ops::Read>(&c, Kind::RightsRequest, &id)
+        .await?;
+    Ok(Json(rights(&s.steward).steps(&p).await?))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -307,7 +353,11 @@ pub async fn namesake_warnings(
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<WarningView>>> {
-    Ok(Json(rights(&s.steward).namesake_warnings(&c, &id).await?))
+    let p = s
+        .steward
+        .permit::<ops::Read>(&c, Kind::RightsRequest, &id)
+        .await?;
+    Ok(Json(rights(&s.steward).namesake_warnings(&p).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{id}/namesakes", tag = "requests", security(("bearer" = [])),
@@ -321,7 +371,11 @@ pub async fn add_namesake(
 ) -> ApiResult<Json<Vec<WarningView>>> {
     let r = rights(&s.steward);
     r.add_namesake(&c, &id, &i, today()).await?;
-    Ok(Json(r.namesake_warnings(&c, &id).await?))
+    let p = s
+        .steward
+        .permit::<ops::Read>(&c, Kind::RightsRequest, &id)
+        .await?;
+    Ok(Json(r.namesake_warnings(&p).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -490,7 +544,7 @@ pub async fn run_redaction(
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/review", tag = "redaction", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = ReviewScreen), (status = 404, body = Problem)))]
+    params(("id" = String, Path)), responses((status = 200, body = ReviewScreen), (status = 409, description = "The redaction has not been run yet", body = Problem), (status = 404, body = Problem)))]
 pub async fn review(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -501,9 +555,10 @@ pub async fn review(
         .await?
         .map(Json)
         .ok_or_else(|| {
+            // The request exists: "not found" would send an integrator looking for the wrong thing.
             ApiError(
-                StatusCode::NOT_FOUND,
-                "The redaction has not been run for this request".into(),
+                StatusCode::CONFLICT,
+                "The redaction has not been run for this request yet: run it first".into(),
                 vec![],
             )
         })

@@ -11,17 +11,16 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Form;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use steward_core::records::{Attachment, Comment, Version};
 use steward_core::time::{date_from_parts, iso_date};
-use steward_core::{CoreError, FieldErrors};
+use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 use steward_rights::requests::{
     rights, ClinicianReviewInput, ClosureInput, ExtensionInput, NamesakeInput, RequestInput,
     RequestPage, RequestQuery, RequestRecord, StartEventsInput, StepState, WarningView,
-    WithheldInput, CHANNELS, EVIDENCE_KINDS, OBJECTIONS, RECORD_TYPE, REQUESTERS,
+    WithheldInput, CHANNELS, EVIDENCE_KINDS, OBJECTIONS, REQUESTERS,
 };
 use steward_rights::review::{
     OutputFile, RedactionDocument, ReviewScreen, RunSummary, REASON_CODES,
@@ -29,50 +28,64 @@ use steward_rights::review::{
 use steward_rights::Exemption;
 
 use crate::error::PageResult;
+use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
 use crate::views::{render, FormView, Option_, PageCtx};
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/requests", get(list))
-        .route("/requests/new", get(new_page).post(new_submit))
-        .route(
+pub fn routes() -> Routes {
+    use Access::*;
+    let requests = |op| Organisation(Kind::RightsRequest, op);
+    let request = |op| Record(Kind::RightsRequest, op);
+    let (read, change) = (request(Op::Read), request(Op::Change));
+    Routes::new()
+        .get("/requests", requests(Op::List), list)
+        .get("/requests/new", requests(Op::Create), new_page)
+        .post("/requests/new", requests(Op::Create), new_submit)
+        // The service also keeps the change to the DPO and the IG lead.
+        .get("/requests/settings", requests(Op::List), settings_page)
+        .post(
             "/requests/settings",
-            get(settings_page).post(settings_submit),
+            requests(Op::Configure),
+            settings_submit,
         )
-        .route("/requests/{id}", get(request_page))
-        .route("/requests/{id}/edit", get(edit_page).post(edit_submit))
-        .route("/requests/{id}/start-events", post(start_events))
-        .route("/requests/{id}/clarification", post(ask_clarification))
-        .route(
+        .get("/requests/{id}", read, request_page)
+        .get("/requests/{id}/edit", change, edit_page)
+        .post("/requests/{id}/edit", change, edit_submit)
+        .post("/requests/{id}/start-events", change, start_events)
+        .post("/requests/{id}/clarification", change, ask_clarification)
+        .post(
             "/requests/{id}/clarification/received",
-            post(clarification_received),
+            change,
+            clarification_received,
         )
-        .route("/requests/{id}/extension", post(extension))
-        .route("/requests/{id}/status", post(move_status))
-        .route("/requests/{id}/steps/{step}", post(complete_step))
-        .route("/requests/{id}/clinician-review", post(clinician_review))
-        .route("/requests/{id}/namesakes", post(add_namesake))
-        .route("/requests/{id}/recipients", post(record_recipient))
-        .route("/requests/{id}/close", post(close))
-        .route("/requests/{id}/letter.pdf", get(letter_pdf))
-        .route("/requests/{id}/letter.docx", get(letter_docx))
-        .route("/requests/{id}/comments", post(add_comment))
-        .route("/requests/{id}/redaction/run", post(run_redaction))
-        .route("/requests/{id}/review", get(review_page))
-        .route("/requests/{id}/review/undecided", post(decide_undecided))
-        .route("/requests/{id}/review/manual", post(add_manual))
-        .route("/requests/{id}/review/{seq}", post(decide))
-        .route("/requests/{id}/bundle", post(produce_bundle))
-        .route("/requests/{id}/outputs/{output}", get(download_output))
-}
-
-/// Routes that take files (the larger body limit applies).
-pub fn upload_routes() -> Router<AppState> {
-    Router::new()
-        .route("/requests/{id}/attachments", post(add_attachment))
-        .route("/requests/{id}/documents", post(add_document))
+        .post("/requests/{id}/extension", change, extension)
+        .post("/requests/{id}/status", change, move_status)
+        .post("/requests/{id}/steps/{step}", change, complete_step)
+        .post(
+            "/requests/{id}/clinician-review",
+            request(Op::Advise),
+            clinician_review,
+        )
+        .post("/requests/{id}/namesakes", change, add_namesake)
+        .post("/requests/{id}/recipients", change, record_recipient)
+        .post("/requests/{id}/close", change, close)
+        .get("/requests/{id}/letter.pdf", read, letter_pdf)
+        .get("/requests/{id}/letter.docx", read, letter_docx)
+        .post("/requests/{id}/comments", request(Op::Comment), add_comment)
+        .upload(
+            "/requests/{id}/attachments",
+            request(Op::Attach),
+            add_attachment,
+        )
+        .upload("/requests/{id}/documents", change, add_document)
+        .post("/requests/{id}/redaction/run", change, run_redaction)
+        .get("/requests/{id}/review", read, review_page)
+        .post("/requests/{id}/review/undecided", change, decide_undecided)
+        .post("/requests/{id}/review/manual", change, add_manual)
+        .post("/requests/{id}/review/{seq}", change, decide)
+        .post("/requests/{id}/bundle", change, produce_bundle)
+        .get("/requests/{id}/outputs/{output}", read, download_output)
 }
 
 fn today() -> NaiveDate {
@@ -513,10 +526,13 @@ async fn edit_page(
     si: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let r = rights(&state.steward)
-        .request(&si.caller, &id, today())
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::RightsRequest, &id)
         .await?;
-    si.caller.require_write(&r.organisation_id)?;
+    let r = rights(&state.steward)
+        .request(&p.as_read(), today())
+        .await?;
     form_page(
         &state,
         &si,
@@ -549,7 +565,12 @@ async fn edit_submit(
                     fe
                 }
             };
-            let org = state.steward.record_organisation(RECORD_TYPE, &id).await?;
+            let org = state
+                .steward
+                .permit::<ops::Change>(&si.caller, Kind::RightsRequest, &id)
+                .await?
+                .organisation_id()
+                .to_string();
             form_page(
                 &state,
                 &si,
@@ -665,8 +686,11 @@ async fn render_request(
 ) -> PageResult {
     let rt = rights(&state.steward);
     let s = &state.steward;
-    let r = rt.request(&si.caller, id, today()).await?;
-    let steps = rt.steps(&si.caller, id).await?;
+    let p = s
+        .permit::<ops::Read>(&si.caller, Kind::RightsRequest, id)
+        .await?;
+    let r = rt.request(&p, today()).await?;
+    let steps = rt.steps(&p).await?;
     let run = rt.latest_run(&si.caller, id).await?;
     let defaults = page_defaults(&r, &run);
     let form = match submitted {
@@ -686,12 +710,12 @@ async fn render_request(
         status_for(&form),
         render(&RequestView {
             ctx: ctx(si, &format!("{} {}", r.type_label, r.reference), &form),
-            warnings: rt.namesake_warnings(&si.caller, id).await?,
+            warnings: rt.namesake_warnings(&p).await?,
             documents: rt.documents(&si.caller, id).await?,
             outputs: rt.outputs(&si.caller, id).await?,
-            history: s.history(&si.caller, RECORD_TYPE, id).await?,
-            attachments: s.attachments(&si.caller, RECORD_TYPE, id).await?,
-            comments: s.comments(&si.caller, RECORD_TYPE, id).await?,
+            history: s.history(&p).await?,
+            attachments: s.attachments(&p).await?,
+            comments: s.comments(&p).await?,
             evidence_kinds: options(&EVIDENCE_KINDS),
             exemptions: exemption_options(),
             is_clinician: steward_rights::requests::is_clinician(si.caller.role),
@@ -946,11 +970,12 @@ pub async fn letter_bytes(
     id: &str,
     docx: bool,
 ) -> Result<(String, Vec<u8>), CoreError> {
-    let letter = rights(&state.steward).letter(caller, id).await?;
-    let reference = rights(&state.steward)
-        .request(caller, id, today())
-        .await?
-        .reference;
+    let p = state
+        .steward
+        .permit::<ops::Read>(caller, Kind::RightsRequest, id)
+        .await?;
+    let letter = rights(&state.steward).letter(caller, &p).await?;
+    let reference = rights(&state.steward).request(&p, today()).await?.reference;
     let bytes = tokio::task::spawn_blocking(move || {
         if docx {
             steward_rights::render_letter_docx(&letter)
@@ -998,10 +1023,19 @@ async fn add_comment(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let res = state
+    let res = match state
         .steward
-        .add_comment(&si.caller, RECORD_TYPE, &id, &val(&f, "body"))
-        .await;
+        .permit::<ops::Comment>(&si.caller, Kind::RightsRequest, &id)
+        .await
+    {
+        Ok(p) => {
+            state
+                .steward
+                .add_comment(&si.caller, &p, &val(&f, "body"))
+                .await
+        }
+        Err(e) => Err(e),
+    };
     after(&state, &si, &id, &f, res, "comments").await
 }
 
@@ -1028,10 +1062,15 @@ async fn add_attachment(
     Path(id): Path<String>,
     mut mp: Multipart,
 ) -> PageResult {
+    // The gate first: nothing of the body is read for a caller who may not attach.
+    let p = state
+        .steward
+        .permit::<ops::Attach>(&si.caller, Kind::RightsRequest, &id)
+        .await?;
     let res = match read_file(&mut mp).await {
         Ok(Some((name, bytes))) => state
             .steward
-            .add_attachment(&si.caller, RECORD_TYPE, &id, &name, &bytes)
+            .add_attachment(&si.caller, &p, &name, &bytes)
             .await
             .map(|_| ()),
         Ok(None) => Err(CoreError::invalid("attachment_file", "Select a file")),
@@ -1113,7 +1152,11 @@ async fn render_review(
     notice: Option<String>,
 ) -> PageResult {
     let rt = rights(&state.steward);
-    let r = rt.request(&si.caller, id, today()).await?;
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::RightsRequest, id)
+        .await?;
+    let r = rt.request(&p, today()).await?;
     let Some(screen) = rt.review(&si.caller, id).await? else {
         return Ok(Redirect::to(&format!("/requests/{id}#redaction")).into_response());
     };

@@ -2,11 +2,11 @@
 //!
 //! CSRF: each browser gets a random token in an HttpOnly, SameSite=Strict cookie; every
 //! form carries it in a hidden `csrf` field, and every unsafe request outside the bearer-token
-//! API must present the same value (urlencoded or multipart bodies alike), checked here once.
+//! API must present the same value (urlencoded or multipart bodies alike), checked once per
+//! request by the route guard after authentication (see [`crate::routes`]).
 
-use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -82,44 +82,32 @@ async fn submitted_token(content_type: &str, bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// Checks a browser form's CSRF token against the cookie. Called by the route guard
+/// ([`crate::routes`]) after the caller and the gate have been checked and the body read
+/// within the route's limit, so nothing is buffered for a request that is refused anyway.
+pub async fn check_csrf(
+    parts: &axum::http::request::Parts,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<(), Response> {
+    let Some(expected) = cookie(&parts.headers, CSRF_COOKIE).filter(|t| t.len() == 64) else {
+        return Err(forbidden(
+            "Your browser did not send Steward's security cookie.",
+        ));
+    };
+    match submitted_token(content_type, bytes).await {
+        Some(t) if constant_eq(t.as_bytes(), expected.as_bytes()) => Ok(()),
+        _ => Err(forbidden("The form's security token did not match.")),
+    }
+}
+
+/// Gives each browser its CSRF token (cookie and request extension, for templates). The
+/// check itself is per route, in the guard.
 pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() == 64);
     let token = existing
         .clone()
         .unwrap_or_else(steward_core::auth::new_secret);
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    // The API authenticates with bearer tokens, never cookies, so it is not exposed to CSRF.
-    if unsafe_method && !req.uri().path().starts_with("/api/") {
-        let Some(expected) = existing.clone() else {
-            return forbidden("Your browser did not send Steward's security cookie.");
-        };
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let limit = state.steward.config.max_attachment_bytes + 64 * 1024;
-        let (parts, body) = req.into_parts();
-        let bytes = match to_bytes(body, limit).await {
-            Ok(b) => b,
-            Err(_) => {
-                return (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    crate::views::render(&crate::views::error_page(
-                        "The file or form is too large",
-                        "Send a smaller file or less text.",
-                    )),
-                )
-                    .into_response()
-            }
-        };
-        match submitted_token(&content_type, &bytes).await {
-            Some(t) if constant_eq(t.as_bytes(), expected.as_bytes()) => {}
-            _ => return forbidden("The form's security token did not match."),
-        }
-        req = Request::from_parts(parts, Body::from(bytes));
-    }
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
     if existing.is_none() {

@@ -96,13 +96,21 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // The route guard found the session already: one lookup per request.
+        if let Some(si) = parts.extensions.get::<SignedIn>() {
+            return Ok(si.clone());
+        }
         match session_of(parts, state).await? {
-            Some((info, token)) if info.pending == Pending::None => Ok(SignedIn {
-                caller: info.caller,
-                token,
-                csrf: csrf_of(parts),
-                organisation_name: info.organisation_name,
-            }),
+            Some((info, token)) if info.pending == Pending::None => {
+                let si = SignedIn {
+                    caller: info.caller,
+                    token,
+                    csrf: csrf_of(parts),
+                    organisation_name: info.organisation_name,
+                };
+                parts.extensions.insert(si.clone());
+                Ok(si)
+            }
             Some((info, _)) if info.pending == Pending::Code => {
                 Err(PageError::Redirect("/sign-in/code"))
             }
@@ -146,6 +154,7 @@ impl FromRequestParts<AppState> for Pending2fa {
 }
 
 /// An API caller, authenticated by a bearer token.
+#[derive(Clone)]
 pub struct ApiCaller(pub Caller);
 
 impl FromRequestParts<AppState> for ApiCaller {
@@ -154,6 +163,9 @@ impl FromRequestParts<AppState> for ApiCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(c) = parts.extensions.get::<ApiCaller>() {
+            return Ok(c.clone());
+        }
         let unauthorised = || {
             ApiError(
                 axum::http::StatusCode::UNAUTHORIZED,
@@ -172,6 +184,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .caller_for_token(token.trim(), &client_address(parts))
             .await?
             .ok_or_else(unauthorised)?;
+        parts.extensions.insert(ApiCaller(caller.clone()));
         Ok(ApiCaller(caller))
     }
 }

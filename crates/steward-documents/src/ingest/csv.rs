@@ -1,7 +1,7 @@
 //! CSV: one block per row, "Header: value; Header: value".
 
 use crate::error::Result;
-use crate::model::{Block, Document, Format, Page};
+use crate::model::{Block, BlockKind, Document, Format, Page};
 
 pub(super) fn read(name: &str, bytes: &[u8]) -> Result<Document> {
     let text = super::decode_text(bytes);
@@ -16,28 +16,34 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> Result<Document> {
         .map(|h| super::clean(h).trim().to_owned())
         .collect();
     let mut blocks = Vec::new();
+    // A table: the header row, then one block per row with its cells separated by tabs.
+    let cell = |v: &str| {
+        super::clean(v)
+            .replace(['\t', '\n', '\r'], " ")
+            .trim()
+            .to_owned()
+    };
     if headers.iter().any(|h| !h.is_empty()) {
-        blocks.push(Block::new(
-            format!("Columns: {}", headers.join("; ")),
-            "header row",
-        ));
+        blocks.push(
+            Block::new(
+                headers
+                    .iter()
+                    .map(|h| cell(h))
+                    .collect::<Vec<_>>()
+                    .join("\t"),
+                "header row",
+            )
+            .with_kind(BlockKind::TableHeader),
+        );
     }
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| super::corrupt(name, "CSV", e))?;
-        let cells: Vec<String> = record
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(j, v)| {
-                let v = super::clean(v);
-                match headers.get(j).filter(|h| !h.is_empty()) {
-                    Some(h) => format!("{h}: {}", v.trim()),
-                    None => v.trim().to_owned(),
-                }
-            })
-            .collect();
-        if !cells.is_empty() {
-            blocks.push(Block::new(cells.join("; "), format!("row {}", i + 2)));
+        let cells: Vec<String> = record.iter().map(cell).collect();
+        if cells.iter().any(|c| !c.is_empty()) {
+            blocks.push(
+                Block::new(cells.join("\t"), format!("row {}", i + 2))
+                    .with_kind(BlockKind::TableRow),
+            );
         }
     }
     Ok(Document {

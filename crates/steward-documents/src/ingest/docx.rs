@@ -12,7 +12,7 @@ use quick_xml::Reader;
 
 use super::Limits;
 use crate::error::{DocumentError, Result};
-use crate::model::{Block, Document, Format, Page};
+use crate::model::{Block, BlockKind, Document, Format, Page};
 
 struct Budget<'a> {
     name: &'a str,
@@ -150,11 +150,10 @@ pub(super) fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Document
         if names.iter().any(|n| n == part) {
             let xml = read_entry(&mut archive, part, &mut budget)?;
             match property_lines(&xml) {
-                Ok(lines) => props.extend(
-                    lines
-                        .into_iter()
-                        .map(|(k, v)| Block::new(format!("{k}: {v}"), format!("{part} {k}"))),
-                ),
+                Ok(lines) => props.extend(lines.into_iter().map(|(k, v)| {
+                    Block::new(format!("{k}: {v}"), format!("{part} {k}"))
+                        .with_kind(BlockKind::Field)
+                })),
                 Err(e) => warnings.push(format!("{part} could not be read ({e})")),
             }
         }
@@ -238,15 +237,38 @@ fn word_paragraphs(
     let mut blocks = Vec::new();
     let mut count = 0usize;
     let mut buf = Vec::new();
+    // Paragraph style (heading, list) of the paragraph being read.
+    let mut kind = BlockKind::Paragraph;
+    // Tables: the cells of the row being read (one string per cell), and how deep.
+    let mut rows: Vec<(Vec<String>, bool)> = Vec::new();
+    let mut table_depth = 0usize;
+    let mut rows_in_table: Vec<usize> = Vec::new();
     loop {
         match reader.read_event_into(&mut buf)? {
             Event::Start(e) => {
                 let local = e.local_name();
                 match local.as_ref() {
-                    b"p" => stack.push(String::new()),
+                    b"p" => {
+                        stack.push(String::new());
+                        kind = BlockKind::Paragraph;
+                    }
                     b"t" | b"delText" => in_text += 1,
                     b"tab" => push(&mut stack, "\t"),
                     b"br" | b"cr" => push(&mut stack, "\n"),
+                    b"tbl" => {
+                        table_depth += 1;
+                        rows_in_table.push(0);
+                    }
+                    b"tr" if table_depth == 1 => {
+                        let first = rows_in_table.last().is_some_and(|n| *n == 0);
+                        rows.push((Vec::new(), first));
+                    }
+                    b"tc" if table_depth == 1 => {
+                        if let Some((cells, _)) = rows.last_mut() {
+                            cells.push(String::new());
+                        }
+                    }
+                    b"numPr" => kind = BlockKind::ListItem,
                     _ => {}
                 }
                 note_author(&e, authors);
@@ -255,21 +277,72 @@ fn word_paragraphs(
                 match e.local_name().as_ref() {
                     b"tab" => push(&mut stack, "\t"),
                     b"br" | b"cr" => push(&mut stack, "\n"),
-                    b"p" => {}
+                    b"pStyle" => {
+                        if let Some(v) = e
+                            .attributes()
+                            .flatten()
+                            .find(|a| a.key.local_name().as_ref() == b"val")
+                            .and_then(|a| a.unescape_value().ok())
+                        {
+                            kind = style_kind(&v, kind);
+                        }
+                    }
+                    b"numPr" => kind = BlockKind::ListItem,
                     _ => {}
                 }
                 note_author(&e, authors);
             }
             Event::End(e) => match e.local_name().as_ref() {
+                b"tbl" => {
+                    table_depth = table_depth.saturating_sub(1);
+                    rows_in_table.pop();
+                }
+                b"tr" if table_depth == 1 => {
+                    if let Some((cells, header)) = rows.pop() {
+                        if let Some(n) = rows_in_table.last_mut() {
+                            *n += 1;
+                        }
+                        count += 1;
+                        if cells.iter().any(|c| !c.trim().is_empty()) {
+                            let text = cells
+                                .iter()
+                                .map(|c| c.trim().replace(['\t', '\n'], " "))
+                                .collect::<Vec<_>>()
+                                .join("\t");
+                            blocks.push(
+                                Block::new(text, format!("{part} table row {count}")).with_kind(
+                                    if header {
+                                        BlockKind::TableHeader
+                                    } else {
+                                        BlockKind::TableRow
+                                    },
+                                ),
+                            );
+                        }
+                    }
+                }
                 b"p" => {
                     if let Some(text) = stack.pop() {
-                        count += 1;
                         let text = super::clean(&text);
-                        if !text.trim().is_empty() {
-                            blocks.push(Block::new(
-                                text.trim_end().to_owned(),
-                                format!("{part} paragraph {count}"),
-                            ));
+                        if table_depth > 0 {
+                            // A paragraph inside a table cell: part of the cell's text.
+                            if let Some(cell) = rows.last_mut().and_then(|(c, _)| c.last_mut()) {
+                                if !cell.is_empty() && !text.trim().is_empty() {
+                                    cell.push(' ');
+                                }
+                                cell.push_str(text.trim());
+                            }
+                        } else {
+                            count += 1;
+                            if !text.trim().is_empty() {
+                                blocks.push(
+                                    Block::new(
+                                        text.trim_end().to_owned(),
+                                        format!("{part} paragraph {count}"),
+                                    )
+                                    .with_kind(kind),
+                                );
+                            }
                         }
                     }
                 }
@@ -287,6 +360,42 @@ fn word_paragraphs(
         buf.clear();
     }
     Ok(blocks)
+}
+
+/// "Heading1", "Title", "ListParagraph", "ListBullet": the kind of a styled paragraph.
+fn style_kind(style: &str, current: BlockKind) -> BlockKind {
+    let s = style.to_ascii_lowercase();
+    if s == "title" {
+        return BlockKind::Heading(1);
+    }
+    if let Some(n) = s.strip_prefix("heading") {
+        let level = n.trim().parse::<u8>().unwrap_or(1).clamp(1, 3);
+        return BlockKind::Heading(level);
+    }
+    if s.starts_with("list") {
+        return BlockKind::ListItem;
+    }
+    current
+}
+
+/// "lastModifiedBy" -> "Last modified by"; "TitlesOfParts" -> "Titles of parts".
+fn humanise(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+            out.extend(c.to_lowercase());
+        } else if i == 0 {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+    }
+    match out.as_str() {
+        "Creator" => "Author".into(),
+        "Last modified by" | "Title" | "Subject" | "Keywords" | "Description" => out,
+        _ => out,
+    }
 }
 
 fn push(stack: &mut [String], s: &str) {
@@ -315,11 +424,25 @@ fn property_lines(xml: &[u8]) -> std::result::Result<Vec<(String, String)>, quic
     let mut out = Vec::new();
     let mut current: Option<(String, String)> = None;
     let mut prop_name: Option<String> = None;
+    // Named elements enclosing the current one (not the vt: value types).
+    let mut named: Vec<String> = Vec::new();
     let mut buf = Vec::new();
     loop {
         match reader.read_event_into(&mut buf)? {
             Event::Start(e) => {
                 let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let value_type = e.name().as_ref().starts_with(b"vt:")
+                    || matches!(
+                        local.as_str(),
+                        "lpstr"
+                            | "lpwstr"
+                            | "i4"
+                            | "i8"
+                            | "bool"
+                            | "filetime"
+                            | "vector"
+                            | "variant"
+                    );
                 if local == "property" {
                     prop_name = e
                         .attributes()
@@ -329,8 +452,12 @@ fn property_lines(xml: &[u8]) -> std::result::Result<Vec<(String, String)>, quic
                 }
                 let label = match (&prop_name, local.as_str()) {
                     (Some(p), l) if l != "property" => p.clone(),
-                    _ => local,
+                    _ if value_type => named.last().map_or(local.clone(), |n| humanise(n)),
+                    _ => humanise(&local),
                 };
+                if !value_type {
+                    named.push(local);
+                }
                 current = Some((label, String::new()));
             }
             Event::Text(t) => {
@@ -347,9 +474,15 @@ fn property_lines(xml: &[u8]) -> std::result::Result<Vec<(String, String)>, quic
                 if e.local_name().as_ref() == b"property" {
                     prop_name = None;
                 }
+                let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                if named.last() == Some(&local) {
+                    named.pop();
+                }
+                // HeadingPairs only counts the parts ("Title", 1): not a property.
+                let in_heading_pairs = named.iter().any(|n| n == "HeadingPairs");
                 if let Some((k, v)) = current.take() {
                     let v = super::clean(&v);
-                    if !v.trim().is_empty() {
+                    if !v.trim().is_empty() && !in_heading_pairs && k != "HeadingPairs" {
                         out.push((k, v.trim().to_owned()));
                     }
                 }

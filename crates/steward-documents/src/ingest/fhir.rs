@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::Limits;
 use crate::error::{DocumentError, Result};
-use crate::model::{Block, Document, Format, Page};
+use crate::model::{Block, BlockKind, Document, Format, Page};
 
 /// Keys that carry only machinery (code system URLs, profiles), never personal data.
 const SKIP: &[&str] = &[
@@ -79,6 +79,14 @@ pub(super) fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Document
             }
             if let Value::Object(map) = res {
                 walk_object(map, &format!("{path}({rtype})"), "", &mut blocks);
+            }
+            // The resource's name as a heading, its elements as labelled fields.
+            for (j, b) in blocks.iter_mut().enumerate() {
+                b.kind = if j == 0 {
+                    BlockKind::Heading(2)
+                } else {
+                    BlockKind::Field
+                };
             }
             Page {
                 number: i as u32 + 1,

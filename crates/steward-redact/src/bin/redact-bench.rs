@@ -10,8 +10,8 @@ use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use serde::Deserialize;
-use steward_redact::detect::{detect, Options, Rules};
-use steward_redact::Subject;
+use steward_redact::detect::{detect_with, Options, Rules};
+use steward_redact::{KnownParties, Subject};
 
 #[derive(Deserialize)]
 struct Rec {
@@ -25,7 +25,7 @@ struct Rec {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: redact-bench CORPUS.jsonl PREDICTIONS.jsonl [--min-seconds S]");
+        eprintln!("usage: redact-bench CORPUS.jsonl PREDICTIONS.jsonl [--min-seconds S] [--organisation ORG.json] [--staff STAFF.csv]");
         std::process::exit(2);
     }
     let min_secs: f64 = args
@@ -39,12 +39,26 @@ fn main() {
         .map(|l| serde_json::from_str(&l.expect("read")).expect("parse record"))
         .collect();
     let rules = Rules::builtin();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
+    let mut known = KnownParties::default();
+    if let Some(p) = arg("--organisation") {
+        let text = std::fs::read_to_string(p).expect("read organisation");
+        known.organisation = Some(serde_json::from_str(&text).expect("parse organisation"));
+    }
+    if let Some(p) = arg("--staff") {
+        let text = std::fs::read_to_string(p).expect("read staff");
+        known.staff = KnownParties::staff_from_csv(&text).expect("parse staff");
+    }
     let bytes: usize = recs.iter().map(|r| r.text.len()).sum();
 
     // Predictions (first pass, also warms caches).
     let mut out = std::io::BufWriter::new(std::fs::File::create(&args[2]).expect("create"));
     for r in &recs {
-        let d = detect(&r.text, &r.subject, &rules, &r.options);
+        let d = detect_with(&r.text, &r.subject, &known, &rules, &r.options);
         let spans: Vec<_> = d
             .proposals
             .iter()
@@ -66,7 +80,7 @@ fn main() {
     let t0 = Instant::now();
     loop {
         for r in &recs {
-            let d = detect(&r.text, &r.subject, &rules, &r.options);
+            let d = detect_with(&r.text, &r.subject, &known, &rules, &r.options);
             found += d.proposals.len() + d.flags.len();
         }
         reps += 1;

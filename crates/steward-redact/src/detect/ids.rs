@@ -55,6 +55,7 @@ pub(crate) struct Regexes {
     pub postcode: Regex,
     pub ni: Regex,
     pub dob_key: Regex,
+    pub address_label: Regex,
     pub hosp_context: Regex,
 }
 
@@ -67,8 +68,14 @@ pub(crate) fn regexes() -> &'static Regexes {
         )
         .unwrap(),
         ni: Regex::new(r"(?-u)\b[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b").unwrap(),
-        dob_key: Regex::new(r"(?i-u)\b(?:d\.? ?o\.? ?b\b\.?|date of birth|born(?: on)?\b|birth date\b)")
+        dob_key: Regex::new(
+            r"(?i-u)\b(?:d\.? ?o\.? ?b\b\.?|date of birth|born\b|birth ?date\b|(?-i:b)\. )",
+        )
             .unwrap(),
+        address_label: Regex::new(
+            r"(?i-u)\b(?:address|new address|lives at)[ \t]*(?:is[ \t]*)?[:\-=][ \t]*",
+        )
+        .unwrap(),
         hosp_context: Regex::new(
             r"(?i-u)\b(?:hospital|hosp|unit|mrn|case ?note|medical record|local patient)(?: ?(?:no\b\.?|number|num\b|id\b|#))?\s*[:.]?\s*([A-Z]{0,4}[0-9][0-9 ]{4,11}[0-9][A-Z]?)\b",
         )
@@ -252,7 +259,18 @@ pub(crate) fn scan_emails(text: &str, mut emit: impl FnMut(usize, usize)) {
 }
 
 const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 fn num_at(b: &[u8], i: usize, min: usize, max: usize) -> Option<(u32, usize)> {
@@ -268,10 +286,78 @@ fn num_at(b: &[u8], i: usize, min: usize, max: usize) -> Option<(u32, usize)> {
     Some((v, j))
 }
 
-/// Parses a date starting at `i`: dd/mm/yyyy (also . and -), yyyy-mm-dd, "3 March 1950",
-/// "3rd Mar 1950". Returns (end, year, month, day).
+/// A month written as a word at `i`: its full name, its three-letter abbreviation, or
+/// "Sept" (any case, an optional full stop after an abbreviation). Returns (month, end).
+fn month_word_at(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let mut k = i;
+    while k < b.len() && b[k].is_ascii_alphabetic() {
+        k += 1;
+    }
+    let w = &b[i..k];
+    if w.len() < 3 {
+        return None;
+    }
+    for (n, full) in MONTHS.iter().enumerate() {
+        let full = full.as_bytes();
+        let ok = w.eq_ignore_ascii_case(full)
+            || w.eq_ignore_ascii_case(&full[..3])
+            || (n == 8 && w.eq_ignore_ascii_case(b"sept"));
+        if ok {
+            let mut e = k;
+            if w.len() < full.len() && e < b.len() && b[e] == b'.' {
+                e += 1;
+            }
+            return Some((n as u32 + 1, e));
+        }
+    }
+    None
+}
+
+/// A year at `i`: four digits, or two (kept as written, below 100: the century is not known).
+fn year_at(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let (y, e) = num_at(b, i, 2, 4)?;
+    (e - i != 3).then_some((y, e))
+}
+
+/// Skips an ordinal suffix ("1st", "22nd") at `k`.
+fn skip_ordinal(b: &[u8], k: usize) -> usize {
+    if k + 1 < b.len() {
+        let suf = [b[k].to_ascii_lowercase(), b[k + 1].to_ascii_lowercase()];
+        let after = b.get(k + 2).copied().unwrap_or(b' ');
+        if matches!(&suf, b"st" | b"nd" | b"rd" | b"th") && !after.is_ascii_alphanumeric() {
+            return k + 2;
+        }
+    }
+    k
+}
+
+/// Parses a date starting at `i`. Numeric: dd/mm/yyyy, dd/mm/yy (also `.` and `-`),
+/// yyyy-mm-dd. With the month as a word: "3 March 1950", "3rd Mar. 1950", "3rd of March,
+/// 1950", "03-Mar-1950", "03/Mar/50", "03Mar1950", "March 3rd, 1950", "Mar 3 1950".
+/// Returns (end, year, month, day); a two-digit year is returned as written (below 100).
 pub(crate) fn parse_date_at(b: &[u8], i: usize) -> Option<(usize, u32, u32, u32)> {
-    if i >= b.len() || !b[i].is_ascii_digit() {
+    if i >= b.len() {
+        return None;
+    }
+    if b[i].is_ascii_alphabetic() {
+        // "March 3rd, 1950"
+        let (m, mut k) = month_word_at(b, i)?;
+        if k >= b.len() || b[k] != b' ' {
+            return None;
+        }
+        k += 1;
+        let (d, j) = num_at(b, k, 1, 2)?;
+        k = skip_ordinal(b, j);
+        if k < b.len() && b[k] == b',' {
+            k += 1;
+        }
+        if k >= b.len() || b[k] != b' ' {
+            return None;
+        }
+        let (y, e) = num_at(b, k + 1, 4, 4)?;
+        return valid(y, m, d).then_some((e, y, m, d));
+    }
+    if !b[i].is_ascii_digit() {
         return None;
     }
     if let Some((y, j)) = num_at(b, i, 4, 4) {
@@ -288,73 +374,262 @@ pub(crate) fn parse_date_at(b: &[u8], i: usize) -> Option<(usize, u32, u32, u32)
     let (d, j) = num_at(b, i, 1, 2)?;
     if j < b.len() && matches!(b[j], b'/' | b'.' | b'-') {
         let sep = b[j];
-        let (m, k) = num_at(b, j + 1, 1, 2)?;
-        if k < b.len() && b[k] == sep {
-            let (y, e) = num_at(b, k + 1, 2, 4)?;
-            if e - (k + 1) == 3 {
-                return None;
+        if let Some((m, k)) = num_at(b, j + 1, 1, 2) {
+            if k < b.len() && b[k] == sep {
+                let (y, e) = year_at(b, k + 1)?;
+                return valid(y, m, d).then_some((e, y, m, d));
             }
-            let y = if y < 100 { 1900 + y } else { y };
+            return None;
+        }
+        // "03-Mar-1950", "03/Mar/50", "3.Mar.1950"
+        let (m, k) = month_word_at(b, j + 1)?;
+        if k < b.len() && (b[k] == sep || (b[k - 1] == b'.' && sep == b'.')) {
+            let k = if b[k] == sep { k + 1 } else { k };
+            let (y, e) = year_at(b, k)?;
             return valid(y, m, d).then_some((e, y, m, d));
         }
         return None;
     }
-    // "3rd March 1950"
-    let mut k = j;
-    if k + 1 < b.len() && b[k..k + 2].iter().all(u8::is_ascii_alphabetic) {
-        let suf = [b[k].to_ascii_lowercase(), b[k + 1].to_ascii_lowercase()];
-        if matches!(&suf, b"st" | b"nd" | b"rd" | b"th") {
-            k += 2;
-        }
+    // "3rd March 1950", "3rd of March 1950", "03Mar1950"
+    let mut k = skip_ordinal(b, j);
+    if k < b.len() && b[k].is_ascii_alphabetic() && k == j {
+        // glued: "03Mar1950"
+        let (m, e) = month_word_at_glued(b, k)?;
+        let (y, e) = num_at(b, e, 4, 4)?;
+        return valid(y, m, d).then_some((e, y, m, d));
     }
     if k >= b.len() || b[k] != b' ' {
         return None;
     }
     k += 1;
-    let ws = k;
-    while k < b.len() && b[k].is_ascii_alphabetic() {
-        k += 1;
+    if b.len() >= k + 3 && b[k..k + 3].eq_ignore_ascii_case(b"of ") {
+        k += 3;
     }
-    if k - ws < 3 {
-        return None;
-    }
-    let word = &b[ws..k];
-    let m = MONTHS
-        .iter()
-        .position(|mo| word[..3].eq_ignore_ascii_case(mo.as_bytes()))? as u32
-        + 1;
+    let (m, mut k) = month_word_at(b, k)?;
     if k < b.len() && b[k] == b',' {
         k += 1;
     }
     if k >= b.len() || b[k] != b' ' {
         return None;
     }
-    let (y, e) = num_at(b, k + 1, 4, 4)?;
+    // "18 Oct 78": a two-digit year too (not a time, "3 March 19:00").
+    let (y, e) = year_at(b, k + 1)?;
+    if b.get(e) == Some(&b':') {
+        return None;
+    }
     valid(y, m, d).then_some((e, y, m, d))
 }
 
+/// "Mar1950": a three-letter month glued to the year that follows.
+fn month_word_at_glued(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    if i + 3 > b.len() || !b.get(i + 3).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let w = &b[i..i + 3];
+    let m = MONTHS
+        .iter()
+        .position(|mo| w.eq_ignore_ascii_case(&mo.as_bytes()[..3]))?;
+    Some((m as u32 + 1, i + 3))
+}
+
 fn valid(y: u32, m: u32, d: u32) -> bool {
-    (1850..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+    ((1850..=2100).contains(&y) || y < 100) && (1..=12).contains(&m) && (1..=31).contains(&d)
 }
 
 /// Parses "YYYY-MM-DD" (the subject's date of birth).
 pub(crate) fn parse_iso(s: &str) -> Option<(u32, u32, u32)> {
     let (_, y, m, d) = parse_date_at(s.trim().as_bytes(), 0)?;
-    Some((y, m, d))
+    (y >= 100).then_some((y, m, d))
 }
 
-/// Dates of birth: a date right after "DOB", "D.O.B.", "date of birth", "born (on)".
+/// Is `found` (as parsed, a two-digit year as written) the date `dob`?
+pub(crate) fn same_date(found: (u32, u32, u32), dob: (u32, u32, u32)) -> bool {
+    let (y, m, d) = found;
+    (m, d) == (dob.1, dob.2) && (y == dob.0 || (y < 100 && y == dob.0 % 100))
+}
+
+/// Dates of birth: a date right after "DOB", "D.O.B.", "date of birth", "born (on)",
+/// "birth date", with punctuation, a line break or "on the" / "is" between.
 pub(crate) fn scan_dobs(text: &str, mut emit: impl FnMut(usize, usize, (u32, u32, u32))) {
     let b = text.as_bytes();
     for m in regexes().dob_key.find_iter(text) {
         let mut i = m.end();
-        let lim = (i + 4).min(b.len());
-        while i < lim && matches!(b[i], b' ' | b':' | b'-' | b'(' | b'\t') {
-            i += 1;
+        let lim = (i + 24).min(b.len());
+        // In a table's header row the next line is the first row, not this cell's value.
+        let line_start = text[..m.start()].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = text[m.start()..]
+            .find('\n')
+            .map_or(text.len(), |p| m.start() + p);
+        let line = &text[line_start..line_end];
+        let table = line.contains('\t') || line.contains('|') || line.matches(',').count() >= 2;
+        while i < lim {
+            if (b[i] == b'\n' || b[i] == b'\r') && table {
+                break;
+            }
+            if matches!(
+                b[i],
+                b' ' | b':' | b'-' | b'(' | b'\t' | b'\n' | b'\r' | b'=' | b'|'
+            ) {
+                i += 1;
+                continue;
+            }
+            // "born on the 1st", "DOB is 01/06/1940", "date of birth was"
+            let word_end = b[i..lim]
+                .iter()
+                .position(|c| !c.is_ascii_alphabetic())
+                .map_or(lim, |p| i + p);
+            let w = &b[i..word_end];
+            if word_end < lim
+                && ["on", "the", "is", "was", "of"]
+                    .iter()
+                    .any(|x| w.eq_ignore_ascii_case(x.as_bytes()))
+            {
+                i = word_end;
+                continue;
+            }
+            break;
         }
         if let Some((e, y, mo, d)) = parse_date_at(b, i) {
             emit(i, e, (y, mo, d));
         }
+    }
+}
+
+/// Dates of birth in a table: under a header cell named "DOB", "Date of birth", "Born"...
+/// (comma-, tab- or bar-separated lines), every row's cell in that column that is a date.
+pub(crate) fn scan_dob_columns(text: &str, mut emit: impl FnMut(usize, usize, (u32, u32, u32))) {
+    let b = text.as_bytes();
+    let mut done_lines: Vec<usize> = Vec::new();
+    for m in regexes().dob_key.find_iter(text) {
+        let line_start = text[..m.start()].rfind('\n').map_or(0, |p| p + 1);
+        if done_lines.contains(&line_start) {
+            continue;
+        }
+        let line_end = text[m.start()..]
+            .find('\n')
+            .map_or(text.len(), |p| m.start() + p);
+        let header = &text[line_start..line_end];
+        let Some(sep) = [b'\t', b'|', b',']
+            .into_iter()
+            .find(|&c| header.bytes().filter(|&x| x == c).count() >= 2)
+        else {
+            continue;
+        };
+        // the header cell must be the keyword alone ("DOB", "Date of birth")
+        let col = text[line_start..m.start()]
+            .bytes()
+            .filter(|&x| x == sep)
+            .count();
+        let cell = header.split(sep as char).nth(col).unwrap_or("");
+        let cell = cell.trim().trim_matches('"');
+        if cell.len() > m.as_str().len() + 3 {
+            continue;
+        }
+        done_lines.push(line_start);
+        let mut pos = line_end;
+        while pos < text.len() {
+            let ls = pos + 1;
+            let le = text[ls.min(text.len())..]
+                .find('\n')
+                .map_or(text.len(), |p| ls + p);
+            if ls >= le {
+                break;
+            }
+            let line = &text[ls..le];
+            if line.bytes().filter(|&x| x == sep).count() < col {
+                break;
+            }
+            let mut off = ls;
+            for (k, c) in line.split(sep as char).enumerate() {
+                if k == col {
+                    let lead = c.len() - c.trim_start().len();
+                    let cs = off + lead;
+                    let c = c.trim().trim_matches('"');
+                    let cs = if b.get(cs) == Some(&b'"') { cs + 1 } else { cs };
+                    if let Some((e, y, mo, d)) = parse_date_at(b, cs) {
+                        if e - cs == c.len() {
+                            emit(cs, e, (y, mo, d));
+                        }
+                    }
+                    break;
+                }
+                off += c.len() + 1;
+            }
+            pos = le;
+        }
+    }
+}
+
+/// Cells of a delimited table (comma, tab or bar) under a header cell that `is_header`
+/// accepts: `emit(start, end)` for each non-empty cell (quotes and spaces trimmed).
+pub(crate) fn scan_table_column(
+    text: &str,
+    is_header: impl Fn(&str) -> bool,
+    mut emit: impl FnMut(usize, usize),
+) {
+    let mut line_start = 0;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |p| line_start + p);
+        let header = &text[line_start..line_end];
+        let sep = [b'\t', b'|', b',']
+            .into_iter()
+            .find(|&c| header.bytes().filter(|&x| x == c).count() >= 2);
+        // A header row: short cells, no "label: value".
+        let col = sep.filter(|_| !header.contains(':')).and_then(|sep| {
+            header
+                .split(sep as char)
+                .position(|c| {
+                    let c = c.trim().trim_matches('"').trim();
+                    c.len() <= 30 && is_header(c)
+                })
+                .map(|col| (sep, col))
+        });
+        let width = sep.map_or(0, |sep| header.bytes().filter(|&x| x == sep).count());
+        let Some((sep, col)) = col else {
+            line_start = line_end + 1;
+            continue;
+        };
+        let mut pos = line_end;
+        while pos < text.len() {
+            let ls = pos + 1;
+            let le = text[ls.min(text.len())..]
+                .find('\n')
+                .map_or(text.len(), |p| ls + p);
+            if ls >= le {
+                break;
+            }
+            let line = &text[ls..le];
+            // quoted cells may hold the separator: split respecting quotes
+            let mut cells: Vec<(usize, usize)> = Vec::new();
+            let mut q = false;
+            let mut cs = 0;
+            for (k, ch) in line.char_indices() {
+                if ch == '"' {
+                    q = !q;
+                } else if ch as u32 == u32::from(sep) && !q {
+                    cells.push((cs, k));
+                    cs = k + 1;
+                }
+            }
+            cells.push((cs, line.len()));
+            if cells.len() <= col || cells.len() != width + 1 {
+                break;
+            }
+            let (a, b) = cells[col];
+            let cell = &line[a..b];
+            let lead = cell.len() - cell.trim_start().len();
+            let trimmed = cell.trim();
+            let inner = trimmed.trim_matches('"').trim();
+            if !inner.is_empty() {
+                let off = trimmed.find(inner).unwrap_or(0);
+                let s = ls + a + lead + off;
+                emit(s, s + inner.len());
+            }
+            pos = le;
+        }
+        line_start = pos + 1;
     }
 }
 

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use ids::{nhs_number_is_valid, ni_number_is_valid};
 pub use rules::{ClinicalCode, Rules, RulesError};
 
+use crate::known::{Kept, KeptReason, KnownInfo, KnownParties};
 use crate::{Entity, Flag, Proposal, Subject};
 use names::{AddrHit, NameHit, NameKind, NamePass};
 use rules::class;
@@ -69,6 +70,18 @@ impl Options {
 pub struct Detection {
     pub proposals: Vec<Proposal>,
     pub flags: Vec<Flag>,
+    /// Found but kept because Steward knows whose it is (the organisation's details, its
+    /// staff); sorted by start. Empty when no [`KnownParties`] were given.
+    #[serde(default)]
+    pub kept: Vec<Kept>,
+}
+
+pub(crate) fn norm_phone_pub(s: &str) -> String {
+    ids::norm_phone(s)
+}
+
+pub(crate) fn norm_id_pub(s: &str) -> String {
+    ids::norm_id(s)
 }
 
 /// The subject, prepared for matching.
@@ -82,6 +95,8 @@ pub(crate) struct SubjectInfo {
     phones: Vec<String>,
     emails: Vec<String>,
     addresses: Vec<String>,
+    /// The subject's address lines as lower-case words ("albert", "fold", ...).
+    address_words: Vec<Vec<String>>,
     postcodes: Vec<String>,
     ids: Vec<String>,
 }
@@ -139,6 +154,32 @@ impl SubjectInfo {
                 variants.push(words);
             }
         }
+        // A one-word alias is a nickname: "Peggy" for Margaret Thompson is also written
+        // "Peggy Thompson".
+        if let Some(surname) = variants
+            .first()
+            .filter(|v| v.len() >= 2)
+            .and_then(|v| v.last())
+        {
+            let surname = surname.clone();
+            let extra: Vec<Vec<String>> = variants
+                .iter()
+                .skip(1)
+                .filter(|v| v.len() == 1 && !v[0].eq_ignore_ascii_case(&surname))
+                .map(|v| vec![v[0].clone(), surname.clone()])
+                .collect();
+            variants.extend(extra);
+        }
+        let address_words: Vec<Vec<String>> = subject
+            .addresses
+            .iter()
+            .map(|a| {
+                a.split(|c: char| !c.is_alphanumeric() && c != '\'')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect()
+            })
+            .collect();
         let postcodes = subject
             .addresses
             .iter()
@@ -166,6 +207,7 @@ impl SubjectInfo {
                 .map(|e| e.trim().to_lowercase())
                 .collect(),
             addresses: subject.addresses.iter().map(|a| norm_addr(a)).collect(),
+            address_words,
             postcodes,
             ids: options
                 .subject_identifiers
@@ -183,6 +225,21 @@ impl SubjectInfo {
         // Unknown sex: "Mrs Chapman" is taken to be the subject (a relationship word next to
         // it still makes it a third party).
         self.sex == 0 || title & self.sex != 0
+    }
+
+    /// The words of `s` appear, in order and adjacent, in one of the subject's addresses
+    /// ("Albert Fold" in "3 Albert Fold, Bolton"): the subject's own street or town.
+    fn in_own_address(&self, s: &str) -> bool {
+        let words: Vec<String> = s
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        !words.is_empty()
+            && self
+                .address_words
+                .iter()
+                .any(|a| a.windows(words.len()).any(|w| w == words.as_slice()))
     }
 
     fn is_id(&self, s: &str) -> bool {
@@ -246,6 +303,15 @@ fn organisation_context(text: &str, at: usize) -> bool {
         "service",
         "centre",
         "unit",
+        "trust",
+        "laboratory",
+        "lab",
+        "pathology",
+        "haematology",
+        "biochemistry",
+        "radiology",
+        "solicitors",
+        "llp",
     ];
     let mut from = at.saturating_sub(40);
     while !text.is_char_boundary(from) {
@@ -269,7 +335,37 @@ fn is_professional_email(addr: &str) -> bool {
 /// Finds third parties' personal data in `text` (proposals) and passages a clinician must
 /// review (flags). Offsets are byte offsets into `text`, on char boundaries.
 pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -> Detection {
+    detect_with(text, subject, &KnownParties::default(), rules, options)
+}
+
+/// [`detect`], keeping what Steward knows: the organisation's own name, address, postcode,
+/// telephone numbers and e-mail addresses, and its staff's names (unless the text shows a
+/// family relationship: "her son, Tom Ezetunde" is redacted even when a Tom Ezetunde works
+/// at the practice). Each is reported in [`Detection::kept`] with the reason.
+pub fn detect_with(
+    text: &str,
+    subject: &Subject,
+    known: &KnownParties,
+    rules: &Rules,
+    options: &Options,
+) -> Detection {
     let info = SubjectInfo::new(subject, rules, options);
+    let kinfo = (!known.is_empty()).then(|| KnownInfo::new(known));
+    let mut kept: Vec<Kept> = Vec::new();
+    let keep = |kept: &mut Vec<Kept>,
+                s: usize,
+                e: usize,
+                entity: Option<Entity>,
+                reason: KeptReason,
+                m: &str| {
+        kept.push(Kept {
+            start: s,
+            end: e,
+            entity,
+            reason,
+            matched: m.to_string(),
+        })
+    };
     let mut props: Vec<Proposal> = Vec::new();
     let mut protect: Vec<(usize, usize)> = Vec::new();
     let push = |props: &mut Vec<Proposal>, s: usize, e: usize, entity: Entity, rule: &str| {
@@ -291,7 +387,23 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
             }
         }
         ids::NumKind::Phone => {
-            if info.phones.iter().any(|p| p.as_bytes() == digits) || organisation_context(text, s) {
+            if let Some(k) = kinfo
+                .as_ref()
+                .filter(|k| k.org_phones.iter().any(|p| p.as_bytes() == digits))
+            {
+                let _ = k;
+                protect.push((s, e));
+                keep(
+                    &mut kept,
+                    s,
+                    e,
+                    Some(Entity::Phone),
+                    KeptReason::OrganisationDetails,
+                    "telephone",
+                );
+            } else if info.phones.iter().any(|p| p.as_bytes() == digits)
+                || organisation_context(text, s)
+            {
                 protect.push((s, e));
             } else {
                 push(&mut props, s, e, Entity::Phone, "uk_phone");
@@ -301,7 +413,20 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
 
     ids::scan_emails(text, |s, e| {
         let addr = &text[s..e];
-        if info.emails.iter().any(|x| x.eq_ignore_ascii_case(addr)) {
+        if kinfo
+            .as_ref()
+            .is_some_and(|k| k.org_emails.iter().any(|x| x.eq_ignore_ascii_case(addr)))
+        {
+            protect.push((s, e));
+            keep(
+                &mut kept,
+                s,
+                e,
+                Some(Entity::Email),
+                KeptReason::OrganisationDetails,
+                "e-mail",
+            );
+        } else if info.emails.iter().any(|x| x.eq_ignore_ascii_case(addr)) {
             protect.push((s, e));
         } else if is_professional_email(addr) {
             if options.keep_professionals {
@@ -336,7 +461,20 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
     for m in re.postcode.find_iter(text) {
         postcode_starts.push(m.start());
         let n = ids::norm_id(m.as_str());
-        if info.postcodes.contains(&n) {
+        if kinfo
+            .as_ref()
+            .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
+        {
+            protect.push((m.start(), m.end()));
+            keep(
+                &mut kept,
+                m.start(),
+                m.end(),
+                Some(Entity::Postcode),
+                KeptReason::OrganisationDetails,
+                "postcode",
+            );
+        } else if info.postcodes.contains(&n) {
             protect.push((m.start(), m.end()));
         } else {
             push(
@@ -349,8 +487,21 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
         }
     }
 
+    // "D.O.B" is a keyword, not a person's initials.
+    for m in re.dob_key.find_iter(text) {
+        if m.as_str().len() >= 3 && m.as_str()[..1].eq_ignore_ascii_case("d") {
+            protect.push((m.start(), m.end()));
+        }
+    }
+    ids::scan_dob_columns(text, |s, e, date| {
+        if info.dob.is_some_and(|dob| ids::same_date(date, dob)) {
+            protect.push((s, e));
+        } else {
+            push(&mut props, s, e, Entity::DateOfBirth, "date_in_dob_column");
+        }
+    });
     ids::scan_dobs(text, |s, e, date| {
-        if info.dob == Some(date) {
+        if info.dob.is_some_and(|dob| ids::same_date(date, dob)) {
             protect.push((s, e));
         } else {
             push(
@@ -410,6 +561,26 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
     let mut toks = Vec::with_capacity(text.len() / 5 + 1);
     tokens::tokenize(text, rules, &mut toks);
 
+    // An organisation's own letterhead and address lines: its address, postcode and
+    // telephone numbers are not a third party's.
+    let mut org_blocks: Vec<(usize, usize)> = Vec::new();
+    names::organisation_blocks(text, &toks, &mut org_blocks);
+    for &(s, e) in &org_blocks {
+        props.retain(|p| {
+            let inside = p.start >= s
+                && p.end <= e
+                && matches!(
+                    p.entity,
+                    Entity::StreetAddress | Entity::Postcode | Entity::Phone
+                );
+            if inside {
+                protect.push((p.start, p.end));
+            }
+            !inside
+        });
+    }
+    let in_org = |s: usize, e: usize| org_blocks.iter().any(|&(a, b)| s >= a && e <= b);
+
     let is_pc = |pos: usize| postcode_starts.binary_search(&pos).is_ok();
     let mut addrs: Vec<AddrHit> = Vec::new();
     names::addresses(text, &toks, &rules.street_names, &is_pc, &mut addrs);
@@ -420,10 +591,102 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
                 .addresses
                 .iter()
                 .any(|x| x.contains(n.as_str()) || street_part_in(&n, x));
-        if mine {
+        if kinfo.as_ref().is_some_and(|k| k.is_org_address(&n)) {
+            protect.push((a.start, a.end));
+            keep(
+                &mut kept,
+                a.start,
+                a.end,
+                Some(Entity::StreetAddress),
+                KeptReason::OrganisationDetails,
+                "address",
+            );
+        } else if mine || in_org(a.start, a.end) {
             protect.push((a.start, a.end));
         } else {
             push(&mut props, a.start, a.end, Entity::StreetAddress, a.rule);
+        }
+    }
+
+    // Addresses named as such: "Carer address: hazeldene, yeldfield gate, emberwold NN1 2AA"
+    // (the rest of the line before the postcode, in any case), and the cells of an
+    // "Address" column.
+    let mut labelled: Vec<(usize, usize)> = Vec::new();
+    for m in re.address_label.find_iter(text) {
+        let from = m.end();
+        let line_end = text[from..]
+            .find(['\n', ';', '|'])
+            .map_or(text.len(), |p| from + p);
+        let mut end = postcode_starts
+            .iter()
+            .copied()
+            .find(|&p| p >= from && p < line_end)
+            .unwrap_or(line_end);
+        while end > from && matches!(text.as_bytes()[end - 1], b' ' | b',' | b'.' | b'\t') {
+            end -= 1;
+        }
+        let s = &text[from..end];
+        let lower = s.to_ascii_lowercase();
+        let placeholder = [
+            "as ",
+            "same",
+            "not known",
+            "unknown",
+            "n/a",
+            "nfa",
+            "none",
+            "no fixed",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p));
+        if end > from
+            && !placeholder
+            && !s.contains('@')
+            && s.bytes().any(|c| c.is_ascii_alphabetic())
+        {
+            labelled.push((from, end));
+        }
+    }
+    ids::scan_table_column(
+        text,
+        |h| {
+            let h = h.to_ascii_lowercase();
+            h.contains("address") && !h.contains("email") && !h.contains("e-mail")
+        },
+        |s, e| {
+            let cell = &text[s..e];
+            if !cell.contains('@') && cell.bytes().any(|c| c.is_ascii_alphabetic()) {
+                // the postcode, if the cell holds it, is proposed on its own
+                let e = postcode_starts
+                    .iter()
+                    .copied()
+                    .find(|&p| p > s && p < e)
+                    .map_or(e, |p| text[s..p].trim_end_matches([' ', ',']).len() + s);
+                if e > s {
+                    labelled.push((s, e));
+                }
+            }
+        },
+    );
+    for (s, e) in labelled {
+        let n = norm_addr(&text[s..e]);
+        if n.is_empty() || protect.iter().any(|&(a, b)| a <= s && b >= e) {
+            continue;
+        }
+        let mine = info
+            .addresses
+            .iter()
+            .any(|x| x.contains(n.as_str()) || street_part_in(&n, x));
+        if kinfo.as_ref().is_some_and(|k| k.is_org_address(&n)) || mine || in_org(s, e) {
+            protect.push((s, e));
+        } else {
+            push(
+                &mut props,
+                s,
+                e,
+                Entity::StreetAddress,
+                "address_after_label",
+            );
         }
     }
 
@@ -440,6 +703,23 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
     };
     pass.run_all(&mut hits);
     for h in &hits {
+        if let Some(k) = kinfo.as_ref().filter(|k| k.has_staff() && !h.relation) {
+            if !matches!(h.kind, NameKind::Subject) {
+                if let Some(i) = k.staff_match(&text[h.start..h.end]) {
+                    protect.push((h.start, h.end));
+                    let who = k.staff_name(i);
+                    keep(
+                        &mut kept,
+                        h.start,
+                        h.end,
+                        Some(Entity::PersonName),
+                        KeptReason::StaffMember,
+                        &who,
+                    );
+                    continue;
+                }
+            }
+        }
         match h.kind {
             NameKind::Subject => protect.push((h.start, h.end)),
             NameKind::Professional(rule) => {
@@ -453,6 +733,9 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
                         "professional_name",
                     );
                 }
+            }
+            NameKind::ThirdParty(_) if info.in_own_address(&text[h.start..h.end]) => {
+                protect.push((h.start, h.end))
             }
             NameKind::ThirdParty(rule) => {
                 push(&mut props, h.start, h.end, Entity::PersonName, rule)
@@ -471,11 +754,40 @@ pub fn detect(text: &str, subject: &Subject, rules: &Rules, options: &Options) -
         }
     }
 
+    // The organisation's own name and address lines, wherever they are written.
+    if let Some(k) = &kinfo {
+        if !k.org_texts.is_empty() {
+            let lower = text.to_ascii_lowercase();
+            for t in &k.org_texts {
+                for (s, _) in lower.match_indices(t.as_str()) {
+                    let e = s + t.len();
+                    if text.is_char_boundary(s) && text.is_char_boundary(e) {
+                        protect.push((s, e));
+                        keep(
+                            &mut kept,
+                            s,
+                            e,
+                            None,
+                            KeptReason::OrganisationDetails,
+                            "name or address",
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     let proposals = resolve(props, &mut protect);
+    kept.sort_by_key(|k| (k.start, k.end));
+    kept.dedup_by(|a, b| a.start < b.end && b.start < a.end);
     let mut flags = Vec::new();
     flags::find_flags(text, rules, &mut flags);
     flags.sort_by_key(|f| (f.start, f.end));
-    Detection { proposals, flags }
+    Detection {
+        proposals,
+        flags,
+        kept,
+    }
 }
 
 /// "14acaciaavenue" inside the subject's "14acaciaavenuepoolebh148qt".

@@ -21,6 +21,8 @@ pub(crate) struct NameHit {
     pub start: usize,
     pub end: usize,
     pub kind: NameKind,
+    /// The text shows a relationship (a relative, a neighbour): never kept as staff.
+    pub relation: bool,
 }
 
 /// The text between two tokens.
@@ -160,6 +162,40 @@ const PLACE_TAILS: &[&str] = &[
     "care",
 ];
 
+/// Units written after a number ("12 Mg", "4 Units"): never a name.
+const UNITS: &[&str] = &[
+    "mg",
+    "mcg",
+    "ug",
+    "ng",
+    "g",
+    "kg",
+    "ml",
+    "mmol",
+    "umol",
+    "mmhg",
+    "bpm",
+    "cm",
+    "mm",
+    "iu",
+    "units",
+    "unit",
+    "hrs",
+    "mins",
+    "secs",
+    "kcal",
+    "kpa",
+    "fl",
+    "pg",
+    "mosm",
+    "mu",
+    "miu",
+    "degc",
+    "celsius",
+    "fahrenheit",
+    "sats",
+];
+
 const HOUSE_WORDS: &[&str] = &[
     "cottage",
     "house",
@@ -243,6 +279,13 @@ impl NamePass<'_> {
             if t.has(RELATION) && t.is(LOWER | CAP) && !t.is(POSS) {
                 // "Sister Jones" (capitalised, right before) is a ward sister, not a relative.
                 if t.is(CAP) && k + 1 == i && t.has(PRO_TITLE) {
+                    return false;
+                }
+                // "my colleague Dr Hale": a professional's colleague is a professional.
+                if lower_is(self.text, t, &["colleague", "colleagues"])
+                    && toks[i].has(PRO_TITLE)
+                    && toks[i].is(CAP)
+                {
                     return false;
                 }
                 return true;
@@ -369,10 +412,74 @@ impl NamePass<'_> {
         {
             return true;
         }
+        // "seen by", "seen on the ward by", "reviewed today by": a clinical verb up to four
+        // words before "by" in the same sentence.
         if lower_is(self.text, p, &["by"]) && i >= 2 {
+            for q in (i.saturating_sub(6)..i - 1).rev() {
+                let gq = gap(self.text, self.toks, q + 1);
+                if gq.contains('\n') || gq.contains('.') || gq.contains(';') {
+                    return false;
+                }
+                if lower_is(self.text, &self.toks[q], PRO_VERBS) {
+                    return true;
+                }
+                if self.toks[q].has(RELATION) {
+                    return false;
+                }
+            }
+            return false;
+        }
+        // "discussed with Ms Hale", "liaised with", "handed over to", "d/w"
+        if lower_is(self.text, p, &["with", "to", "w"]) && i >= 2 {
             let q = &self.toks[i - 2];
-            return lower_is(self.text, q, PRO_VERBS)
-                && is_space_gap(gap(self.text, self.toks, i - 1));
+            let gq = gap(self.text, self.toks, i - 1);
+            if (is_space_gap(gq) || gq == "/")
+                && lower_is(
+                    self.text,
+                    q,
+                    &[
+                        "discussed",
+                        "liaised",
+                        "liaising",
+                        "discuss",
+                        "d",
+                        "over",
+                        "referred",
+                        "handover",
+                        "reviewed",
+                    ],
+                )
+            {
+                return true;
+            }
+        }
+        // An entry header that is a date at the start of a line: "09/08/2016 Mrs F Silva".
+        if !g.contains('\n') && (g.trim().is_empty() || matches!(g.trim(), "-" | "\u{2013}")) {
+            let name_at = self.toks[i].s as usize;
+            let line_start = self.text[..name_at].rfind('\n').map_or(0, |p| p + 1);
+            let head = self.text[line_start..name_at].trim_end();
+            let head = head.trim_end_matches(['-', '\u{2013}']).trim_end();
+            if !head.is_empty()
+                && super::ids::parse_date_at(head.as_bytes(), 0)
+                    .is_some_and(|(e, ..)| e == head.len())
+            {
+                return true;
+            }
+        }
+        // An entry header: "22 Oct 2023 11:19 - Mr Hale", "03/02/2024 09:05 Ms Hale:".
+        if i >= 2 && !g.contains('\n') {
+            let p_end = p.e as usize;
+            let b = self.text.as_bytes();
+            let time = p.is(DIGIT)
+                && p_end <= b.len()
+                && (p.e - p.s) == 2
+                && p.s >= 3
+                && b[p.s as usize - 1] == b':'
+                && b[p.s as usize - 2].is_ascii_digit();
+            let g_ok = g.trim().is_empty() || matches!(g.trim(), "-" | "\u{2013}" | "|" | "by");
+            if time && g_ok {
+                return true;
+            }
         }
         if lower_is(
             self.text,
@@ -426,13 +533,19 @@ impl NamePass<'_> {
         if m == i + 1 {
             return None;
         }
-        if !(t.has(SURNAME) || toks[i + 1].has(FIRST) || self.relation_after(m)) {
+        let rel_before = self.relation_before(i);
+        if !(t.has(SURNAME)
+            || toks[i + 1].has(FIRST)
+            || self.relation_after(m)
+            || rel_before
+            || self.person_after(m))
+        {
             return None;
         }
         let mut words: Vec<&str> = (i + 1..m).map(|x| self.word(x)).collect();
         words.push(w);
         let (s, e) = (t.s as usize, toks[m - 1].e as usize);
-        let rel = self.relation_after(m);
+        let rel = self.relation_after(m) || rel_before;
         let kind = if !rel && self.is_subject_words(&words, 0) {
             NameKind::Subject
         } else if !rel && (self.role_after(m) || self.pro_before(i)) {
@@ -445,6 +558,7 @@ impl NamePass<'_> {
             start: s,
             end: e,
             kind,
+            relation: rel,
         });
         Some(m)
     }
@@ -527,14 +641,113 @@ impl NamePass<'_> {
             return false;
         }
         let g = gap(self.text, toks, m);
-        if !(g.contains('(') || g.contains(',')) || g.contains('\n') {
+        if g.contains('\n') {
             return false;
         }
-        lower_is(
-            self.text,
-            &toks[m],
-            &["dob", "d", "born", "aged", "age", "b"],
-        )
+        if g.contains('(') || g.contains(',') {
+            return lower_is(
+                self.text,
+                &toks[m],
+                &["dob", "d", "born", "aged", "age", "b"],
+            );
+        }
+        // "WARSI, Rosia DoB 31.12.1998", "Garian born 12-04-2018"
+        is_space_gap(g) && lower_is(self.text, &toks[m], &["dob", "born", "d"])
+    }
+
+    /// "Ann Smith <ann@example.org>", "Ann Smith (ann@example.org, ...)": a name followed by
+    /// an e-mail address in brackets is a person's.
+    /// The subject's own date of birth right after the name: "(17/11/1965)", ", DOB
+    /// 17-Nov-1965", " born 17/11/65".
+    fn subject_dob_after(&self, m: usize) -> bool {
+        let Some(dob) = self.subject.dob else {
+            return false;
+        };
+        let Some(prev) = m.checked_sub(1) else {
+            return false;
+        };
+        let b = self.text.as_bytes();
+        let mut i = self.toks[prev].e as usize;
+        let lim = (i + 24).min(b.len());
+        while i < lim && !b[i].is_ascii_digit() {
+            if b[i] == b'\n' {
+                return false;
+            }
+            i += 1;
+        }
+        super::ids::parse_date_at(b, i)
+            .is_some_and(|(_, y, mo, d)| super::ids::same_date((y, mo, d), dob))
+    }
+
+    /// "Name: ...", "Contact name: ...", "Full name - ...": a form's name field.
+    fn name_label_before(&self, i: usize) -> bool {
+        if i == 0 {
+            return false;
+        }
+        let g = gap(self.text, self.toks, i);
+        (g.contains(':') || g.contains(" - ") || g.contains('\t'))
+            && !g.contains('\n')
+            && lower_is(self.text, &self.toks[i - 1], &["name", "names"])
+    }
+
+    /// Some(true) when the address is an NHS one (a professional's).
+    fn email_after(&self, m: usize) -> Option<bool> {
+        let prev = m.checked_sub(1)?;
+        let rest = &self.text[self.toks[prev].e as usize..];
+        let rest = rest.trim_start_matches(' ');
+        if !(rest.starts_with('<') || rest.starts_with('(')) {
+            return None;
+        }
+        let inner = &rest[1..];
+        let word_end = inner
+            .find(|c: char| c.is_whitespace() || c == '>' || c == ')' || c == ',')
+            .unwrap_or(inner.len());
+        let addr = &inner[..word_end];
+        let domain = addr.rsplit_once('@')?.1.to_ascii_lowercase();
+        Some(domain.ends_with("nhs.net") || domain.ends_with("nhs.uk"))
+    }
+
+    /// A run of upper-case words with evidence that it is a person: "Carer name: DESPAY
+    /// SANTOS", "LANIAN MORWELL (b. 24/9/07)", "IVENA BRACKWORTH Born: ...".
+    fn allcaps_name(&mut self, i: usize, out: &mut Vec<NameHit>) -> Option<usize> {
+        let toks = self.toks;
+        let n = toks.len();
+        let mut j = i;
+        while j < n
+            && j < i + 4
+            && toks[j].is(ALLCAPS)
+            && self.word(j).len() >= 2
+            && (!toks[j].has(NOT_NAME) || toks[j].has(SURNAME | FIRST))
+            && !toks[j].has(TITLE | PRO_TITLE | STREET)
+            && (j == i || is_space_gap(gap(self.text, toks, j)))
+        {
+            j += 1;
+        }
+        if j - i < 2 || (j < n && toks[j].is(ALLCAPS) && is_space_gap(gap(self.text, toks, j))) {
+            return None;
+        }
+        let rel = self.relation_before(i);
+        if !(rel
+            || self.person_after(j)
+            || self.email_after(j) == Some(false)
+            || self.name_label_before(i))
+        {
+            return None;
+        }
+        let words: Vec<&str> = (i..j).map(|x| self.word(x)).collect();
+        let kind = if !rel && self.is_subject_words(&words, 0) {
+            NameKind::Subject
+        } else {
+            self.third.extend(i..j);
+            NameKind::ThirdParty("upper_case_name")
+        };
+        out.push(NameHit {
+            start: toks[i].s as usize,
+            end: toks[j - 1].e as usize,
+            kind,
+            relation: rel,
+        });
+        Some(j)
     }
 
     /// "Hope rang to say...", "Rhodri said": a speech or contact verb right after a run that
@@ -585,6 +798,7 @@ impl NamePass<'_> {
         let mut pro = false;
         let mut any_title = false;
         let mut lead_relation = false;
+        let mut title_at: Option<usize> = None;
         while k < j {
             let n = self.pro_phrase_at(k, j);
             if n > 0 {
@@ -597,7 +811,17 @@ impl NamePass<'_> {
             let t = &toks[k];
             if t.has(TITLE) && t.is(CAP) {
                 title = t.cls & TITLE;
+                if title_at.is_none() {
+                    title_at = Some(k);
+                }
                 any_title = true;
+                k += 1;
+                continue;
+            }
+            // "Uncle Mr Hale", "Niece Mrs Wood", "Cousin Dafydd": a capitalised relationship
+            // word opening the run is evidence for what follows, never part of the name.
+            if t.has(RELATION) && t.is(CAP) && !any_title && k + 1 < j && !t.has(PRO_TITLE) {
+                lead_relation = true;
                 k += 1;
                 continue;
             }
@@ -678,6 +902,13 @@ impl NamePass<'_> {
             || self.relation_after(m)
             || self.person_after(m)
             || self.next_door_after(m);
+        // "Ann Smith <ann@example.org>": a person; a professional when the address is an
+        // NHS one.
+        let mail = if m == j && !any_title {
+            self.email_after(m)
+        } else {
+            None
+        };
         let verb = m - k == j - i && self.sentence_start(k) && self.verb_after(m);
         let role = self.role_after(m);
         let pro_ctx = self.pro_before(i);
@@ -687,6 +918,10 @@ impl NamePass<'_> {
             "name_after_title"
         } else if rel {
             "name_near_relation"
+        } else if mail.is_some() {
+            "name_with_email"
+        } else if self.name_label_before(i) && (!first.has(NOT_NAME) || first.has(FIRST)) {
+            "name_after_name_label"
         } else if ntok >= 2 && (first.has(FIRST) || first.is(INITIAL)) && name_like_last {
             "first_and_surname"
         } else if ntok >= 2 && last.has(SURNAME) && first.is(CAP) && !first.has(NOT_NAME) {
@@ -709,6 +944,7 @@ impl NamePass<'_> {
         let (s, e) = (first.s as usize, last.e as usize);
         let is_pro = !rel
             && (pro
+                || mail == Some(true)
                 || role
                 || pro_ctx
                 || self.pro_possessive(m)
@@ -716,8 +952,13 @@ impl NamePass<'_> {
                 // not enough ("Dr Patel ... Mrs Patel" may be a patient's relative): when in
                 // doubt the name is proposed and a person decides.
                 || (self.known_pro(last.s as usize, last.e as usize) && ntok >= 2 && title == 0));
-        let kind = if !rel
-            && (self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title)))
+        // The subject: by name when no relationship is shown; by full name, or by name with
+        // the subject's own birth date right after ("my mother Mrs Owusu (17/11/1965)"),
+        // whatever the context.
+        let subject_name =
+            self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title));
+        let kind = if subject_name
+            && (!rel || (ntok >= 2 && self.is_subject(k, m, 0)) || self.subject_dob_after(m))
         {
             NameKind::Subject
         } else if is_pro {
@@ -727,10 +968,17 @@ impl NamePass<'_> {
             self.third.extend(k..m);
             NameKind::ThirdParty(rule)
         };
+        // A third party's courtesy title goes with the name ("Mrs Wood", not "Mrs" left
+        // standing beside a short surname).
+        let s = match (kind, title_at) {
+            (NameKind::ThirdParty(_), Some(t)) => toks[t].s as usize,
+            _ => s,
+        };
         out.push(NameHit {
             start: s,
             end: e,
             kind,
+            relation: rel,
         });
     }
 
@@ -812,9 +1060,32 @@ impl NamePass<'_> {
                     start: self.toks[k].s as usize,
                     end: self.toks[m - 1].e as usize,
                     kind: NameKind::ThirdParty("name_seen_before"),
+                    relation: false,
                 });
             }
         }
+    }
+
+    /// A unit or a slash abbreviation, never a name word: "mg/L", "mmol/L", "37.9 C",
+    /// "98 F", "O/E", "C/O", "N/A". A unit is a word after a number (or after a slash)
+    /// that is a single letter or a unit word; an abbreviation is glued to a slash.
+    fn unit_or_abbrev(&self, i: usize) -> bool {
+        let toks = self.toks;
+        let t = &toks[i];
+        let g = gap(self.text, toks, i);
+        if i > 0 && g.ends_with('/') && g.len() <= 2 {
+            return true;
+        }
+        let e = t.e as usize;
+        let b = self.text.as_bytes();
+        if t.is(INITIAL) && e + 1 < b.len() && b[e] == b'/' && b[e + 1].is_ascii_alphanumeric() {
+            return true;
+        }
+        if i > 0 && toks[i - 1].is(DIGIT) && (g.is_empty() || g == " ") {
+            let w = self.word(i);
+            return t.is(INITIAL) || UNITS.iter().any(|u| w.eq_ignore_ascii_case(u));
+        }
+        false
     }
 
     pub fn run_all(&mut self, out: &mut Vec<NameHit>) {
@@ -828,14 +1099,46 @@ impl NamePass<'_> {
                     i = next;
                     continue;
                 }
+                if let Some(next) = self.allcaps_name(i, out) {
+                    i = next;
+                    continue;
+                }
             }
-            if !t.is(CAP) {
+            // "spoke to son mr king": a lower-case title after a relationship word.
+            if t.is(LOWER) && t.has(TITLE) && i + 1 < n && self.relation_before(i) {
+                let u = &toks[i + 1];
+                let g = gap(self.text, toks, i + 1);
+                let w = self.word(i + 1);
+                if is_space_gap(g.trim_start_matches('.'))
+                    && !u.is(DIGIT)
+                    && w.len() >= 2
+                    && !lower_is(
+                        self.text,
+                        u,
+                        &["and", "or", "by", "to", "on", "in", "is", "was"],
+                    )
+                {
+                    self.third.push(i + 1);
+                    out.push(NameHit {
+                        start: t.s as usize,
+                        end: u.e as usize,
+                        kind: NameKind::ThirdParty("lower_case_title_name"),
+                        relation: true,
+                    });
+                    i += 2;
+                    continue;
+                }
+            }
+            if !t.is(CAP) || self.unit_or_abbrev(i) {
                 i += 1;
                 continue;
             }
             let mut j = i + 1;
             while j < n && joins(self.text, toks, j) && !toks[j - 1].is(POSS) {
                 let u = &toks[j];
+                if self.unit_or_abbrev(j) {
+                    break;
+                }
                 if u.is(CAP) {
                     j += 1;
                 } else if u.is(LOWER)
@@ -885,26 +1188,48 @@ pub(crate) fn addresses(
             let digits = w.iter().take_while(|c| c.is_ascii_digit()).count();
             digits <= 4 && w.len() - digits <= 1 && gap_ok_before_number(text, toks, i)
         };
+        // "Apt 24, St Anne's Court": a flat number, a comma, then the building.
+        let flat_no = house_no
+            && i >= 1
+            && lower_is(
+                text,
+                &toks[i - 1],
+                &["flat", "apartment", "apt", "unit", "room"],
+            )
+            && i + 1 < n
+            && gap(text, toks, i + 1).starts_with(", ");
+        let house_name = if house_no {
+            None
+        } else {
+            house_name_before_street(text, toks, i)
+        };
         let trigger = if house_no {
             None
         } else {
-            trigger_body(text, toks, i)
+            house_name
+                .map(|_| i)
+                .or_else(|| trigger_body(text, toks, i))
         };
         if !house_no && trigger.is_none() {
             i += 1;
             continue;
         }
-        let (body_start, mut rule) = match trigger {
-            None => (i + 1, "street_address"),
-            Some(b) => (b, "address_after_trigger"),
+        let (body_start, mut rule) = match (trigger, house_name) {
+            (None, _) => (i + 1, "street_address"),
+            (Some(b), Some(_)) => (b, "house_name_and_street"),
+            (Some(b), None) => (b, "address_after_trigger"),
         };
         // Street part: capitalised tokens ending with a street suffix (or house word).
         let mut k = body_start;
-        let mut street_end = None;
-        while k < n && k < body_start + 6 {
+        let mut street_end = house_name;
+        while house_name.is_none() && k < n && k < body_start + 6 {
             if k > body_start || house_no {
                 let g = gap(text, toks, k);
+                let poss_gap = toks[k - 1].is(POSS)
+                    && is_space_gap(g.trim_start_matches(['\'', '\u{2019}', 's']));
                 let ok = is_space_gap(g)
+                    || poss_gap
+                    || (flat_no && k == body_start && g == ", ")
                     || (!house_no && (g == ", " || g == ": " || g == ":" || g == " "));
                 if !ok {
                     break;
@@ -923,6 +1248,15 @@ pub(crate) fn addresses(
                 break;
             }
             let w = &text[u.range()];
+            // "12 St Aldhelm's Road": "St" right after the number is a saint, not a street.
+            let saint = k == body_start
+                && k + 1 < n
+                && toks[k + 1].is(CAP)
+                && (w.eq_ignore_ascii_case("st") || w.eq_ignore_ascii_case("saint"));
+            if saint {
+                k += 1;
+                continue;
+            }
             if (u.has(STREET) && k > body_start)
                 || (u.has(STREET) && house_no)
                 || (!house_no
@@ -953,6 +1287,9 @@ pub(crate) fn addresses(
             continue;
         };
         let mut start = toks[if house_no { i } else { body_start }].s as usize;
+        if flat_no {
+            start = toks[i - 1].s as usize;
+        }
         // "Flat 2, 14 ..." / "Flat 2 14 ..."
         if house_no
             && i >= 2
@@ -1003,7 +1340,9 @@ pub(crate) fn addresses(
                 || rest == "."
                 || is_postcode_at(text.len() - rest_trim.len());
             let chains = rest.starts_with(", ") && after.is_some_and(|c| c.is_ascii_uppercase());
-            if closes || chains {
+            // "Bramble Cottage, Kiln Lane last spring": a street after a house name.
+            let street_seg = toks[k - 1].has(STREET) && k - 1 > seg_start;
+            if closes || chains || street_seg {
                 end = seg_end;
                 if !closes && !chains {
                     break;
@@ -1074,28 +1413,330 @@ fn gap_ok_before_number(text: &str, toks: &[Tok], i: usize) -> bool {
         || g.ends_with('-') && g.len() == 1)
 }
 
-/// "lives at X", "moved to X", "address: X": the token index where X starts.
+/// Verbs of living somewhere or moving: "lives at X", "moved out to X", "relocated to X",
+/// "now living in X", "rehoused at X", "went back to X".
+const DWELL_VERBS: &[&str] = &[
+    "lives",
+    "live",
+    "living",
+    "lived",
+    "resides",
+    "reside",
+    "residing",
+    "resided",
+    "staying",
+    "stays",
+    "stayed",
+    "moved",
+    "moving",
+    "moves",
+    "move",
+    "relocated",
+    "relocating",
+    "relocates",
+    "rehoused",
+    "re-housed",
+    "transferred",
+    "went",
+    "gone",
+    "returned",
+    "returning",
+    "discharged",
+    "based",
+];
+
+/// "lives at X", "moved (out|back|away) to X", "address: X": the token index where X starts.
 fn trigger_body(text: &str, toks: &[Tok], i: usize) -> Option<usize> {
     let t = &toks[i];
     if !t.is(LOWER | CAP) {
         return None;
     }
     let w = &text[t.range()];
-    if w.eq_ignore_ascii_case("address") {
-        return Some(i + 1);
+    if w.eq_ignore_ascii_case("address") || w.eq_ignore_ascii_case("resident") {
+        let k = if i + 1 < toks.len() && lower_is(text, &toks[i + 1], &["is", "now", "of"]) {
+            i + 2
+        } else {
+            i + 1
+        };
+        return Some(k);
     }
-    if i + 1 < toks.len() {
-        let nx = &text[toks[i + 1].range()];
-        let at = nx.eq_ignore_ascii_case("at")
-            && [
-                "lives", "living", "resides", "residing", "staying", "stays", "lived",
-            ]
-            .iter()
-            .any(|x| w.eq_ignore_ascii_case(x));
-        let to = nx.eq_ignore_ascii_case("to") && w.eq_ignore_ascii_case("moved");
-        if at || to {
-            return Some(i + 2);
+    if !DWELL_VERBS.iter().any(|x| w.eq_ignore_ascii_case(x)) {
+        return None;
+    }
+    let mut k = i + 1;
+    // "moved out to", "went back to", "now living at", "moved in with her son at"
+    for _ in 0..2 {
+        if k < toks.len()
+            && lower_is(
+                text,
+                &toks[k],
+                &[
+                    "out",
+                    "back",
+                    "away",
+                    "home",
+                    "over",
+                    "now",
+                    "permanently",
+                    "house",
+                ],
+            )
+        {
+            k += 1;
         }
     }
+    if k + 1 < toks.len()
+        && toks[k].is(LOWER)
+        && lower_is(text, &toks[k], &["at", "to", "into", "in", "onto"])
+        && !gap(text, toks, k + 1).contains('\n')
+        && (toks[k + 1].is(CAP) || toks[k + 1].is(ALLCAPS))
+    {
+        return Some(k + 1);
+    }
     None
+}
+
+/// Words that make a capitalised phrase an organisation, not a house name.
+pub(crate) const ORG_WORDS: &[&str] = &[
+    "hospital",
+    "surgery",
+    "practice",
+    "clinic",
+    "centre",
+    "center",
+    "unit",
+    "trust",
+    "infirmary",
+    "hospice",
+    "school",
+    "college",
+    "university",
+    "church",
+    "ward",
+    "pharmacy",
+    "medical",
+    "health",
+    "nhs",
+    "department",
+    "services",
+    "service",
+    "foundation",
+    "council",
+    "office",
+    "group",
+    "partnership",
+    "ltd",
+    "limited",
+    "plc",
+    "police",
+    "hospitals",
+    "solicitors",
+    "solicitor",
+    "llp",
+    "legal",
+    "co",
+    "chambers",
+    "laboratory",
+    "pathology",
+    "haematology",
+    "biochemistry",
+    "radiology",
+    "surgeries",
+    "practices",
+    "clinics",
+    "centres",
+];
+
+/// Byte ranges of organisation letterheads and addresses: the lines after a line that
+/// only names an organisation ("Ravenscourt Hospital", "Leeds Teaching Hospitals NHS
+/// Trust", "Oakwood Surgery"), up to a blank line, a line naming a person (a title, a
+/// relationship word, "Dear", "Re") or six lines; and the rest of a line after
+/// "... Hospital, ". Addresses, postcodes and telephone numbers there are the
+/// organisation's, not a third party's.
+pub(crate) fn organisation_blocks(text: &str, toks: &[Tok], out: &mut Vec<(usize, usize)>) {
+    let n = toks.len();
+    let mut i = 0;
+    while i < n {
+        // the line of token i
+        let line_start = text[..toks[i].s as usize].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = text[toks[i].s as usize..]
+            .find('\n')
+            .map_or(text.len(), |p| toks[i].s as usize + p);
+        let mut j = i;
+        while j < n && (toks[j].e as usize) <= line_end {
+            j += 1;
+        }
+        // tokens [i, j) are on this line
+        let mut org_at = None;
+        let mut all_caps_words = true;
+        for (k, t) in toks.iter().enumerate().take(j).skip(i) {
+            if t.is(LOWER) && !lower_is(text, t, &["of", "and", "the", "for", "on", "upon"]) {
+                all_caps_words = false;
+            }
+            if (t.is(CAP) || t.is(ALLCAPS)) && lower_is(text, t, ORG_WORDS) {
+                org_at = Some(k);
+            }
+        }
+        let line_text = &text[line_start..line_end];
+        let names_a_person = (i..j).any(|k| {
+            toks[k].is(CAP)
+                && (toks[k].has(TITLE) || lower_is(text, &toks[k], &["dr", "prof", "professor"]))
+        });
+        if let Some(k) = org_at {
+            let after = &text[toks[k].e as usize..line_end];
+            if all_caps_words
+                && j - i <= 8
+                && after.trim().is_empty()
+                && !line_text.contains(':')
+                && !names_a_person
+            {
+                // an organisation line: the following lines
+                let mut end = line_end;
+                let mut lines = 0;
+                while end < text.len() && lines < 6 {
+                    let next_end = text[end + 1..]
+                        .find('\n')
+                        .map_or(text.len(), |p| end + 1 + p);
+                    let line = &text[(end + 1).min(text.len())..next_end];
+                    let lt = line.trim();
+                    if lt.is_empty() || stops_letterhead(lt) {
+                        break;
+                    }
+                    end = next_end;
+                    lines += 1;
+                }
+                if end > line_end {
+                    out.push((line_end, end));
+                }
+            } else if after.starts_with(", ")
+                && after[2..]
+                    .bytes()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            {
+                // "Ravenscourt Hospital, 12 Beckett Street, Leeds LS9 7TF"
+                let stop = after
+                    .find(['.', ';', '('])
+                    .map_or(line_end, |p| toks[k].e as usize + p);
+                out.push((toks[k].e as usize, stop));
+            }
+        }
+        i = j.max(i + 1);
+    }
+}
+
+fn stops_letterhead(line: &str) -> bool {
+    let mut words = line
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty());
+    let first = words.clone().next().unwrap_or("");
+    const CONTACT: &[&str] = &[
+        "tel",
+        "telephone",
+        "phone",
+        "fax",
+        "email",
+        "e-mail",
+        "switchboard",
+        "web",
+        "website",
+        "www",
+        "dx",
+    ];
+    if CONTACT.iter().any(|c| first.eq_ignore_ascii_case(c)) {
+        return false;
+    }
+    // An address line: capitalised words and numbers only.
+    if line.contains(':')
+        || words.any(|w| {
+            w.chars().next().is_some_and(char::is_lowercase)
+                && !["of", "and", "the", "upon", "on"].contains(&w)
+        })
+    {
+        return true;
+    }
+    const STOP: &[&str] = &[
+        "dear", "re", "mr", "mrs", "ms", "miss", "mx", "dr", "patient", "name", "to", "date",
+        "our", "your", "nhs", "dob", "hospital", "subject",
+    ];
+    STOP.iter().any(|s| first.eq_ignore_ascii_case(s))
+}
+
+/// A house name before a street, with no number: "The Laurels, Greenfield Road",
+/// "Holly Lodge, Park Court", "Meadow View, Tennyson Square". The house name is one to three
+/// capitalised words at a line start or after punctuation, a comma, then one to four
+/// capitalised words ending in a street suffix, then a line end, a comma, a full stop or
+/// a postcode. Returns the token index of the street's last word.
+fn house_name_before_street(text: &str, toks: &[Tok], i: usize) -> Option<usize> {
+    let n = toks.len();
+    let t = &toks[i];
+    if !(t.is(CAP) || t.is(ALLCAPS)) || t.has(TITLE | PRO_TITLE | RELATION) {
+        return None;
+    }
+    // Where the house name may start: a line start, after ": ", "(", ", ", or "at"/"to".
+    let g = gap(text, toks, i);
+    let opens = i == 0
+        || g.contains('\n')
+        || g.ends_with(": ")
+        || g.ends_with(':')
+        || g.ends_with('(')
+        || g.ends_with(", ")
+        || g.ends_with(",\"")
+        || g.ends_with("\t")
+        || (is_space_gap(g) && lower_is(text, &toks[i - 1], &["at", "to", "from", "of"]));
+    if !opens {
+        return None;
+    }
+    let mut k = i;
+    let mut house_word = false;
+    while k < n && k < i + 3 && (toks[k].is(CAP) || toks[k].is(ALLCAPS) || toks[k].is(DIGIT)) {
+        if k > i && !is_space_gap(gap(text, toks, k)) {
+            break;
+        }
+        if toks[k].has(TITLE | PRO_TITLE) || lower_is(text, &toks[k], ORG_WORDS) {
+            return None;
+        }
+        k += 1;
+        // "Rose Cottage Vetchley Place": a house word ends the house name.
+        if lower_is(text, &toks[k - 1], HOUSE_WORDS) && k > i + 1 {
+            house_word = true;
+            break;
+        }
+    }
+    if k >= n || k == i {
+        return None;
+    }
+    let g = gap(text, toks, k);
+    if !(g == ", "
+        || g == ","
+        || g == ",\n"
+        || g == "\n"
+        || g == ", \n"
+        || (house_word && is_space_gap(g)))
+    {
+        return None;
+    }
+    // the street
+    let st = k;
+    let mut last_street = None;
+    while k < n && k < st + 4 && (toks[k].is(CAP) || toks[k].is(ALLCAPS)) {
+        if k > st && !is_space_gap(gap(text, toks, k)) {
+            break;
+        }
+        if lower_is(text, &toks[k], ORG_WORDS) || toks[k].has(TITLE | PRO_TITLE) {
+            return None;
+        }
+        if toks[k].has(STREET) && k > st {
+            last_street = Some(k);
+        }
+        k += 1;
+    }
+    let ls = last_street?;
+    if ls + 1 != k {
+        return None;
+    }
+    // The street ends there: not "Park Road Surgery".
+    let continues =
+        k < n && is_space_gap(gap(text, toks, k)) && (toks[k].is(CAP) || toks[k].is(ALLCAPS));
+    (!continues).then_some(ls)
 }

@@ -225,6 +225,28 @@ both_backends!(upload_map_run_and_review, |s: Arc<TestServer>| async move {
         .await
         .unwrap();
     assert_eq!(owner, manager, "the request goes to the line manager");
+    // The action is seen by the whole practice, the people access audits watch among them:
+    // it names neither the member of staff nor the patient, and links to the case.
+    let row = steward_db::query(
+        "SELECT c.user_name, a.title, a.description FROM audit_cases c JOIN actions a ON a.source_record_id = c.id WHERE c.id = $1",
+    )
+    .bind(&family)
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    use steward_db::Row;
+    let (user_name, title, description): (String, String, String) = (
+        row.get("user_name"),
+        row.get("title"),
+        row.get("description"),
+    );
+    let surname = user_name.split_whitespace().last().unwrap().to_string();
+    for text in [&title, &description] {
+        assert!(
+            !text.contains(&surname) && !text.contains("Bryn") && !text.contains("mother"),
+            "the action names no one: {text}"
+        );
+    }
     let res = c
         .post_form(
             &format!("/access-audit/cases/{family}/notes"),
@@ -828,7 +850,7 @@ async fn browser_upload_map_run_review_report(s: Arc<TestServer>) {
     )
     .await;
     wait_text(b, "#case-outcome", "Inappropriate").await;
-    wait_text(b, "#case-actions", "decide on an incident").await;
+    wait_text(b, "#case-actions", "information incident").await;
     shot(b, "access-audit-case-family").await;
 
     // The report shows both outcomes.

@@ -233,6 +233,23 @@ async fn pg_admin(url: &str) -> sqlx::PgPool {
         .unwrap_or_else(|e| panic!("PostgreSQL at {url} must be running for the tests: {e}"))
 }
 
+/// Every module's demo data on top of the core's (what `steward demo` seeds): a test that
+/// needs one record of every kind calls this. A new module adds its demo here.
+pub async fn seed_modules(s: &TestServer) {
+    let harbour = s.organisation("Y90001").await;
+    let demo = steward_core::demo::Demo {
+        cluster_id: String::new(),
+        organisations: vec![("Harbour View Surgery".into(), harbour)],
+        sign_ins: vec![],
+    };
+    steward_access_review::demo::seed_demo_audit(&s.steward, &demo)
+        .await
+        .expect("demo access audit");
+    steward_rights::demo::seed_demo_requests(&s.steward, chrono::Utc::now().date_naive())
+        .await
+        .expect("demo rights requests");
+}
+
 pub fn location(res: &Response) -> String {
     res.headers()
         .get("location")

@@ -1198,24 +1198,31 @@ both_backends!(
     concurrent_views_each_reach_the_trail_in_one_chain,
     |s: Arc<TestServer>| async move {
         let c = s.sign_in(HARBOUR_IG).await;
-        let dashboards = || async {
-            steward_db::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM audit_trail WHERE event = 'record.list' AND detail = 'dashboard'",
+        let action: String = steward_db::query_scalar(
+            "SELECT a.id FROM actions a JOIN organisations o ON o.id = a.organisation_id WHERE o.ods_code = 'Y90001' ORDER BY a.id LIMIT 1",
         )
         .fetch_one(&s.steward.db.pool)
         .await
-        .unwrap()
+        .unwrap();
+        let views_of = || async {
+            steward_db::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM audit_trail WHERE event = 'record.view' AND record_id = $1",
+            )
+            .bind(&action)
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap()
         };
-        let before = dashboards().await;
+        let before = views_of().await;
         let mut views = tokio::task::JoinSet::new();
         for _ in 0..60 {
-            let (http, url) = (c.http.clone(), s.url("/"));
+            let (http, url) = (c.http.clone(), s.url(&format!("/actions/{action}")));
             views.spawn(async move { http.get(url).send().await.unwrap().status().as_u16() });
         }
         while let Some(status) = views.join_next().await {
             assert_eq!(status.unwrap(), 200);
         }
-        assert_eq!(dashboards().await, before + 60);
+        assert_eq!(views_of().await, before + 60);
         let seqs: Vec<i64> = steward_db::query_scalar("SELECT seq FROM audit_trail ORDER BY seq")
             .fetch_all(&s.steward.db.pool)
             .await

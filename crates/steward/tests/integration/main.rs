@@ -2,6 +2,7 @@
 //! port, once against SQLite and once against PostgreSQL (`both_backends!`).
 
 mod access_audit;
+mod access_gate;
 mod assurance;
 mod browser;
 mod common;

@@ -787,8 +787,8 @@ both_backends!(
         );
         assert_eq!(
             api.get(&format!("/requests/{id}/review")).await.0,
-            404,
-            "no run yet"
+            409,
+            "no run yet: the request exists, so not 404"
         );
         assert_eq!(api.get("/requests/not-an-id").await.0, 404);
         // A rectification cannot close until each recipient is told, or the reason recorded.

@@ -1,0 +1,590 @@
+//! The gate: who may list, read, change, comment on, attach to and delete each kind of
+//! record, decided here and nowhere else.
+//!
+//! Every kind of record Steward holds is a variant of [`Kind`], and [`Kind::declaration`]
+//! matches on every variant: a new kind without a policy does not compile. A service gets a
+//! [`Permit`] from [`Steward::permit`] (or [`Steward::permit_in`] for listing and creating
+//! in an organisation); the permit's fields are private, so no other code can make one by
+//! hand, and the generic features (history, comments, attachments, linked actions) take
+//! one. Reads of personal data are written to the audit trail when the permit is issued.
+//!
+//! Organisation first, then role: another organisation's records answer "not found" (ids
+//! cannot be probed), a role without the right answers "forbidden".
+
+use std::marker::PhantomData;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, CoreResult};
+use crate::roles::Role;
+use crate::trail::TrailEntry;
+use crate::{Caller, Steward};
+use steward_db::Row;
+
+/// Every kind of record. The order is the order of the policy table shown to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Action,
+    RightsRequest,
+    AccessAuditRun,
+    AccessAuditCase,
+    AccessAuditSample,
+}
+
+/// What a caller wants to do with a record (or, for `List` and `Create`, with the records
+/// of an organisation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    List,
+    Create,
+    Read,
+    Change,
+    Comment,
+    Attach,
+    Delete,
+    /// Give a professional view on a record: the clinician's serious-harm review of a
+    /// rights request; a view on a DPIA.
+    Advise,
+    /// Change the organisation's settings for a kind (e.g. the 28-day response period).
+    Configure,
+}
+
+impl Op {
+    pub const ALL: [Op; 9] = [
+        Op::List,
+        Op::Create,
+        Op::Read,
+        Op::Change,
+        Op::Comment,
+        Op::Attach,
+        Op::Delete,
+        Op::Advise,
+        Op::Configure,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Op::List => "list",
+            Op::Create => "create",
+            Op::Read => "read",
+            Op::Change => "change",
+            Op::Comment => "comment on",
+            Op::Attach => "attach files to",
+            Op::Delete => "delete",
+            Op::Advise => "give a professional view on",
+            Op::Configure => "change the settings of",
+        }
+    }
+}
+
+/// A rule that depends on the caller and the record, beyond role and organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// The record is about a member of staff (named in this column, matched against the
+    /// caller's name): that person never gets it, whatever their role.
+    NotAboutCaller { name_column: &'static str },
+}
+
+/// One kind's declaration: where it lives and who may do what.
+#[derive(Debug)]
+pub struct Declaration {
+    /// Stored in `record_type` columns and used in URLs.
+    pub code: &'static str,
+    /// The DPO's word for it.
+    pub label: &'static str,
+    pub table: &'static str,
+    /// Reads are written to the audit trail.
+    pub personal_data: bool,
+    pub list: &'static [Role],
+    pub create: &'static [Role],
+    pub read: &'static [Role],
+    pub change: &'static [Role],
+    pub comment: &'static [Role],
+    pub attach: &'static [Role],
+    pub delete: &'static [Role],
+    pub advise: &'static [Role],
+    pub configure: &'static [Role],
+    pub relation: Option<Relation>,
+}
+
+use Role::*;
+
+/// Everyone who reads governance records (the system administrator manages accounts only).
+const READERS: &[Role] = &[
+    Dpo,
+    IgLead,
+    Siro,
+    CaldicottGuardian,
+    Clinician,
+    Staff,
+    Auditor,
+];
+/// Everyone who changes governance records (the auditor only reads).
+const WRITERS: &[Role] = &[Dpo, IgLead, Siro, CaldicottGuardian, Clinician, Staff];
+/// Who reads access audits: those who audit, those who receive escalations, the auditor.
+/// Clinicians and staff are the people being audited.
+const AUDIT_READERS: &[Role] = &[Dpo, IgLead, Siro, CaldicottGuardian, Auditor];
+/// Who runs access audits and records outcomes.
+const AUDIT_WRITERS: &[Role] = &[Dpo, IgLead];
+/// Who comments on access-audit cases: the auditors and those cases are escalated to.
+const AUDIT_DISCUSSANTS: &[Role] = &[Dpo, IgLead, Siro, CaldicottGuardian];
+
+static ACTION: Declaration = Declaration {
+    code: "action",
+    label: "action",
+    table: "actions",
+    // An action's title and description may name people.
+    personal_data: true,
+    list: READERS,
+    create: WRITERS,
+    read: READERS,
+    change: WRITERS,
+    comment: WRITERS,
+    attach: WRITERS,
+    delete: WRITERS,
+    advise: &[],
+    configure: &[Dpo, IgLead],
+    relation: None,
+};
+
+static RIGHTS_REQUEST: Declaration = Declaration {
+    code: "rights_request",
+    label: "rights request",
+    table: "rights_requests",
+    personal_data: true,
+    list: READERS,
+    create: WRITERS,
+    read: READERS,
+    change: WRITERS,
+    comment: WRITERS,
+    attach: WRITERS,
+    delete: &[Dpo, IgLead],
+    advise: &[Clinician, CaldicottGuardian],
+    configure: &[Dpo, IgLead],
+    relation: None,
+};
+
+static ACCESS_AUDIT_RUN: Declaration = Declaration {
+    code: "access_audit_run",
+    label: "access audit",
+    table: "audit_runs",
+    personal_data: true,
+    list: AUDIT_READERS,
+    create: AUDIT_WRITERS,
+    read: AUDIT_READERS,
+    change: AUDIT_WRITERS,
+    comment: AUDIT_DISCUSSANTS,
+    attach: AUDIT_WRITERS,
+    delete: AUDIT_WRITERS,
+    advise: &[],
+    configure: &[Dpo, IgLead],
+    relation: None,
+};
+
+static ACCESS_AUDIT_CASE: Declaration = Declaration {
+    code: "access_audit_case",
+    label: "access-audit case",
+    table: "audit_cases",
+    personal_data: true,
+    list: AUDIT_READERS,
+    create: AUDIT_WRITERS,
+    read: AUDIT_READERS,
+    change: AUDIT_WRITERS,
+    comment: AUDIT_DISCUSSANTS,
+    attach: AUDIT_WRITERS,
+    delete: &[],
+    advise: &[],
+    configure: &[Dpo, IgLead],
+    relation: Some(Relation::NotAboutCaller {
+        name_column: "user_name",
+    }),
+};
+
+static ACCESS_AUDIT_SAMPLE: Declaration = Declaration {
+    code: "access_audit_sample",
+    label: "sample audit",
+    table: "audit_samples",
+    personal_data: true,
+    list: AUDIT_READERS,
+    create: AUDIT_WRITERS,
+    read: AUDIT_READERS,
+    change: AUDIT_WRITERS,
+    comment: AUDIT_DISCUSSANTS,
+    attach: AUDIT_WRITERS,
+    delete: &[],
+    advise: &[],
+    configure: &[Dpo, IgLead],
+    relation: None,
+};
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Action,
+        Kind::RightsRequest,
+        Kind::AccessAuditRun,
+        Kind::AccessAuditCase,
+        Kind::AccessAuditSample,
+    ];
+
+    /// The one policy table. Exhaustive: a kind without a declaration does not compile.
+    pub fn declaration(self) -> &'static Declaration {
+        match self {
+            Kind::Action => &ACTION,
+            Kind::RightsRequest => &RIGHTS_REQUEST,
+            Kind::AccessAuditRun => &ACCESS_AUDIT_RUN,
+            Kind::AccessAuditCase => &ACCESS_AUDIT_CASE,
+            Kind::AccessAuditSample => &ACCESS_AUDIT_SAMPLE,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        self.declaration().code
+    }
+
+    pub fn label(self) -> &'static str {
+        self.declaration().label
+    }
+
+    pub fn parse(code: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The roles that may do `op` to this kind (before organisation and relation rules).
+    pub fn roles(self, op: Op) -> &'static [Role] {
+        let d = self.declaration();
+        match op {
+            Op::List => d.list,
+            Op::Create => d.create,
+            Op::Read => d.read,
+            Op::Change => d.change,
+            Op::Comment => d.comment,
+            Op::Attach => d.attach,
+            Op::Delete => d.delete,
+            Op::Advise => d.advise,
+            Op::Configure => d.configure,
+        }
+    }
+
+    pub fn allows(self, role: Role, op: Op) -> bool {
+        self.roles(op).contains(&role)
+    }
+}
+
+/// Marker types: what a [`Permit`] allows, checked by the compiler.
+pub trait OpKind: Send + Sync + 'static {
+    const OP: Op;
+}
+macro_rules! op_kinds {
+    ($($name:ident),*) => {$(
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name;
+        impl OpKind for $name {
+            const OP: Op = Op::$name;
+        }
+    )*};
+}
+/// Marker types for the operations on one record.
+pub mod ops {
+    use super::{Op, OpKind};
+    op_kinds!(Read, Change, Comment, Attach, Delete, Advise);
+}
+
+/// Proof that the caller may do `O` to one record. Only the gate makes one.
+#[derive(Debug, Clone)]
+pub struct Permit<O: OpKind> {
+    kind: Kind,
+    id: String,
+    organisation_id: String,
+    _op: PhantomData<O>,
+}
+
+impl<O: OpKind> Permit<O> {
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    pub fn organisation_id(&self) -> &str {
+        &self.organisation_id
+    }
+}
+
+impl Permit<ops::Change> {
+    /// Changing a record includes reading it (no second trail entry).
+    pub fn as_read(&self) -> Permit<ops::Read> {
+        Permit {
+            kind: self.kind,
+            id: self.id.clone(),
+            organisation_id: self.organisation_id.clone(),
+            _op: PhantomData,
+        }
+    }
+}
+
+/// Proof that the caller may list, or create, records of a kind in one organisation.
+#[derive(Debug, Clone)]
+pub struct OrgPermit {
+    kind: Kind,
+    op: Op,
+    organisation_id: String,
+}
+
+impl OrgPermit {
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+    pub fn op(&self) -> Op {
+        self.op
+    }
+    pub fn organisation_id(&self) -> &str {
+        &self.organisation_id
+    }
+}
+
+/// The decision without storage: organisation, then role. `about` is the name of the
+/// person a record is about, where the kind has that relation.
+pub fn decide(
+    caller: &Caller,
+    kind: Kind,
+    op: Op,
+    organisation_id: &str,
+    about: Option<&str>,
+) -> CoreResult<()> {
+    if !caller.role.can_read_records() {
+        // The system administrator reads no records, whichever organisation they are in.
+        return Err(CoreError::Forbidden);
+    }
+    if !caller.can_see_organisation(organisation_id) {
+        return Err(CoreError::NotFound);
+    }
+    if !kind.allows(caller.role, op) {
+        return Err(CoreError::Forbidden);
+    }
+    if let (Some(Relation::NotAboutCaller { .. }), Some(name)) =
+        (kind.declaration().relation, about)
+    {
+        if same_person(name, &caller.display_name) {
+            return Err(CoreError::Forbidden);
+        }
+    }
+    Ok(())
+}
+
+/// Reading a kind across the whole cluster (the DPO's cluster reports).
+pub fn decide_cluster(caller: &Caller, kind: Kind) -> CoreResult<()> {
+    if caller.role.cluster_wide() && kind.allows(caller.role, Op::List) {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden)
+    }
+}
+
+fn same_person(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .map(|w| w.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    !a.trim().is_empty() && norm(a) == norm(b)
+}
+
+impl Steward {
+    /// The one decision for one record: loads its organisation (and, where the kind has
+    /// one, the person it is about), decides, and for reads of personal data appends the
+    /// view to the trail.
+    pub async fn permit<O: OpKind>(
+        &self,
+        caller: &Caller,
+        kind: Kind,
+        id: &str,
+    ) -> CoreResult<Permit<O>> {
+        self.decide_record(caller, kind, id, true).await
+    }
+
+    /// A read permit for a caller whose read is recorded under a more specific event
+    /// (an attachment download, an export): the same decision, no separate view entry.
+    pub async fn permit_quiet(
+        &self,
+        caller: &Caller,
+        code: &str,
+        id: &str,
+    ) -> CoreResult<Permit<ops::Read>> {
+        let kind = Kind::parse(code).ok_or(CoreError::NotFound)?;
+        self.decide_record(caller, kind, id, false).await
+    }
+
+    async fn decide_record<O: OpKind>(
+        &self,
+        caller: &Caller,
+        kind: Kind,
+        id: &str,
+        record_view: bool,
+    ) -> CoreResult<Permit<O>> {
+        let organisation_id = self.check(caller, kind, O::OP, id).await?;
+        let d = kind.declaration();
+        if record_view
+            && O::OP == Op::Read
+            && d.personal_data
+            && caller.user_id != crate::context::SYSTEM_USER_ID
+        {
+            self.trail_standalone(TrailEntry::for_record(
+                caller,
+                "record.view",
+                &organisation_id,
+                d.code,
+                id,
+            ))
+            .await?;
+        }
+        Ok(Permit {
+            kind,
+            id: id.to_string(),
+            organisation_id,
+            _op: PhantomData,
+        })
+    }
+
+    /// The decision alone, with nothing written: the record's organisation when allowed.
+    /// The web layer's route guard calls it before a handler runs; services use
+    /// [`Steward::permit`].
+    pub async fn check(&self, caller: &Caller, kind: Kind, op: Op, id: &str) -> CoreResult<String> {
+        let d = kind.declaration();
+        let about_column = match d.relation {
+            Some(Relation::NotAboutCaller { name_column }) => name_column,
+            None => "NULL",
+        };
+        let sql = format!(
+            "SELECT organisation_id, {about_column} AS about FROM {} WHERE id = $1",
+            d.table
+        );
+        let row = steward_db::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let organisation_id: String = row.try_get("organisation_id")?;
+        let about: Option<String> = row.try_get("about").ok().flatten();
+        decide(caller, kind, op, &organisation_id, about.as_deref())?;
+        Ok(organisation_id)
+    }
+
+    /// The same decision by the record's type code, as the generic endpoints name it.
+    pub async fn permit_code<O: OpKind>(
+        &self,
+        caller: &Caller,
+        code: &str,
+        id: &str,
+    ) -> CoreResult<Permit<O>> {
+        let kind = Kind::parse(code).ok_or(CoreError::NotFound)?;
+        self.permit(caller, kind, id).await
+    }
+
+    /// Listing or creating records of a kind in one organisation.
+    pub fn permit_in(
+        &self,
+        caller: &Caller,
+        kind: Kind,
+        op: Op,
+        organisation_id: &str,
+    ) -> CoreResult<OrgPermit> {
+        debug_assert!(matches!(op, Op::List | Op::Create | Op::Configure));
+        decide(caller, kind, op, organisation_id, None)?;
+        Ok(OrgPermit {
+            kind,
+            op,
+            organisation_id: organisation_id.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, org: &str) -> Caller {
+        Caller {
+            user_id: "u".into(),
+            email: "u@example.test".into(),
+            display_name: "Pat Example".into(),
+            role,
+            home_organisation_id: org.into(),
+            cluster_id: "c".into(),
+            current_organisation_id: org.into(),
+            visible_organisation_ids: vec![org.into()],
+            address: "test".into(),
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_and_parse_back() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.code()), Some(k));
+        }
+        let mut codes: Vec<_> = Kind::ALL.iter().map(|k| k.code()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), Kind::ALL.len());
+    }
+
+    #[test]
+    fn organisation_before_role() {
+        let c = caller(Role::Staff, "a");
+        assert!(matches!(
+            decide(&c, Kind::AccessAuditCase, Op::Read, "b", None),
+            Err(CoreError::NotFound)
+        ));
+        assert!(matches!(
+            decide(&c, Kind::AccessAuditCase, Op::Read, "a", None),
+            Err(CoreError::Forbidden)
+        ));
+        assert!(decide(&c, Kind::RightsRequest, Op::Read, "a", None).is_ok());
+        let admin = caller(Role::SystemAdministrator, "a");
+        for k in Kind::ALL {
+            assert!(decide(&admin, k, Op::Read, "a", None).is_err());
+        }
+    }
+
+    #[test]
+    fn a_case_is_never_shown_to_the_person_it_is_about() {
+        let c = caller(Role::IgLead, "a");
+        assert!(decide(
+            &c,
+            Kind::AccessAuditCase,
+            Op::Read,
+            "a",
+            Some("Someone Else")
+        )
+        .is_ok());
+        assert!(matches!(
+            decide(
+                &c,
+                Kind::AccessAuditCase,
+                Op::Read,
+                "a",
+                Some(" pat  EXAMPLE")
+            ),
+            Err(CoreError::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn the_auditor_only_reads() {
+        for k in Kind::ALL {
+            for op in [
+                Op::Create,
+                Op::Change,
+                Op::Comment,
+                Op::Attach,
+                Op::Delete,
+                Op::Advise,
+                Op::Configure,
+            ] {
+                assert!(!k.allows(Role::Auditor, op), "{k:?} {op:?}");
+            }
+        }
+    }
+}
