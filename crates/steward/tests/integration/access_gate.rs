@@ -89,6 +89,62 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
             (Op::Configure, "DI"),
         ],
     ),
+    (
+        "incident",
+        &[
+            (Op::List, "DISCA"),
+            (Op::Create, "DISCNT"),
+            (Op::Read, "DISCA"),
+            (Op::Change, "DI"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DI"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "incident_lesson",
+        &[
+            (Op::List, "DISCA"),
+            (Op::Create, "D"),
+            (Op::Read, "DISCA"),
+            (Op::Change, "D"),
+            (Op::Comment, "D"),
+            (Op::Attach, ""),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "risk",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, "DS"),
+        ],
+    ),
+    (
+        "cluster_update",
+        &[
+            (Op::List, "DA"),
+            (Op::Create, "D"),
+            (Op::Read, "DA"),
+            (Op::Change, "D"),
+            (Op::Comment, "D"),
+            (Op::Attach, "D"),
+            (Op::Delete, "D"),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
 ];
 
 fn letter(role: Role) -> char {
