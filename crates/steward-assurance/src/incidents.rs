@@ -1057,3 +1057,32 @@ impl Incidents<'_> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_run_three_months() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(quarter_of(d(2026, 12, 6)), "2026-Q4");
+        assert_eq!(quarter_of(d(2026, 1, 1)), "2026-Q1");
+        assert_eq!(
+            quarter_bounds("2026-Q4"),
+            Some((d(2026, 10, 1), d(2027, 1, 1)))
+        );
+        assert_eq!(
+            quarter_bounds("2026-Q2"),
+            Some((d(2026, 4, 1), d(2026, 7, 1)))
+        );
+        assert_eq!(quarter_bounds("2026-Q5"), None);
+        assert_eq!(quarter_bounds("Q4"), None);
+        assert_eq!(quarter_label("2026-Q4"), "October to December 2026");
+    }
+
+    #[test]
+    fn stored_times_show_in_uk_time() {
+        assert_eq!(uk("2026-07-10T08:30:00.000000Z"), "10 July 2026 at 09:30");
+        assert_eq!(uk_input("2026-01-10T08:30:00.000000Z"), "2026-01-10T08:30");
+    }
+}

@@ -699,3 +699,51 @@ impl Updates<'_> {
         steward_documents::write_docx(&u.document()).map_err(|e| CoreError::Internal(e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_read_as_paragraphs_and_lists() {
+        let b = blocks("Intro line one\nline two\n\n- first\n- second\nAfter.\n");
+        assert_eq!(b.len(), 3);
+        assert!(matches!(&b[0], Block::Para(p) if p == "Intro line one line two"));
+        assert!(
+            matches!(&b[1], Block::List(i) if i == &vec!["first".to_string(), "second".to_string()])
+        );
+        assert!(matches!(&b[2], Block::Para(p) if p == "After."));
+    }
+
+    #[test]
+    fn the_toolkit_deadline_comes_from_the_calendar() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let found = calendar_dates(d(2026, 12, 1), d(2027, 9, 1));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, d(2027, 6, 30));
+        assert!(found[0].1.contains("Data Security and Protection Toolkit"));
+        assert!(calendar_dates(d(2026, 7, 1), d(2026, 12, 31)).is_empty());
+    }
+
+    #[test]
+    fn the_html_escapes_what_was_typed() {
+        let u = ClusterUpdate {
+            id: "u".into(),
+            organisation_id: "o".into(),
+            quarter: "2026-Q4".into(),
+            title: "Update <one>".into(),
+            sections: vec![Section {
+                heading: "A & B".into(),
+                body: "- <script>\n".into(),
+            }],
+            status: "draft".into(),
+            sent_at: None,
+            sent_to: 0,
+            version: 1,
+        };
+        let h = u.html();
+        assert!(h.contains("Update &lt;one&gt;") && h.contains("A &amp; B"));
+        assert!(h.contains("<li>&lt;script&gt;</li>"));
+        assert_eq!(u.document().blocks.len(), 2);
+    }
+}

@@ -1286,14 +1286,8 @@ async fn send_update(
         Ok(u) => {
             Ok(Redirect::to(&format!("/cluster-updates/{id}?sent={}", u.sent_to)).into_response())
         }
-        Err(CoreError::Conflict(m)) => {
-            let mut form = FormView::new();
-            form.errors.add("send", m);
-            let mut view = render_update(&state, &si, &id, None, None).await?;
-            // Show the message on the page itself.
-            let _ = &mut view;
-            render_update(&state, &si, &id, Some(form), None).await
-        }
+        // Not sent (e-mail not set up, or sent already): said on the page, the text kept.
+        Err(CoreError::Conflict(m)) => render_update(&state, &si, &id, None, Some(m)).await,
         Err(e) => Err(e.into()),
     }
 }
