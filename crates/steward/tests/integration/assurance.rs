@@ -209,7 +209,8 @@ both_backends!(a_breach_from_report_to_the_quarterly_update, |s: Arc<
         column(&s, "published_lesson", &id).await.as_deref(),
         Some("")
     );
-    let clean = "Confirm the address with the patient at each visit before sending results by post.";
+    let clean =
+        "Confirm the address with the patient at each visit before sending results by post.";
     let res = post(&dpo, &lesson_path, &pairs(&[("published_lesson", clean)])).await;
     assert_eq!(res.status(), 303);
 
