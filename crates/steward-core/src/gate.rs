@@ -30,6 +30,10 @@ pub enum Kind {
     AccessAuditRun,
     AccessAuditCase,
     AccessAuditSample,
+    Incident,
+    IncidentLesson,
+    Risk,
+    ClusterUpdate,
 }
 
 /// What a caller wants to do with a record (or, for `List` and `Create`, with the records
@@ -219,13 +223,100 @@ static ACCESS_AUDIT_SAMPLE: Declaration = Declaration {
     relation: None,
 };
 
+/// Who triages incidents: the IG lead and the DPO (issue 13).
+const INCIDENT_HANDLERS: &[Role] = &[Dpo, IgLead];
+/// Who reads incidents: those who triage them, those they are escalated to (SIRO, Caldicott
+/// Guardian) and the auditor. Anyone else signed in reports one but does not read the log.
+const INCIDENT_READERS: &[Role] = &[Dpo, IgLead, Siro, CaldicottGuardian, Auditor];
+/// Who keeps the information risk register: the DPO, the IG lead and the SIRO.
+const RISK_KEEPERS: &[Role] = &[Dpo, IgLead, Siro];
+
+static INCIDENT: Declaration = Declaration {
+    code: "incident",
+    label: "incident",
+    table: "incidents",
+    // Names of the people affected, what happened to them.
+    personal_data: true,
+    list: INCIDENT_READERS,
+    // Any signed-in user can report (the auditor only reads).
+    create: WRITERS,
+    read: INCIDENT_READERS,
+    change: INCIDENT_HANDLERS,
+    comment: &[Dpo, IgLead, Siro, CaldicottGuardian],
+    attach: INCIDENT_HANDLERS,
+    // Every breach is kept whether or not it is notified (UK GDPR Art 33(5)).
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// Publishing an incident's anonymised lesson to the cluster: the DPO's decision. The same
+/// table as the incident, so the same record and organisation.
+static INCIDENT_LESSON: Declaration = Declaration {
+    code: "incident_lesson",
+    label: "incident lesson",
+    table: "incidents",
+    personal_data: true,
+    list: INCIDENT_READERS,
+    create: &[Dpo],
+    read: INCIDENT_READERS,
+    change: &[Dpo],
+    comment: &[Dpo],
+    attach: &[],
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+static RISK: Declaration = Declaration {
+    code: "risk",
+    label: "information risk",
+    table: "risks",
+    personal_data: false,
+    list: READERS,
+    create: RISK_KEEPERS,
+    read: READERS,
+    change: RISK_KEEPERS,
+    comment: &[Dpo, IgLead, Siro, CaldicottGuardian],
+    attach: RISK_KEEPERS,
+    delete: &[],
+    advise: &[],
+    // The risk appetite is the SIRO's (and the DPO's) to set.
+    configure: &[Dpo, Siro],
+    relation: None,
+};
+
+/// The quarterly cluster update, held by the DPO's organisation.
+static CLUSTER_UPDATE: Declaration = Declaration {
+    code: "cluster_update",
+    label: "quarterly cluster update",
+    table: "cluster_updates",
+    personal_data: false,
+    list: &[Dpo, Auditor],
+    create: &[Dpo],
+    read: &[Dpo, Auditor],
+    change: &[Dpo],
+    comment: &[Dpo],
+    attach: &[Dpo],
+    delete: &[Dpo],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
         Kind::AccessAuditCase,
         Kind::AccessAuditSample,
+        Kind::Incident,
+        Kind::IncidentLesson,
+        Kind::Risk,
+        Kind::ClusterUpdate,
     ];
 
     /// The one policy table. Exhaustive: a kind without a declaration does not compile.
@@ -236,6 +327,10 @@ impl Kind {
             Kind::AccessAuditRun => &ACCESS_AUDIT_RUN,
             Kind::AccessAuditCase => &ACCESS_AUDIT_CASE,
             Kind::AccessAuditSample => &ACCESS_AUDIT_SAMPLE,
+            Kind::Incident => &INCIDENT,
+            Kind::IncidentLesson => &INCIDENT_LESSON,
+            Kind::Risk => &RISK,
+            Kind::ClusterUpdate => &CLUSTER_UPDATE,
         }
     }
 

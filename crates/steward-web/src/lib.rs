@@ -2,6 +2,8 @@
 //! over the same `steward_core` service functions.
 
 pub mod api;
+pub mod assurance_api;
+pub mod assurance_pages;
 pub mod audit_api;
 pub mod audit_pages;
 pub mod error;
@@ -149,6 +151,8 @@ pub fn routes() -> Routes {
         .merge(audit_api::routes())
         .merge(rights_pages::routes())
         .merge(rights_api::routes())
+        .merge(assurance_pages::routes())
+        .merge(assurance_api::routes())
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)

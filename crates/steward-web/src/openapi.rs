@@ -44,6 +44,15 @@ impl Modify for BearerAuth {
         crate::audit_api::record_outcome, crate::audit_api::add_note, crate::audit_api::create_sample,
         crate::audit_api::get_sample, crate::audit_api::update_sample, crate::audit_api::report,
         crate::audit_api::cluster_report,
+        crate::assurance_api::list_incidents, crate::assurance_api::report_incident,
+        crate::assurance_api::get_incident, crate::assurance_api::grade_incident,
+        crate::assurance_api::notify_incident, crate::assurance_api::tell_people,
+        crate::assurance_api::close_incident, crate::assurance_api::publish_lesson,
+        crate::assurance_api::list_risks, crate::assurance_api::create_risk,
+        crate::assurance_api::set_appetite, crate::assurance_api::get_risk,
+        crate::assurance_api::rescore_risk, crate::assurance_api::cluster,
+        crate::assurance_api::generate_update, crate::assurance_api::get_update,
+        crate::assurance_api::edit_update,
     ),
     modifiers(&BearerAuth)
 )]

@@ -702,6 +702,9 @@ pub fn record_page(kind: Kind, id: &str) -> String {
         Kind::AccessAuditRun => format!("/access-audit/runs/{id}"),
         Kind::AccessAuditCase => format!("/access-audit/cases/{id}"),
         Kind::AccessAuditSample => format!("/access-audit/samples/{id}"),
+        Kind::Incident | Kind::IncidentLesson => format!("/incidents/{id}"),
+        Kind::Risk => format!("/risks/{id}"),
+        Kind::ClusterUpdate => format!("/cluster-updates/{id}"),
     }
 }
 

@@ -385,6 +385,12 @@ async fn main() -> Result<()> {
                 steward_rights::demo::seed_demo_requests(&steward, chrono::Utc::now().date_naive())
                     .await?;
                 println!("Demo rights requests for Harbour View Surgery: a solicitor's SAR ready for redaction review, one paused, one overdue, a rectification.");
+                let update = steward_assurance::demo::seed_demo_assurance(
+                    &steward,
+                    chrono::Utc::now().date_naive(),
+                )
+                .await?;
+                println!("Demo cluster assurance: a quarter of incidents (one reportable and notified, one not reportable, one on the 72-hour clock), a risk register with one risk above appetite, and the draft \"{}\".", update.title);
             } else {
                 println!(
                     "Using the demo data already in {} (--reset starts again).",

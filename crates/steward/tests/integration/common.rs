@@ -254,6 +254,9 @@ pub async fn seed_modules(s: &TestServer) {
     steward_rights::demo::seed_demo_requests(&s.steward, chrono::Utc::now().date_naive())
         .await
         .expect("demo rights requests");
+    steward_assurance::demo::seed_demo_assurance(&s.steward, chrono::Utc::now().date_naive())
+        .await
+        .expect("demo cluster assurance");
 }
 
 pub fn location(res: &Response) -> String {

@@ -3,6 +3,7 @@
 
 mod access_audit;
 mod access_gate;
+mod assurance;
 mod browser;
 mod common;
 mod foundation;

@@ -1,0 +1,139 @@
+//! The DPO's cluster view: one row per organisation the caller may see, with its incidents
+//! open and on the 72-hour clock, risks above appetite, and the figures the other modules
+//! give (rights requests, access-audit cases, overdue actions). Counted in SQL with one
+//! grouped query per figure, whatever the number of organisations and years of records.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate, Utc};
+use serde::Serialize;
+use steward_core::gate::{Kind, Op};
+use steward_core::time::{iso_date, stamp};
+use steward_core::{Caller, CoreError, CoreResult, Steward};
+use steward_db::Row;
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ClusterRow {
+    pub organisation_id: String,
+    pub name: String,
+    pub incidents_open: i64,
+    /// Open, notification owed or not yet graded, not notified, and within the clock.
+    pub incidents_on_clock: i64,
+    pub risks_above_appetite: i64,
+    pub rights_open: i64,
+    pub rights_overdue: i64,
+    pub audit_cases_open: i64,
+    pub actions_overdue: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClusterView {
+    pub rows: Vec<ClusterRow>,
+    pub totals: ClusterRow,
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", from + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One grouped count: `sql` has `{orgs}` where the organisation list goes, and takes
+/// `extra` binds first.
+async fn grouped(
+    steward: &Steward,
+    sql: &str,
+    extra: &[String],
+    orgs: &[String],
+) -> CoreResult<HashMap<String, i64>> {
+    let sql = sql.replace("{orgs}", &placeholders(extra.len() + 1, orgs.len()));
+    let mut q = steward_db::query(&sql);
+    for b in extra.iter().chain(orgs) {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&steward.db.pool).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<String, _>("org")?, r.try_get::<i64, _>("n")?)))
+        .collect()
+}
+
+pub async fn cluster_view(
+    steward: &Steward,
+    caller: &Caller,
+    today: NaiveDate,
+) -> CoreResult<ClusterView> {
+    // The DPO's view of the whole cluster (the gate's cluster rule), then the organisations
+    // whose incidents the caller may list.
+    steward_core::gate::decide_cluster(caller, Kind::Incident)?;
+    let orgs: Vec<String> = caller
+        .visible_organisation_ids
+        .iter()
+        .filter(|o| {
+            steward
+                .permit_in(caller, Kind::Incident, Op::List, o)
+                .is_ok()
+        })
+        .cloned()
+        .collect();
+    if orgs.is_empty() {
+        return Err(CoreError::Forbidden);
+    }
+    let rules = crate::rules(steward);
+    let since = stamp(Utc::now() - Duration::hours(rules.grid.clock.notify_within_hours));
+    let today_s = iso_date(today);
+    let names = grouped_names(steward, &orgs).await?;
+    let open = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM incidents WHERE status <> 'closed' AND organisation_id IN ({orgs}) GROUP BY organisation_id", &[], &orgs).await?;
+    let clock = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM incidents WHERE status <> 'closed' AND notified_at IS NULL AND (reportable IS NULL OR reportable = 1) AND aware_at >= $1 AND organisation_id IN ({orgs}) GROUP BY organisation_id", std::slice::from_ref(&since), &orgs).await?;
+    let risks = grouped(steward, "SELECT r.organisation_id AS org, COUNT(*) AS n FROM risks r JOIN risk_appetites a ON a.organisation_id = r.organisation_id WHERE r.status = 'open' AND r.residual_score > a.appetite AND r.organisation_id IN ({orgs}) GROUP BY r.organisation_id", &[], &orgs).await?;
+    let rights_open = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM rights_requests WHERE status NOT IN ('completed', 'refused', 'withdrawn') AND organisation_id IN ({orgs}) GROUP BY organisation_id", &[], &orgs).await?;
+    let rights_overdue = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM rights_requests WHERE status NOT IN ('completed', 'refused', 'withdrawn', 'awaiting_clarification') AND due_on < $1 AND organisation_id IN ({orgs}) GROUP BY organisation_id", std::slice::from_ref(&today_s), &orgs).await?;
+    let cases = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM audit_cases WHERE status <> 'closed' AND organisation_id IN ({orgs}) GROUP BY organisation_id", &[], &orgs).await?;
+    let actions = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM actions WHERE status IN ('open', 'in_progress') AND due_date < $1 AND organisation_id IN ({orgs}) GROUP BY organisation_id", std::slice::from_ref(&today_s), &orgs).await?;
+    let get = |m: &HashMap<String, i64>, o: &str| m.get(o).copied().unwrap_or(0);
+    let mut rows: Vec<ClusterRow> = orgs
+        .iter()
+        .map(|o| ClusterRow {
+            organisation_id: o.clone(),
+            name: names.get(o).cloned().unwrap_or_default(),
+            incidents_open: get(&open, o),
+            incidents_on_clock: get(&clock, o),
+            risks_above_appetite: get(&risks, o),
+            rights_open: get(&rights_open, o),
+            rights_overdue: get(&rights_overdue, o),
+            audit_cases_open: get(&cases, o),
+            actions_overdue: get(&actions, o),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut totals = ClusterRow {
+        name: "Cluster".into(),
+        ..Default::default()
+    };
+    for r in &rows {
+        totals.incidents_open += r.incidents_open;
+        totals.incidents_on_clock += r.incidents_on_clock;
+        totals.risks_above_appetite += r.risks_above_appetite;
+        totals.rights_open += r.rights_open;
+        totals.rights_overdue += r.rights_overdue;
+        totals.audit_cases_open += r.audit_cases_open;
+        totals.actions_overdue += r.actions_overdue;
+    }
+    Ok(ClusterView { rows, totals })
+}
+
+async fn grouped_names(steward: &Steward, orgs: &[String]) -> CoreResult<HashMap<String, String>> {
+    let sql = format!(
+        "SELECT id, name FROM organisations WHERE id IN ({})",
+        placeholders(1, orgs.len())
+    );
+    let mut q = steward_db::query(&sql);
+    for o in orgs {
+        q = q.bind(o);
+    }
+    q.fetch_all(&steward.db.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect()
+}
