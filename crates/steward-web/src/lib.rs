@@ -13,6 +13,7 @@ pub mod routes;
 pub mod security;
 pub mod session;
 pub mod views;
+pub mod words;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -171,6 +172,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::csrf,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::framed_errors,
         ))
         // The route guard finds the application's state here.
         .layer(axum::Extension(state.clone()))

@@ -877,8 +877,16 @@ async fn browser_upload_map_run_review_report(s: Arc<TestServer>) {
         .await
         .unwrap();
     find(b, "#delete-export").await.click().await.unwrap();
+    // It asks first, on a page of its own.
+    wait_text(
+        b,
+        "h1",
+        "Are you sure you want to delete the uploaded export?",
+    )
+    .await;
+    find(b, "#confirm").await.click().await.unwrap();
     wait_text(b, "#export-deleted", "The uploaded export was deleted").await;
-    wait_text(b, "#cases", "FAMILY").await;
+    wait_text(b, "#cases", "Same household and surname").await;
     shot(b, "access-audit-export-deleted").await;
     d.browser.close().await.unwrap();
 }

@@ -3,8 +3,10 @@
 
 mod access_audit;
 mod access_gate;
+mod api_contract;
 mod browser;
 mod common;
 mod foundation;
 mod rights;
 mod smtp;
+mod words;
