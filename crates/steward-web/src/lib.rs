@@ -153,7 +153,7 @@ pub fn routes() -> Routes {
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)
-        .get("/api/v1/whoami", SignedIn, api::me)
+        .get("/api/v1/whoami", SignedIn, api::whoami)
 }
 
 async fn fallback(req: Request) -> Response {

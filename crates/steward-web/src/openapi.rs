@@ -123,7 +123,7 @@ impl Modify for Problems {
 #[openapi(
     info(title = "Steward API", description = "Information governance for health and care. Errors are RFC 9457 problem details."),
     paths(
-        api::me, api::organisations, api::dashboard, api::list_actions, api::create_action,
+        document, api::me, api::whoami, api::organisations, api::dashboard, api::list_actions, api::create_action,
         api::get_action, api::update_action, api::delete_action, api::history, api::comments,
         api::add_comment, api::attachments, api::add_attachment, api::download_attachment,
         api::audit_trail, api::users, api::add_user, api::deactivate_user, api::reset_link,
@@ -146,10 +146,14 @@ impl Modify for Problems {
         crate::audit_api::get_sample, crate::audit_api::update_sample, crate::audit_api::report,
         crate::audit_api::cluster_report,
     ),
+    components(schemas(steward_core::actions::ActionView)),
     modifiers(&BearerAuth, &Problems)
 )]
 pub struct ApiDoc;
 
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "api",
+    responses((status = 200, description = "The OpenAPI 3 document of this API", content_type = "application/json")))]
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }

@@ -145,7 +145,16 @@ both_backends!(every_page_in_the_dpos_words, |s| async move {
             if seen.len() >= MAX_PAGES || !seen.insert(path.clone()) {
                 continue;
             }
-            let (status, html) = c.get_text(&path).await;
+            let res = c.get(&path).await;
+            let status = res.status().as_u16();
+            if (300..400).contains(&status) {
+                let to = location(&res);
+                if to.starts_with('/') && !to.starts_with("/sign-in") {
+                    queue.push_front(to);
+                }
+                continue;
+            }
+            let html = res.text().await.unwrap_or_default();
             if !(200..300).contains(&status) || !html.contains("<html") {
                 continue;
             }
