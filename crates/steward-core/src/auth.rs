@@ -93,6 +93,34 @@ pub fn check_totp(secret_base32: &str, email: &str, code: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The time steps a code is accepted for (the one before, now, the one after), with a
+/// moment inside each, oldest first.
+fn acceptable_steps(now: u64) -> impl Iterator<Item = (u64, u64)> {
+    [now.saturating_sub(TOTP_STEP), now, now + TOTP_STEP]
+        .into_iter()
+        .map(|t| (t / TOTP_STEP, t))
+}
+
+/// The time step a code belongs to, if it is one of the acceptable ones.
+fn matching_step(secret_base32: &str, email: &str, code: &str) -> CoreResult<Option<u64>> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let totp = totp_for(secret_base32, email)?;
+    let now = now().timestamp().max(0) as u64;
+    Ok(acceptable_steps(now)
+        .find(|(_, at)| {
+            let expected = totp.generate(*at);
+            expected.len() == code.len()
+                && expected
+                    .bytes()
+                    .zip(code.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        })
+        .map(|(step, _)| step))
+}
+
+const TOTP_STEP: u64 = 30;
+
 /// What a browser session still owes before it is fully signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pending {
@@ -339,68 +367,180 @@ impl Steward {
         }))
     }
 
-    /// Checks the TOTP code owed by a session and completes the sign-in.
+    fn sealing_key(&self) -> CoreResult<&crate::sealed::SecretKey> {
+        self.config.secret_key.as_ref().ok_or_else(|| {
+            CoreError::Internal(
+                "STEWARD_SECRET_KEY is not set: second-factor keys cannot be sealed or opened"
+                    .into(),
+            )
+        })
+    }
+
+    /// The user's second-factor key, opened from its sealed form.
+    pub async fn totp_secret_of(&self, user_id: &str) -> CoreResult<Option<String>> {
+        let stored: Option<String> =
+            steward_db::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .flatten();
+        stored.map(|s| self.sealing_key()?.open(&s)).transpose()
+    }
+
+    /// Stores a second-factor key, sealed (see [`crate::sealed`]).
+    pub async fn store_totp_secret(&self, user_id: &str, secret: &str) -> CoreResult<()> {
+        steward_db::query("UPDATE users SET totp_secret = $1, totp_last_step = 0 WHERE id = $2")
+            .bind(self.sealing_key()?.seal(secret))
+            .bind(user_id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A code the user's authenticator would show now that has not been used yet (the
+    /// demo's CLI and the tests, which have no phone).
+    pub async fn unused_totp_code(&self, user_id: &str, email: &str) -> CoreResult<Option<String>> {
+        let Some(secret) = self.totp_secret_of(user_id).await? else {
+            return Ok(None);
+        };
+        let last: i64 = steward_db::query_scalar("SELECT totp_last_step FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&self.db.pool)
+            .await?;
+        let totp = totp_for(&secret, email)?;
+        let now = now().timestamp().max(0) as u64;
+        Ok(acceptable_steps(now)
+            .find(|(step, _)| *step as i64 > last)
+            .map(|(_, at)| totp.generate(at)))
+    }
+
+    async fn second_factor_failures(&self, user_id: &str, token: &str) -> CoreResult<(i64, i64)> {
+        let since = stamp(now() - Duration::minutes(FAILURE_WINDOW_MINUTES));
+        let row = steward_db::query(
+            "SELECT COUNT(*) AS account, COALESCE(SUM(CASE WHEN session_hash = $2 THEN 1 ELSE 0 END), 0) AS attempt FROM second_factor_failures WHERE user_id = $1 AND at > $3",
+        )
+        .bind(user_id)
+        .bind(hash_secret(token))
+        .bind(since)
+        .fetch_one(&self.db.pool)
+        .await?;
+        Ok((row.try_get("attempt")?, row.try_get("account")?))
+    }
+
+    /// Checks the TOTP code owed by a session and completes the sign-in. At most
+    /// [`MAX_FAILURES_PER_ACCOUNT`] wrong codes per sign-in attempt and per account in
+    /// [`FAILURE_WINDOW_MINUTES`] minutes; a code is accepted once; the session gets a new
+    /// id (returned) so a token seen before the second factor is worth nothing after it.
     pub async fn verify_second_factor(
         &self,
         token: &str,
         caller: &Caller,
         code: &str,
-    ) -> CoreResult<()> {
-        let secret: Option<String> =
-            steward_db::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
+    ) -> CoreResult<String> {
+        let (attempt, account) = self.second_factor_failures(&caller.user_id, token).await?;
+        if attempt >= MAX_FAILURES_PER_ACCOUNT || account >= MAX_FAILURES_PER_ACCOUNT {
+            self.trail_standalone(TrailEntry::for_caller(
+                caller,
+                "sign_in.second_factor_rate_limited",
+            ))
+            .await?;
+            return Err(CoreError::RateLimited);
+        }
+        let secret = self.totp_secret_of(&caller.user_id).await?;
+        let step = match &secret {
+            Some(s) => matching_step(s, &caller.email, code)?,
+            None => None,
+        };
+        // Accepted once: the step must be newer than the last one used (one statement, so
+        // two requests racing with the same code cannot both succeed).
+        let accepted =
+            match step {
+                Some(step) => steward_db::query(
+                    "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+                )
+                .bind(step as i64)
                 .bind(&caller.user_id)
-                .fetch_one(&self.db.pool)
-                .await?;
-        let ok = secret
-            .map(|s| check_totp(&s, &caller.email, code))
-            .unwrap_or(false);
-        if !ok {
+                .execute(&self.db.pool)
+                .await?
+                .rows_affected()
+                    == 1,
+                None => false,
+            };
+        if !accepted {
+            steward_db::query(
+                "INSERT INTO second_factor_failures (id, user_id, session_hash, at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&caller.user_id)
+            .bind(hash_secret(token))
+            .bind(now_stamp())
+            .execute(&self.db.pool)
+            .await?;
             let mut e = TrailEntry::for_caller(caller, "sign_in.second_factor_failure");
-            e.detail = "wrong authentication code".into();
+            e.detail = if step.is_some() {
+                "authentication code used before".into()
+            } else {
+                "wrong authentication code".into()
+            };
             self.trail_standalone(e).await?;
             return Err(CoreError::invalid(
                 "code",
-                "Enter the 6-digit code from your authenticator app",
+                if step.is_some() {
+                    "That code has been used already: enter the next code your authenticator app shows"
+                } else {
+                    "Enter the 6-digit code from your authenticator app"
+                },
             ));
         }
-        self.clear_pending(token).await?;
+        let renewed = self.renew_session(token).await?;
         self.trail_standalone(TrailEntry::for_caller(
             caller,
             "sign_in.second_factor_success",
         ))
-        .await
+        .await?;
+        Ok(renewed)
     }
 
-    /// Enrols a second factor: the user proves they hold `secret` by a current code.
+    /// Enrols a second factor: the user proves they hold `secret` by a current code. The
+    /// session gets a new id, as after a code.
     pub async fn enrol_second_factor(
         &self,
         token: &str,
         caller: &Caller,
         secret: &str,
         code: &str,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<String> {
         if !check_totp(secret, &caller.email, code) {
             return Err(CoreError::invalid(
                 "code",
                 "Enter the 6-digit code from your authenticator app",
             ));
         }
-        steward_db::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
-            .bind(secret)
-            .bind(&caller.user_id)
-            .execute(&self.db.pool)
-            .await?;
-        self.clear_pending(token).await?;
+        self.store_totp_secret(&caller.user_id, secret).await?;
+        if let Some(step) = matching_step(secret, &caller.email, code)? {
+            steward_db::query("UPDATE users SET totp_last_step = $1 WHERE id = $2")
+                .bind(step as i64)
+                .bind(&caller.user_id)
+                .execute(&self.db.pool)
+                .await?;
+        }
+        let renewed = self.renew_session(token).await?;
         self.trail_standalone(TrailEntry::for_caller(caller, "second_factor.enrolled"))
-            .await
+            .await?;
+        Ok(renewed)
     }
 
-    async fn clear_pending(&self, token: &str) -> CoreResult<()> {
-        steward_db::query("UPDATE sessions SET pending_second_factor = 0 WHERE token_hash = $1")
-            .bind(hash_secret(token))
-            .execute(&self.db.pool)
-            .await?;
-        Ok(())
+    /// Completes a session's second factor under a new token.
+    async fn renew_session(&self, token: &str) -> CoreResult<String> {
+        let renewed = new_secret();
+        steward_db::query(
+            "UPDATE sessions SET token_hash = $1, pending_second_factor = 0 WHERE token_hash = $2",
+        )
+        .bind(hash_secret(&renewed))
+        .bind(hash_secret(token))
+        .execute(&self.db.pool)
+        .await?;
+        Ok(renewed)
     }
 
     pub async fn sign_out(&self, token: &str, caller: &Caller) -> CoreResult<()> {

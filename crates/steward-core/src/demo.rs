@@ -46,9 +46,25 @@ const ACTION_TITLES: [&str; 8] = [
 ];
 
 impl Steward {
+    /// Whether this database holds the fictional demo (set when it was seeded).
+    pub async fn is_demo(&self) -> CoreResult<bool> {
+        let v: Option<String> =
+            steward_db::query_scalar("SELECT value FROM instance_settings WHERE name = 'demo'")
+                .fetch_optional(&self.db.pool)
+                .await?;
+        Ok(v.as_deref() == Some("1"))
+    }
+
     /// Seeds the demo cluster. Returns the sign-ins to print. `extra_actions` adds that many
     /// more actions to the first practice (for load tests of list pages).
     pub async fn seed_demo(&self, today: NaiveDate, extra_actions: usize) -> CoreResult<Demo> {
+        // This database holds the fictional demo: only then does `steward user totp-code`
+        // print a live code.
+        steward_db::query(
+            "INSERT INTO instance_settings (name, value) VALUES ('demo', '1') ON CONFLICT (name) DO NOTHING",
+        )
+        .execute(&self.db.pool)
+        .await?;
         let cluster = self
             .create_cluster("Wessex Coast Primary Care DPO Service")
             .await?;
@@ -152,11 +168,7 @@ impl Steward {
                 .await?;
             let totp_secret = if role.requires_second_factor() {
                 let s = new_totp_secret();
-                steward_db::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
-                    .bind(&s)
-                    .bind(&u.id)
-                    .execute(&self.db.pool)
-                    .await?;
+                self.store_totp_secret(&u.id, &s).await?;
                 Some(s)
             } else {
                 None

@@ -13,6 +13,7 @@ pub mod orgs;
 pub mod records;
 pub mod reminders;
 pub mod roles;
+pub mod sealed;
 pub mod time;
 pub mod trail;
 
@@ -59,6 +60,9 @@ pub struct CoreConfig {
     /// The address people reach Steward at, for links in emails and calendar feeds.
     pub base_url: String,
     pub smtp: Option<SmtpConfig>,
+    /// Seals second-factor keys at rest (`STEWARD_SECRET_KEY`). `steward serve` refuses to
+    /// start without it; commands that never touch a second factor do not need it.
+    pub secret_key: Option<sealed::SecretKey>,
 }
 
 /// The service layer: one per process, cheap to clone.

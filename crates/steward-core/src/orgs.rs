@@ -125,8 +125,18 @@ impl Steward {
             errors.add("display_name", "Enter the person's name");
         }
         let role = Role::parse(&new.role);
-        if role.is_none() {
-            errors.add("role", "Select a role");
+        match (role, by) {
+            (None, _) => errors.add("role", "Select a role"),
+            (Some(r), Some(c)) if !c.role.may_grant(r) => {
+                errors.add(
+                    "role",
+                    format!(
+                        "You cannot give the {} role: it reaches more than yours. A DPO gives it.",
+                        r.label()
+                    ),
+                );
+            }
+            _ => {}
         }
         let org_cluster: Option<String> =
             steward_db::query_scalar("SELECT cluster_id FROM organisations WHERE id = $1")

@@ -83,6 +83,18 @@ impl Role {
         matches!(self, Role::SystemAdministrator)
     }
 
+    /// Whether someone in this role may give an account `role`: nobody grants more reach
+    /// than their own. The system administrator manages accounts but reads no records, so
+    /// never grants the DPO's cluster-wide reach; the DPO role comes from a DPO or from
+    /// `steward user add` on the server.
+    pub fn may_grant(self, role: Role) -> bool {
+        match self {
+            Role::Dpo => true,
+            Role::SystemAdministrator => role != Role::Dpo,
+            _ => false,
+        }
+    }
+
     pub fn can_read_audit_trail(self) -> bool {
         matches!(self, Role::Dpo | Role::Auditor)
     }
@@ -91,5 +103,20 @@ impl Role {
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nobody_grants_more_reach_than_their_own() {
+        assert!(!Role::SystemAdministrator.may_grant(Role::Dpo));
+        assert!(Role::SystemAdministrator.may_grant(Role::IgLead));
+        assert!(Role::Dpo.may_grant(Role::Dpo));
+        for r in ALL_ROLES {
+            assert!(!Role::IgLead.may_grant(r) && !Role::Staff.may_grant(r));
+        }
     }
 }

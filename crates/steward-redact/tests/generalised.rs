@@ -351,3 +351,46 @@ fn dated_entry_headers_and_role_abbreviations_name_staff() {
         Entity::PersonName,
     );
 }
+
+#[test]
+fn addresses_named_as_such_or_in_an_address_column() {
+    assert_has(
+        "Carer address: 4 quill yard, amblecote DY8 4ZZ\nCarer phone: none",
+        Entity::StreetAddress,
+        "4 quill yard, amblecote",
+    );
+    assert_none("Address: as above", Entity::StreetAddress);
+    let t =
+        "Relationship,Name,Address,Postcode\nUncle,Ivo Brandt,The Beeches Sandpit Row,LS4 2ZZ\n";
+    assert_has(t, Entity::StreetAddress, "The Beeches Sandpit Row");
+    let t = "\"Niece\",\"Pia Lund\",\"Larch House, Wendle Walk\",\"LS4 2ZZ\"\n";
+    assert_has(t, Entity::StreetAddress, "Larch House, Wendle Walk");
+}
+
+#[test]
+fn flats_and_house_names_without_a_comma() {
+    assert_has(
+        "Staying with his aunt at Apt 7, St Hilda's Court, Redby.",
+        Entity::StreetAddress,
+        "Apt 7, St Hilda's Court, Redby",
+    );
+    assert_has(
+        "Now at her son's house, Ivy Cottage Tansy Lane, Hebden.",
+        Entity::StreetAddress,
+        "Ivy Cottage Tansy Lane, Hebden",
+    );
+}
+
+#[test]
+fn postcodes_typed_loosely_after_an_address() {
+    assert_has(
+        "Her son moved to 12 Pellow Street, Ashby  le65 2qq last year.",
+        Entity::Postcode,
+        "le65 2qq",
+    );
+    // not in running text away from an address
+    assert_none(
+        "Vitamin b12 1mg daily; ta9 5lh is not a postcode here.",
+        Entity::Postcode,
+    );
+}

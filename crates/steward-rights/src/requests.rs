@@ -3074,6 +3074,9 @@ mod service_tests {
                 max_attachment_bytes: 1 << 20,
                 base_url: "http://localhost".into(),
                 smtp: None,
+                secret_key: Some(
+                    steward_core::sealed::SecretKey::from_hex(&"ab".repeat(32)).unwrap(),
+                ),
             },
         );
         s.seed_demo(d(2026, 6, 1), 0).await.unwrap();

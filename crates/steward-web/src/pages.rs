@@ -273,7 +273,13 @@ async fn code_submit(
         .verify_second_factor(&p.token, &p.caller, &f.code)
         .await
     {
-        Ok(()) => Ok(Redirect::to("/").into_response()),
+        // A new session id once the second factor is given.
+        Ok(token) => {
+            let mut res = Redirect::to("/").into_response();
+            res.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &token, None));
+            Ok(res)
+        }
         Err(CoreError::Invalid(errors)) => Ok(second_factor_page(
             &p,
             FormView {
@@ -310,7 +316,12 @@ async fn enrol_submit(
         .enrol_second_factor(&p.token, &p.caller, &f.secret, &f.code)
         .await
     {
-        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Ok(token) => {
+            let mut res = Redirect::to("/").into_response();
+            res.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &token, None));
+            Ok(res)
+        }
         Err(CoreError::Invalid(errors)) => Ok(second_factor_page(
             &p,
             FormView {

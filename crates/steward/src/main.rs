@@ -10,8 +10,12 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use steward_core::demo::DEMO_PASSWORD;
 use steward_core::orgs::NewUser;
+use steward_core::sealed::SecretKey;
 use steward_core::trail::Verification;
 use steward_core::{CoreConfig, Db, SmtpConfig, Steward};
+
+/// The demo's own sealing key, kept in its data folder (fictional people only).
+const DEMO_KEY_FILE: &str = "demo-secret.key";
 use steward_web::{AppState, WebConfig};
 
 #[derive(Parser)]
@@ -73,6 +77,8 @@ enum Command {
         #[command(subcommand)]
         command: steward_access_audit::cli::AuditCommand,
     },
+    /// Print a new random key for STEWARD_SECRET_KEY.
+    SecretKey,
     /// Move paused requests' due dates to today and send today's reminder emails now (the
     /// server does both on its own every day).
     Reminders,
@@ -131,6 +137,9 @@ struct Config {
     smtp: Option<SmtpConfig>,
     /// "text" or "json"
     log_format: String,
+    /// 64 hexadecimal characters: seals second-factor keys at rest. Required, except on
+    /// a demo data folder (the demo keeps its own key in the folder).
+    secret_key: Option<String>,
 }
 
 impl Default for Config {
@@ -145,6 +154,7 @@ impl Default for Config {
             reminder_hour_utc: 7,
             smtp: None,
             log_format: "text".into(),
+            secret_key: None,
         }
     }
 }
@@ -180,9 +190,40 @@ impl Config {
             .map(|p| PathBuf::from(p.split('?').next().unwrap_or(p)))
     }
 
+    /// The key that seals second-factor keys: from configuration, or the demo folder's own.
+    fn secret_key(&self) -> Result<Option<SecretKey>> {
+        if let Some(hex) = &self.secret_key {
+            return SecretKey::from_hex(hex)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("STEWARD_SECRET_KEY: {e}"));
+        }
+        let demo_key = self.data_dir.join(DEMO_KEY_FILE);
+        if demo_key.exists() {
+            let hex = std::fs::read_to_string(&demo_key)
+                .with_context(|| format!("reading {}", demo_key.display()))?;
+            return SecretKey::from_hex(&hex)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", demo_key.display()));
+        }
+        Ok(None)
+    }
+
+    /// The demo's own key, made once in its data folder (the demo holds fictional people only).
+    fn ensure_demo_key(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating the data folder {}", self.data_dir.display()))?;
+        let demo_key = self.data_dir.join(DEMO_KEY_FILE);
+        if self.secret_key.is_none() && !demo_key.exists() {
+            std::fs::write(&demo_key, SecretKey::generate_hex())
+                .with_context(|| format!("writing {}", demo_key.display()))?;
+        }
+        Ok(())
+    }
+
     async fn steward(&self) -> Result<Steward> {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("creating the data folder {}", self.data_dir.display()))?;
+        let secret_key = self.secret_key()?;
         let db = Db::connect(&self.database_url())
             .await
             .context("opening the database")?;
@@ -196,6 +237,7 @@ impl Config {
                     .clone()
                     .unwrap_or_else(|| format!("http://{}", self.listen)),
                 smtp: self.smtp.clone(),
+                secret_key,
             },
         ))
     }
@@ -301,6 +343,12 @@ async fn main() -> Result<()> {
     init_logs(&config.log_format);
     match cli.command {
         Command::Serve => {
+            // Production: second-factor keys are sealed, so the key must be there at start.
+            if config.secret_key()?.is_none() {
+                bail!(
+                    "STEWARD_SECRET_KEY is not set. Steward seals second-factor keys with it. Generate one with `steward secret-key`, keep it outside the data folder and its backups, and set it in the environment or as secret_key in steward.toml."
+                );
+            }
             let steward = config.steward().await?;
             serve(&config, steward).await
         }
@@ -316,6 +364,7 @@ async fn main() -> Result<()> {
                     }
                 }
             }
+            config.ensure_demo_key()?;
             let steward = config.steward().await?;
             let existing: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM clusters")
                 .fetch_one(&steward.db.pool)
@@ -404,19 +453,18 @@ async fn main() -> Result<()> {
                     );
                 }
                 UserCommand::TotpCode { email } => {
+                    // A live code is a second factor: printed for the fictional demo only.
+                    if !steward.is_demo().await.map_err(describe)? {
+                        bail!("user totp-code works on a demo database only: a real account's second factor stays on its owner's phone");
+                    }
                     let u = find_user(&steward, &email).await?;
-                    let secret: Option<String> =
-                        steward_db::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
-                            .bind(&u.id)
-                            .fetch_one(&steward.db.pool)
-                            .await?;
-                    let Some(secret) = secret else {
-                        bail!("{email} has not set up a second factor");
-                    };
-                    let code = steward_core::auth::totp_for(&secret, &u.email)
+                    let Some(code) = steward
+                        .unused_totp_code(&u.id, &u.email)
+                        .await
                         .map_err(describe)?
-                        .generate_current()
-                        .context("reading the clock")?;
+                    else {
+                        bail!("{email} has not set up a second factor, or has used this minute's codes: try again in 30 seconds");
+                    };
                     println!("{code}");
                 }
                 UserCommand::ResetLink { email } => {
@@ -521,6 +569,10 @@ async fn main() -> Result<()> {
                 }
             }
         }
+        Command::SecretKey => {
+            println!("{}", SecretKey::generate_hex());
+            Ok(())
+        }
         Command::Reminders => {
             let steward = config.steward().await?;
             let today = chrono::Utc::now().date_naive();
@@ -565,7 +617,7 @@ fn describe(e: steward_core::CoreError) -> anyhow::Error {
 
 async fn print_demo_sign_ins(steward: &Steward, config: &Config) -> Result<()> {
     let rows = steward_db::query(
-        "SELECT u.email, u.role, u.totp_secret, o.name FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.active = 1 ORDER BY o.name, u.email",
+        "SELECT u.id, u.email, u.role, o.name FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.active = 1 ORDER BY o.name, u.email",
     )
     .fetch_all(&steward.db.pool)
     .await?;
@@ -582,7 +634,8 @@ async fn print_demo_sign_ins(steward: &Steward, config: &Config) -> Result<()> {
             .unwrap_or("?");
         let email: String = r.try_get("email")?;
         let org: String = r.try_get("name")?;
-        let totp: Option<String> = r.try_get("totp_secret")?;
+        let user_id: String = r.try_get("id")?;
+        let totp = steward.totp_secret_of(&user_id).await.map_err(describe)?;
         println!("  {role:<26} {email:<40} {org}");
         if let Some(s) = totp {
             println!("  {:<26} authenticator key: {s}", "");

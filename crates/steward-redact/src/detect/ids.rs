@@ -55,6 +55,8 @@ pub(crate) struct Regexes {
     pub postcode: Regex,
     pub ni: Regex,
     pub dob_key: Regex,
+    pub address_label: Regex,
+    pub loose_postcode: Regex,
     pub hosp_context: Regex,
 }
 
@@ -71,6 +73,11 @@ pub(crate) fn regexes() -> &'static Regexes {
             r"(?i-u)\b(?:d\.? ?o\.? ?b\b\.?|date of birth|born\b|birth ?date\b|(?-i:b)\. )",
         )
             .unwrap(),
+        loose_postcode: Regex::new(r"(?i-u)\b[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}\b").unwrap(),
+        address_label: Regex::new(
+            r"(?i-u)\b(?:address|new address|lives at)[ \t]*(?:is[ \t]*)?[:\-=][ \t]*",
+        )
+        .unwrap(),
         hosp_context: Regex::new(
             r"(?i-u)\b(?:hospital|hosp|unit|mrn|case ?note|medical record|local patient)(?: ?(?:no\b\.?|number|num\b|id\b|#))?\s*[:.]?\s*([A-Z]{0,4}[0-9][0-9 ]{4,11}[0-9][A-Z]?)\b",
         )
@@ -552,6 +559,79 @@ pub(crate) fn scan_dob_columns(text: &str, mut emit: impl FnMut(usize, usize, (u
             }
             pos = le;
         }
+    }
+}
+
+/// Cells of a delimited table (comma, tab or bar) under a header cell that `is_header`
+/// accepts: `emit(start, end)` for each non-empty cell (quotes and spaces trimmed).
+pub(crate) fn scan_table_column(
+    text: &str,
+    is_header: impl Fn(&str) -> bool,
+    mut emit: impl FnMut(usize, usize),
+) {
+    let mut line_start = 0;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |p| line_start + p);
+        let header = &text[line_start..line_end];
+        let sep = [b'\t', b'|', b',']
+            .into_iter()
+            .find(|&c| header.bytes().filter(|&x| x == c).count() >= 2);
+        // A header row: short cells, no "label: value".
+        let col = sep.filter(|_| !header.contains(':')).and_then(|sep| {
+            header
+                .split(sep as char)
+                .position(|c| {
+                    let c = c.trim().trim_matches('"').trim();
+                    c.len() <= 30 && is_header(c)
+                })
+                .map(|col| (sep, col))
+        });
+        let width = sep.map_or(0, |sep| header.bytes().filter(|&x| x == sep).count());
+        let Some((sep, col)) = col else {
+            line_start = line_end + 1;
+            continue;
+        };
+        let mut pos = line_end;
+        while pos < text.len() {
+            let ls = pos + 1;
+            let le = text[ls.min(text.len())..]
+                .find('\n')
+                .map_or(text.len(), |p| ls + p);
+            if ls >= le {
+                break;
+            }
+            let line = &text[ls..le];
+            // quoted cells may hold the separator: split respecting quotes
+            let mut cells: Vec<(usize, usize)> = Vec::new();
+            let mut q = false;
+            let mut cs = 0;
+            for (k, ch) in line.char_indices() {
+                if ch == '"' {
+                    q = !q;
+                } else if ch as u32 == u32::from(sep) && !q {
+                    cells.push((cs, k));
+                    cs = k + 1;
+                }
+            }
+            cells.push((cs, line.len()));
+            if cells.len() <= col || cells.len() != width + 1 {
+                break;
+            }
+            let (a, b) = cells[col];
+            let cell = &line[a..b];
+            let lead = cell.len() - cell.trim_start().len();
+            let trimmed = cell.trim();
+            let inner = trimmed.trim_matches('"').trim();
+            if !inner.is_empty() {
+                let off = trimmed.find(inner).unwrap_or(0);
+                let s = ls + a + lead + off;
+                emit(s, s + inner.len());
+            }
+            pos = le;
+        }
+        line_start = pos + 1;
     }
 }
 

@@ -608,6 +608,130 @@ pub fn detect_with(
         }
     }
 
+    // Addresses named as such: "Carer address: hazeldene, yeldfield gate, emberwold NN1 2AA"
+    // (the rest of the line before the postcode, in any case), and the cells of an
+    // "Address" column.
+    let mut labelled: Vec<(usize, usize)> = Vec::new();
+    for m in re.address_label.find_iter(text) {
+        let from = m.end();
+        let line_end = text[from..]
+            .find(['\n', ';', '|'])
+            .map_or(text.len(), |p| from + p);
+        let mut end = postcode_starts
+            .iter()
+            .copied()
+            .find(|&p| p >= from && p < line_end)
+            .unwrap_or(line_end);
+        while end > from && matches!(text.as_bytes()[end - 1], b' ' | b',' | b'.' | b'\t') {
+            end -= 1;
+        }
+        let s = &text[from..end];
+        let lower = s.to_ascii_lowercase();
+        let placeholder = [
+            "as ",
+            "same",
+            "not known",
+            "unknown",
+            "n/a",
+            "nfa",
+            "none",
+            "no fixed",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p));
+        if end > from
+            && !placeholder
+            && !s.contains('@')
+            && s.bytes().any(|c| c.is_ascii_alphabetic())
+        {
+            labelled.push((from, end));
+        }
+    }
+    ids::scan_table_column(
+        text,
+        |h| {
+            let h = h.to_ascii_lowercase();
+            h.contains("address") && !h.contains("email") && !h.contains("e-mail")
+        },
+        |s, e| {
+            let cell = &text[s..e];
+            if !cell.contains('@') && cell.bytes().any(|c| c.is_ascii_alphabetic()) {
+                // the postcode, if the cell holds it, is proposed on its own
+                let e = postcode_starts
+                    .iter()
+                    .copied()
+                    .find(|&p| p > s && p < e)
+                    .map_or(e, |p| text[s..p].trim_end_matches([' ', ',']).len() + s);
+                if e > s {
+                    labelled.push((s, e));
+                }
+            }
+        },
+    );
+    // Postcodes typed in lower case or in a slightly wrong shape ("se13 3qr", "W2N 7HR") are
+    // taken only where a postcode belongs: after an address and its town on the same line.
+    let mut addr_ends: Vec<usize> = addrs.iter().map(|a| a.end).collect();
+    addr_ends.extend(labelled.iter().map(|&(_, e)| e));
+    addr_ends.sort_unstable();
+    if !addr_ends.is_empty() {
+        for m in re.loose_postcode.find_iter(text) {
+            if postcode_starts.binary_search(&m.start()).is_ok() {
+                continue;
+            }
+            let k = addr_ends.partition_point(|&e| e <= m.start());
+            let Some(&e) = k.checked_sub(1).map(|k| &addr_ends[k]) else {
+                continue;
+            };
+            let between = &text[e..m.start()];
+            let town_only = between.len() <= 60
+                && between
+                    .bytes()
+                    .all(|c| c.is_ascii_alphabetic() || matches!(c, b' ' | b',' | b'-' | b'\''));
+            if !town_only {
+                continue;
+            }
+            let n = ids::norm_id(m.as_str());
+            if info.postcodes.contains(&n)
+                || kinfo
+                    .as_ref()
+                    .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
+                || in_org(m.start(), m.end())
+            {
+                protect.push((m.start(), m.end()));
+            } else {
+                push(
+                    &mut props,
+                    m.start(),
+                    m.end(),
+                    Entity::Postcode,
+                    "postcode_after_address",
+                );
+            }
+        }
+    }
+
+    for (s, e) in labelled {
+        let n = norm_addr(&text[s..e]);
+        if n.is_empty() || protect.iter().any(|&(a, b)| a <= s && b >= e) {
+            continue;
+        }
+        let mine = info
+            .addresses
+            .iter()
+            .any(|x| x.contains(n.as_str()) || street_part_in(&n, x));
+        if kinfo.as_ref().is_some_and(|k| k.is_org_address(&n)) || mine || in_org(s, e) {
+            protect.push((s, e));
+        } else {
+            push(
+                &mut props,
+                s,
+                e,
+                Entity::StreetAddress,
+                "address_after_label",
+            );
+        }
+    }
+
     let mut hits: Vec<NameHit> = Vec::new();
     let mut pass = NamePass {
         text,

@@ -1188,6 +1188,16 @@ pub(crate) fn addresses(
             let digits = w.iter().take_while(|c| c.is_ascii_digit()).count();
             digits <= 4 && w.len() - digits <= 1 && gap_ok_before_number(text, toks, i)
         };
+        // "Apt 24, St Anne's Court": a flat number, a comma, then the building.
+        let flat_no = house_no
+            && i >= 1
+            && lower_is(
+                text,
+                &toks[i - 1],
+                &["flat", "apartment", "apt", "unit", "room"],
+            )
+            && i + 1 < n
+            && gap(text, toks, i + 1).starts_with(", ");
         let house_name = if house_no {
             None
         } else {
@@ -1219,6 +1229,7 @@ pub(crate) fn addresses(
                     && is_space_gap(g.trim_start_matches(['\'', '\u{2019}', 's']));
                 let ok = is_space_gap(g)
                     || poss_gap
+                    || (flat_no && k == body_start && g == ", ")
                     || (!house_no && (g == ", " || g == ": " || g == ":" || g == " "));
                 if !ok {
                     break;
@@ -1276,6 +1287,9 @@ pub(crate) fn addresses(
             continue;
         };
         let mut start = toks[if house_no { i } else { body_start }].s as usize;
+        if flat_no {
+            start = toks[i - 1].s as usize;
+        }
         // "Flat 2, 14 ..." / "Flat 2 14 ..."
         if house_no
             && i >= 2
@@ -1667,11 +1681,14 @@ fn house_name_before_street(text: &str, toks: &[Tok], i: usize) -> Option<usize>
         || g.ends_with(':')
         || g.ends_with('(')
         || g.ends_with(", ")
+        || g.ends_with(",\"")
+        || g.ends_with("\t")
         || (is_space_gap(g) && lower_is(text, &toks[i - 1], &["at", "to", "from", "of"]));
     if !opens {
         return None;
     }
     let mut k = i;
+    let mut house_word = false;
     while k < n && k < i + 3 && (toks[k].is(CAP) || toks[k].is(ALLCAPS) || toks[k].is(DIGIT)) {
         if k > i && !is_space_gap(gap(text, toks, k)) {
             break;
@@ -1680,12 +1697,23 @@ fn house_name_before_street(text: &str, toks: &[Tok], i: usize) -> Option<usize>
             return None;
         }
         k += 1;
+        // "Rose Cottage Vetchley Place": a house word ends the house name.
+        if lower_is(text, &toks[k - 1], HOUSE_WORDS) && k > i + 1 {
+            house_word = true;
+            break;
+        }
     }
     if k >= n || k == i {
         return None;
     }
     let g = gap(text, toks, k);
-    if !(g == ", " || g == "," || g == ",\n" || g == "\n" || g == ", \n") {
+    if !(g == ", "
+        || g == ","
+        || g == ",\n"
+        || g == "\n"
+        || g == ", \n"
+        || (house_word && is_space_gap(g)))
+    {
         return None;
     }
     // the street

@@ -100,6 +100,12 @@ impl TestServer {
                 max_attachment_bytes: options.max_attachment_bytes,
                 base_url: base.clone(),
                 smtp: options.smtp,
+                secret_key: Some(
+                    steward_core::sealed::SecretKey::from_hex(
+                        &steward_core::sealed::SecretKey::generate_hex(),
+                    )
+                    .unwrap(),
+                ),
             },
         );
         steward
@@ -172,17 +178,17 @@ impl TestServer {
         c
     }
 
+    /// A code the user's authenticator shows now that has not been used yet (a code is
+    /// accepted once); waits for the next one when this minute's are spent.
     pub async fn current_code(&self, email: &str) -> String {
-        let secret: String =
-            steward_db::query_scalar("SELECT totp_secret FROM users WHERE email = $1")
-                .bind(email)
-                .fetch_one(&self.steward.db.pool)
-                .await
-                .expect("user has an authenticator key");
-        steward_core::auth::totp_for(&secret, email)
-            .unwrap()
-            .generate_current()
-            .unwrap()
+        let id = self.user_id(email).await;
+        for _ in 0..40 {
+            if let Some(code) = self.steward.unused_totp_code(&id, email).await.unwrap() {
+                return code;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        panic!("{email} has no second-factor code to give");
     }
 
     /// A fresh API token of the user, made through the account page.

@@ -7,6 +7,7 @@ mod api_contract;
 mod browser;
 mod common;
 mod foundation;
+mod hardening;
 mod rights;
 mod smtp;
 mod words;

@@ -1,0 +1,188 @@
+//! The hardening a hostile tester asked for: the second factor (attempt limits, one use per
+//! code, a new session id), the roles an administrator may give, and bodies read only after
+//! the caller is known.
+
+use std::sync::Arc;
+
+use crate::both_backends;
+use crate::common::*;
+
+fn session(c: &Client) -> String {
+    c.cookie("steward_session").expect("a session cookie")
+}
+
+both_backends!(
+    second_factor_allows_five_wrong_codes_then_waits,
+    |s: Arc<TestServer>| async move {
+        let c = s.visitor();
+        let res = c.sign_in(DPO, PASSWORD).await;
+        assert_eq!(location(&res), "/sign-in/code");
+        for _ in 0..5 {
+            let res = c.post_form("/sign-in/code", &[("code", "000000")]).await;
+            assert_eq!(
+                res.status(),
+                422,
+                "a wrong code is refused with the form again"
+            );
+        }
+        // Even the right code is refused now: the attempt is used up.
+        let code = s.current_code(DPO).await;
+        let res = c.post_form("/sign-in/code", &[("code", &code)]).await;
+        assert_eq!(res.status(), 429);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("Too many attempts"), "{page}");
+        // A new sign-in attempt of the same account waits too (per account, 15 minutes).
+        let again = s.visitor();
+        again.sign_in(DPO, PASSWORD).await;
+        let res = again.post_form("/sign-in/code", &[("code", &code)]).await;
+        assert_eq!(res.status(), 429);
+        let limited: i64 = steward_db::query_scalar(
+            "SELECT COUNT(*) FROM audit_trail WHERE event = 'sign_in.second_factor_rate_limited'",
+        )
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(limited, 2);
+    }
+);
+
+both_backends!(
+    a_code_is_accepted_once_and_the_session_id_changes,
+    |s: Arc<TestServer>| async move {
+        let c = s.visitor();
+        c.sign_in(DPO, PASSWORD).await;
+        let before = session(&c);
+        let code = s.current_code(DPO).await;
+        let res = c.post_form("/sign-in/code", &[("code", &code)]).await;
+        assert_eq!(location(&res), "/");
+        let after = session(&c);
+        assert_ne!(
+            before, after,
+            "the session id changes after the second factor"
+        );
+        assert_eq!(c.get("/").await.status(), 200);
+        // The id seen before the second factor is worth nothing now.
+        let stale = s.visitor();
+        let url: reqwest::Url = s.base.parse().unwrap();
+        let jar = reqwest::cookie::Jar::default();
+        jar.add_cookie_str(&format!("steward_session={before}; Path=/"), &url);
+        let http = reqwest::Client::builder()
+            .cookie_provider(Arc::new(jar))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = http.get(s.url("/")).send().await.unwrap();
+        assert_eq!(res.status(), 303, "the old session id signs no one in");
+        drop(stale);
+        // The same code again, from another sign-in: refused.
+        let other = s.visitor();
+        other.sign_in(DPO, PASSWORD).await;
+        let res = other.post_form("/sign-in/code", &[("code", &code)]).await;
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("used already"));
+    }
+);
+
+both_backends!(an_administrator_cannot_give_the_dpo_role, |s: Arc<
+    TestServer,
+>| async move {
+    let token = s.api_token(ADMIN).await;
+    let api = s.api(&token);
+    let harbour = s.organisation("Y90001").await;
+    let (status, body) = api
+            .send(
+                reqwest::Method::POST,
+                "/users",
+                &serde_json::json!({"email": "new.dpo@harbour.demo.steward.test", "display_name": "Nia Newman", "role": "dpo", "organisation_id": harbour, "password": "a-long-enough-password"}),
+            )
+            .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "role");
+    let made: i64 = steward_db::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE email = 'new.dpo@harbour.demo.steward.test'",
+    )
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(made, 0);
+    let (status, body) = api
+            .send(
+                reqwest::Method::POST,
+                "/users",
+                &serde_json::json!({"email": "new.ig@harbour.demo.steward.test", "display_name": "Ivo Newman", "role": "ig_lead", "organisation_id": harbour, "password": "a-long-enough-password"}),
+            )
+            .await;
+    assert_eq!(status, 201, "{body}");
+});
+
+both_backends!(bodies_are_read_only_after_the_caller_is_known, |s: Arc<
+    TestServer,
+>| async move {
+    // Over the form limit (256 KB): a stranger is refused for who they are (sign in, 401),
+    // not for the size, so the guard decided before it read anything.
+    let big = vec![b'a'; 300 * 1024];
+    // No connection reuse: the server closes a connection whose body it did not read.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let res = http
+        .post(s.url("/requests/new"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/sign-in");
+    let harbour = s.organisation("Y90001").await;
+    let res = http
+        .post(s.url(&format!("/api/v1/organisations/{harbour}/requests")))
+        .header("content-type", "application/json")
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    // A signed-in clinician's upload to an access audit: refused by the gate (403) before
+    // the body is read.
+    let gp = s.sign_in("gp@harbour.demo.steward.test").await;
+    let res = gp
+        .http
+        .post(s.url("/access-audit/new"))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+});
+
+#[test]
+fn production_start_needs_the_sealing_key_and_codes_stay_on_the_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let steward = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
+            .args(args)
+            .env("STEWARD_DATA_DIR", dir.path())
+            .env_remove("STEWARD_SECRET_KEY")
+            .env("STEWARD_LISTEN", "127.0.0.1:0")
+            .output()
+            .unwrap()
+    };
+    let out = steward(&["serve"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("STEWARD_SECRET_KEY is not set"), "{err}");
+    // A database that is not the demo: no live codes from the command line.
+    assert!(steward(&["migrate"]).status.success());
+    let out = steward(&["user", "totp-code", "dpo@demo.steward.test"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("demo database only"), "{err}");
+    // A key is 64 hexadecimal characters, made by `steward secret-key`.
+    let out = steward(&["secret-key"]);
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(key.len() == 64 && key.chars().all(|c| c.is_ascii_hexdigit()));
+}
