@@ -711,11 +711,12 @@ impl CaseView {
         &self.d.actions
     }
     pub fn evidence_of(&self, f: &FlagEvidence) -> String {
-        if f.relationship.is_empty() {
+        let text = if f.relationship.is_empty() {
             f.detail.clone()
         } else {
             format!("{}: {}", f.relationship, f.detail)
-        }
+        };
+        crate::words::prose(&text)
     }
 }
 

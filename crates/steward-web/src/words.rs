@@ -275,6 +275,148 @@ pub fn audit_rule(code: &str) -> String {
     }
 }
 
+/// Free text written by an engine or kept in a record's history (trail details, access-audit
+/// evidence, a field's old value), in the DPO's words: ISO dates and stamps become
+/// "5 February 2021" (at "10:09"), "3 day(s)" becomes "3 days", and a clinical system's role
+/// in capitals ("RECEPTIONIST") its label.
+pub fn prose(text: &str) -> String {
+    let dates = prose_dates(text);
+    let counted = prose_counts(&dates);
+    prose_capitals(&counted)
+}
+
+fn is_date_at(b: &[u8], i: usize) -> bool {
+    if i + 10 > b.len() || (i > 0 && b[i - 1].is_ascii_digit()) {
+        return false;
+    }
+    let w = &b[i..i + 10];
+    let digits = |r: std::ops::Range<usize>| r.into_iter().all(|k| w[k].is_ascii_digit());
+    digits(0..4) && w[4] == b'-' && digits(5..7) && w[7] == b'-' && digits(8..10)
+}
+
+fn prose_dates(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if is_date_at(b, i) {
+            // The longest stamp starting here that reads as a moment, else the bare date.
+            let mut end = i + 10;
+            while end < b.len() && !b[end].is_ascii_whitespace() && !b";,)]".contains(&b[end]) {
+                end += 1;
+            }
+            let mut best = None;
+            let mut e = end;
+            while e > i + 10 {
+                if text.is_char_boundary(e) {
+                    if let Some((_, Some(_))) = moment(&text[i..e]) {
+                        best = Some(e);
+                        break;
+                    }
+                }
+                e -= 1;
+            }
+            // "2025-05-14 16:02:00": a time after a space.
+            if best.is_none() && b.len() >= i + 16 && b[i + 10] == b' ' {
+                for len in [19, 16] {
+                    if i + len <= b.len() && text.is_char_boundary(i + len) {
+                        if let Some((_, Some(_))) = moment(&text[i..i + len]) {
+                            best = Some(i + len);
+                            break;
+                        }
+                    }
+                }
+            }
+            out.push_str(&text[last..i]);
+            match best {
+                Some(e) => {
+                    out.push_str(&datetime(&text[i..e]));
+                    i = e;
+                }
+                None => {
+                    out.push_str(&date(&text[i..i + 10]));
+                    i += 10;
+                }
+            }
+            last = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+fn prose_counts(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(k) = rest.find("(s)") {
+        let before = &rest[..k];
+        let word_start = before
+            .rfind(|c: char| !c.is_alphabetic())
+            .map_or(0, |j| j + 1);
+        let noun = &before[word_start..];
+        let head = &before[..word_start];
+        let number = head
+            .trim_end()
+            .rsplit(|c: char| c.is_whitespace() || c == '(' || c == '[')
+            .next()
+            .unwrap_or("");
+        let one = number
+            .parse::<f64>()
+            .is_ok_and(|n| (n.abs() - 1.0).abs() < f64::EPSILON);
+        out.push_str(head);
+        if one || noun.is_empty() {
+            out.push_str(noun);
+        } else {
+            out.push_str(&plural(noun));
+        }
+        rest = &rest[k + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn prose_capitals(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let letters = word.chars().filter(|c| c.is_ascii_uppercase()).count();
+        if letters >= 4 && word.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+            out.push_str(&role(word));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// A value in a record's history: a date or stamp as a date, a linked record by its kind
+/// ("rights_request 0192…" reads "Rights request 0192…"), other text as [`prose`].
+pub fn history_value(field: &str, value: &str) -> String {
+    if field == "source_record" {
+        if let Some((kind, id)) = value.split_once(' ') {
+            return format!("{} {}", record_type(kind), id);
+        }
+    }
+    match moment(value) {
+        Some((_, None)) => date(value),
+        Some((_, Some(_))) => datetime(value),
+        None => prose(value),
+    }
+}
+
 /// The askama filters of the interface: `{{ x|date }}`, `{{ x|datetime }}`, `{{ x|time }}`,
 /// `{{ n|count("document") }}`, `{{ n|days_left }}`, `{{ code|event }}`, `{{ code|role }}`,
 /// `{{ code|org_kind }}`, `{{ code|record_type }}`, `{{ id|redaction_rule }}`,
@@ -344,6 +486,22 @@ pub mod filters {
         Ok(super::audit_rule(&v.to_string()))
     }
 
+    /// Engine or history free text: dates, counts and role codes in words.
+    #[askama::filter_fn]
+    pub fn prose(v: impl Display, _env: &dyn askama::Values) -> askama::Result<String> {
+        Ok(super::prose(&v.to_string()))
+    }
+
+    /// A value in a record's history, `{{ c.before|history_value(c.field) }}`.
+    #[askama::filter_fn]
+    pub fn history_value(
+        v: impl Display,
+        _env: &dyn askama::Values,
+        field: &str,
+    ) -> askama::Result<String> {
+        Ok(super::history_value(field, &v.to_string()))
+    }
+
     /// Any other code: humanised.
     #[askama::filter_fn]
     pub fn label(v: impl Display, _env: &dyn askama::Values) -> askama::Result<String> {
@@ -354,6 +512,24 @@ pub mod filters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engine_text_reads_in_words() {
+        assert_eq!(
+            prose("clock paused from 2026-11-30"),
+            "clock paused from 30 November 2026"
+        );
+        assert_eq!(
+            prose("[start - 1 day(s), end + 14 day(s)]"),
+            "[start - 1 day, end + 14 days]"
+        );
+        assert_eq!(prose("user RECEPTIONIST of NHS"), "user Receptionist of NHS");
+        assert_eq!(
+            history_value("source_record", "rights_request abc"),
+            "Rights request abc"
+        );
+        assert_eq!(history_value("due_date", "2021-02-05"), "5 February 2021");
+    }
 
     #[test]
     fn dates_and_times_read_the_uk_way() {
