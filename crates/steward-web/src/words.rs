@@ -382,8 +382,29 @@ fn prose_capitals(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        let letters = word.chars().filter(|c| c.is_ascii_uppercase()).count();
-        if letters >= 4 && word.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+        // Only a clinical system's role: a surname in capitals ("TRELAWNY") stays as it is.
+        const ROLES: &[&str] = &[
+            "RECEPTIONIST",
+            "ADMIN",
+            "ADMINISTRATOR",
+            "NURSE",
+            "DOCTOR",
+            "CLINICIAN",
+            "PHARMACIST",
+            "SECRETARY",
+            "MANAGER",
+            "PRACTICE_MANAGER",
+            "PARAMEDIC",
+            "PHYSIOTHERAPIST",
+            "DISPENSER",
+            "COUNSELLOR",
+            "LOCUM",
+            "GP_PARTNER",
+            "SALARIED_GP",
+            "CARE_COORDINATOR",
+            "HCA",
+        ];
+        if ROLES.contains(&word.as_str()) {
             out.push_str(&role(word));
         } else {
             out.push_str(word);
@@ -523,7 +544,10 @@ mod tests {
             prose("[start - 1 day(s), end + 14 day(s)]"),
             "[start - 1 day, end + 14 days]"
         );
-        assert_eq!(prose("user RECEPTIONIST of NHS"), "user Receptionist of NHS");
+        assert_eq!(
+            prose("user RECEPTIONIST of NHS, TRELAWNY"),
+            "user Receptionist of NHS, TRELAWNY"
+        );
         assert_eq!(
             history_value("source_record", "rights_request abc"),
             "Rights request abc"
