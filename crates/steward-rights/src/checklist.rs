@@ -303,7 +303,7 @@ mod tests {
         let harm = c.step("clinician_serious_harm_test").unwrap();
         assert_eq!(
             harm.reference.as_deref(),
-            Some("DPA 2018 Sch 3 Part 2 para 5")
+            Some("Data Protection Act 2018 Schedule 3 Part 2 paragraph 5")
         );
         assert!(harm.guidance.as_deref().unwrap().contains("six months"));
         assert_eq!(
@@ -311,7 +311,7 @@ mod tests {
                 .unwrap()
                 .reference
                 .as_deref(),
-            Some("DPA 2018 Sch 4")
+            Some("Data Protection Act 2018 Schedule 4")
         );
         let admin = c.steps_for_role(
             RequestType::Access,

@@ -156,6 +156,17 @@ pub struct Me {
 #[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
 pub async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
+    me_of(c)
+}
+
+/// The same as `/api/v1/me`, under the name some clients expect.
+#[utoipa::path(get, path = "/api/v1/whoami", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = Problem)))]
+pub async fn whoami(ApiCaller(c): ApiCaller) -> Json<Me> {
+    me_of(c)
+}
+
+fn me_of(c: steward_core::Caller) -> Json<Me> {
     Json(Me {
         user_id: c.user_id,
         email: c.email,
@@ -404,8 +415,8 @@ pub async fn add_user(
     Ok((StatusCode::CREATED, Json(u)).into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/users/{user_id}/deactivate", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn deactivate_user(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -420,8 +431,8 @@ pub struct ResetLink {
     pub url: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/reset-link", tag = "users", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 201, body = ResetLink), (status = 409, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/users/{user_id}/reset-link", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path)), responses((status = 201, body = ResetLink), (status = 409, body = Problem), (status = 404, body = Problem)))]
 pub async fn reset_link(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -5,6 +5,9 @@
 
 use std::collections::BTreeMap;
 
+#[allow(unused_imports)]
+use crate::words::filters;
+
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -59,6 +62,11 @@ pub fn routes() -> Routes {
             "/access-audit/runs/{id}/samples",
             run(Op::Change),
             new_sample,
+        )
+        .get(
+            "/access-audit/runs/{id}/export/delete",
+            run(Op::Change),
+            confirm_delete_export,
         )
         .post(
             "/access-audit/runs/{id}/export/delete",
@@ -662,6 +670,20 @@ async fn new_sample(
     }
 }
 
+async fn confirm_delete_export(
+    State(_state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    Ok(render(&crate::views::ConfirmPage {
+        ctx: ctx(&si, "Are you sure you want to delete the uploaded export?"),
+        what: "The clinical system's access logs uploaded for this audit will be deleted. The flags, cases and outcomes are kept, but no new sample or audit can be made from this export.".into(),
+        action: format!("/access-audit/runs/{id}/export/delete"),
+        button: "Yes, delete the export".into(),
+        cancel: format!("/access-audit/runs/{id}#export"),
+    }))
+}
+
 async fn delete_export(
     State(state): State<AppState>,
     si: SignedIn,
@@ -689,11 +711,12 @@ impl CaseView {
         &self.d.actions
     }
     pub fn evidence_of(&self, f: &FlagEvidence) -> String {
-        if f.relationship.is_empty() {
+        let text = if f.relationship.is_empty() {
             f.detail.clone()
         } else {
             format!("{}: {}", f.relationship, f.detail)
-        }
+        };
+        crate::words::prose(&text)
     }
 }
 

@@ -105,7 +105,7 @@ impl IntoResponse for PageError {
         let status = status_of(&e);
         let (title, message) = match &e {
             CoreError::NotFound => ("Page not found".to_string(), "If you typed the web address, check it is correct. If you followed a link, the record may have been removed or may belong to another organisation.".to_string()),
-            CoreError::Forbidden => ("You cannot do that".into(), "Your role does not allow this. Ask your DPO or system administrator if you need it.".into()),
+            CoreError::Forbidden => ("You cannot do that".into(), "Your role does not allow this, or the record belongs to an organisation you do not work in. You can go back to the page you were on, or go to your dashboard for what you can do. If you need this, ask your Data Protection Officer or system administrator to change your role or organisations.".into()),
             CoreError::Conflict(m) => ("This could not be done".into(), m.clone()),
             CoreError::RateLimited => ("Too many attempts".into(), e.to_string()),
             CoreError::Invalid(f) => ("There is a problem".into(), f.0.iter().map(|x| x.message.clone()).collect::<Vec<_>>().join(". ")),
@@ -114,8 +114,58 @@ impl IntoResponse for PageError {
                 ("Sorry, there is a problem with the service".into(), "Try again later. The problem has been logged.".into())
             }
         };
-        (status, render(&error_page(title, message))).into_response()
+        let mut res = (status, render(&error_page(&title, &message))).into_response();
+        // Drawn again in the signed-in frame (header and menu) when there is a session.
+        res.extensions_mut().insert(ErrorShown { title, message });
+        res
     }
+}
+
+/// An error page's words, kept on the response so that [`framed_errors`] can draw the page
+/// again inside the signed-in frame.
+#[derive(Clone)]
+pub struct ErrorShown {
+    pub title: String,
+    pub message: String,
+}
+
+/// Error pages keep the header and menu: a page error of a signed-in person is drawn with the
+/// page frame of their session (their name, role, organisation and menu), so they can go on
+/// from it.
+pub async fn framed_errors(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::extract::OptionalFromRequestParts;
+    let headers = req.headers().clone();
+    let uri = req.uri().clone();
+    let res = next.run(req).await;
+    let Some(shown) = res.extensions().get::<ErrorShown>().cloned() else {
+        return res;
+    };
+    if uri.path().starts_with("/api/") {
+        return res;
+    }
+    let mut probe = axum::http::Request::builder()
+        .uri(uri)
+        .body(())
+        .expect("a request");
+    *probe.headers_mut() = headers;
+    let (mut parts, ()) = probe.into_parts();
+    let Ok(Some(si)) =
+        <crate::session::SignedIn as OptionalFromRequestParts<crate::AppState>>::from_request_parts(
+            &mut parts, &state,
+        )
+        .await
+    else {
+        return res;
+    };
+    let page = crate::views::ErrorPage {
+        ctx: crate::pages::ctx(&si, &shown.title, ""),
+        message: shown.message,
+    };
+    (res.status(), render(&page)).into_response()
 }
 
 pub type PageResult = Result<Response, PageError>;

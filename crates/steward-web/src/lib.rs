@@ -15,6 +15,7 @@ pub mod routes;
 pub mod security;
 pub mod session;
 pub mod views;
+pub mod words;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -156,7 +157,7 @@ pub fn routes() -> Routes {
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)
-        .get("/api/v1/whoami", SignedIn, api::me)
+        .get("/api/v1/whoami", SignedIn, api::whoami)
 }
 
 async fn fallback(req: Request) -> Response {
@@ -175,6 +176,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::csrf,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::framed_errors,
         ))
         // The route guard finds the application's state here.
         .layer(axum::Extension(state.clone()))

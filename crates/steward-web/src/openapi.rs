@@ -1,7 +1,11 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use axum::Json;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
@@ -18,11 +22,108 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every operation documents the errors the route guard and the extractors answer, all as
+/// RFC 9457 problem details: 401 and 403 for a route that needs a token, 404 for one that
+/// names a record, 400, 415 and 422 for one that takes a JSON body, 413 for a body too large.
+/// The handlers' own annotations name their particular successes and errors; an error they
+/// document as JSON is the same problem document, so its media type is set here too.
+struct Problems;
+
+fn problem_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn add_problem(op: &mut Operation, code: &str, description: &str) {
+    op.responses
+        .responses
+        .entry(code.to_string())
+        .or_insert_with(|| problem_response(description));
+}
+
+impl Modify for Problems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names_something = path.contains('{');
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body = op.request_body.is_some();
+                let json = op
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|b| b.content.contains_key("application/json"));
+                if secured {
+                    add_problem(op, "401", "No valid API token was given.");
+                    add_problem(op, "403", "The token's role may not do this.");
+                }
+                if names_something {
+                    add_problem(
+                        op,
+                        "404",
+                        "No such record, or it belongs to an organisation the caller does not work in.",
+                    );
+                }
+                if body {
+                    add_problem(op, "413", "The body is larger than this endpoint accepts.");
+                }
+                if json {
+                    add_problem(op, "400", "The body is not valid JSON.");
+                    add_problem(op, "415", "The body is not sent as application/json.");
+                    add_problem(
+                        op,
+                        "422",
+                        "The body is JSON but a field is missing or not valid.",
+                    );
+                }
+                for (code, r) in op.responses.responses.iter_mut() {
+                    if !(code.starts_with('4') || code.starts_with('5')) {
+                        continue;
+                    }
+                    if let RefOr::T(r) = r {
+                        match r.content.shift_remove("application/json") {
+                            Some(c) => {
+                                r.content.insert("application/problem+json".into(), c);
+                            }
+                            None if r.content.is_empty() => {
+                                r.content.insert(
+                                    "application/problem+json".into(),
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("Problem")))
+                                        .build(),
+                                );
+                            }
+                            None => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Steward API", description = "Information governance for health and care. Errors are RFC 9457 problem details."),
     paths(
-        api::me, api::organisations, api::dashboard, api::list_actions, api::create_action,
+        document, api::me, api::whoami, api::organisations, api::dashboard, api::list_actions, api::create_action,
         api::get_action, api::update_action, api::delete_action, api::history, api::comments,
         api::add_comment, api::attachments, api::add_attachment, api::download_attachment,
         api::audit_trail, api::users, api::add_user, api::deactivate_user, api::reset_link,
@@ -54,10 +155,14 @@ impl Modify for BearerAuth {
         crate::assurance_api::generate_update, crate::assurance_api::get_update,
         crate::assurance_api::edit_update,
     ),
-    modifiers(&BearerAuth)
+    components(schemas(steward_core::actions::ActionView)),
+    modifiers(&BearerAuth, &Problems)
 )]
 pub struct ApiDoc;
 
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "api",
+    responses((status = 200, description = "The OpenAPI 3 document of this API", content_type = "application/json")))]
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }

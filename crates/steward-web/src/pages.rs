@@ -49,6 +49,11 @@ pub fn routes() -> Routes {
         .get("/actions/{id}", action(Op::Read), action_page)
         .get("/actions/{id}/edit", action(Op::Change), edit_action_page)
         .post("/actions/{id}/edit", action(Op::Change), edit_action)
+        .get(
+            "/actions/{id}/delete",
+            action(Op::Delete),
+            confirm_delete_action,
+        )
         .post("/actions/{id}/delete", action(Op::Delete), delete_action)
         .post(
             "/records/{record_type}/{id}/comments",
@@ -70,6 +75,11 @@ pub fn routes() -> Routes {
         .get("/calendar/{token}", Public, calendar_feed)
         .get("/admin/users", ManageUsers, users)
         .post("/admin/users", ManageUsers, add_user)
+        .get(
+            "/admin/users/{user_id}/deactivate",
+            ManageUsers,
+            confirm_deactivate_user,
+        )
         .post(
             "/admin/users/{user_id}/deactivate",
             ManageUsers,
@@ -682,6 +692,30 @@ async fn edit_action(
     }
 }
 
+async fn confirm_delete_action(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let s = &state.steward;
+    let p = s.permit::<ops::Read>(&si.caller, Kind::Action, &id).await?;
+    let a = s.action(&p).await?;
+    Ok(render(&crate::views::ConfirmPage {
+        ctx: ctx(
+            &si,
+            "Are you sure you want to delete this action?",
+            "actions",
+        ),
+        what: format!(
+            "The action “{}” will be deleted. Its history stays in the audit trail.",
+            a.title
+        ),
+        action: format!("/actions/{id}/delete"),
+        button: "Yes, delete this action".into(),
+        cancel: format!("/actions/{id}"),
+    }))
+}
+
 async fn delete_action(
     State(state): State<AppState>,
     si: SignedIn,
@@ -1074,6 +1108,28 @@ async fn add_user(
     }
 }
 
+async fn confirm_deactivate_user(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let u = state.steward.managed_user(&si.caller, &id).await?;
+    Ok(render(&crate::views::ConfirmPage {
+        ctx: ctx(
+            &si,
+            &format!("Are you sure you want to deactivate {}?", u.display_name),
+            "users",
+        ),
+        what: format!(
+            "{} ({}) will no longer be able to sign in; their sessions and API tokens end now.",
+            u.display_name, u.email
+        ),
+        action: format!("/admin/users/{id}/deactivate"),
+        button: "Yes, deactivate this account".into(),
+        cancel: "/admin/users".into(),
+    }))
+}
+
 async fn deactivate_user(
     State(state): State<AppState>,
     si: SignedIn,
@@ -1216,16 +1272,31 @@ async fn audit_trail(
     Query(q): Query<TrailQuery>,
 ) -> PageResult {
     si.caller.require_audit_trail()?;
-    let page: i64 = q.page.parse().unwrap_or(1).max(1);
-    let (rows, total) = state
+    let asked: i64 = q.page.parse().unwrap_or(1).clamp(1, i64::MAX / TRAIL_PAGE);
+    let (mut rows, total) = state
         .steward
         .trail(
             &si.caller,
             &q.filter(),
-            (page - 1) * TRAIL_PAGE,
+            (asked - 1) * TRAIL_PAGE,
             Some(TRAIL_PAGE),
         )
         .await?;
+    // Past the last page: show the last page.
+    let last = ((total + TRAIL_PAGE - 1) / TRAIL_PAGE).max(1);
+    let page = asked.min(last);
+    if page != asked {
+        rows = state
+            .steward
+            .trail(
+                &si.caller,
+                &q.filter(),
+                (page - 1) * TRAIL_PAGE,
+                Some(TRAIL_PAGE),
+            )
+            .await?
+            .0;
+    }
     let form = FormView::new()
         .with("user", &q.user)
         .with("organisation_id", &q.organisation_id)
@@ -1238,7 +1309,7 @@ async fn audit_trail(
         total,
         form,
         page,
-        pages: ((total + TRAIL_PAGE - 1) / TRAIL_PAGE).max(1),
+        pages: last,
         query: q.query_string(),
         organisations: state.steward.organisations(&si.caller).await?,
     }))

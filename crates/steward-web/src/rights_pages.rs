@@ -7,6 +7,9 @@
 
 use std::collections::HashMap;
 
+#[allow(unused_imports)]
+use crate::words::filters;
+
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -663,7 +666,11 @@ fn page_defaults(r: &RequestRecord, run: &Option<RunSummary>) -> FormView {
         if let Some(run) = run {
             form = form.with(
                 "disclosed",
-                format!("A copy of the record: {} document(s), {} page(s), redacted as set out in the redaction schedule", run.documents, run.pages),
+                format!(
+                    "A copy of the record: {}, {}, redacted as set out in the redaction schedule",
+                    crate::words::count(run.documents, "document"),
+                    crate::words::count(run.pages, "page")
+                ),
             );
             if run.accepted + run.undecided + run.manual > 0 {
                 form = form
@@ -1142,6 +1149,8 @@ pub struct ReviewPage {
     pub form: FormView,
     pub reasons: Vec<Option_>,
     pub notice: Option<String>,
+    /// Documents added after the last run: not in this review until it is run again.
+    pub added_since: Vec<String>,
 }
 
 async fn render_review(
@@ -1160,6 +1169,13 @@ async fn render_review(
     let Some(screen) = rt.review(&si.caller, id).await? else {
         return Ok(Redirect::to(&format!("/requests/{id}#redaction")).into_response());
     };
+    let added_since = rt
+        .documents(&si.caller, id)
+        .await?
+        .into_iter()
+        .filter(|d| d.at > screen.run.at)
+        .map(|d| d.filename)
+        .collect();
     Ok((
         status_for(&form),
         render(&ReviewPage {
@@ -1169,6 +1185,7 @@ async fn render_review(
             form,
             reasons: options(&REASON_CODES),
             notice,
+            added_since,
         }),
     )
         .into_response())

@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 
+#[allow(unused_imports)]
+use crate::words::filters;
+
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use steward_core::actions::{Action, ActionPage, ActionStatus, Person, ALL_STATUSES};
@@ -168,9 +171,9 @@ pub struct ErrorPage {
     pub message: String,
 }
 
-pub fn error_page(title: impl Into<String>, message: impl Into<String>) -> ErrorPage {
+pub fn error_page(title: &str, message: impl Into<String>) -> ErrorPage {
     ErrorPage {
-        ctx: PageCtx::anonymous(&title.into(), ""),
+        ctx: PageCtx::anonymous(title, ""),
         message: message.into(),
     }
 }
@@ -315,4 +318,16 @@ pub struct AuditTrailPage {
     pub pages: i64,
     pub query: String,
     pub organisations: Vec<Organisation>,
+}
+
+/// A destructive action asks first, on a page of its own: what will happen, a warning
+/// button that does it, and a way back.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub ctx: PageCtx,
+    pub what: String,
+    pub action: String,
+    pub button: String,
+    pub cancel: String,
 }

@@ -841,7 +841,8 @@ both_backends!(audit_trail_records_views_and_filters, |s: Arc<
     let (status, body) = dpo.get_text(&format!("/audit-trail?record_id={id}")).await;
     assert_eq!(status, 200);
     assert!(
-        body.contains("record.create") && body.contains("record.view"),
+        body.contains(&steward_web::words::trail_event("record.create"))
+            && body.contains(&steward_web::words::trail_event("record.view")),
         "create and view both recorded"
     );
     let (status, csv) = dpo

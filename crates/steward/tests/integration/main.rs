@@ -3,6 +3,7 @@
 
 mod access_audit;
 mod access_gate;
+mod api_contract;
 mod assurance;
 mod browser;
 mod common;
@@ -10,3 +11,4 @@ mod foundation;
 mod hardening;
 mod rights;
 mod smtp;
+mod words;
