@@ -465,7 +465,7 @@ impl Updates<'_> {
             incidents.push_str(&format!("- {label}: {n}\n"));
         }
         let lessons = steward_db::query("SELECT published_lesson FROM incidents WHERE organisation_id IN (SELECT id FROM organisations WHERE cluster_id = $1) AND published_lesson <> '' AND lesson_published_at >= $2 AND lesson_published_at < $3 ORDER BY lesson_published_at")
-            .bind(&caller.cluster_id).bind(&s).bind(&iso_date(end.max(today + Duration::days(1)))).fetch_all(db).await?;
+            .bind(&caller.cluster_id).bind(&s).bind(iso_date(end.max(today + Duration::days(1)))).fetch_all(db).await?;
         let mut learning = String::from(
             "Here is the learning from actual incidents across the cluster this quarter:\n",
         );
