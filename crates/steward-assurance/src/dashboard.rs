@@ -24,6 +24,22 @@ pub struct ClusterRow {
     pub rights_overdue: i64,
     pub audit_cases_open: i64,
     pub actions_overdue: i64,
+    /// Actions from compliance-audit findings still open.
+    pub audit_findings_open: i64,
+    /// The organisation's actions from action rounds, and how many are done.
+    pub round_actions: i64,
+    pub round_actions_done: i64,
+}
+
+impl ClusterRow {
+    /// Action-round completion as a whole percentage (100 when nothing was asked).
+    pub fn round_percent(&self) -> i64 {
+        if self.round_actions == 0 {
+            100
+        } else {
+            self.round_actions_done * 100 / self.round_actions
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -90,6 +106,9 @@ pub async fn cluster_view(
     let rights_overdue = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM rights_requests WHERE status NOT IN ('completed', 'refused', 'withdrawn', 'awaiting_clarification') AND due_on < $1 AND organisation_id IN ({orgs}) GROUP BY organisation_id", std::slice::from_ref(&today_s), &orgs).await?;
     let cases = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM audit_cases WHERE status <> 'closed' AND organisation_id IN ({orgs}) GROUP BY organisation_id", &[], &orgs).await?;
     let actions = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM actions WHERE status IN ('open', 'in_progress') AND due_date < $1 AND organisation_id IN ({orgs}) GROUP BY organisation_id", std::slice::from_ref(&today_s), &orgs).await?;
+    let findings = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM actions WHERE source_record_type = 'compliance_audit' AND status IN ('open', 'in_progress') AND organisation_id IN ({orgs}) GROUP BY organisation_id", &[], &orgs).await?;
+    let round_all = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM action_round_tasks WHERE organisation_id IN ({orgs}) GROUP BY organisation_id", &[], &orgs).await?;
+    let round_done = grouped(steward, "SELECT t.organisation_id AS org, COUNT(*) AS n FROM action_round_tasks t JOIN actions a ON a.id = t.action_id WHERE a.status = 'done' AND t.organisation_id IN ({orgs}) GROUP BY t.organisation_id", &[], &orgs).await?;
     let get = |m: &HashMap<String, i64>, o: &str| m.get(o).copied().unwrap_or(0);
     let mut rows: Vec<ClusterRow> = orgs
         .iter()
@@ -103,6 +122,9 @@ pub async fn cluster_view(
             rights_overdue: get(&rights_overdue, o),
             audit_cases_open: get(&cases, o),
             actions_overdue: get(&actions, o),
+            audit_findings_open: get(&findings, o),
+            round_actions: get(&round_all, o),
+            round_actions_done: get(&round_done, o),
         })
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
@@ -118,6 +140,9 @@ pub async fn cluster_view(
         totals.rights_overdue += r.rights_overdue;
         totals.audit_cases_open += r.audit_cases_open;
         totals.actions_overdue += r.actions_overdue;
+        totals.audit_findings_open += r.audit_findings_open;
+        totals.round_actions += r.round_actions;
+        totals.round_actions_done += r.round_actions_done;
     }
     Ok(ClusterView { rows, totals })
 }

@@ -7,24 +7,33 @@
 //! - [`categories`]: incident categories (`incident-categories.toml`);
 //! - [`lessons`]: the check that a published lesson holds no one's personal data (the
 //!   redaction engine's detectors);
-//! - [`matrix`]: the 5x5 risk matrix (`risk-matrix.toml`), shared with DPIAs.
+//! - [`matrix`]: the 5x5 risk matrix (`risk-matrix.toml`), shared with DPIAs;
+//! - [`audit_template`]: the Data Security Compliance Audit (`compliance-audit.toml`);
+//! - [`round_template`]: the high-risk processing action round (`high-risk-processing.toml`).
 //!
 //! Behind the default feature `service`: the workflow over Steward's storage, every function
 //! asking the core's access gate first — incidents ([`incidents`]), the information risk
-//! register ([`risks`]), the quarterly cluster update ([`update`]) and demo data ([`demo`]).
+//! register ([`risks`]), compliance audits ([`audits`]), action rounds ([`rounds`]), the
+//! quarterly cluster update ([`update`]) and demo data ([`demo`]).
 
+pub mod audit_template;
 pub mod categories;
 pub mod clock;
 pub mod grading;
 pub mod lessons;
 pub mod matrix;
+pub mod round_template;
 
+pub use audit_template::AuditTemplate;
 pub use categories::{Categories, Category};
 pub use clock::{BreachClock, ClockState};
 pub use grading::{Assessment, GradeError, Grid, GridError};
 pub use lessons::{check_lesson, Finding};
 pub use matrix::{Matrix, Score, ScoreError};
+pub use round_template::RoundTemplate;
 
+#[cfg(feature = "service")]
+pub mod audits;
 #[cfg(feature = "service")]
 pub mod dashboard;
 #[cfg(feature = "service")]
@@ -36,6 +45,8 @@ pub mod mail;
 #[cfg(feature = "service")]
 pub mod risks;
 #[cfg(feature = "service")]
+pub mod rounds;
+#[cfg(feature = "service")]
 pub mod update;
 
 /// The rule tables, loaded once: the shipped files, or the DPO's own copies in the data
@@ -45,6 +56,8 @@ pub struct Rules {
     pub grid: Grid,
     pub categories: Categories,
     pub matrix: Matrix,
+    pub audit: AuditTemplate,
+    pub round: RoundTemplate,
 }
 
 impl Rules {
@@ -53,6 +66,8 @@ impl Rules {
             grid: Grid::embedded(),
             categories: Categories::embedded(),
             matrix: Matrix::embedded(),
+            audit: AuditTemplate::embedded(),
+            round: RoundTemplate::embedded(),
         }
     }
 
@@ -79,6 +94,14 @@ impl Rules {
         }
         if let Some(t) = read("risk-matrix.toml")? {
             r.matrix = Matrix::from_toml(&t).map_err(|e| format!("risk-matrix.toml: {e}"))?;
+        }
+        if let Some(t) = read("compliance-audit.toml")? {
+            r.audit =
+                AuditTemplate::from_toml(&t).map_err(|e| format!("compliance-audit.toml: {e}"))?;
+        }
+        if let Some(t) = read("high-risk-processing.toml")? {
+            r.round = RoundTemplate::from_toml(&t)
+                .map_err(|e| format!("high-risk-processing.toml: {e}"))?;
         }
         Ok(r)
     }

@@ -497,7 +497,81 @@ impl Updates<'_> {
             ));
         }
 
-        // 6. Upcoming deadlines: the calendar's fixed dates, and actions due next quarter.
+        // 6. Compliance audits: those of the quarter, and findings still open.
+        let mut audits_body = String::from(
+            "The Data Security Compliance Audit: what was found at each practice, and the findings still to put right.\n",
+        );
+        for (id, name) in &orgs {
+            let done = steward_db::query("SELECT reference, visit_date, met, applicable, findings FROM compliance_audits WHERE organisation_id = $1 AND status = 'completed' AND visit_date >= $2 AND visit_date < $3 ORDER BY visit_date")
+                .bind(id).bind(&s).bind(&e).fetch_all(db).await?;
+            let open = count("SELECT COUNT(*) FROM actions WHERE organisation_id = $1 AND source_record_type = 'compliance_audit' AND status IN ('open', 'in_progress')", vec![id.clone()]).await?;
+            for r in &done {
+                let visit: String = r.try_get("visit_date")?;
+                let visit = steward_core::time::parse_iso_date(&visit)
+                    .map(long_date)
+                    .unwrap_or(visit);
+                let (met, applicable, findings): (i64, i64, i64) = (
+                    r.try_get("met")?,
+                    r.try_get("applicable")?,
+                    r.try_get("findings")?,
+                );
+                audits_body.push_str(&format!(
+                    "- {name}: audited {visit}, {met} of {applicable} met, {}\n",
+                    count_words(findings, "finding", "findings")
+                ));
+            }
+            if open > 0 {
+                audits_body.push_str(&format!(
+                    "- {name}: {} from audits still open\n",
+                    count_words(open, "finding", "findings")
+                ));
+            }
+        }
+        if !audits_body.contains("\n- ") {
+            audits_body.push_str("No audits this quarter and no findings open.\n");
+        }
+
+        // 7. Action rounds still open: completion per round and who has not finished.
+        let rounds = steward_db::query("SELECT id, title, due_date FROM action_rounds WHERE organisation_id = $1 ORDER BY sent_at")
+            .bind(dpo_org).fetch_all(db).await?;
+        let mut rounds_body = String::new();
+        for r in &rounds {
+            let rid: String = r.try_get("id")?;
+            let total = count(
+                "SELECT COUNT(*) FROM action_round_tasks WHERE round_id = $1",
+                vec![rid.clone()],
+            )
+            .await?;
+            let done = count("SELECT COUNT(*) FROM action_round_tasks t JOIN actions a ON a.id = t.action_id WHERE t.round_id = $1 AND a.status = 'done'", vec![rid.clone()]).await?;
+            if total == 0 || done == total {
+                continue;
+            }
+            let behind = steward_db::query("SELECT o.name, COUNT(*) AS n FROM action_round_tasks t JOIN actions a ON a.id = t.action_id JOIN organisations o ON o.id = t.organisation_id WHERE t.round_id = $1 AND a.status IN ('open', 'in_progress') GROUP BY o.name ORDER BY o.name")
+                .bind(&rid).fetch_all(db).await?;
+            let due: String = r.try_get("due_date")?;
+            let due = steward_core::time::parse_iso_date(&due)
+                .map(long_date)
+                .unwrap_or(due);
+            rounds_body.push_str(&format!(
+                "- {} (due {due}): {done} of {total} actions done ({}%)\n",
+                r.try_get::<String, _>("title")?,
+                done * 100 / total
+            ));
+            for b in &behind {
+                rounds_body.push_str(&format!(
+                    "- {}: {} to do\n",
+                    b.try_get::<String, _>("name")?,
+                    count_words(b.try_get("n")?, "action", "actions")
+                ));
+            }
+        }
+        if rounds_body.is_empty() {
+            rounds_body.push_str("No action round is open.\n");
+        } else {
+            rounds_body.insert_str(0, "Please highlight these to your practice SIRO and make sure the actions are taken:\n");
+        }
+
+        // 8. Upcoming deadlines: the calendar's fixed dates, and actions due next quarter.
         let mut deadlines = String::new();
         for (d, what, source) in calendar_dates(today, end + Duration::days(183)) {
             deadlines.push_str(&format!("- {}: {what} ({source})\n", long_date(d)));
@@ -547,6 +621,14 @@ impl Updates<'_> {
             Section {
                 heading: "Information risk".into(),
                 body: risk,
+            },
+            Section {
+                heading: "Compliance audits".into(),
+                body: audits_body,
+            },
+            Section {
+                heading: "Open action rounds".into(),
+                body: rounds_body,
             },
             Section {
                 heading: "Upcoming deadlines".into(),

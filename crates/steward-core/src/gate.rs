@@ -34,6 +34,8 @@ pub enum Kind {
     IncidentLesson,
     Risk,
     ClusterUpdate,
+    ComplianceAudit,
+    ActionRound,
 }
 
 /// What a caller wants to do with a record (or, for `List` and `Create`, with the records
@@ -306,8 +308,46 @@ static CLUSTER_UPDATE: Declaration = Declaration {
     relation: None,
 };
 
+/// The DPO's compliance audit of a practice: the DPO runs it; the practice's IG lead, SIRO
+/// and Caldicott Guardian read and discuss it; its findings become the practice's actions.
+static COMPLIANCE_AUDIT: Declaration = Declaration {
+    code: "compliance_audit",
+    label: "compliance audit",
+    table: "compliance_audits",
+    personal_data: false,
+    list: &[Dpo, IgLead, Siro, CaldicottGuardian, Auditor],
+    create: &[Dpo],
+    read: &[Dpo, IgLead, Siro, CaldicottGuardian, Auditor],
+    change: &[Dpo],
+    comment: &[Dpo, IgLead, Siro, CaldicottGuardian],
+    attach: &[Dpo, IgLead],
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// An action round, held by the DPO's organisation: the DPO sends it; each practice works
+/// on its own actions (foundation actions), not on the round.
+static ACTION_ROUND: Declaration = Declaration {
+    code: "action_round",
+    label: "action round",
+    table: "action_rounds",
+    personal_data: false,
+    list: &[Dpo, Auditor],
+    create: &[Dpo],
+    read: &[Dpo, Auditor],
+    change: &[Dpo],
+    comment: &[Dpo],
+    attach: &[Dpo],
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
@@ -317,6 +357,8 @@ impl Kind {
         Kind::IncidentLesson,
         Kind::Risk,
         Kind::ClusterUpdate,
+        Kind::ComplianceAudit,
+        Kind::ActionRound,
     ];
 
     /// The one policy table. Exhaustive: a kind without a declaration does not compile.
@@ -331,6 +373,8 @@ impl Kind {
             Kind::IncidentLesson => &INCIDENT_LESSON,
             Kind::Risk => &RISK,
             Kind::ClusterUpdate => &CLUSTER_UPDATE,
+            Kind::ComplianceAudit => &COMPLIANCE_AUDIT,
+            Kind::ActionRound => &ACTION_ROUND,
         }
     }
 

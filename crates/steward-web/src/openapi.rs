@@ -154,6 +154,11 @@ impl Modify for Problems {
         crate::assurance_api::rescore_risk, crate::assurance_api::cluster,
         crate::assurance_api::generate_update, crate::assurance_api::get_update,
         crate::assurance_api::edit_update,
+        crate::audits_api::list_audits, crate::audits_api::start_audit,
+        crate::audits_api::get_audit, crate::audits_api::answer_question,
+        crate::audits_api::complete_audit, crate::audits_api::list_rounds,
+        crate::audits_api::send_round, crate::audits_api::get_round,
+        crate::audits_api::chase_practice,
     ),
     components(schemas(steward_core::actions::ActionView)),
     modifiers(&BearerAuth, &Problems)

@@ -202,6 +202,7 @@ pub fn trail_event(code: &str) -> String {
         "access_audit.mapping.save" => "Saved an export mapping",
         "access_audit.run.start" => "Started an access audit",
         "access_audit.run.finish" => "Finished an access audit",
+        "action_round.chase" => "Chased a practice's actions of a round",
         other => return humanise(other),
     };
     s.to_string()
@@ -218,7 +219,18 @@ pub fn record_type(code: &str) -> String {
         "access_audit_sample" => "Access-audit sample",
         "user" => "Account",
         "organisation" => "Organisation",
-        other => return humanise(other),
+        // Every other kind of record: the gate's own word for it.
+        other => match steward_core::Kind::parse(other) {
+            Some(k) => {
+                let l = k.label();
+                let mut c = l.chars();
+                return c
+                    .next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default();
+            }
+            None => return humanise(other),
+        },
     };
     s.to_string()
 }

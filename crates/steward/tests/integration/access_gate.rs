@@ -145,6 +145,34 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
             (Op::Configure, ""),
         ],
     ),
+    (
+        "compliance_audit",
+        &[
+            (Op::List, "DISCA"),
+            (Op::Create, "D"),
+            (Op::Read, "DISCA"),
+            (Op::Change, "D"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DI"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "action_round",
+        &[
+            (Op::List, "DA"),
+            (Op::Create, "D"),
+            (Op::Read, "DA"),
+            (Op::Change, "D"),
+            (Op::Comment, "D"),
+            (Op::Attach, "D"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
 ];
 
 fn letter(role: Role) -> char {
@@ -346,7 +374,7 @@ both_backends!(
                 .unwrap();
             // Kinds the DPO's own organisation holds for the whole cluster (the quarterly
             // update): their record is taken from there, and only the DPO reaches it.
-            if id.is_none() && kind == Kind::ClusterUpdate {
+            if id.is_none() && matches!(kind, Kind::ClusterUpdate | Kind::ActionRound) {
                 id = steward_db::query_scalar(&sql)
                     .bind(server.organisation("Y90000").await)
                     .fetch_optional(&s.db.pool)
