@@ -390,7 +390,7 @@ async fn main() -> Result<()> {
                     chrono::Utc::now().date_naive(),
                 )
                 .await?;
-                println!("Demo cluster assurance: a quarter of incidents (one reportable and notified, one not reportable, one on the 72-hour clock), a risk register with one risk above appetite, and the draft \"{}\".", update.title);
+                println!("Demo cluster assurance: a quarter of incidents (one reportable and notified, one not reportable, one on the 72-hour clock), a risk register with one risk above appetite, a completed compliance audit of Harbour View Surgery with two findings, the high-risk processing action round, and the draft \"{}\".", update.title);
             } else {
                 println!(
                     "Using the demo data already in {} (--reset starts again).",
