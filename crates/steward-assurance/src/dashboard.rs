@@ -162,3 +162,72 @@ async fn grouped_names(steward: &Steward, orgs: &[String]) -> CoreResult<HashMap
         .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
         .collect()
 }
+
+/// What the signed-in dashboard shows of assurance for one organisation: risks above the
+/// appetite (the SIRO's escalations), incidents open and on the clock (for those who read
+/// incidents), compliance-audit findings still open; and, for the DPO at home, the cluster's
+/// totals. `None` for those who read no risks (the system administrator).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    pub risks_above_appetite: i64,
+    /// Open risks above appetite escalated to the caller (the SIRO's own list).
+    pub escalated_to_me: i64,
+    pub incidents: Option<(i64, i64)>,
+    pub audit_findings_open: i64,
+    pub cluster: Option<ClusterRow>,
+}
+
+pub async fn summary(
+    steward: &Steward,
+    caller: &Caller,
+    org: &str,
+    today: NaiveDate,
+) -> CoreResult<Option<Summary>> {
+    if steward
+        .permit_in(caller, Kind::Risk, Op::List, org)
+        .is_err()
+    {
+        return Ok(None);
+    }
+    let one = |sql: &'static str, binds: Vec<String>| async move {
+        let mut q = steward_db::query_scalar::<_, i64>(sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.fetch_one(&steward.db.pool).await
+    };
+    let o = org.to_string();
+    let risks_above_appetite = one("SELECT COUNT(*) FROM risks r JOIN risk_appetites a ON a.organisation_id = r.organisation_id WHERE r.organisation_id = $1 AND r.status = 'open' AND r.residual_score > a.appetite", vec![o.clone()]).await?;
+    let escalated_to_me = one("SELECT COUNT(*) FROM risks r JOIN actions a ON a.id = r.escalation_action_id WHERE r.organisation_id = $1 AND r.status = 'open' AND a.owner_id = $2 AND a.status IN ('open', 'in_progress')", vec![o.clone(), caller.user_id.clone()]).await?;
+    let audit_findings_open = one("SELECT COUNT(*) FROM actions WHERE organisation_id = $1 AND source_record_type = 'compliance_audit' AND status IN ('open', 'in_progress')", vec![o.clone()]).await?;
+    let incidents = if steward
+        .permit_in(caller, Kind::Incident, Op::List, org)
+        .is_ok()
+    {
+        let rules = crate::rules(steward);
+        let since = stamp(Utc::now() - Duration::hours(rules.grid.clock.notify_within_hours));
+        let open = one(
+            "SELECT COUNT(*) FROM incidents WHERE organisation_id = $1 AND status <> 'closed'",
+            vec![o.clone()],
+        )
+        .await?;
+        let clock = one("SELECT COUNT(*) FROM incidents WHERE organisation_id = $1 AND status <> 'closed' AND notified_at IS NULL AND (reportable IS NULL OR reportable = 1) AND aware_at >= $2", vec![o.clone(), since]).await?;
+        Some((open, clock))
+    } else {
+        None
+    };
+    let cluster = if org == caller.home_organisation_id
+        && steward_core::gate::decide_cluster(caller, Kind::Incident).is_ok()
+    {
+        Some(cluster_view(steward, caller, today).await?.totals)
+    } else {
+        None
+    };
+    Ok(Some(Summary {
+        risks_above_appetite,
+        escalated_to_me,
+        incidents,
+        audit_findings_open,
+        cluster,
+    }))
+}

@@ -116,8 +116,24 @@ fn rename(errors: FieldErrors, from: &str, to: &str) -> FieldErrors {
     )
 }
 
-pub fn words(n: &i64, one: &str, many: &str) -> String {
-    steward_assurance::count_words(*n, one, many)
+/// A count however a template holds it (by value or behind references).
+pub trait Count {
+    fn count(&self) -> i64;
+}
+impl Count for i64 {
+    fn count(&self) -> i64 {
+        *self
+    }
+}
+impl<T: Count + ?Sized> Count for &T {
+    fn count(&self) -> i64 {
+        (**self).count()
+    }
+}
+
+/// "1 finding", "3 findings".
+pub fn words<N: Count>(n: N, one: &str, many: &str) -> String {
+    steward_assurance::count_words(n.count(), one, many)
 }
 
 pub fn date(d: &NaiveDate) -> String {

@@ -366,6 +366,13 @@ async fn dashboard(State(state): State<AppState>, si: SignedIn) -> PageResult {
         audit: steward_access_review::AccessReview::new(state.steward.clone())
             .dashboard_summary(&si.caller, &si.caller.current_organisation_id)
             .await?,
+        assurance: steward_assurance::dashboard::summary(
+            &state.steward,
+            &si.caller,
+            &si.caller.current_organisation_id,
+            today(),
+        )
+        .await?,
     }))
 }
 

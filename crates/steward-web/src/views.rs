@@ -210,6 +210,8 @@ pub struct DashboardPage {
     pub requests: steward_rights::requests::RequestSummary,
     /// Access-audit cases to review (None for roles that do not review access).
     pub audit: Option<steward_access_review::cases::AuditSummary>,
+    /// Risks above appetite, incidents, audit findings; the cluster for the DPO at home.
+    pub assurance: Option<steward_assurance::dashboard::Summary>,
 }
 
 #[derive(Template)]

@@ -340,3 +340,30 @@ both_backends!(
         assert!(text.contains("1 of 4 actions done (25%)"));
     }
 );
+
+both_backends!(
+    each_role_s_dashboard_shows_its_share_of_assurance,
+    |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
+        // The SIRO: the risk above appetite escalated to them, incidents, the audit's findings.
+        let siro = s.sign_in("siro@harbour.demo.steward.test").await;
+        let (status, body) = siro.get_text("/").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("1 risk above the risk appetite"), "{body}");
+        assert!(body.contains("1 escalated to you"));
+        assert!(body.contains("2 audit findings open"));
+        assert!(body.contains("incidents open") || body.contains("incident open"));
+        // Staff: risks, but not the incident log nor the audits.
+        let staff = s.sign_in(RECEPTION).await;
+        let (_, body) = staff.get_text("/").await;
+        assert!(body.contains("1 risk above the risk appetite"));
+        assert!(!body.contains("escalated to you"));
+        assert!(!body.contains("audit findings open"));
+        assert!(!body.contains("72-hour clock"));
+        // The DPO at home: the cluster's totals.
+        let dpo = s.sign_in(DPO).await;
+        let (_, body) = dpo.get_text("/").await;
+        assert!(body.contains("Across the cluster"), "{body}");
+        assert!(body.contains("2 audit findings open"));
+    }
+);
