@@ -226,3 +226,199 @@ async fn browser_dpo_switches_organisation_and_creates_an_action_postgres() {
     )
     .await;
 }
+
+async fn choose(b: &Browser, css: &str, value: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
+}
+
+/// Types a UK local time `minutes_ago` minutes ago into the day/month/year/time fields.
+async fn fill_when(b: &Browser, prefix: &str, minutes_ago: i64) {
+    let t = steward_assurance::clock::utc_to_uk(
+        chrono::Utc::now() - chrono::Duration::minutes(minutes_ago),
+    );
+    fill(b, &format!("#{prefix}_day"), &t.format("%-d").to_string()).await;
+    fill(b, &format!("#{prefix}_month"), &t.format("%-m").to_string()).await;
+    fill(b, &format!("#{prefix}_year"), &t.format("%Y").to_string()).await;
+    fill(
+        b,
+        &format!("#{prefix}_time"),
+        &t.format("%H:%M").to_string(),
+    )
+    .await;
+}
+
+async fn sign_out(s: &TestServer, b: &Browser) {
+    b.delete_all_cookies().await.unwrap();
+    b.goto(&s.url("/sign-in")).await.unwrap();
+}
+
+/// Issue 13's acceptance: a member of staff reports a breach, the DPO grades it reportable,
+/// the 72-hour clock shows, the DPO records the notification and closes it with a lesson; a
+/// lesson naming the patient is refused, the clean one is published and is in the quarterly
+/// update, without the name.
+async fn a_breach_reported_in_the_browser_reaches_the_quarterly_update(s: Arc<TestServer>) {
+    let d = browser().await;
+    let b = &d.browser;
+    sign_in(&s, b, "reception@harbour.demo.steward.test").await;
+    b.goto(&s.url("/incidents/report")).await.unwrap();
+    fill(b, "#title", "Blood results posted to the previous tenant").await;
+    choose(b, "#category", "misdirected_post").await;
+    fill(
+        b,
+        "#what_happened",
+        "A letter with blood test results went to the old address of Mrs Ysolde Penhallow.",
+    )
+    .await;
+    fill(b, "#people_affected", "One patient").await;
+    fill(b, "#people_names", "Ysolde Penhallow").await;
+    fill(b, "#data_involved", "Name, address and blood test results").await;
+    fill(b, "#how_many", "1").await;
+    fill(
+        b,
+        "#containment",
+        "The new tenant returned the letter unopened",
+    )
+    .await;
+    fill_when(b, "occurred", 180).await;
+    fill_when(b, "aware", 60).await;
+    click(b, "#maincontent form button.nhsuk-button").await;
+    wait_for_path(b, |p| p == "/incidents/report").await;
+    let reference = text_of(b, "#reference").await;
+    assert!(reference.starts_with("INC-"), "{reference}");
+    screenshot(b, "incident-reported").await;
+    sign_out(&s, b).await;
+
+    let id: String = steward_db::query_scalar("SELECT id FROM incidents WHERE reference = $1")
+        .bind(&reference)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
+    sign_in(&s, b, DPO).await;
+    let harbour = s.organisation("Y90001").await;
+    b.goto(&s.url("/organisations")).await.unwrap();
+    click(b, &format!("form[data-organisation='{harbour}'] button")).await;
+    wait_for_path(b, |p| p == "/").await;
+    let page = s.url(&format!("/incidents/{id}"));
+    b.goto(&page).await.unwrap();
+    choose(b, "#likelihood", "3").await;
+    choose(b, "#severity", "3").await;
+    fill(b, "#reasons", "Health information opened by a stranger").await;
+    click(b, "form[action$='/grade'] button").await;
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#reportable"))
+        .await
+        .unwrap();
+    assert!(text_of(b, "#reportable")
+        .await
+        .contains("Yes: reportable to the ICO"));
+    let clock = text_of(b, "#clock").await;
+    assert!(clock.contains("hours left to notify the ICO"), "{clock}");
+    screenshot(b, "incident-graded").await;
+
+    b.goto(&page).await.unwrap();
+    fill(b, "#ico_reference", "IC-900002-TEST").await;
+    fill_when(b, "notified", 5).await;
+    click(b, "form[action$='/notification'] button").await;
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#notified"))
+        .await
+        .unwrap();
+    assert!(text_of(b, "#notified").await.contains("IC-900002-TEST"));
+
+    // Telling the patient (Art 34), then closing.
+    b.goto(&page).await.unwrap();
+    click(b, "#tell-yes").await;
+    fill(b, "#tell_reasons", "Told by phone the same day").await;
+    click(b, "form[action$='/people'] button").await;
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#tell-decision"))
+        .await
+        .unwrap();
+    b.goto(&page).await.unwrap();
+    fill(
+        b,
+        "#root_cause",
+        "The address on the record was out of date",
+    )
+    .await;
+    fill(
+        b,
+        "#lesson",
+        "Confirm the address with the patient when results are sent",
+    )
+    .await;
+    click(b, "form[action$='/close'] button").await;
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#closed"))
+        .await
+        .unwrap();
+
+    // A lesson that names the patient is refused, with what was found shown.
+    b.goto(&page).await.unwrap();
+    fill(b, "#published_lesson", "Mrs Ysolde Penhallow's results went to her old address: confirm addresses before posting results.").await;
+    click(b, "form[action$='/lesson'] button").await;
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".nhsuk-error-summary"))
+        .await
+        .expect("the named lesson is refused");
+    assert!(text_of(b, ".nhsuk-error-summary")
+        .await
+        .contains("The lesson still holds"));
+    fill(
+        b,
+        "#published_lesson",
+        "Confirm the address with the patient at each visit before posting results.",
+    )
+    .await;
+    click(b, "form[action$='/lesson'] button").await;
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#published-lesson"))
+        .await
+        .unwrap();
+    screenshot(b, "incident-lesson").await;
+
+    // The quarter's update carries the lesson, and not the name.
+    b.goto(&s.url("/cluster-updates")).await.unwrap();
+    click(b, "form[action='/cluster-updates'] button").await;
+    wait_for_path(b, |p| p.starts_with("/cluster-updates/")).await;
+    let html = b.source().await.unwrap();
+    assert!(
+        html.contains("Confirm the address with the patient at each visit before posting results."),
+        "the lesson is in the update"
+    );
+    assert!(
+        !html.contains("Penhallow"),
+        "no personal data in the update"
+    );
+    screenshot(b, "cluster-update").await;
+    d.browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_a_breach_reaches_the_quarterly_update_sqlite() {
+    run_on(
+        Backend::Sqlite,
+        a_breach_reported_in_the_browser_reaches_the_quarterly_update,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_a_breach_reaches_the_quarterly_update_postgres() {
+    run_on(
+        Backend::Postgres,
+        a_breach_reported_in_the_browser_reaches_the_quarterly_update,
+    )
+    .await;
+}
