@@ -174,7 +174,7 @@ pub struct Summary {
     pub escalated_to_me: i64,
     pub incidents: Option<(i64, i64)>,
     pub audit_findings_open: i64,
-    pub cluster: Option<ClusterRow>,
+    pub cluster: Option<ClusterView>,
 }
 
 pub async fn summary(
@@ -219,7 +219,7 @@ pub async fn summary(
     let cluster = if org == caller.home_organisation_id
         && steward_core::gate::decide_cluster(caller, Kind::Incident).is_ok()
     {
-        Some(cluster_view(steward, caller, today).await?.totals)
+        Some(cluster_view(steward, caller, today).await?)
     } else {
         None
     };

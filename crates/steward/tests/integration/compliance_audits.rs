@@ -360,10 +360,20 @@ both_backends!(
         assert!(!body.contains("escalated to you"));
         assert!(!body.contains("audit findings open"));
         assert!(!body.contains("72-hour clock"));
-        // The DPO at home: the cluster's totals.
+        // The DPO at home: the cluster, one row per organisation, each figure a link.
         let dpo = s.sign_in(DPO).await;
         let (_, body) = dpo.get_text("/").await;
-        assert!(body.contains("Across the cluster"), "{body}");
-        assert!(body.contains("2 audit findings open"));
+        assert!(
+            body.contains("The cluster, one row per organisation"),
+            "{body}"
+        );
+        assert!(body.contains("id=\"cluster\""));
+        let harbour = s.organisation("Y90001").await;
+        assert!(
+            body.contains(&format!(
+                "/organisations/{harbour}/compliance-audits\">2</a>"
+            )),
+            "Harbour's two findings link to its audits"
+        );
     }
 );
