@@ -186,3 +186,112 @@ fn production_start_needs_the_sealing_key_and_codes_stay_on_the_phone() {
     let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(key.len() == 64 && key.chars().all(|c| c.is_ascii_hexdigit()));
 }
+
+both_backends!(csv_exports_neutralise_formula_cells, |s: Arc<
+    TestServer,
+>| async move {
+    // The failed sign-in's email is typed by anyone, and lands in the trail export.
+    let stranger = s.visitor();
+    let res = stranger
+        .sign_in("=HYPERLINK(\"http://evil.test\",\"x\")@a.test", "wrong")
+        .await;
+    assert_ne!(res.status(), 303);
+    let dpo = s.sign_in(DPO).await;
+    let res = dpo.get("/audit-trail.csv").await;
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().clone();
+    let email = header.iter().position(|h| h == "user_email").unwrap();
+    let seq = header.iter().position(|h| h == "seq").unwrap();
+    let cells: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    let typed: Vec<&str> = cells
+        .iter()
+        .map(|c| &c[email])
+        .filter(|e| e.contains("hyperlink"))
+        .collect();
+    assert!(!typed.is_empty(), "the failed sign-in is in the export");
+    for e in typed {
+        assert!(e.starts_with("'="), "neutralised: {e}");
+    }
+    // Numbers stay numbers.
+    assert!(cells.iter().all(|c| c[seq].parse::<i64>().is_ok()));
+    // No cell anywhere in the export starts a formula.
+    for c in &cells {
+        for cell in c.iter() {
+            assert!(
+                !cell.starts_with(['=', '@', '\t', '\r'])
+                    && (!cell.starts_with(['+', '-']) || cell.parse::<f64>().is_ok()),
+                "{cell:?}"
+            );
+        }
+    }
+});
+
+both_backends!(import_folders_are_per_organisation_and_say_one_thing, |s: Arc<
+    TestServer,
+>| async move {
+    use reqwest::multipart::Form;
+    let root = s.data_dir.join("imports");
+    let own = root.join("Y90001").join("may-2025");
+    let other = root.join("Y90002").join("may-2025");
+    for dir in [&own, &other] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("events.csv"), "event_id,ts\nE1,2025-05-01 09:00:00\n").unwrap();
+    }
+    std::fs::write(root.join("Y90001").join("notes.txt"), "not a folder").unwrap();
+    const ONE_MESSAGE: &str = "There is no such folder in this organisation&#39;s import folder";
+    let ig = s.sign_in(HARBOUR_IG).await;
+    let post = |folder: String| {
+        let form = Form::new()
+            .text("period_month", "5")
+            .text("period_year", "2025")
+            .text("folder", folder);
+        ig.post_multipart("/access-audit/new", form)
+    };
+    // Another practice's folder (relative or absolute), a folder that does not exist, a
+    // file, a path outside the import folder: one answer, no path named.
+    for folder in [
+        "../Y90002/may-2025".to_string(),
+        other.display().to_string(),
+        "june-2025".to_string(),
+        "notes.txt".to_string(),
+        "/etc".to_string(),
+        "../../".to_string(),
+    ] {
+        let res = post(folder.clone()).await;
+        assert_eq!(res.status(), 422, "{folder}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains(ONE_MESSAGE), "{folder}: {page}");
+        assert!(
+            !page.contains("does not exist") && !page.contains("must be inside"),
+            "{folder}"
+        );
+    }
+    // The practice's own folder, by name or by its full path.
+    for folder in ["may-2025".to_string(), own.display().to_string()] {
+        let res = post(folder.clone()).await;
+        assert_eq!(res.status(), 303, "{folder}");
+        assert!(location(&res).ends_with("/mapping"), "{folder}");
+    }
+    // Castle Hill's IG lead reaches Castle Hill's folder, and not Harbour View's.
+    let castle = s.organisation("Y90002").await;
+    let api = s.api(&s.api_token(CASTLE_IG).await);
+    let path = format!("/organisations/{castle}/access-audit/runs");
+    let body = |folder: &str| serde_json::json!({"period": "2025-05", "folder": folder});
+    let (status, b) = api
+        .send(reqwest::Method::POST, &path, &body("may-2025"))
+        .await;
+    assert_eq!(status, 201, "{b}");
+    let (status, b) = api
+        .send(reqwest::Method::POST, &path, &body("../Y90001/may-2025"))
+        .await;
+    assert_eq!(status, 422, "{b}");
+    assert_eq!(b["errors"][0]["field"], "folder");
+    let refused = b["errors"][0]["message"].as_str().unwrap().to_string();
+    let (_, b) = api
+        .send(reqwest::Method::POST, &path, &body("no-such-month"))
+        .await;
+    assert_eq!(b["errors"][0]["message"], refused.as_str());
+    assert!(!refused.contains("Y9000") && !refused.contains('/'), "{refused}");
+});
