@@ -18,7 +18,7 @@ use steward_core::{CoreConfig, Db, SmtpConfig, Steward};
 
 /// The demo's own sealing key, kept in its data folder (fictional people only).
 const DEMO_KEY_FILE: &str = "demo-secret.key";
-use steward_web::{AppState, WebConfig};
+use steward_web::{AppState, MetricsAccess, WebConfig};
 
 #[derive(Parser)]
 #[command(
@@ -147,6 +147,15 @@ struct Config {
     /// 64 hexadecimal characters: seals second-factor keys at rest. Required, except on
     /// a demo data folder (the demo keeps its own key in the folder).
     secret_key: Option<String>,
+    /// `/metrics` on the application's address answers only with `Authorization: Bearer
+    /// <metrics_token>`.
+    metrics_token: Option<String>,
+    /// Serve `/metrics` on this separate address instead (e.g. 127.0.0.1:9090). With
+    /// neither setting, metrics are off.
+    metrics_listen: Option<String>,
+    /// Reverse proxies (addresses or networks) whose X-Forwarded-For is believed, so
+    /// sign-in limits count the real client's address.
+    trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -162,6 +171,9 @@ impl Default for Config {
             smtp: None,
             log_format: "text".into(),
             secret_key: None,
+            metrics_token: None,
+            metrics_listen: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -320,13 +332,38 @@ async fn serve(config: &Config, steward: Steward) -> Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "Steward is listening");
     println!("Steward is running at http://{addr}/ (Ctrl+C to stop)");
+    let trusted_proxies =
+        steward_web::parse_trusted_proxies(&config.trusted_proxies).map_err(anyhow::Error::msg)?;
+    let metrics = match (&config.metrics_token, &config.metrics_listen) {
+        (_, Some(_)) => MetricsAccess::Elsewhere,
+        (Some(token), None) if token.trim().len() >= 16 => MetricsAccess::Bearer(token.trim().into()),
+        (Some(_), None) => bail!("metrics_token must be at least 16 characters"),
+        (None, None) => {
+            tracing::info!("metrics are off: set metrics_token or metrics_listen to read /metrics");
+            MetricsAccess::Elsewhere
+        }
+    };
     let state = AppState::new(
         steward,
         WebConfig {
             secure_cookies: config.secure_cookies,
+            metrics,
+            trusted_proxies,
             ..WebConfig::default()
         },
     );
+    if let Some(addr) = &config.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening for metrics on {addr}"))?;
+        tracing::info!(addr = %metrics_listener.local_addr()?, "metrics are served here");
+        let metrics_state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = steward_web::serve_metrics(metrics_state, metrics_listener).await {
+                tracing::warn!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     steward_web::serve(state, listener, shutdown_signal()).await?;
     Ok(())
 }
