@@ -510,13 +510,14 @@ impl AccessReview {
         if folder.is_empty() {
             return Err("Enter the folder on the server that holds the export".into());
         }
-        let unavailable =
-            || "There is no such folder in this organisation's import folder on the server".to_string();
+        let unavailable = || {
+            "There is no such folder in this organisation's import folder on the server".to_string()
+        };
         if ods_code.is_empty() || !ods_code.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(unavailable());
         }
-        let root = std::fs::canonicalize(self.import_root.join(ods_code))
-            .map_err(|_| unavailable())?;
+        let root =
+            std::fs::canonicalize(self.import_root.join(ods_code)).map_err(|_| unavailable())?;
         let p = Path::new(folder);
         let p = if p.is_absolute() {
             p.to_path_buf()

@@ -75,7 +75,11 @@ pub fn parse_trusted_proxies(entries: &[String]) -> Result<Vec<ipnet::IpNet>, St
             let e = e.trim();
             e.parse::<ipnet::IpNet>()
                 .or_else(|_| e.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| format!("trusted_proxies: {e:?} is not an address or a network such as 10.0.0.0/8"))
+                .map_err(|_| {
+                    format!(
+                        "trusted_proxies: {e:?} is not an address or a network such as 10.0.0.0/8"
+                    )
+                })
         })
         .collect()
 }

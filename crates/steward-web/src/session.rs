@@ -238,8 +238,8 @@ mod tests {
 
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let trusted = crate::parse_trusted_proxies(&["10.0.0.0/8".into(), "192.0.2.1".into()])
-            .unwrap();
+        let trusted =
+            crate::parse_trusted_proxies(&["10.0.0.0/8".into(), "192.0.2.1".into()]).unwrap();
         let proxy: std::net::IpAddr = "10.1.2.3".parse().unwrap();
         let stranger: std::net::IpAddr = "198.51.100.9".parse().unwrap();
         // From the proxy: the nearest untrusted hop; a client's own forged entry further

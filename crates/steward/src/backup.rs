@@ -91,8 +91,12 @@ pub fn forget_replaced(data_dir: &Path) {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with(REPLACED_PREFIX) && e.path().is_dir() {
             match std::fs::remove_dir_all(e.path()) {
-                Ok(()) => tracing::info!(folder = %name, "removed the data replaced by the last restore"),
-                Err(err) => tracing::warn!(folder = %name, error = %err, "could not remove the data replaced by the last restore"),
+                Ok(()) => {
+                    tracing::info!(folder = %name, "removed the data replaced by the last restore")
+                }
+                Err(err) => {
+                    tracing::warn!(folder = %name, error = %err, "could not remove the data replaced by the last restore")
+                }
             }
         }
     }
@@ -288,8 +292,7 @@ pub async fn restore(archive: &Path, target: &Target) -> Result<Restored> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     let staging = target.data_dir.join(format!(".restoring-{stamp}"));
     let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging)
-        .with_context(|| format!("creating {}", staging.display()))?;
+    std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
     let checked = async {
         let manifest = unpack_checked(archive, &staging)?;
         let entries = check_database(&staging.join(DATABASE), &manifest).await?;
@@ -306,9 +309,7 @@ pub async fn restore(archive: &Path, target: &Target) -> Result<Restored> {
             )));
         }
     };
-    let replaced = target
-        .data_dir
-        .join(format!("{REPLACED_PREFIX}{stamp}"));
+    let replaced = target.data_dir.join(format!("{REPLACED_PREFIX}{stamp}"));
     let replaced = swap_in(&staging, target, &replaced)?;
     let _ = std::fs::remove_dir_all(&staging);
     Ok(Restored {
@@ -383,9 +384,8 @@ fn unpack_checked(archive: &Path, staging: &Path) -> Result<Manifest> {
         if let Some(dir) = to.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut out = BufWriter::new(
-            File::create(&to).with_context(|| format!("writing {}", to.display()))?,
-        );
+        let mut out =
+            BufWriter::new(File::create(&to).with_context(|| format!("writing {}", to.display()))?);
         let (bytes, sha256) = copy_hashing(&mut entry, &mut out)
             .map_err(|e| damaged(archive, format!("{name} cannot be read ({e})")))?;
         out.flush()?;

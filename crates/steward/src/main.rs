@@ -336,7 +336,9 @@ async fn serve(config: &Config, steward: Steward) -> Result<()> {
         steward_web::parse_trusted_proxies(&config.trusted_proxies).map_err(anyhow::Error::msg)?;
     let metrics = match (&config.metrics_token, &config.metrics_listen) {
         (_, Some(_)) => MetricsAccess::Elsewhere,
-        (Some(token), None) if token.trim().len() >= 16 => MetricsAccess::Bearer(token.trim().into()),
+        (Some(token), None) if token.trim().len() >= 16 => {
+            MetricsAccess::Bearer(token.trim().into())
+        }
         (Some(_), None) => bail!("metrics_token must be at least 16 characters"),
         (None, None) => {
             tracing::info!("metrics are off: set metrics_token or metrics_listen to read /metrics");

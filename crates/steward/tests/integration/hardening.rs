@@ -228,73 +228,82 @@ both_backends!(csv_exports_neutralise_formula_cells, |s: Arc<
     }
 });
 
-both_backends!(import_folders_are_per_organisation_and_say_one_thing, |s: Arc<
-    TestServer,
->| async move {
-    use reqwest::multipart::Form;
-    let root = s.data_dir.join("imports");
-    let own = root.join("Y90001").join("may-2025");
-    let other = root.join("Y90002").join("may-2025");
-    for dir in [&own, &other] {
-        std::fs::create_dir_all(dir).unwrap();
-        std::fs::write(dir.join("events.csv"), "event_id,ts\nE1,2025-05-01 09:00:00\n").unwrap();
-    }
-    std::fs::write(root.join("Y90001").join("notes.txt"), "not a folder").unwrap();
-    const ONE_MESSAGE: &str = "There is no such folder in this organisation&#39;s import folder";
-    let ig = s.sign_in(HARBOUR_IG).await;
-    let post = |folder: String| {
-        let form = Form::new()
-            .text("period_month", "5")
-            .text("period_year", "2025")
-            .text("folder", folder);
-        ig.post_multipart("/access-audit/new", form)
-    };
-    // Another practice's folder (relative or absolute), a folder that does not exist, a
-    // file, a path outside the import folder: one answer, no path named.
-    for folder in [
-        "../Y90002/may-2025".to_string(),
-        other.display().to_string(),
-        "june-2025".to_string(),
-        "notes.txt".to_string(),
-        "/etc".to_string(),
-        "../../".to_string(),
-    ] {
-        let res = post(folder.clone()).await;
-        assert_eq!(res.status(), 422, "{folder}");
-        let page = res.text().await.unwrap();
-        assert!(page.contains(ONE_MESSAGE), "{folder}: {page}");
+both_backends!(
+    import_folders_are_per_organisation_and_say_one_thing,
+    |s: Arc<TestServer>| async move {
+        use reqwest::multipart::Form;
+        let root = s.data_dir.join("imports");
+        let own = root.join("Y90001").join("may-2025");
+        let other = root.join("Y90002").join("may-2025");
+        for dir in [&own, &other] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(
+                dir.join("events.csv"),
+                "event_id,ts\nE1,2025-05-01 09:00:00\n",
+            )
+            .unwrap();
+        }
+        std::fs::write(root.join("Y90001").join("notes.txt"), "not a folder").unwrap();
+        const ONE_MESSAGE: &str =
+            "There is no such folder in this organisation&#39;s import folder";
+        let ig = s.sign_in(HARBOUR_IG).await;
+        let post = |folder: String| {
+            let form = Form::new()
+                .text("period_month", "5")
+                .text("period_year", "2025")
+                .text("folder", folder);
+            ig.post_multipart("/access-audit/new", form)
+        };
+        // Another practice's folder (relative or absolute), a folder that does not exist, a
+        // file, a path outside the import folder: one answer, no path named.
+        for folder in [
+            "../Y90002/may-2025".to_string(),
+            other.display().to_string(),
+            "june-2025".to_string(),
+            "notes.txt".to_string(),
+            "/etc".to_string(),
+            "../../".to_string(),
+        ] {
+            let res = post(folder.clone()).await;
+            assert_eq!(res.status(), 422, "{folder}");
+            let page = res.text().await.unwrap();
+            assert!(page.contains(ONE_MESSAGE), "{folder}: {page}");
+            assert!(
+                !page.contains("does not exist") && !page.contains("must be inside"),
+                "{folder}"
+            );
+        }
+        // The practice's own folder, by name or by its full path.
+        for folder in ["may-2025".to_string(), own.display().to_string()] {
+            let res = post(folder.clone()).await;
+            assert_eq!(res.status(), 303, "{folder}");
+            assert!(location(&res).ends_with("/mapping"), "{folder}");
+        }
+        // Castle Hill's IG lead reaches Castle Hill's folder, and not Harbour View's.
+        let castle = s.organisation("Y90002").await;
+        let api = s.api(&s.api_token(CASTLE_IG).await);
+        let path = format!("/organisations/{castle}/access-audit/runs");
+        let body = |folder: &str| serde_json::json!({"period": "2025-05", "folder": folder});
+        let (status, b) = api
+            .send(reqwest::Method::POST, &path, &body("may-2025"))
+            .await;
+        assert_eq!(status, 201, "{b}");
+        let (status, b) = api
+            .send(reqwest::Method::POST, &path, &body("../Y90001/may-2025"))
+            .await;
+        assert_eq!(status, 422, "{b}");
+        assert_eq!(b["errors"][0]["field"], "folder");
+        let refused = b["errors"][0]["message"].as_str().unwrap().to_string();
+        let (_, b) = api
+            .send(reqwest::Method::POST, &path, &body("no-such-month"))
+            .await;
+        assert_eq!(b["errors"][0]["message"], refused.as_str());
         assert!(
-            !page.contains("does not exist") && !page.contains("must be inside"),
-            "{folder}"
+            !refused.contains("Y9000") && !refused.contains('/'),
+            "{refused}"
         );
     }
-    // The practice's own folder, by name or by its full path.
-    for folder in ["may-2025".to_string(), own.display().to_string()] {
-        let res = post(folder.clone()).await;
-        assert_eq!(res.status(), 303, "{folder}");
-        assert!(location(&res).ends_with("/mapping"), "{folder}");
-    }
-    // Castle Hill's IG lead reaches Castle Hill's folder, and not Harbour View's.
-    let castle = s.organisation("Y90002").await;
-    let api = s.api(&s.api_token(CASTLE_IG).await);
-    let path = format!("/organisations/{castle}/access-audit/runs");
-    let body = |folder: &str| serde_json::json!({"period": "2025-05", "folder": folder});
-    let (status, b) = api
-        .send(reqwest::Method::POST, &path, &body("may-2025"))
-        .await;
-    assert_eq!(status, 201, "{b}");
-    let (status, b) = api
-        .send(reqwest::Method::POST, &path, &body("../Y90001/may-2025"))
-        .await;
-    assert_eq!(status, 422, "{b}");
-    assert_eq!(b["errors"][0]["field"], "folder");
-    let refused = b["errors"][0]["message"].as_str().unwrap().to_string();
-    let (_, b) = api
-        .send(reqwest::Method::POST, &path, &body("no-such-month"))
-        .await;
-    assert_eq!(b["errors"][0]["message"], refused.as_str());
-    assert!(!refused.contains("Y9000") && !refused.contains('/'), "{refused}");
-});
+);
 
 /// A form post by hand (the CSRF cookie is Secure when secure cookies are on, and a
 /// cookie jar does not send it over plain HTTP).
@@ -357,7 +366,10 @@ async fn behind_a_proxy_transport_security_metrics_token_and_real_addresses() {
         .await;
         // Strict-Transport-Security with secure cookies.
         let res = reqwest::get(s.url("/sign-in")).await.unwrap();
-        assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000");
+        assert_eq!(
+            res.headers()["strict-transport-security"],
+            "max-age=31536000"
+        );
         // /metrics needs its token.
         let http = reqwest::Client::new();
         let res = http.get(s.url("/metrics")).send().await.unwrap();
@@ -464,7 +476,9 @@ both_backends!(api_tokens_expire_and_show_their_last_use, |s: Arc<
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
     let row = |page: &str| -> String {
-        let at = page.find("<td class=\"nhsuk-table__cell\">expiring</td>").unwrap();
+        let at = page
+            .find("<td class=\"nhsuk-table__cell\">expiring</td>")
+            .unwrap();
         page[at..at + page[at..].find("</tr>").unwrap()].to_string()
     };
     assert!(row(&page).contains("Never used"), "{}", row(&page));
