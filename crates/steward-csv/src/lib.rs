@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-pub use csv::{Error, IntoInnerError, Result};
+pub use csv::{Error, Result};
 
 /// The characters that make a spreadsheet read a cell as a formula (or hide one).
 const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -88,8 +88,9 @@ impl<W: Write> Writer<W> {
         self.inner.flush()
     }
 
-    pub fn into_inner(self) -> std::result::Result<W, IntoInnerError<csv::Writer<W>>> {
-        self.inner.into_inner()
+    /// Flushes and gives back the underlying writer.
+    pub fn into_inner(self) -> std::io::Result<W> {
+        self.inner.into_inner().map_err(|e| e.into_error())
     }
 }
 
@@ -101,7 +102,7 @@ impl Writer<Vec<u8>> {
 
     /// The written CSV as text.
     pub fn into_string(self) -> std::result::Result<String, String> {
-        let bytes = self.inner.into_inner().map_err(|e| e.to_string())?;
+        let bytes = self.into_inner().map_err(|e| e.to_string())?;
         String::from_utf8(bytes).map_err(|e| e.to_string())
     }
 }
