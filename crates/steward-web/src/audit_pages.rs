@@ -194,18 +194,14 @@ pub struct NewRunView {
 async fn new_run_form(state: &AppState, si: &SignedIn, form: FormView) -> PageResult {
     let mut c = ctx(si, "Audit a clinical system export");
     c.has_errors = form.has_errors();
-    let own = review(state)
-        .import_folder_for(&si.caller.current_organisation_id)
-        .await?;
     Ok((
         status_of(&form),
         render(&NewRunView {
             ctx: c,
             max_mb: state.steward.config.max_attachment_bytes / (1024 * 1024),
-            folder_hint: format!(
-                "A folder inside this organisation's import folder {}, for example may-2025",
-                own.display()
-            ),
+            // The folder's place on the server is the administrator's business (README):
+            // the page names no path.
+            folder_hint: "The name of a folder that the system administrator placed in this organisation's import folder, for example may-2025".into(),
             form,
         }),
     )

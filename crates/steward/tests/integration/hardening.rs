@@ -273,6 +273,10 @@ both_backends!(
                 "{folder}"
             );
         }
+        // The form names no path on the server.
+        let (_, page) = ig.get_text("/access-audit/new").await;
+        assert!(page.contains("import folder"), "{page}");
+        assert!(!page.contains(&root.display().to_string()), "{page}");
         // The practice's own folder, by name or by its full path.
         for folder in ["may-2025".to_string(), own.display().to_string()] {
             let res = post(folder.clone()).await;
