@@ -36,6 +36,8 @@ pub const DATA_FOLDERS: [&str; 3] = ["attachments", "rights", "access-audit"];
 pub const LOCK_FILE: &str = "steward.lock";
 /// Folders where restore keeps what it replaced, until the next successful start.
 pub const REPLACED_PREFIX: &str = "replaced-";
+/// Where restore unpacks and checks an archive before it replaces anything.
+const STAGING_PREFIX: &str = ".restoring-";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
@@ -82,14 +84,16 @@ pub fn lock_data_folder(data_dir: &Path) -> Result<Option<DataFolderLock>> {
     }
 }
 
-/// Removes what the last restore replaced, once a server has started on the restored data.
+/// Removes what the last restore replaced, once a server has started on the restored data
+/// (and any unpacking folder a restore cut short left behind).
 pub fn forget_replaced(data_dir: &Path) {
     let Ok(entries) = std::fs::read_dir(data_dir) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with(REPLACED_PREFIX) && e.path().is_dir() {
+        let ours = name.starts_with(REPLACED_PREFIX) || name.starts_with(STAGING_PREFIX);
+        if ours && e.path().is_dir() {
             match std::fs::remove_dir_all(e.path()) {
                 Ok(()) => {
                     tracing::info!(folder = %name, "removed the data replaced by the last restore")
@@ -290,7 +294,7 @@ pub async fn restore(archive: &Path, target: &Target) -> Result<Restored> {
         );
     };
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-    let staging = target.data_dir.join(format!(".restoring-{stamp}"));
+    let staging = target.data_dir.join(format!("{STAGING_PREFIX}{stamp}"));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
     let checked = async {
@@ -507,6 +511,28 @@ mod tests {
             names,
             ["files/attachments/org/a/x", "files/breach-grading.toml"]
         );
+    }
+
+    #[test]
+    fn a_start_forgets_replaced_data_and_cut_short_restores_only() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in [
+            "replaced-20261207T010000Z",
+            ".restoring-20261207T010000Z",
+            "attachments",
+            "rights",
+        ] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        std::fs::write(dir.path().join("replaced-note.toml"), b"kept: a file").unwrap();
+        forget_replaced(dir.path());
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["attachments", "replaced-note.toml", "rights"]);
     }
 
     #[test]
