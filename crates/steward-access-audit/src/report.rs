@@ -258,3 +258,23 @@ pub fn pdf(
     doc.footer = "Confidential: access audit".into();
     steward_documents::write_pdf(&doc).map_err(|e| anyhow::anyhow!("writing the PDF report: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_csv_files_neutralise_formula_cells() {
+        // An export's own text (a file name, a user's name) reaches these files: a cell a
+        // spreadsheet would run is written as text.
+        let mut issues = Issues::default();
+        issues.push("=events.csv", 7, "@SUM(1+1) is not a date".into());
+        let mut out = Vec::new();
+        write_issues(&mut out, &issues).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "file,line,reason\n'=events.csv,7,'@SUM(1+1) is not a date\n"
+        );
+    }
+}
