@@ -127,7 +127,7 @@ fn run_cmd(a: RunArgs) -> Result<()> {
     let mapping = a.mapping.as_deref().map(Mapping::load).transpose()?;
     let ds = load_with(&a.data, mapping.as_ref(), a.prefer)?;
     say_read(&ds);
-    let mut w = csv::Writer::from_writer(create(&a.output)?);
+    let mut w = steward_csv::Writer::from_writer(create(&a.output)?);
     w.write_record(report::FLAGS_HEADER)?;
     let quiet = a.quiet;
     let mut progress = |p: Progress| {
@@ -209,7 +209,7 @@ fn sample_cmd(a: SampleArgs) -> Result<()> {
     let ds = load_with(&a.data, mapping.as_ref(), a.prefer)?;
     say_read(&ds);
     let (rows, issues) = crate::sample::sample(&ds, &rules, &a.period, a.per_user, a.seed)?;
-    let mut w = csv::Writer::from_writer(create(&a.output)?);
+    let mut w = steward_csv::Writer::from_writer(create(&a.output)?);
     w.write_record([
         "user_id",
         "role",

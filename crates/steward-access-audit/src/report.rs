@@ -10,13 +10,13 @@ use std::io::Write;
 
 pub const FLAGS_HEADER: [&str; 3] = ["event_id", "rule", "evidence"];
 
-pub fn write_flag<W: Write>(w: &mut csv::Writer<W>, f: &Flag) -> Result<()> {
+pub fn write_flag<W: Write>(w: &mut steward_csv::Writer<W>, f: &Flag) -> Result<()> {
     w.write_record([f.event_id.as_str(), f.rule.name(), f.evidence.as_str()])?;
     Ok(())
 }
 
 pub fn write_cases<W: Write>(w: W, cases: &[Case]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(w);
+    let mut w = steward_csv::Writer::from_writer(w);
     w.write_record([
         "rank",
         "kind",
@@ -61,7 +61,7 @@ pub fn write_cases<W: Write>(w: W, cases: &[Case]) -> Result<()> {
 }
 
 pub fn write_issues<W: Write>(w: W, issues: &Issues) -> Result<()> {
-    let mut w = csv::Writer::from_writer(w);
+    let mut w = steward_csv::Writer::from_writer(w);
     w.write_record(["file", "line", "reason"])?;
     for i in &issues.list {
         w.write_record([i.file.as_str(), &i.line.to_string(), i.reason.as_str()])?;
@@ -257,4 +257,24 @@ pub fn pdf(
     }
     doc.footer = "Confidential: access audit".into();
     steward_documents::write_pdf(&doc).map_err(|e| anyhow::anyhow!("writing the PDF report: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_csv_files_neutralise_formula_cells() {
+        // An export's own text (a file name, a user's name) reaches these files: a cell a
+        // spreadsheet would run is written as text.
+        let mut issues = Issues::default();
+        issues.push("=events.csv", 7, "@SUM(1+1) is not a date".into());
+        let mut out = Vec::new();
+        write_issues(&mut out, &issues).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "file,line,reason\n'=events.csv,7,'@SUM(1+1) is not a date\n"
+        );
+    }
 }

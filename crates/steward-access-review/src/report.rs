@@ -312,7 +312,7 @@ impl AccessReview {
         period: &str,
     ) -> CoreResult<String> {
         let rep = self.report(caller, scope, period).await?;
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = steward_core::csv_out::Writer::in_memory();
         let mut row = |r: Vec<String>| w.write_record(&r).map_err(internal);
         row(vec![
             "section".into(),

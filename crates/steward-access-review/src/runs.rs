@@ -488,35 +488,46 @@ impl AccessReview {
         self.insert_run(caller, organisation_id, n).await
     }
 
-    /// Resolves a folder typed by a person to a canonical path inside the import root.
-    pub fn resolve_import_folder(&self, folder: &str) -> Result<PathBuf, String> {
+    /// The organisation's own import folder: `<import_root>/<ODS code>/`. Each practice's
+    /// exports are placed in its own folder, so an IG lead audits only their practice's files.
+    pub async fn import_folder_for(&self, organisation_id: &str) -> CoreResult<PathBuf> {
+        let ods: String =
+            steward_db::query_scalar("SELECT ods_code FROM organisations WHERE id = $1")
+                .bind(organisation_id)
+                .fetch_optional(&self.steward.db.pool)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+        Ok(self.import_root.join(ods))
+    }
+
+    /// Resolves a folder typed by a person to a canonical path inside the organisation's
+    /// import folder (`<import_root>/<ODS code>/`). A folder that does not exist, one
+    /// outside the organisation's folder (another practice's, `..`, a symlink out, an
+    /// absolute path elsewhere) and a file all get the same answer, so the form cannot be
+    /// used to find out which paths exist on the server.
+    pub fn resolve_import_folder(&self, ods_code: &str, folder: &str) -> Result<PathBuf, String> {
         let folder = folder.trim();
         if folder.is_empty() {
             return Err("Enter the folder on the server that holds the export".into());
         }
-        let root = std::fs::canonicalize(&self.import_root).map_err(|_| {
-            format!(
-                "The import folder {} does not exist on the server; ask the system administrator to create it",
-                self.import_root.display()
-            )
-        })?;
+        let unavailable = || {
+            "There is no such folder in this organisation's import folder on the server".to_string()
+        };
+        if ods_code.is_empty() || !ods_code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(unavailable());
+        }
+        let root =
+            std::fs::canonicalize(self.import_root.join(ods_code)).map_err(|_| unavailable())?;
         let p = Path::new(folder);
         let p = if p.is_absolute() {
             p.to_path_buf()
         } else {
             root.join(p)
         };
-        let canon = std::fs::canonicalize(&p)
-            .map_err(|_| format!("There is no folder {folder} on the server"))?;
+        let canon = std::fs::canonicalize(&p).map_err(|_| unavailable())?;
         // Symlinks and ".." are resolved first, so this cannot be escaped.
-        if !canon.starts_with(&root) {
-            return Err(format!(
-                "The folder must be inside the import folder {}",
-                root.display()
-            ));
-        }
-        if !canon.is_dir() {
-            return Err(format!("{folder} is not a folder"));
+        if !canon.starts_with(&root) || !canon.is_dir() {
+            return Err(unavailable());
         }
         Ok(canon)
     }
@@ -532,7 +543,12 @@ impl AccessReview {
     ) -> CoreResult<Run> {
         require_audit_write(caller, organisation_id)?;
         let mut errors = Self::check_new_run(period, system_name);
-        let dir = match self.resolve_import_folder(folder) {
+        let own = self.import_folder_for(organisation_id).await?;
+        let ods = own
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = match self.resolve_import_folder(&ods, folder) {
             Ok(d) => Some(d),
             Err(m) => {
                 errors.add("folder", m);

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::error::{CoreError, CoreResult, FieldErrors};
-use crate::time::{now, now_stamp, stamp};
+use crate::time::{iso_date, now, now_stamp, stamp};
 use crate::trail::TrailEntry;
 use crate::{Caller, Role, Steward};
 use steward_db::Row;
@@ -301,16 +301,43 @@ impl Steward {
     }
 
     /// The caller behind an API bearer token.
+    /// `None` for an unknown, revoked or expired token (a token works until the day before
+    /// its expiry date). Notes when the token was last used, at most once a minute, so a
+    /// busy script does not write on every call.
     pub async fn caller_for_token(&self, token: &str, address: &str) -> CoreResult<Option<Caller>> {
         let row = steward_db::query(
-            "SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, user_id, expires_on, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(hash_secret(token))
         .fetch_optional(&self.db.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let now = now();
+        let expires_on: Option<String> = row.try_get("expires_on")?;
+        if let Some(expires_on) = expires_on {
+            let today = iso_date(now.date_naive());
+            if today >= expires_on {
+                return Ok(None);
+            }
+        }
         let user_id: String = row.try_get("user_id")?;
-        self.caller_for_user(&user_id, address).await
+        let caller = self.caller_for_user(&user_id, address).await?;
+        if caller.is_some() {
+            let last: Option<String> = row.try_get("last_used_at")?;
+            let stale = last
+                .as_deref()
+                .and_then(crate::time::parse_stamp)
+                .is_none_or(|t| now - t >= Duration::minutes(1));
+            if stale {
+                let id: String = row.try_get("id")?;
+                steward_db::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                    .bind(stamp(now))
+                    .bind(&id)
+                    .execute(&self.db.pool)
+                    .await?;
+            }
+        }
+        Ok(caller)
     }
 
     /// Builds the caller for an active user; `None` for a deactivated or unknown user.
@@ -700,26 +727,33 @@ impl Steward {
     }
 
     /// Creates an API token for the caller; the token is returned once, only its hash kept.
+    /// `expires_on`: the day the token stops working (none: until it is revoked).
     pub async fn create_api_token(
         &self,
         caller: &Caller,
         name: &str,
+        expires_on: Option<chrono::NaiveDate>,
     ) -> CoreResult<(String, String)> {
         let name = name.trim();
+        let mut errors = FieldErrors::default();
         if name.is_empty() || name.len() > 100 {
-            return Err(CoreError::invalid(
-                "name",
-                "Enter a name for the token, up to 100 characters",
-            ));
+            errors.add("name", "Enter a name for the token, up to 100 characters");
         }
+        if let Some(d) = expires_on {
+            if d <= now().date_naive() {
+                errors.add("expires_on", "The expiry date must be in the future");
+            }
+        }
+        errors.into_result()?;
         let id = uuid::Uuid::new_v4().to_string();
         let token = format!("stw_{}", new_secret());
-        steward_db::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+        steward_db::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_on) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&id)
             .bind(&caller.user_id)
             .bind(name)
             .bind(hash_secret(&token))
             .bind(now_stamp())
+            .bind(expires_on.map(iso_date))
             .execute(&self.db.pool)
             .await?;
         let mut e = TrailEntry::for_caller(caller, "api_token.create");
@@ -730,7 +764,7 @@ impl Steward {
 
     pub async fn api_tokens(&self, caller: &Caller) -> CoreResult<Vec<ApiToken>> {
         let rows = steward_db::query(
-            "SELECT id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC",
+            "SELECT id, name, created_at, revoked_at, expires_on, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC",
         )
         .bind(&caller.user_id)
         .fetch_all(&self.db.pool)
@@ -742,6 +776,8 @@ impl Steward {
                     name: r.try_get("name")?,
                     created_at: r.try_get("created_at")?,
                     revoked_at: r.try_get("revoked_at")?,
+                    expires_on: r.try_get("expires_on")?,
+                    last_used_at: r.try_get("last_used_at")?,
                 })
             })
             .collect()
@@ -769,6 +805,18 @@ pub struct ApiToken {
     pub name: String,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    /// The day the token stops working (ISO date); none: until revoked.
+    pub expires_on: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+impl ApiToken {
+    /// Whether the token has passed its expiry date.
+    pub fn expired(&self) -> bool {
+        self.expires_on
+            .as_deref()
+            .is_some_and(|d| iso_date(now().date_naive()).as_str() >= d)
+    }
 }
 
 /// argon2id hash of a random password, verified against when the account does not exist.

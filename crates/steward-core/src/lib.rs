@@ -17,6 +17,10 @@ pub mod sealed;
 pub mod time;
 pub mod trail;
 
+/// The one CSV writer of every export: cells that a spreadsheet would read as a formula are
+/// neutralised (see the crate `steward-csv`).
+pub use steward_csv as csv_out;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

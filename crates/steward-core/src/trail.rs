@@ -407,7 +407,7 @@ impl Steward {
     /// The filtered trail as CSV, for the DPO's own records or an investigation.
     pub async fn trail_csv(&self, caller: &Caller, f: &TrailFilter) -> CoreResult<String> {
         let (rows, _) = self.trail(caller, f, 0, None).await?;
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = crate::csv_out::Writer::in_memory();
         w.write_record([
             "seq",
             "at",

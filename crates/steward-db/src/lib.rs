@@ -25,6 +25,8 @@ pub enum DbError {
     UnsupportedUrl(String),
     #[error("{0}")]
     Backup(String),
+    #[error("not a Steward database: {0}")]
+    NotSteward(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,14 @@ impl Db {
     /// Connects and applies migrations. `sqlite://path` creates the file if needed and runs
     /// in WAL mode; `postgres://` connects to an existing database.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        let db = Db::open(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Connects without applying migrations: for looking at a database before trusting it
+    /// (a backup being restored). Everything else uses [`Db::connect`].
+    pub async fn open(url: &str) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite://") {
             let mut u = format!("sqlite://{rest}");
@@ -89,9 +99,55 @@ impl Db {
                 })
             });
         let pool = options.connect(&url).await?;
-        let db = Db { pool, backend };
-        db.migrate().await?;
-        Ok(db)
+        Ok(Db { pool, backend })
+    }
+
+    /// The schema version this build of Steward knows: its newest migration.
+    pub fn known_schema_version() -> i64 {
+        MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// Which of Steward's migrations this database has had, checked against this build's
+    /// own: `Err` for a database that is not Steward's (no migration table, or a migration
+    /// this build does not know or knows with other contents), else its schema version.
+    pub async fn steward_schema_version(&self) -> Result<i64, DbError> {
+        let not_ours = |why: &str| DbError::NotSteward(why.to_string());
+        let rows = sqlx::query("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|_| not_ours("it has no Steward schema"))?;
+        if rows.is_empty() {
+            return Err(not_ours("it has no Steward schema"));
+        }
+        let mut version = 0;
+        for row in rows {
+            let v: i64 = row.try_get("version")?;
+            let checksum: Vec<u8> = row.try_get("checksum")?;
+            match MIGRATOR.iter().find(|m| m.version == v) {
+                Some(m) if m.checksum.as_ref() == checksum.as_slice() => version = version.max(v),
+                Some(_) => {
+                    return Err(not_ours(&format!(
+                        "its schema step {v} differs from this version of Steward's"
+                    )))
+                }
+                None => {
+                    return Err(not_ours(&format!(
+                        "its schema (step {v}) is newer than this version of Steward knows ({}); restore it with a newer Steward",
+                        Db::known_schema_version()
+                    )))
+                }
+            }
+        }
+        let first = MIGRATOR.iter().map(|m| m.version).min().unwrap_or(0);
+        let has_first: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = $1")
+                .bind(first)
+                .fetch_one(&self.pool)
+                .await?;
+        if has_first == 0 {
+            return Err(not_ours("it has no Steward schema"));
+        }
+        Ok(version)
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {

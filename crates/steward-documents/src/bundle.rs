@@ -360,8 +360,8 @@ pub const SCHEDULE_HEADER: [&str; 7] = [
 ];
 
 pub fn schedule_csv(documents: &[Document], outcomes: &[Outcome]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| DocumentError::Render {
+    let mut w = steward_csv::Writer::in_memory();
+    let err = |e: steward_csv::Error| DocumentError::Render {
         what: "schedule CSV",
         detail: e.to_string(),
     };

@@ -131,7 +131,7 @@ pub struct NewFolderRun {
     pub period: String,
     #[serde(default)]
     pub system_name: String,
-    /// A folder inside the server's import folder.
+    /// A folder inside the organisation's import folder on the server (`<import root>/<ODS code>/`).
     pub folder: String,
 }
 

@@ -199,10 +199,9 @@ async fn new_run_form(state: &AppState, si: &SignedIn, form: FormView) -> PageRe
         render(&NewRunView {
             ctx: c,
             max_mb: state.steward.config.max_attachment_bytes / (1024 * 1024),
-            folder_hint: format!(
-                "A folder inside the import folder {}, for example may-2025",
-                review(state).import_root.display()
-            ),
+            // The folder's place on the server is the administrator's business (README):
+            // the page names no path.
+            folder_hint: "The name of a folder that the system administrator placed in this organisation's import folder, for example may-2025".into(),
             form,
         }),
     )

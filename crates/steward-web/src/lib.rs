@@ -35,10 +35,27 @@ use tokio::net::TcpListener;
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// Mark cookies Secure (set when Steward is served over TLS, directly or by a proxy).
+    /// Mark cookies Secure and send Strict-Transport-Security (set when Steward is served
+    /// over TLS, directly or by a proxy).
     pub secure_cookies: bool,
     /// Largest request body for ordinary forms and JSON.
     pub max_body_bytes: usize,
+    /// Who may read `/metrics` on the application's own address.
+    pub metrics: MetricsAccess,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: the client's address (which
+    /// sign-in limits count) is then the nearest address in it that is not a proxy.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// How `/metrics` is reached on the application's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Anyone (embedding and tests; the binary never chooses this).
+    Open,
+    /// With `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// Not on this address: served on a separate listener ([`metrics_router`]), or off.
+    Elsewhere,
 }
 
 impl Default for WebConfig {
@@ -46,8 +63,27 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: false,
             max_body_bytes: 256 * 1024,
+            metrics: MetricsAccess::Open,
+            trusted_proxies: Vec::new(),
         }
     }
+}
+
+/// Reads `trusted_proxies` entries: addresses (`10.0.0.7`) or networks (`10.0.0.0/8`).
+pub fn parse_trusted_proxies(entries: &[String]) -> Result<Vec<ipnet::IpNet>, String> {
+    entries
+        .iter()
+        .map(|e| {
+            let e = e.trim();
+            e.parse::<ipnet::IpNet>()
+                .or_else(|_| e.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    format!(
+                        "trusted_proxies: {e:?} is not an address or a network such as 10.0.0.0/8"
+                    )
+                })
+        })
+        .collect()
 }
 
 #[derive(Clone)]
@@ -120,7 +156,31 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics_page(State(state): State<AppState>) -> Response {
+async fn metrics_page(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    match &state.web.metrics {
+        MetricsAccess::Open => {}
+        MetricsAccess::Elsewhere => return StatusCode::NOT_FOUND.into_response(),
+        MetricsAccess::Bearer(token) => {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .unwrap_or("");
+            if !security::constant_eq(given.as_bytes(), token.as_bytes()) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer")],
+                    "metrics need the configured bearer token\n",
+                )
+                    .into_response();
+            }
+        }
+    }
+    metrics_text(&state)
+}
+
+fn metrics_text(state: &AppState) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
@@ -142,6 +202,22 @@ async fn track(req: Request, next: Next) -> Response {
     metrics::histogram!("steward_http_request_duration_seconds", "method" => method, "route" => route)
         .record(start.elapsed().as_secs_f64());
     res
+}
+
+/// `/metrics` alone, for a separate listen address (`metrics_listen`): reachable only by
+/// what can reach that address, so it asks for no token.
+pub fn metrics_router(state: AppState) -> Router {
+    async fn page(State(state): State<AppState>) -> Response {
+        metrics_text(&state)
+    }
+    Router::new()
+        .route("/metrics", axum::routing::get(page))
+        .with_state(state)
+}
+
+/// Serves [`metrics_router`] on its own listener until the process ends.
+pub async fn serve_metrics(state: AppState, listener: TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, metrics_router(state)).await
 }
 
 /// Every route of the application with its access declaration: the router is built from
@@ -188,7 +264,10 @@ pub fn router(state: AppState) -> Router {
         // The route guard finds the application's state here.
         .layer(axum::Extension(state.clone()))
         .layer(middleware::from_fn(track))
-        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(DefaultBodyLimit::max(max))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())

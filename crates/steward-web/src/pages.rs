@@ -964,6 +964,27 @@ async fn change_password(
 #[serde(default)]
 struct TokenForm {
     name: String,
+    expires_day: String,
+    expires_month: String,
+    expires_year: String,
+}
+
+impl TokenForm {
+    /// The expiry date: none when left blank, an error when it is not a real date.
+    fn expires_on(&self) -> Result<Option<chrono::NaiveDate>, CoreError> {
+        let parts = [&self.expires_day, &self.expires_month, &self.expires_year];
+        if parts.iter().all(|p| p.trim().is_empty()) {
+            return Ok(None);
+        }
+        date_from_parts(&self.expires_day, &self.expires_month, &self.expires_year)
+            .map(Some)
+            .ok_or_else(|| {
+                CoreError::invalid(
+                    "expires_on",
+                    "Enter a real expiry date, for example 31 3 2027, or leave it blank",
+                )
+            })
+    }
 }
 
 async fn create_token(
@@ -971,7 +992,16 @@ async fn create_token(
     si: SignedIn,
     Form(f): Form<TokenForm>,
 ) -> PageResult {
-    match state.steward.create_api_token(&si.caller, &f.name).await {
+    let created = match f.expires_on() {
+        Ok(expires_on) => {
+            state
+                .steward
+                .create_api_token(&si.caller, &f.name, expires_on)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match created {
         Ok((_, token)) => {
             account_page(
                 &state,
@@ -988,7 +1018,11 @@ async fn create_token(
                 &si,
                 FormView {
                     errors,
-                    ..FormView::new().with("name", f.name)
+                    ..FormView::new()
+                        .with("name", f.name)
+                        .with("expires_day", f.expires_day)
+                        .with("expires_month", f.expires_month)
+                        .with("expires_year", f.expires_year)
                 },
                 None,
                 None,

@@ -26,12 +26,46 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-pub fn client_address(parts: &Parts) -> String {
-    parts
+/// The client's address: the connection's peer, or, when the peer is a trusted reverse
+/// proxy, the nearest address in `X-Forwarded-For` that is not a trusted proxy (entries
+/// further left are written by the client and believed by nobody).
+pub fn client_address(parts: &Parts, web: &crate::WebConfig) -> String {
+    let Some(peer) = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+        .map(|c| c.0.ip())
+    else {
+        return "unknown".into();
+    };
+    forwarded_client(peer, &parts.headers, &web.trusted_proxies).to_string()
+}
+
+fn forwarded_client(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().parse::<std::net::IpAddr>())
+        .collect::<Result<_, _>>()
+        // A malformed header is the proxy's fault or a forgery: keep the peer.
+        .unwrap_or_default();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        client = hop;
+        if !is_trusted(&hop) {
+            break;
+        }
+    }
+    client
 }
 
 fn csrf_of(parts: &Parts) -> String {
@@ -68,9 +102,12 @@ pub struct Visitor {
 
 impl FromRequestParts<AppState> for Visitor {
     type Rejection = PageError;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Visitor {
-            address: client_address(parts),
+            address: client_address(parts, &state.web),
             csrf: csrf_of(parts),
         })
     }
@@ -85,7 +122,7 @@ async fn session_of(
     };
     let info = state
         .steward
-        .session(&token, &client_address(parts))
+        .session(&token, &client_address(parts, &state.web))
         .await?;
     Ok(info.map(|i| (i, token)))
 }
@@ -181,10 +218,48 @@ impl FromRequestParts<AppState> for ApiCaller {
             .ok_or_else(unauthorised)?;
         let caller = state
             .steward
-            .caller_for_token(token.trim(), &client_address(parts))
+            .caller_for_token(token.trim(), &client_address(parts, &state.web))
             .await?
             .ok_or_else(unauthorised)?;
         parts.extensions.insert(ApiCaller(caller.clone()));
         Ok(ApiCaller(caller))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", xff.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted =
+            crate::parse_trusted_proxies(&["10.0.0.0/8".into(), "192.0.2.1".into()]).unwrap();
+        let proxy: std::net::IpAddr = "10.1.2.3".parse().unwrap();
+        let stranger: std::net::IpAddr = "198.51.100.9".parse().unwrap();
+        // From the proxy: the nearest untrusted hop; a client's own forged entry further
+        // left is ignored.
+        assert_eq!(
+            forwarded_client(proxy, &headers("6.6.6.6, 203.0.113.7, 192.0.2.1"), &trusted)
+                .to_string(),
+            "203.0.113.7"
+        );
+        // From anyone else: the header is ignored.
+        assert_eq!(
+            forwarded_client(stranger, &headers("203.0.113.7"), &trusted),
+            stranger
+        );
+        // No header, or a malformed one: the peer.
+        assert_eq!(forwarded_client(proxy, &HeaderMap::new(), &trusted), proxy);
+        assert_eq!(
+            forwarded_client(proxy, &headers("not-an-address"), &trusted),
+            proxy
+        );
+        assert!(crate::parse_trusted_proxies(&["proxy.local".into()]).is_err());
     }
 }

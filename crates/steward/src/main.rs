@@ -1,5 +1,7 @@
 //! `steward`: the web application and the command line for its heavy engines.
 
+mod backup;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +18,7 @@ use steward_core::{CoreConfig, Db, SmtpConfig, Steward};
 
 /// The demo's own sealing key, kept in its data folder (fictional people only).
 const DEMO_KEY_FILE: &str = "demo-secret.key";
-use steward_web::{AppState, WebConfig};
+use steward_web::{AppState, MetricsAccess, WebConfig};
 
 #[derive(Parser)]
 #[command(
@@ -58,12 +60,17 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Take a consistent snapshot of the SQLite database while the server runs.
+    /// Write one archive (zip) of a SQLite installation while the server runs: a consistent
+    /// database snapshot, the attachments, redaction runs and uploaded audit exports, and a
+    /// manifest with each file's SHA-256. On PostgreSQL use pg_dump (see the README).
     Backup {
         /// The new file to write (must not exist).
         file: PathBuf,
     },
-    /// Replace the SQLite database with a backup (stop the server first).
+    /// Replace the database and the data folder's files with a backup archive. Checks the
+    /// whole archive first (checksums, schema version, audit trail); refuses while a server
+    /// uses the data folder; keeps the replaced data in <data_dir>/replaced-<time>/ until the
+    /// next start.
     Restore { file: PathBuf },
     /// The tamper-evident audit trail.
     AuditTrail {
@@ -140,6 +147,15 @@ struct Config {
     /// 64 hexadecimal characters: seals second-factor keys at rest. Required, except on
     /// a demo data folder (the demo keeps its own key in the folder).
     secret_key: Option<String>,
+    /// `/metrics` on the application's address answers only with `Authorization: Bearer
+    /// <metrics_token>`.
+    metrics_token: Option<String>,
+    /// Serve `/metrics` on this separate address instead (e.g. 127.0.0.1:9090). With
+    /// neither setting, metrics are off.
+    metrics_listen: Option<String>,
+    /// Reverse proxies (addresses or networks) whose X-Forwarded-For is believed, so
+    /// sign-in limits count the real client's address.
+    trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -155,6 +171,9 @@ impl Default for Config {
             smtp: None,
             log_format: "text".into(),
             secret_key: None,
+            metrics_token: None,
+            metrics_listen: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -313,13 +332,40 @@ async fn serve(config: &Config, steward: Steward) -> Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "Steward is listening");
     println!("Steward is running at http://{addr}/ (Ctrl+C to stop)");
+    let trusted_proxies =
+        steward_web::parse_trusted_proxies(&config.trusted_proxies).map_err(anyhow::Error::msg)?;
+    let metrics = match (&config.metrics_token, &config.metrics_listen) {
+        (_, Some(_)) => MetricsAccess::Elsewhere,
+        (Some(token), None) if token.trim().len() >= 16 => {
+            MetricsAccess::Bearer(token.trim().into())
+        }
+        (Some(_), None) => bail!("metrics_token must be at least 16 characters"),
+        (None, None) => {
+            tracing::info!("metrics are off: set metrics_token or metrics_listen to read /metrics");
+            MetricsAccess::Elsewhere
+        }
+    };
     let state = AppState::new(
         steward,
         WebConfig {
             secure_cookies: config.secure_cookies,
+            metrics,
+            trusted_proxies,
             ..WebConfig::default()
         },
     );
+    if let Some(addr) = &config.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening for metrics on {addr}"))?;
+        tracing::info!(addr = %metrics_listener.local_addr()?, "metrics are served here");
+        let metrics_state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = steward_web::serve_metrics(metrics_state, metrics_listener).await {
+                tracing::warn!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     steward_web::serve(state, listener, shutdown_signal()).await?;
     Ok(())
 }
@@ -349,7 +395,9 @@ async fn main() -> Result<()> {
                     "STEWARD_SECRET_KEY is not set. Steward seals second-factor keys with it. Generate one with `steward secret-key`, keep it outside the data folder and its backups, and set it in the environment or as secret_key in steward.toml."
                 );
             }
+            let _lock = hold_data_folder(&config)?;
             let steward = config.steward().await?;
+            backup::forget_replaced(&config.data_dir);
             serve(&config, steward).await
         }
         Command::Demo {
@@ -357,6 +405,7 @@ async fn main() -> Result<()> {
             extra_actions,
             seed_only,
         } => {
+            let _lock = hold_data_folder(&config)?;
             if reset {
                 if let Some(path) = config.sqlite_path() {
                     for suffix in ["", "-wal", "-shm"] {
@@ -366,6 +415,7 @@ async fn main() -> Result<()> {
             }
             config.ensure_demo_key()?;
             let steward = config.steward().await?;
+            backup::forget_replaced(&config.data_dir);
             let existing: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM clusters")
                 .fetch_one(&steward.db.pool)
                 .await?;
@@ -489,51 +539,38 @@ async fn main() -> Result<()> {
         }
         Command::Backup { file } => {
             let steward = config.steward().await?;
-            steward.db.backup_to(&file).await?;
-            println!("Backup written to {}.", file.display());
+            let m = backup::backup(&steward.db, &config.data_dir, &file).await?;
+            println!(
+                "Backup written to {}: the database (schema version {}) and {} other files, each with its checksum.",
+                file.display(),
+                m.schema_version,
+                m.files.len() - 1
+            );
             Ok(())
         }
         Command::Restore { file } => {
-            let Some(target) = config.sqlite_path() else {
-                bail!("restore is for SQLite; on PostgreSQL use pg_restore (see the README)");
+            let Some(database) = config.sqlite_path() else {
+                bail!("steward restore is for SQLite installations; on PostgreSQL restore a pg_dump with pg_restore into an empty database (see the README)");
             };
-            // Check a copy of the backup is a Steward database before replacing anything; the
-            // copy then takes the database's place in one rename.
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let staging = target.with_extension("restoring");
-            std::fs::copy(&file, &staging)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let checked = async {
-                let probe = Db::connect(&format!("sqlite://{}", staging.display())).await?;
-                let n: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM audit_trail")
-                    .fetch_one(&probe.pool)
-                    .await?;
-                probe.close().await;
-                anyhow::Ok(n)
-            }
-            .await;
-            let n = match checked {
-                Ok(n) => n,
-                Err(e) => {
-                    for suffix in ["", "-wal", "-shm"] {
-                        let _ = std::fs::remove_file(format!("{}{suffix}", staging.display()));
-                    }
-                    bail!("{} is not a Steward backup: {e}", file.display());
-                }
+            let target = backup::Target {
+                data_dir: config.data_dir.clone(),
+                database,
             };
-            for suffix in ["-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
-                let _ = std::fs::remove_file(format!("{}{suffix}", staging.display()));
-            }
-            std::fs::rename(&staging, &target)
-                .with_context(|| format!("moving the restored database to {}", target.display()))?;
+            let r = backup::restore(&file, &target).await?;
             println!(
-                "Restored {} ({n} audit-trail entries) to {}.",
+                "Restored {} (written {}): schema version {}, {} files, audit trail intact ({} entries).",
                 file.display(),
-                target.display()
+                r.manifest.created_at,
+                r.manifest.schema_version,
+                r.manifest.files.len(),
+                r.trail_entries
             );
+            if let Some(dir) = r.replaced {
+                println!(
+                    "The data it replaced is kept in {} until Steward next starts.",
+                    dir.display()
+                );
+            }
             Ok(())
         }
         Command::AuditTrail {
@@ -603,6 +640,18 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Redact(_) | Command::Audit { .. } => unreachable!("handled above"),
+    }
+}
+
+/// The data folder's lock, held while the server runs (so `restore` waits for it to stop).
+fn hold_data_folder(config: &Config) -> Result<backup::DataFolderLock> {
+    match backup::lock_data_folder(&config.data_dir)? {
+        Some(lock) => Ok(lock),
+        None => bail!(
+            "another Steward is using the data folder {} (its lock file {} is held): stop it first",
+            config.data_dir.display(),
+            backup::LOCK_FILE
+        ),
     }
 }
 

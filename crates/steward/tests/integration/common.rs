@@ -48,6 +48,7 @@ pub struct TestServer {
 pub struct Options {
     pub smtp: Option<SmtpConfig>,
     pub max_attachment_bytes: usize,
+    pub web: WebConfig,
 }
 
 impl Default for Options {
@@ -55,6 +56,7 @@ impl Default for Options {
         Options {
             smtp: None,
             max_attachment_bytes: 1024 * 1024,
+            web: WebConfig::default(),
         }
     }
 }
@@ -112,7 +114,7 @@ impl TestServer {
             .seed_demo(chrono::Utc::now().date_naive(), 0)
             .await
             .expect("seed demo data");
-        let state = AppState::new(steward.clone(), WebConfig::default());
+        let state = AppState::new(steward.clone(), options.web);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             steward_web::serve(state, listener, async {

@@ -5,6 +5,7 @@ mod access_audit;
 mod access_gate;
 mod api_contract;
 mod assurance;
+mod backup;
 mod browser;
 mod common;
 mod compliance_audits;
