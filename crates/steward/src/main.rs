@@ -77,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         command: steward_access_audit::cli::AuditCommand,
     },
+    /// Remove patients who opted out (Type 1, National Data Opt-out) from an extract.
+    Optout {
+        #[command(subcommand)]
+        command: steward_optout::cli::OptoutCommand,
+    },
     /// Print a new random key for STEWARD_SECRET_KEY.
     SecretKey,
     /// Move paused requests' due dates to today and send today's reminder emails now (the
@@ -338,6 +343,7 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Redact(args) => return steward_documents::cli::run(args),
         Command::Audit { command } => return steward_access_audit::cli::run(command),
+        Command::Optout { command } => return steward_optout::cli::run(command),
         _ => {}
     }
     init_logs(&config.log_format);
@@ -602,7 +608,9 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Redact(_) | Command::Audit { .. } => unreachable!("handled above"),
+        Command::Redact(_) | Command::Audit { .. } | Command::Optout { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 
