@@ -169,7 +169,7 @@ pub fn generate(dir: &Path, spec: &Spec) -> Result<Written> {
     ];
     let mut line = 1u64;
     let mut buf: Vec<u8> = Vec::with_capacity(256);
-    let mut reason = |ex: &mut Expected, r: &str, line: u64| {
+    let reason = |ex: &mut Expected, r: &str, line: u64| {
         ex.rows_rejected += 1;
         *ex.rejected_by_reason.entry(r.to_string()).or_default() += 1;
         ex.reject_lines.push(line);

@@ -156,7 +156,7 @@ impl OptOuts {
         let codes: Vec<String> = type1_codes().into_iter().map(|c| c.code).collect();
         let flag = kind.flag();
         let map = &mut self.map;
-        let mut issue = |lf: &mut ListFile, line: u64, reason: String| {
+        let issue = |lf: &mut ListFile, line: u64, reason: String| {
             lf.issue_count += 1;
             if lf.issues.len() < MAX_ISSUES {
                 lf.issues.push(ListIssue { line, reason });

@@ -23,10 +23,10 @@ where
 {
     let threads = threads.max(1);
     let in_flight = in_flight.max(threads);
+    let (job_tx, job_rx) = sync_channel::<(u64, J)>(in_flight);
+    let job_rx = Mutex::new(job_rx);
+    let (res_tx, res_rx) = channel::<(u64, Result<R>)>();
     std::thread::scope(|s| -> Result<()> {
-        let (job_tx, job_rx) = sync_channel::<(u64, J)>(in_flight);
-        let job_rx = Mutex::new(job_rx);
-        let (res_tx, res_rx) = channel::<(u64, Result<R>)>();
         for _ in 0..threads {
             let (job_rx, res_tx, state, work) = (&job_rx, res_tx.clone(), &state, &work);
             s.spawn(move || {
@@ -60,7 +60,11 @@ where
                 while job_tx.is_some() && sent - done < in_flight as u64 {
                     match next_job()? {
                         Some(j) => {
-                            job_tx.as_ref().expect("open").send((sent, j))?;
+                            job_tx
+                                .as_ref()
+                                .expect("open")
+                                .send((sent, j))
+                                .map_err(|_| anyhow::anyhow!("the workers stopped"))?;
                             sent += 1;
                         }
                         None => job_tx = None,

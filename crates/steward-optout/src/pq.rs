@@ -271,7 +271,7 @@ fn text_column(rg: &dyn RowGroupReader, col: usize) -> Result<Vec<Vec<u8>>> {
 }
 
 /// Filters a Parquet extract into CSV or Parquet. Returns the number of columns.
-pub fn filter_parquet(
+pub(crate) fn filter_parquet(
     lists: &OptOuts,
     o: &Options,
     out_fmt: Format,
