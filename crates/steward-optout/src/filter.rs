@@ -216,6 +216,8 @@ pub(crate) fn csv_piece(ctx: &CsvCtx, block: Bytes, is_last: bool) -> Result<Pie
     let mut p = 0usize;
     let mut nl = 0u64;
     let mut carry = None;
+    // CSV out: the run of kept records not yet copied starts here
+    let mut run = 0usize;
     while p < buf.len() {
         let all = if want_all { Some(&mut fields) } else { None };
         let Some(rec) = csvscan::scan(buf, p, ctx.delim, ctx.nhs_col, is_last, all) else {
@@ -226,6 +228,10 @@ pub(crate) fn csv_piece(ctx: &CsvCtx, block: Bytes, is_last: bool) -> Result<Pie
         nl += rec.inner_newlines + rec.terminated as u64;
         if rec.blank {
             counts.blank += 1;
+            if !want_all {
+                out.extend_from_slice(&buf[run..p]);
+                run = rec.next;
+            }
             p = rec.next;
             continue;
         }
@@ -245,6 +251,10 @@ pub(crate) fn csv_piece(ctx: &CsvCtx, block: Bytes, is_last: bool) -> Result<Pie
                 &mut removed,
             )
         };
+        if !matches!(verdict, Ok(true)) && !want_all {
+            out.extend_from_slice(&buf[run..p]);
+            run = rec.next;
+        }
         match verdict {
             Err(r) => rejects.push((line, r)),
             Ok(false) => {}
@@ -257,15 +267,17 @@ pub(crate) fn csv_piece(ctx: &CsvCtx, block: Bytes, is_last: bool) -> Result<Pie
                             block.slice(f.start..f.end).into()
                         });
                     }
-                } else {
-                    out.extend_from_slice(&buf[p..rec.next]);
-                    if !rec.terminated {
-                        out.push(b'\n');
-                    }
+                } else if !rec.terminated {
+                    out.extend_from_slice(&buf[run..rec.next]);
+                    out.push(b'\n');
+                    run = rec.next;
                 }
             }
         }
         p = rec.next;
+    }
+    if !want_all {
+        out.extend_from_slice(&buf[run..p]);
     }
     let out = match &ctx.parquet {
         Some(schema) => {

@@ -460,10 +460,7 @@ fn copy_column(
         descr: ColumnDescPtr,
         props: &WriterPropertiesPtr,
         keep: &[bool],
-    ) -> Result<(Bytes, ColumnCloseResult)>
-    where
-        T::T: Clone,
-    {
+    ) -> Result<(Bytes, ColumnCloseResult)> {
         let max_def = descr.max_def_level();
         encode::<T>(descr, props, |w| {
             let rows = keep.len();
@@ -484,25 +481,30 @@ fn copy_column(
                     bail!("{got} rows where {want} were expected");
                 }
                 let k = &keep[done..done + want];
+                // values are moved, not cloned (a clone of a text value is an atomic
+                // reference count)
                 if max_def == 0 {
-                    for (v, &keep) in vals.iter().zip(k) {
+                    for (v, &keep) in vals.drain(..).zip(k) {
                         if keep {
-                            kv.push(v.clone());
+                            kv.push(v);
                         }
                     }
                     w.write_batch(&kv, None, None)?;
                 } else {
-                    let mut vi = 0;
+                    let mut it = vals.drain(..);
                     for (i, &keep) in k.iter().enumerate() {
                         let present = defs[i] == max_def;
                         if keep {
                             kd.push(defs[i]);
-                            if present {
-                                kv.push(vals[vi].clone());
+                        }
+                        if present {
+                            let v = it.next().expect("a value per present row");
+                            if keep {
+                                kv.push(v);
                             }
                         }
-                        vi += present as usize;
                     }
+                    drop(it);
                     w.write_batch(&kv, Some(&kd), None)?;
                 }
                 done += want;
