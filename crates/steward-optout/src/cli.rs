@@ -1,6 +1,6 @@
 //! `steward optout filter` and `steward optout generate`.
 
-use crate::filter::{self, Codec, Format, Options};
+use crate::filter::{self, Codec, Format, Options, Stats};
 use crate::generate::{self, Spec};
 use crate::lists::{ListKind, OptOuts};
 use anyhow::{bail, Context, Result};
@@ -54,6 +54,10 @@ pub struct FilterArgs {
     /// Parquet output codec.
     #[arg(long, value_enum, default_value = "snappy")]
     pub compression: Codec,
+    /// Parquet output statistics: min/max per column chunk, per page (with a page index), or
+    /// none.
+    #[arg(long, value_enum, default_value = "chunk")]
+    pub statistics: Stats,
     /// Replace the output, rejects and report files if they exist.
     #[arg(long)]
     pub force: bool,
@@ -124,13 +128,17 @@ fn filter_cmd(a: FilterArgs) -> Result<()> {
     o.input_format = a.input_format;
     o.output_format = a.output_format;
     o.codec = a.compression;
+    o.stats = a.statistics;
     o.force = a.force;
     o.threads = a.threads;
     // every output checked before anything is read
     let mut inputs: Vec<&std::path::Path> = vec![&a.extract];
     inputs.extend(a.codes.iter().map(|p| p.as_path()));
     inputs.extend(a.ndoo.iter().map(|p| p.as_path()));
-    let mut outputs = vec![("output", o.output.as_path()), ("rejects", o.rejects.as_path())];
+    let mut outputs = vec![
+        ("output", o.output.as_path()),
+        ("rejects", o.rejects.as_path()),
+    ];
     if let Some(r) = &a.report {
         outputs.push(("report", r.as_path()));
     }
@@ -170,7 +178,9 @@ fn filter_cmd(a: FilterArgs) -> Result<()> {
     }
     print!("{}", report.text());
     if let Some(p) = &a.report {
-        let is_json = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let is_json = p
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let body = if is_json {
             serde_json::to_string_pretty(&report)? + "\n"
         } else {

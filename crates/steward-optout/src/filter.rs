@@ -33,6 +33,14 @@ pub enum Codec {
     None,
 }
 
+/// Statistics in a Parquet output (min/max per column chunk, or per page with a page index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Stats {
+    None,
+    Chunk,
+    Page,
+}
+
 /// What to filter and where to write it.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -48,6 +56,8 @@ pub struct Options {
     /// None: Parquet when the output's extension is .parquet, else CSV.
     pub output_format: Option<Format>,
     pub codec: Codec,
+    /// Parquet output statistics.
+    pub stats: Stats,
     /// Replace existing output and rejects files.
     pub force: bool,
     /// Worker threads (0: the machine's cores).
@@ -68,6 +78,7 @@ impl Options {
             input_format: None,
             output_format: None,
             codec: Codec::Snappy,
+            stats: Stats::Chunk,
             force: false,
             threads: 0,
             block: 4 << 20,
@@ -553,24 +564,18 @@ pub fn filter(lists: &OptOuts, o: &Options, progress: &mut dyn FnMut(u64)) -> Re
         expected: 0,
     };
     let nthreads = threads(o);
-    let columns;
-    match in_fmt {
-        Format::Csv => {
-            columns = filter_csv(lists, o, out_fmt, out_file, &mut col, nthreads, progress)?;
-        }
-        Format::Parquet => {
-            columns = pq::filter_parquet(
-                lists,
-                o,
-                out_fmt,
-                out_file,
-                nthreads,
-                &mut |p: &Piece| col.take(p, 0),
-                progress,
-            )?;
-            // counts were added by take
-        }
-    }
+    let columns = match in_fmt {
+        Format::Csv => filter_csv(lists, o, out_fmt, out_file, &mut col, nthreads, progress)?,
+        Format::Parquet => pq::filter_parquet(
+            lists,
+            o,
+            out_fmt,
+            out_file,
+            nthreads,
+            &mut |p: &Piece| col.take(p, 0),
+            progress,
+        )?,
+    };
     col.rejects.finish()?;
     out_stage.commit()?;
     rej_stage.commit()?;
@@ -644,8 +649,7 @@ fn filter_csv(
         if head.is_empty() {
             bail!("{}: the file is empty (no header)", o.input.display());
         }
-        if let Some(r) = csvscan::scan(&head, 0, o.delimiter, usize::MAX, eof, Some(&mut hfields))
-        {
+        if let Some(r) = csvscan::scan(&head, 0, o.delimiter, usize::MAX, eof, Some(&mut hfields)) {
             if r.terminated || eof {
                 break r;
             }
@@ -686,7 +690,7 @@ fn filter_csv(
         nhs_col,
         parquet: match out_fmt {
             Format::Csv => None,
-            Format::Parquet => Some(pq::StringSchema::new(&clean_names, o.codec)?),
+            Format::Parquet => Some(pq::StringSchema::new(&clean_names, o.codec, o.stats)?),
         },
     };
     let mut sink = match out_fmt {
@@ -722,11 +726,7 @@ fn filter_csv(
     pipeline::ordered(
         nthreads,
         nthreads * 2,
-        || {
-            Ok(blocks
-                .next_block()?
-                .map(|(b, last)| (Bytes::from(b), last)))
-        },
+        || Ok(blocks.next_block()?.map(|(b, last)| (Bytes::from(b), last))),
         || Ok(()),
         |_, (b, last): (Bytes, bool)| Ok((csv_piece(&ctx, b.clone(), last)?, last)),
         |(p, last)| {

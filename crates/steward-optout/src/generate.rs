@@ -95,7 +95,7 @@ fn digits(out: &mut Vec<u8>, mut v: u64, width: usize) {
 /// Writes `extract.csv`, `type1.csv`, `ndoo.csv` and `expected.json` into `dir`.
 pub fn generate(dir: &Path, spec: &Spec) -> Result<Written> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut rng = Rng(spec.seed ^ 0x5EED_0F_0A7);
+    let mut rng = Rng(spec.seed ^ 0x0005_EED0_F0A7);
     // the pool: valid numbers 999xxxxxxC, in order from a random start
     let want = spec.patients.clamp(1, 900_000);
     let mut pool: Vec<u64> = Vec::with_capacity(want as usize);
@@ -197,9 +197,9 @@ pub fn generate(dir: &Path, spec: &Spec) -> Result<Written> {
             _ => {
                 let s = nhs::format(n);
                 match rng.below(10) {
-                    0 => {
-                        buf.extend_from_slice(format!("{} {} {}", &s[..3], &s[3..6], &s[6..]).as_bytes())
-                    }
+                    0 => buf.extend_from_slice(
+                        format!("{} {} {}", &s[..3], &s[3..6], &s[6..]).as_bytes(),
+                    ),
                     1 => buf.extend_from_slice(
                         format!("\"{}-{}-{}\"", &s[..3], &s[3..6], &s[6..]).as_bytes(),
                     ),
@@ -214,7 +214,11 @@ pub fn generate(dir: &Path, spec: &Spec) -> Result<Written> {
         digits(&mut buf, 1 + (n / 3) % 12, 2);
         buf.push(b'-');
         digits(&mut buf, 1 + (n / 11) % 28, 2);
-        buf.extend_from_slice(if n % 2 == 0 { b",F,ZZ99 " } else { b",M,ZZ99 " });
+        buf.extend_from_slice(if n.is_multiple_of(2) {
+            b",F,ZZ99 "
+        } else {
+            b",M,ZZ99 "
+        });
         digits(&mut buf, 1 + (n / 13) % 9, 1);
         buf.push(b'Z');
         buf.push(b'A' + ((n / 17) % 26) as u8);
@@ -228,7 +232,11 @@ pub fn generate(dir: &Path, spec: &Spec) -> Result<Written> {
         buf.extend_from_slice(codes[rng.below(8) as usize]);
         buf.push(b',');
         let v = rng.below(20_000);
-        digits(&mut buf, v / 100, 1 + (v >= 1000) as usize + (v >= 10_000) as usize);
+        digits(
+            &mut buf,
+            v / 100,
+            1 + (v >= 1000) as usize + (v >= 10_000) as usize,
+        );
         buf.push(b'.');
         digits(&mut buf, v % 100, 2);
         buf.push(b',');

@@ -27,6 +27,6 @@ mod pipeline;
 pub mod pq;
 pub mod report;
 
-pub use filter::{filter, is_parquet, Codec, Format, Options};
+pub use filter::{filter, is_parquet, Codec, Format, Options, Stats};
 pub use lists::{ListKind, OptOuts};
 pub use report::Report;

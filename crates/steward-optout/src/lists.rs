@@ -324,14 +324,18 @@ mod tests {
         assert_eq!(o.files[0].numbers, 1);
         assert_eq!(o.files[0].issue_count, 1);
         assert_eq!(o.files[0].issues[0].line, 3);
-        assert!(o.problems().unwrap().contains("line 3: NHS number fails the check digit"));
+        assert!(o
+            .problems()
+            .unwrap()
+            .contains("line 3: NHS number fails the check digit"));
     }
 
     #[test]
     fn a_headerless_single_column_list() {
         let f = file("9434765919\n\n");
         let mut o = OptOuts::new();
-        o.read_file(f.path(), ListKind::Type1, "nhs_number").unwrap();
+        o.read_file(f.path(), ListKind::Type1, "nhs_number")
+            .unwrap();
         assert_eq!(o.lookup(9434765919), TYPE1);
         assert!(o.problems().is_none());
     }

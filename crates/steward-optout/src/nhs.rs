@@ -198,9 +198,7 @@ mod tests {
 
     #[test]
     fn integers_keep_leading_zeros() {
-        let nine = (1..10_000u64)
-            .find(|&n| check_digit(n).is_some())
-            .unwrap();
+        let nine = (1..10_000u64).find(|&n| check_digit(n).is_some()).unwrap();
         let full = nine * 10 + check_digit(nine).unwrap() as u64;
         assert_eq!(from_int(full as i64), Ok(full));
         assert_eq!(format(full).len(), 10);

@@ -8,7 +8,7 @@
 //! memory holds a few row groups at most.
 
 use crate::csvscan::write_field;
-use crate::filter::{judge, Codec, Counts, Format, Options, Out, Piece};
+use crate::filter::{judge, Codec, Counts, Format, Options, Out, Piece, Stats};
 use crate::lists::OptOuts;
 use crate::nhs::{self, NhsError};
 use crate::pipeline;
@@ -18,7 +18,7 @@ use parquet::basic::{Compression, ConvertedType, LogicalType, Repetition, TimeUn
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::column::writer::{ColumnCloseResult, ColumnWriterImpl};
 use parquet::data_type::*;
-use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesPtr};
 use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::{ColumnDescPtr, SchemaDescPtr, SchemaDescriptor, Type, TypePtr};
@@ -29,7 +29,11 @@ use std::sync::Arc;
 
 const BATCH: usize = 65_536;
 
-fn props(codec: Codec, kv: Option<Vec<parquet::file::metadata::KeyValue>>) -> WriterPropertiesPtr {
+fn props(
+    codec: Codec,
+    stats: Stats,
+    kv: Option<Vec<parquet::file::metadata::KeyValue>>,
+) -> WriterPropertiesPtr {
     let c = match codec {
         Codec::Snappy => Compression::SNAPPY,
         Codec::Zstd => Compression::ZSTD(Default::default()),
@@ -38,6 +42,11 @@ fn props(codec: Codec, kv: Option<Vec<parquet::file::metadata::KeyValue>>) -> Wr
     Arc::new(
         WriterProperties::builder()
             .set_compression(c)
+            .set_statistics_enabled(match stats {
+                Stats::None => EnabledStatistics::None,
+                Stats::Chunk => EnabledStatistics::Chunk,
+                Stats::Page => EnabledStatistics::Page,
+            })
             .set_key_value_metadata(kv)
             .set_created_by(format!("steward-optout {}", env!("CARGO_PKG_VERSION")))
             .build(),
@@ -52,7 +61,7 @@ pub struct StringSchema {
 }
 
 impl StringSchema {
-    pub fn new(names: &[String], codec: Codec) -> Result<Self> {
+    pub fn new(names: &[String], codec: Codec, stats: Stats) -> Result<Self> {
         let mut seen = std::collections::HashSet::new();
         let mut fields = Vec::with_capacity(names.len());
         for n in names {
@@ -74,7 +83,7 @@ impl StringSchema {
         Ok(StringSchema {
             schema: Arc::new(SchemaDescriptor::new(root.clone())),
             root,
-            props: props(codec, None),
+            props: props(codec, stats, None),
         })
     }
 }
@@ -189,9 +198,11 @@ fn for_each_nhs(
             ))
         }
         ColumnReader::FixedLenByteArrayColumnReader(r) => {
-            go!(r, Vec::<FixedLenByteArray>::new(), |v: &FixedLenByteArray| {
-                nhs::parse(v.data())
-            })
+            go!(
+                r,
+                Vec::<FixedLenByteArray>::new(),
+                |v: &FixedLenByteArray| { nhs::parse(v.data()) }
+            )
         }
         ColumnReader::Int64ColumnReader(r) => {
             go!(r, Vec::<i64>::new(), |v: &i64| nhs::from_int(*v))
@@ -215,12 +226,11 @@ fn open(path: &Path) -> Result<SerializedFileReader<File>> {
     SerializedFileReader::new(f).with_context(|| format!("{}: reading Parquet", path.display()))
 }
 
+/// A list row: its number (1-based), the NHS number, and the code if the list has a column.
+pub type ListRow<'a> = dyn FnMut(u64, Result<u64, NhsError>, Option<&[u8]>) + 'a;
+
 /// Reads an opt-out list from Parquet: `f(row, number, code)` for each row.
-pub fn read_list(
-    path: &Path,
-    column: &str,
-    f: &mut dyn FnMut(u64, Result<u64, NhsError>, Option<&[u8]>),
-) -> Result<()> {
+pub fn read_list(path: &Path, column: &str, f: &mut ListRow<'_>) -> Result<()> {
     let r = open(path)?;
     let s = r.metadata().file_metadata().schema_descr_ptr();
     let Some(c) = find_column(&s, column) else {
@@ -311,7 +321,7 @@ pub(crate) fn filter_parquet(
         first_row.push(acc);
         acc += r.metadata().row_group(g).num_rows() as u64;
     }
-    let wprops = props(o.codec, meta.key_value_metadata().cloned());
+    let wprops = props(o.codec, o.stats, meta.key_value_metadata().cloned());
     let delim = o.delimiter;
     let mut sink = match out_fmt {
         Format::Parquet => crate::filter::Sink::Parquet(PieceWriter::with(
@@ -348,7 +358,15 @@ pub(crate) fn filter_parquet(
         || open(&input),
         |reader, g| {
             row_group_piece(
-                reader, g, first_row[g], nhs_col, lists, out_fmt, &s, &wprops, delim,
+                reader,
+                g,
+                first_row[g],
+                nhs_col,
+                lists,
+                out_fmt,
+                &s,
+                &wprops,
+                delim,
             )
             .with_context(|| format!("{}: row group {g}", input.display()))
         },
@@ -545,7 +563,10 @@ enum Vals {
     F32(ColumnReaderImpl<FloatType>, Vec<f32>),
     F64(ColumnReaderImpl<DoubleType>, Vec<f64>),
     Bytes(ColumnReaderImpl<ByteArrayType>, Vec<ByteArray>),
-    Fixed(ColumnReaderImpl<FixedLenByteArrayType>, Vec<FixedLenByteArray>),
+    Fixed(
+        ColumnReaderImpl<FixedLenByteArrayType>,
+        Vec<FixedLenByteArray>,
+    ),
 }
 
 /// One column read a batch at a time and written as CSV text row by row.
@@ -702,9 +723,7 @@ fn put_decimal(out: &mut Vec<u8>, v: i128, scale: i32) {
     let p = 10i128.pow(scale as u32);
     let sign = if v < 0 { "-" } else { "" };
     let a = v.abs();
-    out.extend_from_slice(
-        format!("{sign}{}.{:0w$}", a / p, a % p, w = scale as usize).as_bytes(),
-    );
+    out.extend_from_slice(format!("{sign}{}.{:0w$}", a / p, a % p, w = scale as usize).as_bytes());
 }
 
 #[cfg(test)]

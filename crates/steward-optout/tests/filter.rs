@@ -110,7 +110,10 @@ fn parquet_in_and_out_keep_the_same_rows() {
     filter(&l, &o4, &mut |_| {}).unwrap();
     assert_eq!(records(&o3.output), records(&o4.output));
     // Parquet -> Parquet with nothing removed: same rows; rows written by row groups
-    let o5 = Options::new(d.path().join("clean.parquet"), d.path().join("again.parquet"));
+    let o5 = Options::new(
+        d.path().join("clean.parquet"),
+        d.path().join("again.parquet"),
+    );
     let r5 = filter(&l, &o5, &mut |_| {}).unwrap();
     assert_eq!(r5.rows_written, g.expected.rows_written);
     assert_eq!(r5.rows_removed, 0);
@@ -215,7 +218,10 @@ fn a_missing_nhs_number_column_is_named() {
     let e = filter(&OptOuts::new(), &o, &mut |_| {})
         .unwrap_err()
         .to_string();
-    assert!(e.contains("no column \"nhs_number\"") && e.contains("patient, code"), "{e}");
+    assert!(
+        e.contains("no column \"nhs_number\"") && e.contains("patient, code"),
+        "{e}"
+    );
     assert!(!d.path().join("clean.csv").exists());
     // another column name, another delimiter
     std::fs::write(&ex, "Patient;NHS Number\n1;943 476 5919\n2;4010232137\n").unwrap();
@@ -296,7 +302,10 @@ fn the_binary_filters_and_reports_counts_only() {
         .unwrap();
     assert!(!r.status.success());
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(err.contains("line 2: NHS number fails the check digit"), "{err}");
+    assert!(
+        err.contains("line 2: NHS number fails the check digit"),
+        "{err}"
+    );
     assert!(!d.path().join("x.csv").exists());
 }
 
@@ -335,5 +344,8 @@ fn a_large_extract_streams_in_bounded_memory() {
     let peak = j["peak_memory_mb"].as_f64().unwrap();
     eprintln!("{} MB extract, peak {peak:.1} MB", size >> 20);
     assert!(size > 100 << 20, "extract only {size} bytes");
-    assert!(peak < 80.0, "peak memory {peak} MB for a {size}-byte extract");
+    assert!(
+        peak < 80.0,
+        "peak memory {peak} MB for a {size}-byte extract"
+    );
 }

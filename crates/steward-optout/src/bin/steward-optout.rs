@@ -2,7 +2,11 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "steward-optout", version, about = "National Data Opt-out and Type 1 opt-out filter")]
+#[command(
+    name = "steward-optout",
+    version,
+    about = "National Data Opt-out and Type 1 opt-out filter"
+)]
 struct Cli {
     #[command(subcommand)]
     command: steward_optout::cli::OptoutCommand,
