@@ -174,7 +174,7 @@ fn filter_cmd(a: FilterArgs) -> Result<()> {
     };
     let report = filter::filter(&lists, &o, &mut progress)?;
     if !quiet {
-        eprint!("\r");
+        eprint!("\r{:30}\r", "");
     }
     print!("{}", report.text());
     if let Some(p) = &a.report {
