@@ -33,15 +33,19 @@ fn props(
     codec: Codec,
     stats: Stats,
     kv: Option<Vec<parquet::file::metadata::KeyValue>>,
+    plain: &[parquet::schema::types::ColumnPath],
 ) -> WriterPropertiesPtr {
     let c = match codec {
         Codec::Snappy => Compression::SNAPPY,
         Codec::Zstd => Compression::ZSTD(Default::default()),
         Codec::None => Compression::UNCOMPRESSED,
     };
+    let mut b = WriterProperties::builder();
+    for p in plain {
+        b = b.set_column_dictionary_enabled(p.clone(), false);
+    }
     Arc::new(
-        WriterProperties::builder()
-            .set_compression(c)
+        b.set_compression(c)
             .set_statistics_enabled(match stats {
                 Stats::None => EnabledStatistics::None,
                 Stats::Chunk => EnabledStatistics::Chunk,
@@ -83,7 +87,7 @@ impl StringSchema {
         Ok(StringSchema {
             schema: Arc::new(SchemaDescriptor::new(root.clone())),
             root,
-            props: props(codec, stats, None),
+            props: props(codec, stats, None, &[]),
         })
     }
 }
@@ -321,7 +325,16 @@ pub(crate) fn filter_parquet(
         first_row.push(acc);
         acc += r.metadata().row_group(g).num_rows() as u64;
     }
-    let wprops = props(o.codec, o.stats, meta.key_value_metadata().cloned());
+    // a column the input wrote without a dictionary (e.g. the NHS number, nearly unique) is
+    // written without one too: no time spent building a dictionary that would be given up
+    let plain: Vec<_> = match r.metadata().row_groups().first() {
+        Some(rg) => (0..ncols)
+            .filter(|&c| rg.column(c).dictionary_page_offset().is_none())
+            .map(|c| s.column(c).path().clone())
+            .collect(),
+        None => Vec::new(),
+    };
+    let wprops = props(o.codec, o.stats, meta.key_value_metadata().cloned(), &plain);
     let delim = o.delimiter;
     let mut sink = match out_fmt {
         Format::Parquet => crate::filter::Sink::Parquet(PieceWriter::with(
