@@ -84,6 +84,11 @@ enum Command {
         #[command(subcommand)]
         command: steward_access_audit::cli::AuditCommand,
     },
+    /// Remove patients who opted out (Type 1, National Data Opt-out) from an extract.
+    Optout {
+        #[command(subcommand)]
+        command: steward_optout::cli::OptoutCommand,
+    },
     /// Print a new random key for STEWARD_SECRET_KEY.
     SecretKey,
     /// Move paused requests' due dates to today and send today's reminder emails now (the
@@ -384,6 +389,7 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Redact(args) => return steward_documents::cli::run(args),
         Command::Audit { command } => return steward_access_audit::cli::run(command),
+        Command::Optout { command } => return steward_optout::cli::run(command),
         _ => {}
     }
     init_logs(&config.log_format);
@@ -639,7 +645,9 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Redact(_) | Command::Audit { .. } => unreachable!("handled above"),
+        Command::Redact(_) | Command::Audit { .. } | Command::Optout { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 
