@@ -34,6 +34,9 @@ pub enum Kind {
     IncidentLesson,
     Risk,
     ClusterUpdate,
+    DpiaScreening,
+    Dpia,
+    DpiaSignOff,
 }
 
 /// What a caller wants to do with a record (or, for `List` and `Create`, with the records
@@ -306,8 +309,68 @@ static CLUSTER_UPDATE: Declaration = Declaration {
     relation: None,
 };
 
+/// Screening a project for a DPIA: anyone who writes may screen; everyone who reads sees them.
+static DPIA_SCREENING: Declaration = Declaration {
+    code: "dpia_screening",
+    label: "DPIA screening",
+    table: "dpia_screenings",
+    // Answers describe a project, not people.
+    personal_data: false,
+    list: READERS,
+    create: WRITERS,
+    read: READERS,
+    change: WRITERS,
+    comment: WRITERS,
+    attach: WRITERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// A data protection impact assessment: every writer may draft one; the DPO advises on it
+/// (UK GDPR Art 35(2), Art 39(1)(c)); it is kept, never deleted (Art 5(2) accountability).
+static DPIA: Declaration = Declaration {
+    code: "dpia",
+    label: "DPIA",
+    table: "dpias",
+    // A DPIA describes processing; it may name staff and partners, not patients.
+    personal_data: false,
+    list: READERS,
+    create: WRITERS,
+    read: READERS,
+    change: WRITERS,
+    comment: WRITERS,
+    attach: WRITERS,
+    delete: &[],
+    advise: &[Dpo],
+    configure: &[],
+    relation: None,
+};
+
+/// Signing a DPIA off: sending it back for changes, approving or rejecting it. The seeds'
+/// sign-off names the IG group (measures), the board or SIRO (residual risks) and the DPO;
+/// in a practice: the IG lead, the SIRO, the Caldicott Guardian and the DPO. The same table
+/// as the DPIA, so the same record and organisation.
+static DPIA_SIGN_OFF: Declaration = Declaration {
+    code: "dpia_sign_off",
+    label: "DPIA sign-off",
+    table: "dpias",
+    personal_data: false,
+    list: READERS,
+    create: &[],
+    read: READERS,
+    change: &[Dpo, IgLead, Siro, CaldicottGuardian],
+    comment: &[Dpo, IgLead, Siro, CaldicottGuardian],
+    attach: &[],
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
@@ -317,6 +380,9 @@ impl Kind {
         Kind::IncidentLesson,
         Kind::Risk,
         Kind::ClusterUpdate,
+        Kind::DpiaScreening,
+        Kind::Dpia,
+        Kind::DpiaSignOff,
     ];
 
     /// The one policy table. Exhaustive: a kind without a declaration does not compile.
@@ -331,6 +397,9 @@ impl Kind {
             Kind::IncidentLesson => &INCIDENT_LESSON,
             Kind::Risk => &RISK,
             Kind::ClusterUpdate => &CLUSTER_UPDATE,
+            Kind::DpiaScreening => &DPIA_SCREENING,
+            Kind::Dpia => &DPIA,
+            Kind::DpiaSignOff => &DPIA_SIGN_OFF,
         }
     }
 

@@ -6,6 +6,8 @@ pub mod assurance_api;
 pub mod assurance_pages;
 pub mod audit_api;
 pub mod audit_pages;
+pub mod dpia_api;
+pub mod dpia_pages;
 pub mod error;
 pub mod openapi;
 pub mod pages;
@@ -154,6 +156,8 @@ pub fn routes() -> Routes {
         .merge(rights_api::routes())
         .merge(assurance_pages::routes())
         .merge(assurance_api::routes())
+        .merge(dpia_pages::routes())
+        .merge(dpia_api::routes())
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)

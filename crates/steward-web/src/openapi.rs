@@ -154,6 +154,11 @@ impl Modify for Problems {
         crate::assurance_api::rescore_risk, crate::assurance_api::cluster,
         crate::assurance_api::generate_update, crate::assurance_api::get_update,
         crate::assurance_api::edit_update,
+        crate::dpia_api::list_dpias, crate::dpia_api::start_dpia, crate::dpia_api::import_dpia,
+        crate::dpia_api::list_screenings, crate::dpia_api::screen, crate::dpia_api::get_screening,
+        crate::dpia_api::get_dpia, crate::dpia_api::save_dpia, crate::dpia_api::author_step,
+        crate::dpia_api::sign_off, crate::dpia_api::advise, crate::dpia_api::comment,
+        crate::dpia_api::versions, crate::dpia_api::export,
     ),
     components(schemas(steward_core::actions::ActionView)),
     modifiers(&BearerAuth, &Problems)

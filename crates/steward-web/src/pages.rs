@@ -739,6 +739,8 @@ pub fn record_page(kind: Kind, id: &str) -> String {
         Kind::Incident | Kind::IncidentLesson => format!("/incidents/{id}"),
         Kind::Risk => format!("/risks/{id}"),
         Kind::ClusterUpdate => format!("/cluster-updates/{id}"),
+        Kind::DpiaScreening => format!("/dpia-screenings/{id}"),
+        Kind::Dpia | Kind::DpiaSignOff => format!("/dpias/{id}"),
     }
 }
 

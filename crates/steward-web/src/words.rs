@@ -218,6 +218,9 @@ pub fn record_type(code: &str) -> String {
         "access_audit_sample" => "Access-audit sample",
         "user" => "Account",
         "organisation" => "Organisation",
+        "dpia" => "DPIA",
+        "dpia_screening" => "DPIA screening",
+        "dpia_sign_off" => "DPIA sign-off",
         other => return humanise(other),
     };
     s.to_string()
