@@ -26,7 +26,8 @@ fn html_to_text(s: &str) -> String {
         .replace("<br>", "\n")
         .replace("<br/>", "\n")
         .replace("<br />", "\n")
-        .replace("</li>", "\n");
+        .replace("</li>", "\n")
+        .replace("</div>", "\n\n");
     let mut out = String::new();
     let mut in_tag = false;
     for ch in s.chars() {

@@ -44,7 +44,7 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
     if let Some(m) = matrix {
         facts.push(vec!["Risk matrix".into(), m.title.clone()]);
     }
-    d = d.table(vec!["".into(), "".into()], facts);
+    d = d.table(vec!["DPIA".into(), "".into()], facts);
 
     if let Some(s) = &c.screening {
         d = d.heading(1, "Screening");
@@ -112,7 +112,7 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
         d = d.heading(1, "Data flows");
         for (n, f) in c.data_flows.iter().enumerate() {
             d = d.heading(3, format!("Data flow {}: {}", n + 1, f.category)).table(
-                vec!["".into(), "".into()],
+                vec!["Item".into(), "Detail".into()],
                 vec![
                     vec!["Whose information".into(), f.whose.clone()],
                     vec!["System".into(), f.system.clone()],
@@ -130,7 +130,7 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
         d = d.heading(1, "Access control");
         for a in &c.access_controls {
             d = d.heading(3, a.who.clone()).table(
-                vec!["".into(), "".into()],
+                vec!["Item".into(), "Detail".into()],
                 vec![
                     vec!["Why".into(), a.why.clone()],
                     vec!["When".into(), a.when.clone()],
@@ -244,7 +244,7 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
             if !x.due_date.is_empty() {
                 rows.push(vec!["Due".into(), x.due_date.clone()]);
             }
-            d = d.table(vec!["".into(), "".into()], rows);
+            d = d.table(vec!["Item".into(), "Detail".into()], rows);
         }
     }
 

@@ -314,7 +314,7 @@ mod tests {
                 .iter()
                 .filter(|q| !q.example.is_empty())
                 .count()
-                == 12
+                == 11
         }
     }
 

@@ -488,9 +488,8 @@ impl Dpias<'_> {
         if content.kept.is_null() {
             content.kept = before.content.kept.clone();
         }
-        if content.matrix != before.content.matrix && !before.content.risks.is_empty() && !content.risks.is_empty() {
-            // Changing the matrix re-rates nothing silently: the levels must fit the new one.
-        }
+        // A change of matrix re-rates nothing silently: the check below refuses levels that
+        // do not fit the new one.
         content.number_risks(&mut new_id);
         let p = content.check(self.rules);
         if !p.is_empty() {
@@ -788,7 +787,7 @@ impl Dpias<'_> {
                 let outcome: String = r.try_get("outcome")?;
                 let at: String = r.try_get("decided_at")?;
                 Ok(VersionSummary {
-                    label: version_label(n, if outcome == "approved" { "approved" } else { &outcome }, Some(&at)),
+                    label: version_label(n, &outcome, Some(&at)),
                     version_number: n,
                     outcome,
                     decided_at: at,

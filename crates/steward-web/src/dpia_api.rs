@@ -99,7 +99,7 @@ pub async fn start_dpia(
 /// Imports a CNIL PIA tool file or Steward's own DPIA JSON as a new draft; a malformed file
 /// is a 422 naming what is wrong, and nothing is saved.
 #[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/dpias/import", tag = "dpias", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), request_body(content = Object, description = "A CNIL PIA file (with \"pia\") or a DPIA exported from Steward (with \"content\")"),
+    params(("organisation_id" = String, Path)), request_body(content = serde_json::Value, content_type = "application/json", description = "A CNIL PIA file (with \"pia\") or a DPIA exported from Steward (with \"content\")"),
     responses((status = 200, body = Dpia), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn import_dpia(
     State(s): State<AppState>,

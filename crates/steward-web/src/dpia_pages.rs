@@ -182,6 +182,7 @@ pub struct FormPage {
     pub upload: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn form_page(
     si: &SignedIn,
     title: &str,
@@ -841,6 +842,9 @@ async fn change_permit(state: &AppState, si: &SignedIn, id: &str) -> Result<(Per
 
 /// Field names of the service (`risk_3_likelihood`, `measure_2_effect`) as the form's.
 fn strip(errors: FieldErrors, prefix: &str) -> FieldErrors {
+    if prefix.is_empty() {
+        return errors;
+    }
     FieldErrors(
         errors
             .0
