@@ -131,8 +131,9 @@ pub fn long_date(s: &str) -> String {
     crate::words::date(s)
 }
 
-pub fn words(n: &usize, one: &str, many: &str) -> String {
-    count_words(*n, one, many)
+/// "1 risk", "3 risks" (a count given by value or by reference).
+pub fn words<N: std::borrow::Borrow<usize>>(n: N, one: &str, many: &str) -> String {
+    count_words(*n.borrow(), one, many)
 }
 
 pub fn effect(code: &str) -> &'static str {
