@@ -88,7 +88,11 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
     assert!(body.contains("Answer Yes or No: Will the project/system/device or process involve the collection or use of genetic data"), "{body}");
     assert!(body.contains("value=\"Online group education\""));
     f.push(("answer_genetic".into(), "no".into()));
-    f.push(("comment_matching".into(), "Attendees are matched against the clinic list".into()));
+    for (k, v) in f.iter_mut() {
+        if k == "comment_matching" {
+            *v = "Attendees are matched against the clinic list".into();
+        }
+    }
     let res = post_owned(&ig, "/dpias/screen", &f).await;
     assert_eq!(res.status(), 303);
     let screening = location(&res).rsplit('/').next().unwrap().to_string();
@@ -108,7 +112,8 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
     let res = post(&ig, &format!("/dpias/{id}/risks/new"), &[("description", "A patient joins the wrong group"), ("likelihood", "7"), ("severity", "2")]).await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
-    assert!(body.contains("Likelihood must be one of the matrix&#x27;s levels") || body.contains("Likelihood must be one of the matrix's levels"), "{body}");
+    assert!(body.contains("Likelihood must be one of the matrix"), "{body}");
+    assert!(body.contains("Rare (1), Unlikely (2), Possible (3), Likely (4), Almost certain (5)"));
     assert!(body.contains("A patient joins the wrong group"));
     assert!(content_of(&s, &id).await.risks.is_empty(), "nothing half-saved");
     for (d, l, sev) in [("A patient joins the wrong group", "3", "2"), ("Health details shared in the group chat", "5", "5")] {
@@ -236,6 +241,30 @@ fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// Removes "Page 3 of 12" and the running footer from squeezed text.
+fn without_page_furniture(text: &str, footer: &str) -> String {
+    let text = text.replace(footer, "");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("Page") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 4..];
+        let n = after.chars().take_while(|c| c.is_ascii_digit()).count();
+        let of = &after[n..];
+        if n > 0 && of.starts_with("of") {
+            let m = of[2..].chars().take_while(|c| c.is_ascii_digit()).count();
+            if m > 0 {
+                rest = &of[2 + m..];
+                continue;
+            }
+        }
+        out.push_str("Page");
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 fn text_of(name: &str, bytes: Vec<u8>) -> String {
     let doc = steward_documents::read_document(
         &steward_documents::InputFile::new(name, bytes),
@@ -268,13 +297,24 @@ both_backends!(the_seed_dpias_export_every_answer_risk_and_measure, |s: Arc<
             .unwrap_or_else(|| panic!("{} is in the demo", seed.title));
         let id = item["id"].as_str().unwrap();
         let expected = steward_dpia::export::expected_texts(seed);
+        // The running footer and page numbers land inside paragraphs that cross a page.
+        let footer = squeeze(&format!(
+            "Harbour View Surgery · {} · {}",
+            item["reference"].as_str().unwrap(),
+            item["version_label"].as_str().unwrap()
+        ));
         assert!(expected.len() > 10);
         for (format, name) in [("pdf", "dpia.pdf"), ("docx", "dpia.docx")] {
             let res = ig.get(&format!("/dpias/{id}/export/{format}")).await;
             assert_eq!(res.status(), 200);
-            let text = squeeze(&text_of(name, res.bytes().await.unwrap().to_vec()));
+            let text = without_page_furniture(&squeeze(&text_of(name, res.bytes().await.unwrap().to_vec())), &footer);
             for e in &expected {
-                assert!(text.contains(&squeeze(e)), "{format} of {} lacks: {e}", seed.title);
+                let want = squeeze(e);
+                if !text.contains(&want) {
+                    let head: String = want.chars().take(25).collect();
+                    let near = text.find(&head).map(|i| text[i..].chars().take(want.chars().count() + 80).collect::<String>()).unwrap_or_default();
+                    panic!("{format} of {} lacks: {want}\n\nnear: {near}", seed.title);
+                }
             }
             for r in &seed.risks {
                 assert!(text.contains(&squeeze(&format!("Risk {}", r.number))));
@@ -332,7 +372,8 @@ both_backends!(cnil_files_import_and_export, |s: Arc<TestServer>| async move {
             continue;
         }
         assert_eq!(code, 422, "{problem}");
-        assert!(problem.to_string().contains(words), "{problem}");
+        let message = problem["errors"][0]["message"].as_str().unwrap_or("");
+        assert!(message.contains(words), "{problem}");
     }
     assert_eq!(count(&s, "SELECT COUNT(*) FROM dpias").await, before + 1);
 });
