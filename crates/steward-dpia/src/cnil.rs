@@ -10,9 +10,21 @@ use crate::rules::Rules;
 
 /// The tool's three risks: (question group, Steward's words, words that place a risk there).
 const CNIL_RISKS: [(u32, &str, &[&str]); 3] = [
-    (32, "Illegitimate access to data", &["access", "disclos", "breach", "compromis", "view"]),
-    (33, "Unwanted modification of data", &["modif", "corrupt", "inaccura", "error", "wrong"]),
-    (34, "Data disappearance", &["loss", "lost", "disappear", "destr", "unavailab", "delet"]),
+    (
+        32,
+        "Illegitimate access to data",
+        &["access", "disclos", "breach", "compromis", "view"],
+    ),
+    (
+        33,
+        "Unwanted modification of data",
+        &["modif", "corrupt", "inaccura", "error", "wrong"],
+    ),
+    (
+        34,
+        "Data disappearance",
+        &["loss", "lost", "disappear", "destr", "unavailab", "delet"],
+    ),
 ];
 
 /// Why a file is refused.
@@ -58,7 +70,10 @@ fn text_to_html(s: &str) -> String {
         .map(|p| {
             format!(
                 "<p>{}</p>",
-                p.trim().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+                p.trim()
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
             )
         })
         .collect()
@@ -83,14 +98,20 @@ pub fn is_cnil(v: &Value) -> bool {
 }
 
 /// Reads a CNIL PIA file into a DPIA on the CNIL 4x4 matrix.
-pub fn import(rules: &Rules, v: &Value, new_id: &mut dyn FnMut() -> String) -> Result<Content, Refused> {
+pub fn import(
+    rules: &Rules,
+    v: &Value,
+    new_id: &mut dyn FnMut() -> String,
+) -> Result<Content, Refused> {
     let pia = v
         .get("pia")
         .filter(|p| p.is_object())
         .ok_or_else(|| Refused("This is not a CNIL PIA file: it has no \"pia\" object".into()))?;
     let name = str_of(pia, "name");
     if name.trim().is_empty() {
-        return Err(Refused("The CNIL PIA file has no name (pia.name is required)".into()));
+        return Err(Refused(
+            "The CNIL PIA file has no name (pia.name is required)".into(),
+        ));
     }
     for k in ["answers", "measures", "evaluations", "comments"] {
         if !v.get(k).is_some_and(Value::is_array) {
@@ -104,13 +125,21 @@ pub fn import(rules: &Rules, v: &Value, new_id: &mut dyn FnMut() -> String) -> R
     c.project_lead = str_of(pia, "author_name");
     c.sign_off.dpo_advice = html_to_text(&str_of(pia, "dpo_opinion"));
     c.sign_off.dpo_advice_provided_by = match pia.get("dpos_names") {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         Some(Value::String(s)) => s.clone(),
         _ => String::new(),
     };
     c.sign_off.residual_risks_approved_by = str_of(pia, "validator_name");
     c.sign_off.consultation_reviewed_by = match pia.get("people_names") {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         Some(Value::String(s)) => s.clone(),
         _ => String::new(),
     };
@@ -124,17 +153,26 @@ pub fn import(rules: &Rules, v: &Value, new_id: &mut dyn FnMut() -> String) -> R
     let mut groups: std::collections::BTreeMap<u32, [Value; 6]> = Default::default();
     for a in arr("answers") {
         let Some(r) = a.get("reference_to").and_then(reference) else {
-            return Err(Refused("An answer of the CNIL PIA file has no question number (reference_to)".into()));
+            return Err(Refused(
+                "An answer of the CNIL PIA file has no question number (reference_to)".into(),
+            ));
         };
         let Ok(n) = r.parse::<u32>() else {
-            return Err(Refused(format!("An answer of the CNIL PIA file names the question {r:?}, which is not a number")));
+            return Err(Refused(format!(
+                "An answer of the CNIL PIA file names the question {r:?}, which is not a number"
+            )));
         };
         let data = a.get("data").cloned().unwrap_or(Value::Null);
         let text = html_to_text(data.get("text").and_then(Value::as_str).unwrap_or(""));
         let list: Vec<String> = data
             .get("list")
             .and_then(Value::as_array)
-            .map(|l| l.iter().filter_map(Value::as_str).map(String::from).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default();
         if (321..=346).contains(&n) && matches!(n / 10, 32..=34) && (1..=6).contains(&(n % 10)) {
             let g = groups.entry(n / 10).or_insert_with(Default::default);
@@ -147,7 +185,10 @@ pub fn import(rules: &Rules, v: &Value, new_id: &mut dyn FnMut() -> String) -> R
                 s.text = text;
             }
             for item in list {
-                s.answers.push(Qa { question: "Listed in the CNIL PIA".into(), answer: item });
+                s.answers.push(Qa {
+                    question: "Listed in the CNIL PIA".into(),
+                    answer: item,
+                });
             }
         } else {
             unmapped_answers.push(a);
@@ -156,13 +197,24 @@ pub fn import(rules: &Rules, v: &Value, new_id: &mut dyn FnMut() -> String) -> R
     let list_of = |v: &Value| -> Vec<String> {
         v.get("list")
             .and_then(Value::as_array)
-            .map(|l| l.iter().filter_map(Value::as_str).map(String::from).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default()
     };
-    let gauge = |v: &Value| v.get("gauge").and_then(Value::as_i64).filter(|g| (1..=4).contains(g));
+    let gauge = |v: &Value| {
+        v.get("gauge")
+            .and_then(Value::as_i64)
+            .filter(|g| (1..=4).contains(g))
+    };
     let mut control_titles: Vec<(String, Vec<String>)> = vec![];
     for (g, data) in &groups {
-        let Some((_, words, _)) = CNIL_RISKS.iter().find(|(n, _, _)| n == g) else { continue };
+        let Some((_, words, _)) = CNIL_RISKS.iter().find(|(n, _, _)| n == g) else {
+            continue;
+        };
         let (Some(sev), Some(lik)) = (gauge(&data[4]), gauge(&data[5])) else {
             // Not yet rated in the tool: kept as it came.
             unmapped_answers.push(json!({ "risk_group": g, "data": data.to_vec() }));
@@ -219,7 +271,11 @@ pub fn import(rules: &Rules, v: &Value, new_id: &mut dyn FnMut() -> String) -> R
         c.measures.push(Measure {
             id: new_id(),
             risks,
-            options: if content.is_empty() { title.clone() } else { format!("{title}\n\n{content}") },
+            options: if content.is_empty() {
+                title.clone()
+            } else {
+                format!("{title}\n\n{content}")
+            },
             effect: "reduced".into(),
             residual,
             approved,
@@ -270,15 +326,47 @@ pub fn export(rules: &Rules, c: &Content, status: &str) -> Value {
         .unwrap_or_default();
     pia.insert("name".into(), json!(c.title));
     pia.insert("author_name".into(), json!(c.project_lead));
-    pia.insert("validator_name".into(), json!(c.sign_off.residual_risks_approved_by));
-    pia.insert("evaluator_name".into(), json!(pia.get("evaluator_name").cloned().unwrap_or(json!(c.sign_off.dpo_advice_provided_by))));
-    pia.insert("dpo_opinion".into(), json!(text_to_html(&c.sign_off.dpo_advice)));
-    pia.insert("dpos_names".into(), json!(c.sign_off.dpo_advice_provided_by));
-    pia.entry("dpo_status").or_insert(json!(if c.sign_off.dpo_advice.is_empty() { 0 } else { 1 }));
-    let consultation = c.section("consultation").map(|s| s.text.clone()).unwrap_or_default();
-    pia.insert("concerned_people_searched_opinion".into(), json!(!consultation.is_empty()));
-    pia.insert("concerned_people_opinion".into(), json!(text_to_html(&consultation)));
-    pia.insert("people_names".into(), json!(c.sign_off.consultation_reviewed_by));
+    pia.insert(
+        "validator_name".into(),
+        json!(c.sign_off.residual_risks_approved_by),
+    );
+    pia.insert(
+        "evaluator_name".into(),
+        json!(pia
+            .get("evaluator_name")
+            .cloned()
+            .unwrap_or(json!(c.sign_off.dpo_advice_provided_by))),
+    );
+    pia.insert(
+        "dpo_opinion".into(),
+        json!(text_to_html(&c.sign_off.dpo_advice)),
+    );
+    pia.insert(
+        "dpos_names".into(),
+        json!(c.sign_off.dpo_advice_provided_by),
+    );
+    pia.entry("dpo_status")
+        .or_insert(json!(if c.sign_off.dpo_advice.is_empty() {
+            0
+        } else {
+            1
+        }));
+    let consultation = c
+        .section("consultation")
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    pia.insert(
+        "concerned_people_searched_opinion".into(),
+        json!(!consultation.is_empty()),
+    );
+    pia.insert(
+        "concerned_people_opinion".into(),
+        json!(text_to_html(&consultation)),
+    );
+    pia.insert(
+        "people_names".into(),
+        json!(c.sign_off.consultation_reviewed_by),
+    );
     pia.insert(
         "status".into(),
         json!(match status {
@@ -292,8 +380,14 @@ pub fn export(rules: &Rules, c: &Content, status: &str) -> Value {
 
     let mut answers: Vec<Value> = vec![];
     for def in &rules.sections {
-        let (Some(n), Some(s)) = (def.cnil, c.section(&def.code)) else { continue };
-        let mut text = if s.not_applicable { format!("Not applicable: {}", s.reason) } else { s.text.clone() };
+        let (Some(n), Some(s)) = (def.cnil, c.section(&def.code)) else {
+            continue;
+        };
+        let mut text = if s.not_applicable {
+            format!("Not applicable: {}", s.reason)
+        } else {
+            s.text.clone()
+        };
         for qa in &s.answers {
             text.push_str(&format!("\n\n{}: {}", qa.question, qa.answer));
         }
@@ -336,23 +430,47 @@ pub fn export(rules: &Rules, c: &Content, status: &str) -> Value {
                 .filter(|(_, m)| m.risks.iter().any(|id| placed.iter().any(|r| &r.id == id)))
                 .map(|(i, _)| measures[i]["title"].clone())
                 .collect();
-            let sev = placed.iter().map(|r| to_gauge(r.severity, mx.max_severity())).max().unwrap_or(1);
-            let lik = placed.iter().map(|r| to_gauge(r.likelihood, mx.max_likelihood())).max().unwrap_or(1);
+            let sev = placed
+                .iter()
+                .map(|r| to_gauge(r.severity, mx.max_severity()))
+                .max()
+                .unwrap_or(1);
+            let lik = placed
+                .iter()
+                .map(|r| to_gauge(r.likelihood, mx.max_likelihood()))
+                .max()
+                .unwrap_or(1);
             let q = |k: u32| g * 10 + k;
             answers.push(json!({ "reference_to": q(1), "data": { "text": null, "gauge": null, "list": placed.iter().map(|r| r.description.clone()).collect::<Vec<_>>() } }));
             answers.push(json!({ "reference_to": q(3), "data": { "text": null, "gauge": null, "list": placed.iter().filter(|r| !r.source.is_empty()).map(|r| r.source.clone()).collect::<Vec<_>>() } }));
             answers.push(json!({ "reference_to": q(4), "data": { "text": null, "gauge": null, "list": controls } }));
-            answers.push(json!({ "reference_to": q(5), "data": { "text": null, "gauge": sev, "list": [] } }));
-            answers.push(json!({ "reference_to": q(6), "data": { "text": null, "gauge": lik, "list": [] } }));
+            answers.push(
+                json!({ "reference_to": q(5), "data": { "text": null, "gauge": sev, "list": [] } }),
+            );
+            answers.push(
+                json!({ "reference_to": q(6), "data": { "text": null, "gauge": lik, "list": [] } }),
+            );
         }
     }
-    for a in c.kept.get("answers").and_then(Value::as_array).into_iter().flatten() {
+    for a in c
+        .kept
+        .get("answers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if a.get("reference_to").is_some() {
             answers.push(a.clone());
         }
     }
     let mut all_measures = measures;
-    for m in c.kept.get("measures").and_then(Value::as_array).into_iter().flatten() {
+    for m in c
+        .kept
+        .get("measures")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         all_measures.push(m.clone());
     }
     let comments: Vec<Value> = c
@@ -391,12 +509,17 @@ mod tests {
         let r = Rules::embedded();
         let v: Value = serde_json::from_str(EXAMPLE).unwrap();
         let c = import(r, &v, &mut ids()).unwrap();
-        assert_eq!(c.title, "Online appointment booking for Harbour View Surgery");
+        assert_eq!(
+            c.title,
+            "Online appointment booking for Harbour View Surgery"
+        );
         assert_eq!(c.matrix, "cnil");
         assert!(c.section("need").unwrap().text.contains("book and cancel"));
         assert_eq!(c.risks.len(), 2);
         assert_eq!((c.risks[0].severity, c.risks[0].likelihood), (3, 2));
-        assert!(c.risks[0].description.starts_with("Illegitimate access to data: "));
+        assert!(c.risks[0]
+            .description
+            .starts_with("Illegitimate access to data: "));
         assert_eq!(c.measures.len(), 2);
         assert!(c.measures[0].approved);
         assert!(c.check(r).is_empty(), "{:?}", c.check(r));
@@ -406,11 +529,18 @@ mod tests {
         let out = export(r, &c, "draft");
         assert_eq!(out["pia"]["structure_name"], "PIA standard");
         assert_eq!(out["pia"]["name"], c.title);
-        assert!(out["answers"].as_array().unwrap().iter().any(|a| a["reference_to"] == 222));
+        assert!(out["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["reference_to"] == 222));
         // And back again: the same risks and sections.
         let again = import(r, &out, &mut ids()).unwrap();
         assert_eq!(again.risks.len(), c.risks.len());
-        assert_eq!(again.section("need").unwrap().text, c.section("need").unwrap().text);
+        assert_eq!(
+            again.section("need").unwrap().text,
+            c.section("need").unwrap().text
+        );
     }
 
     #[test]
@@ -418,7 +548,12 @@ mod tests {
         let r = Rules::embedded();
         let e = import(r, &json!({"name": "x"}), &mut ids()).unwrap_err();
         assert!(e.0.contains("no \"pia\" object"));
-        let e = import(r, &json!({"pia": {"name": "x"}, "answers": [], "measures": []}), &mut ids()).unwrap_err();
+        let e = import(
+            r,
+            &json!({"pia": {"name": "x"}, "answers": [], "measures": []}),
+            &mut ids(),
+        )
+        .unwrap_err();
         assert!(e.0.contains("\"evaluations\""), "{e}");
         let e = import(r, &json!({"pia": {"name": ""}}), &mut ids()).unwrap_err();
         assert!(e.0.contains("no name"));

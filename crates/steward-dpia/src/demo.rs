@@ -15,7 +15,8 @@ use crate::screening::Answer;
 use crate::service::{dpias, AdviceInput, Dpia, ScreeningInput, StartInput, StepInput};
 
 pub const DORSET_CARE_RECORD: &str = include_str!("../data/demo/dorset-care-record.json");
-pub const TEAMS_CONSULTATIONS: &str = include_str!("../data/demo/ms-teams-group-consultations.json");
+pub const TEAMS_CONSULTATIONS: &str =
+    include_str!("../data/demo/ms-teams-group-consultations.json");
 
 async fn caller(steward: &Steward, email: &str) -> CoreResult<Caller> {
     let u = steward.user_by_email(email).await?;
@@ -44,7 +45,8 @@ pub async fn seed_demo_dpias(steward: &Steward, today: NaiveDate) -> CoreResult<
 
     // Seed 002: screened, started from the screening, written, submitted, advised, approved.
     let fixture: Value = serde_json::from_str(TEAMS_CONSULTATIONS).expect("demo fixture");
-    let answers: Vec<Answer> = serde_json::from_value(fixture["screening"].clone()).expect("answers");
+    let answers: Vec<Answer> =
+        serde_json::from_value(fixture["screening"].clone()).expect("answers");
     let (dcr, teams) = seed_contents();
     let screening = d
         .screen(
@@ -77,8 +79,15 @@ pub async fn seed_demo_dpias(steward: &Steward, today: NaiveDate) -> CoreResult<
         .map(|s| s.text.clone())
         .unwrap_or_default();
     d.save(&ig, &p, content).await?;
-    d.author_step(&ig, &p, &StepInput { step: "submit".into(), note: String::new() })
-        .await?;
+    d.author_step(
+        &ig,
+        &p,
+        &StepInput {
+            step: "submit".into(),
+            note: String::new(),
+        },
+    )
+    .await?;
     let a: Permit<ops::Advise> = steward.permit(&dpo, Kind::Dpia, &started.id).await?;
     d.advise(
         &dpo,
@@ -88,17 +97,36 @@ pub async fn seed_demo_dpias(steward: &Steward, today: NaiveDate) -> CoreResult<
         },
     )
     .await?;
-    let s: Permit<ops::Change> = steward.permit(&siro, Kind::DpiaSignOff, &started.id).await?;
+    let s: Permit<ops::Change> = steward
+        .permit(&siro, Kind::DpiaSignOff, &started.id)
+        .await?;
     let teams = d
-        .sign_off(&siro, &s, &StepInput { step: "approve".into(), note: String::new() }, today)
+        .sign_off(
+            &siro,
+            &s,
+            &StepInput {
+                step: "approve".into(),
+                note: String::new(),
+            },
+            today,
+        )
         .await?;
 
     // Seed 000: imported as Steward's JSON (the fixture loader a user has), then submitted.
-    let imported = d.import(&ig, &harbour, DORSET_CARE_RECORD.as_bytes()).await?;
+    let imported = d
+        .import(&ig, &harbour, DORSET_CARE_RECORD.as_bytes())
+        .await?;
     let _ = dcr;
     let p: Permit<ops::Change> = steward.permit(&ig, Kind::Dpia, &imported.id).await?;
-    d.author_step(&ig, &p, &StepInput { step: "submit".into(), note: String::new() })
-        .await?;
+    d.author_step(
+        &ig,
+        &p,
+        &StepInput {
+            step: "submit".into(),
+            note: String::new(),
+        },
+    )
+    .await?;
     let a: Permit<ops::Advise> = steward.permit(&dpo, Kind::Dpia, &imported.id).await?;
     let dcr = d
         .advise(

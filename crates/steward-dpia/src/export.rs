@@ -39,7 +39,10 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
         facts.push(vec!["Planned start".into(), c.planned_start.clone()]);
     }
     if !c.planned_completion.is_empty() {
-        facts.push(vec!["Planned completion".into(), c.planned_completion.clone()]);
+        facts.push(vec![
+            "Planned completion".into(),
+            c.planned_completion.clone(),
+        ]);
     }
     if let Some(m) = matrix {
         facts.push(vec!["Risk matrix".into(), m.title.clone()]);
@@ -67,7 +70,9 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
 
     let mut part = String::new();
     for def in &rules.sections {
-        let Some(s) = c.section(&def.code) else { continue };
+        let Some(s) = c.section(&def.code) else {
+            continue;
+        };
         if s.text.is_empty() && s.answers.is_empty() && !s.not_applicable {
             continue;
         }
@@ -84,7 +89,9 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
             d = d.paragraph(para.trim().to_string());
         }
         for qa in &s.answers {
-            d = d.heading(3, qa.question.clone()).paragraph(qa.answer.clone());
+            d = d
+                .heading(3, qa.question.clone())
+                .paragraph(qa.answer.clone());
         }
     }
 
@@ -111,19 +118,24 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
     if !c.data_flows.is_empty() {
         d = d.heading(1, "Data flows");
         for (n, f) in c.data_flows.iter().enumerate() {
-            d = d.heading(3, format!("Data flow {}: {}", n + 1, f.category)).table(
-                vec!["Item".into(), "Detail".into()],
-                vec![
-                    vec!["Whose information".into(), f.whose.clone()],
-                    vec!["System".into(), f.system.clone()],
-                    vec!["Where it goes".into(), f.destination.clone()],
-                    vec!["Nature and purpose".into(), f.purpose.clone()],
-                    vec!["Frequency".into(), f.frequency.clone()],
-                    vec!["Method of transport".into(), f.transport.clone()],
-                    vec!["Personal identifiable data".into(), if f.pid { "PID" } else { "No PID" }.into()],
-                    vec!["Type of information".into(), f.information_type.clone()],
-                ],
-            );
+            d = d
+                .heading(3, format!("Data flow {}: {}", n + 1, f.category))
+                .table(
+                    vec!["Item".into(), "Detail".into()],
+                    vec![
+                        vec!["Whose information".into(), f.whose.clone()],
+                        vec!["System".into(), f.system.clone()],
+                        vec!["Where it goes".into(), f.destination.clone()],
+                        vec!["Nature and purpose".into(), f.purpose.clone()],
+                        vec!["Frequency".into(), f.frequency.clone()],
+                        vec!["Method of transport".into(), f.transport.clone()],
+                        vec![
+                            "Personal identifiable data".into(),
+                            if f.pid { "PID" } else { "No PID" }.into(),
+                        ],
+                        vec!["Type of information".into(), f.information_type.clone()],
+                    ],
+                );
         }
     }
     if !c.access_controls.is_empty() {
@@ -145,11 +157,17 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
     for (list, codes, what) in [
         (&rules.law.article6, &c.article6, "Article 6"),
         (&rules.law.article9, &c.article9, "Article 9"),
-        (&rules.law.confidentiality, &c.confidentiality, "Common-law duty of confidence"),
+        (
+            &rules.law.confidentiality,
+            &c.confidentiality,
+            "Common-law duty of confidence",
+        ),
     ] {
         for code in codes {
             if let Some(item) = Law::find(list, code) {
-                d = d.heading(3, item.label.clone()).paragraph(format!("{what}: {}", item.text));
+                d = d
+                    .heading(3, item.label.clone())
+                    .paragraph(format!("{what}: {}", item.text));
             }
         }
     }
@@ -161,8 +179,17 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
     if !c.rights.is_empty() {
         d = d.heading(1, "Individual rights");
         for r in &c.rights {
-            let label = Law::find(&rules.law.right, &r.code).map(|x| x.label.clone()).unwrap_or_default();
-            d = d.paragraph(format!("{label}: {}", if r.applies { "applies" } else { "not applicable" }));
+            let label = Law::find(&rules.law.right, &r.code)
+                .map(|x| x.label.clone())
+                .unwrap_or_default();
+            d = d.paragraph(format!(
+                "{label}: {}",
+                if r.applies {
+                    "applies"
+                } else {
+                    "not applicable"
+                }
+            ));
             if !r.how.is_empty() {
                 d = d.paragraph(r.how.clone());
             }
@@ -175,10 +202,18 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
         for r in &c.risks {
             rows.push(vec![
                 r.number.to_string(),
-                format!("{} ({})", m.likelihood_label(r.likelihood as u8), r.likelihood),
+                format!(
+                    "{} ({})",
+                    m.likelihood_label(r.likelihood as u8),
+                    r.likelihood
+                ),
                 format!("{} ({})", m.severity_label(r.severity as u8), r.severity),
                 if m.numeric {
-                    format!("{} ({})", m.band_label(&c.overall(m, r)), r.likelihood * r.severity)
+                    format!(
+                        "{} ({})",
+                        m.band_label(&c.overall(m, r)),
+                        r.likelihood * r.severity
+                    )
                 } else {
                     m.band_label(&c.overall(m, r)).to_string()
                 },
@@ -186,11 +221,19 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
             ]);
         }
         d = d.table(
-            vec!["Risk".into(), "Likelihood".into(), "Severity".into(), "Overall risk".into(), "Residual risk".into()],
+            vec![
+                "Risk".into(),
+                "Likelihood".into(),
+                "Severity".into(),
+                "Overall risk".into(),
+                "Residual risk".into(),
+            ],
             rows,
         );
         for r in &c.risks {
-            d = d.heading(3, format!("Risk {}", r.number)).paragraph(r.description.clone());
+            d = d
+                .heading(3, format!("Risk {}", r.number))
+                .paragraph(r.description.clone());
             if !r.source.is_empty() {
                 d = d.paragraph(format!("Source: {}", r.source));
             }
@@ -214,7 +257,11 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
                     .map(|r| r.number.to_string())
                     .collect();
                 let band = m.band_label(&m.grid[si][li]).to_string();
-                row.push(if here.is_empty() { band } else { format!("{band}: risk {}", here.join(", ")) });
+                row.push(if here.is_empty() {
+                    band
+                } else {
+                    format!("{band}: risk {}", here.join(", "))
+                });
             }
             grid.push(row);
         }
@@ -231,7 +278,10 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
                 .map(|r| r.number.to_string())
                 .collect();
             d = d
-                .heading(3, format!("Measure {} (risk {})", i + 1, against.join(", ")))
+                .heading(
+                    3,
+                    format!("Measure {} (risk {})", i + 1, against.join(", ")),
+                )
                 .paragraph(x.options.clone());
             let mut rows = vec![
                 vec!["Effect on risk".into(), effect_label(&x.effect).into()],
@@ -251,25 +301,55 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
     let s = &c.sign_off;
     d = d.heading(1, "Sign off and outcomes");
     let mut rows = vec![
-        vec!["Measures approved by".into(), s.measures_approved_by.clone()],
-        vec!["Residual risks approved by".into(), s.residual_risks_approved_by.clone()],
-        vec!["DPO advice provided by".into(), s.dpo_advice_provided_by.clone()],
-        vec!["DPO advice accepted or overruled".into(), s.dpo_advice_decision.clone()],
+        vec![
+            "Measures approved by".into(),
+            s.measures_approved_by.clone(),
+        ],
+        vec![
+            "Residual risks approved by".into(),
+            s.residual_risks_approved_by.clone(),
+        ],
+        vec![
+            "DPO advice provided by".into(),
+            s.dpo_advice_provided_by.clone(),
+        ],
+        vec![
+            "DPO advice accepted or overruled".into(),
+            s.dpo_advice_decision.clone(),
+        ],
         vec!["Decided by".into(), s.dpo_advice_decided_by.clone()],
-        vec!["Consultation responses reviewed by".into(), s.consultation_reviewed_by.clone()],
-        vec!["Kept under review by".into(), s.kept_under_review_by.clone()],
+        vec![
+            "Consultation responses reviewed by".into(),
+            s.consultation_reviewed_by.clone(),
+        ],
+        vec![
+            "Kept under review by".into(),
+            s.kept_under_review_by.clone(),
+        ],
         vec!["Next review date".into(), s.next_review_date.clone()],
     ];
     if !c.prior_consultation.date.is_empty() {
-        rows.push(vec!["Prior consultation with the ICO".into(), c.prior_consultation.date.clone()]);
+        rows.push(vec![
+            "Prior consultation with the ICO".into(),
+            c.prior_consultation.date.clone(),
+        ]);
     }
     d = d.table(vec!["Item".into(), "Name or date".into()], rows);
     for (label, text) in [
         ("Summary of DPO advice", &s.dpo_advice),
-        ("Reasons for overruling the DPO's advice", &s.overrule_reasons),
-        ("Reasons for departing from individuals' views", &s.consultation_reasons),
+        (
+            "Reasons for overruling the DPO's advice",
+            &s.overrule_reasons,
+        ),
+        (
+            "Reasons for departing from individuals' views",
+            &s.consultation_reasons,
+        ),
         ("Comments", &s.comments),
-        ("Outcome of the prior consultation", &c.prior_consultation.outcome),
+        (
+            "Outcome of the prior consultation",
+            &c.prior_consultation.outcome,
+        ),
     ] {
         if !text.is_empty() {
             d = d.heading(3, label).paragraph(text.clone());
@@ -294,7 +374,11 @@ pub fn expected_texts(c: &Content) -> Vec<String> {
         out.push(i.purpose.clone());
     }
     for f in &c.data_flows {
-        out.extend([f.category.clone(), f.purpose.clone(), f.information_type.clone()]);
+        out.extend([
+            f.category.clone(),
+            f.purpose.clone(),
+            f.information_type.clone(),
+        ]);
     }
     for a in &c.access_controls {
         out.extend([a.who.clone(), a.how.clone(), a.what.clone()]);

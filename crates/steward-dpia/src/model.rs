@@ -252,7 +252,10 @@ impl Content {
         let mut e: Problems = vec![];
         let mut add = |f: &str, m: String| e.push((f.to_string(), m));
         if self.title.trim().is_empty() {
-            add("title", "Enter the name of the project, system or process".into());
+            add(
+                "title",
+                "Enter the name of the project, system or process".into(),
+            );
         }
         let Some(matrix) = rules.matrix(&self.matrix) else {
             add("matrix", "Choose the risk matrix from the list".into());
@@ -260,13 +263,19 @@ impl Content {
         };
         for (i, s) in self.sections.iter().enumerate() {
             if rules.section(&s.code).is_none() {
-                add(&format!("sections[{i}]"), format!("{:?} is not a section of a DPIA", s.code));
+                add(
+                    &format!("sections[{i}]"),
+                    format!("{:?} is not a section of a DPIA", s.code),
+                );
             } else if s.not_applicable && s.reason.trim().is_empty() {
                 add(
                     &format!("section_{}", s.code),
                     format!(
                         "Give the reason \"{}\" does not apply",
-                        rules.section(&s.code).map(|d| d.title.as_str()).unwrap_or("")
+                        rules
+                            .section(&s.code)
+                            .map(|d| d.title.as_str())
+                            .unwrap_or("")
                     ),
                 );
             }
@@ -289,7 +298,11 @@ impl Content {
         for (list, codes, what) in [
             (&rules.law.article6, &self.article6, "article6"),
             (&rules.law.article9, &self.article9, "article9"),
-            (&rules.law.confidentiality, &self.confidentiality, "confidentiality"),
+            (
+                &rules.law.confidentiality,
+                &self.confidentiality,
+                "confidentiality",
+            ),
         ] {
             for c in codes {
                 if Law::find(list, c).is_none() {
@@ -299,7 +312,10 @@ impl Content {
         }
         for r in &self.rights {
             if Law::find(&rules.law.right, &r.code).is_none() {
-                add("rights", format!("{:?} is not an individual right on the list", r.code));
+                add(
+                    "rights",
+                    format!("{:?} is not an individual right on the list", r.code),
+                );
             }
         }
         for r in &self.risks {
@@ -308,16 +324,29 @@ impl Content {
                 add(&f("description"), format!("Describe risk {}", r.number));
             }
             if let Err(msg) = matrix.rate(r.likelihood, r.severity) {
-                let field = if msg.starts_with("Likelihood") { f("likelihood") } else { f("severity") };
+                let field = if msg.starts_with("Likelihood") {
+                    f("likelihood")
+                } else {
+                    f("severity")
+                };
                 add(&field, format!("Risk {}: {msg}", r.number));
             }
             if !r.overall_override.is_empty() {
                 if matrix.band(&r.overall_override).is_none() {
-                    add(&f("overall"), format!("Risk {}: choose the overall risk from the matrix's bands", r.number));
+                    add(
+                        &f("overall"),
+                        format!(
+                            "Risk {}: choose the overall risk from the matrix's bands",
+                            r.number
+                        ),
+                    );
                 } else if r.override_reason.trim().is_empty() {
                     add(
                         &f("override_reason"),
-                        format!("Risk {}: say why the overall risk differs from the matrix's", r.number),
+                        format!(
+                            "Risk {}: say why the overall risk differs from the matrix's",
+                            r.number
+                        ),
                     );
                 }
             }
@@ -325,32 +354,62 @@ impl Content {
         for (i, m) in self.measures.iter().enumerate() {
             let f = |n: &str| format!("measure_{}_{n}", i + 1);
             if m.options.trim().is_empty() {
-                add(&f("options"), format!("Measure {}: describe the options to reduce or eliminate the risk", i + 1));
+                add(
+                    &f("options"),
+                    format!(
+                        "Measure {}: describe the options to reduce or eliminate the risk",
+                        i + 1
+                    ),
+                );
             }
             if m.risks.is_empty() {
-                add(&f("risks"), format!("Measure {}: choose the risk it addresses", i + 1));
+                add(
+                    &f("risks"),
+                    format!("Measure {}: choose the risk it addresses", i + 1),
+                );
             }
             for r in &m.risks {
                 if self.risk(r).is_none() {
-                    add(&f("risks"), format!("Measure {}: the risk it addresses is not on this DPIA", i + 1));
+                    add(
+                        &f("risks"),
+                        format!(
+                            "Measure {}: the risk it addresses is not on this DPIA",
+                            i + 1
+                        ),
+                    );
                 }
             }
             if effect_label(&m.effect).is_empty() {
                 add(&f("effect"), format!("Measure {}: choose its effect on the risk: eliminated, reduced or accepted", i + 1));
             }
             if m.residual != NO_RESIDUAL && matrix.band(&m.residual).is_none() {
-                add(&f("residual"), format!("Measure {}: choose the residual risk from the matrix's bands", i + 1));
+                add(
+                    &f("residual"),
+                    format!(
+                        "Measure {}: choose the residual risk from the matrix's bands",
+                        i + 1
+                    ),
+                );
             }
             if !date_ok(&m.due_date) {
-                add(&f("due_date"), format!("Measure {}: the due date must be a real date", i + 1));
+                add(
+                    &f("due_date"),
+                    format!("Measure {}: the due date must be a real date", i + 1),
+                );
             }
         }
         let s = &self.sign_off;
-        if !matches!(s.dpo_advice_decision.as_str(), "" | "accepted" | "overruled") {
+        if !matches!(
+            s.dpo_advice_decision.as_str(),
+            "" | "accepted" | "overruled"
+        ) {
             add("dpo_advice_decision", "Choose accepted or overruled".into());
         }
         if s.dpo_advice_decision == "overruled" && s.overrule_reasons.trim().is_empty() {
-            add("overrule_reasons", "The DPO's advice is overruled: explain your reasons".into());
+            add(
+                "overrule_reasons",
+                "The DPO's advice is overruled: explain your reasons".into(),
+            );
         }
         if s.consultation_departs && s.consultation_reasons.trim().is_empty() {
             add(
@@ -359,10 +418,16 @@ impl Content {
             );
         }
         if !date_ok(&s.next_review_date) {
-            add("next_review_date", "The next review date must be a real date".into());
+            add(
+                "next_review_date",
+                "The next review date must be a real date".into(),
+            );
         }
         if !date_ok(&self.prior_consultation.date) {
-            add("prior_consultation_date", "The date of the prior consultation must be a real date".into());
+            add(
+                "prior_consultation_date",
+                "The date of the prior consultation must be a real date".into(),
+            );
         }
         e
     }
@@ -517,7 +582,8 @@ mod tests {
         // The ICO consulted, with a date but no outcome: still refused; with both: fine.
         c.prior_consultation.date = "2021-02-01".into();
         assert_eq!(c.approval_problems(r).len(), 1);
-        c.prior_consultation.outcome = "The ICO advised the processing may proceed with the measures.".into();
+        c.prior_consultation.outcome =
+            "The ICO advised the processing may proceed with the measures.".into();
         assert!(c.approval_problems(r).is_empty());
     }
 

@@ -89,7 +89,10 @@ impl Matrix {
                     .all(|(i, l)| usize::from(l.level) == i + 1)
         };
         if !runs(&m.likelihood) || !runs(&m.severity) {
-            return Err(format!("{}: the scales must run 1, 2, 3 ... without gaps", m.code));
+            return Err(format!(
+                "{}: the scales must run 1, 2, 3 ... without gaps",
+                m.code
+            ));
         }
         if m.grid.len() != m.severity.len()
             || m.grid.iter().any(|row| row.len() != m.likelihood.len())
@@ -101,7 +104,10 @@ impl Matrix {
         }
         for cell in m.grid.iter().flatten() {
             if !m.band.iter().any(|b| &b.code == cell) {
-                return Err(format!("{}: the grid names an unknown band {cell:?}", m.code));
+                return Err(format!(
+                    "{}: the grid names an unknown band {cell:?}",
+                    m.code
+                ));
             }
         }
         Ok(m)

@@ -63,7 +63,11 @@ pub fn outcome(q: &Questionnaire, answers: &[Answer]) -> Outcome {
                 .filter(|x| x.group == "edpb" && yes(&x.code))
                 .collect();
             let mut reasons = vec![];
-            for x in q.question.iter().filter(|x| x.group == "ico" && yes(&x.code)) {
+            for x in q
+                .question
+                .iter()
+                .filter(|x| x.group == "ico" && yes(&x.code))
+            {
                 if !x.combined || !edpb.is_empty() {
                     reasons.push(format!("ICO high-risk list: {}", x.text));
                 }
@@ -89,7 +93,11 @@ pub fn outcome(q: &Questionnaire, answers: &[Answer]) -> Outcome {
             }
             Outcome {
                 dpia_required: required,
-                summary: if required { q.required_text.clone() } else { q.not_required_text.clone() },
+                summary: if required {
+                    q.required_text.clone()
+                } else {
+                    q.not_required_text.clone()
+                },
                 reasons,
             }
         }
@@ -102,7 +110,11 @@ pub fn outcome(q: &Questionnaire, answers: &[Answer]) -> Outcome {
             let required = !reasons.is_empty();
             Outcome {
                 dpia_required: required,
-                summary: if required { q.required_text.clone() } else { q.not_required_text.clone() },
+                summary: if required {
+                    q.required_text.clone()
+                } else {
+                    q.not_required_text.clone()
+                },
                 reasons: if required {
                     reasons
                 } else {

@@ -249,10 +249,16 @@ impl Dpias<'_> {
             .permit_in(caller, Kind::DpiaScreening, Op::Create, organisation_id)?;
         let mut p: Problems = vec![];
         if input.title.trim().is_empty() {
-            p.push(("title".into(), "Enter the name of the project, system or process".into()));
+            p.push((
+                "title".into(),
+                "Enter the name of the project, system or process".into(),
+            ));
         }
         let Some(q) = self.rules.questionnaire(&input.questionnaire) else {
-            p.push(("questionnaire".into(), "Choose the screening questions to answer".into()));
+            p.push((
+                "questionnaire".into(),
+                "Choose the screening questions to answer".into(),
+            ));
             return Err(invalid(p));
         };
         p.extend(screening::check(q, &input.answers));
@@ -277,8 +283,22 @@ impl Dpias<'_> {
         .bind(&now)
         .execute(&mut *w.tx)
         .await?;
-        let mut t = TrailEntry::for_record(caller, "record.create", organisation_id, Kind::DpiaScreening.code(), &id);
-        t.detail = format!("screening of {}: {}", input.title.trim(), if outcome.dpia_required { "DPIA required" } else { "no DPIA required" });
+        let mut t = TrailEntry::for_record(
+            caller,
+            "record.create",
+            organisation_id,
+            Kind::DpiaScreening.code(),
+            &id,
+        );
+        t.detail = format!(
+            "screening of {}: {}",
+            input.title.trim(),
+            if outcome.dpia_required {
+                "DPIA required"
+            } else {
+                "no DPIA required"
+            }
+        );
         append(&mut w.tx, &t).await?;
         w.commit().await?;
         self.load_screening(&id).await
@@ -299,7 +319,11 @@ impl Dpias<'_> {
         self.load_screening(permit.id()).await
     }
 
-    pub async fn screenings(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<Screening>> {
+    pub async fn screenings(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<Screening>> {
         self.steward
             .permit_in(caller, Kind::DpiaScreening, Op::List, organisation_id)?;
         let rows = steward_db::query(
@@ -308,17 +332,28 @@ impl Dpias<'_> {
         .bind(organisation_id)
         .fetch_all(&self.steward.db.pool)
         .await?;
-        rows.iter().map(|r| screening_from_row(self.rules, r)).collect()
+        rows.iter()
+            .map(|r| screening_from_row(self.rules, r))
+            .collect()
     }
 
     // ---- DPIAs ----
 
     /// Starts a DPIA, pre-filled from a screening when one is named: the project's name, what
     /// the screening found, and the sections its Yes answers speak to.
-    pub async fn start(&self, caller: &Caller, organisation_id: &str, input: &StartInput) -> CoreResult<Dpia> {
+    pub async fn start(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        input: &StartInput,
+    ) -> CoreResult<Dpia> {
         self.steward
             .permit_in(caller, KIND, Op::Create, organisation_id)?;
-        let matrix = if input.matrix.is_empty() { "ico" } else { input.matrix.as_str() };
+        let matrix = if input.matrix.is_empty() {
+            "ico"
+        } else {
+            input.matrix.as_str()
+        };
         let mut content = Content::blank(self.rules, input.title.trim(), matrix);
         let mut screening_id = None;
         if let Some(sid) = input.screening_id.as_deref().filter(|s| !s.is_empty()) {
@@ -336,7 +371,11 @@ impl Dpias<'_> {
             let q = self.rules.questionnaire(&s.questionnaire);
             let mut need = vec![s.outcome.summary.clone()];
             need.extend(s.outcome.reasons.iter().cloned());
-            for a in s.answers.iter().filter(|a| a.yes && !a.comment.trim().is_empty()) {
+            for a in s
+                .answers
+                .iter()
+                .filter(|a| a.yes && !a.comment.trim().is_empty())
+            {
                 let text = q
                     .and_then(|q| q.question.iter().find(|x| x.code == a.question))
                     .map(|x| x.text.clone())
@@ -355,7 +394,8 @@ impl Dpias<'_> {
             });
             screening_id = Some(s.id);
         }
-        self.create(caller, organisation_id, content, screening_id).await
+        self.create(caller, organisation_id, content, screening_id)
+            .await
     }
 
     /// Creates a DPIA from a whole assessment (import, the demo's fixtures): checked first,
@@ -377,10 +417,11 @@ impl Dpias<'_> {
         let id = new_id();
         let now = now_stamp();
         let mut w = self.steward.write().await?;
-        let count: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM dpias WHERE organisation_id = $1")
-            .bind(organisation_id)
-            .fetch_one(&mut *w.tx)
-            .await?;
+        let count: i64 =
+            steward_db::query_scalar("SELECT COUNT(*) FROM dpias WHERE organisation_id = $1")
+                .bind(organisation_id)
+                .fetch_one(&mut *w.tx)
+                .await?;
         let reference = format!("DPIA-{:04}", count + 1);
         steward_db::query(
             "INSERT INTO dpias (id, organisation_id, reference, title, status, matrix, version_number, content, screening_id, next_review_date, approved_at, approved_by, created_by, created_at, updated_at, version) VALUES ($1, $2, $3, $4, 'draft', $5, 1, $6, $7, $8, NULL, NULL, $9, $10, $10, 1)",
@@ -405,8 +446,18 @@ impl Dpias<'_> {
                 .await?;
         }
         let d = self.load_in(&mut w.tx, &id).await?;
-        record_version(&mut w.tx, caller, KIND.code(), &id, organisation_id, 1, &d.snapshot()).await?;
-        let mut t = TrailEntry::for_record(caller, "record.create", organisation_id, KIND.code(), &id);
+        record_version(
+            &mut w.tx,
+            caller,
+            KIND.code(),
+            &id,
+            organisation_id,
+            1,
+            &d.snapshot(),
+        )
+        .await?;
+        let mut t =
+            TrailEntry::for_record(caller, "record.create", organisation_id, KIND.code(), &id);
         t.detail = format!("{reference} {}", d.title);
         append(&mut w.tx, &t).await?;
         w.commit().await?;
@@ -435,7 +486,11 @@ impl Dpias<'_> {
         self.load(permit.id()).await
     }
 
-    pub async fn list(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<DpiaSummary>> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<DpiaSummary>> {
         self.steward
             .permit_in(caller, KIND, Op::List, organisation_id)?;
         let rows = steward_db::query(&format!(
@@ -464,14 +519,22 @@ impl Dpias<'_> {
 
     /// Writes the whole assessment. Only a draft, or one sent back for changes, can change;
     /// an approved version is frozen (start a new version to change it).
-    pub async fn save(&self, caller: &Caller, permit: &Permit<ops::Change>, mut content: Content) -> CoreResult<Dpia> {
+    pub async fn save(
+        &self,
+        caller: &Caller,
+        permit: &Permit<ops::Change>,
+        mut content: Content,
+    ) -> CoreResult<Dpia> {
         let before = self.load(permit.id()).await?;
         if !before.editable() {
             return Err(CoreError::Conflict(format!(
                 "{} is {} and cannot be changed{}",
                 before.version_label,
                 before.status_label.to_lowercase(),
-                if matches!(before.status.as_str(), "approved" | "under_review" | "rejected") {
+                if matches!(
+                    before.status.as_str(),
+                    "approved" | "under_review" | "rejected"
+                ) {
                     ": start a new version to change it"
                 } else {
                     " while it is with the reviewers"
@@ -495,7 +558,15 @@ impl Dpias<'_> {
         if !p.is_empty() {
             return Err(invalid(p));
         }
-        self.write_content(caller, permit.id(), permit.organisation_id(), &content, "record.update", "changed").await
+        self.write_content(
+            caller,
+            permit.id(),
+            permit.organisation_id(),
+            &content,
+            "record.update",
+            "changed",
+        )
+        .await
     }
 
     async fn write_content(
@@ -520,7 +591,16 @@ impl Dpias<'_> {
         .execute(&mut *w.tx)
         .await?;
         let d = self.load_in(&mut w.tx, id).await?;
-        record_version(&mut w.tx, caller, KIND.code(), id, organisation_id, d.version, &d.snapshot()).await?;
+        record_version(
+            &mut w.tx,
+            caller,
+            KIND.code(),
+            id,
+            organisation_id,
+            d.version,
+            &d.snapshot(),
+        )
+        .await?;
         let mut t = TrailEntry::for_record(caller, event, organisation_id, KIND.code(), id);
         t.detail = format!("{} {detail}", d.reference);
         append(&mut w.tx, &t).await?;
@@ -529,22 +609,44 @@ impl Dpias<'_> {
     }
 
     /// The DPO's advice (`Op::Advise`), recorded in the sign-off with the DPO's name.
-    pub async fn advise(&self, caller: &Caller, permit: &Permit<ops::Advise>, input: &AdviceInput) -> CoreResult<Dpia> {
+    pub async fn advise(
+        &self,
+        caller: &Caller,
+        permit: &Permit<ops::Advise>,
+        input: &AdviceInput,
+    ) -> CoreResult<Dpia> {
         if input.advice.trim().is_empty() {
             return Err(CoreError::invalid("advice", "Enter your advice"));
         }
         let d = self.load(permit.id()).await?;
         if matches!(d.status.as_str(), "approved" | "rejected") {
-            return Err(CoreError::Conflict(format!("{} is {}: advice goes on a new version", d.version_label, d.status_label.to_lowercase())));
+            return Err(CoreError::Conflict(format!(
+                "{} is {}: advice goes on a new version",
+                d.version_label,
+                d.status_label.to_lowercase()
+            )));
         }
         let mut c = d.content;
         c.sign_off.dpo_advice = input.advice.trim().to_string();
         c.sign_off.dpo_advice_provided_by = caller.display_name.clone();
-        self.write_content(caller, permit.id(), permit.organisation_id(), &c, "record.update", "DPO advice recorded").await
+        self.write_content(
+            caller,
+            permit.id(),
+            permit.organisation_id(),
+            &c,
+            "record.update",
+            "DPO advice recorded",
+        )
+        .await
     }
 
     /// A reviewer's comment on a section (any status but a frozen one).
-    pub async fn comment(&self, caller: &Caller, permit: &Permit<ops::Comment>, input: &CommentInput) -> CoreResult<Dpia> {
+    pub async fn comment(
+        &self,
+        caller: &Caller,
+        permit: &Permit<ops::Comment>,
+        input: &CommentInput,
+    ) -> CoreResult<Dpia> {
         let mut p: Problems = vec![];
         if input.text.trim().is_empty() {
             p.push(("text".into(), "Enter your comment".into()));
@@ -557,7 +659,10 @@ impl Dpias<'_> {
         }
         let d = self.load(permit.id()).await?;
         if matches!(d.status.as_str(), "approved") {
-            return Err(CoreError::Conflict(format!("{} is approved and frozen", d.version_label)));
+            return Err(CoreError::Conflict(format!(
+                "{} is approved and frozen",
+                d.version_label
+            )));
         }
         let mut c = d.content;
         c.comments.push(ReviewComment {
@@ -566,14 +671,32 @@ impl Dpias<'_> {
             at: now_stamp(),
             text: input.text.trim().to_string(),
         });
-        self.write_content(caller, permit.id(), permit.organisation_id(), &c, "record.comment", "comment added").await
+        self.write_content(
+            caller,
+            permit.id(),
+            permit.organisation_id(),
+            &c,
+            "record.comment",
+            "comment added",
+        )
+        .await
     }
 
     /// The author's steps: submit for sign-off; start a new version of an approved one.
-    pub async fn author_step(&self, caller: &Caller, permit: &Permit<ops::Change>, input: &StepInput) -> CoreResult<Dpia> {
+    pub async fn author_step(
+        &self,
+        caller: &Caller,
+        permit: &Permit<ops::Change>,
+        input: &StepInput,
+    ) -> CoreResult<Dpia> {
         let step = match Step::parse(&input.step) {
             Some(s @ (Step::Submit | Step::NewVersion)) => s,
-            _ => return Err(CoreError::invalid("step", "Choose submit or start a new version")),
+            _ => {
+                return Err(CoreError::invalid(
+                    "step",
+                    "Choose submit or start a new version",
+                ))
+            }
         };
         let d = self.load(permit.id()).await?;
         let to = workflow::next(&d.status, step).map_err(CoreError::Conflict)?;
@@ -595,7 +718,15 @@ impl Dpias<'_> {
             .bind(permit.id())
             .execute(&mut *w.tx)
             .await?;
-        self.finish_step(caller, w, permit.id(), permit.organisation_id(), &input.step, &input.note).await
+        self.finish_step(
+            caller,
+            w,
+            permit.id(),
+            permit.organisation_id(),
+            &input.step,
+            &input.note,
+        )
+        .await
     }
 
     async fn finish_step(
@@ -608,9 +739,27 @@ impl Dpias<'_> {
         note: &str,
     ) -> CoreResult<Dpia> {
         let d = self.load_in(&mut w.tx, id).await?;
-        record_version(&mut w.tx, caller, KIND.code(), id, organisation_id, d.version, &d.snapshot()).await?;
-        let mut t = TrailEntry::for_record(caller, "record.update", organisation_id, KIND.code(), id);
-        t.detail = format!("{} {step}{}", d.reference, if note.is_empty() { String::new() } else { format!(": {note}") });
+        record_version(
+            &mut w.tx,
+            caller,
+            KIND.code(),
+            id,
+            organisation_id,
+            d.version,
+            &d.snapshot(),
+        )
+        .await?;
+        let mut t =
+            TrailEntry::for_record(caller, "record.update", organisation_id, KIND.code(), id);
+        t.detail = format!(
+            "{} {step}{}",
+            d.reference,
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!(": {note}")
+            }
+        );
         append(&mut w.tx, &t).await?;
         w.commit().await?;
         Ok(d)
@@ -631,12 +780,21 @@ impl Dpias<'_> {
         }
         let step = match Step::parse(&input.step) {
             Some(s @ (Step::RequestChanges | Step::Approve | Step::Reject)) => s,
-            _ => return Err(CoreError::invalid("step", "Choose approve, request changes or reject")),
+            _ => {
+                return Err(CoreError::invalid(
+                    "step",
+                    "Choose approve, request changes or reject",
+                ))
+            }
         };
         if matches!(step, Step::RequestChanges | Step::Reject) && input.note.trim().is_empty() {
             return Err(CoreError::invalid(
                 "note",
-                if step == Step::Reject { "Say why the DPIA is rejected" } else { "Say what needs changing" },
+                if step == Step::Reject {
+                    "Say why the DPIA is rejected"
+                } else {
+                    "Say what needs changing"
+                },
             ));
         }
         let d = self.load(permit.id()).await?;
@@ -694,7 +852,14 @@ impl Dpias<'_> {
             .await?;
         }
         let out = self
-            .finish_step(caller, w, permit.id(), permit.organisation_id(), &input.step, input.note.trim())
+            .finish_step(
+                caller,
+                w,
+                permit.id(),
+                permit.organisation_id(),
+                &input.step,
+                input.note.trim(),
+            )
             .await?;
         if step == Step::Approve {
             return self.actions_from(caller, out, today).await;
@@ -719,7 +884,14 @@ impl Dpias<'_> {
                 .map(|r| r.number.to_string())
                 .collect();
             let due = parse_iso_date(&m.due_date).unwrap_or(today + Duration::days(MEASURE_DAYS));
-            let title: String = m.options.lines().next().unwrap_or("").chars().take(150).collect();
+            let title: String = m
+                .options
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(150)
+                .collect();
             let action = self
                 .steward
                 .create_action(
@@ -731,10 +903,18 @@ impl Dpias<'_> {
                             "An approved measure of the DPIA \"{}\" against risk {}{}.\n\n{}",
                             d.title,
                             risks.join(", "),
-                            if m.owner.is_empty() { String::new() } else { format!(", carried out by {}", m.owner) },
+                            if m.owner.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", carried out by {}", m.owner)
+                            },
                             m.options
                         ),
-                        owner_id: if m.owner_id.is_empty() { d.created_by.clone() } else { m.owner_id.clone() },
+                        owner_id: if m.owner_id.is_empty() {
+                            d.created_by.clone()
+                        } else {
+                            m.owner_id.clone()
+                        },
                         due_date: iso_date(due),
                         status: None,
                         source_record_type: Some(KIND.code().into()),
@@ -799,12 +979,14 @@ impl Dpias<'_> {
 
     /// A frozen version's assessment.
     pub async fn version(&self, permit: &Permit<ops::Read>, n: i64) -> CoreResult<Content> {
-        let s: String = steward_db::query_scalar("SELECT content FROM dpia_versions WHERE dpia_id = $1 AND version_number = $2")
-            .bind(permit.id())
-            .bind(n)
-            .fetch_optional(&self.steward.db.pool)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let s: String = steward_db::query_scalar(
+            "SELECT content FROM dpia_versions WHERE dpia_id = $1 AND version_number = $2",
+        )
+        .bind(permit.id())
+        .bind(n)
+        .fetch_optional(&self.steward.db.pool)
+        .await?
+        .ok_or(CoreError::NotFound)?;
         serde_json::from_str(&s).map_err(|e| CoreError::Internal(format!("stored version: {e}")))
     }
 
@@ -824,16 +1006,23 @@ impl Dpias<'_> {
 
     /// Imports a CNIL PIA file or Steward's own JSON as a new draft. A malformed file is
     /// refused with the reason; nothing is saved.
-    pub async fn import(&self, caller: &Caller, organisation_id: &str, bytes: &[u8]) -> CoreResult<Dpia> {
+    pub async fn import(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        bytes: &[u8],
+    ) -> CoreResult<Dpia> {
         self.steward
             .permit_in(caller, KIND, Op::Create, organisation_id)?;
         let v: Value = serde_json::from_slice(bytes)
             .map_err(|e| CoreError::invalid("file", format!("The file is not JSON: {e}")))?;
         let content = if crate::cnil::is_cnil(&v) {
-            crate::cnil::import(self.rules, &v, &mut new_id).map_err(|e| CoreError::invalid("file", e.0))?
+            crate::cnil::import(self.rules, &v, &mut new_id)
+                .map_err(|e| CoreError::invalid("file", e.0))?
         } else if let Some(c) = v.get("content") {
-            serde_json::from_value::<Content>(c.clone())
-                .map_err(|e| CoreError::invalid("file", format!("The DPIA in the file does not read: {e}")))?
+            serde_json::from_value::<Content>(c.clone()).map_err(|e| {
+                CoreError::invalid("file", format!("The DPIA in the file does not read: {e}"))
+            })?
         } else {
             return Err(CoreError::invalid(
                 "file",
@@ -864,7 +1053,10 @@ impl Dpias<'_> {
 
 /// Two versions side by side: for each field that differs, (what, before, after).
 pub fn compare(a: &Content, b: &Content) -> Vec<(String, String, String)> {
-    let (va, vb) = (serde_json::to_value(a).unwrap_or_default(), serde_json::to_value(b).unwrap_or_default());
+    let (va, vb) = (
+        serde_json::to_value(a).unwrap_or_default(),
+        serde_json::to_value(b).unwrap_or_default(),
+    );
     let mut out = vec![];
     fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<(String, String, String)>) {
         match (a, b) {
@@ -873,12 +1065,22 @@ pub fn compare(a: &Content, b: &Content) -> Vec<(String, String, String)> {
                 keys.sort();
                 keys.dedup();
                 for k in keys {
-                    walk(&format!("{path}{}{k}", if path.is_empty() { "" } else { "." }), x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), out);
+                    walk(
+                        &format!("{path}{}{k}", if path.is_empty() { "" } else { "." }),
+                        x.get(k).unwrap_or(&Value::Null),
+                        y.get(k).unwrap_or(&Value::Null),
+                        out,
+                    );
                 }
             }
             (Value::Array(x), Value::Array(y)) => {
                 for i in 0..x.len().max(y.len()) {
-                    walk(&format!("{path}[{}]", i + 1), x.get(i).unwrap_or(&Value::Null), y.get(i).unwrap_or(&Value::Null), out);
+                    walk(
+                        &format!("{path}[{}]", i + 1),
+                        x.get(i).unwrap_or(&Value::Null),
+                        y.get(i).unwrap_or(&Value::Null),
+                        out,
+                    );
                 }
             }
             _ if a != b => {
@@ -911,11 +1113,13 @@ impl Dpias<'_> {
     }
 
     pub fn pdf(&self, d: &Dpia) -> CoreResult<Vec<u8>> {
-        steward_documents::write_pdf(&self.document(d)).map_err(|e| CoreError::Internal(e.to_string()))
+        steward_documents::write_pdf(&self.document(d))
+            .map_err(|e| CoreError::Internal(e.to_string()))
     }
 
     pub fn docx(&self, d: &Dpia) -> CoreResult<Vec<u8>> {
-        steward_documents::write_docx(&self.document(d)).map_err(|e| CoreError::Internal(e.to_string()))
+        steward_documents::write_docx(&self.document(d))
+            .map_err(|e| CoreError::Internal(e.to_string()))
     }
 
     pub fn cnil(&self, d: &Dpia) -> Value {
@@ -942,7 +1146,12 @@ impl Dpias<'_> {
                 "application/json",
                 format!("{stem}-cnil-pia.json"),
             ),
-            _ => return Err(CoreError::invalid("format", "Choose pdf, docx, json or cnil")),
+            _ => {
+                return Err(CoreError::invalid(
+                    "format",
+                    "Choose pdf, docx, json or cnil",
+                ))
+            }
         })
     }
 }

@@ -6,7 +6,10 @@ use crate::model::Content;
 use crate::rules::Matrix;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn colour(band: &str, m: &Matrix) -> &'static str {
@@ -115,7 +118,14 @@ mod tests {
     fn the_map_places_each_risk_and_describes_them() {
         let r = Rules::embedded();
         let mut c = Content::blank(r, "t", "5x5");
-        c.risks.push(Risk { id: "a".into(), number: 1, description: "x".into(), likelihood: 3, severity: 2, ..Default::default() });
+        c.risks.push(Risk {
+            id: "a".into(),
+            number: 1,
+            description: "x".into(),
+            likelihood: 3,
+            severity: 2,
+            ..Default::default()
+        });
         let svg = risk_map(&c, r.matrix("5x5").unwrap());
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Risk 1: Moderate inherent, Moderate residual"));

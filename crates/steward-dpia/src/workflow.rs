@@ -62,12 +62,18 @@ pub fn next(status: &str, step: Step) -> Result<&'static str, String> {
         (Step::Reject, "submitted") => Ok("rejected"),
         (Step::Review, "approved") => Ok("under_review"),
         (Step::NewVersion, "approved" | "under_review" | "rejected") => Ok("draft"),
-        (Step::Submit, _) => Err(format!("This DPIA is {label}: only a draft or one sent back for changes can be submitted")),
-        (Step::RequestChanges | Step::Approve | Step::Reject, _) => {
-            Err(format!("This DPIA is {label}: only a submitted DPIA can be signed off or sent back"))
-        }
-        (Step::Review, _) => Err(format!("This DPIA is {label}: only an approved DPIA goes under review")),
-        (Step::NewVersion, _) => Err(format!("This DPIA is {label}: it can still be changed, no new version is needed")),
+        (Step::Submit, _) => Err(format!(
+            "This DPIA is {label}: only a draft or one sent back for changes can be submitted"
+        )),
+        (Step::RequestChanges | Step::Approve | Step::Reject, _) => Err(format!(
+            "This DPIA is {label}: only a submitted DPIA can be signed off or sent back"
+        )),
+        (Step::Review, _) => Err(format!(
+            "This DPIA is {label}: only an approved DPIA goes under review"
+        )),
+        (Step::NewVersion, _) => Err(format!(
+            "This DPIA is {label}: it can still be changed, no new version is needed"
+        )),
     }
 }
 
@@ -78,13 +84,20 @@ mod tests {
     #[test]
     fn the_sign_off_cycle() {
         let mut s = "draft";
-        for step in [Step::Submit, Step::RequestChanges, Step::Submit, Step::Approve] {
+        for step in [
+            Step::Submit,
+            Step::RequestChanges,
+            Step::Submit,
+            Step::Approve,
+        ] {
             s = next(s, step).unwrap();
         }
         assert_eq!(s, "approved");
         assert!(!editable(s));
         assert!(next(s, Step::Submit).is_err());
         assert_eq!(next(s, Step::NewVersion).unwrap(), "draft");
-        assert!(next("draft", Step::Approve).unwrap_err().contains("only a submitted DPIA"));
+        assert!(next("draft", Step::Approve)
+            .unwrap_err()
+            .contains("only a submitted DPIA"));
     }
 }

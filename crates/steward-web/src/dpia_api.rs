@@ -273,7 +273,14 @@ pub async fn export(
     let p = s.steward.permit::<ops::Read>(&c, Kind::Dpia, &id).await?;
     let d = dpias(&s.steward);
     let dpia = d.get(&p).await?;
-    let (bytes, ct, name) = d.export(&dpia, if q.format.is_empty() { "json" } else { &q.format })?;
+    let (bytes, ct, name) = d.export(
+        &dpia,
+        if q.format.is_empty() {
+            "json"
+        } else {
+            &q.format
+        },
+    )?;
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(ct)),

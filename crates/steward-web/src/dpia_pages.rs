@@ -50,7 +50,11 @@ pub fn routes() -> Routes {
             screening_page,
         )
         .get("/dpias/new", Organisation(Kind::Dpia, Op::Create), new_page)
-        .post("/dpias/new", Organisation(Kind::Dpia, Op::Create), new_submit)
+        .post(
+            "/dpias/new",
+            Organisation(Kind::Dpia, Op::Create),
+            new_submit,
+        )
         .get(
             "/dpias/import",
             Organisation(Kind::Dpia, Op::Create),
@@ -62,8 +66,16 @@ pub fn routes() -> Routes {
             import_submit,
         )
         .get("/dpias/{id}", dpia(Op::Read), dpia_page)
-        .get("/dpias/{id}/sections/{section}", dpia(Op::Change), section_page)
-        .post("/dpias/{id}/sections/{section}", dpia(Op::Change), section_submit)
+        .get(
+            "/dpias/{id}/sections/{section}",
+            dpia(Op::Change),
+            section_page,
+        )
+        .post(
+            "/dpias/{id}/sections/{section}",
+            dpia(Op::Change),
+            section_submit,
+        )
         .get("/dpias/{id}/risks/new", dpia(Op::Change), risk_page)
         .post("/dpias/{id}/risks/new", dpia(Op::Change), risk_submit)
         .get("/dpias/{id}/measures/new", dpia(Op::Change), measure_page)
@@ -73,7 +85,11 @@ pub fn routes() -> Routes {
         .get("/dpias/{id}/lawful-basis", dpia(Op::Change), law_page)
         .post("/dpias/{id}/lawful-basis", dpia(Op::Change), law_submit)
         .get("/dpias/{id}/sign-off-record", dpia(Op::Change), record_page)
-        .post("/dpias/{id}/sign-off-record", dpia(Op::Change), record_submit)
+        .post(
+            "/dpias/{id}/sign-off-record",
+            dpia(Op::Change),
+            record_submit,
+        )
         .post("/dpias/{id}/submit", dpia(Op::Change), submit)
         .post("/dpias/{id}/new-version", dpia(Op::Change), new_version)
         .post("/dpias/{id}/advice", dpia(Op::Advise), advise)
@@ -271,8 +287,14 @@ fn screen_fields(rules: &Rules, code: &str) -> Vec<Field> {
             ));
         }
         out.push(
-            Field::new("yesno", &format!("answer_{}", x.code), &x.text)
-                .hint(&if x.example.is_empty() { String::new() } else { format!("Example: {}", x.example) }),
+            Field::new("yesno", &format!("answer_{}", x.code), &x.text).hint(&if x
+                .example
+                .is_empty()
+            {
+                String::new()
+            } else {
+                format!("Example: {}", x.example)
+            }),
         );
         out.push(Field::new(
             "area",
@@ -290,16 +312,18 @@ async fn screen_page(
 ) -> PageResult {
     let rules = dpias(&state.steward).rules;
     if q.questionnaire.is_empty() || rules.questionnaire(&q.questionnaire).is_none() {
-        let fields = vec![Field::new("radios", "questionnaire", "Which screening questions?").options(
-            rules
-                .questionnaires
-                .iter()
-                .map(|q| Option_ {
-                    value: q.code.clone(),
-                    label: q.title.clone(),
-                })
-                .collect(),
-        )];
+        let fields = vec![
+            Field::new("radios", "questionnaire", "Which screening questions?").options(
+                rules
+                    .questionnaires
+                    .iter()
+                    .map(|q| Option_ {
+                        value: q.code.clone(),
+                        label: q.title.clone(),
+                    })
+                    .collect(),
+            ),
+        ];
         let mut page = FormPage {
             ctx: ctx(&si, "Screen a project for a DPIA", &FormView::new()),
             caption: String::new(),
@@ -338,7 +362,15 @@ async fn screen_submit(
     let code = val(&f, "questionnaire");
     if !f.contains_key("title") {
         // The first step (which questionnaire) posts here too.
-        return Ok(Redirect::to(&format!("/dpias/screen?questionnaire={}", if d.rules.questionnaire(&code).is_some() { code.as_str() } else { "" })).into_response());
+        return Ok(Redirect::to(&format!(
+            "/dpias/screen?questionnaire={}",
+            if d.rules.questionnaire(&code).is_some() {
+                code.as_str()
+            } else {
+                ""
+            }
+        ))
+        .into_response());
     }
     let answers: Vec<Answer> = d
         .rules
@@ -455,7 +487,11 @@ struct NewQuery {
     screening: String,
 }
 
-async fn new_page(State(state): State<AppState>, si: SignedIn, Query(q): Query<NewQuery>) -> PageResult {
+async fn new_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
     let d = dpias(&state.steward);
     let mut form = FormView::new().with("matrix", "ico");
     if !q.screening.is_empty() {
@@ -467,7 +503,14 @@ async fn new_page(State(state): State<AppState>, si: SignedIn, Query(q): Query<N
         form = form
             .with("screening_id", s.id.clone())
             .with("title", s.title.clone())
-            .with("matrix", if s.questionnaire == "trust" { "5x5" } else { "ico" });
+            .with(
+                "matrix",
+                if s.questionnaire == "trust" {
+                    "5x5"
+                } else {
+                    "ico"
+                },
+            );
     }
     Ok(form_page(
         &si,
@@ -525,7 +568,11 @@ fn import_view(si: &SignedIn, form: FormView) -> Response {
             action: "/dpias/import".into(),
             back: "/dpias".into(),
             submit: "Import".into(),
-            fields: vec![Field::new("file", "file", "A CNIL PIA file or a DPIA exported from Steward (JSON)")],
+            fields: vec![Field::new(
+                "file",
+                "file",
+                "A CNIL PIA file or a DPIA exported from Steward (JSON)",
+            )],
             form,
             upload: true,
         }),
@@ -537,11 +584,18 @@ async fn import_page(si: SignedIn) -> PageResult {
     Ok(import_view(&si, FormView::new()))
 }
 
-async fn import_submit(State(state): State<AppState>, si: SignedIn, mut mp: Multipart) -> PageResult {
+async fn import_submit(
+    State(state): State<AppState>,
+    si: SignedIn,
+    mut mp: Multipart,
+) -> PageResult {
     // The gate first: nothing of the body is read for a caller who may not create.
-    state
-        .steward
-        .permit_in(&si.caller, Kind::Dpia, Op::Create, &si.caller.current_organisation_id)?;
+    state.steward.permit_in(
+        &si.caller,
+        Kind::Dpia,
+        Op::Create,
+        &si.caller.current_organisation_id,
+    )?;
     let mut bytes = None;
     while let Ok(Some(field)) = mp.next_field().await {
         if field.name() == Some("file") {
@@ -653,7 +707,11 @@ fn risk_rows(c: &Content, m: &Matrix) -> Vec<RiskRow> {
                 number: r.number,
                 description: r.description.clone(),
                 source: r.source.clone(),
-                likelihood: format!("{} ({})", m.likelihood_label(r.likelihood as u8), r.likelihood),
+                likelihood: format!(
+                    "{} ({})",
+                    m.likelihood_label(r.likelihood as u8),
+                    r.likelihood
+                ),
                 severity: format!("{} ({})", m.severity_label(r.severity as u8), r.severity),
                 overall: if m.numeric {
                     format!("{} ({})", m.band_label(&overall), r.likelihood * r.severity)
@@ -790,8 +848,16 @@ async fn dpia_view(
             .filter(|x| x.section.is_empty())
             .map(|x| (x.by.clone(), x.at.clone(), x.text.clone()))
             .collect(),
-        screening_reasons: c.screening.as_ref().map(|s| s.reasons.clone()).unwrap_or_default(),
-        screening_summary: c.screening.as_ref().map(|s| s.summary.clone()).unwrap_or_default(),
+        screening_reasons: c
+            .screening
+            .as_ref()
+            .map(|s| s.reasons.clone())
+            .unwrap_or_default(),
+        screening_summary: c
+            .screening
+            .as_ref()
+            .map(|s| s.summary.clone())
+            .unwrap_or_default(),
         section_options: rules
             .sections
             .iter()
@@ -812,12 +878,22 @@ async fn dpia_view(
     }))
 }
 
-async fn dpia_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn dpia_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     dpia_view(&state, &si, &id, FormView::new(), None).await
 }
 
 /// What happened to a change: back to the DPIA, or the DPIA with the messages.
-async fn after(state: &AppState, si: &SignedIn, id: &str, f: &HashMap<String, String>, res: Result<Dpia, CoreError>) -> PageResult {
+async fn after(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+    f: &HashMap<String, String>,
+    res: Result<Dpia, CoreError>,
+) -> PageResult {
     match res {
         Ok(_) => Ok(Redirect::to(&format!("/dpias/{id}")).into_response()),
         Err(CoreError::Invalid(e)) => {
@@ -832,7 +908,11 @@ async fn after(state: &AppState, si: &SignedIn, id: &str, f: &HashMap<String, St
     }
 }
 
-async fn change_permit(state: &AppState, si: &SignedIn, id: &str) -> Result<(Permit<ops::Change>, Dpia), CoreError> {
+async fn change_permit(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+) -> Result<(Permit<ops::Change>, Dpia), CoreError> {
     let p = state
         .steward
         .permit::<ops::Change>(&si.caller, Kind::Dpia, id)
@@ -901,7 +981,11 @@ async fn frozen(state: &AppState, si: &SignedIn, d: &Dpia) -> PageResult {
         "{} is {} and cannot be changed{}",
         d.version_label,
         d.status_label.to_lowercase(),
-        if d.status == "submitted" { " while it is with the reviewers" } else { ": start a new version to change it" }
+        if d.status == "submitted" {
+            " while it is with the reviewers"
+        } else {
+            ": start a new version to change it"
+        }
     );
     let r = dpia_view(state, si, &d.id, FormView::new(), Some(m)).await?;
     Ok((StatusCode::CONFLICT, r).into_response())
@@ -911,13 +995,31 @@ async fn frozen(state: &AppState, si: &SignedIn, d: &Dpia) -> PageResult {
 
 fn section_fields(rules: &Rules, code: &str, answers: usize) -> Vec<Field> {
     let def = rules.section(code);
-    let mut out = vec![Field::new("area", "text", def.map(|d| d.title.as_str()).unwrap_or("")).hint(def.map(|d| d.prompt.as_str()).unwrap_or(""))];
+    let mut out = vec![
+        Field::new("area", "text", def.map(|d| d.title.as_str()).unwrap_or(""))
+            .hint(def.map(|d| d.prompt.as_str()).unwrap_or("")),
+    ];
     for i in 0..=answers {
-        out.push(Field::new("input", &format!("question_{i}"), if i == answers { "Another question of your template (optional)" } else { "Question" }));
+        out.push(Field::new(
+            "input",
+            &format!("question_{i}"),
+            if i == answers {
+                "Another question of your template (optional)"
+            } else {
+                "Question"
+            },
+        ));
         out.push(Field::new("area", &format!("answer_{i}"), "Answer"));
     }
-    out.push(Field::new("check", "not_applicable", "This section does not apply"));
-    out.push(Field::new("area", "reason", "Why it does not apply").hint("Required when the section does not apply."));
+    out.push(Field::new(
+        "check",
+        "not_applicable",
+        "This section does not apply",
+    ));
+    out.push(
+        Field::new("area", "reason", "Why it does not apply")
+            .hint("Required when the section does not apply."),
+    );
     out
 }
 
@@ -970,7 +1072,10 @@ async fn section_submit(
         let q = val(&f, &format!("question_{i}")).trim().to_string();
         let a = val(&f, &format!("answer_{i}")).trim().to_string();
         if !q.is_empty() || !a.is_empty() {
-            answers.push(Qa { question: q, answer: a });
+            answers.push(Qa {
+                question: q,
+                answer: a,
+            });
         }
         i += 1;
     }
@@ -996,7 +1101,16 @@ async fn section_submit(
                     })
                     .collect(),
             );
-            Ok(form_page(&si, &def.title, &d.title, format!("/dpias/{id}/sections/{code}"), format!("/dpias/{id}"), "Save", fields, form_of(&f, e)))
+            Ok(form_page(
+                &si,
+                &def.title,
+                &d.title,
+                format!("/dpias/{id}/sections/{code}"),
+                format!("/dpias/{id}"),
+                "Save",
+                fields,
+                form_of(&f, e),
+            ))
         }
         other => after(&state, &si, &id, &f, other).await,
     }
@@ -1037,23 +1151,53 @@ fn band_options(m: &Matrix, none: bool) -> Vec<Option_> {
 
 fn risk_fields(m: &Matrix) -> Vec<Field> {
     vec![
-        Field::new("area", "description", "Describe the source of risk and the nature of potential impact on individuals"),
+        Field::new(
+            "area",
+            "description",
+            "Describe the source of risk and the nature of potential impact on individuals",
+        ),
         Field::new("input", "source", "Source of the risk (optional)"),
-        Field::new("select", "likelihood", "Likelihood of harm").options(level_options(&m.likelihood)),
+        Field::new("select", "likelihood", "Likelihood of harm")
+            .options(level_options(&m.likelihood)),
         Field::new("select", "severity", "Severity of harm").options(level_options(&m.severity)),
-        Field::new("select", "overall", "Overall risk, if your assessment differs from the matrix").hint("Leave blank to use the matrix.").options(band_options(m, false)),
-        Field::new("area", "override_reason", "Why the overall risk differs from the matrix"),
+        Field::new(
+            "select",
+            "overall",
+            "Overall risk, if your assessment differs from the matrix",
+        )
+        .hint("Leave blank to use the matrix.")
+        .options(band_options(m, false)),
+        Field::new(
+            "area",
+            "override_reason",
+            "Why the overall risk differs from the matrix",
+        ),
     ]
 }
 
-async fn risk_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn risk_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     let (_, d) = change_permit(&state, &si, &id).await?;
     if !d.editable() {
         return frozen(&state, &si, &d).await;
     }
     let rules = dpias(&state.steward).rules;
-    let m = rules.matrix(&d.content.matrix).unwrap_or(&rules.matrices[0]);
-    Ok(form_page(&si, "Add a risk", &d.title, format!("/dpias/{id}/risks/new"), format!("/dpias/{id}"), "Add the risk", risk_fields(m), FormView::new()))
+    let m = rules
+        .matrix(&d.content.matrix)
+        .unwrap_or(&rules.matrices[0]);
+    Ok(form_page(
+        &si,
+        "Add a risk",
+        &d.title,
+        format!("/dpias/{id}/risks/new"),
+        format!("/dpias/{id}"),
+        "Add the risk",
+        risk_fields(m),
+        FormView::new(),
+    ))
 }
 
 async fn risk_submit(
@@ -1064,7 +1208,9 @@ async fn risk_submit(
 ) -> PageResult {
     let (p, d) = change_permit(&state, &si, &id).await?;
     let rules = dpias(&state.steward).rules;
-    let m = rules.matrix(&d.content.matrix).unwrap_or(&rules.matrices[0]);
+    let m = rules
+        .matrix(&d.content.matrix)
+        .unwrap_or(&rules.matrices[0]);
     let mut c = d.content.clone();
     let number = c.risks.len() as i64 + 1;
     c.risks.push(Risk {
@@ -1078,7 +1224,18 @@ async fn risk_submit(
         overall_override: val(&f, "overall"),
         override_reason: val(&f, "override_reason").trim().to_string(),
     });
-    save_form(&state, &si, &p, c, &f, "Add a risk", format!("/dpias/{id}/risks/new"), risk_fields(m), &format!("risk_{number}")).await
+    save_form(
+        &state,
+        &si,
+        &p,
+        c,
+        &f,
+        "Add a risk",
+        format!("/dpias/{id}/risks/new"),
+        risk_fields(m),
+        &format!("risk_{number}"),
+    )
+    .await
 }
 
 // ---- measures ----
@@ -1086,7 +1243,11 @@ async fn risk_submit(
 fn measure_fields(c: &Content, m: &Matrix) -> Vec<Field> {
     let mut out = vec![Field::new("heading", "", "Which risks it addresses")];
     for r in &c.risks {
-        out.push(Field::new("check", &format!("risk_{}", r.id), &format!("Risk {}: {}", r.number, r.description)));
+        out.push(Field::new(
+            "check",
+            &format!("risk_{}", r.id),
+            &format!("Risk {}: {}", r.number, r.description),
+        ));
     }
     out.extend([
         Field::new("area", "options", "Options to reduce or eliminate the risk"),
@@ -1099,14 +1260,29 @@ fn measure_fields(c: &Content, m: &Matrix) -> Vec<Field> {
     out
 }
 
-async fn measure_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn measure_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     let (_, d) = change_permit(&state, &si, &id).await?;
     if !d.editable() {
         return frozen(&state, &si, &d).await;
     }
     let rules = dpias(&state.steward).rules;
-    let m = rules.matrix(&d.content.matrix).unwrap_or(&rules.matrices[0]);
-    Ok(form_page(&si, "Add a measure", &d.title, format!("/dpias/{id}/measures/new"), format!("/dpias/{id}"), "Add the measure", measure_fields(&d.content, m), FormView::new().with("approved", "no")))
+    let m = rules
+        .matrix(&d.content.matrix)
+        .unwrap_or(&rules.matrices[0]);
+    Ok(form_page(
+        &si,
+        "Add a measure",
+        &d.title,
+        format!("/dpias/{id}/measures/new"),
+        format!("/dpias/{id}"),
+        "Add the measure",
+        measure_fields(&d.content, m),
+        FormView::new().with("approved", "no"),
+    ))
 }
 
 async fn measure_submit(
@@ -1117,7 +1293,9 @@ async fn measure_submit(
 ) -> PageResult {
     let (p, d) = change_permit(&state, &si, &id).await?;
     let rules = dpias(&state.steward).rules;
-    let m = rules.matrix(&d.content.matrix).unwrap_or(&rules.matrices[0]);
+    let m = rules
+        .matrix(&d.content.matrix)
+        .unwrap_or(&rules.matrices[0]);
     let mut c = d.content.clone();
     let n = c.measures.len() + 1;
     c.measures.push(Measure {
@@ -1136,7 +1314,18 @@ async fn measure_submit(
         ..Default::default()
     });
     let fields = measure_fields(&d.content, m);
-    save_form(&state, &si, &p, c, &f, "Add a measure", format!("/dpias/{id}/measures/new"), fields, &format!("measure_{n}")).await
+    save_form(
+        &state,
+        &si,
+        &p,
+        c,
+        &f,
+        "Add a measure",
+        format!("/dpias/{id}/measures/new"),
+        fields,
+        &format!("measure_{n}"),
+    )
+    .await
 }
 
 // ---- data items ----
@@ -1144,14 +1333,25 @@ async fn measure_submit(
 fn item_fields(rules: &Rules, c: &Content) -> Vec<Field> {
     let mut out = vec![Field::new("para", "", "Individual's information must not be processed \"just in case it is needed\": it must be limited to what is required to achieve the intended purpose. A Yes needs its purpose.")];
     for i in &c.data_items {
-        let label = rules.data_item(&i.code).map(|x| x.label.clone()).unwrap_or_else(|| i.label.clone());
+        let label = rules
+            .data_item(&i.code)
+            .map(|x| x.label.clone())
+            .unwrap_or_else(|| i.label.clone());
         out.push(Field::new("yesno", &format!("used_{}", i.code), &label));
-        out.push(Field::new("input", &format!("item_{}", i.code), &format!("Purpose ({label})")));
+        out.push(Field::new(
+            "input",
+            &format!("item_{}", i.code),
+            &format!("Purpose ({label})"),
+        ));
     }
     out
 }
 
-async fn items_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn items_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     let (_, d) = change_permit(&state, &si, &id).await?;
     if !d.editable() {
         return frozen(&state, &si, &d).await;
@@ -1160,10 +1360,22 @@ async fn items_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<
     let mut form = FormView::new();
     for i in &d.content.data_items {
         form = form
-            .with(&format!("used_{}", i.code), if i.used { "yes" } else { "no" })
+            .with(
+                &format!("used_{}", i.code),
+                if i.used { "yes" } else { "no" },
+            )
             .with(&format!("item_{}", i.code), i.purpose.clone());
     }
-    Ok(form_page(&si, "Data items", &d.title, format!("/dpias/{id}/data-items"), format!("/dpias/{id}"), "Save", item_fields(rules, &d.content), form))
+    Ok(form_page(
+        &si,
+        "Data items",
+        &d.title,
+        format!("/dpias/{id}/data-items"),
+        format!("/dpias/{id}"),
+        "Save",
+        item_fields(rules, &d.content),
+        form,
+    ))
 }
 
 async fn items_submit(
@@ -1180,17 +1392,36 @@ async fn items_submit(
         i.purpose = val(&f, &format!("item_{}", i.code)).trim().to_string();
     }
     let fields = item_fields(rules, &d.content);
-    save_form(&state, &si, &p, c, &f, "Data items", format!("/dpias/{id}/data-items"), fields, "").await
+    save_form(
+        &state,
+        &si,
+        &p,
+        c,
+        &f,
+        "Data items",
+        format!("/dpias/{id}/data-items"),
+        fields,
+        "",
+    )
+    .await
 }
 
 // ---- lawful basis and rights ----
 
 fn law_fields(rules: &Rules) -> Vec<Field> {
-    let mut out = vec![Field::new("heading", "", "Lawful basis (UK GDPR Article 6)")];
+    let mut out = vec![Field::new(
+        "heading",
+        "",
+        "Lawful basis (UK GDPR Article 6)",
+    )];
     for i in &rules.law.article6 {
         out.push(Field::new("check", &format!("a6_{}", i.code), &i.label).hint(&i.text));
     }
-    out.push(Field::new("heading", "", "Condition for special category data (UK GDPR Article 9)"));
+    out.push(Field::new(
+        "heading",
+        "",
+        "Condition for special category data (UK GDPR Article 9)",
+    ));
     for i in &rules.law.article9 {
         out.push(Field::new("check", &format!("a9_{}", i.code), &i.label).hint(&i.text));
     }
@@ -1201,13 +1432,25 @@ fn law_fields(rules: &Rules) -> Vec<Field> {
     out.push(Field::new("area", "legal_notes", "Other legal basis and notes (for example the Health and Social Care Act 2012, safeguarding)"));
     out.push(Field::new("heading", "", "Individual rights"));
     for r in &rules.law.right {
-        out.push(Field::new("check", &format!("right_{}", r.code), &format!("{} applies", r.label)));
-        out.push(Field::new("input", &format!("how_{}", r.code), &format!("How it is supported: {}", r.label.to_lowercase())));
+        out.push(Field::new(
+            "check",
+            &format!("right_{}", r.code),
+            &format!("{} applies", r.label),
+        ));
+        out.push(Field::new(
+            "input",
+            &format!("how_{}", r.code),
+            &format!("How it is supported: {}", r.label.to_lowercase()),
+        ));
     }
     out
 }
 
-async fn law_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn law_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     let (_, d) = change_permit(&state, &si, &id).await?;
     if !d.editable() {
         return frozen(&state, &si, &d).await;
@@ -1215,17 +1458,33 @@ async fn law_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<St
     let rules = dpias(&state.steward).rules;
     let c = &d.content;
     let mut form = FormView::new().with("legal_notes", c.legal_notes.clone());
-    for (p, codes) in [("a6_", &c.article6), ("a9_", &c.article9), ("cl_", &c.confidentiality)] {
+    for (p, codes) in [
+        ("a6_", &c.article6),
+        ("a9_", &c.article9),
+        ("cl_", &c.confidentiality),
+    ] {
         for code in codes {
             form = form.with(&format!("{p}{code}"), "yes");
         }
     }
     for r in &c.rights {
         form = form
-            .with(&format!("right_{}", r.code), if r.applies { "yes" } else { "" })
+            .with(
+                &format!("right_{}", r.code),
+                if r.applies { "yes" } else { "" },
+            )
             .with(&format!("how_{}", r.code), r.how.clone());
     }
-    Ok(form_page(&si, "Lawful basis and individual rights", &d.title, format!("/dpias/{id}/lawful-basis"), format!("/dpias/{id}"), "Save", law_fields(rules), form))
+    Ok(form_page(
+        &si,
+        "Lawful basis and individual rights",
+        &d.title,
+        format!("/dpias/{id}/lawful-basis"),
+        format!("/dpias/{id}"),
+        "Save",
+        law_fields(rules),
+        form,
+    ))
 }
 
 async fn law_submit(
@@ -1257,7 +1516,18 @@ async fn law_submit(
             how: val(&f, &format!("how_{}", r.code)).trim().to_string(),
         })
         .collect();
-    save_form(&state, &si, &p, c, &f, "Lawful basis and individual rights", format!("/dpias/{id}/lawful-basis"), law_fields(rules), "").await
+    save_form(
+        &state,
+        &si,
+        &p,
+        c,
+        &f,
+        "Lawful basis and individual rights",
+        format!("/dpias/{id}/lawful-basis"),
+        law_fields(rules),
+        "",
+    )
+    .await
 }
 
 // ---- sign-off record ----
@@ -1266,37 +1536,78 @@ const SIGN_OFF_FIELDS: [(&str, &str); 12] = [
     ("measures_approved_by", "Measures approved by"),
     ("residual_risks_approved_by", "Residual risks approved by"),
     ("dpo_advice_provided_by", "DPO advice provided by"),
-    ("dpo_advice_decided_by", "DPO advice accepted or overruled by"),
+    (
+        "dpo_advice_decided_by",
+        "DPO advice accepted or overruled by",
+    ),
     ("overrule_reasons", "If overruled, your reasons"),
-    ("consultation_reviewed_by", "Consultation responses reviewed by"),
-    ("consultation_reasons", "If your decision departs from individuals' views, your reasons"),
-    ("kept_under_review_by", "This DPIA will be kept under review by"),
+    (
+        "consultation_reviewed_by",
+        "Consultation responses reviewed by",
+    ),
+    (
+        "consultation_reasons",
+        "If your decision departs from individuals' views, your reasons",
+    ),
+    (
+        "kept_under_review_by",
+        "This DPIA will be kept under review by",
+    ),
     ("next_review_date", "Next review date"),
     ("comments", "Comments"),
-    ("prior_consultation_date", "Prior consultation with the ICO (Article 36): date"),
-    ("prior_consultation_outcome", "Prior consultation with the ICO: outcome"),
+    (
+        "prior_consultation_date",
+        "Prior consultation with the ICO (Article 36): date",
+    ),
+    (
+        "prior_consultation_outcome",
+        "Prior consultation with the ICO: outcome",
+    ),
 ];
 
 fn record_fields() -> Vec<Field> {
     let mut out = vec![];
     for (name, label) in SIGN_OFF_FIELDS {
-        let kind = if matches!(name, "overrule_reasons" | "consultation_reasons" | "comments" | "prior_consultation_outcome") { "area" } else { "input" };
+        let kind = if matches!(
+            name,
+            "overrule_reasons" | "consultation_reasons" | "comments" | "prior_consultation_outcome"
+        ) {
+            "area"
+        } else {
+            "input"
+        };
         let mut f = Field::new(kind, name, label);
         if name.ends_with("date") {
             f = f.hint("For example, 2027-02-05.");
         }
         out.push(f);
         if name == "dpo_advice_provided_by" {
-            out.push(Field::new("radios", "dpo_advice_decision", "The DPO's advice was").options(opts([("", "Not decided yet"), ("accepted", "Accepted"), ("overruled", "Overruled")])));
+            out.push(
+                Field::new("radios", "dpo_advice_decision", "The DPO's advice was").options(opts(
+                    [
+                        ("", "Not decided yet"),
+                        ("accepted", "Accepted"),
+                        ("overruled", "Overruled"),
+                    ],
+                )),
+            );
         }
         if name == "consultation_reviewed_by" {
-            out.push(Field::new("check", "consultation_departs", "The decision departs from individuals' views"));
+            out.push(Field::new(
+                "check",
+                "consultation_departs",
+                "The decision departs from individuals' views",
+            ));
         }
     }
     out
 }
 
-async fn record_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn record_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     let (_, d) = change_permit(&state, &si, &id).await?;
     if !d.editable() {
         return frozen(&state, &si, &d).await;
@@ -1305,20 +1616,38 @@ async fn record_page(State(state): State<AppState>, si: SignedIn, Path(id): Path
     let pc = &d.content.prior_consultation;
     let form = FormView::new()
         .with("measures_approved_by", s.measures_approved_by.clone())
-        .with("residual_risks_approved_by", s.residual_risks_approved_by.clone())
+        .with(
+            "residual_risks_approved_by",
+            s.residual_risks_approved_by.clone(),
+        )
         .with("dpo_advice_provided_by", s.dpo_advice_provided_by.clone())
         .with("dpo_advice_decision", s.dpo_advice_decision.clone())
         .with("dpo_advice_decided_by", s.dpo_advice_decided_by.clone())
         .with("overrule_reasons", s.overrule_reasons.clone())
-        .with("consultation_reviewed_by", s.consultation_reviewed_by.clone())
-        .with("consultation_departs", if s.consultation_departs { "yes" } else { "" })
+        .with(
+            "consultation_reviewed_by",
+            s.consultation_reviewed_by.clone(),
+        )
+        .with(
+            "consultation_departs",
+            if s.consultation_departs { "yes" } else { "" },
+        )
         .with("consultation_reasons", s.consultation_reasons.clone())
         .with("kept_under_review_by", s.kept_under_review_by.clone())
         .with("next_review_date", s.next_review_date.clone())
         .with("comments", s.comments.clone())
         .with("prior_consultation_date", pc.date.clone())
         .with("prior_consultation_outcome", pc.outcome.clone());
-    Ok(form_page(&si, "Sign-off and outcomes", &d.title, format!("/dpias/{id}/sign-off-record"), format!("/dpias/{id}"), "Save", record_fields(), form))
+    Ok(form_page(
+        &si,
+        "Sign-off and outcomes",
+        &d.title,
+        format!("/dpias/{id}/sign-off-record"),
+        format!("/dpias/{id}"),
+        "Save",
+        record_fields(),
+        form,
+    ))
 }
 
 async fn record_submit(
@@ -1345,41 +1674,133 @@ async fn record_submit(
     s.comments = t("comments");
     c.prior_consultation.date = t("prior_consultation_date");
     c.prior_consultation.outcome = t("prior_consultation_outcome");
-    save_form(&state, &si, &p, c, &f, "Sign-off and outcomes", format!("/dpias/{id}/sign-off-record"), record_fields(), "").await
+    save_form(
+        &state,
+        &si,
+        &p,
+        c,
+        &f,
+        "Sign-off and outcomes",
+        format!("/dpias/{id}/sign-off-record"),
+        record_fields(),
+        "",
+    )
+    .await
 }
 
 // ---- steps ----
 
-async fn submit(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::Dpia, &id).await?;
-    let res = dpias(&state.steward).author_step(&si.caller, &p, &StepInput { step: "submit".into(), note: String::new() }).await;
-    after(&state, &si, &id, &f, res).await
-}
-
-async fn new_version(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::Dpia, &id).await?;
-    let res = dpias(&state.steward).author_step(&si.caller, &p, &StepInput { step: "new_version".into(), note: String::new() }).await;
-    after(&state, &si, &id, &f, res).await
-}
-
-async fn advise(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
-    let p = state.steward.permit::<ops::Advise>(&si.caller, Kind::Dpia, &id).await?;
-    let res = dpias(&state.steward).advise(&si.caller, &p, &AdviceInput { advice: val(&f, "advice") }).await;
-    after(&state, &si, &id, &f, res).await
-}
-
-async fn decide(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::DpiaSignOff, &id).await?;
+async fn submit(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::Dpia, &id)
+        .await?;
     let res = dpias(&state.steward)
-        .sign_off(&si.caller, &p, &StepInput { step: val(&f, "step"), note: val(&f, "note") }, today())
+        .author_step(
+            &si.caller,
+            &p,
+            &StepInput {
+                step: "submit".into(),
+                note: String::new(),
+            },
+        )
         .await;
     after(&state, &si, &id, &f, res).await
 }
 
-async fn comment(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
-    let p = state.steward.permit::<ops::Comment>(&si.caller, Kind::Dpia, &id).await?;
+async fn new_version(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::Dpia, &id)
+        .await?;
     let res = dpias(&state.steward)
-        .comment(&si.caller, &p, &CommentInput { section: val(&f, "comment_section"), text: val(&f, "comment_text") })
+        .author_step(
+            &si.caller,
+            &p,
+            &StepInput {
+                step: "new_version".into(),
+                note: String::new(),
+            },
+        )
+        .await;
+    after(&state, &si, &id, &f, res).await
+}
+
+async fn advise(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Advise>(&si.caller, Kind::Dpia, &id)
+        .await?;
+    let res = dpias(&state.steward)
+        .advise(
+            &si.caller,
+            &p,
+            &AdviceInput {
+                advice: val(&f, "advice"),
+            },
+        )
+        .await;
+    after(&state, &si, &id, &f, res).await
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::DpiaSignOff, &id)
+        .await?;
+    let res = dpias(&state.steward)
+        .sign_off(
+            &si.caller,
+            &p,
+            &StepInput {
+                step: val(&f, "step"),
+                note: val(&f, "note"),
+            },
+            today(),
+        )
+        .await;
+    after(&state, &si, &id, &f, res).await
+}
+
+async fn comment(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Comment>(&si.caller, Kind::Dpia, &id)
+        .await?;
+    let res = dpias(&state.steward)
+        .comment(
+            &si.caller,
+            &p,
+            &CommentInput {
+                section: val(&f, "comment_section"),
+                text: val(&f, "comment_text"),
+            },
+        )
         .await;
     // The comment form's fields are named for the page.
     let res = res.map_err(|e| match e {
@@ -1398,11 +1819,21 @@ async fn comment(State(state): State<AppState>, si: SignedIn, Path(id): Path<Str
 
 // ---- exports and versions ----
 
-async fn export(State(state): State<AppState>, si: SignedIn, Path((id, format)): Path<(String, String)>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::Dpia, &id).await?;
+async fn export(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, format)): Path<(String, String)>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::Dpia, &id)
+        .await?;
     let d = dpias(&state.steward);
     let dpia = d.get(&p).await?;
-    let format = format.trim_end_matches(".pdf").trim_end_matches(".docx").trim_end_matches(".json");
+    let format = format
+        .trim_end_matches(".pdf")
+        .trim_end_matches(".docx")
+        .trim_end_matches(".json");
     let (bytes, ct, name) = match d.export(&dpia, format) {
         Ok(x) => x,
         Err(CoreError::Invalid(_)) => return Err(CoreError::NotFound.into()),
@@ -1413,7 +1844,8 @@ async fn export(State(state): State<AppState>, si: SignedIn, Path((id, format)):
             (header::CONTENT_TYPE, HeaderValue::from_static(ct)),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).unwrap_or(HeaderValue::from_static("attachment")),
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
             ),
         ],
         bytes,
@@ -1454,11 +1886,22 @@ fn field_words(path: &str) -> String {
     ] {
         out = out.replace(from, to);
     }
-    out.replace("].", ": ").replace(']', "").replace('.', ": ").replace('_', " ")
+    out.replace("].", ": ")
+        .replace(']', "")
+        .replace('.', ": ")
+        .replace('_', " ")
 }
 
-async fn compare_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Query(q): Query<CompareQuery>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::Dpia, &id).await?;
+async fn compare_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<CompareQuery>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::Dpia, &id)
+        .await?;
     let dd = dpias(&state.steward);
     let d = dd.get(&p).await?;
     let load = |which: String| {
@@ -1467,12 +1910,25 @@ async fn compare_page(State(state): State<AppState>, si: SignedIn, Path(id): Pat
         let d = &d;
         async move {
             match which.parse::<i64>() {
-                Ok(n) => Ok::<_, CoreError>((format!("Version {n}"), dd.version(p, n).await?)),
+                Ok(n) => match dd.version(p, n).await {
+                    Ok(c) => Ok::<_, CoreError>((format!("Version {n}"), c)),
+                    // No such frozen version (yet): the current one, said so.
+                    Err(CoreError::NotFound) => Ok((
+                        format!("Version {n} (not approved or rejected yet: the current text)"),
+                        d.content.clone(),
+                    )),
+                    Err(e) => Err(e),
+                },
                 Err(_) => Ok((d.version_label.clone(), d.content.clone())),
             }
         }
     };
-    let (a_label, a) = load(if q.a.is_empty() { "1".into() } else { q.a.clone() }).await?;
+    let (a_label, a) = load(if q.a.is_empty() {
+        "1".into()
+    } else {
+        q.a.clone()
+    })
+    .await?;
     let (b_label, b) = load(q.b.clone()).await?;
     let rows = compare(&a, &b)
         .into_iter()
@@ -1480,7 +1936,11 @@ async fn compare_page(State(state): State<AppState>, si: SignedIn, Path(id): Pat
         .map(|(k, x, y)| (field_words(&k), x, y))
         .collect();
     Ok(render(&CompareView {
-        ctx: ctx(&si, &format!("Compare versions: {}", d.title), &FormView::new()),
+        ctx: ctx(
+            &si,
+            &format!("Compare versions: {}", d.title),
+            &FormView::new(),
+        ),
         d,
         a_label,
         b_label,

@@ -428,11 +428,9 @@ async fn main() -> Result<()> {
                 )
                 .await?;
                 println!("Demo cluster assurance: a quarter of incidents (one reportable and notified, one not reportable, one on the 72-hour clock), a risk register with one risk above appetite, and the draft \"{}\".", update.title);
-                let (dcr, teams) = steward_dpia::demo::seed_demo_dpias(
-                    &steward,
-                    chrono::Utc::now().date_naive(),
-                )
-                .await?;
+                let (dcr, teams) =
+                    steward_dpia::demo::seed_demo_dpias(&steward, chrono::Utc::now().date_naive())
+                        .await?;
                 println!("Demo DPIAs for Harbour View Surgery: \"{}\" ({}) and \"{}\" ({}), and a screening that needed no DPIA.", teams.title, teams.version_label, dcr.title, dcr.status_label.to_lowercase());
             } else {
                 println!(
@@ -697,7 +695,8 @@ async fn run_dpia(steward: &Steward, command: DpiaCommand) -> Result<()> {
             let (bytes, _, name) = d.export(&dpia, &format).map_err(describe)?;
             match output {
                 Some(path) => {
-                    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("writing {}", path.display()))?;
                     eprintln!("Wrote {} ({name}).", path.display());
                 }
                 None => {
@@ -708,7 +707,8 @@ async fn run_dpia(steward: &Steward, command: DpiaCommand) -> Result<()> {
             Ok(())
         }
         DpiaCommand::Import { file, organisation } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let org: String = match organisation {
                 Some(code) => steward_db::query_scalar("SELECT id FROM organisations WHERE ods_code = $1")
                     .bind(code.trim().to_uppercase())
@@ -722,7 +722,10 @@ async fn run_dpia(steward: &Steward, command: DpiaCommand) -> Result<()> {
             };
             let caller = cli_caller(steward, &org).await?;
             let dpia = d.import(&caller, &org, &bytes).await.map_err(describe)?;
-            println!("Imported {} \"{}\" as a draft ({}).", dpia.reference, dpia.title, dpia.organisation_name);
+            println!(
+                "Imported {} \"{}\" as a draft ({}).",
+                dpia.reference, dpia.title, dpia.organisation_name
+            );
             println!("{}", dpia.id);
             Ok(())
         }

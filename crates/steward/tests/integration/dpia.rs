@@ -46,12 +46,19 @@ async fn count(s: &TestServer, sql: &str) -> i64 {
 
 /// Every answer of a trust screening: No, except the codes given.
 fn trust_answers(yes: &[&str]) -> Vec<(String, String)> {
-    let q = steward_dpia::Rules::embedded().questionnaire("trust").unwrap();
+    let q = steward_dpia::Rules::embedded()
+        .questionnaire("trust")
+        .unwrap();
     let mut out = vec![];
     for x in &q.question {
         out.push((
             format!("answer_{}", x.code),
-            if yes.contains(&x.code.as_str()) { "yes" } else { "no" }.to_string(),
+            if yes.contains(&x.code.as_str()) {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string(),
         ));
         out.push((format!("comment_{}", x.code), String::new()));
     }
@@ -59,7 +66,10 @@ fn trust_answers(yes: &[&str]) -> Vec<(String, String)> {
 }
 
 async fn post_owned(c: &Client, path: &str, fields: &[(String, String)]) -> reqwest::Response {
-    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     c.post_form(path, &f).await
 }
 
@@ -100,98 +110,285 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
     assert!(page.contains("A DPIA is required"));
 
     // A DPIA started from it, pre-filled with what the screening said.
-    let res = post(&ig, "/dpias/new", &[("title", "Online group education"), ("matrix", "5x5"), ("screening_id", &screening)]).await;
+    let res = post(
+        &ig,
+        "/dpias/new",
+        &[
+            ("title", "Online group education"),
+            ("matrix", "5x5"),
+            ("screening_id", &screening),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     let url = location(&res);
     let id = url.rsplit('/').next().unwrap().to_string();
     let (_, page) = ig.get_text(&url).await;
-    assert!(page.contains("Attendees are matched against the clinic list"), "the screening's comment is carried");
+    assert!(
+        page.contains("Attendees are matched against the clinic list"),
+        "the screening's comment is carried"
+    );
     assert!(page.contains("Draft"));
 
     // A likelihood outside the matrix: refused, the form kept, nothing saved.
-    let res = post(&ig, &format!("/dpias/{id}/risks/new"), &[("description", "A patient joins the wrong group"), ("likelihood", "7"), ("severity", "2")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/risks/new"),
+        &[
+            ("description", "A patient joins the wrong group"),
+            ("likelihood", "7"),
+            ("severity", "2"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
-    assert!(body.contains("Likelihood must be one of the matrix"), "{body}");
+    assert!(
+        body.contains("Likelihood must be one of the matrix"),
+        "{body}"
+    );
     assert!(body.contains("Rare (1), Unlikely (2), Possible (3), Likely (4), Almost certain (5)"));
     assert!(body.contains("A patient joins the wrong group"));
-    assert!(content_of(&s, &id).await.risks.is_empty(), "nothing half-saved");
-    for (d, l, sev) in [("A patient joins the wrong group", "3", "2"), ("Health details shared in the group chat", "5", "5")] {
-        let res = post(&ig, &format!("/dpias/{id}/risks/new"), &[("description", d), ("likelihood", l), ("severity", sev)]).await;
+    assert!(
+        content_of(&s, &id).await.risks.is_empty(),
+        "nothing half-saved"
+    );
+    for (d, l, sev) in [
+        ("A patient joins the wrong group", "3", "2"),
+        ("Health details shared in the group chat", "5", "5"),
+    ] {
+        let res = post(
+            &ig,
+            &format!("/dpias/{id}/risks/new"),
+            &[("description", d), ("likelihood", l), ("severity", sev)],
+        )
+        .await;
         assert_eq!(res.status(), 303, "risk {d}");
     }
     let c = content_of(&s, &id).await;
     assert_eq!(c.risks.len(), 2);
 
     // A Yes data item needs its purpose.
-    let res = post(&ig, &format!("/dpias/{id}/data-items"), &[("used_name", "yes"), ("item_name", "")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/data-items"),
+        &[("used_name", "yes"), ("item_name", "")],
+    )
+    .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("Name is answered Yes: give the purpose it is processed for"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Name is answered Yes: give the purpose it is processed for"));
     assert!(!content_of(&s, &id).await.data_items.iter().any(|i| i.used));
-    let res = post(&ig, &format!("/dpias/{id}/data-items"), &[("used_name", "yes"), ("item_name", "To admit the patient from the lobby")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/data-items"),
+        &[
+            ("used_name", "yes"),
+            ("item_name", "To admit the patient from the lobby"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
 
     // Not applicable only with a reason.
-    let res = post(&ig, &format!("/dpias/{id}/sections/transfers"), &[("text", ""), ("not_applicable", "yes"), ("reason", "")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/sections/transfers"),
+        &[("text", ""), ("not_applicable", "yes"), ("reason", "")],
+    )
+    .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("Give the reason"));
-    let res = post(&ig, &format!("/dpias/{id}/sections/transfers"), &[("text", ""), ("not_applicable", "yes"), ("reason", "Everything stays in the UK")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/sections/transfers"),
+        &[
+            ("text", ""),
+            ("not_applicable", "yes"),
+            ("reason", "Everything stays in the UK"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
-    let res = post(&ig, &format!("/dpias/{id}/sections/need"), &[("text", "Group education sessions by video"), ("question_0", "Who attends?"), ("answer_0", "Patients invited by the practice nurse")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/sections/need"),
+        &[
+            ("text", "Group education sessions by video"),
+            ("question_0", "Who attends?"),
+            ("answer_0", "Patients invited by the practice nurse"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
 
     // A measure against the first risk, approved.
     let r1 = c.risks[0].id.clone();
-    let res = post(&ig, &format!("/dpias/{id}/measures/new"), &[(&format!("risk_{r1}"), "yes"), ("options", "Patients wait in a lobby and are admitted by the host"), ("effect", "eliminated"), ("residual", "none"), ("approved", "yes")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/measures/new"),
+        &[
+            (&format!("risk_{r1}"), "yes"),
+            (
+                "options",
+                "Patients wait in a lobby and are admitted by the host",
+            ),
+            ("effect", "eliminated"),
+            ("residual", "none"),
+            ("approved", "yes"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
 
     // Submitted: no more changes while it is with the reviewers.
     let res = post(&ig, &format!("/dpias/{id}/submit"), &[]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(status_of(&s, &id).await, "submitted");
-    let res = post(&ig, &format!("/dpias/{id}/risks/new"), &[("description", "x"), ("likelihood", "1"), ("severity", "1")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/risks/new"),
+        &[("description", "x"), ("likelihood", "1"), ("severity", "1")],
+    )
+    .await;
     assert_eq!(res.status(), 409);
 
     // The DPO advises and asks for changes.
     let dpo = s.sign_in(DPO).await;
-    let res = post(&dpo, &format!("/dpias/{id}/advice"), &[("advice", "Reduce the chat risk before approval")]).await;
+    let res = post(
+        &dpo,
+        &format!("/dpias/{id}/advice"),
+        &[("advice", "Reduce the chat risk before approval")],
+    )
+    .await;
     assert_eq!(res.status(), 303);
-    let res = post(&dpo, &format!("/dpias/{id}/decision"), &[("step", "request_changes"), ("note", "")]).await;
+    let res = post(
+        &dpo,
+        &format!("/dpias/{id}/decision"),
+        &[("step", "request_changes"), ("note", "")],
+    )
+    .await;
     assert_eq!(res.status(), 422, "a note is needed");
-    let res = post(&dpo, &format!("/dpias/{id}/decision"), &[("step", "request_changes"), ("note", "Say how the chat is controlled")]).await;
+    let res = post(
+        &dpo,
+        &format!("/dpias/{id}/decision"),
+        &[
+            ("step", "request_changes"),
+            ("note", "Say how the chat is controlled"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     assert_eq!(status_of(&s, &id).await, "changes_requested");
 
     // The author fixes it and submits again.
-    let res = post(&ig, &format!("/dpias/{id}/sections/principle_6"), &[("text", "The chat is switched off for guests")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/sections/principle_6"),
+        &[("text", "The chat is switched off for guests")],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     post(&ig, &format!("/dpias/{id}/submit"), &[]).await;
     assert_eq!(status_of(&s, &id).await, "submitted");
 
     // Art 36: the second risk is extreme with no measure, and the ICO not consulted: refused.
-    let res = post(&dpo, &format!("/dpias/{id}/decision"), &[("step", "approve"), ("note", "")]).await;
+    let res = post(
+        &dpo,
+        &format!("/dpias/{id}/decision"),
+        &[("step", "approve"), ("note", "")],
+    )
+    .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
-    assert!(body.contains("record the prior consultation with the ICO (UK GDPR Article 36)"), "{body}");
+    assert!(
+        body.contains("record the prior consultation with the ICO (UK GDPR Article 36)"),
+        "{body}"
+    );
     assert_eq!(status_of(&s, &id).await, "submitted");
-    assert_eq!(count(&s, "SELECT COUNT(*) FROM dpia_versions").await, 0, "nothing frozen");
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM dpia_versions").await,
+        0,
+        "nothing frozen"
+    );
     // Through the API too, the same answer.
     let api = s.api(&s.api_token(DPO).await);
-    let (code, problem) = api.send(Method::POST, &format!("/dpias/{id}/sign-off"), &json!({"step": "approve"})).await;
+    let (code, problem) = api
+        .send(
+            Method::POST,
+            &format!("/dpias/{id}/sign-off"),
+            &json!({"step": "approve"}),
+        )
+        .await;
     assert_eq!(code, 422, "{problem}");
     assert!(problem.to_string().contains("Article 36"));
 
     // Sent back; the consultation recorded with its date and outcome; approved.
-    post(&dpo, &format!("/dpias/{id}/decision"), &[("step", "request_changes"), ("note", "Consult the ICO first")]).await;
-    let res = post(&ig, &format!("/dpias/{id}/sign-off-record"), &[("prior_consultation_date", "2026-11-02"), ("prior_consultation_outcome", ""), ("measures_approved_by", "Practice IG meeting")]).await;
-    assert_eq!(res.status(), 303, "a date alone is saved; approval still needs the outcome");
+    post(
+        &dpo,
+        &format!("/dpias/{id}/decision"),
+        &[
+            ("step", "request_changes"),
+            ("note", "Consult the ICO first"),
+        ],
+    )
+    .await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/sign-off-record"),
+        &[
+            ("prior_consultation_date", "2026-11-02"),
+            ("prior_consultation_outcome", ""),
+            ("measures_approved_by", "Practice IG meeting"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "a date alone is saved; approval still needs the outcome"
+    );
     post(&ig, &format!("/dpias/{id}/submit"), &[]).await;
-    let res = post(&dpo, &format!("/dpias/{id}/decision"), &[("step", "approve")]).await;
+    let res = post(
+        &dpo,
+        &format!("/dpias/{id}/decision"),
+        &[("step", "approve")],
+    )
+    .await;
     assert_eq!(res.status(), 422, "no outcome yet");
-    post(&dpo, &format!("/dpias/{id}/decision"), &[("step", "request_changes"), ("note", "Record the ICO's answer")]).await;
-    post(&ig, &format!("/dpias/{id}/sign-off-record"), &[("prior_consultation_date", "2026-11-02"), ("prior_consultation_outcome", "The ICO advised the processing may go ahead with the chat switched off"), ("measures_approved_by", "Practice IG meeting"), ("next_review_date", "2027-11-01")]).await;
+    post(
+        &dpo,
+        &format!("/dpias/{id}/decision"),
+        &[
+            ("step", "request_changes"),
+            ("note", "Record the ICO's answer"),
+        ],
+    )
+    .await;
+    post(
+        &ig,
+        &format!("/dpias/{id}/sign-off-record"),
+        &[
+            ("prior_consultation_date", "2026-11-02"),
+            (
+                "prior_consultation_outcome",
+                "The ICO advised the processing may go ahead with the chat switched off",
+            ),
+            ("measures_approved_by", "Practice IG meeting"),
+            ("next_review_date", "2027-11-01"),
+        ],
+    )
+    .await;
     post(&ig, &format!("/dpias/{id}/submit"), &[]).await;
-    let res = post(&dpo, &format!("/dpias/{id}/decision"), &[("step", "approve")]).await;
+    let res = post(
+        &dpo,
+        &format!("/dpias/{id}/decision"),
+        &[("step", "approve")],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     assert_eq!(status_of(&s, &id).await, "approved");
 
@@ -200,13 +397,26 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
     let today = steward_core::time::long_date(chrono::Utc::now().date_naive());
     assert!(page.contains(&format!("Version 1, {today}")), "{page}");
     assert!(page.contains("approved and frozen"));
-    assert_eq!(ig.get(&format!("/dpias/{id}/risks/new")).await.status(), 409);
-    let res = post(&ig, &format!("/dpias/{id}/sections/need"), &[("text", "changed")]).await;
+    assert_eq!(
+        ig.get(&format!("/dpias/{id}/risks/new")).await.status(),
+        409
+    );
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/sections/need"),
+        &[("text", "changed")],
+    )
+    .await;
     assert_eq!(res.status(), 409);
-    assert_eq!(content_of(&s, &id).await.section("need").unwrap().text, "Group education sessions by video");
+    assert_eq!(
+        content_of(&s, &id).await.section("need").unwrap().text,
+        "Group education sessions by video"
+    );
     let ig_api = s.api(&s.api_token(HARBOUR_IG).await);
     let (_, current) = ig_api.get(&format!("/dpias/{id}")).await;
-    let (code, _) = ig_api.send(Method::PUT, &format!("/dpias/{id}"), &current["content"]).await;
+    let (code, _) = ig_api
+        .send(Method::PUT, &format!("/dpias/{id}"), &current["content"])
+        .await;
     assert_eq!(code, 409);
 
     // The approved measure became an action, and the review date a reminder.
@@ -217,13 +427,22 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
     // A change makes a new version; version 1 stays as approved and can be compared.
     let res = post(&ig, &format!("/dpias/{id}/new-version"), &[]).await;
     assert_eq!(res.status(), 303);
-    let res = post(&ig, &format!("/dpias/{id}/sections/need"), &[("text", "Group education and review sessions by video")]).await;
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/sections/need"),
+        &[("text", "Group education and review sessions by video")],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     let (_, page) = ig.get_text(&format!("/dpias/{id}")).await;
     assert!(page.contains("Version 2 (draft)"));
     let (code, page) = ig.get_text(&format!("/dpias/{id}/compare?a=1")).await;
     assert_eq!(code, 200);
-    assert!(page.contains("Group education sessions by video") && page.contains("Group education and review sessions by video"), "{page}");
+    assert!(
+        page.contains("Group education sessions by video")
+            && page.contains("Group education and review sessions by video"),
+        "{page}"
+    );
     let (code, versions) = ig_api.get(&format!("/dpias/{id}/versions")).await;
     assert_eq!(code, 200);
     assert_eq!(versions[0]["label"], format!("Version 1, {today}"));
@@ -233,7 +452,16 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
     assert_eq!(castle.get(&format!("/dpias/{id}")).await.status(), 404);
     let auditor = s.sign_in(HARBOUR_AUDITOR).await;
     assert_eq!(auditor.get(&format!("/dpias/{id}")).await.status(), 200);
-    assert_eq!(post(&auditor, &format!("/dpias/{id}/decision"), &[("step", "approve")]).await.status(), 403);
+    assert_eq!(
+        post(
+            &auditor,
+            &format!("/dpias/{id}/decision"),
+            &[("step", "approve")]
+        )
+        .await
+        .status(),
+        403
+    );
 });
 
 /// Text of an export with all white space removed (line wrapping differs by format).
@@ -278,130 +506,219 @@ fn text_of(name: &str, bytes: Vec<u8>) -> String {
         .join(" ")
 }
 
-both_backends!(the_seed_dpias_export_every_answer_risk_and_measure, |s: Arc<
-    TestServer,
->| async move {
-    seed_modules(&s).await;
-    let ig = s.sign_in(HARBOUR_IG).await;
-    let api = s.api(&s.api_token(HARBOUR_IG).await);
-    let harbour = s.organisation("Y90001").await;
-    let (code, list) = api.get(&format!("/organisations/{harbour}/dpias")).await;
-    assert_eq!(code, 200);
-    let (dcr, teams) = steward_dpia::demo::seed_contents();
-    for seed in [&dcr, &teams] {
-        let item = list
+both_backends!(
+    the_seed_dpias_export_every_answer_risk_and_measure,
+    |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
+        let ig = s.sign_in(HARBOUR_IG).await;
+        let api = s.api(&s.api_token(HARBOUR_IG).await);
+        let harbour = s.organisation("Y90001").await;
+        let (code, list) = api.get(&format!("/organisations/{harbour}/dpias")).await;
+        assert_eq!(code, 200);
+        let (dcr, teams) = steward_dpia::demo::seed_contents();
+        for seed in [&dcr, &teams] {
+            let item = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["title"] == seed.title.as_str())
+                .unwrap_or_else(|| panic!("{} is in the demo", seed.title));
+            let id = item["id"].as_str().unwrap();
+            let expected = steward_dpia::export::expected_texts(seed);
+            // The running footer and page numbers land inside paragraphs that cross a page.
+            let footer = squeeze(&format!(
+                "Harbour View Surgery · {} · {}",
+                item["reference"].as_str().unwrap(),
+                item["version_label"].as_str().unwrap()
+            ));
+            assert!(expected.len() > 10);
+            for (format, name) in [("pdf", "dpia.pdf"), ("docx", "dpia.docx")] {
+                let res = ig.get(&format!("/dpias/{id}/export/{format}")).await;
+                assert_eq!(res.status(), 200);
+                let text = without_page_furniture(
+                    &squeeze(&text_of(name, res.bytes().await.unwrap().to_vec())),
+                    &footer,
+                );
+                for e in &expected {
+                    let want = squeeze(e);
+                    if !text.contains(&want) {
+                        let head: String = want.chars().take(25).collect();
+                        let near = text
+                            .find(&head)
+                            .map(|i| {
+                                text[i..]
+                                    .chars()
+                                    .take(want.chars().count() + 80)
+                                    .collect::<String>()
+                            })
+                            .unwrap_or_default();
+                        panic!("{format} of {} lacks: {want}\n\nnear: {near}", seed.title);
+                    }
+                }
+                for r in &seed.risks {
+                    assert!(text.contains(&squeeze(&format!("Risk {}", r.number))));
+                }
+            }
+            // Steward's JSON holds the whole DPIA; the CNIL file is the tool's shape.
+            let res = api
+                .req(Method::GET, &format!("/dpias/{id}/export?format=json"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let v: serde_json::Value = res.json().await.unwrap();
+            let back: Content = serde_json::from_value(v["content"].clone()).unwrap();
+            assert_eq!(back.risks.len(), seed.risks.len());
+            assert_eq!(back.measures.len(), seed.measures.len());
+            let res = api
+                .req(Method::GET, &format!("/dpias/{id}/export?format=cnil"))
+                .send()
+                .await
+                .unwrap();
+            let v: serde_json::Value = res.json().await.unwrap();
+            for k in ["answers", "measures", "evaluations", "comments"] {
+                assert!(v[k].is_array(), "{k}");
+            }
+            assert_eq!(v["pia"]["name"], seed.title.as_str());
+        }
+        // The approved seed (the video consultations) turned its approved measures into actions.
+        let (_, page) = ig.get_text("/dpias").await;
+        assert!(page.contains("MS Teams Patient Group Video Consultations"));
+        assert!(page.contains("2 risks, 2 measures"));
+    }
+);
+
+both_backends!(
+    cnil_files_import_and_export,
+    |s: Arc<TestServer>| async move {
+        let api = s.api(&s.api_token(HARBOUR_IG).await);
+        let harbour = s.organisation("Y90001").await;
+        let example: serde_json::Value = serde_json::from_str(CNIL_EXAMPLE).unwrap();
+        let (code, d) = api
+            .send(
+                Method::POST,
+                &format!("/organisations/{harbour}/dpias/import"),
+                &example,
+            )
+            .await;
+        assert_eq!(code, 200, "{d}");
+        assert_eq!(d["matrix"], "cnil");
+        assert_eq!(d["content"]["risks"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            d["content"]["kept"]["pia"]["structure_name"],
+            "PIA standard"
+        );
+        let id = d["id"].as_str().unwrap();
+        let res = api
+            .req(Method::GET, &format!("/dpias/{id}/export?format=cnil"))
+            .send()
+            .await
+            .unwrap();
+        let out: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(
+            out["pia"]["structure_name"], "PIA standard",
+            "kept, not dropped"
+        );
+        assert_eq!(out["pia"]["name"], example["pia"]["name"]);
+        assert!(out["answers"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|d| d["title"] == seed.title.as_str())
-            .unwrap_or_else(|| panic!("{} is in the demo", seed.title));
-        let id = item["id"].as_str().unwrap();
-        let expected = steward_dpia::export::expected_texts(seed);
-        // The running footer and page numbers land inside paragraphs that cross a page.
-        let footer = squeeze(&format!(
-            "Harbour View Surgery · {} · {}",
-            item["reference"].as_str().unwrap(),
-            item["version_label"].as_str().unwrap()
-        ));
-        assert!(expected.len() > 10);
-        for (format, name) in [("pdf", "dpia.pdf"), ("docx", "dpia.docx")] {
-            let res = ig.get(&format!("/dpias/{id}/export/{format}")).await;
-            assert_eq!(res.status(), 200);
-            let text = without_page_furniture(&squeeze(&text_of(name, res.bytes().await.unwrap().to_vec())), &footer);
-            for e in &expected {
-                let want = squeeze(e);
-                if !text.contains(&want) {
-                    let head: String = want.chars().take(25).collect();
-                    let near = text.find(&head).map(|i| text[i..].chars().take(want.chars().count() + 80).collect::<String>()).unwrap_or_default();
-                    panic!("{format} of {} lacks: {want}\n\nnear: {near}", seed.title);
-                }
-            }
-            for r in &seed.risks {
-                assert!(text.contains(&squeeze(&format!("Risk {}", r.number))));
-            }
-        }
-        // Steward's JSON holds the whole DPIA; the CNIL file is the tool's shape.
-        let res = api.req(Method::GET, &format!("/dpias/{id}/export?format=json")).send().await.unwrap();
-        assert_eq!(res.status(), 200);
-        let v: serde_json::Value = res.json().await.unwrap();
-        let back: Content = serde_json::from_value(v["content"].clone()).unwrap();
-        assert_eq!(back.risks.len(), seed.risks.len());
-        assert_eq!(back.measures.len(), seed.measures.len());
-        let res = api.req(Method::GET, &format!("/dpias/{id}/export?format=cnil")).send().await.unwrap();
-        let v: serde_json::Value = res.json().await.unwrap();
-        for k in ["answers", "measures", "evaluations", "comments"] {
-            assert!(v[k].is_array(), "{k}");
-        }
-        assert_eq!(v["pia"]["name"], seed.title.as_str());
-    }
-    // The approved seed (the video consultations) turned its approved measures into actions.
-    let (_, page) = ig.get_text("/dpias").await;
-    assert!(page.contains("MS Teams Patient Group Video Consultations"));
-    assert!(page.contains("2 risks, 2 measures"));
-});
+            .any(|a| a["reference_to"] == 325 && a["data"]["gauge"] == 3));
 
-both_backends!(cnil_files_import_and_export, |s: Arc<TestServer>| async move {
-    let api = s.api(&s.api_token(HARBOUR_IG).await);
-    let harbour = s.organisation("Y90001").await;
-    let example: serde_json::Value = serde_json::from_str(CNIL_EXAMPLE).unwrap();
-    let (code, d) = api.send(Method::POST, &format!("/organisations/{harbour}/dpias/import"), &example).await;
-    assert_eq!(code, 200, "{d}");
-    assert_eq!(d["matrix"], "cnil");
-    assert_eq!(d["content"]["risks"].as_array().unwrap().len(), 2);
-    assert_eq!(d["content"]["kept"]["pia"]["structure_name"], "PIA standard");
-    let id = d["id"].as_str().unwrap();
-    let res = api.req(Method::GET, &format!("/dpias/{id}/export?format=cnil")).send().await.unwrap();
-    let out: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(out["pia"]["structure_name"], "PIA standard", "kept, not dropped");
-    assert_eq!(out["pia"]["name"], example["pia"]["name"]);
-    assert!(out["answers"].as_array().unwrap().iter().any(|a| a["reference_to"] == 325 && a["data"]["gauge"] == 3));
-
-    // Malformed: refused with the reason, nothing saved.
-    let before = count(&s, "SELECT COUNT(*) FROM dpias").await;
-    for (bad, words) in [
-        (json!({"pia": {"name": "x"}, "answers": []}), "\"measures\""),
-        (json!({"pia": {"name": "x"}, "answers": [{"reference_to": 325, "data": {"gauge": 3}}, {"reference_to": 326, "data": {"gauge": 9}}], "measures": [], "evaluations": [], "comments": []}), ""),
-        (json!({"hello": 1}), "neither a CNIL PIA file"),
-        (json!({"pia": {"name": "x"}, "answers": [{"reference_to": "one", "data": {}}], "measures": [], "evaluations": [], "comments": []}), "not a number"),
-    ] {
-        let (code, problem) = api.send(Method::POST, &format!("/organisations/{harbour}/dpias/import"), &bad).await;
-        if words.is_empty() {
-            // A gauge outside the scale is not rated: kept as it came, not turned into a risk.
-            assert_eq!(code, 200, "{problem}");
-            assert!(problem["content"]["risks"].as_array().unwrap().is_empty());
-            continue;
+        // Malformed: refused with the reason, nothing saved.
+        let before = count(&s, "SELECT COUNT(*) FROM dpias").await;
+        for (bad, words) in [
+            (json!({"pia": {"name": "x"}, "answers": []}), "\"measures\""),
+            (
+                json!({"pia": {"name": "x"}, "answers": [{"reference_to": 325, "data": {"gauge": 3}}, {"reference_to": 326, "data": {"gauge": 9}}], "measures": [], "evaluations": [], "comments": []}),
+                "",
+            ),
+            (json!({"hello": 1}), "neither a CNIL PIA file"),
+            (
+                json!({"pia": {"name": "x"}, "answers": [{"reference_to": "one", "data": {}}], "measures": [], "evaluations": [], "comments": []}),
+                "not a number",
+            ),
+        ] {
+            let (code, problem) = api
+                .send(
+                    Method::POST,
+                    &format!("/organisations/{harbour}/dpias/import"),
+                    &bad,
+                )
+                .await;
+            if words.is_empty() {
+                // A gauge outside the scale is not rated: kept as it came, not turned into a risk.
+                assert_eq!(code, 200, "{problem}");
+                assert!(problem["content"]["risks"].as_array().unwrap().is_empty());
+                continue;
+            }
+            assert_eq!(code, 422, "{problem}");
+            let message = problem["errors"][0]["message"].as_str().unwrap_or("");
+            assert!(message.contains(words), "{problem}");
         }
-        assert_eq!(code, 422, "{problem}");
-        let message = problem["errors"][0]["message"].as_str().unwrap_or("");
-        assert!(message.contains(words), "{problem}");
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM dpias").await, before + 1);
     }
-    assert_eq!(count(&s, "SELECT COUNT(*) FROM dpias").await, before + 1);
-});
+);
 
 both_backends!(bad_input_is_refused_with_nothing_half_saved, |s: Arc<
     TestServer,
 >| async move {
     let api = s.api(&s.api_token(HARBOUR_IG).await);
     let harbour = s.organisation("Y90001").await;
-    let (code, d) = api.send(Method::POST, &format!("/organisations/{harbour}/dpias"), &json!({"title": "Text reminders", "matrix": "ico"})).await;
+    let (code, d) = api
+        .send(
+            Method::POST,
+            &format!("/organisations/{harbour}/dpias"),
+            &json!({"title": "Text reminders", "matrix": "ico"}),
+        )
+        .await;
     assert_eq!(code, 200, "{d}");
     let id = d["id"].as_str().unwrap().to_string();
     let mut content = d["content"].clone();
-    content["risks"] = json!([{"description": "Reminder sent to an old number", "likelihood": 4, "severity": 2}]);
-    let (code, problem) = api.send(Method::PUT, &format!("/dpias/{id}"), &content).await;
+    content["risks"] =
+        json!([{"description": "Reminder sent to an old number", "likelihood": 4, "severity": 2}]);
+    let (code, problem) = api
+        .send(Method::PUT, &format!("/dpias/{id}"), &content)
+        .await;
     assert_eq!(code, 422);
-    assert!(problem.to_string().contains("Likelihood must be one of the matrix's levels: Remote (1), Possible (2), Probable (3)"), "{problem}");
+    assert!(
+        problem.to_string().contains(
+            "Likelihood must be one of the matrix's levels: Remote (1), Possible (2), Probable (3)"
+        ),
+        "{problem}"
+    );
     content["risks"] = json!([]);
     content["data_items"][0]["used"] = json!(true);
-    let (code, problem) = api.send(Method::PUT, &format!("/dpias/{id}"), &content).await;
+    let (code, problem) = api
+        .send(Method::PUT, &format!("/dpias/{id}"), &content)
+        .await;
     assert_eq!(code, 422);
-    assert!(problem.to_string().contains("Name is answered Yes"), "{problem}");
+    assert!(
+        problem.to_string().contains("Name is answered Yes"),
+        "{problem}"
+    );
     let stored = content_of(&s, &id).await;
-    assert!(stored.risks.is_empty() && !stored.data_items[0].used, "nothing half-saved");
+    assert!(
+        stored.risks.is_empty() && !stored.data_items[0].used,
+        "nothing half-saved"
+    );
     // Unknown step, unknown matrix: 422, not 500.
-    let (code, _) = api.send(Method::POST, &format!("/dpias/{id}/steps"), &json!({"step": "publish"})).await;
+    let (code, _) = api
+        .send(
+            Method::POST,
+            &format!("/dpias/{id}/steps"),
+            &json!({"step": "publish"}),
+        )
+        .await;
     assert_eq!(code, 422);
-    let (code, _) = api.send(Method::POST, &format!("/organisations/{harbour}/dpias"), &json!({"title": "x", "matrix": "7x7"})).await;
+    let (code, _) = api
+        .send(
+            Method::POST,
+            &format!("/organisations/{harbour}/dpias"),
+            &json!({"title": "x", "matrix": "7x7"}),
+        )
+        .await;
     assert_eq!(code, 422);
 });
 
@@ -423,24 +740,68 @@ both_backends!(the_command_line_imports_and_exports, |s: Arc<
                 .unwrap()
         }
     };
-    let out = run(vec!["dpia".into(), "import".into(), file.display().to_string(), "--organisation".into(), "Y90001".into()]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(vec![
+        "dpia".into(),
+        "import".into(),
+        file.display().to_string(),
+        "--organisation".into(),
+        "Y90001".into(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let id = stdout.lines().last().unwrap().trim().to_string();
     assert_eq!(status_of(&s, &id).await, "draft");
     let pdf = dir.path().join("out.pdf");
-    let out = run(vec!["dpia".into(), "export".into(), id.clone(), "--format".into(), "pdf".into(), "-o".into(), pdf.display().to_string()]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(vec![
+        "dpia".into(),
+        "export".into(),
+        id.clone(),
+        "--format".into(),
+        "pdf".into(),
+        "-o".into(),
+        pdf.display().to_string(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = text_of("out.pdf", std::fs::read(&pdf).unwrap());
-    assert!(squeeze(&text).contains(&squeeze("Online appointment booking for Harbour View Surgery")));
-    let out = run(vec!["dpia".into(), "export".into(), id, "--format".into(), "cnil".into()]).await;
+    assert!(squeeze(&text).contains(&squeeze(
+        "Online appointment booking for Harbour View Surgery"
+    )));
+    let out = run(vec![
+        "dpia".into(),
+        "export".into(),
+        id,
+        "--format".into(),
+        "cnil".into(),
+    ])
+    .await;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["pia"]["structure_name"], "PIA standard");
     // A malformed file: refused, a clear message, nothing saved.
     std::fs::write(&file, "{\"pia\": {}}").unwrap();
     let before = count(&s, "SELECT COUNT(*) FROM dpias").await;
-    let out = run(vec!["dpia".into(), "import".into(), file.display().to_string(), "--organisation".into(), "Y90001".into()]).await;
+    let out = run(vec![
+        "dpia".into(),
+        "import".into(),
+        file.display().to_string(),
+        "--organisation".into(),
+        "Y90001".into(),
+    ])
+    .await;
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no name"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no name"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(count(&s, "SELECT COUNT(*) FROM dpias").await, before);
 });
