@@ -175,7 +175,7 @@ pub fn import(
             })
             .unwrap_or_default();
         if (321..=346).contains(&n) && matches!(n / 10, 32..=34) && (1..=6).contains(&(n % 10)) {
-            let g = groups.entry(n / 10).or_insert_with(Default::default);
+            let g = groups.entry(n / 10).or_default();
             g[(n % 10 - 1) as usize] = data;
             continue;
         }
