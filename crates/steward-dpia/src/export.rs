@@ -18,6 +18,13 @@ pub struct Header {
     pub version: String,
 }
 
+/// "5 February 2021" for a stored `YYYY-MM-DD`; anything else as it is.
+pub fn long_date(s: &str) -> String {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| s.to_string())
+}
+
 fn yes_no(b: bool) -> String {
     if b { "Yes" } else { "No" }.into()
 }
@@ -36,12 +43,12 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
         facts.push(vec!["Project lead".into(), c.project_lead.clone()]);
     }
     if !c.planned_start.is_empty() {
-        facts.push(vec!["Planned start".into(), c.planned_start.clone()]);
+        facts.push(vec!["Planned start".into(), long_date(&c.planned_start)]);
     }
     if !c.planned_completion.is_empty() {
         facts.push(vec![
             "Planned completion".into(),
-            c.planned_completion.clone(),
+            long_date(&c.planned_completion),
         ]);
     }
     if let Some(m) = matrix {
@@ -292,7 +299,7 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
                 rows.push(vec!["Owner".into(), x.owner.clone()]);
             }
             if !x.due_date.is_empty() {
-                rows.push(vec!["Due".into(), x.due_date.clone()]);
+                rows.push(vec!["Due".into(), long_date(&x.due_date)]);
             }
             d = d.table(vec!["Item".into(), "Detail".into()], rows);
         }
@@ -326,12 +333,12 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
             "Kept under review by".into(),
             s.kept_under_review_by.clone(),
         ],
-        vec!["Next review date".into(), s.next_review_date.clone()],
+        vec!["Next review date".into(), long_date(&s.next_review_date)],
     ];
     if !c.prior_consultation.date.is_empty() {
         rows.push(vec![
             "Prior consultation with the ICO".into(),
-            c.prior_consultation.date.clone(),
+            long_date(&c.prior_consultation.date),
         ]);
     }
     d = d.table(vec!["Item".into(), "Name or date".into()], rows);

@@ -121,6 +121,30 @@ fn yes(f: &HashMap<String, String>, k: &str) -> bool {
     matches!(val(f, k).as_str(), "yes" | "on" | "true")
 }
 
+/// A date typed as day, month and year: `YYYY-MM-DD`, empty when all three are empty, and
+/// "not a date" otherwise (the service then names the field).
+fn date_of(f: &HashMap<String, String>, name: &str) -> String {
+    let part = |s: &str| val(f, &format!("{name}_{s}"));
+    let (d, m, y) = (part("day"), part("month"), part("year"));
+    if [&d, &m, &y].iter().all(|p| p.trim().is_empty()) {
+        return String::new();
+    }
+    steward_core::time::date_from_parts(&d, &m, &y)
+        .map(steward_core::time::iso_date)
+        .unwrap_or_else(|| "not a date".into())
+}
+
+/// The three parts of a stored `YYYY-MM-DD` for a form.
+fn with_date(form: FormView, name: &str, iso: &str) -> FormView {
+    match steward_core::time::parse_iso_date(iso) {
+        Some(d) => form
+            .with(&format!("{name}_day"), d.format("%-d").to_string())
+            .with(&format!("{name}_month"), d.format("%-m").to_string())
+            .with(&format!("{name}_year"), d.format("%Y").to_string()),
+        None => form,
+    }
+}
+
 fn form_of(f: &HashMap<String, String>, errors: FieldErrors) -> FormView {
     let mut form = FormView::new();
     for (k, v) in f {
@@ -1255,7 +1279,7 @@ fn measure_fields(c: &Content, m: &Matrix) -> Vec<Field> {
         Field::new("select", "residual", "Residual risk").options(band_options(m, true)),
         Field::new("yesno", "approved", "Measure approved"),
         Field::new("input", "owner", "Who carries it out (optional)"),
-        Field::new("input", "due_date", "Due date (optional)").hint("For example, 2027-03-31."),
+        Field::new("date", "due_date", "Due date (optional)").hint("For example, 31 3 2027"),
     ]);
     out
 }
@@ -1310,7 +1334,7 @@ async fn measure_submit(
         residual: val(&f, "residual"),
         approved: val(&f, "approved") == "yes",
         owner: val(&f, "owner").trim().to_string(),
-        due_date: val(&f, "due_date").trim().to_string(),
+        due_date: date_of(&f, "due_date"),
         ..Default::default()
     });
     let fields = measure_fields(&d.content, m);
@@ -1573,12 +1597,14 @@ fn record_fields() -> Vec<Field> {
             "overrule_reasons" | "consultation_reasons" | "comments" | "prior_consultation_outcome"
         ) {
             "area"
+        } else if name.ends_with("date") {
+            "date"
         } else {
             "input"
         };
         let mut f = Field::new(kind, name, label);
-        if name.ends_with("date") {
-            f = f.hint("For example, 2027-02-05.");
+        if kind == "date" {
+            f = f.hint("For example, 5 2 2027");
         }
         out.push(f);
         if name == "dpo_advice_provided_by" {
@@ -1634,10 +1660,10 @@ async fn record_page(
         )
         .with("consultation_reasons", s.consultation_reasons.clone())
         .with("kept_under_review_by", s.kept_under_review_by.clone())
-        .with("next_review_date", s.next_review_date.clone())
         .with("comments", s.comments.clone())
-        .with("prior_consultation_date", pc.date.clone())
         .with("prior_consultation_outcome", pc.outcome.clone());
+    let form = with_date(form, "next_review_date", &s.next_review_date);
+    let form = with_date(form, "prior_consultation_date", &pc.date);
     Ok(form_page(
         &si,
         "Sign-off and outcomes",
@@ -1670,9 +1696,9 @@ async fn record_submit(
     s.consultation_departs = yes(&f, "consultation_departs");
     s.consultation_reasons = t("consultation_reasons");
     s.kept_under_review_by = t("kept_under_review_by");
-    s.next_review_date = t("next_review_date");
+    s.next_review_date = date_of(&f, "next_review_date");
     s.comments = t("comments");
-    c.prior_consultation.date = t("prior_consultation_date");
+    c.prior_consultation.date = date_of(&f, "prior_consultation_date");
     c.prior_consultation.outcome = t("prior_consultation_outcome");
     save_form(
         &state,

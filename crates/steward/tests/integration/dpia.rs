@@ -340,7 +340,9 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
         &ig,
         &format!("/dpias/{id}/sign-off-record"),
         &[
-            ("prior_consultation_date", "2026-11-02"),
+            ("prior_consultation_date_day", "2"),
+            ("prior_consultation_date_month", "11"),
+            ("prior_consultation_date_year", "2026"),
             ("prior_consultation_outcome", ""),
             ("measures_approved_by", "Practice IG meeting"),
         ],
@@ -372,13 +374,17 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
         &ig,
         &format!("/dpias/{id}/sign-off-record"),
         &[
-            ("prior_consultation_date", "2026-11-02"),
+            ("prior_consultation_date_day", "2"),
+            ("prior_consultation_date_month", "11"),
+            ("prior_consultation_date_year", "2026"),
             (
                 "prior_consultation_outcome",
                 "The ICO advised the processing may go ahead with the chat switched off",
             ),
             ("measures_approved_by", "Practice IG meeting"),
-            ("next_review_date", "2027-11-01"),
+            ("next_review_date_day", "1"),
+            ("next_review_date_month", "11"),
+            ("next_review_date_year", "2027"),
         ],
     )
     .await;
