@@ -82,6 +82,18 @@ pub fn routes() -> Routes {
         .post("/dpias/{id}/measures/new", dpia(Op::Change), measure_submit)
         .get("/dpias/{id}/data-items", dpia(Op::Change), items_page)
         .post("/dpias/{id}/data-items", dpia(Op::Change), items_submit)
+        .get("/dpias/{id}/data-flows/new", dpia(Op::Change), flow_page)
+        .post("/dpias/{id}/data-flows/new", dpia(Op::Change), flow_submit)
+        .get(
+            "/dpias/{id}/access-controls/new",
+            dpia(Op::Change),
+            access_page,
+        )
+        .post(
+            "/dpias/{id}/access-controls/new",
+            dpia(Op::Change),
+            access_submit,
+        )
         .get("/dpias/{id}/lawful-basis", dpia(Op::Change), law_page)
         .post("/dpias/{id}/lawful-basis", dpia(Op::Change), law_submit)
         .get("/dpias/{id}/sign-off-record", dpia(Op::Change), record_page)
@@ -1549,6 +1561,171 @@ async fn law_submit(
         "Lawful basis and individual rights",
         format!("/dpias/{id}/lawful-basis"),
         law_fields(rules),
+        "",
+    )
+    .await
+}
+
+// ---- data flows and access control ----
+
+fn flow_fields() -> Vec<Field> {
+    vec![
+        Field::new("input", "category", "Category of data"),
+        Field::new("input", "whose", "Whose information"),
+        Field::new("input", "system", "System"),
+        Field::new("input", "destination", "Where is it going?"),
+        Field::new("area", "purpose", "Nature and purpose of the processing"),
+        Field::new("input", "frequency", "Frequency")
+            .hint("For example daily, weekly, monthly, real time."),
+        Field::new("input", "transport", "Method of transport"),
+        Field::new("yesno", "pid", "Personal identifiable data (PID)"),
+        Field::new("area", "information_type", "Type of information"),
+    ]
+}
+
+async fn flow_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (_, d) = change_permit(&state, &si, &id).await?;
+    if !d.editable() {
+        return frozen(&state, &si, &d).await;
+    }
+    Ok(form_page(
+        &si,
+        "Add a data flow",
+        &d.title,
+        format!("/dpias/{id}/data-flows/new"),
+        format!("/dpias/{id}"),
+        "Add the data flow",
+        flow_fields(),
+        FormView::new(),
+    ))
+}
+
+async fn flow_submit(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let (p, d) = change_permit(&state, &si, &id).await?;
+    let t = |k: &str| val(&f, k).trim().replace("\r\n", "\n");
+    if t("category").is_empty() {
+        let mut e = FieldErrors::default();
+        e.add("category", "Enter the category of data");
+        return Ok(form_page(
+            &si,
+            "Add a data flow",
+            &d.title,
+            format!("/dpias/{id}/data-flows/new"),
+            format!("/dpias/{id}"),
+            "Add the data flow",
+            flow_fields(),
+            form_of(&f, e),
+        ));
+    }
+    let mut c = d.content.clone();
+    c.data_flows.push(steward_dpia::model::DataFlow {
+        category: t("category"),
+        whose: t("whose"),
+        system: t("system"),
+        destination: t("destination"),
+        purpose: t("purpose"),
+        frequency: t("frequency"),
+        transport: t("transport"),
+        pid: val(&f, "pid") == "yes",
+        information_type: t("information_type"),
+    });
+    save_form(
+        &state,
+        &si,
+        &p,
+        c,
+        &f,
+        "Add a data flow",
+        format!("/dpias/{id}/data-flows/new"),
+        flow_fields(),
+        "",
+    )
+    .await
+}
+
+fn access_fields() -> Vec<Field> {
+    vec![
+        Field::new("input", "who", "Who will have access"),
+        Field::new("area", "why", "Why do they need access?"),
+        Field::new("input", "when", "When will they need access?"),
+        Field::new(
+            "area",
+            "how",
+            "How will they access it, and how is access controlled?",
+        ),
+        Field::new("area", "what", "What will they have access to?"),
+    ]
+}
+
+async fn access_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (_, d) = change_permit(&state, &si, &id).await?;
+    if !d.editable() {
+        return frozen(&state, &si, &d).await;
+    }
+    Ok(form_page(
+        &si,
+        "Add who has access",
+        &d.title,
+        format!("/dpias/{id}/access-controls/new"),
+        format!("/dpias/{id}"),
+        "Add",
+        access_fields(),
+        FormView::new(),
+    ))
+}
+
+async fn access_submit(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let (p, d) = change_permit(&state, &si, &id).await?;
+    let t = |k: &str| val(&f, k).trim().replace("\r\n", "\n");
+    if t("who").is_empty() {
+        let mut e = FieldErrors::default();
+        e.add("who", "Enter who will have access");
+        return Ok(form_page(
+            &si,
+            "Add who has access",
+            &d.title,
+            format!("/dpias/{id}/access-controls/new"),
+            format!("/dpias/{id}"),
+            "Add",
+            access_fields(),
+            form_of(&f, e),
+        ));
+    }
+    let mut c = d.content.clone();
+    c.access_controls.push(steward_dpia::model::AccessControl {
+        who: t("who"),
+        why: t("why"),
+        when: t("when"),
+        how: t("how"),
+        what: t("what"),
+    });
+    save_form(
+        &state,
+        &si,
+        &p,
+        c,
+        &f,
+        "Add who has access",
+        format!("/dpias/{id}/access-controls/new"),
+        access_fields(),
         "",
     )
     .await

@@ -225,6 +225,37 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
     .await;
     assert_eq!(res.status(), 303);
 
+    // A data flow and who has access.
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/data-flows/new"),
+        &[("category", ""), ("whose", "Patients")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/data-flows/new"),
+        &[
+            ("category", "Attendance list"),
+            ("whose", "Patients"),
+            ("system", "Video platform"),
+            ("pid", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let res = post(
+        &ig,
+        &format!("/dpias/{id}/access-controls/new"),
+        &[("who", "Practice nurses"), ("why", "To admit patients")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let c2 = content_of(&s, &id).await;
+    assert_eq!((c2.data_flows.len(), c2.access_controls.len()), (1, 1));
+    assert!(c2.data_flows[0].pid);
+
     // A measure against the first risk, approved.
     let r1 = c.risks[0].id.clone();
     let res = post(
