@@ -401,3 +401,66 @@ pub fn expected_texts(c: &Content) -> Vec<String> {
     out.retain(|s| !s.trim().is_empty());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Measure, Risk};
+
+    /// A DPIA of the size the issue measures (40 risks, 120 measures) checks, and renders to
+    /// PDF and DOCX from the one model with every risk and measure in it. (The timing target
+    /// of 0.5 s is for the release build in bench/; here only a generous debug-build bound.)
+    #[test]
+    fn a_large_dpia_renders_to_pdf_and_docx() {
+        let rules = Rules::embedded();
+        let mut c = Content::blank(rules, "Cluster-wide shared care record", "5x5");
+        for i in 1..=40 {
+            c.risks.push(Risk {
+                id: format!("r{i}"),
+                number: i,
+                description: format!(
+                    "Risk number {i}: records seen by someone without a care relationship"
+                ),
+                likelihood: (i % 5) + 1,
+                severity: ((i / 5) % 5) + 1,
+                ..Default::default()
+            });
+        }
+        for j in 1..=120 {
+            c.measures.push(Measure {
+                id: format!("m{j}"),
+                risks: vec![format!("r{}", (j % 40) + 1)],
+                options: format!("Measure number {j}: role-based access and monthly audit"),
+                effect: "reduced".into(),
+                residual: "low".into(),
+                approved: j % 2 == 0,
+                ..Default::default()
+            });
+        }
+        assert!(c.check(rules).is_empty());
+        let start = std::time::Instant::now();
+        let doc = document(rules, &Header::default(), &c);
+        let pdf = steward_documents::write_pdf(&doc).unwrap();
+        let docx = steward_documents::write_docx(&doc).unwrap();
+        let took = start.elapsed();
+        assert!(pdf.starts_with(b"%PDF") && docx.starts_with(b"PK"));
+        assert!(took.as_secs_f64() < 10.0, "took {took:?}");
+        let xml = {
+            use std::io::Read;
+            let mut z = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+            let mut s = String::new();
+            z.by_name("word/document.xml")
+                .unwrap()
+                .read_to_string(&mut s)
+                .unwrap();
+            s
+        };
+        assert!(xml.contains("Risk number 40:") && xml.contains("Measure number 120:"));
+        assert_eq!(
+            crate::svg::risk_map(&c, rules.matrix("5x5").unwrap())
+                .matches("<circle")
+                .count(),
+            40
+        );
+    }
+}
