@@ -34,6 +34,9 @@ pub enum Kind {
     IncidentLesson,
     Risk,
     ClusterUpdate,
+    DpiaScreening,
+    Dpia,
+    DpiaSignOff,
     ComplianceAudit,
     ActionRound,
 }
@@ -308,6 +311,66 @@ static CLUSTER_UPDATE: Declaration = Declaration {
     relation: None,
 };
 
+/// Screening a project for a DPIA: anyone who writes may screen; everyone who reads sees them.
+static DPIA_SCREENING: Declaration = Declaration {
+    code: "dpia_screening",
+    label: "DPIA screening",
+    table: "dpia_screenings",
+    // Answers describe a project, not people.
+    personal_data: false,
+    list: READERS,
+    create: WRITERS,
+    read: READERS,
+    change: WRITERS,
+    comment: WRITERS,
+    attach: WRITERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// A data protection impact assessment: every writer may draft one; the DPO advises on it
+/// (UK GDPR Art 35(2), Art 39(1)(c)); it is kept, never deleted (Art 5(2) accountability).
+static DPIA: Declaration = Declaration {
+    code: "dpia",
+    label: "DPIA",
+    table: "dpias",
+    // A DPIA describes processing; it may name staff and partners, not patients.
+    personal_data: false,
+    list: READERS,
+    create: WRITERS,
+    read: READERS,
+    change: WRITERS,
+    comment: WRITERS,
+    attach: WRITERS,
+    delete: &[],
+    advise: &[Dpo],
+    configure: &[],
+    relation: None,
+};
+
+/// Signing a DPIA off: sending it back for changes, approving or rejecting it. The seeds'
+/// sign-off names the IG group (measures), the board or SIRO (residual risks) and the DPO;
+/// in a practice: the IG lead, the SIRO, the Caldicott Guardian and the DPO. The same table
+/// as the DPIA, so the same record and organisation.
+static DPIA_SIGN_OFF: Declaration = Declaration {
+    code: "dpia_sign_off",
+    label: "DPIA sign-off",
+    table: "dpias",
+    personal_data: false,
+    list: READERS,
+    create: &[],
+    read: READERS,
+    change: &[Dpo, IgLead, Siro, CaldicottGuardian],
+    comment: &[Dpo, IgLead, Siro, CaldicottGuardian],
+    attach: &[],
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
 /// The DPO's compliance audit of a practice: the DPO runs it; the practice's IG lead, SIRO
 /// and Caldicott Guardian read and discuss it; its findings become the practice's actions.
 static COMPLIANCE_AUDIT: Declaration = Declaration {
@@ -347,7 +410,7 @@ static ACTION_ROUND: Declaration = Declaration {
 };
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
@@ -357,6 +420,9 @@ impl Kind {
         Kind::IncidentLesson,
         Kind::Risk,
         Kind::ClusterUpdate,
+        Kind::DpiaScreening,
+        Kind::Dpia,
+        Kind::DpiaSignOff,
         Kind::ComplianceAudit,
         Kind::ActionRound,
     ];
@@ -373,6 +439,9 @@ impl Kind {
             Kind::IncidentLesson => &INCIDENT_LESSON,
             Kind::Risk => &RISK,
             Kind::ClusterUpdate => &CLUSTER_UPDATE,
+            Kind::DpiaScreening => &DPIA_SCREENING,
+            Kind::Dpia => &DPIA,
+            Kind::DpiaSignOff => &DPIA_SIGN_OFF,
             Kind::ComplianceAudit => &COMPLIANCE_AUDIT,
             Kind::ActionRound => &ACTION_ROUND,
         }

@@ -8,6 +8,8 @@ pub mod audit_api;
 pub mod audit_pages;
 pub mod audits_api;
 pub mod audits_pages;
+pub mod dpia_api;
+pub mod dpia_pages;
 pub mod error;
 pub mod openapi;
 pub mod pages;
@@ -234,6 +236,8 @@ pub fn routes() -> Routes {
         .merge(assurance_api::routes())
         .merge(audits_pages::routes())
         .merge(audits_api::routes())
+        .merge(dpia_pages::routes())
+        .merge(dpia_api::routes())
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)

@@ -159,6 +159,11 @@ impl Modify for Problems {
         crate::audits_api::complete_audit, crate::audits_api::list_rounds,
         crate::audits_api::send_round, crate::audits_api::get_round,
         crate::audits_api::chase_practice,
+        crate::dpia_api::list_dpias, crate::dpia_api::start_dpia, crate::dpia_api::import_dpia,
+        crate::dpia_api::list_screenings, crate::dpia_api::screen, crate::dpia_api::get_screening,
+        crate::dpia_api::get_dpia, crate::dpia_api::save_dpia, crate::dpia_api::author_step,
+        crate::dpia_api::sign_off, crate::dpia_api::advise, crate::dpia_api::comment,
+        crate::dpia_api::versions, crate::dpia_api::export,
     ),
     components(schemas(steward_core::actions::ActionView)),
     modifiers(&BearerAuth, &Problems)

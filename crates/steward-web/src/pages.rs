@@ -748,6 +748,8 @@ pub fn record_page(kind: Kind, id: &str) -> String {
         Kind::ClusterUpdate => format!("/cluster-updates/{id}"),
         Kind::ComplianceAudit => format!("/compliance-audits/{id}"),
         Kind::ActionRound => format!("/action-rounds/{id}"),
+        Kind::DpiaScreening => format!("/dpia-screenings/{id}"),
+        Kind::Dpia | Kind::DpiaSignOff => format!("/dpias/{id}"),
     }
 }
 

@@ -89,6 +89,12 @@ enum Command {
         #[command(subcommand)]
         command: steward_optout::cli::OptoutCommand,
     },
+    /// Data protection impact assessments: export one, or import a CNIL PIA tool file or a
+    /// DPIA exported from Steward.
+    Dpia {
+        #[command(subcommand)]
+        command: DpiaCommand,
+    },
     /// Print a new random key for STEWARD_SECRET_KEY.
     SecretKey,
     /// Move paused requests' due dates to today and send today's reminder emails now (the
@@ -120,6 +126,28 @@ enum UserCommand {
     ResetLink { email: String },
     /// Print the current second-factor code of a user (for the demo's DPO, who has no phone).
     TotpCode { email: String },
+}
+
+#[derive(Subcommand)]
+enum DpiaCommand {
+    /// Write a DPIA as PDF, DOCX, Steward's JSON or the CNIL PIA tool's JSON.
+    Export {
+        /// The DPIA's id (as the import printed it) or its reference, e.g. DPIA-0001.
+        id: String,
+        /// pdf, docx, json or cnil
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// The file to write; standard output when absent.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// Import a CNIL PIA file or Steward's own DPIA JSON as a new draft; prints its id last.
+    Import {
+        file: PathBuf,
+        /// The organisation's ODS code; the DPO's own organisation when absent.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -316,6 +344,15 @@ fn spawn_scheduled_jobs(steward: Steward, hour: u32) {
                 Ok(n) => tracing::info!(requests = n, "paused requests' due dates moved"),
                 Err(e) => tracing::warn!(error = %e, "moving paused requests' due dates failed"),
             }
+            // Approved DPIAs whose review date has come go under review.
+            match steward_dpia::service::dpias(&steward)
+                .reviews_due(now.date_naive())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(dpias = n, "DPIAs under review"),
+                Err(e) => tracing::warn!(error = %e, "putting DPIAs under review failed"),
+            }
             if steward.config.smtp.is_some() && chrono::Timelike::hour(&now) >= hour {
                 match steward.send_reminders(now.date_naive()).await {
                     Ok(r) if r.sent > 0 || !r.failed.is_empty() => {
@@ -447,6 +484,10 @@ async fn main() -> Result<()> {
                 )
                 .await?;
                 println!("Demo cluster assurance: a quarter of incidents (one reportable and notified, one not reportable, one on the 72-hour clock), a risk register with one risk above appetite, a completed compliance audit of Harbour View Surgery with two findings, the high-risk processing action round, and the draft \"{}\".", update.title);
+                let (dcr, teams) =
+                    steward_dpia::demo::seed_demo_dpias(&steward, chrono::Utc::now().date_naive())
+                        .await?;
+                println!("Demo DPIAs for Harbour View Surgery: \"{}\" ({}) and \"{}\" ({}), and a screening that needed no DPIA.", teams.title, teams.version_label, dcr.title, dcr.status_label.to_lowercase());
             } else {
                 println!(
                     "Using the demo data already in {} (--reset starts again).",
@@ -645,6 +686,10 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
+        Command::Dpia { command } => {
+            let steward = config.steward().await?;
+            run_dpia(&steward, command).await
+        }
         Command::Redact(_) | Command::Audit { .. } | Command::Optout { .. } => {
             unreachable!("handled above")
         }
@@ -660,6 +705,87 @@ fn hold_data_folder(config: &Config) -> Result<backup::DataFolderLock> {
             config.data_dir.display(),
             backup::LOCK_FILE
         ),
+    }
+}
+
+/// Who the command line acts as in an organisation: its IG lead, else the cluster's DPO.
+async fn cli_caller(steward: &Steward, organisation_id: &str) -> Result<steward_core::Caller> {
+    use steward_db::Row;
+    let row = steward_db::query(
+        "SELECT u.id FROM users u JOIN organisations o ON o.id = $1 JOIN organisations h ON h.id = u.organisation_id WHERE u.active = 1 AND ((u.organisation_id = $1 AND u.role = 'ig_lead') OR (u.role = 'dpo' AND h.cluster_id = o.cluster_id)) ORDER BY CASE u.role WHEN 'ig_lead' THEN 0 ELSE 1 END, u.email LIMIT 1",
+    )
+    .bind(organisation_id)
+    .fetch_optional(&steward.db.pool)
+    .await?
+    .context("no IG lead or DPO can act for that organisation")?;
+    let id: String = row.try_get("id")?;
+    let mut caller = steward
+        .caller_for_user(&id, "command line")
+        .await
+        .map_err(describe)?
+        .context("that user cannot sign in")?;
+    caller.current_organisation_id = organisation_id.to_string();
+    Ok(caller)
+}
+
+async fn run_dpia(steward: &Steward, command: DpiaCommand) -> Result<()> {
+    use steward_core::gate::{ops, Kind};
+    let d = steward_dpia::service::dpias(steward);
+    match command {
+        DpiaCommand::Export { id, format, output } => {
+            let found: Option<(String, String)> = {
+                use steward_db::Row;
+                steward_db::query("SELECT id, organisation_id FROM dpias WHERE id = $1 OR reference = $1 ORDER BY created_at LIMIT 1")
+                    .bind(&id)
+                    .fetch_optional(&steward.db.pool)
+                    .await?
+                    .map(|r| -> Result<(String, String)> { Ok((r.try_get("id")?, r.try_get("organisation_id")?)) })
+                    .transpose()?
+            };
+            let (id, org) = found.with_context(|| format!("no DPIA {id}"))?;
+            let caller = cli_caller(steward, &org).await?;
+            let p = steward
+                .permit::<ops::Read>(&caller, Kind::Dpia, &id)
+                .await
+                .map_err(describe)?;
+            let dpia = d.get(&p).await.map_err(describe)?;
+            let (bytes, _, name) = d.export(&dpia, &format).map_err(describe)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("Wrote {} ({name}).", path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        }
+        DpiaCommand::Import { file, organisation } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let org: String = match organisation {
+                Some(code) => steward_db::query_scalar("SELECT id FROM organisations WHERE ods_code = $1")
+                    .bind(code.trim().to_uppercase())
+                    .fetch_optional(&steward.db.pool)
+                    .await?
+                    .with_context(|| format!("no organisation with the ODS code {code}"))?,
+                None => steward_db::query_scalar("SELECT organisation_id FROM users WHERE role = 'dpo' AND active = 1 ORDER BY email LIMIT 1")
+                    .fetch_optional(&steward.db.pool)
+                    .await?
+                    .context("no DPO: name the organisation with --organisation CODE")?,
+            };
+            let caller = cli_caller(steward, &org).await?;
+            let dpia = d.import(&caller, &org, &bytes).await.map_err(describe)?;
+            println!(
+                "Imported {} \"{}\" as a draft ({}).",
+                dpia.reference, dpia.title, dpia.organisation_name
+            );
+            println!("{}", dpia.id);
+            Ok(())
+        }
     }
 }
 

@@ -146,6 +146,48 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
         ],
     ),
     (
+        "dpia_screening",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DISCNT"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DISCNT"),
+            (Op::Comment, "DISCNT"),
+            (Op::Attach, "DISCNT"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "dpia",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DISCNT"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DISCNT"),
+            (Op::Comment, "DISCNT"),
+            (Op::Attach, "DISCNT"),
+            (Op::Delete, ""),
+            (Op::Advise, "D"),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "dpia_sign_off",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, ""),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DISC"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, ""),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
         "compliance_audit",
         &[
             (Op::List, "DISCA"),

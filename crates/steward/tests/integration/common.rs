@@ -259,6 +259,9 @@ pub async fn seed_modules(s: &TestServer) {
     steward_assurance::demo::seed_demo_assurance(&s.steward, chrono::Utc::now().date_naive())
         .await
         .expect("demo cluster assurance");
+    steward_dpia::demo::seed_demo_dpias(&s.steward, chrono::Utc::now().date_naive())
+        .await
+        .expect("demo DPIAs");
 }
 
 pub fn location(res: &Response) -> String {

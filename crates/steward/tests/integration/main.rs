@@ -9,6 +9,7 @@ mod backup;
 mod browser;
 mod common;
 mod compliance_audits;
+mod dpia;
 mod foundation;
 mod hardening;
 mod rights;

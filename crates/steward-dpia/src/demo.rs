@@ -1,0 +1,161 @@
+//! Demo data for DPIAs (feature `service`), entered through the same service calls a user
+//! makes: the two seed DPIAs at Harbour View Surgery. The trust's video group consultations
+//! (seed 002) are screened with the trust's questions, started from the screening, written,
+//! submitted, advised on by the DPO and approved by the SIRO; the Dorset Care Record (seed
+//! 000) is imported from Steward's own JSON and submitted with the DPO's advice. A project
+//! screened on the ICO list that needs no DPIA completes the picture.
+
+use chrono::NaiveDate;
+use serde_json::Value;
+use steward_core::gate::{ops, Kind, Permit};
+use steward_core::{Caller, CoreError, CoreResult, Steward};
+
+use crate::model::Content;
+use crate::screening::Answer;
+use crate::service::{dpias, AdviceInput, Dpia, ScreeningInput, StartInput, StepInput};
+
+pub const DORSET_CARE_RECORD: &str = include_str!("../data/demo/dorset-care-record.json");
+pub const TEAMS_CONSULTATIONS: &str =
+    include_str!("../data/demo/ms-teams-group-consultations.json");
+
+async fn caller(steward: &Steward, email: &str) -> CoreResult<Caller> {
+    let u = steward.user_by_email(email).await?;
+    steward
+        .caller_for_user(&u.id, "demo")
+        .await?
+        .ok_or_else(|| CoreError::Internal(format!("demo user {email} missing")))
+}
+
+/// The seed DPIAs as the demo enters them.
+pub fn seed_contents() -> (Content, Content) {
+    let read = |s: &str| -> Content {
+        let v: Value = serde_json::from_str(s).expect("demo fixture");
+        serde_json::from_value(v["content"].clone()).expect("demo fixture content")
+    };
+    (read(DORSET_CARE_RECORD), read(TEAMS_CONSULTATIONS))
+}
+
+/// Seeds the DPIA demo; returns (the Dorset Care Record, the video consultations).
+pub async fn seed_demo_dpias(steward: &Steward, today: NaiveDate) -> CoreResult<(Dpia, Dpia)> {
+    let ig = caller(steward, "iglead@harbour.demo.steward.test").await?;
+    let dpo = caller(steward, "dpo@demo.steward.test").await?;
+    let siro = caller(steward, "siro@harbour.demo.steward.test").await?;
+    let harbour = ig.home_organisation_id.clone();
+    let d = dpias(steward);
+
+    // Seed 002: screened, started from the screening, written, submitted, advised, approved.
+    let fixture: Value = serde_json::from_str(TEAMS_CONSULTATIONS).expect("demo fixture");
+    let answers: Vec<Answer> =
+        serde_json::from_value(fixture["screening"].clone()).expect("answers");
+    let (dcr, teams) = seed_contents();
+    let screening = d
+        .screen(
+            &ig,
+            &harbour,
+            &ScreeningInput {
+                title: teams.title.clone(),
+                questionnaire: "trust".into(),
+                answers,
+            },
+        )
+        .await?;
+    let started = d
+        .start(
+            &ig,
+            &harbour,
+            &StartInput {
+                title: teams.title.clone(),
+                matrix: "5x5".into(),
+                screening_id: Some(screening.id.clone()),
+            },
+        )
+        .await?;
+    let p: Permit<ops::Change> = steward.permit(&ig, Kind::Dpia, &started.id).await?;
+    let mut content = teams;
+    content.screening = started.content.screening.clone();
+    content.section_mut("need").text = started
+        .content
+        .section("need")
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    d.save(&ig, &p, content).await?;
+    d.author_step(
+        &ig,
+        &p,
+        &StepInput {
+            step: "submit".into(),
+            note: String::new(),
+        },
+    )
+    .await?;
+    let a: Permit<ops::Advise> = steward.permit(&dpo, Kind::Dpia, &started.id).await?;
+    d.advise(
+        &dpo,
+        &a,
+        &AdviceInput {
+            advice: "The measures address both risks; the processing can proceed. Remind hosts at the start of each session not to share anything identifiable.".into(),
+        },
+    )
+    .await?;
+    let s: Permit<ops::Change> = steward
+        .permit(&siro, Kind::DpiaSignOff, &started.id)
+        .await?;
+    let teams = d
+        .sign_off(
+            &siro,
+            &s,
+            &StepInput {
+                step: "approve".into(),
+                note: String::new(),
+            },
+            today,
+        )
+        .await?;
+
+    // Seed 000: imported as Steward's JSON (the fixture loader a user has), then submitted.
+    let imported = d
+        .import(&ig, &harbour, DORSET_CARE_RECORD.as_bytes())
+        .await?;
+    let _ = dcr;
+    let p: Permit<ops::Change> = steward.permit(&ig, Kind::Dpia, &imported.id).await?;
+    d.author_step(
+        &ig,
+        &p,
+        &StepInput {
+            step: "submit".into(),
+            note: String::new(),
+        },
+    )
+    .await?;
+    let a: Permit<ops::Advise> = steward.permit(&dpo, Kind::Dpia, &imported.id).await?;
+    let dcr = d
+        .advise(
+            &dpo,
+            &a,
+            &AdviceInput {
+                advice: "Medium residual risks remain on awareness and objection: keep the communications plan and the opt-out route under review with the Pan Dorset IG Group.".into(),
+            },
+        )
+        .await?;
+
+    // A project that needs no DPIA, screened on the ICO list.
+    let ico = &d.rules.questionnaire("ico").expect("shipped").question;
+    d.screen(
+        &ig,
+        &harbour,
+        &ScreeningInput {
+            title: "Replacing the waiting-room noticeboard".into(),
+            questionnaire: "ico".into(),
+            answers: ico
+                .iter()
+                .map(|q| Answer {
+                    question: q.code.clone(),
+                    yes: false,
+                    comment: String::new(),
+                })
+                .collect(),
+        },
+    )
+    .await?;
+    Ok((dcr, teams))
+}
