@@ -34,6 +34,13 @@ pub enum Kind {
     IncidentLesson,
     Risk,
     ClusterUpdate,
+    TrainingRecord,
+    Policy,
+    PolicyAcknowledgement,
+    RetentionReview,
+    Destruction,
+    ToolkitEvidence,
+    ContinuityPlan,
 }
 
 /// What a caller wants to do with a record (or, for `List` and `Create`, with the records
@@ -306,8 +313,150 @@ static CLUSTER_UPDATE: Declaration = Declaration {
     relation: None,
 };
 
+/// Who keeps a practice's compliance records (training, policies, records management,
+/// toolkit evidence): the IG lead (the practice manager) and the DPO (issue 14).
+const COMPLIANCE_KEEPERS: &[Role] = &[Dpo, IgLead];
+/// Who reads compliance records about people (training, destruction): those who keep them,
+/// the SIRO and Caldicott Guardian they report to, and the auditor.
+const COMPLIANCE_READERS: &[Role] = &[Dpo, IgLead, Siro, CaldicottGuardian, Auditor];
+const COMPLIANCE_DISCUSSANTS: &[Role] = &[Dpo, IgLead, Siro, CaldicottGuardian];
+
+/// One course completed by one member of staff, with its certificate.
+static TRAINING_RECORD: Declaration = Declaration {
+    code: "training_record",
+    label: "training record",
+    table: "training_records",
+    // Who was trained, when: about a member of staff.
+    personal_data: true,
+    list: COMPLIANCE_READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: COMPLIANCE_READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    // Training evidence is kept for the toolkit.
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// A policy, protocol or agreement (the DPO's cluster library or a practice's), with versions.
+static POLICY: Declaration = Declaration {
+    code: "policy",
+    label: "policy or agreement",
+    table: "policies",
+    personal_data: false,
+    // Everyone reads the policies that apply to them.
+    list: READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// Acknowledging (or signing) the current version of a policy: every member of staff, for
+/// themselves. The same table as the policy, so the same record and organisation.
+static POLICY_ACKNOWLEDGEMENT: Declaration = Declaration {
+    code: "policy_acknowledgement",
+    label: "policy acknowledgement",
+    table: "policies",
+    personal_data: false,
+    list: READERS,
+    create: &[],
+    read: READERS,
+    change: WRITERS,
+    comment: &[],
+    attach: &[],
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// A periodic records management review, run as a round of actions.
+static RETENTION_REVIEW: Declaration = Declaration {
+    code: "retention_review",
+    label: "records management review",
+    table: "retention_reviews",
+    personal_data: false,
+    list: READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// An entry of the destruction log, with its certificate of destruction attached.
+static DESTRUCTION: Declaration = Declaration {
+    code: "destruction",
+    label: "destruction record",
+    table: "destructions",
+    // The description may name whose records were destroyed.
+    personal_data: true,
+    list: COMPLIANCE_READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: COMPLIANCE_READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    // The log is the evidence of lawful destruction: kept.
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// A practice's evidence for one toolkit assertion (a note, an upload, the IG lead's
+/// confirmation); linked evidence is computed from the other registers.
+static TOOLKIT_EVIDENCE: Declaration = Declaration {
+    code: "toolkit_evidence",
+    label: "toolkit evidence",
+    table: "toolkit_evidence",
+    personal_data: false,
+    list: COMPLIANCE_READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: COMPLIANCE_READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// The business continuity plan: the systems it depends on, its tests, supplier assurance.
+static CONTINUITY_PLAN: Declaration = Declaration {
+    code: "continuity_plan",
+    label: "business continuity plan",
+    table: "continuity_plans",
+    personal_data: false,
+    // Everyone needs to know what to do when a system fails.
+    list: READERS,
+    create: RISK_KEEPERS,
+    read: READERS,
+    change: RISK_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: RISK_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
@@ -317,6 +466,13 @@ impl Kind {
         Kind::IncidentLesson,
         Kind::Risk,
         Kind::ClusterUpdate,
+        Kind::TrainingRecord,
+        Kind::Policy,
+        Kind::PolicyAcknowledgement,
+        Kind::RetentionReview,
+        Kind::Destruction,
+        Kind::ToolkitEvidence,
+        Kind::ContinuityPlan,
     ];
 
     /// The one policy table. Exhaustive: a kind without a declaration does not compile.
@@ -331,6 +487,13 @@ impl Kind {
             Kind::IncidentLesson => &INCIDENT_LESSON,
             Kind::Risk => &RISK,
             Kind::ClusterUpdate => &CLUSTER_UPDATE,
+            Kind::TrainingRecord => &TRAINING_RECORD,
+            Kind::Policy => &POLICY,
+            Kind::PolicyAcknowledgement => &POLICY_ACKNOWLEDGEMENT,
+            Kind::RetentionReview => &RETENTION_REVIEW,
+            Kind::Destruction => &DESTRUCTION,
+            Kind::ToolkitEvidence => &TOOLKIT_EVIDENCE,
+            Kind::ContinuityPlan => &CONTINUITY_PLAN,
         }
     }
 

@@ -6,6 +6,8 @@ pub mod assurance_api;
 pub mod assurance_pages;
 pub mod audit_api;
 pub mod audit_pages;
+pub mod compliance_api;
+pub mod compliance_pages;
 pub mod error;
 pub mod openapi;
 pub mod pages;
@@ -154,6 +156,8 @@ pub fn routes() -> Routes {
         .merge(rights_api::routes())
         .merge(assurance_pages::routes())
         .merge(assurance_api::routes())
+        .merge(compliance_pages::routes())
+        .merge(compliance_api::routes())
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)

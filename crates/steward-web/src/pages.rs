@@ -739,6 +739,12 @@ pub fn record_page(kind: Kind, id: &str) -> String {
         Kind::Incident | Kind::IncidentLesson => format!("/incidents/{id}"),
         Kind::Risk => format!("/risks/{id}"),
         Kind::ClusterUpdate => format!("/cluster-updates/{id}"),
+        Kind::TrainingRecord => format!("/training/{id}"),
+        Kind::Policy | Kind::PolicyAcknowledgement => format!("/policies/{id}"),
+        Kind::RetentionReview => format!("/retention/reviews/{id}"),
+        Kind::Destruction => format!("/destructions/{id}"),
+        Kind::ToolkitEvidence => format!("/toolkit/evidence/{id}"),
+        Kind::ContinuityPlan => format!("/continuity/{id}"),
     }
 }
 

@@ -391,6 +391,12 @@ async fn main() -> Result<()> {
                 )
                 .await?;
                 println!("Demo cluster assurance: a quarter of incidents (one reportable and notified, one not reportable, one on the 72-hour clock), a risk register with one risk above appetite, and the draft \"{}\".", update.title);
+                steward_compliance::demo::seed_demo_compliance(
+                    &steward,
+                    chrono::Utc::now().date_naive(),
+                )
+                .await?;
+                println!("Demo compliance: a training needs analysis with staff out of date, two cluster policies with acknowledgements outstanding, a records management review and a destruction certificate, toolkit evidence partly linked, a business continuity plan.");
             } else {
                 println!(
                     "Using the demo data already in {} (--reset starts again).",

@@ -257,6 +257,9 @@ pub async fn seed_modules(s: &TestServer) {
     steward_assurance::demo::seed_demo_assurance(&s.steward, chrono::Utc::now().date_naive())
         .await
         .expect("demo cluster assurance");
+    steward_compliance::demo::seed_demo_compliance(&s.steward, chrono::Utc::now().date_naive())
+        .await
+        .expect("demo compliance");
 }
 
 pub fn location(res: &Response) -> String {
