@@ -7,6 +7,7 @@ mod api_contract;
 mod assurance;
 mod browser;
 mod common;
+mod compliance;
 mod foundation;
 mod hardening;
 mod rights;
