@@ -472,7 +472,7 @@ both_backends!(
             )
             .await;
         assert_eq!(res.status(), 303, "the IG lead attaches a file");
-        let attachment: String = steward_db::query_scalar("SELECT id FROM attachments LIMIT 1")
+        let attachment: String = steward_db::query_scalar("SELECT id FROM attachments WHERE record_type = 'action' LIMIT 1")
             .fetch_one(&s.db.pool)
             .await
             .unwrap();

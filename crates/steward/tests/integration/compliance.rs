@@ -189,7 +189,9 @@ both_backends!(policies_acknowledged_toolkit_readiness_and_records, |s: Arc<
     assert!(body.contains("Offered by the DPO, not yet adopted") && body.contains("Adopt this policy"));
     // Staff may not adopt; nobody acknowledges a policy not in force.
     assert_eq!(staff.post_form(&format!("/policies/{copy}/adopt"), &[]).await.status(), 403);
-    assert_eq!(staff.post_form(&format!("/policies/{copy}/acknowledge"), &[]).await.status(), 409);
+    let res = staff.post_form(&format!("/policies/{copy}/acknowledge"), &[]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Only a policy in force is acknowledged"));
     assert_eq!(ig.post_form(&format!("/policies/{copy}/adopt"), &[]).await.status(), 303);
 
     // The member of staff acknowledges; the IG lead sees who has not.
