@@ -34,10 +34,13 @@ impl CsvWriter {
     }
 }
 
+/// Records of a CSV, each with its line number.
+pub type Rows = Vec<(usize, Vec<String>)>;
+
 /// Reads a small CSV with a header row: each record with its line number (the header is
 /// line 1). Quoted cells may hold commas and doubled quotes; a line break inside quotes is
 /// not accepted (an import row is one line).
-pub fn read(text: &str) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), (usize, String)> {
+pub fn read(text: &str) -> Result<(Vec<String>, Rows), (usize, String)> {
     let mut lines = text
         .lines()
         .enumerate()

@@ -44,14 +44,54 @@ pub async fn seed_demo_compliance(steward: &Steward, today: NaiveDate) -> CoreRe
     // 1. Training: some staff out of date, one due for renewal, one GP without SAR training.
     let t = training(steward);
     let people = [
-        ("iglead@harbour.demo.steward.test", "data_security_awareness", 60, "NHS e-Learning for Healthcare"),
-        ("iglead@harbour.demo.steward.test", "ig_lead", 200, "Wessex Coast DPO Service"),
-        ("siro@harbour.demo.steward.test", "data_security_awareness", 350, "NHS e-Learning for Healthcare"),
-        ("siro@harbour.demo.steward.test", "siro", 400, "NHS England SIRO workshop"),
-        ("caldicott@harbour.demo.steward.test", "data_security_awareness", 430, "NHS e-Learning for Healthcare"),
-        ("caldicott@harbour.demo.steward.test", "caldicott_guardian", 900, "UK Caldicott Guardian Council"),
-        ("gp@harbour.demo.steward.test", "data_security_awareness", 90, "NHS e-Learning for Healthcare"),
-        ("reception@harbour.demo.steward.test", "data_security_awareness", 150, "NHS e-Learning for Healthcare"),
+        (
+            "iglead@harbour.demo.steward.test",
+            "data_security_awareness",
+            60,
+            "NHS e-Learning for Healthcare",
+        ),
+        (
+            "iglead@harbour.demo.steward.test",
+            "ig_lead",
+            200,
+            "Wessex Coast DPO Service",
+        ),
+        (
+            "siro@harbour.demo.steward.test",
+            "data_security_awareness",
+            350,
+            "NHS e-Learning for Healthcare",
+        ),
+        (
+            "siro@harbour.demo.steward.test",
+            "siro",
+            400,
+            "NHS England SIRO workshop",
+        ),
+        (
+            "caldicott@harbour.demo.steward.test",
+            "data_security_awareness",
+            430,
+            "NHS e-Learning for Healthcare",
+        ),
+        (
+            "caldicott@harbour.demo.steward.test",
+            "caldicott_guardian",
+            900,
+            "UK Caldicott Guardian Council",
+        ),
+        (
+            "gp@harbour.demo.steward.test",
+            "data_security_awareness",
+            90,
+            "NHS e-Learning for Healthcare",
+        ),
+        (
+            "reception@harbour.demo.steward.test",
+            "data_security_awareness",
+            150,
+            "NHS e-Learning for Healthcare",
+        ),
     ];
     for (i, (email, course, ago, provider)) in people.into_iter().enumerate() {
         t.create(
@@ -75,80 +115,111 @@ pub async fn seed_demo_compliance(steward: &Steward, today: NaiveDate) -> CoreRe
     let pol = policies(steward);
     let dpo_org = dpo.home_organisation_id.clone();
     let rights = pol
-        .create(&dpo, &dpo_org, &PolicyInput {
-            title: "Information rights and access protocol".into(),
-            document_type: "policy".into(),
-            applies_to: vec![],
-            summary: "First issue for the cluster".into(),
-            body: INFORMATION_RIGHTS.into(),
-        })
+        .create(
+            &dpo,
+            &dpo_org,
+            &PolicyInput {
+                title: "Information rights and access protocol".into(),
+                document_type: "policy".into(),
+                applies_to: vec![],
+                summary: "First issue for the cluster".into(),
+                body: INFORMATION_RIGHTS.into(),
+            },
+        )
         .await?;
     let incidents = pol
-        .create(&dpo, &dpo_org, &PolicyInput {
-            title: "Incident management protocol".into(),
-            document_type: "policy".into(),
-            applies_to: vec![],
-            summary: "First issue for the cluster".into(),
-            body: INCIDENT_MANAGEMENT.into(),
-        })
+        .create(
+            &dpo,
+            &dpo_org,
+            &PolicyInput {
+                title: "Incident management protocol".into(),
+                document_type: "policy".into(),
+                applies_to: vec![],
+                summary: "First issue for the cluster".into(),
+                body: INCIDENT_MANAGEMENT.into(),
+            },
+        )
         .await?;
     for library in [&rights, &incidents] {
-        let copy: String = steward_db::query_scalar("SELECT id FROM policies WHERE library_policy_id = $1 AND organisation_id = $2")
-            .bind(&library.id)
-            .bind(&harbour)
-            .fetch_one(&steward.db.pool)
-            .await?;
+        let copy: String = steward_db::query_scalar(
+            "SELECT id FROM policies WHERE library_policy_id = $1 AND organisation_id = $2",
+        )
+        .bind(&library.id)
+        .bind(&harbour)
+        .fetch_one(&steward.db.pool)
+        .await?;
         let p: Permit<ops::Change> = steward.permit(&ig, Kind::Policy, &copy).await?;
         pol.adopt(&ig, &p).await?;
         for who in [&ig, &gp] {
-            let a: Permit<ops::Change> = steward.permit(who, Kind::PolicyAcknowledgement, &copy).await?;
+            let a: Permit<ops::Change> = steward
+                .permit(who, Kind::PolicyAcknowledgement, &copy)
+                .await?;
             pol.acknowledge(who, &a).await?;
         }
         if library.id == rights.id {
-            let a: Permit<ops::Change> = steward.permit(&reception, Kind::PolicyAcknowledgement, &copy).await?;
+            let a: Permit<ops::Change> = steward
+                .permit(&reception, Kind::PolicyAcknowledgement, &copy)
+                .await?;
             pol.acknowledge(&reception, &a).await?;
         }
     }
     let agreement = pol
-        .create(&ig, &harbour, &PolicyInput {
-            title: "Clinical system administrators' accountability agreement".into(),
-            document_type: "agreement".into(),
-            applies_to: vec!["ig_lead".into(), "staff".into()],
-            summary: "First issue".into(),
-            body: AGREEMENT.into(),
-        })
+        .create(
+            &ig,
+            &harbour,
+            &PolicyInput {
+                title: "Clinical system administrators' accountability agreement".into(),
+                document_type: "agreement".into(),
+                applies_to: vec!["ig_lead".into(), "staff".into()],
+                summary: "First issue".into(),
+                body: AGREEMENT.into(),
+            },
+        )
         .await?;
-    let a: Permit<ops::Change> = steward.permit(&ig, Kind::PolicyAcknowledgement, &agreement.id).await?;
+    let a: Permit<ops::Change> = steward
+        .permit(&ig, Kind::PolicyAcknowledgement, &agreement.id)
+        .await?;
     pol.acknowledge(&ig, &a).await?;
 
     // 3. A records management review (completed) and a destruction with its certificate.
     let rm = records(steward);
     let review = rm
-        .create_review(&ig, &harbour, &ReviewInput {
-            title: "Annual records review".into(),
-            record_types: vec!["subject_access".into(), "complaints".into(), "cctv".into()],
-            owner_id: ig.user_id.clone(),
-            due_on: days(-30),
-        })
+        .create_review(
+            &ig,
+            &harbour,
+            &ReviewInput {
+                title: "Annual records review".into(),
+                record_types: vec!["subject_access".into(), "complaints".into(), "cctv".into()],
+                owner_id: ig.user_id.clone(),
+                due_on: days(-30),
+            },
+        )
         .await?;
-    let rp: Permit<ops::Change> = steward.permit(&ig, Kind::RetentionReview, &review.id).await?;
+    let rp: Permit<ops::Change> = steward
+        .permit(&ig, Kind::RetentionReview, &review.id)
+        .await?;
     rm.complete_review(&ig, &rp, &CompleteInput {
         findings: "Subject access correspondence closed before 2023 found in the archive cupboard: two boxes destroyed. Complaints files are all within their period. CCTV overwrites after 31 days.".into(),
         completed_on: days(20),
     })
     .await?;
     let d = rm
-        .record_destruction(&ig, &harbour, &DestructionInput {
-            record_type: "subject_access".into(),
-            description: "Subject access request correspondence closed in 2021 and 2022".into(),
-            quantity: "2 archive boxes".into(),
-            method: "confidential_waste".into(),
-            destroyed_on: days(18),
-            destroyed_by: "Kernow Secure Shred Ltd".into(),
-            authorised_by: ig.user_id.clone(),
-            certificate: "KSS-2026-4471".into(),
-            review_id: Some(review.id.clone()),
-        }, today)
+        .record_destruction(
+            &ig,
+            &harbour,
+            &DestructionInput {
+                record_type: "subject_access".into(),
+                description: "Subject access request correspondence closed in 2021 and 2022".into(),
+                quantity: "2 archive boxes".into(),
+                method: "confidential_waste".into(),
+                destroyed_on: days(18),
+                destroyed_by: "Kernow Secure Shred Ltd".into(),
+                authorised_by: ig.user_id.clone(),
+                certificate: "KSS-2026-4471".into(),
+                review_id: Some(review.id.clone()),
+            },
+            today,
+        )
         .await?;
     let ap: Permit<ops::Attach> = steward.permit(&ig, Kind::Destruction, &d.id).await?;
     steward
@@ -158,12 +229,16 @@ pub async fn seed_demo_compliance(steward: &Steward, today: NaiveDate) -> CoreRe
     // 4. A business continuity plan with its systems, a test and the CSU's assurance.
     let bc = continuity(steward);
     let plan = bc
-        .create(&ig, &harbour, &PlanInput {
-            title: "Business continuity plan".into(),
-            scope: "Loss of the clinical system, telephones, the building or key staff.".into(),
-            owner_id: ig.user_id.clone(),
-            review_on: days(-200),
-        })
+        .create(
+            &ig,
+            &harbour,
+            &PlanInput {
+                title: "Business continuity plan".into(),
+                scope: "Loss of the clinical system, telephones, the building or key staff.".into(),
+                owner_id: ig.user_id.clone(),
+                review_on: days(-200),
+            },
+        )
         .await?;
     let pp: Permit<ops::Change> = steward.permit(&ig, Kind::ContinuityPlan, &plan.id).await?;
     for (name, supplier, outage, workaround) in [
@@ -172,40 +247,59 @@ pub async fn seed_demo_compliance(steward: &Steward, today: NaiveDate) -> CoreRe
     ] {
         bc.add_system(&ig, &pp, &SystemInput { name: name.into(), supplier: supplier.into(), tolerable_outage: outage.into(), workaround: workaround.into() }, today).await?;
     }
-    bc.add_test(&ig, &pp, &TestInput {
-        tested_on: days(75),
-        scenario: "Desk-top exercise: clinical system down for a whole Monday morning".into(),
-        outcome: "partly".into(),
-        lessons: "The printed appointment list was a day old; now printed at 18:00 each day.".into(),
-    }, today)
+    bc.add_test(
+        &ig,
+        &pp,
+        &TestInput {
+            tested_on: days(75),
+            scenario: "Desk-top exercise: clinical system down for a whole Monday morning".into(),
+            outcome: "partly".into(),
+            lessons: "The printed appointment list was a day old; now printed at 18:00 each day."
+                .into(),
+        },
+        today,
+    )
     .await?;
-    bc.add_assurance(&ig, &pp, &AssuranceInput {
-        supplier: "Wessex Coast CSU (IT services)".into(),
-        evidence: "Annual continuity test report of the CSU's data centre and network".into(),
-        received_on: days(100),
-        valid_until: days(-265),
-    }, today)
+    bc.add_assurance(
+        &ig,
+        &pp,
+        &AssuranceInput {
+            supplier: "Wessex Coast CSU (IT services)".into(),
+            evidence: "Annual continuity test report of the CSU's data centre and network".into(),
+            received_on: days(100),
+            valid_until: days(-265),
+        },
+        today,
+    )
     .await?;
 
     // 5. Toolkit evidence partly linked: the supplier assurance uploaded and confirmed; the
     // agreement assertion noted but not yet evidenced.
     let tk = toolkit(steward);
     let e = tk
-        .save(&ig, &harbour, &EvidenceInput {
-            assertion: "10.1".into(),
-            note: "The CSU's continuity and security assurance for this year.".into(),
-            confirmed: "yes".into(),
-        })
+        .save(
+            &ig,
+            &harbour,
+            &EvidenceInput {
+                assertion: "10.1".into(),
+                note: "The CSU's continuity and security assurance for this year.".into(),
+                confirmed: "yes".into(),
+            },
+        )
         .await?;
     let ep: Permit<ops::Attach> = steward.permit(&ig, Kind::ToolkitEvidence, &e.id).await?;
     steward
         .add_attachment(&ig, &ep, "csu-assurance-letter.txt", b"Wessex Coast CSU: assurance of data security and business continuity for the services provided to Harbour View Surgery.")
         .await?;
-    tk.save(&ig, &harbour, &EvidenceInput {
-        assertion: "2.1".into(),
-        note: "Agreement issued; waiting for the reception team to sign.".into(),
-        confirmed: String::new(),
-    })
+    tk.save(
+        &ig,
+        &harbour,
+        &EvidenceInput {
+            assertion: "2.1".into(),
+            note: "Agreement issued; waiting for the reception team to sign.".into(),
+            confirmed: String::new(),
+        },
+    )
     .await?;
     Ok(())
 }

@@ -26,13 +26,13 @@ pub use training_rules::{Course, Requirements, Standing};
 #[cfg(feature = "service")]
 pub mod continuity;
 #[cfg(feature = "service")]
-pub(crate) mod store;
-#[cfg(feature = "service")]
 pub mod demo;
 #[cfg(feature = "service")]
 pub mod policies;
 #[cfg(feature = "service")]
 pub mod records;
+#[cfg(feature = "service")]
+pub(crate) mod store;
 #[cfg(feature = "service")]
 pub mod toolkit;
 #[cfg(feature = "service")]
@@ -78,8 +78,8 @@ impl Rules {
                 .map_err(|e| format!("training-requirements.toml: {e}"))?;
         }
         if let Some(t) = read("toolkit-assertions.toml")? {
-            r.assertions = Assertions::from_toml(&t)
-                .map_err(|e| format!("toolkit-assertions.toml: {e}"))?;
+            r.assertions =
+                Assertions::from_toml(&t).map_err(|e| format!("toolkit-assertions.toml: {e}"))?;
         }
         Ok(r)
     }

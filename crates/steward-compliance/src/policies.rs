@@ -13,7 +13,10 @@ use crate::store::{self, StaffMember};
 
 pub const KIND: Kind = Kind::Policy;
 
-pub const DOCUMENT_TYPES: [(&str, &str); 2] = [("policy", "Policy or protocol"), ("agreement", "Agreement staff sign")];
+pub const DOCUMENT_TYPES: [(&str, &str); 2] = [
+    ("policy", "Policy or protocol"),
+    ("agreement", "Agreement staff sign"),
+];
 
 pub fn origin_label(code: &str) -> &'static str {
     match code {
@@ -177,8 +180,14 @@ impl Policies<'_> {
     fn check(input: &PolicyInput) -> CoreResult<()> {
         let mut e = FieldErrors::default();
         store::need_text(&input.title, "title", "Enter the title", &mut e);
-        if !DOCUMENT_TYPES.iter().any(|(c, _)| *c == input.document_type) {
-            e.add("document_type", "Choose whether it is a policy or an agreement");
+        if !DOCUMENT_TYPES
+            .iter()
+            .any(|(c, _)| *c == input.document_type)
+        {
+            e.add(
+                "document_type",
+                "Choose whether it is a policy or an agreement",
+            );
         }
         for r in &input.applies_to {
             if Role::parse(r).is_none() {
@@ -218,10 +227,34 @@ impl Policies<'_> {
         .bind(&now)
         .execute(&mut **tx)
         .await?;
-        let summary = if input.summary.trim().is_empty() { "First issue" } else { input.summary.trim() };
-        Self::add_version(tx, caller, &id, organisation_id, 1, summary, input.body.trim()).await?;
+        let summary = if input.summary.trim().is_empty() {
+            "First issue"
+        } else {
+            input.summary.trim()
+        };
+        Self::add_version(
+            tx,
+            caller,
+            &id,
+            organisation_id,
+            1,
+            summary,
+            input.body.trim(),
+        )
+        .await?;
         let p = self.load_in(tx, &id).await?;
-        store::logged(tx, caller, KIND, &id, organisation_id, 1, &p.snapshot(), "record.create", p.title.clone()).await?;
+        store::logged(
+            tx,
+            caller,
+            KIND,
+            &id,
+            organisation_id,
+            1,
+            &p.snapshot(),
+            "record.create",
+            p.title.clone(),
+        )
+        .await?;
         Ok(id)
     }
 
@@ -252,8 +285,14 @@ impl Policies<'_> {
 
     /// A new policy. In the DPO's own organisation it joins the cluster library and is
     /// offered to every practice of the cluster; in a practice it is the practice's own.
-    pub async fn create(&self, caller: &Caller, organisation_id: &str, input: &PolicyInput) -> CoreResult<Policy> {
-        self.steward.permit_in(caller, KIND, Op::Create, organisation_id)?;
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        input: &PolicyInput,
+    ) -> CoreResult<Policy> {
+        self.steward
+            .permit_in(caller, KIND, Op::Create, organisation_id)?;
         Self::check(input)?;
         let (kind, cluster): (String, String) = {
             let r = steward_db::query("SELECT kind, cluster_id FROM organisations WHERE id = $1")
@@ -272,17 +311,38 @@ impl Policies<'_> {
             for r in rows {
                 let org: String = r.try_get("id")?;
                 // Offered only where the caller may create (the DPO: every practice).
-                if self.steward.permit_in(caller, KIND, Op::Create, &org).is_ok() {
+                if self
+                    .steward
+                    .permit_in(caller, KIND, Op::Create, &org)
+                    .is_ok()
+                {
                     practices.push(org);
                 }
             }
         }
         let mut w = self.steward.write().await?;
         let id = self
-            .insert(&mut w.tx, caller, organisation_id, input, if library { "cluster" } else { "own" }, "in_force", None)
+            .insert(
+                &mut w.tx,
+                caller,
+                organisation_id,
+                input,
+                if library { "cluster" } else { "own" },
+                "in_force",
+                None,
+            )
             .await?;
         for org in &practices {
-            self.insert(&mut w.tx, caller, org, input, "from_cluster", "offered", Some(&id)).await?;
+            self.insert(
+                &mut w.tx,
+                caller,
+                org,
+                input,
+                "from_cluster",
+                "offered",
+                Some(&id),
+            )
+            .await?;
         }
         let p = self.load_in(&mut w.tx, &id).await?;
         w.commit().await?;
@@ -291,28 +351,50 @@ impl Policies<'_> {
 
     /// A new version: everyone it applies to acknowledges again. A cluster policy's new
     /// version reaches every practice's copy.
-    pub async fn publish_version(&self, caller: &Caller, permit: &Permit<ops::Change>, input: &VersionInput) -> CoreResult<Policy> {
+    pub async fn publish_version(
+        &self,
+        caller: &Caller,
+        permit: &Permit<ops::Change>,
+        input: &VersionInput,
+    ) -> CoreResult<Policy> {
         let mut e = FieldErrors::default();
-        store::need_text(&input.summary, "summary", "Say what changed in this version", &mut e);
+        store::need_text(
+            &input.summary,
+            "summary",
+            "Say what changed in this version",
+            &mut e,
+        );
         store::need_text(&input.body, "body", "Enter the text of the policy", &mut e);
         e.into_result()?;
         let p = self.load(permit.id()).await?;
         if p.origin == "from_cluster" {
             return Err(CoreError::Conflict(
-                "This policy comes from the cluster library: the DPO publishes its new versions".into(),
+                "This policy comes from the cluster library: the DPO publishes its new versions"
+                    .into(),
             ));
         }
-        let copies: Vec<(String, String)> = steward_db::query("SELECT id, organisation_id FROM policies WHERE library_policy_id = $1")
-            .bind(&p.id)
-            .fetch_all(&self.steward.db.pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("organisation_id")?)))
-            .collect::<CoreResult<_>>()?;
+        let copies: Vec<(String, String)> = steward_db::query(
+            "SELECT id, organisation_id FROM policies WHERE library_policy_id = $1",
+        )
+        .bind(&p.id)
+        .fetch_all(&self.steward.db.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("organisation_id")?)))
+        .collect::<CoreResult<_>>()?;
         let mut w = self.steward.write().await?;
         let n = p.current_version + 1;
         for (id, org) in std::iter::once((p.id.clone(), p.organisation_id.clone())).chain(copies) {
-            Self::add_version(&mut w.tx, caller, &id, &org, n, input.summary.trim(), input.body.trim()).await?;
+            Self::add_version(
+                &mut w.tx,
+                caller,
+                &id,
+                &org,
+                n,
+                input.summary.trim(),
+                input.body.trim(),
+            )
+            .await?;
             steward_db::query("UPDATE policies SET current_version = $1, version = version + 1, updated_at = $2 WHERE id = $3")
                 .bind(n)
                 .bind(now_stamp())
@@ -320,7 +402,18 @@ impl Policies<'_> {
                 .execute(&mut *w.tx)
                 .await?;
             let after = self.load_in(&mut w.tx, &id).await?;
-            store::logged(&mut w.tx, caller, KIND, &id, &org, after.version, &after.snapshot(), "record.update", format!("version {n}: {}", input.summary.trim())).await?;
+            store::logged(
+                &mut w.tx,
+                caller,
+                KIND,
+                &id,
+                &org,
+                after.version,
+                &after.snapshot(),
+                "record.update",
+                format!("version {n}: {}", input.summary.trim()),
+            )
+            .await?;
         }
         let after = self.load_in(&mut w.tx, &p.id).await?;
         w.commit().await?;
@@ -331,7 +424,9 @@ impl Policies<'_> {
     pub async fn adopt(&self, caller: &Caller, permit: &Permit<ops::Change>) -> CoreResult<Policy> {
         let p = self.load(permit.id()).await?;
         if p.status != "offered" {
-            return Err(CoreError::Conflict("This policy is not waiting to be adopted".into()));
+            return Err(CoreError::Conflict(
+                "This policy is not waiting to be adopted".into(),
+            ));
         }
         let mut w = self.steward.write().await?;
         steward_db::query("UPDATE policies SET status = 'in_force', version = version + 1, updated_at = $1 WHERE id = $2")
@@ -340,23 +435,44 @@ impl Policies<'_> {
             .execute(&mut *w.tx)
             .await?;
         let after = self.load_in(&mut w.tx, &p.id).await?;
-        store::logged(&mut w.tx, caller, KIND, &p.id, &p.organisation_id, after.version, &after.snapshot(), "record.update", "adopted".into()).await?;
+        store::logged(
+            &mut w.tx,
+            caller,
+            KIND,
+            &p.id,
+            &p.organisation_id,
+            after.version,
+            &after.snapshot(),
+            "record.update",
+            "adopted".into(),
+        )
+        .await?;
         w.commit().await?;
         Ok(after)
     }
 
     /// The caller acknowledges (or signs) the current version.
-    pub async fn acknowledge(&self, caller: &Caller, permit: &Permit<ops::Change>) -> CoreResult<Policy> {
+    pub async fn acknowledge(
+        &self,
+        caller: &Caller,
+        permit: &Permit<ops::Change>,
+    ) -> CoreResult<Policy> {
         debug_assert_eq!(permit.kind(), Kind::PolicyAcknowledgement);
         let p = self.load(permit.id()).await?;
         if p.status != "in_force" {
-            return Err(CoreError::Conflict("Only a policy in force is acknowledged".into()));
+            return Err(CoreError::Conflict(
+                "Only a policy in force is acknowledged".into(),
+            ));
         }
         if caller.home_organisation_id != p.organisation_id {
-            return Err(CoreError::Conflict("Only the organisation's own staff acknowledge its policies".into()));
+            return Err(CoreError::Conflict(
+                "Only the organisation's own staff acknowledge its policies".into(),
+            ));
         }
         if !p.applies_to_role(caller.role.as_str()) {
-            return Err(CoreError::Conflict("This policy does not apply to your role".into()));
+            return Err(CoreError::Conflict(
+                "This policy does not apply to your role".into(),
+            ));
         }
         let mut w = self.steward.write().await?;
         steward_db::query(
@@ -370,8 +486,22 @@ impl Policies<'_> {
         .bind(now_stamp())
         .execute(&mut *w.tx)
         .await?;
-        let mut t = steward_core::trail::TrailEntry::for_record(caller, "record.update", &p.organisation_id, KIND.code(), &p.id);
-        t.detail = format!("{} version {}", if p.is_agreement() { "signed" } else { "acknowledged" }, p.current_version);
+        let mut t = steward_core::trail::TrailEntry::for_record(
+            caller,
+            "record.update",
+            &p.organisation_id,
+            KIND.code(),
+            &p.id,
+        );
+        t.detail = format!(
+            "{} version {}",
+            if p.is_agreement() {
+                "signed"
+            } else {
+                "acknowledged"
+            },
+            p.current_version
+        );
         steward_core::trail::append(&mut w.tx, &t).await?;
         w.commit().await?;
         Ok(p)
@@ -434,7 +564,10 @@ impl Policies<'_> {
 
     /// Acknowledgements of policies in force, as a percentage of those owed (100 when none
     /// are owed), without asking the gate (callers in this crate ask first).
-    pub(crate) async fn acknowledged_percentage(&self, organisation_id: &str) -> CoreResult<(i64, i64)> {
+    pub(crate) async fn acknowledged_percentage(
+        &self,
+        organisation_id: &str,
+    ) -> CoreResult<(i64, i64)> {
         let (mut done, mut owed) = (0, 0);
         for p in self.in_force(organisation_id).await? {
             for a in self.acks_of(&p).await? {
@@ -447,8 +580,13 @@ impl Policies<'_> {
         Ok((done, owed))
     }
 
-    pub async fn list(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<PolicySummary>> {
-        self.steward.permit_in(caller, KIND, Op::List, organisation_id)?;
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<PolicySummary>> {
+        self.steward
+            .permit_in(caller, KIND, Op::List, organisation_id)?;
         let all: Vec<Policy> = steward_db::query("SELECT * FROM policies WHERE organisation_id = $1 AND status <> 'retired' ORDER BY status DESC, title")
             .bind(organisation_id)
             .fetch_all(&self.steward.db.pool)
@@ -458,9 +596,18 @@ impl Policies<'_> {
             .collect::<CoreResult<_>>()?;
         let mut out = vec![];
         for p in all {
-            let acks = if p.status == "in_force" { self.acks_of(&p).await? } else { vec![] };
-            let mine = (p.status == "in_force" && p.applies_to_role(caller.role.as_str()) && caller.home_organisation_id == organisation_id)
-                .then(|| acks.iter().any(|a| a.person.id == caller.user_id && a.acknowledged_at.is_some()));
+            let acks = if p.status == "in_force" {
+                self.acks_of(&p).await?
+            } else {
+                vec![]
+            };
+            let mine = (p.status == "in_force"
+                && p.applies_to_role(caller.role.as_str())
+                && caller.home_organisation_id == organisation_id)
+                .then(|| {
+                    acks.iter()
+                        .any(|a| a.person.id == caller.user_id && a.acknowledged_at.is_some())
+                });
             out.push(PolicySummary {
                 outstanding: acks.iter().filter(|a| a.acknowledged_at.is_none()).count() as i64,
                 acknowledged_by_me: mine,

@@ -25,7 +25,11 @@ pub const METHODS: [(&str, &str); 4] = [
 ];
 
 pub fn method_label(code: &str) -> &'static str {
-    METHODS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("")
+    METHODS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or("")
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -112,7 +116,10 @@ pub struct RecordsManagement<'a> {
 }
 
 pub fn records(steward: &Steward) -> RecordsManagement<'_> {
-    RecordsManagement { steward, rules: rules(steward) }
+    RecordsManagement {
+        steward,
+        rules: rules(steward),
+    }
 }
 
 const REVIEW_SELECT: &str = "SELECT r.*, u.display_name AS owner_name FROM retention_reviews r JOIN users u ON u.id = r.owner_id";
@@ -120,12 +127,20 @@ const DESTRUCTION_SELECT: &str = "SELECT d.*, u.display_name AS authorised_by_na
 
 impl RecordsManagement<'_> {
     fn label(&self, code: &str) -> String {
-        self.rules.schedule.get(code).map(|r| r.label.clone()).unwrap_or_else(|| code.to_string())
+        self.rules
+            .schedule
+            .get(code)
+            .map(|r| r.label.clone())
+            .unwrap_or_else(|| code.to_string())
     }
 
     fn review_from(&self, r: &AnyRow) -> CoreResult<Review> {
         let types: String = r.try_get("record_types")?;
-        let record_types: Vec<String> = types.split(',').filter(|s| !s.is_empty()).map(String::from).collect();
+        let record_types: Vec<String> = types
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
         Ok(Review {
             id: r.try_get("id")?,
             organisation_id: r.try_get("organisation_id")?,
@@ -167,23 +182,54 @@ impl RecordsManagement<'_> {
     }
 
     async fn people(&self, org: &str) -> CoreResult<Vec<String>> {
-        Ok(store::staff(self.steward, org).await?.into_iter().map(|s| s.id).collect())
+        Ok(store::staff(self.steward, org)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect())
     }
 
     /// A review and its round of actions, one per record type, owned by the review's owner.
-    pub async fn create_review(&self, caller: &Caller, organisation_id: &str, input: &ReviewInput) -> CoreResult<Review> {
-        self.steward.permit_in(caller, REVIEW, Op::Create, organisation_id)?;
+    pub async fn create_review(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        input: &ReviewInput,
+    ) -> CoreResult<Review> {
+        self.steward
+            .permit_in(caller, REVIEW, Op::Create, organisation_id)?;
         let mut e = FieldErrors::default();
-        store::need_text(&input.title, "title", "Enter a title for the review", &mut e);
+        store::need_text(
+            &input.title,
+            "title",
+            "Enter a title for the review",
+            &mut e,
+        );
         if input.record_types.is_empty() {
-            e.add("record_types", "Choose at least one type of record to review");
-        } else if input.record_types.iter().any(|c| self.rules.schedule.get(c).is_none()) {
+            e.add(
+                "record_types",
+                "Choose at least one type of record to review",
+            );
+        } else if input
+            .record_types
+            .iter()
+            .any(|c| self.rules.schedule.get(c).is_none())
+        {
             e.add("record_types", "Choose the types of record from the list");
         }
-        if !self.people(organisation_id).await?.contains(&input.owner_id) {
+        if !self
+            .people(organisation_id)
+            .await?
+            .contains(&input.owner_id)
+        {
             e.add("owner_id", "Choose who leads the review");
         }
-        let due = store::need_date(&input.due_on, "due_on", "the date the review is due", &mut e);
+        let due = store::need_date(
+            &input.due_on,
+            "due_on",
+            "the date the review is due",
+            &mut e,
+        );
         e.into_result()?;
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_stamp();
@@ -202,7 +248,18 @@ impl RecordsManagement<'_> {
         .execute(&mut *w.tx)
         .await?;
         let review = self.review_in(&mut w.tx, &id).await?;
-        store::logged(&mut w.tx, caller, REVIEW, &id, organisation_id, 1, &review_snapshot(&review), "record.create", review.title.clone()).await?;
+        store::logged(
+            &mut w.tx,
+            caller,
+            REVIEW,
+            &id,
+            organisation_id,
+            1,
+            &review_snapshot(&review),
+            "record.create",
+            review.title.clone(),
+        )
+        .await?;
         w.commit().await?;
         for code in &review.record_types {
             let row = self.rules.schedule.get(code).expect("checked");
@@ -249,15 +306,32 @@ impl RecordsManagement<'_> {
         self.review_from(&row)
     }
 
-    pub async fn complete_review(&self, caller: &Caller, permit: &Permit<ops::Change>, input: &CompleteInput) -> CoreResult<Review> {
+    pub async fn complete_review(
+        &self,
+        caller: &Caller,
+        permit: &Permit<ops::Change>,
+        input: &CompleteInput,
+    ) -> CoreResult<Review> {
         let mut e = FieldErrors::default();
-        store::need_text(&input.findings, "findings", "Record what the review found", &mut e);
-        let done = store::need_date(&input.completed_on, "completed_on", "the date the review was completed", &mut e);
+        store::need_text(
+            &input.findings,
+            "findings",
+            "Record what the review found",
+            &mut e,
+        );
+        let done = store::need_date(
+            &input.completed_on,
+            "completed_on",
+            "the date the review was completed",
+            &mut e,
+        );
         e.into_result()?;
         let mut w = self.steward.write().await?;
         let before = self.review_in(&mut w.tx, permit.id()).await?;
         if before.status == "completed" {
-            return Err(CoreError::Conflict("The review is already completed".into()));
+            return Err(CoreError::Conflict(
+                "The review is already completed".into(),
+            ));
         }
         steward_db::query("UPDATE retention_reviews SET status = 'completed', findings = $1, completed_on = $2, version = version + 1, updated_at = $3 WHERE id = $4")
             .bind(input.findings.trim())
@@ -267,39 +341,87 @@ impl RecordsManagement<'_> {
             .execute(&mut *w.tx)
             .await?;
         let after = self.review_in(&mut w.tx, permit.id()).await?;
-        store::logged(&mut w.tx, caller, REVIEW, permit.id(), permit.organisation_id(), after.version, &review_snapshot(&after), "record.update", "completed".into()).await?;
+        store::logged(
+            &mut w.tx,
+            caller,
+            REVIEW,
+            permit.id(),
+            permit.organisation_id(),
+            after.version,
+            &review_snapshot(&after),
+            "record.update",
+            "completed".into(),
+        )
+        .await?;
         w.commit().await?;
         Ok(after)
     }
 
     pub async fn reviews(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<Review>> {
-        self.steward.permit_in(caller, REVIEW, Op::List, organisation_id)?;
-        steward_db::query(&format!("{REVIEW_SELECT} WHERE r.organisation_id = $1 ORDER BY r.due_on DESC"))
-            .bind(organisation_id)
-            .fetch_all(&self.steward.db.pool)
-            .await?
-            .iter()
-            .map(|r| self.review_from(r))
-            .collect()
+        self.steward
+            .permit_in(caller, REVIEW, Op::List, organisation_id)?;
+        steward_db::query(&format!(
+            "{REVIEW_SELECT} WHERE r.organisation_id = $1 ORDER BY r.due_on DESC"
+        ))
+        .bind(organisation_id)
+        .fetch_all(&self.steward.db.pool)
+        .await?
+        .iter()
+        .map(|r| self.review_from(r))
+        .collect()
     }
 
-    pub async fn record_destruction(&self, caller: &Caller, organisation_id: &str, input: &DestructionInput, today: NaiveDate) -> CoreResult<Destruction> {
-        self.steward.permit_in(caller, DESTRUCTION, Op::Create, organisation_id)?;
+    pub async fn record_destruction(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        input: &DestructionInput,
+        today: NaiveDate,
+    ) -> CoreResult<Destruction> {
+        self.steward
+            .permit_in(caller, DESTRUCTION, Op::Create, organisation_id)?;
         let mut e = FieldErrors::default();
         if self.rules.schedule.get(&input.record_type).is_none() {
             e.add("record_type", "Choose the type of record");
         }
-        store::need_text(&input.description, "description", "Describe what was destroyed", &mut e);
-        store::need_text(&input.quantity, "quantity", "Enter how many (for example, 3 boxes)", &mut e);
+        store::need_text(
+            &input.description,
+            "description",
+            "Describe what was destroyed",
+            &mut e,
+        );
+        store::need_text(
+            &input.quantity,
+            "quantity",
+            "Enter how many (for example, 3 boxes)",
+            &mut e,
+        );
         if method_label(&input.method).is_empty() {
             e.add("method", "Choose how they were destroyed");
         }
-        let on = store::need_date(&input.destroyed_on, "destroyed_on", "the date they were destroyed", &mut e);
+        let on = store::need_date(
+            &input.destroyed_on,
+            "destroyed_on",
+            "the date they were destroyed",
+            &mut e,
+        );
         if on.is_some_and(|d| d > today) {
-            e.add("destroyed_on", "The date they were destroyed cannot be in the future");
+            e.add(
+                "destroyed_on",
+                "The date they were destroyed cannot be in the future",
+            );
         }
-        store::need_text(&input.destroyed_by, "destroyed_by", "Enter who destroyed them", &mut e);
-        if !self.people(organisation_id).await?.contains(&input.authorised_by) {
+        store::need_text(
+            &input.destroyed_by,
+            "destroyed_by",
+            "Enter who destroyed them",
+            &mut e,
+        );
+        if !self
+            .people(organisation_id)
+            .await?
+            .contains(&input.authorised_by)
+        {
             e.add("authorised_by", "Choose who authorised the destruction");
         }
         let review = input.review_id.clone().filter(|r| !r.is_empty());
@@ -310,10 +432,12 @@ impl RecordsManagement<'_> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_stamp();
         let mut w = self.steward.write().await?;
-        let n: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM destructions WHERE organisation_id = $1")
-            .bind(organisation_id)
-            .fetch_one(&mut *w.tx)
-            .await?;
+        let n: i64 = steward_db::query_scalar(
+            "SELECT COUNT(*) FROM destructions WHERE organisation_id = $1",
+        )
+        .bind(organisation_id)
+        .fetch_one(&mut *w.tx)
+        .await?;
         let reference = format!("DST-{:04}", n + 1);
         steward_db::query(
             "INSERT INTO destructions (id, organisation_id, reference, record_type, description, quantity, method, destroyed_on, destroyed_by, authorised_by, certificate, review_id, created_by, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1)",
@@ -335,12 +459,27 @@ impl RecordsManagement<'_> {
         .execute(&mut *w.tx)
         .await?;
         let d = self.destruction_in(&mut w.tx, &id).await?;
-        store::logged(&mut w.tx, caller, DESTRUCTION, &id, organisation_id, 1, &destruction_snapshot(&d), "record.create", reference).await?;
+        store::logged(
+            &mut w.tx,
+            caller,
+            DESTRUCTION,
+            &id,
+            organisation_id,
+            1,
+            &destruction_snapshot(&d),
+            "record.create",
+            reference,
+        )
+        .await?;
         w.commit().await?;
         Ok(d)
     }
 
-    async fn destruction_in(&self, tx: &mut steward_db::Tx<'static>, id: &str) -> CoreResult<Destruction> {
+    async fn destruction_in(
+        &self,
+        tx: &mut steward_db::Tx<'static>,
+        id: &str,
+    ) -> CoreResult<Destruction> {
         let row = steward_db::query(&format!("{DESTRUCTION_SELECT} WHERE d.id = $1"))
             .bind(id)
             .fetch_optional(&mut **tx)
@@ -358,8 +497,13 @@ impl RecordsManagement<'_> {
         self.destruction_from(&row)
     }
 
-    pub async fn destructions(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<Destruction>> {
-        self.steward.permit_in(caller, DESTRUCTION, Op::List, organisation_id)?;
+    pub async fn destructions(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<Destruction>> {
+        self.steward
+            .permit_in(caller, DESTRUCTION, Op::List, organisation_id)?;
         steward_db::query(&format!("{DESTRUCTION_SELECT} WHERE d.organisation_id = $1 ORDER BY d.destroyed_on DESC, d.reference DESC"))
             .bind(organisation_id)
             .fetch_all(&self.steward.db.pool)

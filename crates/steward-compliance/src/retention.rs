@@ -265,12 +265,7 @@ pub fn calculate(row: &ScheduleRow, dates: &Dates) -> Result<Outcome, CalcError>
         RuleKind::AfterStart => {
             let s = start()?;
             let e = add_years(s, row.years) + Duration::days(row.days as i64);
-            steps.push(format!(
-                "{} from {}: {}",
-                row.period(),
-                long(s),
-                long(e)
-            ));
+            steps.push(format!("{} from {}: {}", row.period(), long(s), long(e)));
             e
         }
         RuleKind::AfterDeath => {
@@ -282,7 +277,12 @@ pub fn calculate(row: &ScheduleRow, dates: &Dates) -> Result<Outcome, CalcError>
                 )
             })?;
             let e = add_years(d, row.years);
-            steps.push(format!("{} after death on {}: {}", crate::count_words(row.years as i64, "year", "years"), long(d), long(e)));
+            steps.push(format!(
+                "{} after death on {}: {}",
+                crate::count_words(row.years as i64, "year", "years"),
+                long(d),
+                long(e)
+            ));
             e
         }
         RuleKind::AfterStartOrDeath => {
@@ -351,7 +351,11 @@ pub fn calculate(row: &ScheduleRow, dates: &Dates) -> Result<Outcome, CalcError>
             let s = start()?;
             let birthday = add_years(b, row.birthday);
             let after = add_years(s, row.years);
-            steps.push(format!("{} birthday: {}", capital(&ordinal(row.birthday)), long(birthday)));
+            steps.push(format!(
+                "{} birthday: {}",
+                capital(&ordinal(row.birthday)),
+                long(birthday)
+            ));
             steps.push(format!(
                 "{} after leaving on {}: {}",
                 crate::count_words(row.years as i64, "year", "years"),
@@ -365,7 +369,12 @@ pub fn calculate(row: &ScheduleRow, dates: &Dates) -> Result<Outcome, CalcError>
     Ok(Outcome {
         record_type: row.label.clone(),
         earliest_destruction: earliest,
-        rule: format!("{}: {}, from {}", row.label, row.period(), lower(&row.start)),
+        rule: format!(
+            "{}: {}, from {}",
+            row.label,
+            row.period(),
+            lower(&row.start)
+        ),
         steps,
         action: row.action.clone(),
         appendix_ii: row.appendix_ii.clone(),
@@ -393,7 +402,12 @@ mod tests {
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
-    fn calc(code: &str, start: Option<&str>, dob: Option<&str>, death: Option<&str>) -> Result<NaiveDate, CalcError> {
+    fn calc(
+        code: &str,
+        start: Option<&str>,
+        dob: Option<&str>,
+        death: Option<&str>,
+    ) -> Result<NaiveDate, CalcError> {
         let s = Schedule::embedded();
         calculate(
             s.get(code).unwrap(),
@@ -410,8 +424,16 @@ mod tests {
     fn every_row_cites_appendix_ii_and_is_tested_below() {
         let s = Schedule::embedded();
         let tested = [
-            "adult_health", "children", "gp_patient", "mental_health", "maternity",
-            "subject_access", "complaints", "staff_summary", "cctv", "serious_incidents",
+            "adult_health",
+            "children",
+            "gp_patient",
+            "mental_health",
+            "maternity",
+            "subject_access",
+            "complaints",
+            "staff_summary",
+            "cctv",
+            "serious_incidents",
         ];
         assert_eq!(s.row.len(), tested.len());
         for r in &s.row {
@@ -422,68 +444,173 @@ mod tests {
 
     #[test]
     fn adult_health_records_eight_years_from_last_seen() {
-        assert_eq!(calc("adult_health", Some("2021-02-05"), None, None), Ok(d("2029-02-05")));
-        assert!(matches!(calc("adult_health", None, None, None), Err(CalcError::Field("start", _))));
+        assert_eq!(
+            calc("adult_health", Some("2021-02-05"), None, None),
+            Ok(d("2029-02-05"))
+        );
+        assert!(matches!(
+            calc("adult_health", None, None, None),
+            Err(CalcError::Field("start", _))
+        ));
     }
 
     #[test]
     fn children_25th_birthday_or_26th_if_17_when_treatment_ended() {
         // 12 when last seen: the 25th birthday.
-        assert_eq!(calc("children", Some("2016-06-01"), Some("2004-03-10"), None), Ok(d("2029-03-10")));
+        assert_eq!(
+            calc("children", Some("2016-06-01"), Some("2004-03-10"), None),
+            Ok(d("2029-03-10"))
+        );
         // 17 when treatment ended: the 26th birthday.
-        assert_eq!(calc("children", Some("2021-06-01"), Some("2004-03-10"), None), Ok(d("2030-03-10")));
+        assert_eq!(
+            calc("children", Some("2021-06-01"), Some("2004-03-10"), None),
+            Ok(d("2030-03-10"))
+        );
         // The day before the 17th birthday: still 16, the 25th.
-        assert_eq!(calc("children", Some("2021-03-09"), Some("2004-03-10"), None), Ok(d("2029-03-10")));
+        assert_eq!(
+            calc("children", Some("2021-03-09"), Some("2004-03-10"), None),
+            Ok(d("2029-03-10"))
+        );
         // Died at 10: 8 years after death is earlier than the 25th birthday.
-        assert_eq!(calc("children", Some("2014-01-01"), Some("2004-03-10"), Some("2014-05-01")), Ok(d("2022-05-01")));
+        assert_eq!(
+            calc(
+                "children",
+                Some("2014-01-01"),
+                Some("2004-03-10"),
+                Some("2014-05-01")
+            ),
+            Ok(d("2022-05-01"))
+        );
         // Died at 20 after treatment ended at 15: the birthday (2029) is earlier than 2032.
-        assert_eq!(calc("children", Some("2019-04-01"), Some("2004-03-10"), Some("2024-05-01")), Ok(d("2029-03-10")));
+        assert_eq!(
+            calc(
+                "children",
+                Some("2019-04-01"),
+                Some("2004-03-10"),
+                Some("2024-05-01")
+            ),
+            Ok(d("2029-03-10"))
+        );
         // 18 or over when treatment ended: not a children's record.
-        assert!(matches!(calc("children", Some("2022-03-10"), Some("2004-03-10"), None), Err(CalcError::Field("start", _))));
-        assert!(matches!(calc("children", Some("2016-06-01"), None, None), Err(CalcError::Field("date_of_birth", _))));
+        assert!(matches!(
+            calc("children", Some("2022-03-10"), Some("2004-03-10"), None),
+            Err(CalcError::Field("start", _))
+        ));
+        assert!(matches!(
+            calc("children", Some("2016-06-01"), None, None),
+            Err(CalcError::Field("date_of_birth", _))
+        ));
     }
 
     #[test]
     fn gp_records_ten_years_after_death_and_kept_in_life() {
-        assert_eq!(calc("gp_patient", None, None, Some("2020-07-15")), Ok(d("2030-07-15")));
-        assert!(matches!(calc("gp_patient", None, None, None), Err(CalcError::Field("date_of_death", _))));
+        assert_eq!(
+            calc("gp_patient", None, None, Some("2020-07-15")),
+            Ok(d("2030-07-15"))
+        );
+        assert!(matches!(
+            calc("gp_patient", None, None, None),
+            Err(CalcError::Field("date_of_death", _))
+        ));
     }
 
     #[test]
     fn mental_health_twenty_years_or_ten_after_death() {
-        assert_eq!(calc("mental_health", Some("2010-01-20"), None, None), Ok(d("2030-01-20")));
-        assert_eq!(calc("mental_health", Some("2010-01-20"), None, Some("2012-02-01")), Ok(d("2022-02-01")));
+        assert_eq!(
+            calc("mental_health", Some("2010-01-20"), None, None),
+            Ok(d("2030-01-20"))
+        );
+        assert_eq!(
+            calc(
+                "mental_health",
+                Some("2010-01-20"),
+                None,
+                Some("2012-02-01")
+            ),
+            Ok(d("2022-02-01"))
+        );
         // Death late: the 20 years are earlier.
-        assert_eq!(calc("mental_health", Some("2010-01-20"), None, Some("2025-02-01")), Ok(d("2030-01-20")));
+        assert_eq!(
+            calc(
+                "mental_health",
+                Some("2010-01-20"),
+                None,
+                Some("2025-02-01")
+            ),
+            Ok(d("2030-01-20"))
+        );
     }
 
     #[test]
     fn maternity_sar_complaints_serious_incidents_cctv() {
-        assert_eq!(calc("maternity", Some("2001-09-30"), None, None), Ok(d("2026-09-30")));
-        assert_eq!(calc("subject_access", Some("2025-11-03"), None, None), Ok(d("2028-11-03")));
-        assert_eq!(calc("complaints", Some("2025-11-03"), None, None), Ok(d("2035-11-03")));
-        assert_eq!(calc("serious_incidents", Some("2025-11-03"), None, None), Ok(d("2045-11-03")));
-        assert_eq!(calc("cctv", Some("2026-01-01"), None, None), Ok(d("2026-02-01")));
+        assert_eq!(
+            calc("maternity", Some("2001-09-30"), None, None),
+            Ok(d("2026-09-30"))
+        );
+        assert_eq!(
+            calc("subject_access", Some("2025-11-03"), None, None),
+            Ok(d("2028-11-03"))
+        );
+        assert_eq!(
+            calc("complaints", Some("2025-11-03"), None, None),
+            Ok(d("2035-11-03"))
+        );
+        assert_eq!(
+            calc("serious_incidents", Some("2025-11-03"), None, None),
+            Ok(d("2045-11-03"))
+        );
+        assert_eq!(
+            calc("cctv", Some("2026-01-01"), None, None),
+            Ok(d("2026-02-01"))
+        );
     }
 
     #[test]
     fn staff_records_the_later_of_75th_birthday_and_six_years() {
         // Left at 40: the 75th birthday is later.
-        assert_eq!(calc("staff_summary", Some("2020-05-01"), Some("1980-02-02"), None), Ok(d("2055-02-02")));
+        assert_eq!(
+            calc(
+                "staff_summary",
+                Some("2020-05-01"),
+                Some("1980-02-02"),
+                None
+            ),
+            Ok(d("2055-02-02"))
+        );
         // Left at 72: six years after leaving is later.
-        assert_eq!(calc("staff_summary", Some("2022-05-01"), Some("1950-02-02"), None), Ok(d("2028-05-01")));
+        assert_eq!(
+            calc(
+                "staff_summary",
+                Some("2022-05-01"),
+                Some("1950-02-02"),
+                None
+            ),
+            Ok(d("2028-05-01"))
+        );
     }
 
     #[test]
     fn leap_days() {
         // A period from 29 February ends on 1 March in a year without one, never early.
-        assert_eq!(calc("subject_access", Some("2024-02-29"), None, None), Ok(d("2027-03-01")));
-        assert_eq!(calc("adult_health", Some("2024-02-29"), None, None), Ok(d("2032-02-29")));
+        assert_eq!(
+            calc("subject_access", Some("2024-02-29"), None, None),
+            Ok(d("2027-03-01"))
+        );
+        assert_eq!(
+            calc("adult_health", Some("2024-02-29"), None, None),
+            Ok(d("2032-02-29"))
+        );
         // A leapling born 29 February 2008: 17 on 1 March 2025, so the 26th birthday (2034, not
         // a leap year: 1 March).
-        assert_eq!(calc("children", Some("2025-03-01"), Some("2008-02-29"), None), Ok(d("2034-03-01")));
+        assert_eq!(
+            calc("children", Some("2025-03-01"), Some("2008-02-29"), None),
+            Ok(d("2034-03-01"))
+        );
         // The day before: still 16, so the 25th birthday, 1 March 2033.
-        assert_eq!(calc("children", Some("2025-02-28"), Some("2008-02-29"), None), Ok(d("2033-03-01")));
+        assert_eq!(
+            calc("children", Some("2025-02-28"), Some("2008-02-29"), None),
+            Ok(d("2033-03-01"))
+        );
         assert_eq!(age_on(d("2008-02-29"), d("2012-02-29")), 4);
         assert_eq!(age_on(d("2008-02-29"), d("2013-02-28")), 4);
         assert_eq!(age_on(d("2008-02-29"), d("2013-03-01")), 5);
@@ -494,18 +621,33 @@ mod tests {
         let s = Schedule::embedded();
         let o = calculate(
             s.get("children").unwrap(),
-            &Dates { start: Some(d("2021-06-01")), date_of_birth: Some(d("2004-03-10")), date_of_death: None },
+            &Dates {
+                start: Some(d("2021-06-01")),
+                date_of_birth: Some(d("2004-03-10")),
+                date_of_death: None,
+            },
         )
         .unwrap();
-        assert!(o.rule.contains("until the 25th birthday (26th if 17 when treatment ended)"), "{}", o.rule);
-        assert!(o.steps[0].contains("Aged 17") && o.steps[0].contains("10 March 2030"), "{:?}", o.steps);
+        assert!(
+            o.rule
+                .contains("until the 25th birthday (26th if 17 when treatment ended)"),
+            "{}",
+            o.rule
+        );
+        assert!(
+            o.steps[0].contains("Aged 17") && o.steps[0].contains("10 March 2030"),
+            "{:?}",
+            o.steps
+        );
         assert!(o.appendix_ii.contains("children's records"));
     }
 
     #[test]
     fn a_broken_schedule_is_refused_with_the_row() {
         let t = EMBEDDED_SCHEDULE_TOML.replacen("years = 8\n", "years = 0\n", 1);
-        assert!(matches!(Schedule::from_toml(&t), Err(ScheduleError::Row(c, _)) if c == "adult_health"));
+        assert!(
+            matches!(Schedule::from_toml(&t), Err(ScheduleError::Row(c, _)) if c == "adult_health")
+        );
         assert!(Schedule::from_toml("nonsense").is_err());
     }
 }

@@ -20,7 +20,16 @@ pub async fn logged(
     event: &str,
     detail: String,
 ) -> CoreResult<()> {
-    record_version(tx, caller, kind.code(), id, organisation_id, version, snapshot).await?;
+    record_version(
+        tx,
+        caller,
+        kind.code(),
+        id,
+        organisation_id,
+        version,
+        snapshot,
+    )
+    .await?;
     let mut t = TrailEntry::for_record(caller, event, organisation_id, kind.code(), id);
     t.detail = detail;
     append(tx, &t).await?;
@@ -64,7 +73,10 @@ pub struct StaffMember {
     pub role_label: String,
 }
 
-pub async fn staff(steward: &steward_core::Steward, organisation_id: &str) -> CoreResult<Vec<StaffMember>> {
+pub async fn staff(
+    steward: &steward_core::Steward,
+    organisation_id: &str,
+) -> CoreResult<Vec<StaffMember>> {
     let rows = steward_db::query(
         "SELECT id, display_name, email, role FROM users WHERE organisation_id = $1 AND active = 1 AND role NOT IN ('auditor', 'system_administrator') ORDER BY display_name",
     )
@@ -94,9 +106,11 @@ pub async fn count(
     organisation_id: &str,
     since: &str,
 ) -> CoreResult<i64> {
-    Ok(steward_db::query_scalar(&format!("SELECT COUNT(*) {sql_from_where}"))
-        .bind(organisation_id)
-        .bind(since)
-        .fetch_one(&steward.db.pool)
-        .await?)
+    Ok(
+        steward_db::query_scalar(&format!("SELECT COUNT(*) {sql_from_where}"))
+            .bind(organisation_id)
+            .bind(since)
+            .fetch_one(&steward.db.pool)
+            .await?,
+    )
 }

@@ -81,7 +81,10 @@ pub struct Toolkit<'a> {
 }
 
 pub fn toolkit(steward: &Steward) -> Toolkit<'_> {
-    Toolkit { steward, rules: rules(steward) }
+    Toolkit {
+        steward,
+        rules: rules(steward),
+    }
 }
 
 const SELECT: &str = "SELECT e.*, (SELECT COUNT(*) FROM attachments a WHERE a.record_type = 'toolkit_evidence' AND a.record_id = e.id) AS attachments FROM toolkit_evidence e";
@@ -120,21 +123,32 @@ impl Toolkit<'_> {
 
     /// Saves the practice's note (and confirmation) for an assertion: a new record the
     /// first time, a change after (the gate asked for each).
-    pub async fn save(&self, caller: &Caller, organisation_id: &str, input: &EvidenceInput) -> CoreResult<EvidenceRecord> {
-        self.steward.permit_in(caller, KIND, Op::Create, organisation_id)?;
+    pub async fn save(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        input: &EvidenceInput,
+    ) -> CoreResult<EvidenceRecord> {
+        self.steward
+            .permit_in(caller, KIND, Op::Create, organisation_id)?;
         if self.rules.assertions.get(&input.assertion).is_none() {
-            return Err(CoreError::invalid("assertion", "Choose an assertion of the toolkit"));
+            return Err(CoreError::invalid(
+                "assertion",
+                "Choose an assertion of the toolkit",
+            ));
         }
         let confirmed = match input.confirmed.as_str() {
             "yes" => 1,
             "" | "no" => 0,
             _ => return Err(CoreError::invalid("confirmed", "Choose yes or no")),
         };
-        let existing: Option<String> = steward_db::query_scalar("SELECT id FROM toolkit_evidence WHERE organisation_id = $1 AND assertion = $2")
-            .bind(organisation_id)
-            .bind(&input.assertion)
-            .fetch_optional(&self.steward.db.pool)
-            .await?;
+        let existing: Option<String> = steward_db::query_scalar(
+            "SELECT id FROM toolkit_evidence WHERE organisation_id = $1 AND assertion = $2",
+        )
+        .bind(organisation_id)
+        .bind(&input.assertion)
+        .fetch_optional(&self.steward.db.pool)
+        .await?;
         let now = now_stamp();
         let (id, version, event) = match existing {
             Some(id) => {
@@ -147,9 +161,24 @@ impl Toolkit<'_> {
                     .bind(&id)
                     .execute(&mut *w.tx)
                     .await?;
-                let v: i64 = steward_db::query_scalar("SELECT version FROM toolkit_evidence WHERE id = $1").bind(&id).fetch_one(&mut *w.tx).await?;
+                let v: i64 =
+                    steward_db::query_scalar("SELECT version FROM toolkit_evidence WHERE id = $1")
+                        .bind(&id)
+                        .fetch_one(&mut *w.tx)
+                        .await?;
                 let snap = serde_json::json!({"assertion": input.assertion, "note": input.note.trim(), "confirmed": confirmed == 1});
-                store::logged(&mut w.tx, caller, KIND, &id, organisation_id, v, &snap, "record.update", format!("assertion {}", input.assertion)).await?;
+                store::logged(
+                    &mut w.tx,
+                    caller,
+                    KIND,
+                    &id,
+                    organisation_id,
+                    v,
+                    &snap,
+                    "record.update",
+                    format!("assertion {}", input.assertion),
+                )
+                .await?;
                 w.commit().await?;
                 (id, v, "updated")
             }
@@ -167,63 +196,159 @@ impl Toolkit<'_> {
                     .execute(&mut *w.tx)
                     .await?;
                 let snap = serde_json::json!({"assertion": input.assertion, "note": input.note.trim(), "confirmed": confirmed == 1});
-                store::logged(&mut w.tx, caller, KIND, &id, organisation_id, 1, &snap, "record.create", format!("assertion {}", input.assertion)).await?;
+                store::logged(
+                    &mut w.tx,
+                    caller,
+                    KIND,
+                    &id,
+                    organisation_id,
+                    1,
+                    &snap,
+                    "record.create",
+                    format!("assertion {}", input.assertion),
+                )
+                .await?;
                 w.commit().await?;
                 (id, 1, "created")
             }
         };
         let _ = (version, event);
-        let row = steward_db::query(&format!("{SELECT} WHERE e.id = $1")).bind(&id).fetch_one(&self.steward.db.pool).await?;
+        let row = steward_db::query(&format!("{SELECT} WHERE e.id = $1"))
+            .bind(&id)
+            .fetch_one(&self.steward.db.pool)
+            .await?;
         from_row(&row)
     }
 
     /// Readiness of one organisation; the caller must be allowed to list its evidence.
-    pub async fn readiness(&self, caller: &Caller, organisation_id: &str, today: NaiveDate) -> CoreResult<Readiness> {
-        self.steward.permit_in(caller, KIND, Op::List, organisation_id)?;
+    pub async fn readiness(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        today: NaiveDate,
+    ) -> CoreResult<Readiness> {
+        self.steward
+            .permit_in(caller, KIND, Op::List, organisation_id)?;
         self.readiness_of(organisation_id, today).await
     }
 
     async fn readiness_of(&self, organisation_id: &str, today: NaiveDate) -> CoreResult<Readiness> {
         let s = self.steward;
         let year_ago = iso_date(today - Duration::days(365));
-        let organisation_name: String = steward_db::query_scalar("SELECT name FROM organisations WHERE id = $1")
-            .bind(organisation_id)
-            .fetch_one(&s.db.pool)
-            .await?;
+        let organisation_name: String =
+            steward_db::query_scalar("SELECT name FROM organisations WHERE id = $1")
+                .bind(organisation_id)
+                .fetch_one(&s.db.pool)
+                .await?;
         let records = self.records_of(organisation_id).await?;
         let mut items = vec![];
         // Figures computed once, used by each assertion that links to them.
-        let tna = crate::training::training(s).analysis_of(organisation_id, today).await?;
+        let tna = crate::training::training(s)
+            .analysis_of(organisation_id, today)
+            .await?;
         let pol = crate::policies::policies(s);
         let in_force = pol.in_force(organisation_id).await?.len() as i64;
         let (acked, owed) = pol.acknowledged_percentage(organisation_id).await?;
         let ack_pct = if owed == 0 { 100 } else { acked * 100 / owed };
         let year_stamp = format!("{year_ago}T00:00:00.000000Z");
-        let incidents = store::count(s, "FROM incidents WHERE organisation_id = $1 AND aware_at >= $2", organisation_id, &year_stamp).await?;
-        let risks = store::count(s, "FROM risks WHERE organisation_id = $1 AND (status = 'open' OR updated_at >= $2)", organisation_id, &year_stamp).await?;
-        let audits = store::count(s, "FROM audit_runs WHERE organisation_id = $1 AND created_at >= $2", organisation_id, &year_stamp).await?;
+        let incidents = store::count(
+            s,
+            "FROM incidents WHERE organisation_id = $1 AND aware_at >= $2",
+            organisation_id,
+            &year_stamp,
+        )
+        .await?;
+        let risks = store::count(
+            s,
+            "FROM risks WHERE organisation_id = $1 AND (status = 'open' OR updated_at >= $2)",
+            organisation_id,
+            &year_stamp,
+        )
+        .await?;
+        let audits = store::count(
+            s,
+            "FROM audit_runs WHERE organisation_id = $1 AND created_at >= $2",
+            organisation_id,
+            &year_stamp,
+        )
+        .await?;
         let reviews = store::count(s, "FROM retention_reviews WHERE organisation_id = $1 AND status = 'completed' AND completed_on >= $2", organisation_id, &year_ago).await?;
-        let tested = crate::continuity::continuity(s).tested_since(organisation_id, today - Duration::days(365)).await?;
+        let tested = crate::continuity::continuity(s)
+            .tested_since(organisation_id, today - Duration::days(365))
+            .await?;
         for a in &self.rules.assertions.assertion {
             let rec = records.iter().find(|r| r.assertion == a.code);
             let (figure, value, link) = match a.evidence {
                 Evidence::TrainingPercentage => (
-                    format!("{}% of {} trained in {}", tna.percentage, count_words(tna.staff, "member of staff", "staff"), tna.toolkit_course.to_lowercase()),
+                    format!(
+                        "{}% of {} trained in {}",
+                        tna.percentage,
+                        count_words(tna.staff, "member of staff", "staff"),
+                        tna.toolkit_course.to_lowercase()
+                    ),
                     tna.percentage as i64,
                     "/training",
                 ),
-                Evidence::Policies => (count_words(in_force, "policy in force", "policies in force"), in_force, "/policies"),
-                Evidence::Acknowledgements => (format!("{ack_pct}% of acknowledgements made ({acked} of {owed})"), ack_pct, "/policies"),
-                Evidence::Incidents => (format!("{} in the last 12 months", count_words(incidents, "incident logged", "incidents logged")), incidents, "/incidents"),
-                Evidence::Risks => (count_words(risks, "risk on the register", "risks on the register"), risks, "/risks"),
-                Evidence::AccessAudits => (format!("{} in the last 12 months", count_words(audits, "access audit", "access audits")), audits, "/access-audit"),
-                Evidence::RetentionReviews => (format!("{} completed in the last 12 months", count_words(reviews, "records management review", "records management reviews")), reviews, "/retention"),
-                Evidence::Continuity => (format!("{} tested in the last 12 months", count_words(tested, "plan", "plans")), tested, "/continuity"),
+                Evidence::Policies => (
+                    count_words(in_force, "policy in force", "policies in force"),
+                    in_force,
+                    "/policies",
+                ),
+                Evidence::Acknowledgements => (
+                    format!("{ack_pct}% of acknowledgements made ({acked} of {owed})"),
+                    ack_pct,
+                    "/policies",
+                ),
+                Evidence::Incidents => (
+                    format!(
+                        "{} in the last 12 months",
+                        count_words(incidents, "incident logged", "incidents logged")
+                    ),
+                    incidents,
+                    "/incidents",
+                ),
+                Evidence::Risks => (
+                    count_words(risks, "risk on the register", "risks on the register"),
+                    risks,
+                    "/risks",
+                ),
+                Evidence::AccessAudits => (
+                    format!(
+                        "{} in the last 12 months",
+                        count_words(audits, "access audit", "access audits")
+                    ),
+                    audits,
+                    "/access-audit",
+                ),
+                Evidence::RetentionReviews => (
+                    format!(
+                        "{} completed in the last 12 months",
+                        count_words(
+                            reviews,
+                            "records management review",
+                            "records management reviews"
+                        )
+                    ),
+                    reviews,
+                    "/retention",
+                ),
+                Evidence::Continuity => (
+                    format!(
+                        "{} tested in the last 12 months",
+                        count_words(tested, "plan", "plans")
+                    ),
+                    tested,
+                    "/continuity",
+                ),
                 Evidence::Upload => {
                     let n = rec.map(|r| r.attachments).unwrap_or(0);
                     let ok = rec.is_some_and(|r| r.confirmed) && n > 0;
                     (
-                        format!("{}{}", count_words(n, "document uploaded", "documents uploaded"), if ok { ", confirmed by the IG lead" } else { "" }),
+                        format!(
+                            "{}{}",
+                            count_words(n, "document uploaded", "documents uploaded"),
+                            if ok { ", confirmed by the IG lead" } else { "" }
+                        ),
                         i64::from(ok),
                         "",
                     )
@@ -274,10 +399,25 @@ impl Toolkit<'_> {
     }
 
     /// The evidence pack as CSV: one row per assertion with its evidence and status.
-    pub async fn export_csv(&self, caller: &Caller, organisation_id: &str, today: NaiveDate) -> CoreResult<String> {
+    pub async fn export_csv(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        today: NaiveDate,
+    ) -> CoreResult<String> {
         let r = self.readiness(caller, organisation_id, today).await?;
         let mut w = crate::csv::CsvWriter::new();
-        w.row(&["Organisation", "Assertion", "Standard", "Assertion text", "Reference", "Evidence", "Figure", "Met", "Note"]);
+        w.row(&[
+            "Organisation",
+            "Assertion",
+            "Standard",
+            "Assertion text",
+            "Reference",
+            "Evidence",
+            "Figure",
+            "Met",
+            "Note",
+        ]);
         for i in &r.items {
             w.row(&[
                 r.organisation_name.as_str(),

@@ -119,7 +119,7 @@ pub fn training(steward: &Steward) -> Training<'_> {
 const SELECT: &str = "SELECT t.*, u.display_name AS person_name FROM training_records t JOIN users u ON u.id = t.user_id";
 
 impl Training<'_> {
-    fn from_row(&self, r: &AnyRow) -> CoreResult<TrainingRecord> {
+    fn record_of(&self, r: &AnyRow) -> CoreResult<TrainingRecord> {
         let course: String = r.try_get("course")?;
         let completed = store::date(r, "completed_on")?;
         let c = self.rules.requirements.get(&course);
@@ -166,11 +166,24 @@ impl Training<'_> {
         if self.rules.requirements.get(&input.course).is_none() {
             e.add("course", "Choose the course");
         }
-        let d = store::need_date(&input.completed_on, "completed_on", "the date it was completed", e);
+        let d = store::need_date(
+            &input.completed_on,
+            "completed_on",
+            "the date it was completed",
+            e,
+        );
         if d.is_some_and(|d| d > today) {
-            e.add("completed_on", "The date it was completed cannot be in the future");
+            e.add(
+                "completed_on",
+                "The date it was completed cannot be in the future",
+            );
         }
-        store::need_text(&input.provider, "provider", "Enter who provided the training", e);
+        store::need_text(
+            &input.provider,
+            "provider",
+            "Enter who provided the training",
+            e,
+        );
         d
     }
 
@@ -213,13 +226,17 @@ impl Training<'_> {
         Ok(id)
     }
 
-    async fn load_in(&self, tx: &mut steward_db::Tx<'static>, id: &str) -> CoreResult<TrainingRecord> {
+    async fn load_in(
+        &self,
+        tx: &mut steward_db::Tx<'static>,
+        id: &str,
+    ) -> CoreResult<TrainingRecord> {
         let row = steward_db::query(&format!("{SELECT} WHERE t.id = $1"))
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?
             .ok_or(CoreError::NotFound)?;
-        self.from_row(&row)
+        self.record_of(&row)
     }
 
     pub async fn create(
@@ -236,7 +253,9 @@ impl Training<'_> {
         self.check(input, &staff, today, &mut e);
         e.into_result()?;
         let mut w = self.steward.write().await?;
-        let id = self.insert(&mut w.tx, caller, organisation_id, input).await?;
+        let id = self
+            .insert(&mut w.tx, caller, organisation_id, input)
+            .await?;
         let t = self.load_in(&mut w.tx, &id).await?;
         w.commit().await?;
         Ok(t)
@@ -248,10 +267,14 @@ impl Training<'_> {
             .fetch_optional(&self.steward.db.pool)
             .await?
             .ok_or(CoreError::NotFound)?;
-        self.from_row(&row)
+        self.record_of(&row)
     }
 
-    pub async fn list(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<TrainingRecord>> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<TrainingRecord>> {
         self.steward
             .permit_in(caller, KIND, Op::List, organisation_id)?;
         self.all(organisation_id).await
@@ -265,7 +288,7 @@ impl Training<'_> {
         .fetch_all(&self.steward.db.pool)
         .await?
         .iter()
-        .map(|r| self.from_row(r))
+        .map(|r| self.record_of(r))
         .collect()
     }
 
@@ -282,7 +305,11 @@ impl Training<'_> {
     }
 
     /// The needs analysis, without asking the gate (callers of this crate ask first).
-    pub(crate) async fn analysis_of(&self, organisation_id: &str, today: NaiveDate) -> CoreResult<NeedsAnalysis> {
+    pub(crate) async fn analysis_of(
+        &self,
+        organisation_id: &str,
+        today: NaiveDate,
+    ) -> CoreResult<NeedsAnalysis> {
         let staff = store::staff(self.steward, organisation_id).await?;
         let records = self.all(organisation_id).await?;
         let latest = Self::latest(&records);
@@ -312,7 +339,12 @@ impl Training<'_> {
                 })
                 .collect();
             if toolkit
-                .standing(latest.get(&(p.id.clone(), toolkit.code.clone())).map(|t| t.completed_on), today)
+                .standing(
+                    latest
+                        .get(&(p.id.clone(), toolkit.code.clone()))
+                        .map(|t| t.completed_on),
+                    today,
+                )
                 .is_held()
             {
                 trained += 1;
@@ -320,7 +352,11 @@ impl Training<'_> {
             if gaps > 0 {
                 with_gaps += 1;
             }
-            rows.push(NeedRow { person: p, cells, gaps });
+            rows.push(NeedRow {
+                person: p,
+                cells,
+                gaps,
+            });
         }
         let staff_n = rows.len() as i64;
         Ok(NeedsAnalysis {
@@ -372,7 +408,9 @@ impl Training<'_> {
             let Some(course) = self.rules.requirements.get(&t.course) else {
                 continue;
             };
-            let Some(expires) = t.expires_on else { continue };
+            let Some(expires) = t.expires_on else {
+                continue;
+            };
             if t.reminder_action_id.is_some()
                 || expires - Duration::days(course.remind_days_before as i64) > today
                 || !staff.iter().any(|s| s.id == t.user_id)
@@ -425,9 +463,12 @@ impl Training<'_> {
         let (header, rows) = crate::csv::read(&input.csv)
             .map_err(|(line, m)| CoreError::invalid("csv", format!("Line {line}: {m}")))?;
         let col = |name: &str| header.iter().position(|h| h == name);
-        let (Some(ce), Some(cc), Some(cd), Some(cp)) =
-            (col("email"), col("course"), col("completed_on"), col("provider"))
-        else {
+        let (Some(ce), Some(cc), Some(cd), Some(cp)) = (
+            col("email"),
+            col("course"),
+            col("completed_on"),
+            col("provider"),
+        ) else {
             return Err(CoreError::invalid(
                 "csv",
                 "Line 1: the header must name the columns email, course, completed_on and provider (certificate is optional)",
@@ -435,12 +476,20 @@ impl Training<'_> {
         };
         let ccert = col("certificate");
         if rows.is_empty() {
-            return Err(CoreError::invalid("csv", "The file has no rows after the header"));
+            return Err(CoreError::invalid(
+                "csv",
+                "The file has no rows after the header",
+            ));
         }
         let mut errors = FieldErrors::default();
         let mut good = vec![];
         for (line, cells) in rows {
-            let get = |i: usize| cells.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
+            let get = |i: usize| {
+                cells
+                    .get(i)
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_default()
+            };
             let email = get(ce).to_lowercase();
             let person = staff.iter().find(|s| s.email.to_lowercase() == email);
             let course = get(cc);
@@ -474,7 +523,8 @@ impl Training<'_> {
         errors.into_result()?;
         let mut w = self.steward.write().await?;
         for input in &good {
-            self.insert(&mut w.tx, caller, organisation_id, input).await?;
+            self.insert(&mut w.tx, caller, organisation_id, input)
+                .await?;
         }
         w.commit().await?;
         Ok(ImportReport {

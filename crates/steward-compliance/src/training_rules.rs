@@ -147,11 +147,7 @@ fn steward_role(code: &str) -> Option<()> {
 
 /// The percentage the toolkit asks for, rounded down (94.9% is not 95%).
 pub fn percentage(trained: usize, staff: usize) -> u32 {
-    if staff == 0 {
-        0
-    } else {
-        (trained * 100 / staff) as u32
-    }
+    (trained * 100).checked_div(staff).unwrap_or(0) as u32
 }
 
 #[cfg(test)]
@@ -170,12 +166,33 @@ mod tests {
         assert_eq!(c.expiry(d("2025-12-07")), Some(d("2026-12-07")));
         // Leap day: 29 February plus 12 months is 28 February.
         assert_eq!(c.expiry(d("2024-02-29")), Some(d("2025-02-28")));
-        assert_eq!(c.standing(Some(d("2026-06-01")), d("2026-12-07")), Standing::Current { expires: Some(d("2027-06-01")) });
-        assert_eq!(c.standing(Some(d("2025-12-20")), d("2026-12-07")), Standing::DueSoon { expires: d("2026-12-20") });
-        assert_eq!(c.standing(Some(d("2025-12-07")), d("2026-12-07")), Standing::Expired { expired: d("2026-12-07") });
+        assert_eq!(
+            c.standing(Some(d("2026-06-01")), d("2026-12-07")),
+            Standing::Current {
+                expires: Some(d("2027-06-01"))
+            }
+        );
+        assert_eq!(
+            c.standing(Some(d("2025-12-20")), d("2026-12-07")),
+            Standing::DueSoon {
+                expires: d("2026-12-20")
+            }
+        );
+        assert_eq!(
+            c.standing(Some(d("2025-12-07")), d("2026-12-07")),
+            Standing::Expired {
+                expired: d("2026-12-07")
+            }
+        );
         assert_eq!(c.standing(None, d("2026-12-07")), Standing::Missing);
-        assert!(Standing::DueSoon { expires: d("2026-12-20") }.is_held());
-        assert!(!Standing::Expired { expired: d("2026-12-07") }.is_held());
+        assert!(Standing::DueSoon {
+            expires: d("2026-12-20")
+        }
+        .is_held());
+        assert!(!Standing::Expired {
+            expired: d("2026-12-07")
+        }
+        .is_held());
     }
 
     #[test]
@@ -183,10 +200,18 @@ mod tests {
         let r = Requirements::embedded();
         let gp: Vec<_> = r.for_role("clinician").map(|c| c.code.as_str()).collect();
         assert_eq!(gp, ["data_security_awareness", "subject_access"]);
-        let cg: Vec<_> = r.for_role("caldicott_guardian").map(|c| c.code.as_str()).collect();
+        let cg: Vec<_> = r
+            .for_role("caldicott_guardian")
+            .map(|c| c.code.as_str())
+            .collect();
         assert!(cg.contains(&"caldicott_guardian"));
         assert!(r.for_role("siro").any(|c| c.code == "siro"));
-        assert_eq!(r.get("caldicott_guardian").unwrap().standing(Some(d("2001-01-01")), d("2026-12-07")), Standing::Current { expires: None });
+        assert_eq!(
+            r.get("caldicott_guardian")
+                .unwrap()
+                .standing(Some(d("2001-01-01")), d("2026-12-07")),
+            Standing::Current { expires: None }
+        );
         assert_eq!(r.get("siro").unwrap().renewal(), "every 3 years");
         assert_eq!(r.toolkit_course().renewal(), "every 12 months");
     }
@@ -200,7 +225,14 @@ mod tests {
 
     #[test]
     fn a_bad_requirements_file_is_refused() {
-        assert!(Requirements::from_toml(&EMBEDDED_REQUIREMENTS_TOML.replace("\"clinician\"]", "\"doctor\"]")).is_err());
-        assert!(Requirements::from_toml(&EMBEDDED_REQUIREMENTS_TOML.replace("counts_for_toolkit = true", "counts_for_toolkit = false")).is_err());
+        assert!(Requirements::from_toml(
+            &EMBEDDED_REQUIREMENTS_TOML.replace("\"clinician\"]", "\"doctor\"]")
+        )
+        .is_err());
+        assert!(Requirements::from_toml(
+            &EMBEDDED_REQUIREMENTS_TOML
+                .replace("counts_for_toolkit = true", "counts_for_toolkit = false")
+        )
+        .is_err());
     }
 }

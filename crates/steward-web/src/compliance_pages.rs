@@ -12,12 +12,23 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::NaiveDate;
-use steward_compliance::continuity::{continuity, AssuranceInput, Plan, PlanInput, PlanView, SystemInput, TestInput, OUTCOMES};
-use steward_compliance::policies::{origin_label, policies, status_label, AckRow, Policy, PolicyInput, PolicySummary, PolicyVersion, VersionInput, DOCUMENT_TYPES};
-use steward_compliance::records::{records, CompleteInput, Destruction, DestructionInput, Review, ReviewInput, METHODS};
+use steward_compliance::continuity::{
+    continuity, AssuranceInput, Plan, PlanInput, PlanView, SystemInput, TestInput, OUTCOMES,
+};
+use steward_compliance::policies::{
+    origin_label, policies, status_label, AckRow, Policy, PolicyInput, PolicySummary,
+    PolicyVersion, VersionInput, DOCUMENT_TYPES,
+};
+use steward_compliance::records::{
+    records, CompleteInput, Destruction, DestructionInput, Review, ReviewInput, METHODS,
+};
 use steward_compliance::retention::{calculate, Dates, Outcome, ScheduleRow};
-use steward_compliance::toolkit::{toolkit, ClusterReadiness, EvidenceInput, EvidenceRecord, Readiness};
-use steward_compliance::training::{training, ImportInput, NeedsAnalysis, TrainingInput, TrainingRecord};
+use steward_compliance::toolkit::{
+    toolkit, ClusterReadiness, EvidenceInput, EvidenceRecord, Readiness,
+};
+use steward_compliance::training::{
+    training, ImportInput, NeedsAnalysis, TrainingInput, TrainingRecord,
+};
 use steward_compliance::{count_words, Standing};
 use steward_core::actions::Action;
 use steward_core::records::{Attachment, Version};
@@ -38,36 +49,144 @@ pub fn routes() -> Routes {
     let org = |k, op| Organisation(k, op);
     Routes::new()
         .get("/compliance", SignedIn, hub)
-        .get("/retention", org(Kind::RetentionReview, Op::List), retention_page)
+        .get(
+            "/retention",
+            org(Kind::RetentionReview, Op::List),
+            retention_page,
+        )
         .get("/retention/calculator", SignedIn, calculator_page)
-        .post("/retention/reviews", org(Kind::RetentionReview, Op::Create), review_create)
-        .get("/retention/reviews/{id}", Record(Kind::RetentionReview, Op::Read), review_page)
-        .post("/retention/reviews/{id}/complete", Record(Kind::RetentionReview, Op::Change), review_complete)
-        .get("/destructions", org(Kind::Destruction, Op::List), destructions_page)
-        .post("/destructions", org(Kind::Destruction, Op::Create), destruction_create)
-        .get("/destructions/{id}", Record(Kind::Destruction, Op::Read), destruction_page)
-        .get("/training", org(Kind::TrainingRecord, Op::List), training_page)
-        .post("/training", org(Kind::TrainingRecord, Op::Create), training_create)
-        .post("/training/import", org(Kind::TrainingRecord, Op::Create), training_import)
-        .post("/training/reminders", org(Kind::TrainingRecord, Op::Create), training_reminders)
-        .get("/training/{id}", Record(Kind::TrainingRecord, Op::Read), training_record_page)
+        .post(
+            "/retention/reviews",
+            org(Kind::RetentionReview, Op::Create),
+            review_create,
+        )
+        .get(
+            "/retention/reviews/{id}",
+            Record(Kind::RetentionReview, Op::Read),
+            review_page,
+        )
+        .post(
+            "/retention/reviews/{id}/complete",
+            Record(Kind::RetentionReview, Op::Change),
+            review_complete,
+        )
+        .get(
+            "/destructions",
+            org(Kind::Destruction, Op::List),
+            destructions_page,
+        )
+        .post(
+            "/destructions",
+            org(Kind::Destruction, Op::Create),
+            destruction_create,
+        )
+        .get(
+            "/destructions/{id}",
+            Record(Kind::Destruction, Op::Read),
+            destruction_page,
+        )
+        .get(
+            "/training",
+            org(Kind::TrainingRecord, Op::List),
+            training_page,
+        )
+        .post(
+            "/training",
+            org(Kind::TrainingRecord, Op::Create),
+            training_create,
+        )
+        .post(
+            "/training/import",
+            org(Kind::TrainingRecord, Op::Create),
+            training_import,
+        )
+        .post(
+            "/training/reminders",
+            org(Kind::TrainingRecord, Op::Create),
+            training_reminders,
+        )
+        .get(
+            "/training/{id}",
+            Record(Kind::TrainingRecord, Op::Read),
+            training_record_page,
+        )
         .get("/policies", org(Kind::Policy, Op::List), policies_page)
         .post("/policies", org(Kind::Policy, Op::Create), policy_create)
-        .get("/policies/{id}", Record(Kind::Policy, Op::Read), policy_page)
-        .post("/policies/{id}/versions", Record(Kind::Policy, Op::Change), policy_version)
-        .post("/policies/{id}/adopt", Record(Kind::Policy, Op::Change), policy_adopt)
-        .post("/policies/{id}/acknowledge", Record(Kind::PolicyAcknowledgement, Op::Change), policy_acknowledge)
-        .get("/toolkit", org(Kind::ToolkitEvidence, Op::List), toolkit_page)
-        .post("/toolkit/evidence", org(Kind::ToolkitEvidence, Op::Create), toolkit_save)
-        .get("/toolkit/evidence-pack.csv", org(Kind::ToolkitEvidence, Op::List), toolkit_export)
-        .get("/toolkit/cluster", Cluster(Kind::ToolkitEvidence), toolkit_cluster)
-        .get("/toolkit/evidence/{id}", Record(Kind::ToolkitEvidence, Op::Read), evidence_page)
-        .get("/continuity", org(Kind::ContinuityPlan, Op::List), continuity_page)
-        .post("/continuity", org(Kind::ContinuityPlan, Op::Create), continuity_create)
-        .get("/continuity/{id}", Record(Kind::ContinuityPlan, Op::Read), plan_page)
-        .post("/continuity/{id}/systems", Record(Kind::ContinuityPlan, Op::Change), plan_system)
-        .post("/continuity/{id}/tests", Record(Kind::ContinuityPlan, Op::Change), plan_test)
-        .post("/continuity/{id}/assurances", Record(Kind::ContinuityPlan, Op::Change), plan_assurance)
+        .get(
+            "/policies/{id}",
+            Record(Kind::Policy, Op::Read),
+            policy_page,
+        )
+        .post(
+            "/policies/{id}/versions",
+            Record(Kind::Policy, Op::Change),
+            policy_version,
+        )
+        .post(
+            "/policies/{id}/adopt",
+            Record(Kind::Policy, Op::Change),
+            policy_adopt,
+        )
+        .post(
+            "/policies/{id}/acknowledge",
+            Record(Kind::PolicyAcknowledgement, Op::Change),
+            policy_acknowledge,
+        )
+        .get(
+            "/toolkit",
+            org(Kind::ToolkitEvidence, Op::List),
+            toolkit_page,
+        )
+        .post(
+            "/toolkit/evidence",
+            org(Kind::ToolkitEvidence, Op::Create),
+            toolkit_save,
+        )
+        .get(
+            "/toolkit/evidence-pack.csv",
+            org(Kind::ToolkitEvidence, Op::List),
+            toolkit_export,
+        )
+        .get(
+            "/toolkit/cluster",
+            Cluster(Kind::ToolkitEvidence),
+            toolkit_cluster,
+        )
+        .get(
+            "/toolkit/evidence/{id}",
+            Record(Kind::ToolkitEvidence, Op::Read),
+            evidence_page,
+        )
+        .get(
+            "/continuity",
+            org(Kind::ContinuityPlan, Op::List),
+            continuity_page,
+        )
+        .post(
+            "/continuity",
+            org(Kind::ContinuityPlan, Op::Create),
+            continuity_create,
+        )
+        .get(
+            "/continuity/{id}",
+            Record(Kind::ContinuityPlan, Op::Read),
+            plan_page,
+        )
+        .post(
+            "/continuity/{id}/systems",
+            Record(Kind::ContinuityPlan, Op::Change),
+            plan_system,
+        )
+        .post(
+            "/continuity/{id}/tests",
+            Record(Kind::ContinuityPlan, Op::Change),
+            plan_test,
+        )
+        .post(
+            "/continuity/{id}/assurances",
+            Record(Kind::ContinuityPlan, Op::Change),
+            plan_assurance,
+        )
 }
 
 fn today() -> NaiveDate {
@@ -83,7 +202,11 @@ fn ctx(si: &SignedIn, title: &str, form: &FormView) -> PageCtx {
 }
 
 fn respond<T: Template>(form: &FormView, page: &T) -> Response {
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     (status, render(page)).into_response()
 }
 
@@ -110,7 +233,9 @@ fn date_of(f: &F, prefix: &str) -> String {
     if [&d, &m, &y].iter().all(|p| p.trim().is_empty()) {
         return String::new();
     }
-    date_from_parts(&d, &m, &y).map(iso_date).unwrap_or_else(|| "not a date".into())
+    date_from_parts(&d, &m, &y)
+        .map(iso_date)
+        .unwrap_or_else(|| "not a date".into())
 }
 
 fn opt_date(s: &str) -> Option<NaiveDate> {
@@ -118,7 +243,12 @@ fn opt_date(s: &str) -> Option<NaiveDate> {
 }
 
 fn options<'a>(list: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Option_> {
-    list.into_iter().map(|(v, l)| Option_ { value: v.into(), label: l.into() }).collect()
+    list.into_iter()
+        .map(|(v, l)| Option_ {
+            value: v.into(),
+            label: l.into(),
+        })
+        .collect()
 }
 
 /// The errors of a failed change, or the error itself.
@@ -140,7 +270,10 @@ async fn people(state: &AppState, si: &SignedIn, org: &str) -> Result<Vec<Option
         .assignable_people(&si.caller, org)
         .await?
         .into_iter()
-        .map(|p| Option_ { value: p.id, label: p.display_name })
+        .map(|p| Option_ {
+            value: p.id,
+            label: p.display_name,
+        })
         .collect())
 }
 
@@ -157,7 +290,8 @@ pub fn standing_tag(s: &Option<Standing>) -> &'static str {
 }
 
 pub fn maybe_date(d: &Option<NaiveDate>) -> String {
-    d.map(steward_core::time::long_date).unwrap_or_else(|| "Does not run out".into())
+    d.map(steward_core::time::long_date)
+        .unwrap_or_else(|| "Does not run out".into())
 }
 
 pub fn long_date(d: &NaiveDate) -> String {
@@ -174,7 +308,12 @@ pub struct Files {
     pub label: &'static str,
 }
 
-async fn files(state: &AppState, si: &SignedIn, p: &Permit<ops::Read>, label: &'static str) -> Result<Files, CoreError> {
+async fn files(
+    state: &AppState,
+    si: &SignedIn,
+    p: &Permit<ops::Read>,
+    label: &'static str,
+) -> Result<Files, CoreError> {
     Ok(Files {
         kind: p.kind().code(),
         id: p.id().to_string(),
@@ -203,18 +342,60 @@ async fn hub(si: SignedIn) -> PageResult {
             links.push((href.to_string(), title.to_string(), what.to_string()));
         }
     };
-    add(Kind::Policy, "/policies", "Policies and agreements", "The policies in force, what you need to acknowledge, and who has not.");
-    add(Kind::TrainingRecord, "/training", "Training", "Training records and the training needs analysis.");
-    add(Kind::RetentionReview, "/retention", "Records management", "The retention schedule, the calculator and records management reviews.");
-    add(Kind::Destruction, "/destructions", "Destruction log", "What was destroyed, with certificates of destruction.");
-    add(Kind::ToolkitEvidence, "/toolkit", "Toolkit evidence", "Readiness for the Data Security and Protection Toolkit, and the evidence pack.");
-    add(Kind::ContinuityPlan, "/continuity", "Business continuity", "The plan, the systems it depends on, its tests and supplier assurance.");
-    links.push(("/retention/calculator".into(), "Retention calculator".into(), "The earliest date a record may be destroyed, with the rule.".into()));
+    add(
+        Kind::Policy,
+        "/policies",
+        "Policies and agreements",
+        "The policies in force, what you need to acknowledge, and who has not.",
+    );
+    add(
+        Kind::TrainingRecord,
+        "/training",
+        "Training",
+        "Training records and the training needs analysis.",
+    );
+    add(
+        Kind::RetentionReview,
+        "/retention",
+        "Records management",
+        "The retention schedule, the calculator and records management reviews.",
+    );
+    add(
+        Kind::Destruction,
+        "/destructions",
+        "Destruction log",
+        "What was destroyed, with certificates of destruction.",
+    );
+    add(
+        Kind::ToolkitEvidence,
+        "/toolkit",
+        "Toolkit evidence",
+        "Readiness for the Data Security and Protection Toolkit, and the evidence pack.",
+    );
+    add(
+        Kind::ContinuityPlan,
+        "/continuity",
+        "Business continuity",
+        "The plan, the systems it depends on, its tests and supplier assurance.",
+    );
+    links.push((
+        "/retention/calculator".into(),
+        "Retention calculator".into(),
+        "The earliest date a record may be destroyed, with the rule.".into(),
+    ));
     if Kind::ToolkitEvidence.allows(role, Op::List) && role.cluster_wide() {
-        links.push(("/toolkit/cluster".into(), "Toolkit readiness across the cluster".into(), "Each practice's readiness.".into()));
+        links.push((
+            "/toolkit/cluster".into(),
+            "Toolkit readiness across the cluster".into(),
+            "Each practice's readiness.".into(),
+        ));
     }
     let form = FormView::new();
-    Ok(render(&HubPage { ctx: ctx(&si, "Compliance", &form), form, links }))
+    Ok(render(&HubPage {
+        ctx: ctx(&si, "Compliance", &form),
+        form,
+        links,
+    }))
 }
 
 // ---- retention ----
@@ -261,9 +442,21 @@ pub struct CalculatorPage {
     pub row: Option<ScheduleRow>,
 }
 
-async fn calculator_page(State(state): State<AppState>, si: SignedIn, Query(q): Query<F>) -> PageResult {
+async fn calculator_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<F>,
+) -> PageResult {
     let rules = steward_compliance::rules(&state.steward);
-    let types = rules.schedule.row.iter().map(|r| Option_ { value: r.code.clone(), label: r.label.clone() }).collect();
+    let types = rules
+        .schedule
+        .row
+        .iter()
+        .map(|r| Option_ {
+            value: r.code.clone(),
+            label: r.label.clone(),
+        })
+        .collect();
     let mut errors = FieldErrors::default();
     let mut outcome = None;
     let code = val(&q, "record_type");
@@ -297,7 +490,13 @@ async fn calculator_page(State(state): State<AppState>, si: SignedIn, Query(q): 
     }
     let mut form = form_of(&q, FieldErrors::default());
     form.errors = errors;
-    let page = CalculatorPage { ctx: ctx(&si, "Retention calculator", &form), form, types, outcome, row };
+    let page = CalculatorPage {
+        ctx: ctx(&si, "Retention calculator", &form),
+        form,
+        types,
+        outcome,
+        row,
+    };
     Ok(respond(&page.form, &page))
 }
 
@@ -314,9 +513,16 @@ fn review_input(f: &F) -> ReviewInput {
     }
 }
 
-async fn review_create(State(state): State<AppState>, si: SignedIn, Form(f): Form<F>) -> PageResult {
+async fn review_create(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<F>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    match records(&state.steward).create_review(&si.caller, &org, &review_input(&f)).await {
+    match records(&state.steward)
+        .create_review(&si.caller, &org, &review_input(&f))
+        .await
+    {
         Ok(r) => Ok(Redirect::to(&format!("/retention/reviews/{}", r.id)).into_response()),
         Err(e) => render_retention(&state, &si, form_of(&f, errors_of(e, "title")?)).await,
     }
@@ -334,7 +540,10 @@ pub struct ReviewPage {
 }
 
 async fn render_review(state: &AppState, si: &SignedIn, id: &str, form: FormView) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::RetentionReview, id).await?;
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::RetentionReview, id)
+        .await?;
     let r = records(&state.steward).review(&p).await?;
     let actions = state.steward.linked_actions(&p).await?;
     let history = state.steward.history(&p).await?;
@@ -349,14 +558,32 @@ async fn render_review(state: &AppState, si: &SignedIn, id: &str, form: FormView
     Ok(respond(&page.form, &page))
 }
 
-async fn review_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn review_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     render_review(&state, &si, &id, FormView::new()).await
 }
 
-async fn review_complete(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<F>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::RetentionReview, &id).await?;
-    let input = CompleteInput { findings: val(&f, "findings"), completed_on: date_of(&f, "completed_on") };
-    match records(&state.steward).complete_review(&si.caller, &p, &input).await {
+async fn review_complete(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<F>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::RetentionReview, &id)
+        .await?;
+    let input = CompleteInput {
+        findings: val(&f, "findings"),
+        completed_on: date_of(&f, "completed_on"),
+    };
+    match records(&state.steward)
+        .complete_review(&si.caller, &p, &input)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/retention/reviews/{id}")).into_response()),
         Err(e) => render_review(&state, &si, &id, form_of(&f, errors_of(e, "findings")?)).await,
     }
@@ -383,7 +610,16 @@ async fn render_destructions(state: &AppState, si: &SignedIn, form: FormView) ->
     let page = DestructionsPage {
         ctx: ctx(si, "Destruction log", &form),
         items,
-        types: rm.rules.schedule.row.iter().map(|r| Option_ { value: r.code.clone(), label: r.label.clone() }).collect(),
+        types: rm
+            .rules
+            .schedule
+            .row
+            .iter()
+            .map(|r| Option_ {
+                value: r.code.clone(),
+                label: r.label.clone(),
+            })
+            .collect(),
         methods: options(METHODS.iter().copied()),
         people: people(state, si, &org).await?,
         can_create: Kind::Destruction.allows(si.caller.role, Op::Create),
@@ -396,7 +632,11 @@ async fn destructions_page(State(state): State<AppState>, si: SignedIn) -> PageR
     render_destructions(&state, &si, FormView::new()).await
 }
 
-async fn destruction_create(State(state): State<AppState>, si: SignedIn, Form(f): Form<F>) -> PageResult {
+async fn destruction_create(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<F>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     let input = DestructionInput {
         record_type: val(&f, "record_type"),
@@ -409,7 +649,10 @@ async fn destruction_create(State(state): State<AppState>, si: SignedIn, Form(f)
         certificate: val(&f, "certificate"),
         review_id: Some(val(&f, "review_id")).filter(|s| !s.is_empty()),
     };
-    match records(&state.steward).record_destruction(&si.caller, &org, &input, today()).await {
+    match records(&state.steward)
+        .record_destruction(&si.caller, &org, &input, today())
+        .await
+    {
         Ok(d) => Ok(Redirect::to(&format!("/destructions/{}", d.id)).into_response()),
         Err(e) => render_destructions(&state, &si, form_of(&f, errors_of(e, "description")?)).await,
     }
@@ -425,12 +668,23 @@ pub struct DestructionPage {
     pub history: Vec<Version>,
 }
 
-async fn destruction_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::Destruction, &id).await?;
+async fn destruction_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::Destruction, &id)
+        .await?;
     let d = records(&state.steward).destruction(&p).await?;
     let form = FormView::new();
     Ok(render(&DestructionPage {
-        ctx: ctx(&si, &format!("{}: {}", d.reference, d.record_type_label), &form),
+        ctx: ctx(
+            &si,
+            &format!("{}: {}", d.reference, d.record_type_label),
+            &form,
+        ),
         files: files(&state, &si, &p, "Certificate of destruction").await?,
         history: state.steward.history(&p).await?,
         d,
@@ -453,15 +707,34 @@ pub struct TrainingPage {
     pub notice: Option<String>,
 }
 
-async fn render_training(state: &AppState, si: &SignedIn, form: FormView, notice: Option<String>) -> PageResult {
+async fn render_training(
+    state: &AppState,
+    si: &SignedIn,
+    form: FormView,
+    notice: Option<String>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     let t = training(&state.steward);
     let tna = t.needs_analysis(&si.caller, &org, today()).await?;
     let records = t.list(&si.caller, &org).await?;
     let page = TrainingPage {
         ctx: ctx(si, "Training", &form),
-        staff: tna.rows.iter().map(|r| Option_ { value: r.person.id.clone(), label: r.person.name.clone() }).collect(),
-        courses: t.courses().iter().map(|c| Option_ { value: c.code.clone(), label: c.label.clone() }).collect(),
+        staff: tna
+            .rows
+            .iter()
+            .map(|r| Option_ {
+                value: r.person.id.clone(),
+                label: r.person.name.clone(),
+            })
+            .collect(),
+        courses: t
+            .courses()
+            .iter()
+            .map(|c| Option_ {
+                value: c.code.clone(),
+                label: c.label.clone(),
+            })
+            .collect(),
         can_create: Kind::TrainingRecord.allows(si.caller.role, Op::Create),
         tna,
         records,
@@ -471,16 +744,34 @@ async fn render_training(state: &AppState, si: &SignedIn, form: FormView, notice
     Ok(respond(&page.form, &page))
 }
 
-async fn training_page(State(state): State<AppState>, si: SignedIn, Query(q): Query<F>) -> PageResult {
+async fn training_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<F>,
+) -> PageResult {
     let notice = match val(&q, "done").as_str() {
-        "reminders" => Some(format!("{} set.", count_words(val(&q, "n").parse().unwrap_or(0), "reminder", "reminders"))),
-        "import" => Some(format!("{} imported.", count_words(val(&q, "n").parse().unwrap_or(0), "training record", "training records"))),
+        "reminders" => Some(format!(
+            "{} set.",
+            count_words(val(&q, "n").parse().unwrap_or(0), "reminder", "reminders")
+        )),
+        "import" => Some(format!(
+            "{} imported.",
+            count_words(
+                val(&q, "n").parse().unwrap_or(0),
+                "training record",
+                "training records"
+            )
+        )),
         _ => None,
     };
     render_training(&state, &si, FormView::new(), notice).await
 }
 
-async fn training_create(State(state): State<AppState>, si: SignedIn, Form(f): Form<F>) -> PageResult {
+async fn training_create(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<F>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     let input = TrainingInput {
         user_id: val(&f, "user_id"),
@@ -489,23 +780,44 @@ async fn training_create(State(state): State<AppState>, si: SignedIn, Form(f): F
         provider: val(&f, "provider"),
         certificate: val(&f, "certificate"),
     };
-    match training(&state.steward).create(&si.caller, &org, &input, today()).await {
+    match training(&state.steward)
+        .create(&si.caller, &org, &input, today())
+        .await
+    {
         Ok(t) => Ok(Redirect::to(&format!("/training/{}", t.id)).into_response()),
         Err(e) => render_training(&state, &si, form_of(&f, errors_of(e, "user_id")?), None).await,
     }
 }
 
-async fn training_import(State(state): State<AppState>, si: SignedIn, Form(f): Form<F>) -> PageResult {
+async fn training_import(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<F>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    match training(&state.steward).import(&si.caller, &org, &ImportInput { csv: val(&f, "csv") }, today()).await {
-        Ok(r) => Ok(Redirect::to(&format!("/training?done=import&n={}", r.created)).into_response()),
+    match training(&state.steward)
+        .import(
+            &si.caller,
+            &org,
+            &ImportInput {
+                csv: val(&f, "csv"),
+            },
+            today(),
+        )
+        .await
+    {
+        Ok(r) => {
+            Ok(Redirect::to(&format!("/training?done=import&n={}", r.created)).into_response())
+        }
         Err(e) => render_training(&state, &si, form_of(&f, errors_of(e, "csv")?), None).await,
     }
 }
 
 async fn training_reminders(State(state): State<AppState>, si: SignedIn) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    let n = training(&state.steward).set_reminders(&si.caller, &org, today()).await?;
+    let n = training(&state.steward)
+        .set_reminders(&si.caller, &org, today())
+        .await?;
     Ok(Redirect::to(&format!("/training?done=reminders&n={n}")).into_response())
 }
 
@@ -519,12 +831,23 @@ pub struct TrainingRecordPage {
     pub history: Vec<Version>,
 }
 
-async fn training_record_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::TrainingRecord, &id).await?;
+async fn training_record_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::TrainingRecord, &id)
+        .await?;
     let t = training(&state.steward).record(&p).await?;
     let form = FormView::new();
     Ok(render(&TrainingRecordPage {
-        ctx: ctx(&si, &format!("{}: {}", t.person_name, t.course_label), &form),
+        ctx: ctx(
+            &si,
+            &format!("{}: {}", t.person_name, t.course_label),
+            &form,
+        ),
         files: files(&state, &si, &p, "Certificate").await?,
         history: state.steward.history(&p).await?,
         t,
@@ -555,7 +878,10 @@ async fn render_policies(state: &AppState, si: &SignedIn, form: FormView) -> Pag
         roles: ALL_ROLES
             .iter()
             .filter(|r| r.can_write_records() && **r != steward_core::Role::Dpo)
-            .map(|r| Option_ { value: r.as_str().into(), label: r.label().into() })
+            .map(|r| Option_ {
+                value: r.as_str().into(),
+                label: r.label().into(),
+            })
             .collect(),
         can_create: Kind::Policy.allows(si.caller.role, Op::Create),
         form,
@@ -567,7 +893,11 @@ async fn policies_page(State(state): State<AppState>, si: SignedIn) -> PageResul
     render_policies(&state, &si, FormView::new()).await
 }
 
-async fn policy_create(State(state): State<AppState>, si: SignedIn, Form(f): Form<F>) -> PageResult {
+async fn policy_create(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<F>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     let input = PolicyInput {
         title: val(&f, "title"),
@@ -580,7 +910,10 @@ async fn policy_create(State(state): State<AppState>, si: SignedIn, Form(f): For
         summary: val(&f, "summary"),
         body: val(&f, "body"),
     };
-    match policies(&state.steward).create(&si.caller, &org, &input).await {
+    match policies(&state.steward)
+        .create(&si.caller, &org, &input)
+        .await
+    {
         Ok(p) => Ok(Redirect::to(&format!("/policies/{}", p.id)).into_response()),
         Err(e) => render_policies(&state, &si, form_of(&f, errors_of(e, "title")?)).await,
     }
@@ -637,32 +970,72 @@ async fn render_policy(state: &AppState, si: &SignedIn, id: &str, form: FormView
     Ok(respond(&page.form, &page))
 }
 
-async fn policy_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn policy_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     render_policy(&state, &si, &id, FormView::new()).await
 }
 
-async fn policy_version(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<F>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::Policy, &id).await?;
-    let input = VersionInput { summary: val(&f, "summary"), body: val(&f, "body") };
-    match policies(&state.steward).publish_version(&si.caller, &p, &input).await {
+async fn policy_version(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<F>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::Policy, &id)
+        .await?;
+    let input = VersionInput {
+        summary: val(&f, "summary"),
+        body: val(&f, "body"),
+    };
+    match policies(&state.steward)
+        .publish_version(&si.caller, &p, &input)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/policies/{id}")).into_response()),
         Err(e) => render_policy(&state, &si, &id, form_of(&f, errors_of(e, "summary")?)).await,
     }
 }
 
-async fn policy_adopt(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::Policy, &id).await?;
+async fn policy_adopt(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::Policy, &id)
+        .await?;
     match policies(&state.steward).adopt(&si.caller, &p).await {
         Ok(_) => Ok(Redirect::to(&format!("/policies/{id}")).into_response()),
         Err(e) => render_policy(&state, &si, &id, form_of(&F::new(), errors_of(e, "adopt")?)).await,
     }
 }
 
-async fn policy_acknowledge(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::PolicyAcknowledgement, &id).await?;
+async fn policy_acknowledge(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::PolicyAcknowledgement, &id)
+        .await?;
     match policies(&state.steward).acknowledge(&si.caller, &p).await {
         Ok(_) => Ok(Redirect::to(&format!("/policies/{id}")).into_response()),
-        Err(e) => render_policy(&state, &si, &id, form_of(&F::new(), errors_of(e, "acknowledge")?)).await,
+        Err(e) => {
+            render_policy(
+                &state,
+                &si,
+                &id,
+                form_of(&F::new(), errors_of(e, "acknowledge")?),
+            )
+            .await
+        }
     }
 }
 
@@ -685,7 +1058,14 @@ async fn render_toolkit(state: &AppState, si: &SignedIn, form: FormView) -> Page
     let r = tk.readiness(&si.caller, &org, today()).await?;
     let page = ToolkitPage {
         ctx: ctx(si, "Toolkit evidence", &form),
-        assertions: r.items.iter().map(|i| Option_ { value: i.code.clone(), label: format!("{} {}", i.code, i.text) }).collect(),
+        assertions: r
+            .items
+            .iter()
+            .map(|i| Option_ {
+                value: i.code.clone(),
+                label: format!("{} {}", i.code, i.text),
+            })
+            .collect(),
         can_change: Kind::ToolkitEvidence.allows(si.caller.role, Op::Change),
         source: tk.rules.assertions.source.clone(),
         r,
@@ -700,7 +1080,11 @@ async fn toolkit_page(State(state): State<AppState>, si: SignedIn) -> PageResult
 
 async fn toolkit_save(State(state): State<AppState>, si: SignedIn, Form(f): Form<F>) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    let input = EvidenceInput { assertion: val(&f, "assertion"), note: val(&f, "note"), confirmed: val(&f, "confirmed") };
+    let input = EvidenceInput {
+        assertion: val(&f, "assertion"),
+        note: val(&f, "note"),
+        confirmed: val(&f, "confirmed"),
+    };
     match toolkit(&state.steward).save(&si.caller, &org, &input).await {
         Ok(e) => Ok(Redirect::to(&format!("/toolkit/evidence/{}", e.id)).into_response()),
         Err(e) => render_toolkit(&state, &si, form_of(&f, errors_of(e, "assertion")?)).await,
@@ -709,11 +1093,19 @@ async fn toolkit_save(State(state): State<AppState>, si: SignedIn, Form(f): Form
 
 async fn toolkit_export(State(state): State<AppState>, si: SignedIn) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    let csv = toolkit(&state.steward).export_csv(&si.caller, &org, today()).await?;
+    let csv = toolkit(&state.steward)
+        .export_csv(&si.caller, &org, today())
+        .await?;
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"toolkit-evidence-pack.csv\"")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"toolkit-evidence-pack.csv\""),
+            ),
         ],
         csv,
     )
@@ -731,7 +1123,11 @@ pub struct ToolkitClusterPage {
 async fn toolkit_cluster(State(state): State<AppState>, si: SignedIn) -> PageResult {
     let c = toolkit(&state.steward).cluster(&si.caller, today()).await?;
     let form = FormView::new();
-    Ok(render(&ToolkitClusterPage { ctx: ctx(&si, "Toolkit readiness across the cluster", &form), form, c }))
+    Ok(render(&ToolkitClusterPage {
+        ctx: ctx(&si, "Toolkit readiness across the cluster", &form),
+        form,
+        c,
+    }))
 }
 
 #[derive(Template)]
@@ -745,11 +1141,23 @@ pub struct EvidencePage {
     pub can_change: bool,
 }
 
-async fn evidence_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::ToolkitEvidence, &id).await?;
+async fn evidence_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::ToolkitEvidence, &id)
+        .await?;
     let tk = toolkit(&state.steward);
     let e = tk.evidence(&p).await?;
-    let text = tk.rules.assertions.get(&e.assertion).map(|a| a.text.clone()).unwrap_or_default();
+    let text = tk
+        .rules
+        .assertions
+        .get(&e.assertion)
+        .map(|a| a.text.clone())
+        .unwrap_or_default();
     let form = FormView::new()
         .with("note", e.note.clone())
         .with("confirmed", if e.confirmed { "yes" } else { "no" });
@@ -792,10 +1200,22 @@ async fn continuity_page(State(state): State<AppState>, si: SignedIn) -> PageRes
     render_continuity(&state, &si, FormView::new()).await
 }
 
-async fn continuity_create(State(state): State<AppState>, si: SignedIn, Form(f): Form<F>) -> PageResult {
+async fn continuity_create(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<F>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    let input = PlanInput { title: val(&f, "title"), scope: val(&f, "scope"), owner_id: val(&f, "owner_id"), review_on: date_of(&f, "review_on") };
-    match continuity(&state.steward).create(&si.caller, &org, &input).await {
+    let input = PlanInput {
+        title: val(&f, "title"),
+        scope: val(&f, "scope"),
+        owner_id: val(&f, "owner_id"),
+        review_on: date_of(&f, "review_on"),
+    };
+    match continuity(&state.steward)
+        .create(&si.caller, &org, &input)
+        .await
+    {
         Ok(p) => Ok(Redirect::to(&format!("/continuity/{}", p.id)).into_response()),
         Err(e) => render_continuity(&state, &si, form_of(&f, errors_of(e, "title")?)).await,
     }
@@ -813,7 +1233,10 @@ pub struct PlanPage {
 }
 
 async fn render_plan(state: &AppState, si: &SignedIn, id: &str, form: FormView) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::ContinuityPlan, id).await?;
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::ContinuityPlan, id)
+        .await?;
     let v = continuity(&state.steward).plan(&p, today()).await?;
     let page = PlanPage {
         ctx: ctx(si, &v.plan.title, &form),
@@ -826,7 +1249,11 @@ async fn render_plan(state: &AppState, si: &SignedIn, id: &str, form: FormView) 
     Ok(respond(&page.form, &page))
 }
 
-async fn plan_page(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
+async fn plan_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
     render_plan(&state, &si, &id, FormView::new()).await
 }
 
@@ -844,29 +1271,69 @@ async fn plan_change<T>(
     }
 }
 
-async fn plan_system(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<F>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::ContinuityPlan, &id).await?;
-    let input = SystemInput { name: val(&f, "name"), supplier: val(&f, "supplier"), tolerable_outage: val(&f, "tolerable_outage"), workaround: val(&f, "workaround") };
-    let r = continuity(&state.steward).add_system(&si.caller, &p, &input, today()).await;
+async fn plan_system(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<F>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::ContinuityPlan, &id)
+        .await?;
+    let input = SystemInput {
+        name: val(&f, "name"),
+        supplier: val(&f, "supplier"),
+        tolerable_outage: val(&f, "tolerable_outage"),
+        workaround: val(&f, "workaround"),
+    };
+    let r = continuity(&state.steward)
+        .add_system(&si.caller, &p, &input, today())
+        .await;
     plan_change(&state, &si, &id, &f, r, "systems").await
 }
 
-async fn plan_test(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<F>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::ContinuityPlan, &id).await?;
-    let input = TestInput { tested_on: date_of(&f, "tested_on"), scenario: val(&f, "scenario"), outcome: val(&f, "outcome"), lessons: val(&f, "lessons") };
-    let r = continuity(&state.steward).add_test(&si.caller, &p, &input, today()).await;
+async fn plan_test(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<F>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::ContinuityPlan, &id)
+        .await?;
+    let input = TestInput {
+        tested_on: date_of(&f, "tested_on"),
+        scenario: val(&f, "scenario"),
+        outcome: val(&f, "outcome"),
+        lessons: val(&f, "lessons"),
+    };
+    let r = continuity(&state.steward)
+        .add_test(&si.caller, &p, &input, today())
+        .await;
     plan_change(&state, &si, &id, &f, r, "tests").await
 }
 
-async fn plan_assurance(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(f): Form<F>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::ContinuityPlan, &id).await?;
+async fn plan_assurance(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<F>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::ContinuityPlan, &id)
+        .await?;
     let input = AssuranceInput {
         supplier: val(&f, "supplier"),
         evidence: val(&f, "evidence"),
         received_on: date_of(&f, "received_on"),
         valid_until: date_of(&f, "valid_until"),
     };
-    let r = continuity(&state.steward).add_assurance(&si.caller, &p, &input, today()).await;
+    let r = continuity(&state.steward)
+        .add_assurance(&si.caller, &p, &input, today())
+        .await;
     plan_change(&state, &si, &id, &f, r, "assurances").await
 }
 

@@ -144,7 +144,8 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
             (Op::Advise, ""),
             (Op::Configure, ""),
         ],
-    ),    (
+    ),
+    (
         "training_record",
         &[
             (Op::List, "DISCA"),
@@ -472,10 +473,12 @@ both_backends!(
             )
             .await;
         assert_eq!(res.status(), 303, "the IG lead attaches a file");
-        let attachment: String = steward_db::query_scalar("SELECT id FROM attachments WHERE record_type = 'action' LIMIT 1")
-            .fetch_one(&s.db.pool)
-            .await
-            .unwrap();
+        let attachment: String = steward_db::query_scalar(
+            "SELECT id FROM attachments WHERE record_type = 'action' LIMIT 1",
+        )
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
 
         // Another cluster, with an IG lead of its own.
         let cluster = s.create_cluster("Elsewhere DPO Service").await.unwrap();
