@@ -301,5 +301,15 @@ pub async fn seed_demo_compliance(steward: &Steward, today: NaiveDate) -> CoreRe
         },
     )
     .await?;
+
+    // 6. The register of processing beyond individual care: a research extract (the opt-out
+    // applies) and a mandatory collection under a direction (it does not).
+    let reg = crate::optout::register(steward);
+    for (purpose, recipient, basis, data) in [
+        ("Diabetes outcomes research study", "University of the Wessex Coast (research team)", "section_251", "Coded diabetes history, HbA1c results and year of birth for registered patients with diabetes"),
+        ("General Practice Extraction Service collection", "NHS England", "legal_requirement", "The data set of the collection's direction"),
+    ] {
+        reg.create(&ig, &harbour, &crate::optout::ProcessingInput { purpose: purpose.into(), recipient: recipient.into(), basis: basis.into(), data: data.into() }).await?;
+    }
     Ok(())
 }

@@ -28,6 +28,8 @@ pub mod continuity;
 #[cfg(feature = "service")]
 pub mod demo;
 #[cfg(feature = "service")]
+pub mod optout;
+#[cfg(feature = "service")]
 pub mod policies;
 #[cfg(feature = "service")]
 pub mod records;

@@ -41,6 +41,7 @@ pub enum Kind {
     Destruction,
     ToolkitEvidence,
     ContinuityPlan,
+    NonDirectCareProcessing,
 }
 
 /// What a caller wants to do with a record (or, for `List` and `Create`, with the records
@@ -455,8 +456,27 @@ static CONTINUITY_PLAN: Declaration = Declaration {
     relation: None,
 };
 
+/// The register of processing beyond individual care, and whether the national data opt-out
+/// applies to each.
+static NON_DIRECT_CARE_PROCESSING: Declaration = Declaration {
+    code: "non_direct_care_processing",
+    label: "processing beyond individual care",
+    table: "optout_register",
+    personal_data: false,
+    list: COMPLIANCE_READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: COMPLIANCE_READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
@@ -473,6 +493,7 @@ impl Kind {
         Kind::Destruction,
         Kind::ToolkitEvidence,
         Kind::ContinuityPlan,
+        Kind::NonDirectCareProcessing,
     ];
 
     /// The one policy table. Exhaustive: a kind without a declaration does not compile.
@@ -494,6 +515,7 @@ impl Kind {
             Kind::Destruction => &DESTRUCTION,
             Kind::ToolkitEvidence => &TOOLKIT_EVIDENCE,
             Kind::ContinuityPlan => &CONTINUITY_PLAN,
+            Kind::NonDirectCareProcessing => &NON_DIRECT_CARE_PROCESSING,
         }
     }
 

@@ -190,3 +190,22 @@ CREATE TABLE supplier_assurances (
     created_at TEXT NOT NULL
 );
 CREATE INDEX supplier_assurances_plan ON supplier_assurances(plan_id);
+
+-- The register of processing beyond individual care, and whether the national data opt-out
+-- applies (from the legal basis, by steward-compliance data/optout-bases.toml, kept as decided).
+CREATE TABLE optout_register (
+    id TEXT PRIMARY KEY,
+    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+    purpose TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    basis_label TEXT NOT NULL,
+    data TEXT NOT NULL,
+    optout_applies BIGINT NOT NULL,
+    reason TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version BIGINT NOT NULL
+);
+CREATE INDEX optout_register_org ON optout_register(organisation_id);

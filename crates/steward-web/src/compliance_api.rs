@@ -7,6 +7,7 @@ use serde::Deserialize;
 use steward_compliance::continuity::{
     continuity, AssuranceInput, Plan, PlanInput, PlanView, SystemInput, TestInput,
 };
+use steward_compliance::optout::{register, Processing, ProcessingInput};
 use steward_compliance::policies::{
     policies, AckRow, Policy, PolicyInput, PolicySummary, VersionInput,
 };
@@ -179,6 +180,21 @@ pub fn routes() -> Routes {
             "/api/v1/continuity-plans/{id}/tests",
             Record(Kind::ContinuityPlan, Op::Change),
             add_test,
+        )
+        .get(
+            "/api/v1/organisations/{organisation_id}/opt-out-register",
+            org(Kind::NonDirectCareProcessing, Op::List),
+            list_processing,
+        )
+        .post(
+            "/api/v1/organisations/{organisation_id}/opt-out-register",
+            org(Kind::NonDirectCareProcessing, Op::Create),
+            create_processing,
+        )
+        .get(
+            "/api/v1/opt-out-register/{id}",
+            Record(Kind::NonDirectCareProcessing, Op::Read),
+            get_processing,
         )
         .post(
             "/api/v1/continuity-plans/{id}/assurances",
@@ -659,4 +675,42 @@ pub async fn add_assurance(
             .add_assurance(&c, &p, &input, today())
             .await?,
     ))
+}
+
+/// The register of processing beyond individual care, with whether the opt-out applies.
+#[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/opt-out-register", tag = "compliance", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), responses((status = 200, body = Vec<Processing>)))]
+pub async fn list_processing(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+) -> ApiResult<Json<Vec<Processing>>> {
+    Ok(Json(register(&s.steward).list(&c, &org).await?))
+}
+
+/// Records processing beyond individual care; whether the opt-out applies follows from the
+/// legal basis.
+#[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/opt-out-register", tag = "compliance", security(("bearer" = [])),
+    params(("organisation_id" = String, Path)), request_body = ProcessingInput, responses((status = 200, body = Processing), (status = 422, body = Problem)))]
+pub async fn create_processing(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    ApiJson(input): ApiJson<ProcessingInput>,
+) -> ApiResult<Json<Processing>> {
+    Ok(Json(register(&s.steward).create(&c, &org, &input).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/opt-out-register/{id}", tag = "compliance", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Processing)))]
+pub async fn get_processing(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Processing>> {
+    let p = s
+        .steward
+        .permit::<ops::Read>(&c, Kind::NonDirectCareProcessing, &id)
+        .await?;
+    Ok(Json(register(&s.steward).processing(&p).await?))
 }

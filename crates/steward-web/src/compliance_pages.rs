@@ -182,6 +182,21 @@ pub fn routes() -> Routes {
             Record(Kind::ContinuityPlan, Op::Change),
             plan_test,
         )
+        .get(
+            "/opt-out",
+            org(Kind::NonDirectCareProcessing, Op::List),
+            optout_page,
+        )
+        .post(
+            "/opt-out",
+            org(Kind::NonDirectCareProcessing, Op::Create),
+            optout_create,
+        )
+        .get(
+            "/opt-out/{id}",
+            Record(Kind::NonDirectCareProcessing, Op::Read),
+            processing_page,
+        )
         .post(
             "/continuity/{id}/assurances",
             Record(Kind::ContinuityPlan, Op::Change),
@@ -377,6 +392,12 @@ async fn hub(si: SignedIn) -> PageResult {
         "/continuity",
         "Business continuity",
         "The plan, the systems it depends on, its tests and supplier assurance.",
+    );
+    add(
+        Kind::NonDirectCareProcessing,
+        "/opt-out",
+        "National data opt-out",
+        "Processing beyond individual care, and whether the opt-out applies to each.",
     );
     links.push((
         "/retention/calculator".into(),
@@ -1344,4 +1365,97 @@ pub fn ticked(form: &FormView, prefix: &str, code: &str) -> bool {
 
 pub fn yes_no() -> Vec<Option_> {
     options([("no", "Not yet"), ("yes", "Yes")])
+}
+
+// ---- national data opt-out register ----
+
+#[derive(Template)]
+#[template(path = "optout.html")]
+pub struct OptOutPage {
+    pub ctx: PageCtx,
+    pub form: FormView,
+    pub items: Vec<steward_compliance::optout::Processing>,
+    pub bases: Vec<steward_compliance::optout::Basis>,
+    pub basis_options: Vec<Option_>,
+    pub source: String,
+    pub can_create: bool,
+}
+
+async fn render_optout(state: &AppState, si: &SignedIn, form: FormView) -> PageResult {
+    let org = si.caller.current_organisation_id.clone();
+    let reg = steward_compliance::optout::register(&state.steward);
+    let items = reg.list(&si.caller, &org).await?;
+    let page = OptOutPage {
+        ctx: ctx(si, "National data opt-out", &form),
+        items,
+        basis_options: reg
+            .bases
+            .basis
+            .iter()
+            .map(|b| Option_ {
+                value: b.code.clone(),
+                label: b.label.clone(),
+            })
+            .collect(),
+        source: reg.bases.source.clone(),
+        bases: reg.bases.basis.clone(),
+        can_create: Kind::NonDirectCareProcessing.allows(si.caller.role, Op::Create),
+        form,
+    };
+    Ok(respond(&page.form, &page))
+}
+
+async fn optout_page(State(state): State<AppState>, si: SignedIn) -> PageResult {
+    render_optout(&state, &si, FormView::new()).await
+}
+
+async fn optout_create(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<F>,
+) -> PageResult {
+    let org = si.caller.current_organisation_id.clone();
+    let input = steward_compliance::optout::ProcessingInput {
+        purpose: val(&f, "purpose"),
+        recipient: val(&f, "recipient"),
+        basis: val(&f, "basis"),
+        data: val(&f, "data"),
+    };
+    match steward_compliance::optout::register(&state.steward)
+        .create(&si.caller, &org, &input)
+        .await
+    {
+        Ok(p) => Ok(Redirect::to(&format!("/opt-out/{}", p.id)).into_response()),
+        Err(e) => render_optout(&state, &si, form_of(&f, errors_of(e, "purpose")?)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "optout_processing.html")]
+pub struct ProcessingPage {
+    pub ctx: PageCtx,
+    pub form: FormView,
+    pub p: steward_compliance::optout::Processing,
+    pub history: Vec<Version>,
+}
+
+async fn processing_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let perm = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::NonDirectCareProcessing, &id)
+        .await?;
+    let p = steward_compliance::optout::register(&state.steward)
+        .processing(&perm)
+        .await?;
+    let form = FormView::new();
+    Ok(render(&ProcessingPage {
+        ctx: ctx(&si, &p.purpose, &form),
+        history: state.steward.history(&perm).await?,
+        p,
+        form,
+    }))
 }

@@ -170,6 +170,8 @@ impl Modify for Problems {
         crate::compliance_api::list_plans, crate::compliance_api::create_plan,
         crate::compliance_api::get_plan, crate::compliance_api::add_system,
         crate::compliance_api::add_test, crate::compliance_api::add_assurance,
+        crate::compliance_api::list_processing, crate::compliance_api::create_processing,
+        crate::compliance_api::get_processing,
     ),
     components(schemas(steward_core::actions::ActionView)),
     modifiers(&BearerAuth, &Problems)

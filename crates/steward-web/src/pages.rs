@@ -745,6 +745,7 @@ pub fn record_page(kind: Kind, id: &str) -> String {
         Kind::Destruction => format!("/destructions/{id}"),
         Kind::ToolkitEvidence => format!("/toolkit/evidence/{id}"),
         Kind::ContinuityPlan => format!("/continuity/{id}"),
+        Kind::NonDirectCareProcessing => format!("/opt-out/{id}"),
     }
 }
 

@@ -243,6 +243,20 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
             (Op::Configure, ""),
         ],
     ),
+    (
+        "non_direct_care_processing",
+        &[
+            (Op::List, "DISCA"),
+            (Op::Create, "DI"),
+            (Op::Read, "DISCA"),
+            (Op::Change, "DI"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DI"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
 ];
 
 fn letter(role: Role) -> char {

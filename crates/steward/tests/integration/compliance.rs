@@ -416,6 +416,33 @@ both_backends!(
         assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
         assert!(!csv.contains(",=HYPERLINK"));
 
+        // The register of processing beyond individual care: the opt-out follows from the basis.
+        let (status, body) = ig.get_text("/opt-out").await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("Diabetes outcomes research study")
+                && body.contains("Applies")
+                && body.contains("Does not apply")
+        );
+        let (status, p) = ig_api
+            .send(
+                Method::POST,
+                &format!("/organisations/{harbour}/opt-out-register"),
+                &json!({"purpose": "Audit", "recipient": "ICB", "basis": "whim", "data": "x"}),
+            )
+            .await;
+        assert_eq!(status, 422, "{p}");
+        let (status, p) = ig_api
+            .send(
+                Method::POST,
+                &format!("/organisations/{harbour}/opt-out-register"),
+                &json!({"purpose": "Audit", "recipient": "ICB", "basis": "consent", "data": "x"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{p}");
+        assert_eq!(p["optout_applies"], false);
+        assert_eq!(staff.get("/opt-out").await.status(), 403);
+
         // The DPO's cluster view; nobody else has it.
         let (status, c) = dpo.get("/cluster/toolkit").await;
         assert_eq!(status, 200);
