@@ -39,6 +39,14 @@ pub enum Kind {
     DpiaSignOff,
     ComplianceAudit,
     ActionRound,
+    TrainingRecord,
+    Policy,
+    PolicyAcknowledgement,
+    RetentionReview,
+    Destruction,
+    ToolkitEvidence,
+    ContinuityPlan,
+    NonDirectCareProcessing,
 }
 
 /// What a caller wants to do with a record (or, for `List` and `Create`, with the records
@@ -409,8 +417,169 @@ static ACTION_ROUND: Declaration = Declaration {
     relation: None,
 };
 
+/// Who keeps a practice's compliance records (training, policies, records management,
+/// toolkit evidence): the IG lead (the practice manager) and the DPO (issue 14).
+const COMPLIANCE_KEEPERS: &[Role] = &[Dpo, IgLead];
+/// Who reads compliance records about people (training, destruction): those who keep them,
+/// the SIRO and Caldicott Guardian they report to, and the auditor.
+const COMPLIANCE_READERS: &[Role] = &[Dpo, IgLead, Siro, CaldicottGuardian, Auditor];
+const COMPLIANCE_DISCUSSANTS: &[Role] = &[Dpo, IgLead, Siro, CaldicottGuardian];
+
+/// One course completed by one member of staff, with its certificate.
+static TRAINING_RECORD: Declaration = Declaration {
+    code: "training_record",
+    label: "training record",
+    table: "training_records",
+    // Who was trained, when: about a member of staff.
+    personal_data: true,
+    list: COMPLIANCE_READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: COMPLIANCE_READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    // Training evidence is kept for the toolkit.
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// A policy, protocol or agreement (the DPO's cluster library or a practice's), with versions.
+static POLICY: Declaration = Declaration {
+    code: "policy",
+    label: "policy or agreement",
+    table: "policies",
+    personal_data: false,
+    // Everyone reads the policies that apply to them.
+    list: READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// Acknowledging (or signing) the current version of a policy: every member of staff, for
+/// themselves. The same table as the policy, so the same record and organisation.
+static POLICY_ACKNOWLEDGEMENT: Declaration = Declaration {
+    code: "policy_acknowledgement",
+    label: "policy acknowledgement",
+    table: "policies",
+    personal_data: false,
+    list: READERS,
+    create: &[],
+    read: READERS,
+    change: WRITERS,
+    comment: &[],
+    attach: &[],
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// A periodic records management review, run as a round of actions.
+static RETENTION_REVIEW: Declaration = Declaration {
+    code: "retention_review",
+    label: "records management review",
+    table: "retention_reviews",
+    personal_data: false,
+    list: READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// An entry of the destruction log, with its certificate of destruction attached.
+static DESTRUCTION: Declaration = Declaration {
+    code: "destruction",
+    label: "destruction record",
+    table: "destructions",
+    // The description may name whose records were destroyed.
+    personal_data: true,
+    list: COMPLIANCE_READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: COMPLIANCE_READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    // The log is the evidence of lawful destruction: kept.
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// A practice's evidence for one toolkit assertion (a note, an upload, the IG lead's
+/// confirmation); linked evidence is computed from the other registers.
+static TOOLKIT_EVIDENCE: Declaration = Declaration {
+    code: "toolkit_evidence",
+    label: "toolkit evidence",
+    table: "toolkit_evidence",
+    personal_data: false,
+    list: COMPLIANCE_READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: COMPLIANCE_READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// The business continuity plan: the systems it depends on, its tests, supplier assurance.
+static CONTINUITY_PLAN: Declaration = Declaration {
+    code: "continuity_plan",
+    label: "business continuity plan",
+    table: "continuity_plans",
+    personal_data: false,
+    // Everyone needs to know what to do when a system fails.
+    list: READERS,
+    create: RISK_KEEPERS,
+    read: READERS,
+    change: RISK_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: RISK_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
+/// The register of processing beyond individual care, and whether the national data opt-out
+/// applies to each.
+static NON_DIRECT_CARE_PROCESSING: Declaration = Declaration {
+    code: "non_direct_care_processing",
+    label: "processing beyond individual care",
+    table: "optout_register",
+    personal_data: false,
+    list: COMPLIANCE_READERS,
+    create: COMPLIANCE_KEEPERS,
+    read: COMPLIANCE_READERS,
+    change: COMPLIANCE_KEEPERS,
+    comment: COMPLIANCE_DISCUSSANTS,
+    attach: COMPLIANCE_KEEPERS,
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 22] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
@@ -425,6 +594,14 @@ impl Kind {
         Kind::DpiaSignOff,
         Kind::ComplianceAudit,
         Kind::ActionRound,
+        Kind::TrainingRecord,
+        Kind::Policy,
+        Kind::PolicyAcknowledgement,
+        Kind::RetentionReview,
+        Kind::Destruction,
+        Kind::ToolkitEvidence,
+        Kind::ContinuityPlan,
+        Kind::NonDirectCareProcessing,
     ];
 
     /// The one policy table. Exhaustive: a kind without a declaration does not compile.
@@ -444,6 +621,14 @@ impl Kind {
             Kind::DpiaSignOff => &DPIA_SIGN_OFF,
             Kind::ComplianceAudit => &COMPLIANCE_AUDIT,
             Kind::ActionRound => &ACTION_ROUND,
+            Kind::TrainingRecord => &TRAINING_RECORD,
+            Kind::Policy => &POLICY,
+            Kind::PolicyAcknowledgement => &POLICY_ACKNOWLEDGEMENT,
+            Kind::RetentionReview => &RETENTION_REVIEW,
+            Kind::Destruction => &DESTRUCTION,
+            Kind::ToolkitEvidence => &TOOLKIT_EVIDENCE,
+            Kind::ContinuityPlan => &CONTINUITY_PLAN,
+            Kind::NonDirectCareProcessing => &NON_DIRECT_CARE_PROCESSING,
         }
     }
 

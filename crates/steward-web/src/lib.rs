@@ -8,6 +8,8 @@ pub mod audit_api;
 pub mod audit_pages;
 pub mod audits_api;
 pub mod audits_pages;
+pub mod compliance_api;
+pub mod compliance_pages;
 pub mod dpia_api;
 pub mod dpia_pages;
 pub mod error;
@@ -238,6 +240,8 @@ pub fn routes() -> Routes {
         .merge(audits_api::routes())
         .merge(dpia_pages::routes())
         .merge(dpia_api::routes())
+        .merge(compliance_pages::routes())
+        .merge(compliance_api::routes())
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)

@@ -488,6 +488,12 @@ async fn main() -> Result<()> {
                     steward_dpia::demo::seed_demo_dpias(&steward, chrono::Utc::now().date_naive())
                         .await?;
                 println!("Demo DPIAs for Harbour View Surgery: \"{}\" ({}) and \"{}\" ({}), and a screening that needed no DPIA.", teams.title, teams.version_label, dcr.title, dcr.status_label.to_lowercase());
+                steward_compliance::demo::seed_demo_compliance(
+                    &steward,
+                    chrono::Utc::now().date_naive(),
+                )
+                .await?;
+                println!("Demo compliance: a training needs analysis with staff out of date, two cluster policies with acknowledgements outstanding, a records management review and a destruction certificate, toolkit evidence partly linked, a business continuity plan.");
             } else {
                 println!(
                     "Using the demo data already in {} (--reset starts again).",

@@ -215,6 +215,118 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
             (Op::Configure, ""),
         ],
     ),
+    (
+        "training_record",
+        &[
+            (Op::List, "DISCA"),
+            (Op::Create, "DI"),
+            (Op::Read, "DISCA"),
+            (Op::Change, "DI"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DI"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "policy",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DI"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DI"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DI"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "policy_acknowledgement",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, ""),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DISCNT"),
+            (Op::Comment, ""),
+            (Op::Attach, ""),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "retention_review",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DI"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DI"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DI"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "destruction",
+        &[
+            (Op::List, "DISCA"),
+            (Op::Create, "DI"),
+            (Op::Read, "DISCA"),
+            (Op::Change, "DI"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DI"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "toolkit_evidence",
+        &[
+            (Op::List, "DISCA"),
+            (Op::Create, "DI"),
+            (Op::Read, "DISCA"),
+            (Op::Change, "DI"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DI"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "continuity_plan",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "non_direct_care_processing",
+        &[
+            (Op::List, "DISCA"),
+            (Op::Create, "DI"),
+            (Op::Read, "DISCA"),
+            (Op::Change, "DI"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DI"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
 ];
 
 fn letter(role: Role) -> char {
@@ -445,10 +557,12 @@ both_backends!(
             )
             .await;
         assert_eq!(res.status(), 303, "the IG lead attaches a file");
-        let attachment: String = steward_db::query_scalar("SELECT id FROM attachments LIMIT 1")
-            .fetch_one(&s.db.pool)
-            .await
-            .unwrap();
+        let attachment: String = steward_db::query_scalar(
+            "SELECT id FROM attachments WHERE record_type = 'action' LIMIT 1",
+        )
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
 
         // Another cluster, with an IG lead of its own.
         let cluster = s.create_cluster("Elsewhere DPO Service").await.unwrap();

@@ -262,6 +262,9 @@ pub async fn seed_modules(s: &TestServer) {
     steward_dpia::demo::seed_demo_dpias(&s.steward, chrono::Utc::now().date_naive())
         .await
         .expect("demo DPIAs");
+    steward_compliance::demo::seed_demo_compliance(&s.steward, chrono::Utc::now().date_naive())
+        .await
+        .expect("demo compliance");
 }
 
 pub fn location(res: &Response) -> String {

@@ -8,6 +8,7 @@ mod assurance;
 mod backup;
 mod browser;
 mod common;
+mod compliance;
 mod compliance_audits;
 mod dpia;
 mod foundation;
