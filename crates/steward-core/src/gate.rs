@@ -34,6 +34,14 @@ pub enum Kind {
     IncidentLesson,
     Risk,
     ClusterUpdate,
+    ProcessingActivity,
+    ActivityTemplate,
+    InformationAsset,
+    SharingPartner,
+    SharingAgreement,
+    Processor,
+    SharingProject,
+    PrivacyNotice,
 }
 
 /// What a caller wants to do with a record (or, for `List` and `Create`, with the records
@@ -306,8 +314,82 @@ static CLUSTER_UPDATE: Declaration = Declaration {
     relation: None,
 };
 
+/// Who keeps the registers (issue 12): the DPO, the IG lead (practice manager) and the SIRO.
+/// Everyone else reads them; none of them is deleted (an activity a practice stops is
+/// removed from its log with its history kept).
+const REGISTER_KEEPERS: &[Role] = &[Dpo, IgLead, Siro];
+
+const fn register(code: &'static str, label: &'static str, table: &'static str) -> Declaration {
+    Declaration {
+        code,
+        label,
+        table,
+        // Registers describe processing; they hold staff names at most.
+        personal_data: false,
+        list: READERS,
+        create: REGISTER_KEEPERS,
+        read: READERS,
+        change: REGISTER_KEEPERS,
+        comment: &[Dpo, IgLead, Siro, CaldicottGuardian],
+        attach: REGISTER_KEEPERS,
+        delete: &[],
+        advise: &[],
+        configure: &[],
+        relation: None,
+    }
+}
+
+/// Held by the DPO's own organisation for the whole cluster (like the quarterly update):
+/// the DPO keeps it; practices see it through their own registers.
+const fn cluster_register(code: &'static str, label: &'static str, table: &'static str) -> Declaration {
+    Declaration {
+        code,
+        label,
+        table,
+        personal_data: false,
+        list: &[Dpo, Auditor],
+        create: &[Dpo],
+        read: &[Dpo, Auditor],
+        change: &[Dpo],
+        comment: &[Dpo],
+        attach: &[Dpo],
+        delete: &[],
+        advise: &[],
+        configure: &[],
+        relation: None,
+    }
+}
+
+static PROCESSING_ACTIVITY: Declaration = register(
+    "processing_activity",
+    "processing activity",
+    "processing_activities",
+);
+static ACTIVITY_TEMPLATE: Declaration = cluster_register(
+    "activity_template",
+    "master log activity",
+    "activity_templates",
+);
+static INFORMATION_ASSET: Declaration = register(
+    "information_asset",
+    "information asset",
+    "information_assets",
+);
+static SHARING_PARTNER: Declaration =
+    register("sharing_partner", "sharing partner", "sharing_partners");
+static SHARING_AGREEMENT: Declaration = register(
+    "sharing_agreement",
+    "sharing agreement",
+    "sharing_agreements",
+);
+static PROCESSOR: Declaration = register("processor", "processor", "processors");
+static SHARING_PROJECT: Declaration =
+    cluster_register("sharing_project", "sharing project", "sharing_projects");
+static PRIVACY_NOTICE: Declaration =
+    register("privacy_notice", "privacy notice", "privacy_notices");
+
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
@@ -317,6 +399,14 @@ impl Kind {
         Kind::IncidentLesson,
         Kind::Risk,
         Kind::ClusterUpdate,
+        Kind::ProcessingActivity,
+        Kind::ActivityTemplate,
+        Kind::InformationAsset,
+        Kind::SharingPartner,
+        Kind::SharingAgreement,
+        Kind::Processor,
+        Kind::SharingProject,
+        Kind::PrivacyNotice,
     ];
 
     /// The one policy table. Exhaustive: a kind without a declaration does not compile.
@@ -331,6 +421,14 @@ impl Kind {
             Kind::IncidentLesson => &INCIDENT_LESSON,
             Kind::Risk => &RISK,
             Kind::ClusterUpdate => &CLUSTER_UPDATE,
+            Kind::ProcessingActivity => &PROCESSING_ACTIVITY,
+            Kind::ActivityTemplate => &ACTIVITY_TEMPLATE,
+            Kind::InformationAsset => &INFORMATION_ASSET,
+            Kind::SharingPartner => &SHARING_PARTNER,
+            Kind::SharingAgreement => &SHARING_AGREEMENT,
+            Kind::Processor => &PROCESSOR,
+            Kind::SharingProject => &SHARING_PROJECT,
+            Kind::PrivacyNotice => &PRIVACY_NOTICE,
         }
     }
 

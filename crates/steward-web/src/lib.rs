@@ -9,6 +9,8 @@ pub mod audit_pages;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod registers_api;
+pub mod registers_pages;
 pub mod rights_api;
 pub mod rights_pages;
 pub mod routes;
@@ -154,6 +156,8 @@ pub fn routes() -> Routes {
         .merge(rights_api::routes())
         .merge(assurance_pages::routes())
         .merge(assurance_api::routes())
+        .merge(registers_pages::routes())
+        .merge(registers_api::routes())
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)

@@ -154,9 +154,13 @@ impl Modify for Problems {
         crate::assurance_api::rescore_risk, crate::assurance_api::cluster,
         crate::assurance_api::generate_update, crate::assurance_api::get_update,
         crate::assurance_api::edit_update,
+        crate::registers_api::search, crate::registers_api::master_log, crate::registers_api::adopt,
+        crate::registers_api::accept_update, crate::registers_api::projects, crate::registers_api::join,
+        crate::registers_api::leave, crate::registers_api::get_notice, crate::registers_api::save_notice,
+        crate::registers_api::publish_notice, crate::registers_api::notice_record,
     ),
-    components(schemas(steward_core::actions::ActionView)),
-    modifiers(&BearerAuth, &Problems)
+    components(schemas(steward_core::actions::ActionView, steward_registers::store::Entry, steward_registers::store::EntryPage)),
+    modifiers(&BearerAuth, &crate::registers_api::RegisterPaths, &Problems)
 )]
 pub struct ApiDoc;
 

@@ -739,6 +739,14 @@ pub fn record_page(kind: Kind, id: &str) -> String {
         Kind::Incident | Kind::IncidentLesson => format!("/incidents/{id}"),
         Kind::Risk => format!("/risks/{id}"),
         Kind::ClusterUpdate => format!("/cluster-updates/{id}"),
+        Kind::PrivacyNotice => format!("/privacy-notices/{id}"),
+        Kind::ProcessingActivity
+        | Kind::ActivityTemplate
+        | Kind::InformationAsset
+        | Kind::SharingPartner
+        | Kind::SharingAgreement
+        | Kind::Processor
+        | Kind::SharingProject => crate::registers_pages::entry_page(kind, id),
     }
 }
 

@@ -77,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         command: steward_access_audit::cli::AuditCommand,
     },
+    /// Import and export the registers (CSV and XLSX).
+    Registers {
+        #[command(subcommand)]
+        command: RegistersCommand,
+    },
     /// Print a new random key for STEWARD_SECRET_KEY.
     SecretKey,
     /// Move paused requests' due dates to today and send today's reminder emails now (the
@@ -108,6 +113,36 @@ enum UserCommand {
     ResetLink { email: String },
     /// Print the current second-factor code of a user (for the demo's DPO, who has no phone).
     TotpCode { email: String },
+}
+
+#[derive(Subcommand)]
+enum RegistersCommand {
+    /// Import a CSV or XLSX file into a register. The whole file is checked first: any bad
+    /// row is printed with its line and nothing is written (exit 1).
+    Import {
+        /// processing, assets, partners, agreements or processors
+        kind: String,
+        file: PathBuf,
+        /// The organisation's ODS code.
+        #[arg(long)]
+        organisation: String,
+        /// Check the file and say what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export a register as CSV or XLSX.
+    Export {
+        /// processing, assets, partners, agreements or processors
+        kind: String,
+        #[arg(long)]
+        organisation: String,
+        /// csv or xlsx
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The file to write (default: standard output).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -390,6 +425,12 @@ async fn main() -> Result<()> {
                     chrono::Utc::now().date_naive(),
                 )
                 .await?;
+                steward_registers::demo::seed_demo_registers(
+                    &steward,
+                    chrono::Utc::now().date_naive(),
+                )
+                .await?;
+                println!("Demo registers: a cluster master log of processing activities, the county's sharing partners, two sharing projects (one pending, one approved), and Harbour View Surgery's registers with its privacy notice published at /privacy/Y90001.");
                 println!("Demo cluster assurance: a quarter of incidents (one reportable and notified, one not reportable, one on the 72-hour clock), a risk register with one risk above appetite, and the draft \"{}\".", update.title);
             } else {
                 println!(
@@ -575,6 +616,10 @@ async fn main() -> Result<()> {
                 }
             }
         }
+        Command::Registers { command } => {
+            let steward = config.steward().await?;
+            registers_command(&steward, command).await
+        }
         Command::SecretKey => {
             println!("{}", SecretKey::generate_hex());
             Ok(())
@@ -603,6 +648,113 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Redact(_) | Command::Audit { .. } => unreachable!("handled above"),
+    }
+}
+
+/// The command line acts as the operator on the server: a DPO-level caller in the named
+/// organisation only, recorded on the trail as the command line.
+async fn cli_caller(steward: &Steward, ods: &str) -> Result<steward_core::Caller> {
+    use steward_db::Row;
+    let row = steward_db::query("SELECT id, cluster_id FROM organisations WHERE ods_code = $1")
+        .bind(ods)
+        .fetch_optional(&steward.db.pool)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organisation with ODS code {ods}"))?;
+    let id: String = row.try_get("id")?;
+    Ok(steward_core::Caller {
+        cluster_id: row.try_get("cluster_id")?,
+        visible_organisation_ids: vec![id.clone()],
+        home_organisation_id: id.clone(),
+        current_organisation_id: id,
+        user_id: "cli".into(),
+        email: "command line".into(),
+        display_name: "Steward command line".into(),
+        role: steward_core::Role::Dpo,
+        address: "command line".into(),
+    })
+}
+
+fn register_of(kind: &str) -> Result<steward_registers::Register> {
+    match steward_registers::Register::by_cli(kind) {
+        Some(r) if !matches!(r, steward_registers::Register::Templates | steward_registers::Register::Projects) => Ok(r),
+        _ => bail!("unknown register {kind:?}: use processing, assets, partners, agreements or processors"),
+    }
+}
+
+async fn registers_command(steward: &Steward, command: RegistersCommand) -> Result<()> {
+    let r = steward_registers::store::registers(steward);
+    match command {
+        RegistersCommand::Import {
+            kind,
+            file,
+            organisation,
+            dry_run,
+        } => {
+            let register = register_of(&kind)?;
+            let caller = cli_caller(steward, &organisation).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file.display().to_string();
+            let check = match r
+                .check_import(&caller, &caller.current_organisation_id, register, &name, &bytes, false)
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{}: {}", file.display(), describe(e));
+                    std::process::exit(1);
+                }
+            };
+            if !check.is_clean() {
+                for e in &check.errors {
+                    eprintln!("{}: line {}: {}", file.display(), e.line, e.message);
+                }
+                eprintln!("Nothing was imported: {} bad.", if check.errors.len() == 1 { "1 problem".to_string() } else { format!("{} problems", check.errors.len()) });
+                std::process::exit(1);
+            }
+            use steward_registers::transfer::RowAction;
+            let (add, update, same) = (
+                check.count(RowAction::Add),
+                check.count(RowAction::Update),
+                check.count(RowAction::Unchanged),
+            );
+            if dry_run {
+                println!("The file is clean: {add} to add, {update} to update, {same} unchanged. Nothing was written (--dry-run).");
+                return Ok(());
+            }
+            let (a, u) = r
+                .confirm_import(&caller, &caller.current_organisation_id, &check, chrono::Utc::now().date_naive())
+                .await
+                .map_err(describe)?;
+            println!("Imported: {a} added, {u} updated, {same} unchanged.");
+            Ok(())
+        }
+        RegistersCommand::Export {
+            kind,
+            organisation,
+            format,
+            output,
+        } => {
+            let register = register_of(&kind)?;
+            let caller = cli_caller(steward, &organisation).await?;
+            let org = caller.current_organisation_id.clone();
+            let bytes = match format.as_str() {
+                "csv" => r.export_csv(&caller, &org, register).await,
+                "xlsx" => r.export_xlsx(&caller, &org, register).await,
+                other => bail!("unknown format {other:?}: use csv or xlsx"),
+            }
+            .map_err(describe)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("Wrote {}.", path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        }
     }
 }
 

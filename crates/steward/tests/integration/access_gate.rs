@@ -144,6 +144,117 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
             (Op::Advise, ""),
             (Op::Configure, ""),
         ],
+    ),    (
+        "processing_activity",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "activity_template",
+        &[
+            (Op::List, "DA"),
+            (Op::Create, "D"),
+            (Op::Read, "DA"),
+            (Op::Change, "D"),
+            (Op::Comment, "D"),
+            (Op::Attach, "D"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "information_asset",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "sharing_partner",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "sharing_agreement",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "processor",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "sharing_project",
+        &[
+            (Op::List, "DA"),
+            (Op::Create, "D"),
+            (Op::Read, "DA"),
+            (Op::Change, "D"),
+            (Op::Comment, "D"),
+            (Op::Attach, "D"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "privacy_notice",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
     ),
 ];
 
@@ -345,8 +456,13 @@ both_backends!(
                 .await
                 .unwrap();
             // Kinds the DPO's own organisation holds for the whole cluster (the quarterly
-            // update): their record is taken from there, and only the DPO reaches it.
-            if id.is_none() && kind == Kind::ClusterUpdate {
+            // update, the master log, the sharing projects): their record is taken from there, and only the DPO reaches it.
+            if id.is_none()
+                && matches!(
+                    kind,
+                    Kind::ClusterUpdate | Kind::ActivityTemplate | Kind::SharingProject
+                )
+            {
                 id = steward_db::query_scalar(&sql)
                     .bind(server.organisation("Y90000").await)
                     .fetch_optional(&s.db.pool)

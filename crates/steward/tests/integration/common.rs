@@ -257,6 +257,9 @@ pub async fn seed_modules(s: &TestServer) {
     steward_assurance::demo::seed_demo_assurance(&s.steward, chrono::Utc::now().date_naive())
         .await
         .expect("demo cluster assurance");
+    steward_registers::demo::seed_demo_registers(&s.steward, chrono::Utc::now().date_naive())
+        .await
+        .expect("demo registers");
 }
 
 pub fn location(res: &Response) -> String {

@@ -9,6 +9,7 @@ mod browser;
 mod common;
 mod foundation;
 mod hardening;
+mod registers;
 mod rights;
 mod smtp;
 mod words;
