@@ -635,11 +635,8 @@ impl Registers<'_> {
         }
         let wh = cond.join(" AND ");
         let like = format!("%{}%", words.replace(['%', '_'], ""));
-        let mut count = steward_db::query_scalar(&format!(
-            "SELECT COUNT(*) FROM {} WHERE {wh}",
-            def.table
-        ))
-        .bind(organisation_id);
+        let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {wh}", def.table);
+        let mut count = steward_db::query_scalar(&count_sql).bind(organisation_id);
         if !words.is_empty() {
             count = count.bind(like.clone());
         }

@@ -116,7 +116,17 @@ pub fn read_table(format: Format, bytes: &[u8]) -> Result<(Vec<String>, Vec<(usi
             let mut errors = Vec::new();
             for rec in r.byte_records() {
                 let rec = rec.map_err(|e| format!("The file is not a CSV file that can be read: {e}"))?;
-                let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+                // The line in the file, blank lines counted (the reader's own count skips them).
+                let line = rec
+                    .position()
+                    .map(|p| {
+                        let mut at = (p.byte() as usize).min(bytes.len());
+                        while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+                            at += 1;
+                        }
+                        bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+                    })
+                    .unwrap_or(0);
                 let mut cells = Vec::new();
                 let mut bad = false;
                 for f in rec.iter() {

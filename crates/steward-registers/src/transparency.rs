@@ -355,3 +355,37 @@ impl Registers<'_> {
             .collect()
     }
 }
+
+impl PublishedNotice {
+    /// The notice as one document, for leaflets (PDF and DOCX from the same source).
+    pub fn document(&self) -> steward_documents::DocumentSpec {
+        let mut d = steward_documents::DocumentSpec::new(format!(
+            "How {} uses your information",
+            self.organisation_name
+        ))
+        .paragraph(format!(
+            "Version {}, published {}.",
+            self.number,
+            steward_core::time::long_stamp(&self.published_at)
+        ));
+        for s in &self.notice.sections {
+            d = d.heading(2, s.heading.clone());
+            for p in &s.paragraphs {
+                d = d.paragraph(p.clone());
+            }
+            if !s.items.is_empty() {
+                d = d.list(s.items.clone());
+            }
+        }
+        d.footer = format!("Privacy notice of {}", self.organisation_name);
+        d
+    }
+
+    pub fn pdf(&self) -> CoreResult<Vec<u8>> {
+        steward_documents::write_pdf(&self.document()).map_err(|e| CoreError::Internal(e.to_string()))
+    }
+
+    pub fn docx(&self) -> CoreResult<Vec<u8>> {
+        steward_documents::write_docx(&self.document()).map_err(|e| CoreError::Internal(e.to_string()))
+    }
+}

@@ -81,7 +81,9 @@ pub fn routes() -> Routes {
         // The public pages: no sign-in.
         .get("/privacy", Public, public_index)
         .get("/privacy/{code}", Public, public_notice)
-        .get("/privacy/{code}/projects/{project}", Public, public_project);
+        .get("/privacy/{code}/projects/{project}", Public, public_project)
+        .get("/privacy/{code}/notice.pdf", Public, public_pdf)
+        .get("/privacy/{code}/notice.docx", Public, public_docx);
     for def in REGISTERS.iter() {
         let reg = def.register;
         let k = kind_of(reg);
@@ -949,4 +951,33 @@ async fn public_project(State(state): State<AppState>, v: Visitor, Path((code, p
         p,
         project,
     }))
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn public_pdf(State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
+    let p = registers(&state.steward).published_notice(&code).await?;
+    Ok(download(p.pdf()?, "application/pdf", &format!("privacy-notice-{}.pdf", p.ods_code)))
+}
+
+async fn public_docx(State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
+    let p = registers(&state.steward).published_notice(&code).await?;
+    Ok(download(
+        p.docx()?,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &format!("privacy-notice-{}.docx", p.ods_code),
+    ))
 }

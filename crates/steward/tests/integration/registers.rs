@@ -114,6 +114,12 @@ both_backends!(joining_a_project_reaches_the_public_notice, |s: Arc<TestServer>|
     assert!(page.contains("community frailty team"), "{page}");
     assert_eq!(visitor.get(&format!("/privacy/Y90001/projects/{pending}")).await.status(), 404);
     assert_eq!(visitor.get("/privacy/Y99999").await.status(), 404);
+    let pdf = visitor.get("/privacy/Y90001/notice.pdf").await;
+    assert_eq!(pdf.status(), 200);
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    let docx = visitor.get("/privacy/Y90001/notice.docx").await;
+    assert_eq!(docx.status(), 200);
+    assert!(docx.bytes().await.unwrap().starts_with(b"PK"));
     let (_, index) = visitor.get_text("/privacy").await;
     assert!(index.contains("/privacy/Y90001"));
     let (_, sign_in) = visitor.get_text("/sign-in").await;
@@ -368,3 +374,83 @@ both_backends!(the_command_line_imports_and_exports, |s: Arc<TestServer>| async 
     let out = run(vec!["registers".into(), "export".into(), "partners".into(), "--organisation".into(), "Y90001".into()]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("Quayside Dental"));
 });
+
+/// In a real browser: the IG lead joins the approved project, the log shows its activity,
+/// the published notice names the project and its partner; the pending project offers no
+/// way to join. The public pages pass a basic accessibility check in the browser (language,
+/// one h1, headings in order, every form field labelled, links with text).
+async fn a_practice_joins_a_project_in_the_browser(s: Arc<TestServer>) {
+    use fantoccini::Locator;
+    seed_modules(&s).await;
+    let d = crate::browser::browser().await;
+    let b = &d.browser;
+    crate::browser::sign_in(&s, b, HARBOUR_IG).await;
+    b.goto(&s.url("/sharing-projects")).await.unwrap();
+    let pending = b.find(Locator::Css("#project-PJ-0002")).await.unwrap().text().await.unwrap();
+    assert!(pending.contains("cannot be joined until the DPO approves it"), "{pending}");
+    assert!(b.find(Locator::Css("#project-PJ-0002 form")).await.is_err(), "no join form for a pending project");
+    let form = "#project-PJ-0001 form";
+    b.find(Locator::Css(&format!("{form} input[name=signed_by]"))).await.unwrap().send_keys("Dr Idris Penhallow, SIRO").await.unwrap();
+    b.find(Locator::Css(&format!("{form} input[name=signed_on]"))).await.unwrap().send_keys("2/3/2026").await.unwrap();
+    b.find(Locator::Css(&format!("{form} button"))).await.unwrap().click().await.unwrap();
+    b.wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("#project-PJ-0001 .joined"))
+        .await
+        .expect("the project shows as joined");
+    b.goto(&s.url("/registers/processing-activities")).await.unwrap();
+    let log = b.find(Locator::Css("#entries")).await.unwrap().text().await.unwrap();
+    assert!(log.contains("Community frailty project"), "{log}");
+    b.goto(&s.url("/privacy-notice")).await.unwrap();
+    b.find(Locator::Css("#change_summary")).await.unwrap().send_keys("Joined the community frailty project").await.unwrap();
+    b.find(Locator::Css("form[action='/privacy-notice/publish'] button")).await.unwrap().click().await.unwrap();
+    crate::browser::wait_for_path(b, |p| p == "/privacy-notice").await;
+    b.goto(&s.url("/privacy/Y90001")).await.unwrap();
+    let text = b.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("Community frailty project"), "{text}");
+    assert!(text.contains("Wessex Coast Community NHS Trust"));
+    let check = r#"
+        const problems = [];
+        if (!document.documentElement.lang) problems.push('no language');
+        if (document.querySelectorAll('h1').length !== 1) problems.push('not one h1');
+        let last = 1;
+        for (const h of document.querySelectorAll('main h1, main h2, main h3, main h4')) {
+            const level = Number(h.tagName[1]);
+            if (level > last + 1) problems.push('heading skips a level: ' + h.textContent);
+            last = level;
+        }
+        for (const i of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+            if (!i.id || !document.querySelector('label[for="' + i.id + '"]')) problems.push('field without a label: ' + i.name);
+        }
+        for (const a of document.querySelectorAll('a')) {
+            if (!a.textContent.trim() && !a.getAttribute('aria-label')) problems.push('link without text: ' + a.href);
+        }
+        for (const img of document.querySelectorAll('img')) {
+            if (!img.hasAttribute('alt')) problems.push('image without alt');
+        }
+        return problems;
+    "#;
+    for path in ["/privacy", "/privacy/Y90001"] {
+        b.goto(&s.url(path)).await.unwrap();
+        let problems = b.execute(check, vec![]).await.unwrap();
+        assert_eq!(problems, serde_json::json!([]), "{path}");
+    }
+    let project: String = steward_db::query_scalar("SELECT id FROM sharing_projects WHERE status = 'approved'")
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
+    b.goto(&s.url(&format!("/privacy/Y90001/projects/{project}"))).await.unwrap();
+    let problems = b.execute(check, vec![]).await.unwrap();
+    assert_eq!(problems, serde_json::json!([]));
+    d.browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_a_practice_joins_a_project_sqlite() {
+    run_on(Backend::Sqlite, a_practice_joins_a_project_in_the_browser).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_a_practice_joins_a_project_postgres() {
+    run_on(Backend::Postgres, a_practice_joins_a_project_in_the_browser).await;
+}
