@@ -9,6 +9,7 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
+use crate::registers_api::RegisterPaths;
 
 struct BearerAuth;
 
@@ -160,7 +161,7 @@ impl Modify for Problems {
         crate::registers_api::publish_notice, crate::registers_api::notice_record,
     ),
     components(schemas(steward_core::actions::ActionView, steward_registers::store::Entry, steward_registers::store::EntryPage)),
-    modifiers(&BearerAuth, &crate::registers_api::RegisterPaths, &Problems)
+    modifiers(&BearerAuth, &RegisterPaths, &Problems)
 )]
 pub struct ApiDoc;
 

@@ -54,6 +54,8 @@ pub fn entry_page(kind: Kind, id: &str) -> String {
     }
 }
 
+type Si = crate::session::SignedIn;
+
 pub fn routes() -> Routes {
     use Access::*;
     let pa = |op| Organisation(Kind::ProcessingActivity, op);
@@ -94,19 +96,19 @@ pub fn routes() -> Routes {
         };
         let base = format!("/registers/{}", def.slug);
         r = r
-            .get(path(base.clone()), list_access, move |s: State<AppState>, si: SignedIn, q: Query<ListQuery>| list_page(reg, s, si, q))
-            .get(path(format!("{base}/new")), create_access, move |s: State<AppState>, si: SignedIn| new_page(reg, s, si))
-            .post(path(format!("{base}/new")), create_access, move |s: State<AppState>, si: SignedIn, f: Form<Vec<(String, String)>>| create(reg, s, si, f))
-            .get(path(format!("{base}/{{id}}")), Record(k, Op::Read), move |s: State<AppState>, si: SignedIn, id: Path<String>| entry_view(reg, s, si, id))
-            .get(path(format!("{base}/{{id}}/edit")), Record(k, Op::Change), move |s: State<AppState>, si: SignedIn, id: Path<String>| edit_page(reg, s, si, id))
-            .post(path(format!("{base}/{{id}}/edit")), Record(k, Op::Change), move |s: State<AppState>, si: SignedIn, id: Path<String>, f: Form<Vec<(String, String)>>| edit(reg, s, si, id, f));
+            .get(path(base.clone()), list_access, move |s: State<AppState>, si: Si, q: Query<ListQuery>| list_page(reg, s, si, q))
+            .get(path(format!("{base}/new")), create_access, move |s: State<AppState>, si: Si| new_page(reg, s, si))
+            .post(path(format!("{base}/new")), create_access, move |s: State<AppState>, si: Si, f: Form<Vec<(String, String)>>| create(reg, s, si, f))
+            .get(path(format!("{base}/{{id}}")), Record(k, Op::Read), move |s: State<AppState>, si: Si, id: Path<String>| entry_view(reg, s, si, id))
+            .get(path(format!("{base}/{{id}}/edit")), Record(k, Op::Change), move |s: State<AppState>, si: Si, id: Path<String>| edit_page(reg, s, si, id))
+            .post(path(format!("{base}/{{id}}/edit")), Record(k, Op::Change), move |s: State<AppState>, si: Si, id: Path<String>, f: Form<Vec<(String, String)>>| edit(reg, s, si, id, f));
         if !cluster_register(reg) {
             r = r
-                .get(path(format!("{base}/export.csv")), Organisation(k, Op::List), move |s: State<AppState>, si: SignedIn| export(reg, false, s, si))
-                .get(path(format!("{base}/export.xlsx")), Organisation(k, Op::List), move |s: State<AppState>, si: SignedIn| export(reg, true, s, si))
-                .get(path(format!("{base}/import")), Organisation(k, Op::Create), move |s: State<AppState>, si: SignedIn| import_page(reg, s, si))
-                .upload(path(format!("{base}/import")), Organisation(k, Op::Create), move |s: State<AppState>, si: SignedIn, mp: Multipart| import_upload(reg, s, si, mp))
-                .post(path(format!("{base}/import/{{import_id}}/confirm")), Organisation(k, Op::Create), move |s: State<AppState>, si: SignedIn, id: Path<String>| import_confirm(reg, s, si, id));
+                .get(path(format!("{base}/export.csv")), Organisation(k, Op::List), move |s: State<AppState>, si: Si| export(reg, false, s, si))
+                .get(path(format!("{base}/export.xlsx")), Organisation(k, Op::List), move |s: State<AppState>, si: Si| export(reg, true, s, si))
+                .get(path(format!("{base}/import")), Organisation(k, Op::Create), move |s: State<AppState>, si: Si| import_page(reg, s, si))
+                .upload(path(format!("{base}/import")), Organisation(k, Op::Create), move |s: State<AppState>, si: Si, mp: Multipart| import_upload(reg, s, si, mp))
+                .post(path(format!("{base}/import/{{import_id}}/confirm")), Organisation(k, Op::Create), move |s: State<AppState>, si: Si, id: Path<String>| import_confirm(reg, s, si, id));
         }
     }
     r
@@ -141,8 +143,9 @@ async fn org_for(state: &AppState, si: &SignedIn, reg: Register) -> Result<Strin
     }
 }
 
-pub fn words(n: &usize, one: &str, many: &str) -> String {
-    count_words(*n, one, many)
+/// "1 activity", "3 activities" (a count or a reference to one, as the templates pass it).
+pub fn words<N: std::borrow::Borrow<usize>>(n: N, one: &str, many: &str) -> String {
+    count_words(*n.borrow(), one, many)
 }
 
 /// A stored YYYY-MM-DD date as "1 March 2026".
@@ -404,7 +407,8 @@ async fn entry_view(reg: Register, State(state): State<AppState>, si: SignedIn, 
         let name: Option<String> = steward_db::query_scalar("SELECT name FROM sharing_projects WHERE id = $1")
             .bind(pid)
             .fetch_optional(&state.steward.db.pool)
-            .await?;
+            .await
+            .map_err(CoreError::from)?;
         name.map(|n| format!("Added when the practice joined the sharing project \"{n}\"."))
     } else if e.template_id.is_some() {
         Some("Adopted from the cluster master log: the DPO's changes arrive as updates to accept.".into())
@@ -453,6 +457,9 @@ pub struct FieldView {
 }
 
 impl FieldView {
+    pub fn opts(&self) -> &[Option_] {
+        &self.options
+    }
     pub fn is_selected(&self, value: &str) -> bool {
         self.selected.iter().any(|s| s == value)
     }
