@@ -341,7 +341,11 @@ const fn register(code: &'static str, label: &'static str, table: &'static str) 
 
 /// Held by the DPO's own organisation for the whole cluster (like the quarterly update):
 /// the DPO keeps it; practices see it through their own registers.
-const fn cluster_register(code: &'static str, label: &'static str, table: &'static str) -> Declaration {
+const fn cluster_register(
+    code: &'static str,
+    label: &'static str,
+    table: &'static str,
+) -> Declaration {
     Declaration {
         code,
         label,

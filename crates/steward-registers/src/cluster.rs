@@ -87,9 +87,17 @@ impl Registers<'_> {
     }
 
     /// The cluster's master log, with what this organisation adopted.
-    pub async fn master_log(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<MasterItem>> {
-        self.steward
-            .permit_in(caller, kind_of(Register::Processing), Op::List, organisation_id)?;
+    pub async fn master_log(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<MasterItem>> {
+        self.steward.permit_in(
+            caller,
+            kind_of(Register::Processing),
+            Op::List,
+            organisation_id,
+        )?;
         let dpo = self.dpo_of(organisation_id).await?;
         let templates = self.all(&dpo, Register::Templates).await?;
         let mine = self.all(organisation_id, Register::Processing).await?;
@@ -100,7 +108,8 @@ impl Registers<'_> {
                     .iter()
                     .find(|a| a.template_id.as_deref() == Some(&t.id) && a.project_id.is_none());
                 MasterItem {
-                    update_waiting: adopted.is_some_and(|a| a.template_version.unwrap_or(0) < t.version),
+                    update_waiting: adopted
+                        .is_some_and(|a| a.template_version.unwrap_or(0) < t.version),
                     adopted: adopted.map(|a| a.id.clone()),
                     template: t,
                 }
@@ -109,9 +118,18 @@ impl Registers<'_> {
     }
 
     /// Adds a master log activity to the organisation's log; it then follows the template.
-    pub async fn adopt(&self, caller: &Caller, organisation_id: &str, template_id: &str) -> CoreResult<Entry> {
-        self.steward
-            .permit_in(caller, kind_of(Register::Processing), Op::Create, organisation_id)?;
+    pub async fn adopt(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        template_id: &str,
+    ) -> CoreResult<Entry> {
+        self.steward.permit_in(
+            caller,
+            kind_of(Register::Processing),
+            Op::Create,
+            organisation_id,
+        )?;
         let dpo = self.dpo_of(organisation_id).await?;
         let t = self.load(Register::Templates, template_id).await?;
         if t.organisation_id != dpo {
@@ -154,13 +172,23 @@ impl Registers<'_> {
     }
 
     /// Changes to master log activities this organisation follows, not yet accepted.
-    pub async fn template_updates(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<TemplateUpdate>> {
-        self.steward
-            .permit_in(caller, kind_of(Register::Processing), Op::List, organisation_id)?;
+    pub async fn template_updates(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<TemplateUpdate>> {
+        self.steward.permit_in(
+            caller,
+            kind_of(Register::Processing),
+            Op::List,
+            organisation_id,
+        )?;
         let mut out = Vec::new();
         for a in self.all(organisation_id, Register::Processing).await? {
             let Some(tid) = &a.template_id else { continue };
-            let Ok(t) = self.load(Register::Templates, tid).await else { continue };
+            let Ok(t) = self.load(Register::Templates, tid).await else {
+                continue;
+            };
             if a.template_version.unwrap_or(0) < t.version {
                 out.push(self.update_of(a, t));
             }
@@ -171,7 +199,9 @@ impl Registers<'_> {
     fn update_of(&self, activity: Entry, template: Entry) -> TemplateUpdate {
         let mut theirs = template.clone();
         for f in LOCAL_FIELDS {
-            theirs.values.insert(f.into(), activity.value(f).to_string());
+            theirs
+                .values
+                .insert(f.into(), activity.value(f).to_string());
         }
         let changes = diff(&self.snapshot(&activity), &self.snapshot(&theirs));
         TemplateUpdate {
@@ -182,24 +212,34 @@ impl Registers<'_> {
     }
 
     /// The update waiting for one activity, if any.
-    pub async fn template_update(&self, permit: &Permit<ops::Read>) -> CoreResult<Option<TemplateUpdate>> {
+    pub async fn template_update(
+        &self,
+        permit: &Permit<ops::Read>,
+    ) -> CoreResult<Option<TemplateUpdate>> {
         let a = self.entry(permit, Register::Processing).await?;
-        let Some(tid) = a.template_id.clone() else { return Ok(None) };
+        let Some(tid) = a.template_id.clone() else {
+            return Ok(None);
+        };
         let t = self.load(Register::Templates, &tid).await?;
         Ok((a.template_version.unwrap_or(0) < t.version).then(|| self.update_of(a, t)))
     }
 
     /// Accepts the template's current version into the practice's activity.
-    pub async fn accept_update(&self, caller: &Caller, permit: &Permit<ops::Change>) -> CoreResult<Entry> {
+    pub async fn accept_update(
+        &self,
+        caller: &Caller,
+        permit: &Permit<ops::Change>,
+    ) -> CoreResult<Entry> {
         let mut w = self.steward.write().await?;
-        let a = self.load_in(&mut w.tx, Register::Processing, permit.id()).await?;
+        let a = self
+            .load_in(&mut w.tx, Register::Processing, permit.id())
+            .await?;
         if permit.kind() != kind_of(Register::Processing) {
             return Err(CoreError::NotFound);
         }
-        let tid = a
-            .template_id
-            .clone()
-            .ok_or_else(|| CoreError::Conflict("This activity does not follow the master log".into()))?;
+        let tid = a.template_id.clone().ok_or_else(|| {
+            CoreError::Conflict("This activity does not follow the master log".into())
+        })?;
         let t = self.load_in(&mut w.tx, Register::Templates, &tid).await?;
         if a.template_version.unwrap_or(0) >= t.version {
             return Err(CoreError::Conflict("There is no update to accept".into()));
@@ -216,19 +256,34 @@ impl Registers<'_> {
     }
 
     /// The cluster's sharing projects as a practice sees them, with its part in each.
-    pub async fn projects_for(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Vec<ProjectView>> {
-        self.steward
-            .permit_in(caller, kind_of(Register::Processing), Op::List, organisation_id)?;
+    pub async fn projects_for(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Vec<ProjectView>> {
+        self.steward.permit_in(
+            caller,
+            kind_of(Register::Processing),
+            Op::List,
+            organisation_id,
+        )?;
         let dpo = self.dpo_of(organisation_id).await?;
         let mut out = Vec::new();
         for p in self.all(&dpo, Register::Projects).await? {
             let membership = self.membership(organisation_id, &p.id).await?;
-            out.push(ProjectView { project: p, membership });
+            out.push(ProjectView {
+                project: p,
+                membership,
+            });
         }
         Ok(out)
     }
 
-    pub async fn membership(&self, organisation_id: &str, project_id: &str) -> CoreResult<Option<Membership>> {
+    pub async fn membership(
+        &self,
+        organisation_id: &str,
+        project_id: &str,
+    ) -> CoreResult<Option<Membership>> {
         steward_db::query(
             "SELECT * FROM project_memberships WHERE organisation_id = $1 AND project_id = $2 AND left_at IS NULL",
         )
@@ -263,8 +318,12 @@ impl Registers<'_> {
         input: &JoinInput,
         today: NaiveDate,
     ) -> CoreResult<Membership> {
-        self.steward
-            .permit_in(caller, kind_of(Register::Processing), Op::Create, organisation_id)?;
+        self.steward.permit_in(
+            caller,
+            kind_of(Register::Processing),
+            Op::Create,
+            organisation_id,
+        )?;
         let dpo = self.dpo_of(organisation_id).await?;
         let p = self.load(Register::Projects, project_id).await?;
         if p.organisation_id != dpo {
@@ -292,12 +351,22 @@ impl Registers<'_> {
         let signed_on = parse_date(&input.signed_on);
         match signed_on {
             None => e.add("signed_on", "Enter the date they signed, like 31/03/2027"),
-            Some(d) if d > today => e.add("signed_on", "The date they signed must be today or in the past"),
+            Some(d) if d > today => e.add(
+                "signed_on",
+                "The date they signed must be today or in the past",
+            ),
             _ => {}
         }
         e.into_result()?;
-        if self.membership(organisation_id, project_id).await?.is_some() {
-            return Err(CoreError::Conflict(format!("This organisation has already joined \"{}\"", p.name)));
+        if self
+            .membership(organisation_id, project_id)
+            .await?
+            .is_some()
+        {
+            return Err(CoreError::Conflict(format!(
+                "This organisation has already joined \"{}\"",
+                p.name
+            )));
         }
         let t = self
             .load(Register::Templates, p.value("activity_template"))
@@ -306,7 +375,10 @@ impl Registers<'_> {
         for f in LOCAL_FIELDS {
             values.insert(f.into(), String::new());
         }
-        if values.get("recipient_partners").is_none_or(|v| v.is_empty()) {
+        if values
+            .get("recipient_partners")
+            .is_none_or(|v| v.is_empty())
+        {
             values.insert("recipient_partners".into(), p.value("partners").to_string());
         }
         let mut w = self.steward.write().await?;
@@ -338,7 +410,13 @@ impl Registers<'_> {
         .bind(now_stamp())
         .execute(&mut *w.tx)
         .await?;
-        let mut t = TrailEntry::for_record(caller, "project.join", organisation_id, p.register.def().kind, &p.id);
+        let mut t = TrailEntry::for_record(
+            caller,
+            "project.join",
+            organisation_id,
+            p.register.def().kind,
+            &p.id,
+        );
         t.detail = format!("joined {} (signed by {})", p.name, input.signed_by.trim());
         append(&mut w.tx, &t).await?;
         w.commit().await?;
@@ -348,21 +426,34 @@ impl Registers<'_> {
     }
 
     /// Leaves a project: the project's activity is removed from the log (kept in history).
-    pub async fn leave(&self, caller: &Caller, organisation_id: &str, project_id: &str) -> CoreResult<()> {
-        self.steward
-            .permit_in(caller, kind_of(Register::Processing), Op::Create, organisation_id)?;
+    pub async fn leave(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        project_id: &str,
+    ) -> CoreResult<()> {
+        self.steward.permit_in(
+            caller,
+            kind_of(Register::Processing),
+            Op::Create,
+            organisation_id,
+        )?;
         let m = self
             .membership(organisation_id, project_id)
             .await?
-            .ok_or_else(|| CoreError::Conflict("This organisation is not part of that project".into()))?;
+            .ok_or_else(|| {
+                CoreError::Conflict("This organisation is not part of that project".into())
+            })?;
         let now = now_stamp();
         let mut w = self.steward.write().await?;
-        steward_db::query("UPDATE project_memberships SET left_at = $1, left_by = $2 WHERE id = $3")
-            .bind(&now)
-            .bind(&caller.user_id)
-            .bind(&m.id)
-            .execute(&mut *w.tx)
-            .await?;
+        steward_db::query(
+            "UPDATE project_memberships SET left_at = $1, left_by = $2 WHERE id = $3",
+        )
+        .bind(&now)
+        .bind(&caller.user_id)
+        .bind(&m.id)
+        .execute(&mut *w.tx)
+        .await?;
         steward_db::query("UPDATE processing_activities SET removed_at = $1, version = version + 1, updated_at = $1 WHERE id = $2")
             .bind(&now)
             .bind(&m.activity_id)

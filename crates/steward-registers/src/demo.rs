@@ -28,15 +28,33 @@ async fn caller(steward: &Steward, email: &str, organisation_id: &str) -> CoreRe
 }
 
 fn m(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 const SECURITY: &str = "NHS smartcards and role-based access; audit trails of access; the encrypted NHS network; staff confidentiality training every year";
-const GP_RECORD: &str = "While registered and for 10 years after death (Records Management Code of Practice 2021)";
+const GP_RECORD: &str =
+    "While registered and for 10 years after death (Records Management Code of Practice 2021)";
 
 /// (name, purposes, care purpose, lawful basis, Art 9 condition or "", confidentiality,
 /// people, data, sources, recipients, retention, opt-out applies, how it is applied)
-type Row = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, bool, &'static str);
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static str,
+);
 
 const MASTER_LOG: [Row; 27] = [
     ("Direct care: consultations and the GP record", "To diagnose, treat and care for patients and keep an accurate record of their care", "direct_care", "public_task", "health_care", "implied_consent", "Registered patients", "Contact details, NHS number, health and care records", "The patient, clinicians, hospitals and other care providers", "Other health and care professionals caring for the patient", GP_RECORD, false, ""),
@@ -70,83 +88,244 @@ const MASTER_LOG: [Row; 27] = [
 
 /// Seeds the registers' demo. Needs the core demo (organisations and people).
 pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreResult<()> {
-    let harbour: String = steward_db::query_scalar("SELECT id FROM organisations WHERE ods_code = 'Y90001'")
-        .fetch_one(&steward.db.pool)
-        .await?;
+    let harbour: String =
+        steward_db::query_scalar("SELECT id FROM organisations WHERE ods_code = 'Y90001'")
+            .fetch_one(&steward.db.pool)
+            .await?;
     let dpo_org = dpo_organisation(steward, &harbour)
         .await?
         .ok_or_else(|| CoreError::Internal("the demo has no DPO service".into()))?;
     let dpo = caller(steward, "dpo@demo.steward.test", &dpo_org).await?;
     let ig = caller(steward, "iglead@harbour.demo.steward.test", &harbour).await?;
     let r = registers(steward);
-    let date = |days: i64| (today + Duration::days(days)).format("%Y-%m-%d").to_string();
+    let date = |days: i64| {
+        (today + Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
 
     // The county's sharing partners, kept by the DPO.
     let mut partners: Vec<Entry> = Vec::new();
     for (name, ty, ods, ico, toolkit) in [
-        ("Wessex Coast Community NHS Trust", "nhs_trust", "RX900", "Z9000001", "met"),
-        ("Wessex Coast University Hospitals NHS Foundation Trust", "nhs_trust", "RX901", "Z9000002", "exceeded"),
-        ("Wessex Coast Integrated Care Board", "icb", "QX9", "Z9000003", "met"),
-        ("Wessex County Council Adult Social Care", "local_authority", "", "Z9000004", "met"),
-        ("Wessex County Council Public Health", "local_authority", "", "Z9000005", "met"),
-        ("Coastline Hospice", "voluntary", "", "Z9000006", "approaching"),
+        (
+            "Wessex Coast Community NHS Trust",
+            "nhs_trust",
+            "RX900",
+            "Z9000001",
+            "met",
+        ),
+        (
+            "Wessex Coast University Hospitals NHS Foundation Trust",
+            "nhs_trust",
+            "RX901",
+            "Z9000002",
+            "exceeded",
+        ),
+        (
+            "Wessex Coast Integrated Care Board",
+            "icb",
+            "QX9",
+            "Z9000003",
+            "met",
+        ),
+        (
+            "Wessex County Council Adult Social Care",
+            "local_authority",
+            "",
+            "Z9000004",
+            "met",
+        ),
+        (
+            "Wessex County Council Public Health",
+            "local_authority",
+            "",
+            "Z9000005",
+            "met",
+        ),
+        (
+            "Coastline Hospice",
+            "voluntary",
+            "",
+            "Z9000006",
+            "approaching",
+        ),
     ] {
         partners.push(
-            r.create(&dpo, &dpo_org, Register::Partners, &m(&[("name", name), ("partner_type", ty), ("ods_code", ods), ("ico_registration", ico), ("toolkit_status", toolkit), ("contact", "Information governance team")]), today)
-                .await?,
+            r.create(
+                &dpo,
+                &dpo_org,
+                Register::Partners,
+                &m(&[
+                    ("name", name),
+                    ("partner_type", ty),
+                    ("ods_code", ods),
+                    ("ico_registration", ico),
+                    ("toolkit_status", toolkit),
+                    ("contact", "Information governance team"),
+                ]),
+                today,
+            )
+            .await?,
         );
     }
-    r.create(&dpo, &dpo_org, Register::Agreements, &m(&[
-        ("name", "Wessex County Information Sharing Charter"),
-        ("agreement_type", "charter"),
-        ("parties", &*partners.iter().map(|p| p.id.clone()).collect::<Vec<_>>().join("\n")),
-        ("signatories", "Each partner's SIRO signs on joining"),
-        ("signed_date", &*date(-400)),
-        ("review_date", &*date(40)),
-        ("expiry_date", &*date(330)),
-        ("documents", "County information sharing charter, version 3"),
-    ]), today).await?;
+    r.create(
+        &dpo,
+        &dpo_org,
+        Register::Agreements,
+        &m(&[
+            ("name", "Wessex County Information Sharing Charter"),
+            ("agreement_type", "charter"),
+            (
+                "parties",
+                &*partners
+                    .iter()
+                    .map(|p| p.id.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            ("signatories", "Each partner's SIRO signs on joining"),
+            ("signed_date", &*date(-400)),
+            ("review_date", &*date(40)),
+            ("expiry_date", &*date(330)),
+            ("documents", "County information sharing charter, version 3"),
+        ]),
+        today,
+    )
+    .await?;
 
     // The cluster master log.
     let mut templates = Vec::new();
-    for (name, purposes, care, basis, condition, conf, people, data, sources, recipients, retention, opt, how) in MASTER_LOG {
+    for (
+        name,
+        purposes,
+        care,
+        basis,
+        condition,
+        conf,
+        people,
+        data,
+        sources,
+        recipients,
+        retention,
+        opt,
+        how,
+    ) in MASTER_LOG
+    {
         let mut v = m(&[
-            ("name", name), ("purposes", purposes), ("care_purpose", care), ("lawful_basis", basis),
-            ("special_category", if condition.is_empty() { "no" } else { "yes" }),
-            ("special_category_condition", condition), ("confidentiality_basis", conf),
-            ("data_subjects", people), ("data_categories", data), ("sources", sources),
-            ("recipients", recipients), ("transfers", "None"), ("retention", retention),
-            ("security_measures", SECURITY), ("opt_out_applies", if opt { "yes" } else { "no" }),
+            ("name", name),
+            ("purposes", purposes),
+            ("care_purpose", care),
+            ("lawful_basis", basis),
+            (
+                "special_category",
+                if condition.is_empty() { "no" } else { "yes" },
+            ),
+            ("special_category_condition", condition),
+            ("confidentiality_basis", conf),
+            ("data_subjects", people),
+            ("data_categories", data),
+            ("sources", sources),
+            ("recipients", recipients),
+            ("transfers", "None"),
+            ("retention", retention),
+            ("security_measures", SECURITY),
+            ("opt_out_applies", if opt { "yes" } else { "no" }),
             ("opt_out_how", how),
         ]);
         if name.starts_with("Shared care record") {
-            v.insert("recipient_partners".into(), partners[..4].iter().map(|p| p.id.clone()).collect::<Vec<_>>().join("\n"));
+            v.insert(
+                "recipient_partners".into(),
+                partners[..4]
+                    .iter()
+                    .map(|p| p.id.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
             v.insert("dpia_reference".into(), "Shared care record DPIA".into());
         }
         if name.starts_with("Video consultations") {
-            v.insert("dpia_reference".into(), "Group video consultations DPIA".into());
+            v.insert(
+                "dpia_reference".into(),
+                "Group video consultations DPIA".into(),
+            );
         }
-        templates.push(r.create(&dpo, &dpo_org, Register::Templates, &v, today).await?);
+        templates.push(
+            r.create(&dpo, &dpo_org, Register::Templates, &v, today)
+                .await?,
+        );
     }
     // Two project activities, added to a practice's log when it joins.
-    let frailty_activity = r.create(&dpo, &dpo_org, Register::Templates, &m(&[
-        ("name", "Community frailty project"), ("purposes", "To identify frail older patients and plan their care with community teams"),
-        ("care_purpose", "direct_care"), ("lawful_basis", "public_task"), ("special_category", "yes"),
-        ("special_category_condition", "health_care"), ("confidentiality_basis", "implied_consent"),
-        ("data_subjects", "Registered patients aged 65 and over with frailty"), ("data_categories", "Frailty score, diagnoses, medication, care plans"),
-        ("sources", "The GP record"), ("recipients", "The community frailty team"),
-        ("recipient_partners", partners[0].id.as_str()), ("transfers", "None"), ("retention", GP_RECORD),
-        ("security_measures", SECURITY), ("opt_out_applies", "no"), ("dpia_reference", "Community frailty DPIA"),
-    ]), today).await?;
-    let research_activity = r.create(&dpo, &dpo_org, Register::Templates, &m(&[
-        ("name", "Coastal respiratory research database"), ("purposes", "To build a pseudonymised research database of respiratory disease"),
-        ("care_purpose", "secondary"), ("lawful_basis", "public_task"), ("special_category", "yes"),
-        ("special_category_condition", "research"), ("confidentiality_basis", "section_251"),
-        ("data_subjects", "Registered patients with asthma or COPD"), ("data_categories", "Pseudonymised diagnoses, prescriptions, test results"),
-        ("sources", "The GP record"), ("recipients", "The university research team"), ("transfers", "None"),
-        ("retention", "10 years after the study ends"), ("security_measures", SECURITY),
-        ("opt_out_applies", "yes"), ("opt_out_how", "National Data Opt-outs are removed before extraction"),
-    ]), today).await?;
+    let frailty_activity = r
+        .create(
+            &dpo,
+            &dpo_org,
+            Register::Templates,
+            &m(&[
+                ("name", "Community frailty project"),
+                (
+                    "purposes",
+                    "To identify frail older patients and plan their care with community teams",
+                ),
+                ("care_purpose", "direct_care"),
+                ("lawful_basis", "public_task"),
+                ("special_category", "yes"),
+                ("special_category_condition", "health_care"),
+                ("confidentiality_basis", "implied_consent"),
+                (
+                    "data_subjects",
+                    "Registered patients aged 65 and over with frailty",
+                ),
+                (
+                    "data_categories",
+                    "Frailty score, diagnoses, medication, care plans",
+                ),
+                ("sources", "The GP record"),
+                ("recipients", "The community frailty team"),
+                ("recipient_partners", partners[0].id.as_str()),
+                ("transfers", "None"),
+                ("retention", GP_RECORD),
+                ("security_measures", SECURITY),
+                ("opt_out_applies", "no"),
+                ("dpia_reference", "Community frailty DPIA"),
+            ]),
+            today,
+        )
+        .await?;
+    let research_activity = r
+        .create(
+            &dpo,
+            &dpo_org,
+            Register::Templates,
+            &m(&[
+                ("name", "Coastal respiratory research database"),
+                (
+                    "purposes",
+                    "To build a pseudonymised research database of respiratory disease",
+                ),
+                ("care_purpose", "secondary"),
+                ("lawful_basis", "public_task"),
+                ("special_category", "yes"),
+                ("special_category_condition", "research"),
+                ("confidentiality_basis", "section_251"),
+                ("data_subjects", "Registered patients with asthma or COPD"),
+                (
+                    "data_categories",
+                    "Pseudonymised diagnoses, prescriptions, test results",
+                ),
+                ("sources", "The GP record"),
+                ("recipients", "The university research team"),
+                ("transfers", "None"),
+                ("retention", "10 years after the study ends"),
+                ("security_measures", SECURITY),
+                ("opt_out_applies", "yes"),
+                (
+                    "opt_out_how",
+                    "National Data Opt-outs are removed before extraction",
+                ),
+            ]),
+            today,
+        )
+        .await?;
     r.create(&dpo, &dpo_org, Register::Projects, &m(&[
         ("name", "Community frailty project"), ("status", "approved"),
         ("summary", "Practices share the records of frail older patients with the community frailty team, which plans their care with them."),
@@ -166,36 +345,108 @@ pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreRes
     for t in templates.iter().take(24) {
         r.adopt(&ig, &harbour, &t.id).await?;
     }
-    let emis = r.create(&ig, &harbour, Register::Assets, &m(&[
-        ("name", "Clinical system"), ("asset_type", "clinical_system"), ("supplier", "Clinical system supplier (demo)"),
-        ("hosting", "supplier_hosted"), ("location", "Supplier's UK data centres"), ("owner", "Dr Idris Penhallow (SIRO)"),
-        ("administrator", "Morwenna Tregarthen"), ("data_held", "The GP record of every registered patient"),
-        ("special_category", "yes"), ("volume", "over_10000"), ("access_control", "Smartcards and role-based access; monthly access audit"),
-        ("continuity_plan", "Paper templates and read-only copy; supplier recovery within 4 hours"), ("contract", "NHS framework contract"),
-        ("risk_likelihood", "2"), ("risk_impact", "5"),
-    ]), today).await?;
-    r.create(&ig, &harbour, Register::Assets, &m(&[
-        ("name", "Telephone system with call recording"), ("asset_type", "network"), ("supplier", "Telephony supplier (demo)"),
-        ("hosting", "cloud_uk"), ("location", "UK cloud"), ("owner", "Dr Idris Penhallow (SIRO)"), ("administrator", "Jasmine Oduya"),
-        ("data_held", "Call recordings and call logs"), ("special_category", "yes"), ("volume", "over_10000"),
-        ("access_control", "Named managers only"), ("risk_likelihood", "3"), ("risk_impact", "3"),
-    ]), today).await?;
-    r.create(&ig, &harbour, Register::Partners, &m(&[
-        ("name", "Harbour Pharmacy"), ("partner_type", "pharmacy"), ("ods_code", "FX901"),
-        ("ico_registration", "Z9000010"), ("toolkit_status", "met"),
-    ]), today).await?;
+    let emis = r
+        .create(
+            &ig,
+            &harbour,
+            Register::Assets,
+            &m(&[
+                ("name", "Clinical system"),
+                ("asset_type", "clinical_system"),
+                ("supplier", "Clinical system supplier (demo)"),
+                ("hosting", "supplier_hosted"),
+                ("location", "Supplier's UK data centres"),
+                ("owner", "Dr Idris Penhallow (SIRO)"),
+                ("administrator", "Morwenna Tregarthen"),
+                ("data_held", "The GP record of every registered patient"),
+                ("special_category", "yes"),
+                ("volume", "over_10000"),
+                (
+                    "access_control",
+                    "Smartcards and role-based access; monthly access audit",
+                ),
+                (
+                    "continuity_plan",
+                    "Paper templates and read-only copy; supplier recovery within 4 hours",
+                ),
+                ("contract", "NHS framework contract"),
+                ("risk_likelihood", "2"),
+                ("risk_impact", "5"),
+            ]),
+            today,
+        )
+        .await?;
+    r.create(
+        &ig,
+        &harbour,
+        Register::Assets,
+        &m(&[
+            ("name", "Telephone system with call recording"),
+            ("asset_type", "network"),
+            ("supplier", "Telephony supplier (demo)"),
+            ("hosting", "cloud_uk"),
+            ("location", "UK cloud"),
+            ("owner", "Dr Idris Penhallow (SIRO)"),
+            ("administrator", "Jasmine Oduya"),
+            ("data_held", "Call recordings and call logs"),
+            ("special_category", "yes"),
+            ("volume", "over_10000"),
+            ("access_control", "Named managers only"),
+            ("risk_likelihood", "3"),
+            ("risk_impact", "3"),
+        ]),
+        today,
+    )
+    .await?;
+    r.create(
+        &ig,
+        &harbour,
+        Register::Partners,
+        &m(&[
+            ("name", "Harbour Pharmacy"),
+            ("partner_type", "pharmacy"),
+            ("ods_code", "FX901"),
+            ("ico_registration", "Z9000010"),
+            ("toolkit_status", "met"),
+        ]),
+        today,
+    )
+    .await?;
     r.create(&ig, &harbour, Register::Agreements, &m(&[
         ("name", "Care home medicines sharing agreement"), ("agreement_type", "information_sharing"),
         ("parties", partners[0].id.as_str()), ("signatories", "Harbour View Surgery: Dr Idris Penhallow, SIRO\nWessex Coast Community NHS Trust: Director of Nursing"),
         ("signed_date", &*date(-300)), ("review_date", &*date(20)), ("expiry_date", &*date(65)),
     ]), today).await?;
-    r.create(&ig, &harbour, Register::Processors, &m(&[
-        ("name", "Confidential waste service (demo)"), ("service", "Collection and shredding of confidential paper waste"),
-        ("contract_reference", "CW-2026-01"), ("contract_end", &*date(200)),
-        ("article_28", "guarantees\ninstructions\nconfidentiality\nsecurity\nend_of_contract"),
-        ("sub_processors", "None"), ("storage_location", "Locked bins on site; shredded at the supplier's UK depot"), ("transfers", "None"),
-        ("notes", "Certificates of destruction kept for every collection"),
-    ]), today).await?;
+    r.create(
+        &ig,
+        &harbour,
+        Register::Processors,
+        &m(&[
+            ("name", "Confidential waste service (demo)"),
+            (
+                "service",
+                "Collection and shredding of confidential paper waste",
+            ),
+            ("contract_reference", "CW-2026-01"),
+            ("contract_end", &*date(200)),
+            (
+                "article_28",
+                "guarantees\ninstructions\nconfidentiality\nsecurity\nend_of_contract",
+            ),
+            ("sub_processors", "None"),
+            (
+                "storage_location",
+                "Locked bins on site; shredded at the supplier's UK depot",
+            ),
+            ("transfers", "None"),
+            (
+                "notes",
+                "Certificates of destruction kept for every collection",
+            ),
+        ]),
+        today,
+    )
+    .await?;
     let _ = emis;
 
     r.save_notice_settings(&ig, &harbour, &NoticeSettings {
@@ -205,6 +456,7 @@ pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreRes
         requirement_statement: "You do not have to give us your information, but without it we may not be able to care for you safely.".into(),
         automated_decisions: "We do not make decisions about you by computer alone.".into(),
     }).await?;
-    r.publish_notice(&ig, &harbour, &PublishInput::default()).await?;
+    r.publish_notice(&ig, &harbour, &PublishInput::default())
+        .await?;
     Ok(())
 }

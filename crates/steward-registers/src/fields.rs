@@ -105,27 +105,141 @@ pub struct RegisterDef {
 const NONE_HINT: &str = "Write \"None\" where there are none.";
 
 pub static ACTIVITY_FIELDS: [Field; 21] = [
-    f("name", "Name of the processing activity", "For example, \"Referrals to hospital services\".", Ty::Text, true),
-    f("purposes", "Purposes of the processing", "Why the information is used (Article 30(1)(b)).", Ty::Long, true),
-    f("care_purpose", "Direct care or another purpose", "", Ty::Choice("care_purpose"), true),
-    f("lawful_basis", "Lawful basis (Article 6)", "", Ty::Choice("lawful_basis"), true),
-    f("legitimate_interests", "The legitimate interests relied on", "Only when the lawful basis is legitimate interests.", Ty::Long, false),
-    f("special_category", "Special category data (such as health)", "", Ty::YesNo, true),
-    f("special_category_condition", "Condition for special category data (Article 9)", "Only when special category data is processed.", Ty::Choice("special_category_condition"), false),
-    f("confidentiality_basis", "Common law duty of confidentiality", "What sets aside the duty of confidence for this use.", Ty::Choice("confidentiality_basis"), true),
-    f("data_subjects", "Categories of people", "For example, registered patients, their carers, staff.", Ty::Long, true),
-    f("data_categories", "Categories of personal data", "For example, contact details, health records.", Ty::Long, true),
+    f(
+        "name",
+        "Name of the processing activity",
+        "For example, \"Referrals to hospital services\".",
+        Ty::Text,
+        true,
+    ),
+    f(
+        "purposes",
+        "Purposes of the processing",
+        "Why the information is used (Article 30(1)(b)).",
+        Ty::Long,
+        true,
+    ),
+    f(
+        "care_purpose",
+        "Direct care or another purpose",
+        "",
+        Ty::Choice("care_purpose"),
+        true,
+    ),
+    f(
+        "lawful_basis",
+        "Lawful basis (Article 6)",
+        "",
+        Ty::Choice("lawful_basis"),
+        true,
+    ),
+    f(
+        "legitimate_interests",
+        "The legitimate interests relied on",
+        "Only when the lawful basis is legitimate interests.",
+        Ty::Long,
+        false,
+    ),
+    f(
+        "special_category",
+        "Special category data (such as health)",
+        "",
+        Ty::YesNo,
+        true,
+    ),
+    f(
+        "special_category_condition",
+        "Condition for special category data (Article 9)",
+        "Only when special category data is processed.",
+        Ty::Choice("special_category_condition"),
+        false,
+    ),
+    f(
+        "confidentiality_basis",
+        "Common law duty of confidentiality",
+        "What sets aside the duty of confidence for this use.",
+        Ty::Choice("confidentiality_basis"),
+        true,
+    ),
+    f(
+        "data_subjects",
+        "Categories of people",
+        "For example, registered patients, their carers, staff.",
+        Ty::Long,
+        true,
+    ),
+    f(
+        "data_categories",
+        "Categories of personal data",
+        "For example, contact details, health records.",
+        Ty::Long,
+        true,
+    ),
     f("sources", "Where the data comes from", "", Ty::Long, true),
     f("recipients", "Recipients", NONE_HINT, Ty::Long, true),
-    f("recipient_partners", "Sharing partners who receive it", "From the sharing partners log.", Ty::Partners, false),
-    f("transfers", "Transfers outside the UK", NONE_HINT, Ty::Long, true),
-    f("transfer_safeguards", "Safeguards for transfers outside the UK", "Only when data leaves the UK.", Ty::Long, false),
-    f("retention", "How long it is kept", "The period from the retention schedule, or the criteria.", Ty::Long, true),
-    f("security_measures", "Security measures", "A general description (Article 32(1)).", Ty::Long, true),
-    f("systems", "Systems used", "From the information assets log.", Ty::Assets, false),
-    f("opt_out_applies", "Does the National Data Opt-out apply?", "It applies to confidential patient information used for purposes beyond individual care.", Ty::YesNo, true),
-    f("opt_out_how", "How the National Data Opt-out is applied", "Only when it applies.", Ty::Long, false),
-    f("dpia_reference", "Data protection impact assessment", "Its reference or title, if there is one.", Ty::Text, false),
+    f(
+        "recipient_partners",
+        "Sharing partners who receive it",
+        "From the sharing partners log.",
+        Ty::Partners,
+        false,
+    ),
+    f(
+        "transfers",
+        "Transfers outside the UK",
+        NONE_HINT,
+        Ty::Long,
+        true,
+    ),
+    f(
+        "transfer_safeguards",
+        "Safeguards for transfers outside the UK",
+        "Only when data leaves the UK.",
+        Ty::Long,
+        false,
+    ),
+    f(
+        "retention",
+        "How long it is kept",
+        "The period from the retention schedule, or the criteria.",
+        Ty::Long,
+        true,
+    ),
+    f(
+        "security_measures",
+        "Security measures",
+        "A general description (Article 32(1)).",
+        Ty::Long,
+        true,
+    ),
+    f(
+        "systems",
+        "Systems used",
+        "From the information assets log.",
+        Ty::Assets,
+        false,
+    ),
+    f(
+        "opt_out_applies",
+        "Does the National Data Opt-out apply?",
+        "It applies to confidential patient information used for purposes beyond individual care.",
+        Ty::YesNo,
+        true,
+    ),
+    f(
+        "opt_out_how",
+        "How the National Data Opt-out is applied",
+        "Only when it applies.",
+        Ty::Long,
+        false,
+    ),
+    f(
+        "dpia_reference",
+        "Data protection impact assessment",
+        "Its reference or title, if there is one.",
+        Ty::Text,
+        false,
+    ),
 ];
 
 pub static ASSET_FIELDS: [Field; 15] = [
@@ -133,62 +247,242 @@ pub static ASSET_FIELDS: [Field; 15] = [
     f("asset_type", "Type", "", Ty::Choice("asset_type"), true),
     f("supplier", "Supplier", "", Ty::Text, false),
     f("hosting", "Hosting", "", Ty::Choice("hosting"), true),
-    f("location", "Location", "The site, data centre or country.", Ty::Text, true),
+    f(
+        "location",
+        "Location",
+        "The site, data centre or country.",
+        Ty::Text,
+        true,
+    ),
     f("owner", "Information asset owner", "", Ty::Text, true),
-    f("administrator", "Information asset administrator", "", Ty::Text, true),
+    f(
+        "administrator",
+        "Information asset administrator",
+        "",
+        Ty::Text,
+        true,
+    ),
     f("data_held", "Data held", "", Ty::Long, true),
-    f("special_category", "Holds special category data", "", Ty::YesNo, true),
-    f("volume", "Number of people's records", "", Ty::Choice("volume"), false),
-    f("access_control", "Access control", "Who has access and how it is controlled.", Ty::Long, true),
-    f("continuity_plan", "Business continuity plan", "What happens when it is not available.", Ty::Long, false),
+    f(
+        "special_category",
+        "Holds special category data",
+        "",
+        Ty::YesNo,
+        true,
+    ),
+    f(
+        "volume",
+        "Number of people's records",
+        "",
+        Ty::Choice("volume"),
+        false,
+    ),
+    f(
+        "access_control",
+        "Access control",
+        "Who has access and how it is controlled.",
+        Ty::Long,
+        true,
+    ),
+    f(
+        "continuity_plan",
+        "Business continuity plan",
+        "What happens when it is not available.",
+        Ty::Long,
+        false,
+    ),
     f("contract", "Contract or processor", "", Ty::Text, false),
-    f("risk_likelihood", "Risk likelihood (1 to 5)", "", Ty::Level, true),
+    f(
+        "risk_likelihood",
+        "Risk likelihood (1 to 5)",
+        "",
+        Ty::Level,
+        true,
+    ),
     f("risk_impact", "Risk impact (1 to 5)", "", Ty::Level, true),
 ];
 
 pub static PARTNER_FIELDS: [Field; 7] = [
     f("name", "Organisation", "", Ty::Text, true),
-    f("partner_type", "Type of organisation", "", Ty::Choice("partner_type"), true),
-    f("ods_code", "ODS code", "The NHS organisation code, if it has one.", Ty::Text, false),
-    f("ico_registration", "ICO registration number", "For example, Z1234567 or ZA123456.", Ty::Text, false),
-    f("toolkit_status", "Data Security and Protection Toolkit status", "", Ty::Choice("toolkit_status"), false),
-    f("contact", "Contact for information governance", "", Ty::Long, false),
+    f(
+        "partner_type",
+        "Type of organisation",
+        "",
+        Ty::Choice("partner_type"),
+        true,
+    ),
+    f(
+        "ods_code",
+        "ODS code",
+        "The NHS organisation code, if it has one.",
+        Ty::Text,
+        false,
+    ),
+    f(
+        "ico_registration",
+        "ICO registration number",
+        "For example, Z1234567 or ZA123456.",
+        Ty::Text,
+        false,
+    ),
+    f(
+        "toolkit_status",
+        "Data Security and Protection Toolkit status",
+        "",
+        Ty::Choice("toolkit_status"),
+        false,
+    ),
+    f(
+        "contact",
+        "Contact for information governance",
+        "",
+        Ty::Long,
+        false,
+    ),
     f("notes", "Notes", "", Ty::Long, false),
 ];
 
 pub static AGREEMENT_FIELDS: [Field; 9] = [
     f("name", "Name of the agreement", "", Ty::Text, true),
-    f("agreement_type", "Type of agreement", "", Ty::Choice("agreement_type"), true),
-    f("parties", "Parties", "From the sharing partners log.", Ty::Partners, false),
-    f("signatories", "Signatories", "One per line: organisation, name and role.", Ty::Long, false),
+    f(
+        "agreement_type",
+        "Type of agreement",
+        "",
+        Ty::Choice("agreement_type"),
+        true,
+    ),
+    f(
+        "parties",
+        "Parties",
+        "From the sharing partners log.",
+        Ty::Partners,
+        false,
+    ),
+    f(
+        "signatories",
+        "Signatories",
+        "One per line: organisation, name and role.",
+        Ty::Long,
+        false,
+    ),
     f("signed_date", "Signed on", "", Ty::Date, false),
-    f("review_date", "Review date", "An action is raised before it.", Ty::Date, true),
-    f("expiry_date", "Expiry date", "An action to renew is raised before it.", Ty::Date, false),
-    f("documents", "Documents", "Titles or addresses, one per line.", Ty::Long, false),
+    f(
+        "review_date",
+        "Review date",
+        "An action is raised before it.",
+        Ty::Date,
+        true,
+    ),
+    f(
+        "expiry_date",
+        "Expiry date",
+        "An action to renew is raised before it.",
+        Ty::Date,
+        false,
+    ),
+    f(
+        "documents",
+        "Documents",
+        "Titles or addresses, one per line.",
+        Ty::Long,
+        false,
+    ),
     f("notes", "Notes", "", Ty::Long, false),
 ];
 
 pub static PROCESSOR_FIELDS: [Field; 9] = [
     f("name", "Processor", "", Ty::Text, true),
     f("service", "Service provided", "", Ty::Long, true),
-    f("contract_reference", "Contract reference", "", Ty::Text, false),
+    f(
+        "contract_reference",
+        "Contract reference",
+        "",
+        Ty::Text,
+        false,
+    ),
     f("contract_end", "Contract end date", "", Ty::Date, false),
-    f("article_28", "Article 28 checklist", "What the contract provides.", Ty::Checklist("article_28"), false),
-    f("sub_processors", "Sub-processors", NONE_HINT, Ty::Long, false),
-    f("storage_location", "Where the data is stored", "", Ty::Text, true),
-    f("transfers", "Transfers outside the UK", NONE_HINT, Ty::Long, true),
+    f(
+        "article_28",
+        "Article 28 checklist",
+        "What the contract provides.",
+        Ty::Checklist("article_28"),
+        false,
+    ),
+    f(
+        "sub_processors",
+        "Sub-processors",
+        NONE_HINT,
+        Ty::Long,
+        false,
+    ),
+    f(
+        "storage_location",
+        "Where the data is stored",
+        "",
+        Ty::Text,
+        true,
+    ),
+    f(
+        "transfers",
+        "Transfers outside the UK",
+        NONE_HINT,
+        Ty::Long,
+        true,
+    ),
     f("notes", "Notes", "", Ty::Long, false),
 ];
 
 pub static PROJECT_FIELDS: [Field; 8] = [
     f("name", "Name of the sharing project", "", Ty::Text, true),
-    f("status", "Status", "Practices may join an approved project only.", Ty::Choice("project_status"), true),
-    f("summary", "What the project does", "For practices: what joining means.", Ty::Long, true),
-    f("patient_description", "What patients are told", "Shown on the public page of each practice that joins.", Ty::Long, true),
-    f("partners", "Partners", "From the sharing partners log.", Ty::Partners, false),
-    f("documents", "Documents to sign", "One per line.", Ty::Long, false),
-    f("dpia_reference", "Data protection impact assessment", "", Ty::Text, false),
-    f("activity_template", "Processing activity added to a practice's log", "From the cluster master log.", Ty::Template, true),
+    f(
+        "status",
+        "Status",
+        "Practices may join an approved project only.",
+        Ty::Choice("project_status"),
+        true,
+    ),
+    f(
+        "summary",
+        "What the project does",
+        "For practices: what joining means.",
+        Ty::Long,
+        true,
+    ),
+    f(
+        "patient_description",
+        "What patients are told",
+        "Shown on the public page of each practice that joins.",
+        Ty::Long,
+        true,
+    ),
+    f(
+        "partners",
+        "Partners",
+        "From the sharing partners log.",
+        Ty::Partners,
+        false,
+    ),
+    f(
+        "documents",
+        "Documents to sign",
+        "One per line.",
+        Ty::Long,
+        false,
+    ),
+    f(
+        "dpia_reference",
+        "Data protection impact assessment",
+        "",
+        Ty::Text,
+        false,
+    ),
+    f(
+        "activity_template",
+        "Processing activity added to a practice's log",
+        "From the cluster master log.",
+        Ty::Template,
+        true,
+    ),
 ];
 
 pub static REGISTERS: [RegisterDef; 7] = [
@@ -286,14 +580,20 @@ impl Register {
             .expect("every register is defined")
     }
     pub fn by_slug(slug: &str) -> Option<Register> {
-        REGISTERS.iter().find(|d| d.slug == slug).map(|d| d.register)
+        REGISTERS
+            .iter()
+            .find(|d| d.slug == slug)
+            .map(|d| d.register)
     }
     /// The command line's names (processing, assets, partners, agreements, processors).
     pub fn by_cli(name: &str) -> Option<Register> {
         REGISTERS.iter().find(|d| d.cli == name).map(|d| d.register)
     }
     pub fn by_kind(code: &str) -> Option<Register> {
-        REGISTERS.iter().find(|d| d.kind == code).map(|d| d.register)
+        REGISTERS
+            .iter()
+            .find(|d| d.kind == code)
+            .map(|d| d.register)
     }
 }
 
@@ -323,7 +623,9 @@ pub fn is_none_answer(s: &str) -> bool {
 /// 31 March 2027.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let t = s.trim();
-    for fmt in ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y"] {
+    for fmt in [
+        "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y",
+    ] {
         if let Ok(d) = NaiveDate::parse_from_str(t, fmt) {
             if (1900..=2200).contains(&chrono::Datelike::year(&d)) {
                 return Some(d);
@@ -412,7 +714,10 @@ pub fn validate(
         match value {
             Some(v) => {
                 if field.ty == Ty::Text && v.chars().count() > 300 {
-                    problem(field.name, format!("{} must be 300 characters or fewer", field.label));
+                    problem(
+                        field.name,
+                        format!("{} must be 300 characters or fewer", field.label),
+                    );
                 }
                 out.insert(field.name.to_string(), v);
             }
@@ -480,32 +785,41 @@ pub fn validate(
             let review = parse_date(&get("review_date"));
             if let (Some(s), Some(e)) = (signed, expiry) {
                 if e <= s {
-                    problem("expiry_date", "The expiry date must be after the date it was signed".into());
+                    problem(
+                        "expiry_date",
+                        "The expiry date must be after the date it was signed".into(),
+                    );
                 }
             }
             if let (Some(r), Some(e)) = (review, expiry) {
                 if r > e {
-                    problem("review_date", "The review date must be on or before the expiry date".into());
+                    problem(
+                        "review_date",
+                        "The review date must be on or before the expiry date".into(),
+                    );
                 }
             }
         }
         Register::Partners => {
             let ico = get("ico_registration").to_uppercase();
-            if !ico.is_empty()
-                && !(ico.len() == 8
-                    && ico.starts_with('Z')
-                    && ico.chars().skip(1).all(|c| c.is_ascii_alphanumeric()))
-            {
+            let ico_ok = ico.len() == 8
+                && ico.starts_with('Z')
+                && ico.chars().skip(1).all(|c| c.is_ascii_alphanumeric());
+            if !ico.is_empty() && !ico_ok {
                 problem(
                     "ico_registration",
-                    "The ICO registration number is 8 characters starting with Z, like Z1234567".into(),
+                    "The ICO registration number is 8 characters starting with Z, like Z1234567"
+                        .into(),
                 );
             }
             let ods = get("ods_code");
-            if !ods.is_empty() && !(3..=6).contains(&ods.len())
-                || !ods.chars().all(|c| c.is_ascii_alphanumeric())
-            {
-                problem("ods_code", "An ODS code is 3 to 6 letters and numbers, like Y90001".into());
+            let ods_ok =
+                (3..=6).contains(&ods.len()) && ods.chars().all(|c| c.is_ascii_alphanumeric());
+            if !ods.is_empty() && !ods_ok {
+                problem(
+                    "ods_code",
+                    "An ODS code is 3 to 6 letters and numbers, like Y90001".into(),
+                );
             }
         }
         _ => {}
@@ -601,7 +915,11 @@ mod tests {
         let fields: Vec<_> = p.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["lawful_basis", "special_category_condition", "transfer_safeguards"]
+            [
+                "lawful_basis",
+                "special_category_condition",
+                "transfer_safeguards"
+            ]
         );
         assert!(p[0].message.contains("\"because we can\" is not one of"));
     }
@@ -623,16 +941,27 @@ mod tests {
         let fields: Vec<_> = p.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["signed_date", "review_date"], "{p:?}");
         assert_eq!(v["review_date"], "2027-03-01");
-        let (_, p) = validate(Register::Assets.def(), &r, &map(&[("risk_likelihood", "6")]));
-        assert!(p.iter().any(|p| p.field == "risk_likelihood" && p.message.contains("1 to 5")));
-        assert!(p.iter().any(|p| p.message == "Enter the name of the asset or system"));
+        let (_, p) = validate(
+            Register::Assets.def(),
+            &r,
+            &map(&[("risk_likelihood", "6")]),
+        );
+        assert!(p
+            .iter()
+            .any(|p| p.field == "risk_likelihood" && p.message.contains("1 to 5")));
+        assert!(p
+            .iter()
+            .any(|p| p.message == "Enter the name of the asset or system"));
         assert!(p.iter().any(|p| p.message == "Select the type"));
     }
 
     #[test]
     fn spreadsheet_dates_and_checklists() {
         assert_eq!(parse_date("46112"), NaiveDate::from_ymd_opt(2026, 3, 31));
-        assert_eq!(parse_date("5 February 2021"), NaiveDate::from_ymd_opt(2021, 2, 5));
+        assert_eq!(
+            parse_date("5 February 2021"),
+            NaiveDate::from_ymd_opt(2021, 2, 5)
+        );
         assert_eq!(parse_date("2021-13-01"), None);
         let r = Rules::embedded();
         let (v, p) = validate(

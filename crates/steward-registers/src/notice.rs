@@ -156,7 +156,10 @@ pub fn generate(rules: &Rules, input: &NoticeInput) -> GeneratedNotice {
         who.push(s.introduction.trim().to_string());
     }
     if !s.controller_contact.trim().is_empty() {
-        who.push(format!("How to contact us: {}", sentence(&s.controller_contact)));
+        who.push(format!(
+            "How to contact us: {}",
+            sentence(&s.controller_contact)
+        ));
     }
     sections.push(section("Who we are", who, vec![]));
     if !s.dpo_contact.trim().is_empty() {
@@ -195,7 +198,11 @@ pub fn generate(rules: &Rules, input: &NoticeInput) -> GeneratedNotice {
             ));
             line.push_str(&format!(" It comes from: {}", sentence(&v(a, "sources"))));
             if let Some(b) = basis {
-                line.push_str(&format!(" Our lawful basis is {} ({}).", b.label.to_lowercase(), b.article));
+                line.push_str(&format!(
+                    " Our lawful basis is {} ({}).",
+                    b.label.to_lowercase(),
+                    b.article
+                ));
             }
             if v(a, "special_category") == "yes" {
                 if let Some(c) = rules
@@ -204,7 +211,11 @@ pub fn generate(rules: &Rules, input: &NoticeInput) -> GeneratedNotice {
                     .iter()
                     .find(|c| c.code == v(a, "special_category_condition"))
                 {
-                    line.push_str(&format!(" For health information: {} ({}).", c.label.to_lowercase(), c.article));
+                    line.push_str(&format!(
+                        " For health information: {} ({}).",
+                        c.label.to_lowercase(),
+                        c.article
+                    ));
                 }
             }
             let li = v(a, "legitimate_interests");
@@ -278,7 +289,11 @@ pub fn generate(rules: &Rules, input: &NoticeInput) -> GeneratedNotice {
         transfers,
     ));
     if !opt_out.is_empty() {
-        sections.push(section("The National Data Opt-out", vec![OPT_OUT_TEXT.into()], opt_out));
+        sections.push(section(
+            "The National Data Opt-out",
+            vec![OPT_OUT_TEXT.into()],
+            opt_out,
+        ));
     }
     let mut rights: Vec<String> = RIGHTS_TEXT.iter().map(|s| s.to_string()).collect();
     if consent_used {
@@ -299,7 +314,11 @@ pub fn generate(rules: &Rules, input: &NoticeInput) -> GeneratedNotice {
             vec![],
         ));
     }
-    sections.push(section("How to complain", vec![COMPLAINT_TEXT.into()], vec![]));
+    sections.push(section(
+        "How to complain",
+        vec![COMPLAINT_TEXT.into()],
+        vec![],
+    ));
 
     // The Article 13/14 check.
     let lacking = |key: &str| -> Vec<String> {
@@ -332,7 +351,9 @@ pub fn generate(rules: &Rules, input: &NoticeInput) -> GeneratedNotice {
                     .activities
                     .iter()
                     .filter(|a| {
-                        rules.basis(&v(a, "lawful_basis")).is_some_and(|b| b.legitimate_interests)
+                        rules
+                            .basis(&v(a, "lawful_basis"))
+                            .is_some_and(|b| b.legitimate_interests)
                             && v(a, "legitimate_interests").trim().is_empty()
                     })
                     .map(|a| a.name.clone())
@@ -347,7 +368,9 @@ pub fn generate(rules: &Rules, input: &NoticeInput) -> GeneratedNotice {
                         .iter()
                         .filter(|a| {
                             let t = v(a, "transfers");
-                            !t.is_empty() && !is_none_answer(&t) && v(a, "transfer_safeguards").trim().is_empty()
+                            !t.is_empty()
+                                && !is_none_answer(&t)
+                                && v(a, "transfer_safeguards").trim().is_empty()
                         })
                         .map(|a| a.name.clone()),
                 );
@@ -388,7 +411,11 @@ pub fn changes(before: &GeneratedNotice, after: &GeneratedNotice) -> Vec<String>
     let lines = |n: &GeneratedNotice| -> Vec<String> {
         n.sections
             .iter()
-            .flat_map(|s| s.items.iter().map(|i| i.split(':').next().unwrap_or("").to_string()))
+            .flat_map(|s| {
+                s.items
+                    .iter()
+                    .map(|i| i.split(':').next().unwrap_or("").to_string())
+            })
             .collect()
     };
     let (b, a) = (lines(before), lines(after));
@@ -471,8 +498,10 @@ mod tests {
     fn missing_elements_are_listed_with_the_article() {
         let r = Rules::embedded();
         let mut a = activity("Referrals");
-        a.values.insert("lawful_basis".into(), "legitimate_interests".into());
-        a.values.insert("transfers".into(), "A support desk in India".into());
+        a.values
+            .insert("lawful_basis".into(), "legitimate_interests".into());
+        a.values
+            .insert("transfers".into(), "A support desk in India".into());
         let n = generate(
             &r,
             &NoticeInput {
@@ -490,7 +519,10 @@ mod tests {
         assert!(n.missing[0].article.contains("13(1)(b)"));
         assert!(n.missing[1].fix.contains("Referrals"));
         let empty = generate(&r, &NoticeInput::default());
-        assert!(empty.missing.iter().any(|m| m.code == "purposes" && m.fix.contains("log is empty")));
+        assert!(empty
+            .missing
+            .iter()
+            .any(|m| m.code == "purposes" && m.fix.contains("log is empty")));
         assert!(empty.missing.iter().any(|m| m.code == "controller"));
     }
 

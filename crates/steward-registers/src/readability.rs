@@ -62,7 +62,10 @@ pub fn flesch(text: &str) -> Readability {
         .collect();
     let sentences = text
         .split(['.', '!', '?', '\n', ':', ';'])
-        .filter(|s| s.split_whitespace().any(|w| w.chars().any(|c| c.is_alphabetic())))
+        .filter(|s| {
+            s.split_whitespace()
+                .any(|w| w.chars().any(|c| c.is_alphabetic()))
+        })
         .count()
         .max(1);
     if words.is_empty() {
@@ -97,7 +100,8 @@ mod tests {
 
     #[test]
     fn plain_text_scores_higher_than_legal_text() {
-        let plain = flesch("We keep your notes safe. Your doctor reads them. You can ask for a copy.");
+        let plain =
+            flesch("We keep your notes safe. Your doctor reads them. You can ask for a copy.");
         let legal = flesch("Processing is necessary for the performance of a task carried out in the public interest or in the exercise of official authority vested in the controller.");
         assert!(plain.score > 80.0, "{plain:?}");
         assert!(legal.score < 30.0, "{legal:?}");

@@ -123,8 +123,7 @@ impl Rules {
                 .map_err(|e| format!("special-category-conditions.toml: {e}"))?,
             confidentiality: toml::from_str(confidentiality)
                 .map_err(|e| format!("confidentiality-bases.toml: {e}"))?,
-            elements: toml::from_str(elements)
-                .map_err(|e| format!("notice-elements.toml: {e}"))?,
+            elements: toml::from_str(elements).map_err(|e| format!("notice-elements.toml: {e}"))?,
             article_28: toml::from_str(art28).map_err(|e| format!("article-28.toml: {e}"))?,
             lists: toml::from_str::<CodeLists>(lists)
                 .map_err(|e| format!("code-lists.toml: {e}"))?
@@ -256,7 +255,12 @@ mod tests {
             assert!(b.article.starts_with("Article"), "{}", b.code);
             assert!(b.text.len() > 40, "{} has its legal text", b.code);
         }
-        let h = r.conditions.basis.iter().find(|c| c.code == "health_care").unwrap();
+        let h = r
+            .conditions
+            .basis
+            .iter()
+            .find(|c| c.code == "health_care")
+            .unwrap();
         assert_eq!(h.article, "Article 9(2)(h)");
         assert!(h.uk.contains("Schedule 1"));
         assert_eq!(r.article_28.item.len(), 10);
@@ -266,25 +270,39 @@ mod tests {
     #[test]
     fn codes_are_read_from_codes_or_labels() {
         let r = Rules::embedded();
-        assert_eq!(r.code_of("lawful_basis", "public_task").as_deref(), Some("public_task"));
-        assert_eq!(r.code_of("lawful_basis", "Public task").as_deref(), Some("public_task"));
         assert_eq!(
-            r.code_of("lawful_basis", "public task (Article 6(1)(e))").as_deref(),
+            r.code_of("lawful_basis", "public_task").as_deref(),
+            Some("public_task")
+        );
+        assert_eq!(
+            r.code_of("lawful_basis", "Public task").as_deref(),
+            Some("public_task")
+        );
+        assert_eq!(
+            r.code_of("lawful_basis", "public task (Article 6(1)(e))")
+                .as_deref(),
             Some("public_task")
         );
         assert_eq!(r.code_of("lawful_basis", "because we can"), None);
         assert_eq!(r.label("toolkit_status", "met"), "Standards met");
-        assert_eq!(r.code_of("project_status", "APPROVED").as_deref(), Some("approved"));
+        assert_eq!(
+            r.code_of("project_status", "APPROVED").as_deref(),
+            Some("approved")
+        );
     }
 
     #[test]
     fn a_broken_copy_is_named() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("lawful-bases.toml"), "nonsense =").unwrap();
-        assert!(Rules::load(dir.path()).unwrap_err().contains("lawful-bases.toml"));
+        assert!(Rules::load(dir.path())
+            .unwrap_err()
+            .contains("lawful-bases.toml"));
         let bad = NOTICE_ELEMENTS_TOML.replace("check = \"dpo_contact\"", "check = \"guess\"");
         std::fs::write(dir.path().join("lawful-bases.toml"), LAWFUL_BASES_TOML).unwrap();
         std::fs::write(dir.path().join("notice-elements.toml"), bad).unwrap();
-        assert!(Rules::load(dir.path()).unwrap_err().contains("unknown check"));
+        assert!(Rules::load(dir.path())
+            .unwrap_err()
+            .contains("unknown check"));
     }
 }

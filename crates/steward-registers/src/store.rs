@@ -145,9 +145,21 @@ pub(crate) fn entry_from_row(def: &RegisterDef, r: &AnyRow) -> CoreResult<Entry>
         reference: r.try_get("reference")?,
         name: r.try_get("name")?,
         values,
-        template_id: if processing { r.try_get("template_id")? } else { None },
-        template_version: if processing { r.try_get("template_version")? } else { None },
-        project_id: if processing { r.try_get("project_id")? } else { None },
+        template_id: if processing {
+            r.try_get("template_id")?
+        } else {
+            None
+        },
+        template_version: if processing {
+            r.try_get("template_version")?
+        } else {
+            None
+        },
+        project_id: if processing {
+            r.try_get("project_id")?
+        } else {
+            None
+        },
         version: r.try_get("version")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
@@ -170,7 +182,10 @@ fn bind_value<'q>(q: AnyQuery<'q>, ty: Ty, v: &str) -> AnyQuery<'q> {
 
 /// The DPO service's organisation of the cluster an organisation belongs to (it holds the
 /// master log, the county's sharing partners and the sharing projects).
-pub async fn dpo_organisation(steward: &Steward, organisation_id: &str) -> CoreResult<Option<String>> {
+pub async fn dpo_organisation(
+    steward: &Steward,
+    organisation_id: &str,
+) -> CoreResult<Option<String>> {
     Ok(steward_db::query_scalar(
         "SELECT d.id FROM organisations o JOIN organisations d ON d.cluster_id = o.cluster_id AND d.kind = 'dpo_service' WHERE o.id = $1 ORDER BY d.created_at LIMIT 1",
     )
@@ -246,7 +261,15 @@ impl Registers<'_> {
         .fetch_one(&mut **tx)
         .await?;
         let reference = format!("{}-{:04}", def.prefix, n + 1);
-        let mut cols = vec!["id", "organisation_id", "reference", "created_by", "created_at", "updated_at", "version"];
+        let mut cols = vec![
+            "id",
+            "organisation_id",
+            "reference",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "version",
+        ];
         cols.extend(columns(def));
         if register == Register::Processing {
             cols.extend(["template_id", "template_version", "project_id"]);
@@ -267,7 +290,11 @@ impl Registers<'_> {
             .bind(now.clone())
             .bind(1i64);
         for f in def.fields {
-            q = bind_value(q, f.ty, values.get(f.name).map(String::as_str).unwrap_or(""));
+            q = bind_value(
+                q,
+                f.ty,
+                values.get(f.name).map(String::as_str).unwrap_or(""),
+            );
         }
         if register == Register::Processing {
             q = q
@@ -291,7 +318,8 @@ impl Registers<'_> {
         t.detail = format!("{} {}", entry.reference, entry.name);
         append(tx, &t).await?;
         if register == Register::Assets {
-            self.score_change(tx, caller, &entry, None, "first scored").await?;
+            self.score_change(tx, caller, &entry, None, "first scored")
+                .await?;
         }
         Ok(entry)
     }
@@ -326,7 +354,11 @@ impl Registers<'_> {
         );
         let mut q = steward_db::query(&sql);
         for f in def.fields {
-            q = bind_value(q, f.ty, values.get(f.name).map(String::as_str).unwrap_or(""));
+            q = bind_value(
+                q,
+                f.ty,
+                values.get(f.name).map(String::as_str).unwrap_or(""),
+            );
         }
         q = q.bind(now_stamp()).bind(before.id.clone());
         if let Some(v) = template_version {
@@ -357,7 +389,8 @@ impl Registers<'_> {
             && (before.value("risk_likelihood") != after.value("risk_likelihood")
                 || before.value("risk_impact") != after.value("risk_impact"))
         {
-            self.score_change(tx, caller, &after, Some(before), reason).await?;
+            self.score_change(tx, caller, &after, Some(before), reason)
+                .await?;
         }
         Ok(after)
     }
@@ -484,7 +517,14 @@ impl Registers<'_> {
         problems_to_errors(problems).into_result()?;
         let mut w = self.steward.write().await?;
         let e = self
-            .insert(&mut w.tx, caller, organisation_id, register, &values, &Origin::default())
+            .insert(
+                &mut w.tx,
+                caller,
+                organisation_id,
+                register,
+                &values,
+                &Origin::default(),
+            )
             .await?;
         w.commit().await?;
         self.after_change(caller, &e, today).await?;
@@ -535,7 +575,10 @@ impl Registers<'_> {
             wanted.push((
                 format!("Review the {} ({})", e.name, e.reference),
                 d,
-                format!("The agreement is due for review on {}.", steward_core::time::long_date(d)),
+                format!(
+                    "The agreement is due for review on {}.",
+                    steward_core::time::long_date(d)
+                ),
             ));
         }
         if let Some(d) = parse_date(e.value("expiry_date")) {
@@ -583,7 +626,11 @@ impl Registers<'_> {
 
     /// Who owns an action raised by a register: the organisation's IG lead, else the
     /// person making the change, else the cluster's DPO.
-    async fn action_owner(&self, caller: &Caller, organisation_id: &str) -> CoreResult<Option<String>> {
+    async fn action_owner(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> CoreResult<Option<String>> {
         let people = self
             .steward
             .assignable_people(caller, organisation_id)
@@ -667,7 +714,11 @@ impl Registers<'_> {
     }
 
     /// Every entry of a register of an organisation (exports, the notice).
-    pub(crate) async fn all(&self, organisation_id: &str, register: Register) -> CoreResult<Vec<Entry>> {
+    pub(crate) async fn all(
+        &self,
+        organisation_id: &str,
+        register: Register,
+    ) -> CoreResult<Vec<Entry>> {
         let def = register.def();
         let removed = if register == Register::Processing {
             " AND removed_at IS NULL"

@@ -95,9 +95,13 @@ impl ImportCheck {
     }
 }
 
+/// A file read as text: the header, the rows with their line numbers, and the lines that
+/// could not be read.
+pub type Table = (Vec<String>, Vec<(usize, Vec<String>)>, Vec<RowError>);
+
 /// The rows of a file as text cells, each with its line number; or the reason it cannot
 /// be read at all. Lines whose text is not UTF-8 are reported as such.
-pub fn read_table(format: Format, bytes: &[u8]) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>, Vec<RowError>), String> {
+pub fn read_table(format: Format, bytes: &[u8]) -> Result<Table, String> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(format!(
             "The file is {:.1} MB: the largest file an import takes is {} MB. Split it into smaller files.",
@@ -115,7 +119,8 @@ pub fn read_table(format: Format, bytes: &[u8]) -> Result<(Vec<String>, Vec<(usi
             let mut rows = Vec::new();
             let mut errors = Vec::new();
             for rec in r.byte_records() {
-                let rec = rec.map_err(|e| format!("The file is not a CSV file that can be read: {e}"))?;
+                let rec =
+                    rec.map_err(|e| format!("The file is not a CSV file that can be read: {e}"))?;
                 // The line in the file, blank lines counted (the reader's own count skips them).
                 let line = rec
                     .position()
@@ -256,7 +261,10 @@ impl Registers<'_> {
         if !missing.is_empty() {
             return Err(CoreError::invalid(
                 "file",
-                format!("The file has no column for: {}. Name the columns as in the export.", missing.join("; ")),
+                format!(
+                    "The file has no column for: {}. Name the columns as in the export.",
+                    missing.join("; ")
+                ),
             ));
         }
         let existing = self.all(organisation_id, register).await?;
@@ -278,17 +286,29 @@ impl Registers<'_> {
             // Linked records are named in a spreadsheet: find them by name.
             let mut link_problems = Vec::new();
             for f in def.fields.iter().filter(|f| f.ty.links()) {
-                let Some(text) = input.get(f.name).cloned() else { continue };
+                let Some(text) = input.get(f.name).cloned() else {
+                    continue;
+                };
                 let table = match f.ty {
                     Ty::Partners => &lookups.partners,
                     Ty::Assets => &lookups.assets,
                     _ => &lookups.templates,
                 };
                 let mut ids = Vec::new();
-                for part in text.split(['\n', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-                    match table.iter().find(|(id, n)| n.eq_ignore_ascii_case(part) || id == part) {
+                for part in text
+                    .split(['\n', ';'])
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                {
+                    match table
+                        .iter()
+                        .find(|(id, n)| n.eq_ignore_ascii_case(part) || id == part)
+                    {
                         Some((id, _)) => ids.push(id.clone()),
-                        None => link_problems.push(format!("{}: no record called \"{part}\" in the log", f.label)),
+                        None => link_problems.push(format!(
+                            "{}: no record called \"{part}\" in the log",
+                            f.label
+                        )),
                     }
                 }
                 input.insert(f.name.to_string(), ids.join("\n"));
@@ -296,7 +316,11 @@ impl Registers<'_> {
             let (values, problems) = self.check(organisation_id, register, &input).await?;
             let mut messages: Vec<String> = link_problems;
             messages.extend(problems.into_iter().map(|p| p.message));
-            let name_key = values.get("name").cloned().unwrap_or_default().to_lowercase();
+            let name_key = values
+                .get("name")
+                .cloned()
+                .unwrap_or_default()
+                .to_lowercase();
             if let Some(first) = seen_names.get(&name_key) {
                 messages.push(format!("the same name as line {first}"));
             } else {
@@ -314,7 +338,13 @@ impl Registers<'_> {
                 .or_else(|| existing.iter().find(|e| e.name.to_lowercase() == name_key));
             let action = match found {
                 None => RowAction::Add,
-                Some(e) if def.fields.iter().all(|f| e.value(f.name) == values.get(f.name).map(String::as_str).unwrap_or("")) => RowAction::Unchanged,
+                Some(e)
+                    if def.fields.iter().all(|f| {
+                        e.value(f.name) == values.get(f.name).map(String::as_str).unwrap_or("")
+                    }) =>
+                {
+                    RowAction::Unchanged
+                }
                 Some(_) => RowAction::Update,
             };
             checked.push(CheckedRow {
@@ -351,7 +381,13 @@ impl Registers<'_> {
     }
 
     /// A checked import, waiting for confirmation.
-    pub async fn pending_import(&self, caller: &Caller, organisation_id: &str, register: Register, import_id: &str) -> CoreResult<ImportCheck> {
+    pub async fn pending_import(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+        import_id: &str,
+    ) -> CoreResult<ImportCheck> {
         self.steward
             .permit_in(caller, kind_of(register), Op::Create, organisation_id)?;
         let r = steward_db::query(
@@ -376,11 +412,19 @@ impl Registers<'_> {
 
     /// Writes a clean, checked import in one transaction: new rows added, changed rows
     /// updated, unchanged rows left alone.
-    pub async fn confirm_import(&self, caller: &Caller, organisation_id: &str, check: &ImportCheck, today: NaiveDate) -> CoreResult<(usize, usize)> {
+    pub async fn confirm_import(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        check: &ImportCheck,
+        today: NaiveDate,
+    ) -> CoreResult<(usize, usize)> {
         self.steward
             .permit_in(caller, kind_of(check.register), Op::Create, organisation_id)?;
         if !check.is_clean() {
-            return Err(CoreError::Conflict("The file has bad rows: nothing was imported".into()));
+            return Err(CoreError::Conflict(
+                "The file has bad rows: nothing was imported".into(),
+            ));
         }
         let _ = today;
         let (mut added, mut updated) = (0, 0);
@@ -388,8 +432,15 @@ impl Registers<'_> {
         for row in &check.rows {
             match (&row.action, &row.existing_id) {
                 (RowAction::Add, _) => {
-                    self.insert(&mut w.tx, caller, organisation_id, check.register, &row.values, &Origin::default())
-                        .await?;
+                    self.insert(
+                        &mut w.tx,
+                        caller,
+                        organisation_id,
+                        check.register,
+                        &row.values,
+                        &Origin::default(),
+                    )
+                    .await?;
                     added += 1;
                 }
                 (RowAction::Update, Some(id)) => {
@@ -415,7 +466,9 @@ impl Registers<'_> {
     }
 
     async fn link_lookups(&self, organisation_id: &str) -> CoreResult<Lookups> {
-        let dpo = dpo_organisation(self.steward, organisation_id).await?.unwrap_or_default();
+        let dpo = dpo_organisation(self.steward, organisation_id)
+            .await?
+            .unwrap_or_default();
         let pairs = |sql: &'static str, a: String, b: String| async move {
             let rows = steward_db::query(sql)
                 .bind(a)
@@ -423,7 +476,12 @@ impl Registers<'_> {
                 .fetch_all(&self.steward.db.pool)
                 .await?;
             rows.iter()
-                .map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<String, _>("name")?)))
+                .map(|r| {
+                    Ok((
+                        r.try_get::<String, _>("id")?,
+                        r.try_get::<String, _>("name")?,
+                    ))
+                })
                 .collect::<CoreResult<Vec<_>>>()
         };
         Ok(Lookups {
@@ -434,7 +492,12 @@ impl Registers<'_> {
     }
 
     /// The register as a table of words: a header of labels, one row per entry.
-    pub async fn export_table(&self, caller: &Caller, organisation_id: &str, register: Register) -> CoreResult<(Vec<String>, Vec<Vec<String>>)> {
+    pub async fn export_table(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+    ) -> CoreResult<(Vec<String>, Vec<Vec<String>>)> {
         self.steward
             .permit_in(caller, kind_of(register), Op::List, organisation_id)?;
         let def = register.def();
@@ -453,7 +516,9 @@ impl Registers<'_> {
                         .map(|(_, n)| n)
                         .collect::<Vec<_>>()
                         .join("; "),
-                    Ty::Date => parse_date(v).map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default(),
+                    Ty::Date => parse_date(v)
+                        .map(|d| d.format("%d/%m/%Y").to_string())
+                        .unwrap_or_default(),
                     _ => self.shown_plain(f.ty, v),
                 };
                 row.push(shown);
@@ -463,12 +528,22 @@ impl Registers<'_> {
         Ok((header, rows))
     }
 
-    pub async fn export_csv(&self, caller: &Caller, organisation_id: &str, register: Register) -> CoreResult<Vec<u8>> {
+    pub async fn export_csv(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+    ) -> CoreResult<Vec<u8>> {
         let (header, rows) = self.export_table(caller, organisation_id, register).await?;
         to_csv(&header, &rows)
     }
 
-    pub async fn export_xlsx(&self, caller: &Caller, organisation_id: &str, register: Register) -> CoreResult<Vec<u8>> {
+    pub async fn export_xlsx(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+    ) -> CoreResult<Vec<u8>> {
         let (header, rows) = self.export_table(caller, organisation_id, register).await?;
         to_xlsx(register.def().title, &header, &rows)
     }
@@ -483,11 +558,13 @@ struct Lookups {
 pub fn to_csv(header: &[String], rows: &[Vec<String>]) -> CoreResult<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| CoreError::Internal(e.to_string());
-    w.write_record(header.iter().map(|h| csv_cell(h))).map_err(err)?;
+    w.write_record(header.iter().map(|h| csv_cell(h)))
+        .map_err(err)?;
     for r in rows {
         w.write_record(r.iter().map(|c| csv_cell(c))).map_err(err)?;
     }
-    w.into_inner().map_err(|e| CoreError::Internal(e.to_string()))
+    w.into_inner()
+        .map_err(|e| CoreError::Internal(e.to_string()))
 }
 
 pub fn to_xlsx(title: &str, header: &[String], rows: &[Vec<String>]) -> CoreResult<Vec<u8>> {
@@ -495,18 +572,26 @@ pub fn to_xlsx(title: &str, header: &[String], rows: &[Vec<String>]) -> CoreResu
     let err = |e: rust_xlsxwriter::XlsxError| CoreError::Internal(e.to_string());
     let mut wb = Workbook::new();
     let sheet = wb.add_worksheet();
-    let name: String = title.chars().filter(|c| c.is_alphanumeric() || *c == ' ').take(31).collect();
+    let name: String = title
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ')
+        .take(31)
+        .collect();
     sheet.set_name(name.trim()).map_err(err)?;
     let bold = XFormat::new().set_bold().set_text_wrap();
     let wrap = XFormat::new().set_text_wrap();
     for (c, h) in header.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, h, &bold).map_err(err)?;
+        sheet
+            .write_string_with_format(0, c as u16, h, &bold)
+            .map_err(err)?;
         sheet.set_column_width(c as u16, 28).map_err(err)?;
     }
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             // Written as text: a cell is never run as a formula.
-            sheet.write_string_with_format(r as u32 + 1, c as u16, v, &wrap).map_err(err)?;
+            sheet
+                .write_string_with_format(r as u32 + 1, c as u16, v, &wrap)
+                .map_err(err)?;
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(err)?;

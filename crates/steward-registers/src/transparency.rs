@@ -11,7 +11,9 @@ use steward_core::{Caller, CoreError, CoreResult, FieldErrors};
 use steward_db::Row;
 
 use crate::fields::{Register, Ty};
-use crate::notice::{changes, generate, GeneratedNotice, NoticeActivity, NoticeInput, NoticeProject, NoticeSettings};
+use crate::notice::{
+    changes, generate, GeneratedNotice, NoticeActivity, NoticeInput, NoticeProject, NoticeSettings,
+};
 use crate::store::Registers;
 
 pub const KIND: Kind = Kind::PrivacyNotice;
@@ -70,10 +72,12 @@ impl Registers<'_> {
         .bind(&now)
         .execute(&self.steward.db.pool)
         .await?;
-        Ok(steward_db::query_scalar("SELECT id FROM privacy_notices WHERE organisation_id = $1")
-            .bind(organisation_id)
-            .fetch_one(&self.steward.db.pool)
-            .await?)
+        Ok(
+            steward_db::query_scalar("SELECT id FROM privacy_notices WHERE organisation_id = $1")
+                .bind(organisation_id)
+                .fetch_one(&self.steward.db.pool)
+                .await?,
+        )
     }
 
     async fn settings(&self, organisation_id: &str) -> CoreResult<NoticeSettings> {
@@ -146,7 +150,8 @@ impl Registers<'_> {
     }
 
     pub async fn notice(&self, caller: &Caller, organisation_id: &str) -> CoreResult<NoticeDraft> {
-        self.steward.permit_in(caller, KIND, Op::List, organisation_id)?;
+        self.steward
+            .permit_in(caller, KIND, Op::List, organisation_id)?;
         let id = self.notice_id(organisation_id).await?;
         let org = steward_db::query("SELECT name, ods_code FROM organisations WHERE id = $1")
             .bind(organisation_id)
@@ -192,7 +197,10 @@ impl Registers<'_> {
             .collect()
     }
 
-    async fn published_content(&self, notice_id: &str) -> CoreResult<Option<(i64, GeneratedNotice)>> {
+    async fn published_content(
+        &self,
+        notice_id: &str,
+    ) -> CoreResult<Option<(i64, GeneratedNotice)>> {
         let row = steward_db::query(
             "SELECT number, content FROM privacy_notice_versions WHERE notice_id = $1 ORDER BY number DESC LIMIT 1",
         )
@@ -217,7 +225,8 @@ impl Registers<'_> {
         organisation_id: &str,
         input: &NoticeSettings,
     ) -> CoreResult<()> {
-        self.steward.permit_in(caller, KIND, Op::Create, organisation_id)?;
+        self.steward
+            .permit_in(caller, KIND, Op::Create, organisation_id)?;
         let id = self.notice_id(organisation_id).await?;
         let mut w = self.steward.write().await?;
         let version: i64 = steward_db::query_scalar(
@@ -265,12 +274,16 @@ impl Registers<'_> {
         organisation_id: &str,
         input: &PublishInput,
     ) -> CoreResult<NoticeVersion> {
-        self.steward.permit_in(caller, KIND, Op::Create, organisation_id)?;
+        self.steward
+            .permit_in(caller, KIND, Op::Create, organisation_id)?;
         let id = self.notice_id(organisation_id).await?;
         let notice = self.generate_notice(organisation_id).await?;
         let mut e = FieldErrors::default();
         for m in &notice.missing {
-            e.add("notice", format!("{} ({}) is missing. {}", m.label, m.article, m.fix));
+            e.add(
+                "notice",
+                format!("{} ({}) is missing. {}", m.label, m.article, m.fix),
+            );
         }
         let previous = self.published_content(&id).await?;
         let summary = input.change_summary.trim().to_string();
@@ -303,13 +316,16 @@ impl Registers<'_> {
         .bind(notice.reading_ease)
         .execute(&mut *w.tx)
         .await?;
-        steward_db::query("UPDATE privacy_notices SET published_number = $1, updated_at = $2 WHERE id = $3")
-            .bind(number)
-            .bind(&now)
-            .bind(&id)
-            .execute(&mut *w.tx)
-            .await?;
-        let mut t = TrailEntry::for_record(caller, "notice.publish", organisation_id, KIND.code(), &id);
+        steward_db::query(
+            "UPDATE privacy_notices SET published_number = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(number)
+        .bind(&now)
+        .bind(&id)
+        .execute(&mut *w.tx)
+        .await?;
+        let mut t =
+            TrailEntry::for_record(caller, "notice.publish", organisation_id, KIND.code(), &id);
         t.detail = format!("version {number}: {summary}");
         append(&mut w.tx, &t).await?;
         w.commit().await?;
@@ -382,10 +398,12 @@ impl PublishedNotice {
     }
 
     pub fn pdf(&self) -> CoreResult<Vec<u8>> {
-        steward_documents::write_pdf(&self.document()).map_err(|e| CoreError::Internal(e.to_string()))
+        steward_documents::write_pdf(&self.document())
+            .map_err(|e| CoreError::Internal(e.to_string()))
     }
 
     pub fn docx(&self) -> CoreResult<Vec<u8>> {
-        steward_documents::write_docx(&self.document()).map_err(|e| CoreError::Internal(e.to_string()))
+        steward_documents::write_docx(&self.document())
+            .map_err(|e| CoreError::Internal(e.to_string()))
     }
 }

@@ -18,7 +18,9 @@ use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 use steward_registers::cluster::{JoinInput, MasterItem, ProjectView, TemplateUpdate};
 use steward_registers::fields::{Register, Ty};
 use steward_registers::notice::{NoticeSettings, Section};
-use steward_registers::store::{dpo_organisation, kind_of, registers, Entry, EntryPage, EntryQuery, RiskChange, SearchHit};
+use steward_registers::store::{
+    dpo_organisation, kind_of, registers, Entry, EntryPage, EntryQuery, RiskChange, SearchHit,
+};
 use steward_registers::transfer::{ImportCheck, RowAction};
 use steward_registers::transparency::{NoticeDraft, PublishInput, PublishedNotice};
 use steward_registers::{count_words, REGISTERS};
@@ -32,7 +34,10 @@ use crate::AppState;
 /// Addresses built from the registers' slugs, made once.
 fn path(s: String) -> &'static str {
     static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut seen = SEEN.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     if let Some(p) = seen.get(s.as_str()) {
         return p;
     }
@@ -66,7 +71,11 @@ pub fn routes() -> Routes {
         .post("/master-log/{template_id}/adopt", pa(Op::Create), adopt)
         .get("/sharing-projects", pa(Op::List), projects_page)
         .post("/sharing-projects/{project_id}/join", pa(Op::Create), join)
-        .post("/sharing-projects/{project_id}/leave", pa(Op::Create), leave)
+        .post(
+            "/sharing-projects/{project_id}/leave",
+            pa(Op::Create),
+            leave,
+        )
         .post(
             "/registers/processing-activities/{id}/accept-update",
             Record(Kind::ProcessingActivity, Op::Change),
@@ -74,7 +83,11 @@ pub fn routes() -> Routes {
         )
         .get("/privacy-notice", notice(Op::List), notice_page)
         .post("/privacy-notice", notice(Op::Create), notice_save)
-        .post("/privacy-notice/publish", notice(Op::Create), notice_publish)
+        .post(
+            "/privacy-notice/publish",
+            notice(Op::Create),
+            notice_publish,
+        )
         .get(
             "/privacy-notices/{id}",
             Record(Kind::PrivacyNotice, Op::Read),
@@ -96,19 +109,70 @@ pub fn routes() -> Routes {
         };
         let base = format!("/registers/{}", def.slug);
         r = r
-            .get(path(base.clone()), list_access, move |s: State<AppState>, si: Si, q: Query<ListQuery>| list_page(reg, s, si, q))
-            .get(path(format!("{base}/new")), create_access, move |s: State<AppState>, si: Si| new_page(reg, s, si))
-            .post(path(format!("{base}/new")), create_access, move |s: State<AppState>, si: Si, f: Form<Vec<(String, String)>>| create(reg, s, si, f))
-            .get(path(format!("{base}/{{id}}")), Record(k, Op::Read), move |s: State<AppState>, si: Si, id: Path<String>| entry_view(reg, s, si, id))
-            .get(path(format!("{base}/{{id}}/edit")), Record(k, Op::Change), move |s: State<AppState>, si: Si, id: Path<String>| edit_page(reg, s, si, id))
-            .post(path(format!("{base}/{{id}}/edit")), Record(k, Op::Change), move |s: State<AppState>, si: Si, id: Path<String>, f: Form<Vec<(String, String)>>| edit(reg, s, si, id, f));
+            .get(
+                path(base.clone()),
+                list_access,
+                move |s: State<AppState>, si: Si, q: Query<ListQuery>| list_page(reg, s, si, q),
+            )
+            .get(
+                path(format!("{base}/new")),
+                create_access,
+                move |s: State<AppState>, si: Si| new_page(reg, s, si),
+            )
+            .post(
+                path(format!("{base}/new")),
+                create_access,
+                move |s: State<AppState>, si: Si, f: Form<Vec<(String, String)>>| {
+                    create(reg, s, si, f)
+                },
+            )
+            .get(
+                path(format!("{base}/{{id}}")),
+                Record(k, Op::Read),
+                move |s: State<AppState>, si: Si, id: Path<String>| entry_view(reg, s, si, id),
+            )
+            .get(
+                path(format!("{base}/{{id}}/edit")),
+                Record(k, Op::Change),
+                move |s: State<AppState>, si: Si, id: Path<String>| edit_page(reg, s, si, id),
+            )
+            .post(
+                path(format!("{base}/{{id}}/edit")),
+                Record(k, Op::Change),
+                move |s: State<AppState>,
+                      si: Si,
+                      id: Path<String>,
+                      f: Form<Vec<(String, String)>>| edit(reg, s, si, id, f),
+            );
         if !cluster_register(reg) {
             r = r
-                .get(path(format!("{base}/export.csv")), Organisation(k, Op::List), move |s: State<AppState>, si: Si| export(reg, false, s, si))
-                .get(path(format!("{base}/export.xlsx")), Organisation(k, Op::List), move |s: State<AppState>, si: Si| export(reg, true, s, si))
-                .get(path(format!("{base}/import")), Organisation(k, Op::Create), move |s: State<AppState>, si: Si| import_page(reg, s, si))
-                .upload(path(format!("{base}/import")), Organisation(k, Op::Create), move |s: State<AppState>, si: Si, mp: Multipart| import_upload(reg, s, si, mp))
-                .post(path(format!("{base}/import/{{import_id}}/confirm")), Organisation(k, Op::Create), move |s: State<AppState>, si: Si, id: Path<String>| import_confirm(reg, s, si, id));
+                .get(
+                    path(format!("{base}/export.csv")),
+                    Organisation(k, Op::List),
+                    move |s: State<AppState>, si: Si| export(reg, false, s, si),
+                )
+                .get(
+                    path(format!("{base}/export.xlsx")),
+                    Organisation(k, Op::List),
+                    move |s: State<AppState>, si: Si| export(reg, true, s, si),
+                )
+                .get(
+                    path(format!("{base}/import")),
+                    Organisation(k, Op::Create),
+                    move |s: State<AppState>, si: Si| import_page(reg, s, si),
+                )
+                .upload(
+                    path(format!("{base}/import")),
+                    Organisation(k, Op::Create),
+                    move |s: State<AppState>, si: Si, mp: Multipart| import_upload(reg, s, si, mp),
+                )
+                .post(
+                    path(format!("{base}/import/{{import_id}}/confirm")),
+                    Organisation(k, Op::Create),
+                    move |s: State<AppState>, si: Si, id: Path<String>| {
+                        import_confirm(reg, s, si, id)
+                    },
+                );
         }
     }
     r
@@ -189,12 +253,19 @@ pub struct HomePage {
     pub updates: usize,
 }
 
-async fn home(State(state): State<AppState>, si: SignedIn, Query(q): Query<HomeQuery>) -> PageResult {
+async fn home(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<HomeQuery>,
+) -> PageResult {
     let r = registers(&state.steward);
     let org = si.caller.current_organisation_id.clone();
     let mut links = Vec::new();
     for def in REGISTERS.iter().filter(|d| !cluster_register(d.register)) {
-        if let Ok(p) = r.list(&si.caller, &org, def.register, &EntryQuery::default()).await {
+        if let Ok(p) = r
+            .list(&si.caller, &org, def.register, &EntryQuery::default())
+            .await
+        {
             links.push(RegisterLink {
                 title: def.title.into(),
                 href: format!("/registers/{}", def.slug),
@@ -205,7 +276,10 @@ async fn home(State(state): State<AppState>, si: SignedIn, Query(q): Query<HomeQ
     let mut cluster = Vec::new();
     if let Ok(Some(dpo)) = dpo_organisation(&state.steward, &org).await {
         for def in REGISTERS.iter().filter(|d| cluster_register(d.register)) {
-            if let Ok(p) = r.list(&si.caller, &dpo, def.register, &EntryQuery::default()).await {
+            if let Ok(p) = r
+                .list(&si.caller, &dpo, def.register, &EntryQuery::default())
+                .await
+            {
                 cluster.push(RegisterLink {
                     title: def.title.into(),
                     href: format!("/registers/{}", def.slug),
@@ -231,12 +305,19 @@ async fn home(State(state): State<AppState>, si: SignedIn, Query(q): Query<HomeQ
             .map(|o| (o.id, o.name))
             .collect();
         for h in r.search(&si.caller, &orgs, &q.q).await? {
-            let href = entry_page(Kind::parse(&h.kind).unwrap_or(Kind::ProcessingActivity), &h.id);
+            let href = entry_page(
+                Kind::parse(&h.kind).unwrap_or(Kind::ProcessingActivity),
+                &h.id,
+            );
             let on = names.get(&h.organisation_id).cloned().unwrap_or_default();
             hits.push((h, href, on));
         }
     }
-    let updates = r.template_updates(&si.caller, &org).await.map(|u| u.len()).unwrap_or(0);
+    let updates = r
+        .template_updates(&si.caller, &org)
+        .await
+        .map(|u| u.len())
+        .unwrap_or(0);
     let form = FormView::new();
     Ok(render(&HomePage {
         ctx: ctx(&si, "Registers", &form),
@@ -297,12 +378,25 @@ fn summary_field(reg: Register) -> &'static str {
     }
 }
 
-async fn list_page(reg: Register, State(state): State<AppState>, si: SignedIn, Query(q): Query<ListQuery>) -> PageResult {
+async fn list_page(
+    reg: Register,
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let r = registers(&state.steward);
     let def = reg.def();
     let org = org_for(&state, &si, reg).await?;
     let page = r
-        .list(&si.caller, &org, reg, &EntryQuery { q: Some(q.q.clone()), page: q.page.parse().ok() })
+        .list(
+            &si.caller,
+            &org,
+            reg,
+            &EntryQuery {
+                q: Some(q.q.clone()),
+                page: q.page.parse().ok(),
+            },
+        )
         .await?;
     let sf = summary_field(reg);
     let rows = page
@@ -321,7 +415,9 @@ async fn list_page(reg: Register, State(state): State<AppState>, si: SignedIn, Q
     let summary_label = if reg == Register::Assets {
         "Risk score".to_string()
     } else {
-        def.field(sf).map(|f| f.label.to_string()).unwrap_or_default()
+        def.field(sf)
+            .map(|f| f.label.to_string())
+            .unwrap_or_default()
     };
     let form = FormView::new();
     Ok(render(&ListPage {
@@ -340,7 +436,11 @@ async fn list_page(reg: Register, State(state): State<AppState>, si: SignedIn, Q
             let mut parts = s.split('-');
             let a: usize = parts.next().and_then(|x| x.parse().ok()).unwrap_or(0);
             let u: usize = parts.next().and_then(|x| x.parse().ok()).unwrap_or(0);
-            format!("Imported: {} added, {} updated.", count_words(a, def.one, def.many), u)
+            format!(
+                "Imported: {} added, {} updated.",
+                count_words(a, def.one, def.many),
+                u
+            )
         }),
     }))
 }
@@ -382,17 +482,35 @@ async fn shown(state: &AppState, e: &Entry) -> Result<Vec<Shown>, CoreError> {
                 Ty::Assets => Kind::InformationAsset,
                 _ => Kind::ActivityTemplate,
             };
-            (String::new(), names.into_iter().map(|(id, n)| (entry_page(kind, &id), n)).collect())
+            (
+                String::new(),
+                names
+                    .into_iter()
+                    .map(|(id, n)| (entry_page(kind, &id), n))
+                    .collect(),
+            )
         } else {
             (r.shown_plain(f.ty, v), vec![])
         };
-        out.push(Shown { label: f.label.into(), value, links });
+        out.push(Shown {
+            label: f.label.into(),
+            value,
+            links,
+        });
     }
     Ok(out)
 }
 
-async fn entry_view(reg: Register, State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, kind_of(reg), &id).await?;
+async fn entry_view(
+    reg: Register,
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, kind_of(reg), &id)
+        .await?;
     let r = registers(&state.steward);
     let e = r.entry(&p, reg).await?;
     let history = state.steward.history(&p).await?;
@@ -402,16 +520,24 @@ async fn entry_view(reg: Register, State(state): State<AppState>, si: SignedIn, 
     } else {
         (None, vec![])
     };
-    let update = if reg == Register::Processing { r.template_update(&p).await? } else { None };
+    let update = if reg == Register::Processing {
+        r.template_update(&p).await?
+    } else {
+        None
+    };
     let origin = if let Some(pid) = &e.project_id {
-        let name: Option<String> = steward_db::query_scalar("SELECT name FROM sharing_projects WHERE id = $1")
-            .bind(pid)
-            .fetch_optional(&state.steward.db.pool)
-            .await
-            .map_err(CoreError::from)?;
+        let name: Option<String> =
+            steward_db::query_scalar("SELECT name FROM sharing_projects WHERE id = $1")
+                .bind(pid)
+                .fetch_optional(&state.steward.db.pool)
+                .await
+                .map_err(CoreError::from)?;
         name.map(|n| format!("Added when the practice joined the sharing project \"{n}\"."))
     } else if e.template_id.is_some() {
-        Some("Adopted from the cluster master log: the DPO's changes arrive as updates to accept.".into())
+        Some(
+            "Adopted from the cluster master log: the DPO's changes arrive as updates to accept."
+                .into(),
+        )
     } else {
         None
     };
@@ -476,9 +602,16 @@ pub struct FormPage {
     pub asset: bool,
 }
 
-async fn field_views(state: &AppState, org: &str, reg: Register, form: &FormView) -> Result<Vec<FieldView>, CoreError> {
+async fn field_views(
+    state: &AppState,
+    org: &str,
+    reg: Register,
+    form: &FormView,
+) -> Result<Vec<FieldView>, CoreError> {
     let r = registers(&state.steward);
-    let dpo = dpo_organisation(&state.steward, org).await?.unwrap_or_default();
+    let dpo = dpo_organisation(&state.steward, org)
+        .await?
+        .unwrap_or_default();
     let mut out = Vec::new();
     for f in reg.def().fields {
         let (kind, options): (&'static str, Vec<Option_>) = match f.ty {
@@ -486,9 +619,37 @@ async fn field_views(state: &AppState, org: &str, reg: Register, form: &FormView
             Ty::Long => ("long", vec![]),
             Ty::Date => ("date", vec![]),
             Ty::YesNo => ("yesno", vec![]),
-            Ty::Level => ("choice", (1..=5).map(|n| Option_ { value: n.to_string(), label: n.to_string() }).collect()),
-            Ty::Choice(list) => ("choice", r.rules.choices(list).into_iter().map(|c| Option_ { value: c.code, label: c.label }).collect()),
-            Ty::Checklist(list) => ("many", r.rules.choices(list).into_iter().map(|c| Option_ { value: c.code, label: c.label }).collect()),
+            Ty::Level => (
+                "choice",
+                (1..=5)
+                    .map(|n| Option_ {
+                        value: n.to_string(),
+                        label: n.to_string(),
+                    })
+                    .collect(),
+            ),
+            Ty::Choice(list) => (
+                "choice",
+                r.rules
+                    .choices(list)
+                    .into_iter()
+                    .map(|c| Option_ {
+                        value: c.code,
+                        label: c.label,
+                    })
+                    .collect(),
+            ),
+            Ty::Checklist(list) => (
+                "many",
+                r.rules
+                    .choices(list)
+                    .into_iter()
+                    .map(|c| Option_ {
+                        value: c.code,
+                        label: c.label,
+                    })
+                    .collect(),
+            ),
             Ty::Partners | Ty::Assets | Ty::Template => {
                 let (table, orgs) = match f.ty {
                     Ty::Partners => ("sharing_partners", vec![org.to_string(), dpo.clone()]),
@@ -502,8 +663,18 @@ async fn field_views(state: &AppState, org: &str, reg: Register, form: &FormView
                 .bind(&orgs[1])
                 .fetch_all(&state.steward.db.pool)
                 .await?;
-                let opts = rows.into_iter().map(|(value, label)| Option_ { value, label }).collect();
-                (if f.ty == Ty::Template { "choice" } else { "many" }, opts)
+                let opts = rows
+                    .into_iter()
+                    .map(|(value, label)| Option_ { value, label })
+                    .collect();
+                (
+                    if f.ty == Ty::Template {
+                        "choice"
+                    } else {
+                        "many"
+                    },
+                    opts,
+                )
             }
         };
         out.push(FieldView {
@@ -544,7 +715,26 @@ fn form_view(values: &BTreeMap<String, String>, errors: FieldErrors) -> FormView
     f
 }
 
-async fn render_form(state: &AppState, si: &SignedIn, reg: Register, org: &str, action: String, button: &str, title: &str, form: FormView) -> PageResult {
+/// Where a register's form posts, its button and its heading.
+struct FormText<'a> {
+    action: String,
+    button: &'a str,
+    title: &'a str,
+}
+
+async fn render_form(
+    state: &AppState,
+    si: &SignedIn,
+    reg: Register,
+    org: &str,
+    text: FormText<'_>,
+    form: FormView,
+) -> PageResult {
+    let FormText {
+        action,
+        button,
+        title,
+    } = text;
     let fields = field_views(state, org, reg, &form).await?;
     Ok((
         status_for(&form),
@@ -563,37 +753,113 @@ async fn render_form(state: &AppState, si: &SignedIn, reg: Register, org: &str, 
 async fn new_page(reg: Register, State(state): State<AppState>, si: SignedIn) -> PageResult {
     let org = org_for(&state, &si, reg).await?;
     let def = reg.def();
-    render_form(&state, &si, reg, &org, format!("/registers/{}/new", def.slug), &format!("Add the {}", def.one), &format!("Add a {}", def.one), FormView::new()).await
+    render_form(
+        &state,
+        &si,
+        reg,
+        &org,
+        FormText {
+            action: format!("/registers/{}/new", def.slug),
+            button: &format!("Add the {}", def.one),
+            title: &format!("Add a {}", def.one),
+        },
+        FormView::new(),
+    )
+    .await
 }
 
-async fn create(reg: Register, State(state): State<AppState>, si: SignedIn, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+async fn create(
+    reg: Register,
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
     let org = org_for(&state, &si, reg).await?;
     let def = reg.def();
     let values = form_values(pairs);
-    match registers(&state.steward).create(&si.caller, &org, reg, &values, today()).await {
+    match registers(&state.steward)
+        .create(&si.caller, &org, reg, &values, today())
+        .await
+    {
         Ok(e) => Ok(Redirect::to(&format!("/registers/{}/{}", def.slug, e.id)).into_response()),
         Err(CoreError::Invalid(errors)) => {
-            render_form(&state, &si, reg, &org, format!("/registers/{}/new", def.slug), &format!("Add the {}", def.one), &format!("Add a {}", def.one), form_view(&values, errors)).await
+            render_form(
+                &state,
+                &si,
+                reg,
+                &org,
+                FormText {
+                    action: format!("/registers/{}/new", def.slug),
+                    button: &format!("Add the {}", def.one),
+                    title: &format!("Add a {}", def.one),
+                },
+                form_view(&values, errors),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn edit_page(reg: Register, State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, kind_of(reg), &id).await?;
+async fn edit_page(
+    reg: Register,
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, kind_of(reg), &id)
+        .await?;
     let e = registers(&state.steward).entry(&p.as_read(), reg).await?;
     let def = reg.def();
-    render_form(&state, &si, reg, p.organisation_id(), format!("/registers/{}/{id}/edit", def.slug), "Save the changes", &format!("Change {}: {}", e.reference, e.name), form_view(&e.values, FieldErrors::default())).await
+    render_form(
+        &state,
+        &si,
+        reg,
+        p.organisation_id(),
+        FormText {
+            action: format!("/registers/{}/{id}/edit", def.slug),
+            button: "Save the changes",
+            title: &format!("Change {}: {}", e.reference, e.name),
+        },
+        form_view(&e.values, FieldErrors::default()),
+    )
+    .await
 }
 
-async fn edit(reg: Register, State(state): State<AppState>, si: SignedIn, Path(id): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, kind_of(reg), &id).await?;
+async fn edit(
+    reg: Register,
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, kind_of(reg), &id)
+        .await?;
     let def = reg.def();
     let values = form_values(pairs);
-    match registers(&state.steward).update(&si.caller, &p, reg, &values, today()).await {
+    match registers(&state.steward)
+        .update(&si.caller, &p, reg, &values, today())
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/registers/{}/{id}", def.slug)).into_response()),
         Err(CoreError::Invalid(errors)) => {
-            render_form(&state, &si, reg, p.organisation_id(), format!("/registers/{}/{id}/edit", def.slug), "Save the changes", &format!("Change the {}", def.one), form_view(&values, errors)).await
+            render_form(
+                &state,
+                &si,
+                reg,
+                p.organisation_id(),
+                FormText {
+                    action: format!("/registers/{}/{id}/edit", def.slug),
+                    button: "Save the changes",
+                    title: &format!("Change the {}", def.one),
+                },
+                form_view(&values, errors),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -601,14 +867,27 @@ async fn edit(reg: Register, State(state): State<AppState>, si: SignedIn, Path(i
 
 // ---- export and import ----
 
-async fn export(reg: Register, xlsx: bool, State(state): State<AppState>, si: SignedIn) -> PageResult {
+async fn export(
+    reg: Register,
+    xlsx: bool,
+    State(state): State<AppState>,
+    si: SignedIn,
+) -> PageResult {
     let r = registers(&state.steward);
     let org = si.caller.current_organisation_id.clone();
     let def = reg.def();
     let (bytes, ct, ext) = if xlsx {
-        (r.export_xlsx(&si.caller, &org, reg).await?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+        (
+            r.export_xlsx(&si.caller, &org, reg).await?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        )
     } else {
-        (r.export_csv(&si.caller, &org, reg).await?, "text/csv; charset=utf-8", "csv")
+        (
+            r.export_csv(&si.caller, &org, reg).await?,
+            "text/csv; charset=utf-8",
+            "csv",
+        )
     };
     let name = format!("{}.{ext}", def.slug);
     Ok((
@@ -639,16 +918,27 @@ pub struct ImportPage {
 
 impl ImportPage {
     pub fn count(&self, a: &str) -> String {
-        let n = self.check.as_ref().map(|c| c.count(match a {
-            "add" => RowAction::Add,
-            "update" => RowAction::Update,
-            _ => RowAction::Unchanged,
-        })).unwrap_or(0);
+        let n = self
+            .check
+            .as_ref()
+            .map(|c| {
+                c.count(match a {
+                    "add" => RowAction::Add,
+                    "update" => RowAction::Update,
+                    _ => RowAction::Unchanged,
+                })
+            })
+            .unwrap_or(0);
         count_words(n, &self.one, &self.many)
     }
 }
 
-fn import_view(si: &SignedIn, reg: Register, form: FormView, check: Option<ImportCheck>) -> Response {
+fn import_view(
+    si: &SignedIn,
+    reg: Register,
+    form: FormView,
+    check: Option<ImportCheck>,
+) -> Response {
     let def = reg.def();
     let status = if form.has_errors() || check.as_ref().is_some_and(|c| !c.is_clean()) {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -656,7 +946,13 @@ fn import_view(si: &SignedIn, reg: Register, form: FormView, check: Option<Impor
         StatusCode::OK
     };
     let mut columns = vec!["Reference (optional: matches an entry to update)".to_string()];
-    columns.extend(def.fields.iter().map(|f| if f.required { format!("{} (required)", f.label) } else { f.label.to_string() }));
+    columns.extend(def.fields.iter().map(|f| {
+        if f.required {
+            format!("{} (required)", f.label)
+        } else {
+            f.label.to_string()
+        }
+    }));
     let mut c = ctx(si, &format!("Import {}", def.many), &form);
     c.has_errors = status != StatusCode::OK;
     (
@@ -679,7 +975,12 @@ async fn import_page(reg: Register, State(_state): State<AppState>, si: SignedIn
     Ok(import_view(&si, reg, FormView::new(), None))
 }
 
-async fn import_upload(reg: Register, State(state): State<AppState>, si: SignedIn, mut mp: Multipart) -> PageResult {
+async fn import_upload(
+    reg: Register,
+    State(state): State<AppState>,
+    si: SignedIn,
+    mut mp: Multipart,
+) -> PageResult {
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = mp.next_field().await {
         if field.name() == Some("file") {
@@ -697,7 +998,10 @@ async fn import_upload(reg: Register, State(state): State<AppState>, si: SignedI
         return Ok(import_view(&si, reg, form, None));
     };
     let org = si.caller.current_organisation_id.clone();
-    match registers(&state.steward).check_import(&si.caller, &org, reg, &name, &bytes, true).await {
+    match registers(&state.steward)
+        .check_import(&si.caller, &org, reg, &name, &bytes, true)
+        .await
+    {
         Ok(check) => Ok(import_view(&si, reg, FormView::new(), Some(check))),
         Err(CoreError::Invalid(errors)) => {
             let mut form = FormView::new();
@@ -708,12 +1012,21 @@ async fn import_upload(reg: Register, State(state): State<AppState>, si: SignedI
     }
 }
 
-async fn import_confirm(reg: Register, State(state): State<AppState>, si: SignedIn, Path(import_id): Path<String>) -> PageResult {
+async fn import_confirm(
+    reg: Register,
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(import_id): Path<String>,
+) -> PageResult {
     let r = registers(&state.steward);
     let org = si.caller.current_organisation_id.clone();
     let check = r.pending_import(&si.caller, &org, reg, &import_id).await?;
     let (added, updated) = r.confirm_import(&si.caller, &org, &check, today()).await?;
-    Ok(Redirect::to(&format!("/registers/{}?imported={added}-{updated}", reg.def().slug)).into_response())
+    Ok(Redirect::to(&format!(
+        "/registers/{}?imported={added}-{updated}",
+        reg.def().slug
+    ))
+    .into_response())
 }
 
 // ---- the master log and sharing projects, as a practice sees them ----
@@ -734,7 +1047,11 @@ struct NoticeQuery {
     done: String,
 }
 
-async fn master_log_page(State(state): State<AppState>, si: SignedIn, Query(q): Query<NoticeQuery>) -> PageResult {
+async fn master_log_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
     let r = registers(&state.steward);
     let org = si.caller.current_organisation_id.clone();
     let items = r
@@ -742,7 +1059,9 @@ async fn master_log_page(State(state): State<AppState>, si: SignedIn, Query(q): 
         .await?
         .into_iter()
         .map(|i| {
-            let basis = r.rules.label("lawful_basis", i.template.value("lawful_basis"));
+            let basis = r
+                .rules
+                .label("lawful_basis", i.template.value("lawful_basis"));
             (i, basis)
         })
         .collect();
@@ -760,18 +1079,39 @@ async fn master_log_page(State(state): State<AppState>, si: SignedIn, Query(q): 
     }))
 }
 
-async fn adopt(State(state): State<AppState>, si: SignedIn, Path(template_id): Path<String>) -> PageResult {
+async fn adopt(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(template_id): Path<String>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    match registers(&state.steward).adopt(&si.caller, &org, &template_id).await {
-        Ok(_) | Err(CoreError::Conflict(_)) => Ok(Redirect::to("/master-log?done=adopted").into_response()),
+    match registers(&state.steward)
+        .adopt(&si.caller, &org, &template_id)
+        .await
+    {
+        Ok(_) | Err(CoreError::Conflict(_)) => {
+            Ok(Redirect::to("/master-log?done=adopted").into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn accept_update(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Change>(&si.caller, Kind::ProcessingActivity, &id).await?;
-    match registers(&state.steward).accept_update(&si.caller, &p).await {
-        Ok(_) | Err(CoreError::Conflict(_)) => Ok(Redirect::to(&format!("/registers/processing-activities/{id}")).into_response()),
+async fn accept_update(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Change>(&si.caller, Kind::ProcessingActivity, &id)
+        .await?;
+    match registers(&state.steward)
+        .accept_update(&si.caller, &p)
+        .await
+    {
+        Ok(_) | Err(CoreError::Conflict(_)) => {
+            Ok(Redirect::to(&format!("/registers/processing-activities/{id}")).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -788,16 +1128,31 @@ pub struct ProjectsPage {
     pub error_project: String,
 }
 
-async fn render_projects(state: &AppState, si: &SignedIn, form: FormView, error_project: String) -> PageResult {
+async fn render_projects(
+    state: &AppState,
+    si: &SignedIn,
+    form: FormView,
+    error_project: String,
+) -> PageResult {
     let r = registers(&state.steward);
     let org = si.caller.current_organisation_id.clone();
     let mut projects = Vec::new();
     for p in r.projects_for(&si.caller, &org).await? {
         let status = r.rules.label("project_status", p.project.value("status"));
-        let partners = r.names(Ty::Partners, p.project.value("partners")).await?.into_iter().map(|(_, n)| n).collect();
+        let partners = r
+            .names(Ty::Partners, p.project.value("partners"))
+            .await?
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
         projects.push((p, status, partners));
     }
-    let ods_code = state.steward.organisation(&si.caller, &org).await.map(|o| o.ods_code).unwrap_or_default();
+    let ods_code = state
+        .steward
+        .organisation(&si.caller, &org)
+        .await
+        .map(|o| o.ods_code)
+        .unwrap_or_default();
     Ok((
         status_for(&form),
         render(&ProjectsPage {
@@ -816,9 +1171,17 @@ async fn projects_page(State(state): State<AppState>, si: SignedIn) -> PageResul
     render_projects(&state, &si, FormView::new(), String::new()).await
 }
 
-async fn join(State(state): State<AppState>, si: SignedIn, Path(project_id): Path<String>, Form(input): Form<JoinInput>) -> PageResult {
+async fn join(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(project_id): Path<String>,
+    Form(input): Form<JoinInput>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    match registers(&state.steward).join(&si.caller, &org, &project_id, &input, today()).await {
+    match registers(&state.steward)
+        .join(&si.caller, &org, &project_id, &input, today())
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/sharing-projects").into_response()),
         Err(CoreError::Invalid(errors)) => {
             let mut form = FormView::of(&input);
@@ -834,10 +1197,19 @@ async fn join(State(state): State<AppState>, si: SignedIn, Path(project_id): Pat
     }
 }
 
-async fn leave(State(state): State<AppState>, si: SignedIn, Path(project_id): Path<String>) -> PageResult {
+async fn leave(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(project_id): Path<String>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    match registers(&state.steward).leave(&si.caller, &org, &project_id).await {
-        Ok(()) | Err(CoreError::Conflict(_)) => Ok(Redirect::to("/sharing-projects").into_response()),
+    match registers(&state.steward)
+        .leave(&si.caller, &org, &project_id)
+        .await
+    {
+        Ok(()) | Err(CoreError::Conflict(_)) => {
+            Ok(Redirect::to("/sharing-projects").into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -854,7 +1226,12 @@ pub struct NoticePage {
     pub reading: String,
 }
 
-async fn render_notice(state: &AppState, si: &SignedIn, org: &str, form: Option<FormView>) -> PageResult {
+async fn render_notice(
+    state: &AppState,
+    si: &SignedIn,
+    org: &str,
+    form: Option<FormView>,
+) -> PageResult {
     let n = registers(&state.steward).notice(&si.caller, org).await?;
     let form = form.unwrap_or_else(|| {
         FormView::of(&n.settings).with("change_summary", n.changes_since_published.join("; "))
@@ -878,24 +1255,45 @@ async fn notice_page(State(state): State<AppState>, si: SignedIn) -> PageResult 
     render_notice(&state, &si, &org, None).await
 }
 
-async fn notice_record(State(state): State<AppState>, si: SignedIn, Path(id): Path<String>) -> PageResult {
-    let p = state.steward.permit::<ops::Read>(&si.caller, Kind::PrivacyNotice, &id).await?;
+async fn notice_record(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let p = state
+        .steward
+        .permit::<ops::Read>(&si.caller, Kind::PrivacyNotice, &id)
+        .await?;
     render_notice(&state, &si, p.organisation_id(), None).await
 }
 
-async fn notice_save(State(state): State<AppState>, si: SignedIn, Form(input): Form<NoticeSettings>) -> PageResult {
+async fn notice_save(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(input): Form<NoticeSettings>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    registers(&state.steward).save_notice_settings(&si.caller, &org, &input).await?;
+    registers(&state.steward)
+        .save_notice_settings(&si.caller, &org, &input)
+        .await?;
     Ok(Redirect::to("/privacy-notice").into_response())
 }
 
-async fn notice_publish(State(state): State<AppState>, si: SignedIn, Form(input): Form<PublishInput>) -> PageResult {
+async fn notice_publish(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(input): Form<PublishInput>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    match registers(&state.steward).publish_notice(&si.caller, &org, &input).await {
+    match registers(&state.steward)
+        .publish_notice(&si.caller, &org, &input)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/privacy-notice#versions").into_response()),
         Err(CoreError::Invalid(errors)) => {
             let n = registers(&state.steward).notice(&si.caller, &org).await?;
-            let mut form = FormView::of(&n.settings).with("change_summary", input.change_summary.clone());
+            let mut form =
+                FormView::of(&n.settings).with("change_summary", input.change_summary.clone());
             form.errors = errors;
             render_notice(&state, &si, &org, Some(form)).await
         }
@@ -935,16 +1333,27 @@ async fn public_index(State(state): State<AppState>, v: Visitor) -> PageResult {
     }))
 }
 
-async fn public_notice(State(state): State<AppState>, v: Visitor, Path(code): Path<String>) -> PageResult {
+async fn public_notice(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(code): Path<String>,
+) -> PageResult {
     let p = registers(&state.steward).published_notice(&code).await?;
     Ok(render(&PublicNotice {
-        ctx: PageCtx::anonymous(&format!("How {} uses your information", p.organisation_name), &v.csrf),
+        ctx: PageCtx::anonymous(
+            &format!("How {} uses your information", p.organisation_name),
+            &v.csrf,
+        ),
         sections: p.notice.sections.clone(),
         p,
     }))
 }
 
-async fn public_project(State(state): State<AppState>, v: Visitor, Path((code, project)): Path<(String, String)>) -> PageResult {
+async fn public_project(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path((code, project)): Path<(String, String)>,
+) -> PageResult {
     let p = registers(&state.steward).published_notice(&code).await?;
     let project = p
         .notice
@@ -977,7 +1386,11 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response 
 
 async fn public_pdf(State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
     let p = registers(&state.steward).published_notice(&code).await?;
-    Ok(download(p.pdf()?, "application/pdf", &format!("privacy-notice-{}.pdf", p.ods_code)))
+    Ok(download(
+        p.pdf()?,
+        "application/pdf",
+        &format!("privacy-notice-{}.pdf", p.ods_code),
+    ))
 }
 
 async fn public_docx(State(state): State<AppState>, Path(code): Path<String>) -> PageResult {

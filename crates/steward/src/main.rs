@@ -676,8 +676,17 @@ async fn cli_caller(steward: &Steward, ods: &str) -> Result<steward_core::Caller
 
 fn register_of(kind: &str) -> Result<steward_registers::Register> {
     match steward_registers::Register::by_cli(kind) {
-        Some(r) if !matches!(r, steward_registers::Register::Templates | steward_registers::Register::Projects) => Ok(r),
-        _ => bail!("unknown register {kind:?}: use processing, assets, partners, agreements or processors"),
+        Some(r)
+            if !matches!(
+                r,
+                steward_registers::Register::Templates | steward_registers::Register::Projects
+            ) =>
+        {
+            Ok(r)
+        }
+        _ => bail!(
+            "unknown register {kind:?}: use processing, assets, partners, agreements or processors"
+        ),
     }
 }
 
@@ -692,10 +701,18 @@ async fn registers_command(steward: &Steward, command: RegistersCommand) -> Resu
         } => {
             let register = register_of(&kind)?;
             let caller = cli_caller(steward, &organisation).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let name = file.display().to_string();
             let check = match r
-                .check_import(&caller, &caller.current_organisation_id, register, &name, &bytes, false)
+                .check_import(
+                    &caller,
+                    &caller.current_organisation_id,
+                    register,
+                    &name,
+                    &bytes,
+                    false,
+                )
                 .await
             {
                 Ok(c) => c,
@@ -708,7 +725,14 @@ async fn registers_command(steward: &Steward, command: RegistersCommand) -> Resu
                 for e in &check.errors {
                     eprintln!("{}: line {}: {}", file.display(), e.line, e.message);
                 }
-                eprintln!("Nothing was imported: {} bad.", if check.errors.len() == 1 { "1 problem".to_string() } else { format!("{} problems", check.errors.len()) });
+                eprintln!(
+                    "Nothing was imported: {} bad.",
+                    if check.errors.len() == 1 {
+                        "1 problem".to_string()
+                    } else {
+                        format!("{} problems", check.errors.len())
+                    }
+                );
                 std::process::exit(1);
             }
             use steward_registers::transfer::RowAction;
@@ -722,7 +746,12 @@ async fn registers_command(steward: &Steward, command: RegistersCommand) -> Resu
                 return Ok(());
             }
             let (a, u) = r
-                .confirm_import(&caller, &caller.current_organisation_id, &check, chrono::Utc::now().date_naive())
+                .confirm_import(
+                    &caller,
+                    &caller.current_organisation_id,
+                    &check,
+                    chrono::Utc::now().date_naive(),
+                )
                 .await
                 .map_err(describe)?;
             println!("Imported: {a} added, {u} updated, {same} unchanged.");
@@ -745,7 +774,8 @@ async fn registers_command(steward: &Steward, command: RegistersCommand) -> Resu
             .map_err(describe)?;
             match output {
                 Some(path) => {
-                    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("writing {}", path.display()))?;
                     eprintln!("Wrote {}.", path.display());
                 }
                 None => {

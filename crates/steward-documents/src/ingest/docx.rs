@@ -409,7 +409,9 @@ fn push(stack: &mut [String], s: &str) {
 /// and DOCX parts are UTF-8 anyway.
 fn attr_text(a: &quick_xml::events::attributes::Attribute) -> Option<String> {
     let raw = std::str::from_utf8(&a.value).ok()?;
-    quick_xml::escape::unescape(raw).ok().map(|v| v.into_owned())
+    quick_xml::escape::unescape(raw)
+        .ok()
+        .map(|v| v.into_owned())
 }
 
 fn note_author(e: &quick_xml::events::BytesStart, authors: &mut Vec<String>) {

@@ -144,7 +144,8 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
             (Op::Advise, ""),
             (Op::Configure, ""),
         ],
-    ),    (
+    ),
+    (
         "processing_activity",
         &[
             (Op::List, "DISCNTA"),
