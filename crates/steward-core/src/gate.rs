@@ -47,6 +47,14 @@ pub enum Kind {
     ToolkitEvidence,
     ContinuityPlan,
     NonDirectCareProcessing,
+    ProcessingActivity,
+    ActivityTemplate,
+    InformationAsset,
+    SharingPartner,
+    SharingAgreement,
+    Processor,
+    SharingProject,
+    PrivacyNotice,
 }
 
 /// What a caller wants to do with a record (or, for `List` and `Create`, with the records
@@ -578,8 +586,86 @@ static NON_DIRECT_CARE_PROCESSING: Declaration = Declaration {
     relation: None,
 };
 
+/// Who keeps the registers (issue 12): the DPO, the IG lead (practice manager) and the SIRO.
+/// Everyone else reads them; none of them is deleted (an activity a practice stops is
+/// removed from its log with its history kept).
+const REGISTER_KEEPERS: &[Role] = &[Dpo, IgLead, Siro];
+
+const fn register(code: &'static str, label: &'static str, table: &'static str) -> Declaration {
+    Declaration {
+        code,
+        label,
+        table,
+        // Registers describe processing; they hold staff names at most.
+        personal_data: false,
+        list: READERS,
+        create: REGISTER_KEEPERS,
+        read: READERS,
+        change: REGISTER_KEEPERS,
+        comment: &[Dpo, IgLead, Siro, CaldicottGuardian],
+        attach: REGISTER_KEEPERS,
+        delete: &[],
+        advise: &[],
+        configure: &[],
+        relation: None,
+    }
+}
+
+/// Held by the DPO's own organisation for the whole cluster (like the quarterly update):
+/// the DPO keeps it; practices see it through their own registers.
+const fn cluster_register(
+    code: &'static str,
+    label: &'static str,
+    table: &'static str,
+) -> Declaration {
+    Declaration {
+        code,
+        label,
+        table,
+        personal_data: false,
+        list: &[Dpo, Auditor],
+        create: &[Dpo],
+        read: &[Dpo, Auditor],
+        change: &[Dpo],
+        comment: &[Dpo],
+        attach: &[Dpo],
+        delete: &[],
+        advise: &[],
+        configure: &[],
+        relation: None,
+    }
+}
+
+static PROCESSING_ACTIVITY: Declaration = register(
+    "processing_activity",
+    "processing activity",
+    "processing_activities",
+);
+static ACTIVITY_TEMPLATE: Declaration = cluster_register(
+    "activity_template",
+    "master log activity",
+    "activity_templates",
+);
+static INFORMATION_ASSET: Declaration = register(
+    "information_asset",
+    "information asset",
+    "information_assets",
+);
+static SHARING_PARTNER: Declaration =
+    register("sharing_partner", "sharing partner", "sharing_partners");
+static SHARING_AGREEMENT: Declaration = register(
+    "sharing_agreement",
+    "sharing agreement",
+    "sharing_agreements",
+);
+static PROCESSOR: Declaration = register("processor", "processor", "processors");
+static SHARING_PROJECT: Declaration =
+    cluster_register("sharing_project", "sharing project", "sharing_projects");
+static PRIVACY_NOTICE: Declaration =
+    register("privacy_notice", "privacy notice", "privacy_notices");
+
 impl Kind {
-    pub const ALL: [Kind; 22] = [
+    pub const ALL: [Kind; 30] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
@@ -602,6 +688,14 @@ impl Kind {
         Kind::ToolkitEvidence,
         Kind::ContinuityPlan,
         Kind::NonDirectCareProcessing,
+        Kind::ProcessingActivity,
+        Kind::ActivityTemplate,
+        Kind::InformationAsset,
+        Kind::SharingPartner,
+        Kind::SharingAgreement,
+        Kind::Processor,
+        Kind::SharingProject,
+        Kind::PrivacyNotice,
     ];
 
     /// The one policy table. Exhaustive: a kind without a declaration does not compile.
@@ -629,6 +723,14 @@ impl Kind {
             Kind::ToolkitEvidence => &TOOLKIT_EVIDENCE,
             Kind::ContinuityPlan => &CONTINUITY_PLAN,
             Kind::NonDirectCareProcessing => &NON_DIRECT_CARE_PROCESSING,
+            Kind::ProcessingActivity => &PROCESSING_ACTIVITY,
+            Kind::ActivityTemplate => &ACTIVITY_TEMPLATE,
+            Kind::InformationAsset => &INFORMATION_ASSET,
+            Kind::SharingPartner => &SHARING_PARTNER,
+            Kind::SharingAgreement => &SHARING_AGREEMENT,
+            Kind::Processor => &PROCESSOR,
+            Kind::SharingProject => &SHARING_PROJECT,
+            Kind::PrivacyNotice => &PRIVACY_NOTICE,
         }
     }
 

@@ -15,6 +15,8 @@ pub mod dpia_pages;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod registers_api;
+pub mod registers_pages;
 pub mod rights_api;
 pub mod rights_pages;
 pub mod routes;
@@ -242,6 +244,8 @@ pub fn routes() -> Routes {
         .merge(dpia_api::routes())
         .merge(compliance_pages::routes())
         .merge(compliance_api::routes())
+        .merge(registers_pages::routes())
+        .merge(registers_api::routes())
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)

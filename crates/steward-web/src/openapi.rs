@@ -9,6 +9,7 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
+use crate::registers_api::RegisterPaths;
 
 struct BearerAuth;
 
@@ -182,9 +183,13 @@ impl Modify for Problems {
         crate::compliance_api::add_test, crate::compliance_api::add_assurance,
         crate::compliance_api::list_processing, crate::compliance_api::create_processing,
         crate::compliance_api::get_processing,
+        crate::registers_api::search, crate::registers_api::master_log, crate::registers_api::adopt,
+        crate::registers_api::accept_update, crate::registers_api::projects, crate::registers_api::join,
+        crate::registers_api::leave, crate::registers_api::get_notice, crate::registers_api::save_notice,
+        crate::registers_api::publish_notice, crate::registers_api::notice_record,
     ),
-    components(schemas(steward_core::actions::ActionView)),
-    modifiers(&BearerAuth, &Problems)
+    components(schemas(steward_core::actions::ActionView, steward_registers::store::Entry, steward_registers::store::EntryPage)),
+    modifiers(&BearerAuth, &RegisterPaths, &Problems)
 )]
 pub struct ApiDoc;
 

@@ -757,6 +757,14 @@ pub fn record_page(kind: Kind, id: &str) -> String {
         Kind::ToolkitEvidence => format!("/toolkit/evidence/{id}"),
         Kind::ContinuityPlan => format!("/continuity/{id}"),
         Kind::NonDirectCareProcessing => format!("/opt-out/{id}"),
+        Kind::PrivacyNotice => format!("/privacy-notices/{id}"),
+        Kind::ProcessingActivity
+        | Kind::ActivityTemplate
+        | Kind::InformationAsset
+        | Kind::SharingPartner
+        | Kind::SharingAgreement
+        | Kind::Processor
+        | Kind::SharingProject => crate::registers_pages::entry_page(kind, id),
     }
 }
 

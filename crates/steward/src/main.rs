@@ -95,6 +95,11 @@ enum Command {
         #[command(subcommand)]
         command: DpiaCommand,
     },
+    /// Import and export the registers (CSV and XLSX).
+    Registers {
+        #[command(subcommand)]
+        command: RegistersCommand,
+    },
     /// Print a new random key for STEWARD_SECRET_KEY.
     SecretKey,
     /// Move paused requests' due dates to today and send today's reminder emails now (the
@@ -147,6 +152,36 @@ enum DpiaCommand {
         /// The organisation's ODS code; the DPO's own organisation when absent.
         #[arg(long)]
         organisation: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistersCommand {
+    /// Import a CSV or XLSX file into a register. The whole file is checked first: any bad
+    /// row is printed with its line and nothing is written (exit 1).
+    Import {
+        /// processing, assets, partners, agreements or processors
+        kind: String,
+        file: PathBuf,
+        /// The organisation's ODS code.
+        #[arg(long)]
+        organisation: String,
+        /// Check the file and say what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export a register as CSV or XLSX.
+    Export {
+        /// processing, assets, partners, agreements or processors
+        kind: String,
+        #[arg(long)]
+        organisation: String,
+        /// csv or xlsx
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The file to write (default: standard output).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -494,6 +529,12 @@ async fn main() -> Result<()> {
                 )
                 .await?;
                 println!("Demo compliance: a training needs analysis with staff out of date, two cluster policies with acknowledgements outstanding, a records management review and a destruction certificate, toolkit evidence partly linked, a business continuity plan.");
+                steward_registers::demo::seed_demo_registers(
+                    &steward,
+                    chrono::Utc::now().date_naive(),
+                )
+                .await?;
+                println!("Demo registers: a cluster master log of processing activities, the county's sharing partners, two sharing projects (one pending, one approved), and Harbour View Surgery's registers with its privacy notice published at /privacy/Y90001.");
             } else {
                 println!(
                     "Using the demo data already in {} (--reset starts again).",
@@ -665,6 +706,10 @@ async fn main() -> Result<()> {
                 }
             }
         }
+        Command::Registers { command } => {
+            let steward = config.steward().await?;
+            registers_command(&steward, command).await
+        }
         Command::SecretKey => {
             println!("{}", SecretKey::generate_hex());
             Ok(())
@@ -790,6 +835,133 @@ async fn run_dpia(steward: &Steward, command: DpiaCommand) -> Result<()> {
                 dpia.reference, dpia.title, dpia.organisation_name
             );
             println!("{}", dpia.id);
+            Ok(())
+        }
+    }
+}
+
+/// The command line acts as the operator on the server: a DPO-level caller in the named
+/// organisation only, recorded on the trail as the command line.
+/// The command line's caller in the organisation with this ODS code (its IG lead, else the
+/// cluster's DPO), as for the DPIA commands.
+async fn cli_caller_by_ods(steward: &Steward, ods: &str) -> Result<steward_core::Caller> {
+    let id: String = steward_db::query_scalar("SELECT id FROM organisations WHERE ods_code = $1")
+        .bind(ods)
+        .fetch_optional(&steward.db.pool)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organisation with ODS code {ods}"))?;
+    cli_caller(steward, &id).await
+}
+
+fn register_of(kind: &str) -> Result<steward_registers::Register> {
+    match steward_registers::Register::by_cli(kind) {
+        Some(r)
+            if !matches!(
+                r,
+                steward_registers::Register::Templates | steward_registers::Register::Projects
+            ) =>
+        {
+            Ok(r)
+        }
+        _ => bail!(
+            "unknown register {kind:?}: use processing, assets, partners, agreements or processors"
+        ),
+    }
+}
+
+async fn registers_command(steward: &Steward, command: RegistersCommand) -> Result<()> {
+    let r = steward_registers::store::registers(steward);
+    match command {
+        RegistersCommand::Import {
+            kind,
+            file,
+            organisation,
+            dry_run,
+        } => {
+            let register = register_of(&kind)?;
+            let caller = cli_caller_by_ods(steward, &organisation).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file.display().to_string();
+            let check = match r
+                .check_import(
+                    &caller,
+                    &caller.current_organisation_id,
+                    register,
+                    &name,
+                    &bytes,
+                    false,
+                )
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{}: {}", file.display(), describe(e));
+                    std::process::exit(1);
+                }
+            };
+            if !check.is_clean() {
+                for e in &check.errors {
+                    eprintln!("{}: line {}: {}", file.display(), e.line, e.message);
+                }
+                eprintln!(
+                    "Nothing was imported: {} bad.",
+                    if check.errors.len() == 1 {
+                        "1 problem".to_string()
+                    } else {
+                        format!("{} problems", check.errors.len())
+                    }
+                );
+                std::process::exit(1);
+            }
+            use steward_registers::transfer::RowAction;
+            let (add, update, same) = (
+                check.count(RowAction::Add),
+                check.count(RowAction::Update),
+                check.count(RowAction::Unchanged),
+            );
+            if dry_run {
+                println!("The file is clean: {add} to add, {update} to update, {same} unchanged. Nothing was written (--dry-run).");
+                return Ok(());
+            }
+            let (a, u) = r
+                .confirm_import(
+                    &caller,
+                    &caller.current_organisation_id,
+                    &check,
+                    chrono::Utc::now().date_naive(),
+                )
+                .await
+                .map_err(describe)?;
+            println!("Imported: {a} added, {u} updated, {same} unchanged.");
+            Ok(())
+        }
+        RegistersCommand::Export {
+            kind,
+            organisation,
+            format,
+            output,
+        } => {
+            let register = register_of(&kind)?;
+            let caller = cli_caller_by_ods(steward, &organisation).await?;
+            let org = caller.current_organisation_id.clone();
+            let bytes = match format.as_str() {
+                "csv" => r.export_csv(&caller, &org, register).await,
+                "xlsx" => r.export_xlsx(&caller, &org, register).await,
+                other => bail!("unknown format {other:?}: use csv or xlsx"),
+            }
+            .map_err(describe)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("Wrote {}.", path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
             Ok(())
         }
     }

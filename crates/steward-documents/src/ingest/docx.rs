@@ -282,7 +282,7 @@ fn word_paragraphs(
                             .attributes()
                             .flatten()
                             .find(|a| a.key.local_name().as_ref() == b"val")
-                            .and_then(|a| a.unescape_value().ok())
+                            .and_then(|a| attr_text(&a))
                         {
                             kind = style_kind(&v, kind);
                         }
@@ -404,10 +404,20 @@ fn push(stack: &mut [String], s: &str) {
     }
 }
 
+/// An attribute's value, unescaped. Not `Attribute::unescape_value`: that method is gone
+/// when another crate of the build turns on quick-xml's `encoding` feature (calamine does),
+/// and DOCX parts are UTF-8 anyway.
+fn attr_text(a: &quick_xml::events::attributes::Attribute) -> Option<String> {
+    let raw = std::str::from_utf8(&a.value).ok()?;
+    quick_xml::escape::unescape(raw)
+        .ok()
+        .map(|v| v.into_owned())
+}
+
 fn note_author(e: &quick_xml::events::BytesStart, authors: &mut Vec<String>) {
     for attr in e.attributes().flatten() {
         if matches!(attr.key.local_name().as_ref(), b"author" | b"initials") {
-            if let Ok(v) = attr.unescape_value() {
+            if let Some(v) = attr_text(&attr) {
                 let v = v.trim().to_owned();
                 if !v.is_empty() && !authors.contains(&v) {
                     authors.push(v);
@@ -448,7 +458,7 @@ fn property_lines(xml: &[u8]) -> std::result::Result<Vec<(String, String)>, quic
                         .attributes()
                         .flatten()
                         .find(|a| a.key.local_name().as_ref() == b"name")
-                        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+                        .and_then(|a| attr_text(&a));
                 }
                 let label = match (&prop_name, local.as_str()) {
                     (Some(p), l) if l != "property" => p.clone(),

@@ -327,6 +327,118 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
             (Op::Configure, ""),
         ],
     ),
+    (
+        "processing_activity",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "activity_template",
+        &[
+            (Op::List, "DA"),
+            (Op::Create, "D"),
+            (Op::Read, "DA"),
+            (Op::Change, "D"),
+            (Op::Comment, "D"),
+            (Op::Attach, "D"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "information_asset",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "sharing_partner",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "sharing_agreement",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "processor",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "sharing_project",
+        &[
+            (Op::List, "DA"),
+            (Op::Create, "D"),
+            (Op::Read, "DA"),
+            (Op::Change, "D"),
+            (Op::Comment, "D"),
+            (Op::Attach, "D"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
+        "privacy_notice",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DIS"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DIS"),
+            (Op::Comment, "DISC"),
+            (Op::Attach, "DIS"),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
 ];
 
 fn letter(role: Role) -> char {
@@ -528,7 +640,15 @@ both_backends!(
                 .unwrap();
             // Kinds the DPO's own organisation holds for the whole cluster (the quarterly
             // update): their record is taken from there, and only the DPO reaches it.
-            if id.is_none() && matches!(kind, Kind::ClusterUpdate | Kind::ActionRound) {
+            if id.is_none()
+                && matches!(
+                    kind,
+                    Kind::ClusterUpdate
+                        | Kind::ActionRound
+                        | Kind::ActivityTemplate
+                        | Kind::SharingProject
+                )
+            {
                 id = steward_db::query_scalar(&sql)
                     .bind(server.organisation("Y90000").await)
                     .fetch_optional(&s.db.pool)

@@ -265,6 +265,9 @@ pub async fn seed_modules(s: &TestServer) {
     steward_compliance::demo::seed_demo_compliance(&s.steward, chrono::Utc::now().date_naive())
         .await
         .expect("demo compliance");
+    steward_registers::demo::seed_demo_registers(&s.steward, chrono::Utc::now().date_naive())
+        .await
+        .expect("demo registers");
 }
 
 pub fn location(res: &Response) -> String {

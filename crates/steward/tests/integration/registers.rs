@@ -1,0 +1,810 @@
+//! Registers and transparency (issue 12), over real HTTP on both databases: the demo's
+//! master log and Harbour's log; a pending project cannot be joined, an approved one can
+//! (who signed, when), the log gains its activity and the published notice names the
+//! project and its partner on the public page, and leaving removes it; publishing refuses
+//! while an Article 13/14 element is missing, listing it; a DPO's change to a master log
+//! activity arrives as an update to accept; imports check the whole file (bad dates, an
+//! unknown lawful basis, missing columns, text that is not UTF-8, a file too large) and
+//! write nothing until confirmed, and importing the same file again adds nothing; the
+//! command line does the same with exit 1 and a line per bad row.
+
+use std::sync::Arc;
+
+use steward_registers::fields::Register;
+use steward_registers::store::registers;
+
+use crate::both_backends;
+use crate::common::*;
+
+async fn count(s: &TestServer, sql: &str, org: &str) -> i64 {
+    steward_db::query_scalar(sql)
+        .bind(org)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn project_id(s: &TestServer, status: &str) -> String {
+    steward_db::query_scalar("SELECT id FROM sharing_projects WHERE status = $1")
+        .bind(status)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap()
+}
+
+both_backends!(joining_a_project_reaches_the_public_notice, |s: Arc<
+    TestServer,
+>| async move {
+    seed_modules(&s).await;
+    let harbour = s.organisation("Y90001").await;
+    let dpo_org = s.organisation("Y90000").await;
+    assert!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM activity_templates WHERE organisation_id = $1",
+            &dpo_org
+        )
+        .await
+            >= 25,
+        "the cluster master log holds at least 25 activities"
+    );
+    let ig = s.sign_in(HARBOUR_IG).await;
+    let (status, log) = ig.get_text("/registers/processing-activities").await;
+    assert_eq!(status, 200);
+    assert!(log.contains("Shared care record"), "{log}");
+    assert!(!log.contains("Community frailty project"));
+
+    // A pending project cannot be joined, on the page or through the API.
+    let pending = project_id(&s, "pending").await;
+    let res = ig
+        .post_form(
+            &format!("/sharing-projects/{pending}/join"),
+            &[
+                ("signed_by", "Dr Idris Penhallow, SIRO"),
+                ("signed_on", "1/3/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("cannot be joined until the DPO approves it"),
+        "{body}"
+    );
+    let api = s.api(&s.api_token(HARBOUR_IG).await);
+    let (code, problem) = api
+        .send(
+            reqwest::Method::POST,
+            &format!("/organisations/{harbour}/sharing-projects/{pending}/join"),
+            &serde_json::json!({"signed_by": "Dr Penhallow", "signed_on": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(code, 409, "{problem}");
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM project_memberships WHERE organisation_id = $1",
+            &harbour
+        )
+        .await,
+        0
+    );
+
+    // The approved project: who signed is required, then the practice joins.
+    let approved = project_id(&s, "approved").await;
+    let res = ig
+        .post_form(
+            &format!("/sharing-projects/{approved}/join"),
+            &[("signed_by", ""), ("signed_on", "31/02/2026")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("Enter who signed the project&#x27;s documents")
+            || body.contains("Enter who signed"),
+        "{body}"
+    );
+    let res = ig
+        .post_form(
+            &format!("/sharing-projects/{approved}/join"),
+            &[
+                ("signed_by", "Dr Idris Penhallow, SIRO"),
+                ("signed_on", "1/3/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, projects) = ig.get_text("/sharing-projects").await;
+    assert!(
+        projects.contains("signed by Dr Idris Penhallow, SIRO on 1 March 2026"),
+        "{projects}"
+    );
+    let (_, log) = ig.get_text("/registers/processing-activities").await;
+    assert!(
+        log.contains("Community frailty project"),
+        "the log gains the project's activity"
+    );
+
+    // The public notice names the project and its partner after the next publication.
+    let visitor = s.visitor();
+    let (status, before) = visitor.get_text("/privacy/Y90001").await;
+    assert_eq!(status, 200, "the published notice is public");
+    assert!(!before.contains("Community frailty project"));
+    let res = ig
+        .post_form("/privacy-notice/publish", &[("change_summary", "")])
+        .await;
+    assert_eq!(res.status(), 422, "a second version says what changed");
+    let res = ig
+        .post_form(
+            "/privacy-notice/publish",
+            &[("change_summary", "Joined the community frailty project")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (status, notice) = visitor.get_text("/privacy/Y90001").await;
+    assert_eq!(status, 200);
+    assert!(notice.contains("Community frailty project"), "{notice}");
+    assert!(notice.contains("Wessex Coast Community NHS Trust"));
+    assert!(notice.contains("Version 2"));
+    let (status, page) = visitor
+        .get_text(&format!("/privacy/Y90001/projects/{approved}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("community frailty team"), "{page}");
+    assert_eq!(
+        visitor
+            .get(&format!("/privacy/Y90001/projects/{pending}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(visitor.get("/privacy/Y99999").await.status(), 404);
+    let pdf = visitor.get("/privacy/Y90001/notice.pdf").await;
+    assert_eq!(pdf.status(), 200);
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    let docx = visitor.get("/privacy/Y90001/notice.docx").await;
+    assert_eq!(docx.status(), 200);
+    assert!(docx.bytes().await.unwrap().starts_with(b"PK"));
+    let (_, index) = visitor.get_text("/privacy").await;
+    assert!(index.contains("/privacy/Y90001"));
+    let (_, sign_in) = visitor.get_text("/sign-in").await;
+    assert!(
+        sign_in.contains("href=\"/privacy\""),
+        "linked from the sign-in page"
+    );
+    let (_, editor) = ig.get_text("/privacy-notice").await;
+    assert!(editor.contains("Reading ease (Flesch)"));
+    assert!(editor.contains("Joined the community frailty project"));
+
+    // Leaving removes the activity from the log.
+    let res = ig
+        .post_form(&format!("/sharing-projects/{approved}/leave"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, log) = ig.get_text("/registers/processing-activities").await;
+    assert!(!log.contains("Community frailty project"));
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM project_memberships WHERE organisation_id = $1 AND left_at IS NULL", &harbour).await,
+        0
+    );
+});
+
+both_backends!(
+    publishing_refuses_a_notice_with_elements_missing,
+    |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
+        let castle = s.organisation("Y90002").await;
+        let c = s.sign_in(CASTLE_IG).await;
+        let res = c.post_form("/privacy-notice/publish", &[]).await;
+        assert_eq!(res.status(), 422);
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("Contact details of the data protection officer"),
+            "{body}"
+        );
+        assert!(body.contains("Article 13(1)(b)"));
+        assert!(body.contains("The processing activities log is empty"));
+        let api = s.api(&s.api_token(CASTLE_IG).await);
+        let (code, problem) = api
+            .send(
+                reqwest::Method::POST,
+                &format!("/organisations/{castle}/privacy-notice/publish"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(code, 422);
+        assert!(
+            problem["errors"].as_array().unwrap().len() >= 5,
+            "{problem}"
+        );
+        assert_eq!(
+            count(
+                &s,
+                "SELECT COUNT(*) FROM privacy_notice_versions WHERE organisation_id = $1",
+                &castle
+            )
+            .await,
+            0
+        );
+        assert_eq!(s.visitor().get("/privacy/Y90002").await.status(), 404);
+        // Another organisation's notice is not found; the auditor reads but does not publish.
+        let harbour_notice: String =
+            steward_db::query_scalar("SELECT id FROM privacy_notices WHERE organisation_id = $1")
+                .bind(s.organisation("Y90001").await)
+                .fetch_one(&s.steward.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            c.get(&format!("/privacy-notices/{harbour_notice}"))
+                .await
+                .status(),
+            404
+        );
+        let auditor = s.sign_in(HARBOUR_AUDITOR).await;
+        assert_eq!(auditor.get("/privacy-notice").await.status(), 200);
+        assert_eq!(
+            auditor
+                .post_form("/privacy-notice/publish", &[])
+                .await
+                .status(),
+            403
+        );
+    }
+);
+
+both_backends!(a_master_log_change_is_an_update_to_accept, |s: Arc<
+    TestServer,
+>| async move {
+    seed_modules(&s).await;
+    let harbour = s.organisation("Y90001").await;
+    let dpo = s.api(&s.api_token(DPO).await);
+    let (code, page) = dpo.get("/master-log?q=video").await;
+    assert_eq!(code, 200, "{page}");
+    let template = page["items"][0].clone();
+    let id = template["id"].as_str().unwrap().to_string();
+    let mut values = template["values"].clone();
+    values["retention"] = serde_json::json!("Not recorded; 6 months for the booking log");
+    let (code, changed) = dpo
+        .send(reqwest::Method::PUT, &format!("/master-log/{id}"), &values)
+        .await;
+    assert_eq!(code, 200, "{changed}");
+    // A value outside the code list is a 422 naming the field, nothing saved.
+    let mut bad = values.clone();
+    bad["lawful_basis"] = serde_json::json!("because we can");
+    let (code, problem) = dpo
+        .send(reqwest::Method::PUT, &format!("/master-log/{id}"), &bad)
+        .await;
+    assert_eq!(code, 422);
+    assert_eq!(problem["errors"][0]["field"], "lawful_basis");
+
+    let ig = s.api(&s.api_token(HARBOUR_IG).await);
+    let (_, log) = ig
+        .get(&format!("/organisations/{harbour}/master-log"))
+        .await;
+    let item = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["template"]["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(item["update_waiting"], true, "{item}");
+    let activity = item["adopted"].as_str().unwrap().to_string();
+    let web = s.sign_in(HARBOUR_IG).await;
+    let (_, page) = web
+        .get_text(&format!("/registers/processing-activities/{activity}"))
+        .await;
+    assert!(page.contains("The DPO changed this activity in the master log"));
+    assert!(page.contains("6 months for the booking log"));
+    let (code, accepted) = ig
+        .send(
+            reqwest::Method::POST,
+            &format!("/processing-activities/{activity}/accept-update"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(code, 200, "{accepted}");
+    assert_eq!(
+        accepted["values"]["retention"],
+        "Not recorded; 6 months for the booking log"
+    );
+    let (code, _) = ig
+        .send(
+            reqwest::Method::POST,
+            &format!("/processing-activities/{activity}/accept-update"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(code, 409, "nothing left to accept");
+    // The practice cannot change the DPO's master log.
+    let (code, _) = ig
+        .send(reqwest::Method::PUT, &format!("/master-log/{id}"), &values)
+        .await;
+    assert_eq!(code, 404);
+});
+
+both_backends!(
+    registers_hold_their_rules,
+    |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
+        let harbour = s.organisation("Y90001").await;
+        // Agreements with review and expiry dates raised actions before them.
+        assert!(
+        count(&s, "SELECT COUNT(*) FROM actions WHERE organisation_id = $1 AND source_record_type = 'sharing_agreement'", &harbour).await >= 2
+    );
+        let ig = s.sign_in(HARBOUR_IG).await;
+        // An asset's risk score change is kept with who and why.
+        let asset: String = steward_db::query_scalar("SELECT id FROM information_assets WHERE organisation_id = $1 ORDER BY reference LIMIT 1")
+        .bind(&harbour)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
+        let api = s.api(&s.api_token(HARBOUR_IG).await);
+        let (_, a) = api.get(&format!("/information-assets/{asset}")).await;
+        let mut values = a["values"].clone();
+        values["risk_likelihood"] = serde_json::json!("4");
+        values["risk_reason"] = serde_json::json!("Supplier outage in March");
+        let (code, _) = api
+            .send(
+                reqwest::Method::PUT,
+                &format!("/information-assets/{asset}"),
+                &values,
+            )
+            .await;
+        assert_eq!(code, 200);
+        let (_, page) = ig
+            .get_text(&format!("/registers/information-assets/{asset}"))
+            .await;
+        assert!(page.contains("Supplier outage in March"), "{page}");
+        assert!(page.contains("Risk score: <strong>20</strong>"));
+        // The form keeps the values and says what is wrong.
+        let res = ig
+            .post_form(
+                "/registers/sharing-partners/new",
+                &[
+                    ("name", "Quayside Dental"),
+                    ("partner_type", ""),
+                    ("ico_registration", "12345"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("There is a problem"));
+        assert!(body.contains("value=\"Quayside Dental\""));
+        assert!(body.contains("8 characters starting with Z"));
+        // Search across the registers.
+        let (_, found) = ig.get_text("/registers?q=frailty").await;
+        assert!(found.contains("result"), "{found}");
+        let (_, found) = ig.get_text("/registers?q=shared+care").await;
+        assert!(found.contains("Shared care record"), "{found}");
+        // Processors show the Article 28 items the contract lacks.
+        let processor: String = steward_db::query_scalar(
+            "SELECT id FROM processors WHERE organisation_id = $1 LIMIT 1",
+        )
+        .bind(&harbour)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
+        let (_, page) = ig
+            .get_text(&format!("/registers/processors/{processor}"))
+            .await;
+        assert!(page.contains("Article 28(3)(h)"), "{page}");
+    }
+);
+
+const HEADER: &str = "Name of the processing activity,Purposes of the processing,Direct care or another purpose,Lawful basis (Article 6),Special category data (such as health),Condition for special category data (Article 9),Common law duty of confidentiality,Categories of people,Categories of personal data,Where the data comes from,Recipients,Transfers outside the UK,How long it is kept,Security measures,Does the National Data Opt-out apply?\n";
+
+fn good_row(name: &str) -> String {
+    format!("{name},To look after patients,Individual (direct) care,Public task,Yes,Health or social care,Implied consent for individual care,Patients,Health records,The patient,None,None,8 years,Smartcards,No\n")
+}
+
+both_backends!(
+    imports_check_the_whole_file_first,
+    |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
+        let harbour = s.organisation("Y90001").await;
+        let before = count(
+            &s,
+            "SELECT COUNT(*) FROM processing_activities WHERE organisation_id = $1",
+            &harbour,
+        )
+        .await;
+        let ig = s.sign_in(HARBOUR_IG).await;
+        let upload = |bytes: Vec<u8>, name: &'static str| {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(name)
+                .mime_str("text/csv")
+                .unwrap();
+            reqwest::multipart::Form::new().part("file", part)
+        };
+        // Bad rows: an unknown lawful basis, a bad yes/no, a line that is not UTF-8.
+        let mut bad = HEADER.to_string() + &good_row("Travel vaccinations");
+        bad += "Minor surgery,To operate,Individual (direct) care,Because we can,Yes,Health or social care,Implied consent for individual care,Patients,Health records,The patient,None,None,8 years,Smartcards,Perhaps\n";
+        let mut bytes = bad.into_bytes();
+        bytes.extend_from_slice(b"Caf\xe9 clinic,To look after patients,Individual (direct) care,Public task,Yes,Health or social care,Implied consent for individual care,Patients,Health records,The patient,None,None,8 years,Smartcards,No\n");
+        let res = ig
+            .post_multipart(
+                "/registers/processing-activities/import",
+                upload(bytes, "log.csv"),
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains(
+                "Line 3: Lawful basis (Article 6) &quot;Because we can&quot; is not one of"
+            ) || body.contains("Line 3: Lawful basis (Article 6) &#34;Because we can&#34;"),
+            "{body}"
+        );
+        assert!(body.contains("Line 3: Does the National Data Opt-out apply? must be yes or no"));
+        assert!(body.contains("Line 4: the text is not UTF-8"));
+        assert!(
+            !body.contains("Import the file"),
+            "no confirmation for a bad file"
+        );
+        // A missing required column.
+        let res = ig
+            .post_multipart(
+                "/registers/processing-activities/import",
+                upload(b"Name of the processing activity\nX\n".to_vec(), "log.csv"),
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("The file has no column for"));
+        assert_eq!(
+            count(
+                &s,
+                "SELECT COUNT(*) FROM processing_activities WHERE organisation_id = $1",
+                &harbour
+            )
+            .await,
+            before
+        );
+
+        // A clean file: checked, nothing written until confirmed.
+        let clean =
+            HEADER.to_string() + &good_row("Travel vaccinations") + &good_row("Minor surgery");
+        let res = ig
+            .post_multipart(
+                "/registers/processing-activities/import",
+                upload(clean.clone().into_bytes(), "log.csv"),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("2 processing activities to add"), "{body}");
+        assert_eq!(
+            count(
+                &s,
+                "SELECT COUNT(*) FROM processing_activities WHERE organisation_id = $1",
+                &harbour
+            )
+            .await,
+            before
+        );
+        let start = body.find("/import/").unwrap() + "/import/".len();
+        let import_id: String = body[start..].chars().take_while(|c| *c != '/').collect();
+        let res = ig
+            .post_form(
+                &format!("/registers/processing-activities/import/{import_id}/confirm"),
+                &[],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            count(
+                &s,
+                "SELECT COUNT(*) FROM processing_activities WHERE organisation_id = $1",
+                &harbour
+            )
+            .await,
+            before + 2
+        );
+        // The same file again adds nothing.
+        let res = ig
+            .post_multipart(
+                "/registers/processing-activities/import",
+                upload(clean.into_bytes(), "log.csv"),
+            )
+            .await;
+        let body = res.text().await.unwrap();
+        assert!(body.contains("0 processing activities to add"), "{body}");
+        assert!(body.contains("2 processing activities unchanged"));
+
+        // The export reads back in: CSV with formula cells neutralised, XLSX through calamine.
+        let res = ig.get("/registers/processing-activities/export.csv").await;
+        assert_eq!(res.status(), 200);
+        let csv = res.text().await.unwrap();
+        assert!(csv.starts_with("Reference,Name of the processing activity"));
+        let res = ig.get("/registers/processing-activities/export.xlsx").await;
+        assert_eq!(res.status(), 200);
+        let xlsx = res.bytes().await.unwrap().to_vec();
+        let r = registers(&s.steward);
+        let caller = s
+            .steward
+            .caller_for_user(&s.user_id(HARBOUR_IG).await, "test")
+            .await
+            .unwrap()
+            .unwrap();
+        let check = r
+            .check_import(
+                &caller,
+                &harbour,
+                Register::Processing,
+                "log.xlsx",
+                &xlsx,
+                false,
+            )
+            .await
+            .unwrap();
+        assert!(check.is_clean(), "{:?}", check.errors);
+        assert_eq!(
+            check.count(steward_registers::transfer::RowAction::Add),
+            0,
+            "re-importing the export adds nothing"
+        );
+        // A file over the limit is refused before it is read.
+        let big = vec![b'x'; steward_registers::transfer::MAX_IMPORT_BYTES + 10];
+        assert!(matches!(
+            r.check_import(
+                &caller,
+                &harbour,
+                Register::Processing,
+                "big.csv",
+                &big,
+                false
+            )
+            .await,
+            Err(steward_core::CoreError::Invalid(_))
+        ));
+    }
+);
+
+both_backends!(the_command_line_imports_and_exports, |s: Arc<
+    TestServer,
+>| async move {
+    seed_modules(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: Vec<String>| {
+        let url = s.database_url.clone();
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_steward"))
+                .args(args)
+                .env("STEWARD_DATABASE_URL", url)
+                .env("STEWARD_DATA_DIR", std::env::temp_dir())
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    let bad = dir.path().join("partners.csv");
+    std::fs::write(&bad, "Organisation,Type of organisation,ICO registration number\nQuayside Dental,Dentist,Z1234567\nHarbour Opticians,Other,nonsense\n").unwrap();
+    let out = run(vec![
+        "registers".into(),
+        "import".into(),
+        "partners".into(),
+        bad.display().to_string(),
+        "--organisation".into(),
+        "Y90001".into(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2: Type of organisation \"Dentist\" is not one of"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 3: The ICO registration number is 8 characters"),
+        "{err}"
+    );
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "Organisation,Type of organisation\nQuayside Dental,Other\n",
+    )
+    .unwrap();
+    let out = run(vec![
+        "registers".into(),
+        "import".into(),
+        "partners".into(),
+        good.display().to_string(),
+        "--organisation".into(),
+        "Y90001".into(),
+        "--dry-run".into(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 to add"));
+    let harbour = s.organisation("Y90001").await;
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM sharing_partners WHERE organisation_id = $1 AND name = 'Quayside Dental'", &harbour).await, 0);
+    let out = run(vec![
+        "registers".into(),
+        "import".into(),
+        "partners".into(),
+        good.display().to_string(),
+        "--organisation".into(),
+        "Y90001".into(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM sharing_partners WHERE organisation_id = $1 AND name = 'Quayside Dental'", &harbour).await, 1);
+    let xlsx = dir.path().join("partners.xlsx");
+    let out = run(vec![
+        "registers".into(),
+        "export".into(),
+        "partners".into(),
+        "--organisation".into(),
+        "Y90001".into(),
+        "--format".into(),
+        "xlsx".into(),
+        "-o".into(),
+        xlsx.display().to_string(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let out = run(vec![
+        "registers".into(),
+        "export".into(),
+        "partners".into(),
+        "--organisation".into(),
+        "Y90001".into(),
+    ])
+    .await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Quayside Dental"));
+});
+
+/// In a real browser: the IG lead joins the approved project, the log shows its activity,
+/// the published notice names the project and its partner; the pending project offers no
+/// way to join. The public pages pass a basic accessibility check in the browser (language,
+/// one h1, headings in order, every form field labelled, links with text).
+async fn a_practice_joins_a_project_in_the_browser(s: Arc<TestServer>) {
+    use fantoccini::Locator;
+    seed_modules(&s).await;
+    let d = crate::browser::browser().await;
+    let b = &d.browser;
+    crate::browser::sign_in(&s, b, HARBOUR_IG).await;
+    b.goto(&s.url("/sharing-projects")).await.unwrap();
+    let pending = b
+        .find(Locator::Css("#project-PJ-0002"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        pending.contains("cannot be joined until the DPO approves it"),
+        "{pending}"
+    );
+    assert!(
+        b.find(Locator::Css("#project-PJ-0002 form")).await.is_err(),
+        "no join form for a pending project"
+    );
+    let form = "#project-PJ-0001 form";
+    b.find(Locator::Css(&format!("{form} input[name=signed_by]")))
+        .await
+        .unwrap()
+        .send_keys("Dr Idris Penhallow, SIRO")
+        .await
+        .unwrap();
+    b.find(Locator::Css(&format!("{form} input[name=signed_on]")))
+        .await
+        .unwrap()
+        .send_keys("2/3/2026")
+        .await
+        .unwrap();
+    b.find(Locator::Css(&format!("{form} button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("#project-PJ-0001 .joined"))
+        .await
+        .expect("the project shows as joined");
+    b.goto(&s.url("/registers/processing-activities"))
+        .await
+        .unwrap();
+    let log = b
+        .find(Locator::Css("#entries"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("Community frailty project"), "{log}");
+    b.goto(&s.url("/privacy-notice")).await.unwrap();
+    b.find(Locator::Css("#change_summary"))
+        .await
+        .unwrap()
+        .send_keys("Joined the community frailty project")
+        .await
+        .unwrap();
+    b.find(Locator::Css(
+        "form[action='/privacy-notice/publish'] button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    crate::browser::wait_for_path(b, |p| p == "/privacy-notice").await;
+    b.goto(&s.url("/privacy/Y90001")).await.unwrap();
+    let text = b
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("Community frailty project"), "{text}");
+    assert!(text.contains("Wessex Coast Community NHS Trust"));
+    let check = r#"
+        const problems = [];
+        if (!document.documentElement.lang) problems.push('no language');
+        if (document.querySelectorAll('h1').length !== 1) problems.push('not one h1');
+        let last = 1;
+        for (const h of document.querySelectorAll('main h1, main h2, main h3, main h4')) {
+            const level = Number(h.tagName[1]);
+            if (level > last + 1) problems.push('heading skips a level: ' + h.textContent);
+            last = level;
+        }
+        for (const i of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+            if (!i.id || !document.querySelector('label[for="' + i.id + '"]')) problems.push('field without a label: ' + i.name);
+        }
+        for (const a of document.querySelectorAll('a')) {
+            if (!a.textContent.trim() && !a.getAttribute('aria-label')) problems.push('link without text: ' + a.href);
+        }
+        for (const img of document.querySelectorAll('img')) {
+            if (!img.hasAttribute('alt')) problems.push('image without alt');
+        }
+        return problems;
+    "#;
+    for path in ["/privacy", "/privacy/Y90001"] {
+        b.goto(&s.url(path)).await.unwrap();
+        let problems = b.execute(check, vec![]).await.unwrap();
+        assert_eq!(problems, serde_json::json!([]), "{path}");
+    }
+    let project: String =
+        steward_db::query_scalar("SELECT id FROM sharing_projects WHERE status = 'approved'")
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap();
+    b.goto(&s.url(&format!("/privacy/Y90001/projects/{project}")))
+        .await
+        .unwrap();
+    let problems = b.execute(check, vec![]).await.unwrap();
+    assert_eq!(problems, serde_json::json!([]));
+    d.browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_a_practice_joins_a_project_sqlite() {
+    run_on(Backend::Sqlite, a_practice_joins_a_project_in_the_browser).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_a_practice_joins_a_project_postgres() {
+    run_on(Backend::Postgres, a_practice_joins_a_project_in_the_browser).await;
+}
