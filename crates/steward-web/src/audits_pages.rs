@@ -685,7 +685,7 @@ async fn chase(
     {
         Ok(n) => format!(
             "Chased: {} still open.",
-            words(&n, "action is", "actions are")
+            words(n, "action is", "actions are")
         ),
         Err(CoreError::Conflict(m)) => m,
         Err(CoreError::Invalid(e)) => {
