@@ -90,24 +90,7 @@ impl Rules {
 /// The rules for a Steward instance, read from its data folder once per folder.
 #[cfg(feature = "service")]
 pub fn rules(steward: &steward_core::Steward) -> std::sync::Arc<Rules> {
-    use std::collections::HashMap;
-    use std::path::PathBuf;
-    use std::sync::{Arc, Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Arc<Rules>>>> = OnceLock::new();
-    let dir = steward.config.data_dir.clone();
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    cache
-        .entry(dir.clone())
-        .or_insert_with(|| {
-            Arc::new(Rules::load(&dir).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "using the shipped compliance rule tables");
-                Rules::embedded()
-            }))
-        })
-        .clone()
+    steward_core::rule_tables::cached(steward, "compliance", Rules::load, Rules::embedded)
 }
 
 /// "1 course", "3 courses".

@@ -13,6 +13,7 @@ pub mod orgs;
 pub mod records;
 pub mod reminders;
 pub mod roles;
+pub mod rule_tables;
 pub mod sealed;
 pub mod time;
 pub mod trail;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::NaiveDate;
@@ -34,7 +34,7 @@ use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 use crate::error::PageResult;
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
-use crate::views::{render, FormView, Option_, PageCtx};
+use crate::views::{options, render, status_for, FormView, Option_, PageCtx};
 use crate::AppState;
 
 pub fn routes() -> Routes {
@@ -109,23 +109,6 @@ fn ctx(si: &SignedIn, title: &str, nav: &'static str, form: &FormView) -> PageCt
     let mut c = crate::pages::ctx(si, title, nav);
     c.has_errors = form.has_errors();
     c
-}
-
-fn status_for(form: &FormView) -> StatusCode {
-    if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    }
-}
-
-fn options<'a>(list: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Option_> {
-    list.into_iter()
-        .map(|(v, l)| Option_ {
-            value: v.into(),
-            label: l.into(),
-        })
-        .collect()
 }
 
 fn val(f: &HashMap<String, String>, k: &str) -> String {

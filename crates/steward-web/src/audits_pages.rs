@@ -6,7 +6,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use chrono::NaiveDate;
@@ -22,7 +21,7 @@ use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 use crate::error::PageResult;
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
-use crate::views::{render, FormView};
+use crate::views::{render, status_for, FormView};
 use crate::AppState;
 
 pub fn routes() -> Routes {
@@ -79,14 +78,6 @@ fn ctx(si: &SignedIn, title: &str, form: &FormView) -> crate::views::PageCtx {
     let mut c = crate::pages::ctx(si, title, "compliance-audits");
     c.has_errors = form.has_errors();
     c
-}
-
-fn status_for(form: &FormView) -> StatusCode {
-    if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    }
 }
 
 /// A date typed as day, month and year: the ISO date when it is a real date, else what was

@@ -39,7 +39,7 @@ use steward_core::{ops, CoreError, FieldErrors, Kind, Op, Permit};
 use crate::error::PageResult;
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
-use crate::views::{render, FormView, Option_, PageCtx};
+use crate::views::{options, render, FormView, Option_, PageCtx};
 #[allow(unused_imports)]
 use crate::words::filters;
 use crate::AppState;
@@ -255,15 +255,6 @@ fn date_of(f: &F, prefix: &str) -> String {
 
 fn opt_date(s: &str) -> Option<NaiveDate> {
     steward_core::time::parse_iso_date(s)
-}
-
-fn options<'a>(list: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Option_> {
-    list.into_iter()
-        .map(|(v, l)| Option_ {
-            value: v.into(),
-            label: l.into(),
-        })
-        .collect()
 }
 
 /// The errors of a failed change, or the error itself.

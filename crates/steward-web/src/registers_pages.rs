@@ -28,7 +28,7 @@ use steward_registers::{count_words, REGISTERS};
 use crate::error::PageResult;
 use crate::routes::{Access, Routes};
 use crate::session::{SignedIn, Visitor};
-use crate::views::{render, FormView, Option_, PageCtx};
+use crate::views::{render, status_for, FormView, Option_, PageCtx};
 use crate::AppState;
 
 /// Addresses built from the registers' slugs, made once.
@@ -186,14 +186,6 @@ fn ctx(si: &SignedIn, title: &str, form: &FormView) -> PageCtx {
     let mut c = crate::pages::ctx(si, title, "registers");
     c.has_errors = form.has_errors();
     c
-}
-
-fn status_for(form: &FormView) -> StatusCode {
-    if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    }
 }
 
 /// The organisation a register page works in: the DPO service for the cluster registers.

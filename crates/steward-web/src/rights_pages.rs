@@ -12,7 +12,7 @@ use crate::words::filters;
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::NaiveDate;
@@ -33,7 +33,7 @@ use steward_rights::Exemption;
 use crate::error::PageResult;
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
-use crate::views::{render, FormView, Option_, PageCtx};
+use crate::views::{render, status_for, FormView, Option_, PageCtx};
 use crate::AppState;
 
 pub fn routes() -> Routes {
@@ -99,14 +99,6 @@ fn ctx(si: &SignedIn, title: &str, form: &FormView) -> PageCtx {
     let mut c = crate::pages::ctx(si, title, "requests");
     c.has_errors = form.has_errors();
     c
-}
-
-fn status_for(form: &FormView) -> StatusCode {
-    if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    }
 }
 
 fn options(list: &[(&str, &str)]) -> Vec<Option_> {

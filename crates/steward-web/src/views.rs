@@ -117,6 +117,25 @@ pub struct Option_ {
     pub label: String,
 }
 
+/// Select options from (value, label) pairs.
+pub fn options<'a>(list: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Option_> {
+    list.into_iter()
+        .map(|(v, l)| Option_ {
+            value: v.into(),
+            label: l.into(),
+        })
+        .collect()
+}
+
+/// A form page answers 422 while it shows errors, 200 otherwise.
+pub fn status_for(form: &FormView) -> axum::http::StatusCode {
+    if form.has_errors() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    }
+}
+
 pub fn status_options() -> Vec<Option_> {
     ALL_STATUSES
         .iter()
