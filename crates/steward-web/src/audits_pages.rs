@@ -5,7 +5,7 @@
 //! thin: each calls one function of `steward_assurance`, which asks the gate itself.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use chrono::NaiveDate;
@@ -646,12 +646,29 @@ async fn render_round(state: &AppState, si: &SignedIn, id: &str, message: String
     }))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RoundQuery {
+    /// After a chase: how many of the practice's actions are still open.
+    chased: Option<i64>,
+}
+
 async fn round_page(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
+    Query(q): Query<RoundQuery>,
 ) -> PageResult {
-    render_round(&state, &si, &id, String::new()).await
+    let message = q
+        .chased
+        .map(|n| {
+            format!(
+                "Chased: {} still open.",
+                words(n, "action is", "actions are")
+            )
+        })
+        .unwrap_or_default();
+    render_round(&state, &si, &id, message).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -670,14 +687,14 @@ async fn chase(
         .steward
         .permit::<ops::Change>(&si.caller, Kind::ActionRound, &id)
         .await?;
+    // After the chase, back to the round (a refresh does not chase again).
     let message = match rounds(&state.steward)
         .chase(&si.caller, &p, &f.organisation_id)
         .await
     {
-        Ok(n) => format!(
-            "Chased: {} still open.",
-            words(n, "action is", "actions are")
-        ),
+        Ok(n) => {
+            return Ok(Redirect::to(&format!("/action-rounds/{id}?chased={n}")).into_response())
+        }
         Err(CoreError::Conflict(m)) => m,
         Err(CoreError::Invalid(e)) => {
             e.0.into_iter()

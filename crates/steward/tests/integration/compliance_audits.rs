@@ -311,8 +311,12 @@ both_backends!(
                 &[("organisation_id", &castle)],
             )
             .await;
-        assert_eq!(res.status(), 200);
-        let body = res.text().await.unwrap();
+        assert_eq!(
+            res.status(),
+            303,
+            "back to the round: a refresh does not chase again"
+        );
+        let (_, body) = dpo.get_text(&location(&res)).await;
         assert!(body.contains("Chased: 2 actions are still open."), "{body}");
         let chased: i64 = steward_db::query_scalar("SELECT COUNT(*) FROM audit_trail WHERE event = 'action_round.chase' AND record_id = $1")
         .bind(&round)
