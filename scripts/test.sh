@@ -21,4 +21,13 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 export STEWARD_TEST_POSTGRES="$PG_URL"
 
+# axe-core for the accessibility checks in the browser tests, pinned, from the npm registry.
+AXE_DIR="$(realpath -m "${CARGO_TARGET_DIR:-target}")/axe"
+AXE_VERSION=4.14.1
+if ! grep -qs "\"version\": \"$AXE_VERSION\"" "$AXE_DIR/node_modules/axe-core/package.json"; then
+    echo "Installing axe-core $AXE_VERSION for the accessibility checks..."
+    npm install --prefix "$AXE_DIR" --no-save --silent --no-audit --no-fund "axe-core@$AXE_VERSION"
+fi
+export STEWARD_AXE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
+
 cargo test --workspace --locked "$@"

@@ -195,7 +195,12 @@ pub fn write_bundle(
     let total: usize = per_doc.iter().sum();
     layout.heading("Redactions", 2);
     layout.paragraph(&[Run::Text(format!(
-        "{total} item(s) withheld. Redactions are shown as {}.",
+        "{} withheld. Redactions are shown as {}.",
+        if total == 1 {
+            "1 item".to_string()
+        } else {
+            format!("{total} items")
+        },
         match options.style {
             RedactionStyle::Box => "black boxes",
             RedactionStyle::Label => "bracketed labels",

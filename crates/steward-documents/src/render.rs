@@ -122,6 +122,24 @@ enum Op {
         h: f32,
         grey: bool,
     },
+    /// A shaded table cell, drawn under its text.
+    Fill {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        rgb: (u8, u8, u8),
+    },
+}
+
+/// "F4C2C2" or "#f4c2c2" as RGB; anything else is no fill.
+fn parse_rgb(s: &str) -> Option<(u8, u8, u8)> {
+    let h = s.trim().trim_start_matches('#');
+    if h.len() != 6 || !h.is_ascii() {
+        return None;
+    }
+    let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+    Some((c(0)?, c(2)?, c(4)?))
 }
 
 #[derive(Debug, Clone)]
@@ -353,18 +371,28 @@ impl Layout {
     }
 
     /// A table: bold header row repeated on each page, cells wrapped.
-    pub fn table(&mut self, header: &[String], rows: &[Vec<String>]) {
+    /// `fills[row][col]`: an RGB colour ("F4C2C2") shading that body cell; may be empty.
+    pub fn table(&mut self, header: &[String], rows: &[Vec<String>], fills: &[Vec<String>]) {
         let cells = |row: &[String]| -> Vec<Vec<Run>> {
             row.iter().map(|c| vec![Run::Text(c.clone())]).collect()
         };
         let header = cells(header);
         let rows: Vec<Vec<Vec<Run>>> = rows.iter().map(|r| cells(r)).collect();
-        self.table_runs(&header, &rows);
+        self.table_runs_shaded(&header, &rows, fills);
     }
 
     /// A table whose cells are runs (so redactions show inside cells); an empty header
     /// draws no header row.
     pub fn table_runs(&mut self, header: &[Vec<Run>], rows: &[Vec<Vec<Run>>]) {
+        self.table_runs_shaded(header, rows, &[]);
+    }
+
+    fn table_runs_shaded(
+        &mut self,
+        header: &[Vec<Run>],
+        rows: &[Vec<Vec<Run>>],
+        fills: &[Vec<String>],
+    ) {
         let plain = |cell: &[Run]| -> String {
             cell.iter()
                 .map(|r| match r {
@@ -405,10 +433,23 @@ impl Layout {
         let header_lines = cell_lines(self, header, true);
         let header_h = header_lines.iter().map(Vec::len).max().unwrap_or(1) as f32 * lh + 2.0 * pad;
 
-        let draw_row =
-            |this: &mut Self, cells: &[Vec<Line>], bold: bool, h: f32, rule_grey: bool| {
+        let draw_row = |this: &mut Self,
+                        cells: &[Vec<Line>],
+                        fill: &[String],
+                        bold: bool,
+                        h: f32,
+                        rule_grey: bool| {
                 let mut x = MARGIN;
                 for (i, lines) in cells.iter().enumerate() {
+                    if let Some(rgb) = fill.get(i).and_then(|f| parse_rgb(f)) {
+                        this.push(Op::Fill {
+                            x,
+                            y: this.y,
+                            w: widths[i],
+                            h,
+                            rgb,
+                        });
+                    }
                     for (j, line) in lines.iter().enumerate() {
                         let baseline = this.y + pad + size + j as f32 * lh;
                         this.emit_line(line, x + pad, baseline, size, bold, false);
@@ -428,20 +469,21 @@ impl Layout {
         let start = |this: &mut Self| {
             if has_header {
                 this.ensure(header_h + lh * 2.0);
-                draw_row(this, &header_lines, true, header_h, false);
+                draw_row(this, &header_lines, &[], true, header_h, false);
             } else {
                 this.ensure(lh * 2.0);
             }
         };
         start(self);
-        for row in rows {
+        for (r, row) in rows.iter().enumerate() {
             let cells = cell_lines(self, row, false);
             let h = cells.iter().map(Vec::len).max().unwrap_or(1).max(1) as f32 * lh + 2.0 * pad;
             if self.y + h > Self::bottom() {
                 self.page_break();
                 start(self);
             }
-            draw_row(self, &cells, false, h, true);
+            let fill = fills.get(r).map(Vec::as_slice).unwrap_or(&[]);
+            draw_row(self, &cells, fill, false, h, true);
         }
         self.space(BODY_SIZE);
     }
@@ -516,6 +558,19 @@ impl Layout {
                                     light.clone()
                                 } else {
                                     black.clone()
+                                }));
+                                surface.draw_path(&path);
+                            }
+                        }
+                    }
+                    Op::Fill { x, y, w, h, rgb: c } => {
+                        if let Some(rect) = Rect::from_xywh(*x, *y, w.max(0.1), h.max(0.1)) {
+                            let mut pb = PathBuilder::new();
+                            pb.push_rect(rect);
+                            if let Some(path) = pb.finish() {
+                                surface.set_fill(Some(Fill {
+                                    paint: rgb::Color::new(c.0, c.1, c.2).into(),
+                                    ..Default::default()
                                 }));
                                 surface.draw_path(&path);
                             }

@@ -1,9 +1,8 @@
 //! Generic documents (disclosure letters, reports, exports): one [`DocumentSpec`] rendered
 //! to PDF by [`write_pdf`] and to DOCX by [`write_docx`].
 
-use std::io::{Cursor, Write};
+use std::io::Cursor;
 
-use quick_xml::escape::escape;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DocumentError, Result};
@@ -39,6 +38,13 @@ pub enum SpecBlock {
         header: Vec<String>,
         rows: Vec<Vec<String>>,
     },
+    /// A table whose body cells are shaded (a risk map): `fills[row][col]` is an RGB colour
+    /// such as "F4C2C2", or "" for none.
+    ShadedTable {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+        fills: Vec<Vec<String>>,
+    },
     PageBreak,
 }
 
@@ -66,6 +72,19 @@ impl DocumentSpec {
     }
     pub fn table(mut self, header: Vec<String>, rows: Vec<Vec<String>>) -> Self {
         self.blocks.push(SpecBlock::Table { header, rows });
+        self
+    }
+    pub fn shaded_table(
+        mut self,
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+        fills: Vec<Vec<String>>,
+    ) -> Self {
+        self.blocks.push(SpecBlock::ShadedTable {
+            header,
+            rows,
+            fills,
+        });
         self
     }
     pub fn page_break(mut self) -> Self {
@@ -101,126 +120,222 @@ pub(crate) fn layout_spec(layout: &mut Layout, spec: &DocumentSpec) {
                 }
                 layout.space(5.0);
             }
-            SpecBlock::Table { header, rows } => layout.table(header, rows),
+            SpecBlock::Table { header, rows } => layout.table(header, rows, &[]),
+            SpecBlock::ShadedTable {
+                header,
+                rows,
+                fills,
+            } => layout.table(header, rows, fills),
             SpecBlock::PageBreak => layout.page_break(),
         }
     }
 }
 
-/// Renders the spec to a DOCX (WordprocessingML written with zip + XML; styles Title,
-/// Heading1-3, a bordered table). Core properties carry the title only.
+/// Renders the spec to a DOCX with docx-rs: Word's own styles (Title, Heading 1 to 3, List
+/// Bullet with a real bullet list), bordered tables with a shaded header row (shaded cells where
+/// the spec gives a fill), a header with the title and a footer with the spec's footer and
+/// "Page N of M" fields, on A4.
 pub fn write_docx(spec: &DocumentSpec) -> Result<Vec<u8>> {
-    let mut body = String::new();
+    use docx_rs::{
+        AbstractNumbering, Docx, Footer, Header, IndentLevel, Level, LevelJc, LevelText,
+        NumberFormat, Numbering, NumberingId, NumPages, PageMargin, PageNum, Paragraph, RunFonts,
+        SpecialIndentType, Start,
+    };
+    let mut docx = Docx::new()
+        .page_size(11906, 16838)
+        .page_margin(
+            PageMargin::new()
+                .top(1134)
+                .bottom(1134)
+                .left(1134)
+                .right(1134)
+                .header(567)
+                .footer(567),
+        )
+        .default_fonts(RunFonts::new().ascii("Arial").hi_ansi("Arial").cs("Arial"))
+        .default_size(22)
+        .add_abstract_numbering(
+            AbstractNumbering::new(BULLETS).add_level(
+                Level::new(
+                    0,
+                    Start::new(1),
+                    NumberFormat::new("bullet"),
+                    LevelText::new("\u{2022}"),
+                    LevelJc::new("left"),
+                )
+                .indent(Some(360), Some(SpecialIndentType::Hanging(360)), None, None),
+            ),
+        )
+        .add_numbering(Numbering::new(BULLETS, BULLETS));
+    for style in styles() {
+        docx = docx.add_style(style);
+    }
     if !spec.title.is_empty() {
-        body.push_str(&para(Some("Title"), &spec.title));
+        docx = docx.header(Header::new().add_paragraph(
+            Paragraph::new().add_run(small_grey(&spec.title)),
+        ));
+    }
+    let mut foot = Paragraph::new();
+    if !spec.footer.is_empty() {
+        foot = foot.add_run(small_grey(&format!("{}    ", spec.footer)));
+    }
+    foot = foot
+        .add_run(small_grey("Page "))
+        .add_page_num(PageNum::new())
+        .add_run(small_grey(" of "))
+        .add_num_pages(NumPages::new());
+    docx = docx.footer(Footer::new().add_paragraph(foot));
+
+    if !spec.title.is_empty() {
+        docx = docx.add_paragraph(text_paragraph(&spec.title, false).style("Title"));
     }
     for block in &spec.blocks {
         match block {
             SpecBlock::Heading { level, text } => {
                 let style = format!("Heading{}", (*level).clamp(1, 3));
-                body.push_str(&para(Some(&style), text));
+                docx = docx.add_paragraph(text_paragraph(text, false).style(&style));
             }
-            SpecBlock::Paragraph { text } => body.push_str(&para(None, text)),
+            SpecBlock::Paragraph { text } => docx = docx.add_paragraph(text_paragraph(text, false)),
             SpecBlock::List { items } => {
                 for item in items {
-                    body.push_str(&para(Some("ListBullet"), &format!("•\t{item}")));
+                    docx = docx.add_paragraph(
+                        text_paragraph(item, false)
+                            .style("ListBullet")
+                            .numbering(NumberingId::new(BULLETS), IndentLevel::new(0)),
+                    );
                 }
             }
             SpecBlock::Table { header, rows } => {
-                let cols = header
-                    .len()
-                    .max(rows.iter().map(Vec::len).max().unwrap_or(0));
-                body.push_str("<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"5000\" w:type=\"pct\"/></w:tblPr><w:tblGrid>");
-                for _ in 0..cols {
-                    body.push_str("<w:gridCol/>");
-                }
-                body.push_str("</w:tblGrid>");
-                let mut row_xml = |cells: &[String], bold: bool| {
-                    body.push_str("<w:tr>");
-                    if bold {
-                        body.push_str("<w:trPr><w:tblHeader/></w:trPr>");
-                    }
-                    for i in 0..cols {
-                        let text = cells.get(i).map(String::as_str).unwrap_or("");
-                        body.push_str("<w:tc><w:tcPr><w:tcW w:w=\"0\" w:type=\"auto\"/></w:tcPr>");
-                        body.push_str(&para_runs(None, text, bold));
-                        body.push_str("</w:tc>");
-                    }
-                    body.push_str("</w:tr>");
-                };
-                row_xml(header, true);
-                for row in rows {
-                    row_xml(row, false);
-                }
-                body.push_str("</w:tbl>");
-                body.push_str(&para(None, ""));
+                docx = docx
+                    .add_table(docx_table(header, rows, &[]))
+                    .add_paragraph(Paragraph::new());
             }
-            SpecBlock::PageBreak => body.push_str("<w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>"),
+            SpecBlock::ShadedTable {
+                header,
+                rows,
+                fills,
+            } => {
+                docx = docx
+                    .add_table(docx_table(header, rows, fills))
+                    .add_paragraph(Paragraph::new());
+            }
+            SpecBlock::PageBreak => {
+                docx = docx.add_paragraph(
+                    Paragraph::new()
+                        .add_run(docx_rs::Run::new().add_break(docx_rs::BreakType::Page)),
+                )
+            }
         }
     }
-    let document = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><w:body>{body}<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/><w:pgMar w:top=\"1134\" w:right=\"1134\" w:bottom=\"1134\" w:left=\"1134\" w:header=\"567\" w:footer=\"567\" w:gutter=\"0\"/></w:sectPr></w:body></w:document>"
-    );
-    let core = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>{}</dc:title><dc:creator>Steward</dc:creator></cp:coreProperties>",
-        escape(spec.title.as_str())
-    );
-    let parts: [(&str, &str); 7] = [
-        ("[Content_Types].xml", CONTENT_TYPES),
-        ("_rels/.rels", ROOT_RELS),
-        ("word/_rels/document.xml.rels", DOC_RELS),
-        ("word/document.xml", &document),
-        ("word/styles.xml", STYLES),
-        ("docProps/core.xml", &core),
-        ("docProps/app.xml", APP),
-    ];
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    let err = |e: &dyn std::fmt::Display| DocumentError::Render {
-        what: "DOCX",
-        detail: e.to_string(),
-    };
-    for (name, content) in parts {
-        zip.start_file(name, options).map_err(|e| err(&e))?;
-        zip.write_all(content.as_bytes()).map_err(|e| err(&e))?;
-    }
-    let cursor = zip.finish().map_err(|e| err(&e))?;
-    Ok(cursor.into_inner())
+    let mut out = Cursor::new(Vec::new());
+    docx.build()
+        .pack(&mut out)
+        .map_err(|e| DocumentError::Render {
+            what: "DOCX",
+            detail: e.to_string(),
+        })?;
+    Ok(out.into_inner())
 }
 
-fn para(style: Option<&str>, text: &str) -> String {
-    para_runs(style, text, false)
+/// The numbering id of the bullet list.
+const BULLETS: usize = 1;
+/// Header row and table borders, as the NHS.UK frontend's table.
+const HEADER_FILL: &str = "E8EDEE";
+
+fn small_grey(text: &str) -> docx_rs::Run {
+    docx_rs::Run::new()
+        .add_text(clean_xml(text))
+        .size(16)
+        .color("4C6272")
 }
 
 /// One paragraph; `\n` becomes a line break, `\t` a tab.
-fn para_runs(style: Option<&str>, text: &str, bold: bool) -> String {
-    let mut out = String::from("<w:p>");
-    if let Some(s) = style {
-        out.push_str(&format!("<w:pPr><w:pStyle w:val=\"{s}\"/></w:pPr>"));
-    }
-    out.push_str("<w:r>");
+fn text_paragraph(text: &str, bold: bool) -> docx_rs::Paragraph {
+    let mut run = docx_rs::Run::new();
     if bold {
-        out.push_str("<w:rPr><w:b/></w:rPr>");
+        run = run.bold();
     }
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
-            out.push_str("<w:br/>");
+            run = run.add_break(docx_rs::BreakType::TextWrapping);
         }
         for (j, piece) in line.split('\t').enumerate() {
             if j > 0 {
-                out.push_str("<w:tab/>");
+                run = run.add_tab();
             }
             if !piece.is_empty() {
-                out.push_str(&format!(
-                    "<w:t xml:space=\"preserve\">{}</w:t>",
-                    escape(clean_xml(piece).as_str())
-                ));
+                run = run.add_text(clean_xml(piece));
             }
         }
     }
-    out.push_str("</w:r></w:p>");
-    out
+    docx_rs::Paragraph::new().add_run(run)
+}
+
+/// A full-width bordered table; the header row is bold on grey; `fills` (RGB hex, "" for
+/// none) shade body cells.
+fn docx_table(header: &[String], rows: &[Vec<String>], fills: &[Vec<String>]) -> docx_rs::Table {
+    use docx_rs::{Shading, TableCell, TableRow, WidthType};
+    let cols = header
+        .len()
+        .max(rows.iter().map(Vec::len).max().unwrap_or(0))
+        .max(1);
+    let row = |cells: &[String], fill: Option<&Vec<String>>, bold: bool| {
+        let cells = (0..cols)
+            .map(|i| {
+                let text = cells.get(i).map(String::as_str).unwrap_or("");
+                let mut cell = TableCell::new().add_paragraph(text_paragraph(text, bold));
+                let colour = if bold {
+                    Some(HEADER_FILL)
+                } else {
+                    fill.and_then(|f| f.get(i))
+                        .map(|c| c.trim_start_matches('#'))
+                        .filter(|c| !c.is_empty())
+                };
+                if let Some(c) = colour {
+                    cell = cell.shading(Shading::new().fill(c));
+                }
+                cell
+            })
+            .collect();
+        TableRow::new(cells).cant_split()
+    };
+    let mut out = vec![];
+    if !header.is_empty() {
+        out.push(row(header, None, true));
+    }
+    for (i, r) in rows.iter().enumerate() {
+        out.push(row(r, fills.get(i), false));
+    }
+    docx_rs::Table::new(out).width(5000, WidthType::Pct)
+}
+
+fn styles() -> Vec<docx_rs::Style> {
+    use docx_rs::{LineSpacing, Style, StyleType};
+    let heading = |id: &str, name: &str, size: usize, level: usize, before: u32| {
+        Style::new(id, StyleType::Paragraph)
+            .name(name)
+            .based_on("Normal")
+            .next("Normal")
+            .size(size)
+            .bold()
+            .outline_lvl(level)
+            .line_spacing(LineSpacing::new().before(before).after(120))
+    };
+    vec![
+        Style::new("Title", StyleType::Paragraph)
+            .name("Title")
+            .based_on("Normal")
+            .next("Normal")
+            .size(40)
+            .bold()
+            .line_spacing(LineSpacing::new().after(240)),
+        heading("Heading1", "heading 1", 32, 0, 240),
+        heading("Heading2", "heading 2", 26, 1, 200),
+        heading("Heading3", "heading 3", 22, 2, 160),
+        Style::new("ListBullet", StyleType::Paragraph)
+            .name("List Bullet")
+            .based_on("Normal"),
+    ]
 }
 
 /// XML 1.0 forbids most control characters.
@@ -229,18 +344,3 @@ fn clean_xml(s: &str) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
 }
-
-const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#;
-
-const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/></Relationships>"#;
-
-const DOC_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#;
-
-const APP: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>Steward</Application></Properties>"#;
-
-const STYLES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Arial" w:hAnsi="Arial" w:cs="Arial"/><w:sz w:val="22"/><w:lang w:val="en-GB"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:spacing w:after="120"/></w:pPr></w:pPrDefault></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style><w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:pPr><w:spacing w:after="240"/></w:pPr><w:rPr><w:b/><w:sz w:val="40"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:pPr><w:keepNext/><w:spacing w:before="240"/><w:outlineLvl w:val="0"/></w:pPr><w:rPr><w:b/><w:sz w:val="32"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:pPr><w:keepNext/><w:spacing w:before="200"/><w:outlineLvl w:val="1"/></w:pPr><w:rPr><w:b/><w:sz w:val="26"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading3"><w:name w:val="heading 3"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:pPr><w:keepNext/><w:spacing w:before="160"/><w:outlineLvl w:val="2"/></w:pPr><w:rPr><w:b/><w:sz w:val="22"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="ListBullet"><w:name w:val="List Bullet"/><w:basedOn w:val="Normal"/><w:pPr><w:ind w:left="360" w:hanging="360"/></w:pPr></w:style><w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/><w:tblPr><w:tblBorders><w:top w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:left w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:bottom w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:right w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:insideH w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:insideV w:val="single" w:sz="4" w:space="0" w:color="auto"/></w:tblBorders><w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style></w:styles>"#;

@@ -252,29 +252,47 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
                 ));
             }
         }
-        // The matrix with the risks placed in it.
+        // The risk map: the matrix shaded by band, each risk in the cell of its inherent
+        // rating, with its residual band where a measure lowers it (as the page's picture).
         let mut grid = vec![];
+        let mut fills = vec![];
         for si in (0..m.severity.len()).rev() {
             let mut row = vec![m.severity[si].label.clone()];
+            let mut fill = vec![String::new()];
             for li in 0..m.likelihood.len() {
                 let here: Vec<String> = c
                     .risks
                     .iter()
                     .filter(|r| r.severity == si as i64 + 1 && r.likelihood == li as i64 + 1)
-                    .map(|r| r.number.to_string())
+                    .map(|r| {
+                        let residual = c.residual(m, r);
+                        if m.rank(&residual) < m.rank(&c.overall(m, r)) {
+                            format!("{} (residual {})", r.number, m.band_label(&residual))
+                        } else {
+                            r.number.to_string()
+                        }
+                    })
                     .collect();
                 let band = m.band_label(&m.grid[si][li]).to_string();
                 row.push(if here.is_empty() {
                     band
                 } else {
-                    format!("{band}: risk {}", here.join(", "))
+                    format!("{band}\nRisk {}", here.join(", "))
                 });
+                fill.push(crate::svg::colour(&m.grid[si][li], m).trim_start_matches('#').to_string());
             }
             grid.push(row);
+            fills.push(fill);
         }
         let mut head = vec!["Severity / likelihood".to_string()];
         head.extend(m.likelihood.iter().map(|l| l.label.clone()));
-        d = d.heading(2, "Risk matrix").table(head, grid);
+        d = d
+            .heading(2, "Risk map")
+            .paragraph(
+                "Each risk sits in the cell of its likelihood and severity before measures; \
+                 where measures lower it, its residual rating follows in brackets.",
+            )
+            .shaded_table(head, grid, fills);
 
         d = d.heading(1, "Measures to reduce risk");
         for (i, x) in c.measures.iter().enumerate() {

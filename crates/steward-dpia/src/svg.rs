@@ -12,7 +12,8 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn colour(band: &str, m: &Matrix) -> &'static str {
+/// The fill of a band's cells, shared by the picture and the exports' risk map.
+pub fn colour(band: &str, m: &Matrix) -> &'static str {
     let rank = m.rank(band);
     let n = m.band.len().max(1);
     if m.needs_art36(band) {

@@ -78,8 +78,36 @@ pub fn routes() -> Routes {
         )
         .get("/dpias/{id}/risks/new", dpia(Op::Change), risk_page)
         .post("/dpias/{id}/risks/new", dpia(Op::Change), risk_submit)
+        .get("/dpias/{id}/risks/{risk}", dpia(Op::Change), risk_edit_page)
+        .post("/dpias/{id}/risks/{risk}", dpia(Op::Change), risk_edit_submit)
+        .get(
+            "/dpias/{id}/risks/{risk}/delete",
+            dpia(Op::Change),
+            risk_delete_page,
+        )
+        .post("/dpias/{id}/risks/{risk}/delete", dpia(Op::Change), risk_delete)
         .get("/dpias/{id}/measures/new", dpia(Op::Change), measure_page)
         .post("/dpias/{id}/measures/new", dpia(Op::Change), measure_submit)
+        .get(
+            "/dpias/{id}/measures/{measure}",
+            dpia(Op::Change),
+            measure_edit_page,
+        )
+        .post(
+            "/dpias/{id}/measures/{measure}",
+            dpia(Op::Change),
+            measure_edit_submit,
+        )
+        .get(
+            "/dpias/{id}/measures/{measure}/delete",
+            dpia(Op::Change),
+            measure_delete_page,
+        )
+        .post(
+            "/dpias/{id}/measures/{measure}/delete",
+            dpia(Op::Change),
+            measure_delete,
+        )
         .get("/dpias/{id}/data-items", dpia(Op::Change), items_page)
         .post("/dpias/{id}/data-items", dpia(Op::Change), items_submit)
         .get("/dpias/{id}/data-flows/new", dpia(Op::Change), flow_page)
@@ -681,6 +709,7 @@ pub struct SectionView {
 }
 
 pub struct RiskRow {
+    pub id: String,
     pub number: i64,
     pub description: String,
     pub source: String,
@@ -693,6 +722,7 @@ pub struct RiskRow {
 }
 
 pub struct MeasureRow {
+    pub id: String,
     pub number: usize,
     pub risks: String,
     pub options: String,
@@ -740,6 +770,7 @@ fn risk_rows(c: &Content, m: &Matrix) -> Vec<RiskRow> {
             let overall = c.overall(m, r);
             let residual = c.residual(m, r);
             RiskRow {
+                id: r.id.clone(),
                 number: r.number,
                 description: r.description.clone(),
                 source: r.source.clone(),
@@ -810,6 +841,7 @@ async fn dpia_view(
         .iter()
         .enumerate()
         .map(|(i, x)| MeasureRow {
+            id: x.id.clone(),
             number: i + 1,
             risks: x
                 .risks
@@ -1216,24 +1248,74 @@ async fn risk_page(
     si: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let (_, d) = change_permit(&state, &si, &id).await?;
+    risk_form(&state, &si, &id, None).await
+}
+
+async fn risk_edit_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, risk)): Path<(String, String)>,
+) -> PageResult {
+    risk_form(&state, &si, &id, Some(&risk)).await
+}
+
+/// The risk form: empty to add a risk, filled with the risk's answers to change one.
+async fn risk_form(state: &AppState, si: &SignedIn, id: &str, risk: Option<&str>) -> PageResult {
+    let (_, d) = change_permit(state, si, id).await?;
     if !d.editable() {
-        return frozen(&state, &si, &d).await;
+        return frozen(state, si, &d).await;
     }
     let rules = dpias(&state.steward).rules;
     let m = rules
         .matrix(&d.content.matrix)
         .unwrap_or(&rules.matrices[0]);
+    let (title, action, submit, form) = match risk {
+        None => (
+            "Add a risk".to_string(),
+            format!("/dpias/{id}/risks/new"),
+            "Add the risk",
+            FormView::new(),
+        ),
+        Some(rid) => {
+            let r = find_risk(&d.content, rid)?;
+            (
+                format!("Change risk {}", r.number),
+                format!("/dpias/{id}/risks/{rid}"),
+                "Save the risk",
+                FormView::new()
+                    .with("description", r.description.clone())
+                    .with("source", r.source.clone())
+                    .with("likelihood", r.likelihood.to_string())
+                    .with("severity", r.severity.to_string())
+                    .with("overall", r.overall_override.clone())
+                    .with("override_reason", r.override_reason.clone()),
+            )
+        }
+    };
     Ok(form_page(
-        &si,
-        "Add a risk",
+        si,
+        &title,
         &d.title,
-        format!("/dpias/{id}/risks/new"),
+        action,
         format!("/dpias/{id}"),
-        "Add the risk",
+        submit,
         risk_fields(m),
-        FormView::new(),
+        form,
     ))
+}
+
+fn find_risk<'c>(c: &'c Content, rid: &str) -> Result<&'c Risk, CoreError> {
+    c.risks
+        .iter()
+        .find(|r| r.id == rid)
+        .ok_or_else(|| CoreError::NotFound("risk".into()))
+}
+
+fn find_measure(c: &Content, mid: &str) -> Result<usize, CoreError> {
+    c.measures
+        .iter()
+        .position(|x| x.id == mid)
+        .ok_or_else(|| CoreError::NotFound("measure".into()))
 }
 
 async fn risk_submit(
@@ -1242,15 +1324,33 @@ async fn risk_submit(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let (p, d) = change_permit(&state, &si, &id).await?;
+    risk_save(&state, &si, &id, None, f).await
+}
+
+async fn risk_edit_submit(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, risk)): Path<(String, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    risk_save(&state, &si, &id, Some(&risk), f).await
+}
+
+async fn risk_save(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+    risk: Option<&str>,
+    f: HashMap<String, String>,
+) -> PageResult {
+    let (p, d) = change_permit(state, si, id).await?;
     let rules = dpias(&state.steward).rules;
     let m = rules
         .matrix(&d.content.matrix)
         .unwrap_or(&rules.matrices[0]);
     let mut c = d.content.clone();
-    let number = c.risks.len() as i64 + 1;
-    c.risks.push(Risk {
-        id: String::new(),
+    let answered = |id: String, number: i64| Risk {
+        id,
         number,
         description: val(&f, "description").trim().to_string(),
         source: val(&f, "source").trim().to_string(),
@@ -1259,19 +1359,122 @@ async fn risk_submit(
         severity: val(&f, "severity").trim().parse().unwrap_or(0),
         overall_override: val(&f, "overall"),
         override_reason: val(&f, "override_reason").trim().to_string(),
-    });
+    };
+    let (title, action, number) = match risk {
+        None => {
+            // Numbers stay with their risks: a new one follows the highest, even after a
+            // risk is deleted.
+            let number = c.risks.iter().map(|r| r.number).max().unwrap_or(0) + 1;
+            c.risks.push(answered(String::new(), number));
+            ("Add a risk".to_string(), format!("/dpias/{id}/risks/new"), number)
+        }
+        Some(rid) => {
+            let number = find_risk(&c, rid)?.number;
+            for r in c.risks.iter_mut().filter(|r| r.id == rid) {
+                *r = answered(rid.to_string(), number);
+            }
+            (
+                format!("Change risk {number}"),
+                format!("/dpias/{id}/risks/{rid}"),
+                number,
+            )
+        }
+    };
     save_form(
-        &state,
-        &si,
+        state,
+        si,
         &p,
         c,
         &f,
-        "Add a risk",
-        format!("/dpias/{id}/risks/new"),
+        &title,
+        action,
         risk_fields(m),
         &format!("risk_{number}"),
     )
     .await
+}
+
+async fn risk_delete_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, risk)): Path<(String, String)>,
+) -> PageResult {
+    let (_, d) = change_permit(&state, &si, &id).await?;
+    if !d.editable() {
+        return frozen(&state, &si, &d).await;
+    }
+    let r = find_risk(&d.content, &risk)?;
+    let only: Vec<String> = d
+        .content
+        .measures
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.risks.len() == 1 && x.risks[0] == risk)
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    let mut what = format!("Risk {} “{}” will be deleted from this DPIA.", r.number, r.description);
+    if !only.is_empty() {
+        what.push_str(&format!(
+            " {} against this risk alone will be deleted with it ({}); their actions stay on the actions list.",
+            if only.len() == 1 { "The measure" } else { "The measures" },
+            if only.len() == 1 {
+                format!("measure {}", only[0])
+            } else {
+                format!("measures {}", only.join(", "))
+            }
+        ));
+    }
+    Ok(render(&crate::views::ConfirmPage {
+        ctx: ctx(
+            &si,
+            &format!("Are you sure you want to delete risk {}?", r.number),
+            &FormView::new(),
+        ),
+        what,
+        action: format!("/dpias/{id}/risks/{risk}/delete"),
+        button: format!("Delete risk {}", r.number),
+        cancel: format!("/dpias/{id}"),
+    }))
+}
+
+async fn risk_delete(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, risk)): Path<(String, String)>,
+) -> PageResult {
+    let (p, d) = change_permit(&state, &si, &id).await?;
+    let mut c = d.content.clone();
+    find_risk(&c, &risk)?;
+    c.risks.retain(|r| r.id != risk);
+    for x in &mut c.measures {
+        x.risks.retain(|r| *r != risk);
+    }
+    c.measures.retain(|x| !x.risks.is_empty());
+    save_or_conflict(&state, &si, &p, c).await
+}
+
+/// Saves a change made by a button (no form to re-render): back to the DPIA, or the DPIA
+/// with the reason when it cannot change.
+async fn save_or_conflict(
+    state: &AppState,
+    si: &SignedIn,
+    p: &Permit<ops::Change>,
+    content: Content,
+) -> PageResult {
+    let id = p.id().to_string();
+    match dpias(&state.steward).save(&si.caller, p, content).await {
+        Ok(_) => Ok(Redirect::to(&format!("/dpias/{id}")).into_response()),
+        Err(CoreError::Conflict(m)) => {
+            let r = dpia_view(state, si, &id, FormView::new(), Some(m)).await?;
+            Ok((StatusCode::CONFLICT, r).into_response())
+        }
+        Err(CoreError::Invalid(e)) => {
+            let m = e.0.iter().map(|x| x.message.as_str()).collect::<Vec<_>>().join(" ");
+            let r = dpia_view(state, si, &id, FormView::new(), Some(m)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---- measures ----
@@ -1301,23 +1504,75 @@ async fn measure_page(
     si: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let (_, d) = change_permit(&state, &si, &id).await?;
+    measure_form(&state, &si, &id, None).await
+}
+
+async fn measure_edit_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, measure)): Path<(String, String)>,
+) -> PageResult {
+    measure_form(&state, &si, &id, Some(&measure)).await
+}
+
+/// The measure form: empty to add one, filled with the measure's answers to change it.
+async fn measure_form(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+    measure: Option<&str>,
+) -> PageResult {
+    let (_, d) = change_permit(state, si, id).await?;
     if !d.editable() {
-        return frozen(&state, &si, &d).await;
+        return frozen(state, si, &d).await;
     }
     let rules = dpias(&state.steward).rules;
     let m = rules
         .matrix(&d.content.matrix)
         .unwrap_or(&rules.matrices[0]);
+    let (title, action, submit, form) = match measure {
+        None => (
+            "Add a measure".to_string(),
+            format!("/dpias/{id}/measures/new"),
+            "Add the measure",
+            FormView::new().with("approved", "no"),
+        ),
+        Some(mid) => {
+            let i = find_measure(&d.content, mid)?;
+            let x = &d.content.measures[i];
+            let mut form = FormView::new()
+                .with("options", x.options.clone())
+                .with("effect", x.effect.clone())
+                .with("residual", x.residual.clone())
+                .with("approved", if x.approved { "yes" } else { "no" })
+                .with("owner", x.owner.clone());
+            for r in &x.risks {
+                form = form.with(&format!("risk_{r}"), "yes");
+            }
+            if let Ok(due) = chrono::NaiveDate::parse_from_str(&x.due_date, "%Y-%m-%d") {
+                use chrono::Datelike;
+                form = form
+                    .with("due_date_day", due.day().to_string())
+                    .with("due_date_month", due.month().to_string())
+                    .with("due_date_year", due.year().to_string());
+            }
+            (
+                format!("Change measure {}", i + 1),
+                format!("/dpias/{id}/measures/{mid}"),
+                "Save the measure",
+                form,
+            )
+        }
+    };
     Ok(form_page(
-        &si,
-        "Add a measure",
+        si,
+        &title,
         &d.title,
-        format!("/dpias/{id}/measures/new"),
+        action,
         format!("/dpias/{id}"),
-        "Add the measure",
+        submit,
         measure_fields(&d.content, m),
-        FormView::new().with("approved", "no"),
+        form,
     ))
 }
 
@@ -1327,14 +1582,32 @@ async fn measure_submit(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let (p, d) = change_permit(&state, &si, &id).await?;
+    measure_save(&state, &si, &id, None, f).await
+}
+
+async fn measure_edit_submit(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, measure)): Path<(String, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    measure_save(&state, &si, &id, Some(&measure), f).await
+}
+
+async fn measure_save(
+    state: &AppState,
+    si: &SignedIn,
+    id: &str,
+    measure: Option<&str>,
+    f: HashMap<String, String>,
+) -> PageResult {
+    let (p, d) = change_permit(state, si, id).await?;
     let rules = dpias(&state.steward).rules;
     let m = rules
         .matrix(&d.content.matrix)
         .unwrap_or(&rules.matrices[0]);
     let mut c = d.content.clone();
-    let n = c.measures.len() + 1;
-    c.measures.push(Measure {
+    let answered = Measure {
         risks: c
             .risks
             .iter()
@@ -1348,20 +1621,87 @@ async fn measure_submit(
         owner: val(&f, "owner").trim().to_string(),
         due_date: date_of(&f, "due_date"),
         ..Default::default()
-    });
+    };
+    let (title, action, n) = match measure {
+        None => {
+            c.measures.push(answered);
+            (
+                "Add a measure".to_string(),
+                format!("/dpias/{id}/measures/new"),
+                c.measures.len(),
+            )
+        }
+        Some(mid) => {
+            let i = find_measure(&c, mid)?;
+            let old = &c.measures[i];
+            // What the service keeps of a measure (its id, its action, who owns that)
+            // stays; the answers are the form's.
+            c.measures[i] = Measure {
+                id: old.id.clone(),
+                action_id: old.action_id.clone(),
+                owner_id: old.owner_id.clone(),
+                ..answered
+            };
+            (
+                format!("Change measure {}", i + 1),
+                format!("/dpias/{id}/measures/{mid}"),
+                i + 1,
+            )
+        }
+    };
     let fields = measure_fields(&d.content, m);
     save_form(
-        &state,
-        &si,
+        state,
+        si,
         &p,
         c,
         &f,
-        "Add a measure",
-        format!("/dpias/{id}/measures/new"),
+        &title,
+        action,
         fields,
         &format!("measure_{n}"),
     )
     .await
+}
+
+async fn measure_delete_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, measure)): Path<(String, String)>,
+) -> PageResult {
+    let (_, d) = change_permit(&state, &si, &id).await?;
+    if !d.editable() {
+        return frozen(&state, &si, &d).await;
+    }
+    let i = find_measure(&d.content, &measure)?;
+    let x = &d.content.measures[i];
+    let mut what = format!("Measure {} “{}” will be deleted from this DPIA.", i + 1, x.options);
+    if !x.action_id.is_empty() {
+        what.push_str(" Its action stays on the actions list.");
+    }
+    Ok(render(&crate::views::ConfirmPage {
+        ctx: ctx(
+            &si,
+            &format!("Are you sure you want to delete measure {}?", i + 1),
+            &FormView::new(),
+        ),
+        what,
+        action: format!("/dpias/{id}/measures/{measure}/delete"),
+        button: format!("Delete measure {}", i + 1),
+        cancel: format!("/dpias/{id}"),
+    }))
+}
+
+async fn measure_delete(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path((id, measure)): Path<(String, String)>,
+) -> PageResult {
+    let (p, d) = change_permit(&state, &si, &id).await?;
+    let mut c = d.content.clone();
+    let i = find_measure(&c, &measure)?;
+    c.measures.remove(i);
+    save_or_conflict(&state, &si, &p, c).await
 }
 
 // ---- data items ----

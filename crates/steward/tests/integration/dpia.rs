@@ -842,3 +842,223 @@ both_backends!(the_command_line_imports_and_exports, |s: Arc<
     );
     assert_eq!(count(&s, "SELECT COUNT(*) FROM dpias").await, before);
 });
+
+// ---------------------------------------------------------------- in the browser
+
+mod in_the_browser {
+    use std::sync::Arc;
+
+    use fantoccini::{Client as Browser, Locator};
+
+    use crate::accessibility::assert_accessible;
+    use crate::browser::{browser, sign_in, wait_for_path};
+    use crate::common::*;
+
+    async fn find(b: &Browser, css: &str) -> fantoccini::elements::Element {
+        b.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+    async fn fill(b: &Browser, css: &str, value: &str) {
+        let f = find(b, css).await;
+        f.clear().await.unwrap();
+        f.send_keys(value).await.unwrap();
+    }
+    async fn click(b: &Browser, css: &str) {
+        find(b, css).await.click().await.unwrap();
+    }
+    async fn click_link(b: &Browser, text: &str) {
+        b.find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|e| panic!("link {text:?}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+    async fn submit(b: &Browser, form_action_ends: &str) {
+        click(
+            b,
+            &format!("form[action$='{form_action_ends}'] button[type=submit]"),
+        )
+        .await;
+    }
+    async fn page_text(b: &Browser) -> String {
+        find(b, "main").await.text().await.unwrap()
+    }
+    async fn sign_out(s: &TestServer, b: &Browser) {
+        b.delete_all_cookies().await.unwrap();
+        b.goto(&s.url("/sign-in")).await.unwrap();
+    }
+    async fn add_risk(b: &Browser, description: &str, likelihood: &str, severity: &str) {
+        click_link(b, "Add a risk").await;
+        wait_for_path(b, |p| p.ends_with("/risks/new")).await;
+        fill(b, "#description", description).await;
+        find(b, "#likelihood")
+            .await
+            .select_by_value(likelihood)
+            .await
+            .unwrap();
+        find(b, "#severity")
+            .await
+            .select_by_value(severity)
+            .await
+            .unwrap();
+        submit(b, "/risks/new").await;
+        wait_for_path(b, |p| !p.ends_with("/risks/new")).await;
+    }
+
+    /// Issue 11's acceptance, in Chromium: the IG lead screens a new project, writes a DPIA
+    /// with two risks, changes one and submits it; the DPO asks for changes; the IG lead
+    /// fixes them and submits again; the DPO approves; the frozen version offers no change
+    /// and refuses one. Every DPIA page on the way passes axe-core with no serious or
+    /// critical violation.
+    async fn a_dpia_from_screening_to_approval(s: Arc<TestServer>) {
+        let d = browser().await;
+        let b = &d.browser;
+        sign_in(&s, b, HARBOUR_IG).await;
+
+        b.goto(&s.url("/dpias")).await.unwrap();
+        assert_accessible(b, "the DPIA list").await;
+        click_link(b, "Screen a new project").await;
+        wait_for_path(b, |p| p == "/dpias/screen").await;
+        assert_accessible(b, "the choice of screening questions").await;
+        click(b, "form[action='/dpias/screen'] button[type=submit]").await;
+        wait_for_path(b, |p| p == "/dpias/screen").await;
+        fill(b, "#title", "Text reminders for flu clinics").await;
+        b.execute(
+            "document.querySelectorAll('input[type=radio][value=no]').forEach(e => e.click())",
+            vec![],
+        )
+        .await
+        .unwrap();
+        click(b, "#answer_matching-yes").await;
+        assert_accessible(b, "the screening questions").await;
+        submit(b, "/dpias/screen").await;
+        wait_for_path(b, |p| p.starts_with("/dpia-screenings/")).await;
+        assert!(page_text(b).await.contains("A DPIA is required"));
+        assert_accessible(b, "the screening's outcome").await;
+        click(b, "form[action='/dpias/new'] button[type=submit]").await;
+        wait_for_path(b, |p| p == "/dpias/new").await;
+        assert_accessible(b, "the new DPIA form").await;
+        b.execute(
+            "document.querySelector('input[name=matrix][value=\"5x5\"]').click()",
+            vec![],
+        )
+        .await
+        .unwrap();
+        submit(b, "/dpias/new").await;
+        let path = wait_for_path(b, |p| p.starts_with("/dpias/") && p != "/dpias/new").await;
+        let id = path.rsplit('/').next().unwrap().to_string();
+        assert!(page_text(b).await.contains("Draft"));
+
+        // Two risks; the form keeps what was typed when the likelihood is missing.
+        click_link(b, "Add a risk").await;
+        wait_for_path(b, |p| p.ends_with("/risks/new")).await;
+        fill(b, "#description", "A reminder reaches an old number").await;
+        submit(b, "/risks/new").await;
+        wait_for_path(b, |p| p.ends_with("/risks/new")).await;
+        assert!(find(b, ".nhsuk-error-summary").await.text().await.unwrap().contains("Likelihood"));
+        assert_eq!(
+            find(b, "#description").await.prop("value").await.unwrap().as_deref(),
+            Some("A reminder reaches an old number")
+        );
+        assert_accessible(b, "the risk form with its errors").await;
+        b.goto(&s.url(&format!("/dpias/{id}"))).await.unwrap();
+        add_risk(b, "A reminder reaches an old number", "2", "2").await;
+        add_risk(b, "The clinic list is sent to the wrong practice", "3", "2").await;
+        let text = page_text(b).await;
+        assert!(text.contains("2 risks") || text.contains("two risks"), "{text}");
+
+        // Change risk 2 on its own page.
+        click(b, "#risks tbody tr:nth-child(2) td:last-child a:first-child").await;
+        let p = wait_for_path(b, |p| p.contains("/risks/") && !p.ends_with("/new")).await;
+        assert!(!p.ends_with("/delete"));
+        assert_accessible(b, "the change risk form").await;
+        assert_eq!(
+            find(b, "#description").await.prop("value").await.unwrap().as_deref(),
+            Some("The clinic list is sent to the wrong practice")
+        );
+        fill(b, "#description", "The clinic list is e-mailed to the wrong practice").await;
+        click(b, "form button[type=submit]").await;
+        wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
+        assert!(page_text(b).await.contains("e-mailed to the wrong practice"));
+
+        // A third risk, deleted after a page that asks first.
+        add_risk(b, "A risk written by mistake", "1", "1").await;
+        click(b, "#risks tbody tr:nth-child(3) a[href$='/delete']").await;
+        wait_for_path(b, |p| p.ends_with("/delete")).await;
+        assert!(find(b, "#confirm-what").await.text().await.unwrap().contains("A risk written by mistake"));
+        assert_accessible(b, "the page asking before a risk is deleted").await;
+        click(b, "#confirm").await;
+        wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
+        let text = page_text(b).await;
+        assert!(!text.contains("A risk written by mistake"), "{text}");
+        assert!(text.contains("2 risks") || text.contains("two risks"), "{text}");
+        assert_accessible(b, "the DPIA with two risks").await;
+
+        click(b, &format!("form[action='/dpias/{id}/submit'] button")).await;
+        wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
+        assert!(page_text(b).await.contains("Submitted"));
+        sign_out(&s, b).await;
+
+        // The DPO asks for changes.
+        sign_in(&s, b, DPO).await;
+        b.goto(&s.url(&format!("/dpias/{id}"))).await.unwrap();
+        assert_accessible(b, "the DPIA as the DPO sees it").await;
+        click(b, "#step-request_changes").await;
+        fill(b, "#note", "Say how numbers are kept up to date").await;
+        submit(b, "/decision").await;
+        wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
+        assert!(page_text(b).await.contains("Changes requested"));
+        sign_out(&s, b).await;
+
+        // The IG lead fixes it and submits again.
+        sign_in(&s, b, HARBOUR_IG).await;
+        b.goto(&s.url(&format!("/dpias/{id}/sections/need"))).await.unwrap();
+        assert_accessible(b, "a section form").await;
+        fill(
+            b,
+            "#text",
+            "Numbers are checked with the patient at each appointment",
+        )
+        .await;
+        click(b, "form button[type=submit]").await;
+        wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
+        click(b, &format!("form[action='/dpias/{id}/submit'] button")).await;
+        wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
+        sign_out(&s, b).await;
+
+        // The DPO approves; the version is frozen.
+        sign_in(&s, b, DPO).await;
+        b.goto(&s.url(&format!("/dpias/{id}"))).await.unwrap();
+        click(b, "#step-approve").await;
+        submit(b, "/decision").await;
+        wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
+        let text = page_text(b).await;
+        assert!(text.contains("Approved"), "{text}");
+        sign_out(&s, b).await;
+        sign_in(&s, b, HARBOUR_IG).await;
+        b.goto(&s.url(&format!("/dpias/{id}"))).await.unwrap();
+        let text = page_text(b).await;
+        let today = steward_core::time::long_date(chrono::Utc::now().date_naive());
+        assert!(text.contains(&format!("Version 1, {today}")), "{text}");
+        assert!(
+            b.find(Locator::LinkText("Add a risk")).await.is_err(),
+            "no change offered on a frozen version"
+        );
+        assert_accessible(b, "the approved DPIA").await;
+        b.goto(&s.url(&format!("/dpias/{id}/risks/new"))).await.unwrap();
+        assert!(page_text(b).await.contains("cannot be changed"));
+        d.browser.close().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn browser_a_dpia_from_screening_to_approval_sqlite() {
+        run_on(Backend::Sqlite, a_dpia_from_screening_to_approval).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn browser_a_dpia_from_screening_to_approval_postgres() {
+        run_on(Backend::Postgres, a_dpia_from_screening_to_approval).await;
+    }
+}

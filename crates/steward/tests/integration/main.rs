@@ -2,6 +2,7 @@
 //! port, once against SQLite and once against PostgreSQL (`both_backends!`).
 
 mod access_audit;
+mod accessibility;
 mod access_gate;
 mod api_contract;
 mod assurance;

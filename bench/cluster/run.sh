@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The DPO's cluster dashboard at scale (issue 13): the demo cluster grown to 50 organisations
+# with 5 years of records (bench/cluster/seed.py), on SQLite; the DPO's home dashboard (the
+# cluster table) and the cluster page (/assurance) under 20 concurrent clients (wrk, loopback, bounded in
+# time), p99. Target: p99 under 100 ms.
+# Usage: bench/cluster/run.sh [SECONDS]  (ORGS=50 YEARS=5)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION="${1:-20}"
+CLIENTS=20
+OUT=bench/out/cluster
+mkdir -p "$OUT"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+cargo build --release -q -p steward
+T="${CARGO_TARGET_DIR:-target}"
+BIN=$(realpath "$T/release/steward")
+PORT=8194
+unset STEWARD_DATABASE_URL
+export STEWARD_DATA_DIR=$(mktemp -d)
+trap 'rm -rf "$STEWARD_DATA_DIR"' EXIT
+"$BIN" demo --seed-only >/dev/null
+python3 bench/cluster/seed.py "$STEWARD_DATA_DIR/steward.db" --organisations "${ORGS:-50}" --years "${YEARS:-5}" | tee "$OUT/seed.txt"
+STEWARD_LISTEN=127.0.0.1:$PORT RUST_LOG=warn "$BIN" serve >"$OUT/server.log" 2>&1 & SPID=$!
+trap 'kill $SPID 2>/dev/null; rm -rf "$STEWARD_DATA_DIR"' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+# The DPO signs in with the second factor.
+jar=$(mktemp)
+curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$PORT/sign-in" >/dev/null
+csrf=$(awk '$6=="steward_csrf"{print $7}' "$jar")
+curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$csrf" \
+    --data-urlencode "email=dpo@demo.steward.test" --data-urlencode "password=demo-password-2026" \
+    "http://127.0.0.1:$PORT/sign-in"
+code=$("$BIN" user totp-code dpo@demo.steward.test | tail -n1)
+csrf=$(awk '$6=="steward_csrf"{print $7}' "$jar")
+curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$csrf" --data-urlencode "code=$code" \
+    "http://127.0.0.1:$PORT/sign-in/code"
+cookie="steward_session=$(awk '$6=="steward_session"{print $7}' "$jar"); steward_csrf=$csrf"
+rm -f "$jar"
+
+echo "| page | requests/s | p50 | p99 | errors"
+echo "|---|---:|---:|---:|---"
+for page in "/" "/assurance"; do
+    url="http://127.0.0.1:$PORT$page"
+    status=$(curl -s -o "$OUT/page.html" -w '%{http_code}' -H "Cookie: $cookie" "$url")
+    [ "$status" = 200 ] || { echo "$url answered $status"; exit 1; }
+    grep -q "Benchmark Practice 0" "$OUT/page.html" || { echo "$page does not show the grown cluster"; exit 1; }
+    name=$(echo "$page" | tr -c 'a-z\n' '_')
+    wrk -t2 -c"$CLIENTS" -d"${DURATION}s" --latency -H "Cookie: $cookie" "$url" > "$OUT/wrk$name.txt"
+    printf '| %-30s | %10s | %8s | %8s | %s\n' "DPO $page (${ORGS:-50} organisations, ${YEARS:-5} years)" \
+        "$(awk '/Requests\/sec/{print $2}' "$OUT/wrk$name.txt")" \
+        "$(awk '$1=="50%"{print $2}' "$OUT/wrk$name.txt")" \
+        "$(awk '$1=="99%"{print $2}' "$OUT/wrk$name.txt")" \
+        "$(grep -E "Non-2xx|Socket errors" "$OUT/wrk$name.txt" | tr '\n' ' ' || true)"
+done
