@@ -37,6 +37,7 @@ pub enum Kind {
     DpiaScreening,
     Dpia,
     DpiaSignOff,
+    DpiaAdoption,
     ComplianceAudit,
     ActionRound,
     TrainingRecord,
@@ -387,6 +388,26 @@ static DPIA_SIGN_OFF: Declaration = Declaration {
     relation: None,
 };
 
+/// A cluster DPIA offered to a practice: the DPO writes the DPIA once for the cluster and
+/// offers its approved version; the practice reads it as approved and records its own
+/// sign-off (those who sign off a practice's DPIA), or declines it with the reason.
+static DPIA_ADOPTION: Declaration = Declaration {
+    code: "dpia_adoption",
+    label: "cluster DPIA",
+    table: "dpia_adoptions",
+    personal_data: false,
+    list: READERS,
+    create: &[Dpo],
+    read: READERS,
+    change: &[Dpo, IgLead, Siro, CaldicottGuardian],
+    comment: &[],
+    attach: &[],
+    delete: &[],
+    advise: &[],
+    configure: &[],
+    relation: None,
+};
+
 /// The DPO's compliance audit of a practice: the DPO runs it; the practice's IG lead, SIRO
 /// and Caldicott Guardian read and discuss it; its findings become the practice's actions.
 static COMPLIANCE_AUDIT: Declaration = Declaration {
@@ -665,7 +686,7 @@ static PRIVACY_NOTICE: Declaration =
     register("privacy_notice", "privacy notice", "privacy_notices");
 
 impl Kind {
-    pub const ALL: [Kind; 30] = [
+    pub const ALL: [Kind; 31] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
@@ -678,6 +699,7 @@ impl Kind {
         Kind::DpiaScreening,
         Kind::Dpia,
         Kind::DpiaSignOff,
+        Kind::DpiaAdoption,
         Kind::ComplianceAudit,
         Kind::ActionRound,
         Kind::TrainingRecord,
@@ -713,6 +735,7 @@ impl Kind {
             Kind::DpiaScreening => &DPIA_SCREENING,
             Kind::Dpia => &DPIA,
             Kind::DpiaSignOff => &DPIA_SIGN_OFF,
+            Kind::DpiaAdoption => &DPIA_ADOPTION,
             Kind::ComplianceAudit => &COMPLIANCE_AUDIT,
             Kind::ActionRound => &ACTION_ROUND,
             Kind::TrainingRecord => &TRAINING_RECORD,

@@ -157,5 +157,102 @@ pub async fn seed_demo_dpias(steward: &Steward, today: NaiveDate) -> CoreResult<
         },
     )
     .await?;
+
+    seed_cluster_dpia(steward, &dpo, today).await?;
     Ok((dcr, teams))
+}
+
+/// A cluster DPIA: the DPO writes one DPIA for the text-message reminders every practice
+/// sends through the same supplier, approves it, and offers it to every practice; Castle
+/// Hill adopts it with its SIRO's sign-off, the others (Harbour View among them) have yet
+/// to decide.
+async fn seed_cluster_dpia(steward: &Steward, dpo: &Caller, today: NaiveDate) -> CoreResult<()> {
+    use crate::adoption::{AdoptionDecision, OfferInput};
+    use crate::model::{Measure, Risk};
+    let d = dpias(steward);
+    let mut c = Content::blank(
+        d.rules,
+        "Appointment reminders by text message across the cluster",
+        "5x5",
+    );
+    c.section_mut("need").text = "Every practice of the cluster sends appointment reminders and recalls by text message through one supplier under one contract; the DPO assesses the processing once for all of them.".into();
+    c.risks = vec![
+        Risk {
+            description: "A reminder goes to a number that now belongs to someone else and reveals that the patient has an appointment".into(),
+            source: "Numbers kept after a patient changes phone".into(),
+            likelihood: 3,
+            severity: 2,
+            ..Default::default()
+        },
+        Risk {
+            description: "The supplier keeps message logs longer than the practices need".into(),
+            source: "Supplier's default retention".into(),
+            likelihood: 2,
+            severity: 2,
+            ..Default::default()
+        },
+    ];
+    c.number_risks(&mut || uuid::Uuid::new_v4().to_string());
+    c.measures = vec![Measure {
+        risks: vec![c.risks[0].id.clone()],
+        options: "Reminders name the practice and the time only, never the clinic or the reason; numbers are checked at every appointment.".into(),
+        effect: "reduced".into(),
+        residual: "low".into(),
+        approved: true,
+        owner: "Each practice's reception lead".into(),
+        ..Default::default()
+    }];
+    let created = d.create(dpo, &dpo.home_organisation_id, c, None).await?;
+    let p: Permit<ops::Change> = steward.permit(dpo, Kind::Dpia, &created.id).await?;
+    d.author_step(
+        dpo,
+        &p,
+        &StepInput {
+            step: "submit".into(),
+            note: String::new(),
+        },
+    )
+    .await?;
+    let s: Permit<ops::Change> = steward
+        .permit(dpo, Kind::DpiaSignOff, &created.id)
+        .await?;
+    d.sign_off(
+        dpo,
+        &s,
+        &StepInput {
+            step: "approve".into(),
+            note: String::new(),
+        },
+        today,
+    )
+    .await?;
+    let practices: Vec<String> = steward
+        .organisations(dpo)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == "gp_practice")
+        .map(|o| o.id)
+        .collect();
+    let r: Permit<ops::Read> = steward.permit(dpo, Kind::Dpia, &created.id).await?;
+    let offers = d
+        .offer(dpo, &r, &OfferInput { organisations: practices })
+        .await?;
+    let castle = caller(steward, "iglead@castlehill.demo.steward.test").await?;
+    if let Some(a) = offers
+        .iter()
+        .find(|a| a.organisation_id == castle.home_organisation_id)
+    {
+        let p: Permit<ops::Change> = steward.permit(&castle, Kind::DpiaAdoption, &a.id).await?;
+        d.decide_adoption(
+            &castle,
+            &p,
+            &AdoptionDecision {
+                decision: "adopt".into(),
+                signed_off_by: "Dr Priya Castle, SIRO".into(),
+                note: String::new(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

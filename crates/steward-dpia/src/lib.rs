@@ -30,6 +30,8 @@ pub use rules::Rules;
 pub mod demo;
 #[cfg(feature = "service")]
 pub mod service;
+#[cfg(feature = "service")]
+pub mod adoption;
 
 /// "1 risk", "3 risks".
 pub fn count_words(n: usize, one: &str, many: &str) -> String {

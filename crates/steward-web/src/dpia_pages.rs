@@ -303,6 +303,8 @@ pub struct ListPage {
     pub ctx: PageCtx,
     pub items: Vec<DpiaSummary>,
     pub screenings: Vec<Screening>,
+    /// Cluster DPIAs offered to this organisation.
+    pub adoptions: Vec<steward_dpia::adoption::Adoption>,
     pub can_create: bool,
 }
 
@@ -311,10 +313,12 @@ async fn list(State(state): State<AppState>, si: SignedIn) -> PageResult {
     let d = dpias(&state.steward);
     let items = d.list(&si.caller, &org).await?;
     let screenings = d.screenings(&si.caller, &org).await.unwrap_or_default();
+    let adoptions = d.adoptions(&si.caller, &org).await.unwrap_or_default();
     Ok(render(&ListPage {
         ctx: ctx(&si, "Data protection impact assessments", &FormView::new()),
         items,
         screenings,
+        adoptions,
         can_create: Kind::Dpia.allows(si.caller.role, Op::Create),
     }))
 }
@@ -761,9 +765,40 @@ pub struct DpiaView {
     pub can_advise: bool,
     pub can_decide: bool,
     pub can_comment: bool,
+    /// A cluster DPIA: who it was offered to, and (for the DPO, once approved) the
+    /// practices it can still be offered to.
+    pub cluster_dpia: bool,
+    pub offers: Vec<steward_dpia::adoption::Adoption>,
+    pub offer_to: Vec<Option_>,
 }
 
-fn risk_rows(c: &Content, m: &Matrix) -> Vec<RiskRow> {
+pub(crate) fn measure_rows(c: &Content, m: &Matrix) -> Vec<MeasureRow> {
+    c
+        .measures
+        .iter()
+        .enumerate()
+        .map(|(i, x)| MeasureRow {
+            id: x.id.clone(),
+            number: i + 1,
+            risks: x
+                .risks
+                .iter()
+                .filter_map(|id| c.risk(id))
+                .map(|r| r.number.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            options: x.options.clone(),
+            effect: effect_label(&x.effect).into(),
+            residual: m.band_label(&x.residual).into(),
+            approved: x.approved,
+            owner: x.owner.clone(),
+            due: x.due_date.clone(),
+            action_id: x.action_id.clone(),
+        })
+        .collect()
+}
+
+pub(crate) fn risk_rows(c: &Content, m: &Matrix) -> Vec<RiskRow> {
     c.risks
         .iter()
         .map(|r| {
@@ -793,7 +828,7 @@ fn risk_rows(c: &Content, m: &Matrix) -> Vec<RiskRow> {
         .collect()
 }
 
-async fn dpia_view(
+pub(crate) async fn dpia_view(
     state: &AppState,
     si: &SignedIn,
     id: &str,
@@ -836,29 +871,7 @@ async fn dpia_view(
             }
         })
         .collect();
-    let measures = c
-        .measures
-        .iter()
-        .enumerate()
-        .map(|(i, x)| MeasureRow {
-            id: x.id.clone(),
-            number: i + 1,
-            risks: x
-                .risks
-                .iter()
-                .filter_map(|id| c.risk(id))
-                .map(|r| r.number.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            options: x.options.clone(),
-            effect: effect_label(&x.effect).into(),
-            residual: m.band_label(&x.residual).into(),
-            approved: x.approved,
-            owner: x.owner.clone(),
-            due: x.due_date.clone(),
-            action_id: x.action_id.clone(),
-        })
-        .collect();
+    let measures = measure_rows(c, m);
     let item_label = |code: &str, own: &str| {
         rules
             .data_item(code)
@@ -879,7 +892,39 @@ async fn dpia_view(
     }
     let role = si.caller.role;
     let editable = d.editable();
+    let cluster_dpia = dd.is_cluster_dpia(&d).await?;
+    let offers = if cluster_dpia {
+        dd.offers(&p).await?
+    } else {
+        vec![]
+    };
+    let offer_to = if cluster_dpia
+        && matches!(d.status.as_str(), "approved" | "under_review")
+        && Kind::DpiaAdoption.allows(role, Op::Create)
+    {
+        state
+            .steward
+            .organisations(&si.caller)
+            .await?
+            .into_iter()
+            .filter(|o| {
+                o.id != d.organisation_id
+                    && !offers
+                        .iter()
+                        .any(|a| a.organisation_id == o.id && a.dpia_version == d.version_number)
+            })
+            .map(|o| Option_ {
+                value: o.id,
+                label: o.name,
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     Ok(render(&DpiaView {
+        cluster_dpia,
+        offers,
+        offer_to,
         ctx: ctx(si, &d.title, &form),
         form,
         notice,
@@ -1362,9 +1407,8 @@ async fn risk_save(
     };
     let (title, action, number) = match risk {
         None => {
-            // Numbers stay with their risks: a new one follows the highest, even after a
-            // risk is deleted.
-            let number = c.risks.iter().map(|r| r.number).max().unwrap_or(0) + 1;
+            // Risks are numbered 1, 2, 3 in order when saved (after a deletion too).
+            let number = c.risks.len() as i64 + 1;
             c.risks.push(answered(String::new(), number));
             ("Add a risk".to_string(), format!("/dpias/{id}/risks/new"), number)
         }

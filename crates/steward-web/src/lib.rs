@@ -10,6 +10,7 @@ pub mod audits_api;
 pub mod audits_pages;
 pub mod compliance_api;
 pub mod compliance_pages;
+pub mod dpia_adoption_pages;
 pub mod dpia_api;
 pub mod dpia_pages;
 pub mod error;
@@ -241,6 +242,7 @@ pub fn routes() -> Routes {
         .merge(audits_pages::routes())
         .merge(audits_api::routes())
         .merge(dpia_pages::routes())
+        .merge(dpia_adoption_pages::routes())
         .merge(dpia_api::routes())
         .merge(compliance_pages::routes())
         .merge(compliance_api::routes())

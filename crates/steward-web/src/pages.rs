@@ -750,6 +750,7 @@ pub fn record_page(kind: Kind, id: &str) -> String {
         Kind::ActionRound => format!("/action-rounds/{id}"),
         Kind::DpiaScreening => format!("/dpia-screenings/{id}"),
         Kind::Dpia | Kind::DpiaSignOff => format!("/dpias/{id}"),
+        Kind::DpiaAdoption => format!("/dpia-adoptions/{id}"),
         Kind::TrainingRecord => format!("/training/{id}"),
         Kind::Policy | Kind::PolicyAcknowledgement => format!("/policies/{id}"),
         Kind::RetentionReview => format!("/retention/reviews/{id}"),

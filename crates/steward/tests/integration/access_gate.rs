@@ -188,6 +188,20 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
         ],
     ),
     (
+        "dpia_adoption",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "D"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DISC"),
+            (Op::Comment, ""),
+            (Op::Attach, ""),
+            (Op::Delete, ""),
+            (Op::Advise, ""),
+            (Op::Configure, ""),
+        ],
+    ),
+    (
         "compliance_audit",
         &[
             (Op::List, "DISCA"),
