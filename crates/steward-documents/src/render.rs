@@ -371,8 +371,12 @@ impl Layout {
     }
 
     /// A table: bold header row repeated on each page, cells wrapped.
+    pub fn table(&mut self, header: &[String], rows: &[Vec<String>]) {
+        self.table_shaded(header, rows, &[]);
+    }
+
     /// `fills[row][col]`: an RGB colour ("F4C2C2") shading that body cell; may be empty.
-    pub fn table(&mut self, header: &[String], rows: &[Vec<String>], fills: &[Vec<String>]) {
+    pub fn table_shaded(&mut self, header: &[String], rows: &[Vec<String>], fills: &[Vec<String>]) {
         let cells = |row: &[String]| -> Vec<Vec<Run>> {
             row.iter().map(|c| vec![Run::Text(c.clone())]).collect()
         };
@@ -439,32 +443,32 @@ impl Layout {
                         bold: bool,
                         h: f32,
                         rule_grey: bool| {
-                let mut x = MARGIN;
-                for (i, lines) in cells.iter().enumerate() {
-                    if let Some(rgb) = fill.get(i).and_then(|f| parse_rgb(f)) {
-                        this.push(Op::Fill {
-                            x,
-                            y: this.y,
-                            w: widths[i],
-                            h,
-                            rgb,
-                        });
-                    }
-                    for (j, line) in lines.iter().enumerate() {
-                        let baseline = this.y + pad + size + j as f32 * lh;
-                        this.emit_line(line, x + pad, baseline, size, bold, false);
-                    }
-                    x += widths[i];
+            let mut x = MARGIN;
+            for (i, lines) in cells.iter().enumerate() {
+                if let Some(rgb) = fill.get(i).and_then(|f| parse_rgb(f)) {
+                    this.push(Op::Fill {
+                        x,
+                        y: this.y,
+                        w: widths[i],
+                        h,
+                        rgb,
+                    });
                 }
-                this.y += h;
-                this.push(Op::Rect {
-                    x: MARGIN,
-                    y: this.y - 0.4,
-                    w: total,
-                    h: if rule_grey { 0.4 } else { 0.8 },
-                    grey: rule_grey,
-                });
-            };
+                for (j, line) in lines.iter().enumerate() {
+                    let baseline = this.y + pad + size + j as f32 * lh;
+                    this.emit_line(line, x + pad, baseline, size, bold, false);
+                }
+                x += widths[i];
+            }
+            this.y += h;
+            this.push(Op::Rect {
+                x: MARGIN,
+                y: this.y - 0.4,
+                w: total,
+                h: if rule_grey { 0.4 } else { 0.8 },
+                grey: rule_grey,
+            });
+        };
         let has_header = !header.is_empty();
         let start = |this: &mut Self| {
             if has_header {

@@ -120,12 +120,12 @@ pub(crate) fn layout_spec(layout: &mut Layout, spec: &DocumentSpec) {
                 }
                 layout.space(5.0);
             }
-            SpecBlock::Table { header, rows } => layout.table(header, rows, &[]),
+            SpecBlock::Table { header, rows } => layout.table(header, rows),
             SpecBlock::ShadedTable {
                 header,
                 rows,
                 fills,
-            } => layout.table(header, rows, fills),
+            } => layout.table_shaded(header, rows, fills),
             SpecBlock::PageBreak => layout.page_break(),
         }
     }
@@ -137,8 +137,8 @@ pub(crate) fn layout_spec(layout: &mut Layout, spec: &DocumentSpec) {
 /// "Page N of M" fields, on A4.
 pub fn write_docx(spec: &DocumentSpec) -> Result<Vec<u8>> {
     use docx_rs::{
-        AbstractNumbering, Docx, Footer, Header, IndentLevel, Level, LevelJc, LevelText,
-        NumberFormat, Numbering, NumberingId, NumPages, PageMargin, PageNum, Paragraph, RunFonts,
+        AbstractNumbering, Docx, Footer, Header, IndentLevel, Level, LevelJc, LevelText, NumPages,
+        NumberFormat, Numbering, NumberingId, PageMargin, PageNum, Paragraph, RunFonts,
         SpecialIndentType, Start,
     };
     let mut docx = Docx::new()
@@ -163,7 +163,12 @@ pub fn write_docx(spec: &DocumentSpec) -> Result<Vec<u8>> {
                     LevelText::new("\u{2022}"),
                     LevelJc::new("left"),
                 )
-                .indent(Some(360), Some(SpecialIndentType::Hanging(360)), None, None),
+                .indent(
+                    Some(360),
+                    Some(SpecialIndentType::Hanging(360)),
+                    None,
+                    None,
+                ),
             ),
         )
         .add_numbering(Numbering::new(BULLETS, BULLETS));
@@ -171,9 +176,8 @@ pub fn write_docx(spec: &DocumentSpec) -> Result<Vec<u8>> {
         docx = docx.add_style(style);
     }
     if !spec.title.is_empty() {
-        docx = docx.header(Header::new().add_paragraph(
-            Paragraph::new().add_run(small_grey(&spec.title)),
-        ));
+        docx = docx
+            .header(Header::new().add_paragraph(Paragraph::new().add_run(small_grey(&spec.title))));
     }
     let mut foot = Paragraph::new();
     if !spec.footer.is_empty() {

@@ -286,7 +286,11 @@ impl Dpias<'_> {
         if a.status != "offered" {
             return Err(CoreError::Conflict(format!(
                 "The practice has already {} this DPIA",
-                if a.status == "adopted" { "adopted" } else { "declined" }
+                if a.status == "adopted" {
+                    "adopted"
+                } else {
+                    "declined"
+                }
             )));
         }
         let status = if input.decision == "adopt" {
@@ -331,7 +335,11 @@ impl Dpias<'_> {
             ADOPTION.code(),
             &a.id,
         );
-        t.detail = format!("{} {}", a.dpia_reference, status_label(status).to_lowercase());
+        t.detail = format!(
+            "{} {}",
+            a.dpia_reference,
+            status_label(status).to_lowercase()
+        );
         append(&mut w.tx, &t).await?;
         w.commit().await?;
         self.load_adoption(&a.id).await

@@ -213,9 +213,7 @@ async fn seed_cluster_dpia(steward: &Steward, dpo: &Caller, today: NaiveDate) ->
         },
     )
     .await?;
-    let s: Permit<ops::Change> = steward
-        .permit(dpo, Kind::DpiaSignOff, &created.id)
-        .await?;
+    let s: Permit<ops::Change> = steward.permit(dpo, Kind::DpiaSignOff, &created.id).await?;
     d.sign_off(
         dpo,
         &s,
@@ -235,7 +233,13 @@ async fn seed_cluster_dpia(steward: &Steward, dpo: &Caller, today: NaiveDate) ->
         .collect();
     let r: Permit<ops::Read> = steward.permit(dpo, Kind::Dpia, &created.id).await?;
     let offers = d
-        .offer(dpo, &r, &OfferInput { organisations: practices })
+        .offer(
+            dpo,
+            &r,
+            &OfferInput {
+                organisations: practices,
+            },
+        )
         .await?;
     let castle = caller(steward, "iglead@castlehill.demo.steward.test").await?;
     if let Some(a) = offers

@@ -279,7 +279,11 @@ pub fn document(rules: &Rules, h: &Header, c: &Content) -> DocumentSpec {
                 } else {
                     format!("{band}\nRisk {}", here.join(", "))
                 });
-                fill.push(crate::svg::colour(&m.grid[si][li], m).trim_start_matches('#').to_string());
+                fill.push(
+                    crate::svg::colour(&m.grid[si][li], m)
+                        .trim_start_matches('#')
+                        .to_string(),
+                );
             }
             grid.push(row);
             fills.push(fill);

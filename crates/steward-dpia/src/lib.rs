@@ -27,11 +27,11 @@ pub use model::Content;
 pub use rules::Rules;
 
 #[cfg(feature = "service")]
+pub mod adoption;
+#[cfg(feature = "service")]
 pub mod demo;
 #[cfg(feature = "service")]
 pub mod service;
-#[cfg(feature = "service")]
-pub mod adoption;
 
 /// "1 risk", "3 risks".
 pub fn count_words(n: usize, one: &str, many: &str) -> String {

@@ -78,8 +78,8 @@ async fn offer(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
         Err(CoreError::Conflict(m)) => {
-            let r = crate::dpia_pages::dpia_view(&state, &si, &id, FormView::new(), Some(m))
-                .await?;
+            let r =
+                crate::dpia_pages::dpia_view(&state, &si, &id, FormView::new(), Some(m)).await?;
             Ok((StatusCode::CONFLICT, r).into_response())
         }
         Err(e) => Err(e.into()),
@@ -109,7 +109,8 @@ async fn view(state: &AppState, si: &SignedIn, id: &str, form: FormView) -> Page
             advice: c.sign_off.dpo_advice.clone(),
             risks: risk_rows(&c, m),
             measures: measure_rows(&c, m),
-            can_decide: a.status == "offered" && Kind::DpiaAdoption.allows(si.caller.role, Op::Change),
+            can_decide: a.status == "offered"
+                && Kind::DpiaAdoption.allows(si.caller.role, Op::Change),
             form,
             a,
         }),
@@ -164,7 +165,10 @@ async fn export_pdf(
     let name = format!("{}-version-{}.pdf", a.dpia_reference, a.dpia_version);
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))

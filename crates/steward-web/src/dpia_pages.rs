@@ -79,13 +79,21 @@ pub fn routes() -> Routes {
         .get("/dpias/{id}/risks/new", dpia(Op::Change), risk_page)
         .post("/dpias/{id}/risks/new", dpia(Op::Change), risk_submit)
         .get("/dpias/{id}/risks/{risk}", dpia(Op::Change), risk_edit_page)
-        .post("/dpias/{id}/risks/{risk}", dpia(Op::Change), risk_edit_submit)
+        .post(
+            "/dpias/{id}/risks/{risk}",
+            dpia(Op::Change),
+            risk_edit_submit,
+        )
         .get(
             "/dpias/{id}/risks/{risk}/delete",
             dpia(Op::Change),
             risk_delete_page,
         )
-        .post("/dpias/{id}/risks/{risk}/delete", dpia(Op::Change), risk_delete)
+        .post(
+            "/dpias/{id}/risks/{risk}/delete",
+            dpia(Op::Change),
+            risk_delete,
+        )
         .get("/dpias/{id}/measures/new", dpia(Op::Change), measure_page)
         .post("/dpias/{id}/measures/new", dpia(Op::Change), measure_submit)
         .get(
@@ -773,8 +781,7 @@ pub struct DpiaView {
 }
 
 pub(crate) fn measure_rows(c: &Content, m: &Matrix) -> Vec<MeasureRow> {
-    c
-        .measures
+    c.measures
         .iter()
         .enumerate()
         .map(|(i, x)| MeasureRow {
@@ -1353,14 +1360,14 @@ fn find_risk<'c>(c: &'c Content, rid: &str) -> Result<&'c Risk, CoreError> {
     c.risks
         .iter()
         .find(|r| r.id == rid)
-        .ok_or_else(|| CoreError::NotFound("risk".into()))
+        .ok_or(CoreError::NotFound)
 }
 
 fn find_measure(c: &Content, mid: &str) -> Result<usize, CoreError> {
     c.measures
         .iter()
         .position(|x| x.id == mid)
-        .ok_or_else(|| CoreError::NotFound("measure".into()))
+        .ok_or(CoreError::NotFound)
 }
 
 async fn risk_submit(
@@ -1410,7 +1417,11 @@ async fn risk_save(
             // Risks are numbered 1, 2, 3 in order when saved (after a deletion too).
             let number = c.risks.len() as i64 + 1;
             c.risks.push(answered(String::new(), number));
-            ("Add a risk".to_string(), format!("/dpias/{id}/risks/new"), number)
+            (
+                "Add a risk".to_string(),
+                format!("/dpias/{id}/risks/new"),
+                number,
+            )
         }
         Some(rid) => {
             let number = find_risk(&c, rid)?.number;
@@ -1456,7 +1467,10 @@ async fn risk_delete_page(
         .filter(|(_, x)| x.risks.len() == 1 && x.risks[0] == risk)
         .map(|(i, _)| (i + 1).to_string())
         .collect();
-    let mut what = format!("Risk {} “{}” will be deleted from this DPIA.", r.number, r.description);
+    let mut what = format!(
+        "Risk {} “{}” will be deleted from this DPIA.",
+        r.number, r.description
+    );
     if !only.is_empty() {
         what.push_str(&format!(
             " {} against this risk alone will be deleted with it ({}); their actions stay on the actions list.",
@@ -1513,7 +1527,11 @@ async fn save_or_conflict(
             Ok((StatusCode::CONFLICT, r).into_response())
         }
         Err(CoreError::Invalid(e)) => {
-            let m = e.0.iter().map(|x| x.message.as_str()).collect::<Vec<_>>().join(" ");
+            let m =
+                e.0.iter()
+                    .map(|x| x.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
             let r = dpia_view(state, si, &id, FormView::new(), Some(m)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
@@ -1719,7 +1737,11 @@ async fn measure_delete_page(
     }
     let i = find_measure(&d.content, &measure)?;
     let x = &d.content.measures[i];
-    let mut what = format!("Measure {} “{}” will be deleted from this DPIA.", i + 1, x.options);
+    let mut what = format!(
+        "Measure {} “{}” will be deleted from this DPIA.",
+        i + 1,
+        x.options
+    );
     if !x.action_id.is_empty() {
         what.push_str(" Its action stays on the actions list.");
     }

@@ -38,7 +38,10 @@ pub async fn assert_accessible(b: &Browser, what: &str) {
         .unwrap_or_else(|e| panic!("running axe-core on {what}: {e}"));
     let text = result.as_str().expect("axe answers JSON text");
     let v: Value = serde_json::from_str(text).unwrap();
-    assert!(v.get("error").is_none(), "axe-core failed on {what}: {text}");
+    assert!(
+        v.get("error").is_none(),
+        "axe-core failed on {what}: {text}"
+    );
     let bad: Vec<&Value> = v
         .as_array()
         .unwrap()

@@ -845,119 +845,179 @@ both_backends!(the_command_line_imports_and_exports, |s: Arc<
 
 // ---------------------------------------------------------------- cluster DPIAs
 
-both_backends!(a_cluster_dpia_is_adopted_by_each_practice_with_its_own_sign_off, |s: Arc<
-    TestServer,
->| async move {
-    let dpo_service = s.organisation("Y90000").await;
-    let harbour = s.organisation("Y90001").await;
-    let cluster_dpia: String = steward_db::query_scalar(
-        "SELECT id FROM dpias WHERE organisation_id = $1",
-    )
-    .bind(&dpo_service)
-    .fetch_one(&s.steward.db.pool)
-    .await
-    .unwrap();
-    let offer: String = steward_db::query_scalar(
-        "SELECT id FROM dpia_adoptions WHERE dpia_id = $1 AND organisation_id = $2",
-    )
-    .bind(&cluster_dpia)
-    .bind(&harbour)
-    .fetch_one(&s.steward.db.pool)
-    .await
-    .unwrap();
+both_backends!(
+    a_cluster_dpia_is_adopted_by_each_practice_with_its_own_sign_off,
+    |s: Arc<TestServer>| async move {
+        let dpo_service = s.organisation("Y90000").await;
+        let harbour = s.organisation("Y90001").await;
+        let cluster_dpia: String =
+            steward_db::query_scalar("SELECT id FROM dpias WHERE organisation_id = $1")
+                .bind(&dpo_service)
+                .fetch_one(&s.steward.db.pool)
+                .await
+                .unwrap();
+        let offer: String = steward_db::query_scalar(
+            "SELECT id FROM dpia_adoptions WHERE dpia_id = $1 AND organisation_id = $2",
+        )
+        .bind(&cluster_dpia)
+        .bind(&harbour)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
 
-    // The practice sees the offer on its DPIA list and reads the approved version; it cannot
-    // read the DPO service's working copy itself.
-    let ig = s.sign_in(HARBOUR_IG).await;
-    let (_, list) = ig.get_text("/dpias").await;
-    assert!(list.contains("Cluster DPIAs"), "{list}");
-    assert!(list.contains("Appointment reminders by text message across the cluster"));
-    let (code, page) = ig.get_text(&format!("/dpia-adoptions/{offer}")).await;
-    assert_eq!(code, 200);
-    assert!(page.contains("Waiting for the practice"), "{page}");
-    assert!(page.contains("reveals that the patient has an appointment"));
-    assert_eq!(ig.get(&format!("/dpias/{cluster_dpia}")).await.status(), 404);
-    let pdf = ig
-        .get(&format!("/dpia-adoptions/{offer}/export/pdf"))
+        // The practice sees the offer on its DPIA list and reads the approved version; it cannot
+        // read the DPO service's working copy itself.
+        let ig = s.sign_in(HARBOUR_IG).await;
+        let (_, list) = ig.get_text("/dpias").await;
+        assert!(list.contains("Cluster DPIAs"), "{list}");
+        assert!(list.contains("Appointment reminders by text message across the cluster"));
+        let (code, page) = ig.get_text(&format!("/dpia-adoptions/{offer}")).await;
+        assert_eq!(code, 200);
+        assert!(page.contains("Waiting for the practice"), "{page}");
+        assert!(page.contains("reveals that the patient has an appointment"));
+        assert_eq!(
+            ig.get(&format!("/dpias/{cluster_dpia}")).await.status(),
+            404
+        );
+        let pdf = ig.get(&format!("/dpia-adoptions/{offer}/export/pdf")).await;
+        assert_eq!(pdf.status(), 200);
+        let text = text_of("cluster.pdf", pdf.bytes().await.unwrap().to_vec());
+        assert!(
+            text.contains("Appointment reminders by text message"),
+            "{text}"
+        );
+
+        // Bad input: adopting needs who signed it off; declining needs why. Nothing changes.
+        let res = post(
+            &ig,
+            &format!("/dpia-adoptions/{offer}"),
+            &[("decision", "adopt"), ("signed_off_by", " ")],
+        )
         .await;
-    assert_eq!(pdf.status(), 200);
-    let text = text_of("cluster.pdf", pdf.bytes().await.unwrap().to_vec());
-    assert!(text.contains("Appointment reminders by text message"), "{text}");
-
-    // Bad input: adopting needs who signed it off; declining needs why. Nothing changes.
-    let res = post(&ig, &format!("/dpia-adoptions/{offer}"), &[("decision", "adopt"), ("signed_off_by", " ")]).await;
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("Say who signed the DPIA off for the practice"));
-    let res = post(&ig, &format!("/dpia-adoptions/{offer}"), &[("decision", "decline"), ("note", "")]).await;
-    assert_eq!(res.status(), 422);
-    let res = post(&ig, &format!("/dpia-adoptions/{offer}"), &[("signed_off_by", "Someone")]).await;
-    assert_eq!(res.status(), 422, "no decision chosen");
-    let status = |s: Arc<TestServer>, id: String| async move {
-        steward_db::query_scalar::<_, String>("SELECT status FROM dpia_adoptions WHERE id = $1")
-            .bind(id)
-            .fetch_one(&s.steward.db.pool)
+        assert_eq!(res.status(), 422);
+        assert!(res
+            .text()
             .await
             .unwrap()
-    };
-    assert_eq!(status(s.clone(), offer.clone()).await, "offered");
+            .contains("Say who signed the DPIA off for the practice"));
+        let res = post(
+            &ig,
+            &format!("/dpia-adoptions/{offer}"),
+            &[("decision", "decline"), ("note", "")],
+        )
+        .await;
+        assert_eq!(res.status(), 422);
+        let res = post(
+            &ig,
+            &format!("/dpia-adoptions/{offer}"),
+            &[("signed_off_by", "Someone")],
+        )
+        .await;
+        assert_eq!(res.status(), 422, "no decision chosen");
+        let status = |s: Arc<TestServer>, id: String| async move {
+            steward_db::query_scalar::<_, String>("SELECT status FROM dpia_adoptions WHERE id = $1")
+                .bind(id)
+                .fetch_one(&s.steward.db.pool)
+                .await
+                .unwrap()
+        };
+        assert_eq!(status(s.clone(), offer.clone()).await, "offered");
 
-    // A receptionist reads it but cannot sign it off; another practice cannot see it.
-    let reception = s.sign_in("reception@harbour.demo.steward.test").await;
-    assert_eq!(reception.get(&format!("/dpia-adoptions/{offer}")).await.status(), 200);
-    assert_eq!(
-        post(&reception, &format!("/dpia-adoptions/{offer}"), &[("decision", "adopt"), ("signed_off_by", "Me")]).await.status(),
-        403
-    );
-    let castle = s.sign_in(CASTLE_IG).await;
-    assert_eq!(castle.get(&format!("/dpia-adoptions/{offer}")).await.status(), 404);
+        // A receptionist reads it but cannot sign it off; another practice cannot see it.
+        let reception = s.sign_in("reception@harbour.demo.steward.test").await;
+        assert_eq!(
+            reception
+                .get(&format!("/dpia-adoptions/{offer}"))
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            post(
+                &reception,
+                &format!("/dpia-adoptions/{offer}"),
+                &[("decision", "adopt"), ("signed_off_by", "Me")]
+            )
+            .await
+            .status(),
+            403
+        );
+        let castle = s.sign_in(CASTLE_IG).await;
+        assert_eq!(
+            castle
+                .get(&format!("/dpia-adoptions/{offer}"))
+                .await
+                .status(),
+            404
+        );
 
-    // The IG lead adopts it with the SIRO's sign-off; a second decision is refused.
-    let res = post(
-        &ig,
-        &format!("/dpia-adoptions/{offer}"),
-        &[("decision", "adopt"), ("signed_off_by", "Dr Sam Harbour, SIRO")],
-    )
-    .await;
-    assert_eq!(res.status(), 303);
-    assert_eq!(status(s.clone(), offer.clone()).await, "adopted");
-    let (_, page) = ig.get_text(&format!("/dpia-adoptions/{offer}")).await;
-    assert!(page.contains("Dr Sam Harbour, SIRO"));
-    let res = post(&ig, &format!("/dpia-adoptions/{offer}"), &[("decision", "decline"), ("note", "Changed our mind")]).await;
-    assert_eq!(res.status(), 409);
+        // The IG lead adopts it with the SIRO's sign-off; a second decision is refused.
+        let res = post(
+            &ig,
+            &format!("/dpia-adoptions/{offer}"),
+            &[
+                ("decision", "adopt"),
+                ("signed_off_by", "Dr Sam Harbour, SIRO"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(status(s.clone(), offer.clone()).await, "adopted");
+        let (_, page) = ig.get_text(&format!("/dpia-adoptions/{offer}")).await;
+        assert!(page.contains("Dr Sam Harbour, SIRO"));
+        let res = post(
+            &ig,
+            &format!("/dpia-adoptions/{offer}"),
+            &[("decision", "decline"), ("note", "Changed our mind")],
+        )
+        .await;
+        assert_eq!(res.status(), 409);
 
-    // The DPO sees each practice's decision on the cluster DPIA; offering nothing is refused.
-    let dpo = s.sign_in(DPO).await;
-    let (_, page) = dpo.get_text(&format!("/dpias/{cluster_dpia}")).await;
-    assert!(page.contains("Harbour View Surgery"), "{page}");
-    assert!(page.contains("Dr Sam Harbour, SIRO"));
-    assert!(page.contains("Dr Priya Castle, SIRO"), "the demo's Castle Hill adoption");
-    let res = post(&dpo, &format!("/dpias/{cluster_dpia}/offers"), &[]).await;
-    assert!(matches!(res.status().as_u16(), 409 | 422), "{}", res.status());
-    // A practice's own DPIA is not a cluster DPIA: it cannot be offered.
-    let harbour_dpia: String = steward_db::query_scalar(
-        "SELECT id FROM dpias WHERE organisation_id = $1 AND status = 'approved' LIMIT 1",
-    )
-    .bind(&harbour)
-    .fetch_one(&s.steward.db.pool)
-    .await
-    .unwrap();
-    let castle_id = s.organisation("Y90002").await;
-    let res = post(
-        &dpo,
-        &format!("/dpias/{harbour_dpia}/offers"),
-        &[("organisations", castle_id.as_str())],
-    )
-    .await;
-    assert_eq!(res.status(), 409);
-    assert_eq!(
-        count(&s, &format!("SELECT COUNT(*) FROM dpia_adoptions WHERE dpia_id = '{harbour_dpia}'")).await,
-        0
-    );
-    // The trail has the decision.
-    assert!(
+        // The DPO sees each practice's decision on the cluster DPIA; offering nothing is refused.
+        let dpo = s.sign_in(DPO).await;
+        let (_, page) = dpo.get_text(&format!("/dpias/{cluster_dpia}")).await;
+        assert!(page.contains("Harbour View Surgery"), "{page}");
+        assert!(page.contains("Dr Sam Harbour, SIRO"));
+        assert!(
+            page.contains("Dr Priya Castle, SIRO"),
+            "the demo's Castle Hill adoption"
+        );
+        let res = post(&dpo, &format!("/dpias/{cluster_dpia}/offers"), &[]).await;
+        assert!(
+            matches!(res.status().as_u16(), 409 | 422),
+            "{}",
+            res.status()
+        );
+        // A practice's own DPIA is not a cluster DPIA: it cannot be offered.
+        let harbour_dpia: String = steward_db::query_scalar(
+            "SELECT id FROM dpias WHERE organisation_id = $1 AND status = 'approved' LIMIT 1",
+        )
+        .bind(&harbour)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
+        let castle_id = s.organisation("Y90002").await;
+        let res = post(
+            &dpo,
+            &format!("/dpias/{harbour_dpia}/offers"),
+            &[("organisations", castle_id.as_str())],
+        )
+        .await;
+        assert_eq!(res.status(), 409);
+        assert_eq!(
+            count(
+                &s,
+                &format!("SELECT COUNT(*) FROM dpia_adoptions WHERE dpia_id = '{harbour_dpia}'")
+            )
+            .await,
+            0
+        );
+        // The trail has the decision.
+        assert!(
         count(&s, &format!("SELECT COUNT(*) FROM audit_trail WHERE record_type = 'dpia_adoption' AND record_id = '{offer}' AND event = 'record.change'")).await >= 1
     );
-});
+    }
+);
 
 // ---------------------------------------------------------------- in the browser
 
@@ -1073,9 +1133,19 @@ mod in_the_browser {
         fill(b, "#description", "A reminder reaches an old number").await;
         submit(b, "/risks/new").await;
         wait_for_path(b, |p| p.ends_with("/risks/new")).await;
-        assert!(find(b, ".nhsuk-error-summary").await.text().await.unwrap().contains("Likelihood"));
+        assert!(find(b, ".nhsuk-error-summary")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Likelihood"));
         assert_eq!(
-            find(b, "#description").await.prop("value").await.unwrap().as_deref(),
+            find(b, "#description")
+                .await
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("A reminder reaches an old number")
         );
         assert_accessible(b, "the risk form with its errors").await;
@@ -1083,33 +1153,60 @@ mod in_the_browser {
         add_risk(b, "A reminder reaches an old number", "2", "2").await;
         add_risk(b, "The clinic list is sent to the wrong practice", "3", "2").await;
         let text = page_text(b).await;
-        assert!(text.contains("2 risks") || text.contains("two risks"), "{text}");
+        assert!(
+            text.contains("2 risks") || text.contains("two risks"),
+            "{text}"
+        );
 
         // Change risk 2 on its own page.
-        click(b, "#risks tbody tr:nth-child(2) td:last-child a:first-child").await;
+        click(
+            b,
+            "#risks tbody tr:nth-child(2) td:last-child a:first-child",
+        )
+        .await;
         let p = wait_for_path(b, |p| p.contains("/risks/") && !p.ends_with("/new")).await;
         assert!(!p.ends_with("/delete"));
         assert_accessible(b, "the change risk form").await;
         assert_eq!(
-            find(b, "#description").await.prop("value").await.unwrap().as_deref(),
+            find(b, "#description")
+                .await
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("The clinic list is sent to the wrong practice")
         );
-        fill(b, "#description", "The clinic list is e-mailed to the wrong practice").await;
+        fill(
+            b,
+            "#description",
+            "The clinic list is e-mailed to the wrong practice",
+        )
+        .await;
         click(b, "form button[type=submit]").await;
         wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
-        assert!(page_text(b).await.contains("e-mailed to the wrong practice"));
+        assert!(page_text(b)
+            .await
+            .contains("e-mailed to the wrong practice"));
 
         // A third risk, deleted after a page that asks first.
         add_risk(b, "A risk written by mistake", "1", "1").await;
         click(b, "#risks tbody tr:nth-child(3) a[href$='/delete']").await;
         wait_for_path(b, |p| p.ends_with("/delete")).await;
-        assert!(find(b, "#confirm-what").await.text().await.unwrap().contains("A risk written by mistake"));
+        assert!(find(b, "#confirm-what")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("A risk written by mistake"));
         assert_accessible(b, "the page asking before a risk is deleted").await;
         click(b, "#confirm").await;
         wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
         let text = page_text(b).await;
         assert!(!text.contains("A risk written by mistake"), "{text}");
-        assert!(text.contains("2 risks") || text.contains("two risks"), "{text}");
+        assert!(
+            text.contains("2 risks") || text.contains("two risks"),
+            "{text}"
+        );
         assert_accessible(b, "the DPIA with two risks").await;
 
         click(b, &format!("form[action='/dpias/{id}/submit'] button")).await;
@@ -1130,7 +1227,9 @@ mod in_the_browser {
 
         // The IG lead fixes it and submits again.
         sign_in(&s, b, HARBOUR_IG).await;
-        b.goto(&s.url(&format!("/dpias/{id}/sections/need"))).await.unwrap();
+        b.goto(&s.url(&format!("/dpias/{id}/sections/need")))
+            .await
+            .unwrap();
         assert_accessible(b, "a section form").await;
         fill(
             b,
@@ -1163,7 +1262,9 @@ mod in_the_browser {
             "no change offered on a frozen version"
         );
         assert_accessible(b, "the approved DPIA").await;
-        b.goto(&s.url(&format!("/dpias/{id}/risks/new"))).await.unwrap();
+        b.goto(&s.url(&format!("/dpias/{id}/risks/new")))
+            .await
+            .unwrap();
         assert!(page_text(b).await.contains("cannot be changed"));
         d.browser.close().await.unwrap();
     }

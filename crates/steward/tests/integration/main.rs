@@ -2,8 +2,8 @@
 //! port, once against SQLite and once against PostgreSQL (`both_backends!`).
 
 mod access_audit;
-mod accessibility;
 mod access_gate;
+mod accessibility;
 mod api_contract;
 mod assurance;
 mod backup;
