@@ -525,6 +525,7 @@ impl NamePass<'_> {
         while m < toks.len()
             && m < i + 4
             && toks[m].is(CAP)
+            && !self.dob_marker_at(m)
             && (!toks[m].has(NOT_NAME) || toks[m].has(FIRST))
             && (m == i + 1 || is_space_gap(gap(self.text, toks, m)))
         {
@@ -649,10 +650,35 @@ impl NamePass<'_> {
                 self.text,
                 &toks[m],
                 &["dob", "d", "born", "aged", "age", "b"],
-            );
+            ) || self.dob_marker_at(m);
         }
-        // "WARSI, Rosia DoB 31.12.1998", "Garian born 12-04-2018"
-        is_space_gap(g) && lower_is(self.text, &toks[m], &["dob", "born", "d"])
+        // "WARSI, Rosia DoB 31.12.1998", "Garian born 12-04-2018", "Ola Date of birth:",
+        // "Tam D.O.B. ...", "Ned - DOB 1/2/09"
+        let g = g.trim_matches(' ');
+        (g.is_empty() || g == "-" || g == "\u{2013}" || g == ";")
+            && (lower_is(self.text, &toks[m], &["dob", "born", "d"]) || self.dob_marker_at(m))
+    }
+
+    /// A date-of-birth keyword starts at token k: "DOB", "D.O.B.", "d.o.b", "date of
+    /// birth", "born", "birth date", "b. " (as `ids::regexes().dob_key`).
+    pub(crate) fn dob_marker_at(&self, k: usize) -> bool {
+        let Some(t) = self.toks.get(k) else {
+            return false;
+        };
+        let w = &self.text[t.range()];
+        let first = w.as_bytes()[0].to_ascii_lowercase();
+        if !matches!(first, b'd' | b'b') {
+            return false;
+        }
+        let s = t.s as usize;
+        let mut e = (s + 16).min(self.text.len());
+        while !self.text.is_char_boundary(e) {
+            e -= 1;
+        }
+        super::ids::regexes()
+            .dob_key
+            .find(&self.text[s..e])
+            .is_some_and(|m| m.start() == 0)
     }
 
     /// "Ann Smith <ann@example.org>", "Ann Smith (ann@example.org, ...)": a name followed by
@@ -717,6 +743,7 @@ impl NamePass<'_> {
             && j < i + 4
             && toks[j].is(ALLCAPS)
             && self.word(j).len() >= 2
+            && !self.dob_marker_at(j)
             && (!toks[j].has(NOT_NAME) || toks[j].has(SURNAME | FIRST))
             && !toks[j].has(TITLE | PRO_TITLE | STREET)
             && (j == i || is_space_gap(gap(self.text, toks, j)))
@@ -1136,7 +1163,7 @@ impl NamePass<'_> {
             let mut j = i + 1;
             while j < n && joins(self.text, toks, j) && !toks[j - 1].is(POSS) {
                 let u = &toks[j];
-                if self.unit_or_abbrev(j) {
+                if self.unit_or_abbrev(j) || self.dob_marker_at(j) {
                     break;
                 }
                 if u.is(CAP) {
