@@ -160,7 +160,7 @@ const TITLES: &[&str] = &[
     "doctor",
 ];
 
-fn words(s: &str) -> Vec<String> {
+pub(crate) fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
@@ -245,6 +245,17 @@ impl KnownInfo {
                         .any(|y| x == y || (x.chars().count() == 1 && y.starts_with(x.as_str())))
                 })
         })
+    }
+
+    /// A member of staff with every word of `name` among their names ("Kolabayo").
+    pub fn staff_match_any_word(&self, name: &str) -> Option<usize> {
+        let w = words(name);
+        if w.is_empty() {
+            return None;
+        }
+        self.staff
+            .iter()
+            .position(|s| w.iter().all(|x| s.contains(x)))
     }
 
     pub fn staff_name(&self, i: usize) -> String {

@@ -744,10 +744,43 @@ pub fn detect_with(
         hits_extra: Vec::new(),
     };
     pass.run_all(&mut hits);
+    // Staff kept by name: a surname alone ("Dear Miss Kaur") is not kept as a member of
+    // staff when a third party with that surname is named in full in the same text (a
+    // relative sharing a staff member's surname); a word seen before ("Kolabayo" after "Mr
+    // Kolabayo Adeyemi") is kept when it is a word of a member of staff kept in this text.
+    let mut third_surnames: Vec<String> = Vec::new();
+    let mut staff_words: Vec<String> = Vec::new();
+    if let Some(k) = kinfo.as_ref().filter(|k| k.has_staff()) {
+        for h in &hits {
+            let w = crate::known::words(&text[h.start..h.end]);
+            let staff = (!h.relation)
+                .then(|| k.staff_match(&text[h.start..h.end]))
+                .flatten();
+            if matches!(h.kind, NameKind::ThirdParty(_)) && w.len() >= 2 && staff.is_none() {
+                third_surnames.extend(w.last().cloned());
+            }
+            if staff.is_some() && !matches!(h.kind, NameKind::Subject) {
+                staff_words.extend(w);
+            }
+        }
+    }
     for h in &hits {
         if let Some(k) = kinfo.as_ref().filter(|k| k.has_staff() && !h.relation) {
             if !matches!(h.kind, NameKind::Subject) {
-                if let Some(i) = k.staff_match(&text[h.start..h.end]) {
+                let span = &text[h.start..h.end];
+                let w = crate::known::words(span);
+                let surname_only = w.len() == 1;
+                let seen_staff = matches!(h.kind, NameKind::ThirdParty("name_seen_before"))
+                    && !w.is_empty()
+                    && w.iter().all(|x| staff_words.contains(x));
+                let matched = if seen_staff {
+                    k.staff_match_any_word(span)
+                } else if surname_only && third_surnames.contains(&w[0]) {
+                    None
+                } else {
+                    k.staff_match(span)
+                };
+                if let Some(i) = matched {
                     protect.push((h.start, h.end));
                     let who = k.staff_name(i);
                     keep(

@@ -277,8 +277,9 @@ impl NamePass<'_> {
                 return true;
             }
             if t.has(RELATION) && t.is(LOWER | CAP) && !t.is(POSS) {
-                // "Sister Jones" (capitalised, right before) is a ward sister, not a relative.
-                if t.is(CAP) && k + 1 == i && t.has(PRO_TITLE) {
+                // "Sister Jones" (capitalised, right before) is a ward sister, not a relative;
+                // "Sister, Ann Lee" (a list or a table's relationship column) is a relative.
+                if t.is(CAP) && k + 1 == i && t.has(PRO_TITLE) && is_space_gap(g) {
                     return false;
                 }
                 // "my colleague Dr Hale": a professional's colleague is a professional.
@@ -750,7 +751,12 @@ impl NamePass<'_> {
         {
             j += 1;
         }
-        if j - i < 2 || (j < n && toks[j].is(ALLCAPS) && is_space_gap(gap(self.text, toks, j))) {
+        if j - i < 2
+            || (j < n
+                && toks[j].is(ALLCAPS)
+                && is_space_gap(gap(self.text, toks, j))
+                && !self.dob_marker_at(j))
+        {
             return None;
         }
         let rel = self.relation_before(i);
