@@ -584,13 +584,41 @@ pub fn detect_with(
     let is_pc = |pos: usize| postcode_starts.binary_search(&pos).is_ok();
     let mut addrs: Vec<AddrHit> = Vec::new();
     names::addresses(text, &toks, &rules.street_names, &is_pc, &mut addrs);
-    for a in &addrs {
+    let mut anchors: Vec<(usize, bool)> = postcode_starts.iter().map(|&p| (p, true)).collect();
+    anchors.extend(
+        re.loose_postcode
+            .find_iter(text)
+            .filter(|m| postcode_starts.binary_search(&m.start()).is_err())
+            .map(|m| (m.start(), false)),
+    );
+    anchors.sort_unstable();
+    let walked_from = addrs.len();
+    names::addresses_before_postcodes(text, &toks, &anchors, &mut addrs);
+    for (ai, a) in addrs.iter().enumerate() {
+        let walked = ai >= walked_from;
         let n = norm_addr(&text[a.start..a.end]);
-        let mine = !n.is_empty()
-            && info
-                .addresses
-                .iter()
-                .any(|x| x.contains(n.as_str()) || street_part_in(&n, x));
+        let own = |n: &str| {
+            !n.is_empty()
+                && info
+                    .addresses
+                    .iter()
+                    .any(|x| x.contains(n) || street_part_in(n, x))
+        };
+        let mine = own(&n)
+            || (walked
+                && a.streets
+                    .iter()
+                    .any(|&(s, e)| own(&norm_addr(&text[s..e]))));
+        let org = |n: &str| kinfo.as_ref().is_some_and(|k| k.is_org_address(n));
+        if walked
+            && (mine
+                || a.streets.iter().any(|&(s, e)| org(&norm_addr(&text[s..e])))
+                || org(&n)
+                || in_org(a.start, a.end))
+        {
+            // the subject's or the organisation's: left to the other rules
+            continue;
+        }
         if kinfo.as_ref().is_some_and(|k| k.is_org_address(&n)) {
             protect.push((a.start, a.end));
             keep(

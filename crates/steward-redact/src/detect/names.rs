@@ -1198,6 +1198,224 @@ pub(crate) struct AddrHit {
     pub start: usize,
     pub end: usize,
     pub rule: &'static str,
+    /// The street lines (number and street, house name) without the town, for comparing
+    /// with the subject's and the organisation's addresses.
+    pub streets: Vec<(usize, usize)>,
+}
+
+/// Lower-case words that end an address walked back from its postcode: the address starts
+/// after them ("moved to ty gwyn, ...", "staying at 4 mill lane, ...").
+const ADDRESS_OPENERS: &[&str] = &[
+    "at", "to", "from", "of", "in", "into", "onto", "with", "and", "is", "was", "are", "were",
+    "now", "address", "lives", "living", "live", "moved", "staying", "by", "near", "for",
+    "opposite", "via", "c/o", "nr",
+];
+
+/// Lower-case words inside a capitalised town or street ("Stratford upon Avon",
+/// "Barton le Clay", "Ashby de la Zouch").
+const TOWN_JOINERS: &[&str] = &["upon", "on", "le", "la", "de", "under", "the", "in", "by", "cum"];
+
+/// Addresses walked back from a postcode on the same line: "Fernlea Bramcombe Square,
+/// Kettleby OX6 1AA", "ashgrove, ferrley gate S8 5PT", "APARTMENT 19, ST ANNE'S COURT, FERRHAM
+/// SQUARE, NORWICH, NR19 6RJ", "The Old Forge, Mill Side DE18 3XP" — in any case, with a
+/// house name and no number, abbreviations ("Kiln Pl", "Oak Gr.") and the street run
+/// together with the house name. Comma-separated segments are taken from the postcode
+/// backwards until a segment that is not part of an address (a date, a telephone number, a
+/// title or a relationship word, an organisation), or a lower-case word that opens it ("at",
+/// "to", "from"...). At least one segment must be a street: a house number and words, or
+/// words ending in a street suffix; every segment must be written in the same case style.
+pub(crate) fn addresses_before_postcodes(
+    text: &str,
+    toks: &[Tok],
+    anchors: &[(usize, bool)],
+    out: &mut Vec<AddrHit>,
+) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Case {
+        Lower,
+        Cap,
+        Upper,
+    }
+    let b = text.as_bytes();
+    let mut last_anchor = usize::MAX;
+    for &(p, strict) in anchors {
+        if p == last_anchor {
+            continue;
+        }
+        last_anchor = p;
+        let end_tok = toks.partition_point(|t| (t.s as usize) < p);
+        if end_tok == 0 {
+            continue;
+        }
+        // segments, right to left: token ranges [a, z)
+        let mut segs: Vec<(usize, usize)> = Vec::new();
+        let mut k = end_tok; // exclusive end of the current segment
+        let mut case: Option<Case> = None;
+        let mut opened = false;
+        'segments: while k > 0 && segs.len() < 6 {
+            // the gap after the segment's last token must be a comma / spaces (or "." of
+            // an abbreviation) and no line break
+            let after_last = if k == end_tok {
+                &text[toks[k - 1].e as usize..p]
+            } else {
+                gap(text, toks, k)
+            };
+            if after_last.contains('\n')
+                || !after_last
+                    .bytes()
+                    .all(|c| matches!(c, b' ' | b',' | b'.' | b'\t'))
+            {
+                break;
+            }
+            let z = k;
+            let mut a = k;
+            let mut seg_case: Option<Case> = None;
+            while a > 0 && z - a < 6 {
+                let t = &toks[a - 1];
+                if a < z {
+                    let g = gap(text, toks, a);
+                    let g = g.trim_start_matches('.');
+                    if !(is_space_gap(g) || g == "  ") {
+                        break; // segment boundary (comma) or other punctuation
+                    }
+                }
+                let w = &text[t.range()];
+                if t.is(LOWER) && ADDRESS_OPENERS.iter().any(|x| w.eq_ignore_ascii_case(x)) {
+                    opened = true;
+                    if a == z {
+                        // nothing of this segment taken
+                        break 'segments;
+                    }
+                    break;
+                }
+                let c = if t.is(DIGIT) {
+                    None
+                } else if t.is(LOWER) {
+                    Some(Case::Lower)
+                } else if t.is(ALLCAPS) && w.len() > 1 {
+                    Some(Case::Upper)
+                } else {
+                    Some(Case::Cap)
+                };
+                // a possessive only in "St Anne's"
+                if t.is(POSS) && !(a >= 2 && lower_is(text, &toks[a - 2], &["st", "saint"])) {
+                    break 'segments;
+                }
+                if t.has(TITLE | PRO_TITLE | RELATION | STAFF_ROLE) && !t.has(STREET) {
+                    break 'segments;
+                }
+                if lower_is(text, t, ORG_WORDS) {
+                    segs.clear();
+                    break 'segments;
+                }
+                if t.is(DIGIT) {
+                    let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+                    let house = digits <= 4 && w.len() - digits <= 1;
+                    // a number only opens a segment ("12 Mill Lane", "Flat 3")
+                    let opens_seg = a == 1 || {
+                        let g = gap(text, toks, a - 1);
+                        !is_space_gap(g)
+                            || lower_is(
+                                text,
+                                &toks[a - 2],
+                                &["flat", "apartment", "apt", "unit", "room", "no"],
+                            )
+                    };
+                    if !house || !opens_seg {
+                        break 'segments;
+                    }
+                } else if w.bytes().any(|c| c.is_ascii_digit()) {
+                    break 'segments;
+                }
+                if let Some(c) = c {
+                    // "Stratford upon Avon": a joining word inside a capitalised segment
+                    let joiner = c == Case::Lower
+                        && seg_case.is_some_and(|s| s != Case::Lower)
+                        && a >= 2
+                        && !toks[a - 2].is(LOWER)
+                        && TOWN_JOINERS.iter().any(|x| w.eq_ignore_ascii_case(x));
+                    if !joiner && !t.is(INITIAL) {
+                        match seg_case {
+                            None => seg_case = Some(c),
+                            Some(s) if s != c => break 'segments,
+                            _ => {}
+                        }
+                    }
+                }
+                a -= 1;
+            }
+            if a == z {
+                break;
+            }
+            if let Some(sc) = seg_case {
+                match case {
+                    None => case = Some(sc),
+                    Some(c) if c != sc => break,
+                    _ => {}
+                }
+            }
+            segs.push((a, z));
+            if opened {
+                break;
+            }
+            // the gap before the segment must be a comma to go on
+            if a == 0 {
+                break;
+            }
+            let g = gap(text, toks, a);
+            if !(g == ", " || g == "," || g == ",  ") {
+                // a house name run into the street with no comma is inside one segment
+                break;
+            }
+            k = a;
+        }
+        if segs.is_empty() {
+            continue;
+        }
+        segs.reverse();
+        // Evidence: a street (number + words, or words ending in a suffix) among segments.
+        let is_street = |&(a, z): &(usize, usize)| {
+            (toks[a].is(DIGIT) && z - a >= 2 && !toks[a + 1].is(DIGIT))
+                || (z - a >= 2 && toks[z - 1].has(STREET))
+        };
+        let numbered = |&(a, z): &(usize, usize)| toks[a].is(DIGIT) && z - a >= 2;
+        if !segs.iter().any(is_street) || (!strict && !segs.iter().any(numbered)) {
+            continue;
+        }
+        // Drop leading segments that look like a person: a gazetteer first name and a
+        // surname with no street or house word ("Ann Lee, 4 Mill Lane, ...").
+        while let Some(&(a, z)) = segs.first() {
+            let person = z - a >= 2
+                && toks[a].has(FIRST)
+                && toks[z - 1].has(SURNAME)
+                && !(a..z).any(|x| toks[x].has(STREET) || lower_is(text, &toks[x], HOUSE_WORDS));
+            if person {
+                segs.remove(0);
+            } else {
+                break;
+            }
+        }
+        let Some(&(a0, _)) = segs.first() else {
+            continue;
+        };
+        let (_, zl) = *segs.last().expect("non-empty");
+        let start = toks[a0].s as usize;
+        let mut end = toks[zl - 1].e as usize;
+        if end < b.len() && b[end] == b'.' && end + 1 <= p {
+            end += 1;
+        }
+        let streets = segs
+            .iter()
+            .filter(|s| is_street(s) || s.0 == a0)
+            .map(|&(a, z)| (toks[a].s as usize, toks[z - 1].e as usize))
+            .collect();
+        out.push(AddrHit {
+            start,
+            end,
+            rule: "address_before_postcode",
+            streets,
+        });
+    }
 }
 
 /// Street addresses: "[Flat 2, ]14 Acacia Avenue[, Town[, County]]", a house number and a
@@ -1384,7 +1602,12 @@ pub(crate) fn addresses(
                 break;
             }
         }
-        out.push(AddrHit { start, end, rule });
+        out.push(AddrHit {
+            start,
+            end,
+            rule,
+            streets: vec![(start, end)],
+        });
         // continue after the address
         while i < n && (toks[i].s as usize) < end {
             i += 1;
