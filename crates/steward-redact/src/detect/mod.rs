@@ -837,9 +837,9 @@ pub fn detect_with(
                     );
                 }
             }
-            NameKind::ThirdParty(_) if info.in_own_address(&text[h.start..h.end]) => {
-                protect.push((h.start, h.end))
-            }
+            // The subject's own street or town read as a name ("Albert Fold"): not proposed,
+            // but an address there is still a neighbour's ("at 82 Albert Fold").
+            NameKind::ThirdParty(_) if info.in_own_address(&text[h.start..h.end]) => {}
             NameKind::ThirdParty(rule) => {
                 push(&mut props, h.start, h.end, Entity::PersonName, rule)
             }

@@ -1304,7 +1304,8 @@ pub(crate) fn addresses_before_postcodes(
                 if t.has(TITLE | PRO_TITLE | RELATION | STAFF_ROLE) && !t.has(STREET) {
                     break 'segments;
                 }
-                if lower_is(text, t, ORG_WORDS) {
+                // "Church View", "School Lane": an organisation word inside a street name
+                if lower_is(text, t, ORG_WORDS) && !(a < z && toks[z - 1].has(STREET)) {
                     segs.clear();
                     break 'segments;
                 }
@@ -1320,6 +1321,7 @@ pub(crate) fn addresses_before_postcodes(
                                 &toks[a - 2],
                                 &["flat", "apartment", "apt", "unit", "room", "no"],
                             )
+                            || lower_is(text, &toks[a - 2], ADDRESS_OPENERS)
                     };
                     if !house || !opens_seg {
                         break 'segments;
