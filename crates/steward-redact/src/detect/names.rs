@@ -1314,8 +1314,13 @@ pub(crate) fn addresses_before_postcodes(
                     let house = digits <= 4 && w.len() - digits <= 1;
                     // a number only opens a segment ("12 Mill Lane", "Flat 3")
                     let opens_seg = a == 1 || {
-                        let g = gap(text, toks, a - 1);
-                        !is_space_gap(g)
+                        let g = gap(text, toks, a - 1).trim_end_matches(' ');
+                        g.ends_with(',')
+                            || g.ends_with('\n')
+                            || g.ends_with('(')
+                            || g.ends_with('\t')
+                            || g.ends_with('"')
+                            || g.ends_with(':')
                             || lower_is(
                                 text,
                                 &toks[a - 2],
@@ -1364,7 +1369,7 @@ pub(crate) fn addresses_before_postcodes(
             if a == 0 {
                 break;
             }
-            let g = gap(text, toks, a);
+            let g = gap(text, toks, a).trim_start_matches('.');
             if !(g == ", " || g == "," || g == ",  ") {
                 // a house name run into the street with no comma is inside one segment
                 break;
