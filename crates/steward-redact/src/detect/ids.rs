@@ -528,6 +528,7 @@ pub(crate) fn scan_dob_columns(text: &str, mut emit: impl FnMut(usize, usize, (u
             continue;
         }
         done_lines.push(line_start);
+        let width = split_row(header, sep, 0).len();
         let mut pos = line_end;
         while pos < text.len() {
             let ls = pos + 1;
@@ -538,28 +539,66 @@ pub(crate) fn scan_dob_columns(text: &str, mut emit: impl FnMut(usize, usize, (u
                 break;
             }
             let line = &text[ls..le];
-            if line.bytes().filter(|&x| x == sep).count() < col {
+            let cells = split_row(line, sep, width);
+            if cells.len() <= col {
                 break;
             }
-            let mut off = ls;
-            for (k, c) in line.split(sep as char).enumerate() {
-                if k == col {
-                    let lead = c.len() - c.trim_start().len();
-                    let cs = off + lead;
-                    let c = c.trim().trim_matches('"');
-                    let cs = if b.get(cs) == Some(&b'"') { cs + 1 } else { cs };
-                    if let Some((e, y, mo, d)) = parse_date_at(b, cs) {
-                        if e - cs == c.len() {
-                            emit(cs, e, (y, mo, d));
-                        }
-                    }
-                    break;
+            // A row with more cells than the header (an unquoted separator inside a cell):
+            // the date is in the column or as many cells to the right.
+            let extra = cells.len().saturating_sub(width);
+            for c in [col, col + extra] {
+                let Some(&(a, z)) = cells.get(c) else {
+                    continue;
+                };
+                let cell = &line[a..z];
+                let inner = cell.trim().trim_matches('"').trim();
+                if inner.is_empty() {
+                    continue;
                 }
-                off += c.len() + 1;
+                let cs = ls + a + cell.find(inner).unwrap_or(0);
+                if let Some((e, y, mo, d)) = parse_date_at(b, cs) {
+                    if e - cs == inner.len() {
+                        emit(cs, e, (y, mo, d));
+                        break;
+                    }
+                }
             }
             pos = le;
         }
     }
+}
+
+/// The cells of one delimited line, as byte ranges of `line`: separators inside double
+/// quotes do not split. When a comma-separated row has more cells than the header's
+/// `width` (0: unknown), a cell that starts with a space after an unquoted comma is taken
+/// as the rest of the cell before it ("SMITH, Ann" typed into a CSV without quotes).
+pub(crate) fn split_row(line: &str, sep: u8, width: usize) -> Vec<(usize, usize)> {
+    let mut cells: Vec<(usize, usize)> = Vec::new();
+    let mut q = false;
+    let mut cs = 0;
+    for (k, &ch) in line.as_bytes().iter().enumerate() {
+        if ch == b'"' {
+            q = !q;
+        } else if ch == sep && !q {
+            cells.push((cs, k));
+            cs = k + 1;
+        }
+    }
+    cells.push((cs, line.len()));
+    if sep == b',' && width > 0 {
+        let mut i = 1;
+        while cells.len() > width && i < cells.len() {
+            let (a, z) = cells[i];
+            let cell = &line[a..z];
+            if cell.starts_with(' ') && !cell.trim().is_empty() {
+                cells[i - 1].1 = z;
+                cells.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+    cells
 }
 
 /// Cells of a delimited table (comma, tab or bar) under a header cell that `is_header`
@@ -604,22 +643,12 @@ pub(crate) fn scan_table_column(
             }
             let line = &text[ls..le];
             // quoted cells may hold the separator: split respecting quotes
-            let mut cells: Vec<(usize, usize)> = Vec::new();
-            let mut q = false;
-            let mut cs = 0;
-            for (k, ch) in line.char_indices() {
-                if ch == '"' {
-                    q = !q;
-                } else if ch as u32 == u32::from(sep) && !q {
-                    cells.push((cs, k));
-                    cs = k + 1;
-                }
-            }
-            cells.push((cs, line.len()));
-            if cells.len() <= col || cells.len() != width + 1 {
+            let cells = split_row(line, sep, width + 1);
+            if cells.len() <= col || cells.len() < width + 1 {
                 break;
             }
-            let (a, b) = cells[col];
+            // more cells than the header: the column's cell is as many cells to the right
+            let (a, b) = cells[col + (cells.len() - width - 1).min(cells.len() - 1 - col)];
             let cell = &line[a..b];
             let lead = cell.len() - cell.trim_start().len();
             let trimmed = cell.trim();
