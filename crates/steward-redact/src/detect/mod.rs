@@ -218,15 +218,6 @@ impl SubjectInfo {
         }
     }
 
-    pub(crate) fn title_fits(&self, title: u32) -> bool {
-        if title & class::TITLE_X != 0 {
-            return true;
-        }
-        // Unknown sex: "Mrs Chapman" is taken to be the subject (a relationship word next to
-        // it still makes it a third party).
-        self.sex == 0 || title & self.sex != 0
-    }
-
     /// The words of `s` appear, in order and adjacent, in one of the subject's addresses
     /// ("Albert Fold" in "3 Albert Fold, Bolton"): the subject's own street or town.
     fn in_own_address(&self, s: &str) -> bool {
@@ -738,6 +729,7 @@ pub fn detect_with(
         }
     }
 
+    let labelled_starts: Vec<usize> = labelled.iter().map(|&(s, _)| s).collect();
     for (s, e) in labelled {
         let n = norm_addr(&text[s..e]);
         if n.is_empty() || protect.iter().any(|&(a, b)| a <= s && b >= e) {
@@ -760,6 +752,9 @@ pub fn detect_with(
         }
     }
 
+    let mut addr_starts: Vec<usize> = addrs.iter().map(|a| a.start).collect();
+    addr_starts.extend(labelled_starts);
+    addr_starts.sort_unstable();
     let mut hits: Vec<NameHit> = Vec::new();
     let mut pass = NamePass {
         text,
@@ -770,6 +765,8 @@ pub fn detect_with(
         third: Vec::new(),
         unresolved: Vec::new(),
         hits_extra: Vec::new(),
+        addr_starts: &addr_starts,
+        subject_sex: info.sex,
     };
     pass.run_all(&mut hits);
     // Staff kept by name: a surname alone ("Dear Miss Kaur") is not kept as a member of
@@ -839,7 +836,8 @@ pub fn detect_with(
             }
             // The subject's own street or town read as a name ("Albert Fold"): not proposed,
             // but an address there is still a neighbour's ("at 82 Albert Fold").
-            NameKind::ThirdParty(_) if info.in_own_address(&text[h.start..h.end]) => {}
+            NameKind::ThirdParty(_)
+                if !h.relation && info.in_own_address(&text[h.start..h.end]) => {}
             NameKind::ThirdParty(rule) => {
                 push(&mut props, h.start, h.end, Entity::PersonName, rule)
             }

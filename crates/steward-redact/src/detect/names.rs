@@ -221,6 +221,11 @@ pub(crate) struct NamePass<'a> {
     pub unresolved: Vec<(usize, usize)>,
     /// Hits found outside the main run loop (surname-first names).
     pub hits_extra: Vec<NameHit>,
+    /// Start offsets of the addresses found in the text, sorted.
+    pub addr_starts: &'a [usize],
+    /// TITLE_F / TITLE_M bits for the subject: from the subject file, or learned from the
+    /// text ("Ms Mehrwal (20/3/45)" when the subject's date of birth follows).
+    pub subject_sex: u32,
 }
 
 impl NamePass<'_> {
@@ -682,6 +687,60 @@ impl NamePass<'_> {
             .is_some_and(|m| m.start() == 0)
     }
 
+    /// "Ann Lee of 4 Mill Lane", "Mr Roe, of The Old Forge, ...", "Miss Tate at 8 Oak
+    /// Grove": a name followed by where the person lives.
+    fn address_after(&self, m: usize) -> bool {
+        let toks = self.toks;
+        if m + 1 >= toks.len() || !lower_is(self.text, &toks[m], &["of", "at", "from"]) {
+            return false;
+        }
+        let g = gap(self.text, toks, m);
+        if !(is_space_gap(g) || g == ", ") || !is_space_gap(gap(self.text, toks, m + 1)) {
+            return false;
+        }
+        self.addr_starts
+            .binary_search(&(toks[m + 1].s as usize))
+            .is_ok()
+    }
+
+    /// The subject's sex from the text when the subject file does not give it: a courtesy
+    /// title before the subject's surname with the subject's date of birth right after
+    /// ("my mother Ms Mehrwal (20/3/45)"), or before the subject's full name.
+    fn learn_subject_sex(&mut self) {
+        if self.subject_sex != 0 {
+            return;
+        }
+        let Some(v) = self.subject.variants.first().filter(|v| v.len() >= 2) else {
+            return;
+        };
+        let (first, last) = (&v[0], &v[v.len() - 1]);
+        let toks = self.toks;
+        let mut seen = 0u32;
+        for i in 0..toks.len().saturating_sub(1) {
+            let t = &toks[i];
+            if !(t.has(TITLE) && t.is(CAP)) || t.has(TITLE_X) {
+                continue;
+            }
+            let w1 = self.word(i + 1);
+            let full = i + 2 < toks.len()
+                && w1.eq_ignore_ascii_case(first)
+                && self.word(i + 2).eq_ignore_ascii_case(last);
+            let dob = w1.eq_ignore_ascii_case(last) && self.subject_dob_after(i + 2);
+            if full || dob {
+                seen |= t.cls & (TITLE_F | TITLE_M);
+            }
+        }
+        if seen == TITLE_F || seen == TITLE_M {
+            self.subject_sex = seen;
+        }
+    }
+
+    /// The title fits the subject's sex. Unknown sex: "Mrs Chapman" is taken to be the
+    /// subject (a relationship word next to it still makes it a third party).
+    fn title_fits(&self, title: u32) -> bool {
+        title & TITLE_X != 0 || self.subject_sex == 0 || title & self.subject_sex != 0
+    }
+
     /// "Ann Smith <ann@example.org>", "Ann Smith (ann@example.org, ...)": a name followed by
     /// an e-mail address in brackets is a person's.
     /// The subject's own date of birth right after the name: "(17/11/1965)", ", DOB
@@ -963,6 +1022,8 @@ impl NamePass<'_> {
             "first_name_gazetteer"
         } else if verb && (!first.has(NOT_NAME) || first.has(FIRST)) {
             "name_before_speech_verb"
+        } else if self.address_after(m) && (!first.has(NOT_NAME) || first.has(FIRST)) {
+            "name_before_address"
         } else if ntok >= 1 && (role || pro_ctx) && !first.has(NOT_NAME) {
             "name_with_role"
         } else {
@@ -1052,14 +1113,14 @@ impl NamePass<'_> {
                     return true;
                 }
             }
-            if words.len() == 1 && eq(w0, first) && (title == 0 || sub.title_fits(title)) {
+            if words.len() == 1 && eq(w0, first) && (title == 0 || self.title_fits(title)) {
                 return true;
             }
             if words.len() == 1
                 && v.len() >= 2
                 && eq(w0, last)
                 && title != 0
-                && sub.title_fits(title)
+                && self.title_fits(title)
             {
                 return true;
             }
@@ -1122,6 +1183,7 @@ impl NamePass<'_> {
     }
 
     pub fn run_all(&mut self, out: &mut Vec<NameHit>) {
+        self.learn_subject_sex();
         let toks = self.toks;
         let n = toks.len();
         let mut i = 0;
