@@ -765,6 +765,8 @@ pub fn detect_with(
         third: Vec::new(),
         unresolved: Vec::new(),
         hits_extra: Vec::new(),
+        titled_pros: Vec::new(),
+        correspondents: Vec::new(),
         addr_starts: &addr_starts,
         subject_sex: info.sex,
     };

@@ -221,6 +221,10 @@ pub(crate) struct NamePass<'a> {
     pub unresolved: Vec<(usize, usize)>,
     /// Hits found outside the main run loop (surname-first names).
     pub hits_extra: Vec<NameHit>,
+    /// Professionals named with a courtesy title: (title bits, surname range).
+    pub titled_pros: Vec<(u32, usize, usize)>,
+    /// Surnames of third parties named with their e-mail address (who wrote).
+    pub correspondents: Vec<(usize, usize)>,
     /// Start offsets of the addresses found in the text, sorted.
     pub addr_starts: &'a [usize],
     /// TITLE_F / TITLE_M bits for the subject: from the subject file, or learned from the
@@ -378,6 +382,9 @@ impl NamePass<'_> {
         if !sep_ok || g.matches('\n').count() > 1 {
             return false;
         }
+        if g.contains('\n') && self.line_under_name(m) {
+            return true;
+        }
         let mut k = m;
         for step in 0..4 {
             if k >= toks.len() {
@@ -394,6 +401,95 @@ impl NamePass<'_> {
                 return false;
             }
             if t.has(STAFF_ROLE) {
+                return true;
+            }
+            k += 1;
+        }
+        false
+    }
+
+    /// The line under a name that stands alone on its line names the person's job or
+    /// employer: a role alone ("Partner", "Solicitor" under a signature) or an organisation
+    /// ("Miss A Khan / Ravenscourt Hospital" in an addressee block). Token m opens that line.
+    fn line_under_name(&self, m: usize) -> bool {
+        let toks = self.toks;
+        let text = self.text;
+        let Some(prev) = m.checked_sub(1) else {
+            return false;
+        };
+        // the name ends its own line and starts it (after a title)
+        let name_line_start = text[..toks[prev].s as usize]
+            .rfind('\n')
+            .map_or(0, |p| p + 1);
+        let name_line = &text[name_line_start..toks[prev].e as usize];
+        if name_line.contains([',', ':', '(', ')']) || name_line.split_whitespace().count() > 5 {
+            return false;
+        }
+        let ls = toks[m].s as usize;
+        let le = text[ls..].find('\n').map_or(text.len(), |p| ls + p);
+        let line = &text[ls..le];
+        if line.bytes().any(|c| c.is_ascii_digit()) || line.contains('@') {
+            return false;
+        }
+        let mut k = m;
+        let mut words = 0;
+        let mut org = false;
+        let mut role = false;
+        while k < toks.len() && (toks[k].s as usize) < le {
+            let t = &toks[k];
+            words += 1;
+            if t.has(TITLE) && t.is(CAP) {
+                return false;
+            }
+            if (t.is(CAP) || t.is(ALLCAPS)) && lower_is(text, t, ORG_WORDS) {
+                org = true;
+            }
+            if t.has(STAFF_ROLE) || lower_is(text, t, &["partner"]) {
+                role = true;
+            }
+            k += 1;
+        }
+        (org && words <= 8) || (role && words <= 3)
+    }
+
+    /// "Ann Lee from the MASH", "Tom Roe (Children's Services)", "Ann Lee of Leeds City
+    /// Council": a person speaking for an organisation.
+    fn org_after(&self, m: usize) -> bool {
+        let toks = self.toks;
+        let text = self.text;
+        if m >= toks.len() {
+            return false;
+        }
+        let g = gap(text, toks, m);
+        if g.contains('\n') {
+            return false;
+        }
+        let mut k = m;
+        let bracket = g.trim_start_matches(' ') == "(";
+        if !bracket {
+            if !is_space_gap(g) || !lower_is(text, &toks[k], &["from", "of", "at"]) {
+                return false;
+            }
+            k += 1;
+            if k < toks.len() && lower_is(text, &toks[k], &["the"]) {
+                k += 1;
+            }
+        }
+        let start = k;
+        while k < toks.len() && k < start + 5 {
+            let t = &toks[k];
+            if k > start {
+                let g = gap(text, toks, k);
+                if !is_space_gap(g) {
+                    break;
+                }
+            }
+            if !(t.is(CAP) || t.is(ALLCAPS)) || t.has(TITLE) {
+                break;
+            }
+            let w = &text[t.range()];
+            let acronym = t.is(ALLCAPS) && w.len() >= 3 && w.len() <= 6 && !t.has(FIRST | SURNAME);
+            if lower_is(text, t, ORG_WORDS) || acronym {
                 return true;
             }
             k += 1;
@@ -620,6 +716,13 @@ impl NamePass<'_> {
                     "surgery",
                 ],
             )
+    }
+
+    fn known_titled_pro(&self, title: u32, last: &Tok) -> bool {
+        let w = &self.text[last.range()];
+        self.titled_pros
+            .iter()
+            .any(|&(t, a, b)| t == title && self.text[a..b].eq_ignore_ascii_case(w))
     }
 
     fn known_pro(&self, s: usize, e: usize) -> bool {
@@ -861,9 +964,18 @@ impl NamePass<'_> {
             return true;
         }
         if m < toks.len()
-            && toks[m].is(CAP)
-            && lower_is(self.text, &toks[m], PLACE_TAILS)
+            && (toks[m].is(CAP) || toks[m].is(ALLCAPS))
+            && (lower_is(self.text, &toks[m], PLACE_TAILS)
+                || lower_is(self.text, &toks[m], ORG_WORDS))
             && (is_space_gap(gap(self.text, toks, m)) || toks[m - 1].is(POSS))
+        {
+            return true;
+        }
+        // "Hale Roe & Co", "Hale and Roe Solicitors"
+        if m < toks.len()
+            && matches!(gap(self.text, toks, m), " & " | " and ")
+            && (toks[m].is(CAP) || toks[m].is(ALLCAPS))
+            && lower_is(self.text, &toks[m], &["co", "partners", "sons", "associates"])
         {
             return true;
         }
@@ -1002,7 +1114,7 @@ impl NamePass<'_> {
             None
         };
         let verb = m - k == j - i && self.sentence_start(k) && self.verb_after(m);
-        let role = self.role_after(m);
+        let role = self.role_after(m) || (!rel && self.org_after(m));
         let pro_ctx = self.pro_before(i);
         let strong_first = |t: &Tok| t.has(FIRST) && !t.has(NOT_NAME);
         let name_like_last = last.has(SURNAME) || (!last.has(NOT_NAME) && last.is(CAP));
@@ -1045,21 +1157,40 @@ impl NamePass<'_> {
                 // The same full name as a professional earlier in the text. A surname alone is
                 // not enough ("Dr Patel ... Mrs Patel" may be a patient's relative): when in
                 // doubt the name is proposed and a person decides.
-                || (self.known_pro(last.s as usize, last.e as usize) && ntok >= 2 && title == 0));
+                || (self.known_pro(last.s as usize, last.e as usize) && ntok >= 2 && title == 0)
+                // "Miss A Khan" then "Dear Miss Khan": the same title and surname
+                || (title != 0 && ntok == 1 && self.known_titled_pro(title, last)));
         // The subject: by name when no relationship is shown; by full name, or by name with
         // the subject's own birth date right after ("my mother Mrs Owusu (17/11/1965)"),
         // whatever the context.
         let subject_name =
             self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title));
+        // "Dear Mr Lee" in a reply to an e-mail from a Lee who is not the subject: the
+        // correspondent, even when the subject is a Lee too.
+        let correspondent = title_at.is_some_and(|t| {
+            t > 0
+                && lower_is(self.text, &toks[t - 1], &["dear"])
+                && ntok == 1
+                && self.correspondents.iter().any(|&(a, b)| {
+                    self.text[a..b].eq_ignore_ascii_case(&self.text[last.range()])
+                })
+        });
         let kind = if subject_name
+            && !correspondent
             && (!rel || (ntok >= 2 && self.is_subject(k, m, 0)) || self.subject_dob_after(m))
         {
             NameKind::Subject
         } else if is_pro {
             self.pros.push((last.s as usize, last.e as usize));
+            if title != 0 {
+                self.titled_pros.push((title, last.s as usize, last.e as usize));
+            }
             NameKind::Professional(rule)
         } else {
             self.third.extend(k..m);
+            if mail == Some(false) && ntok >= 2 {
+                self.correspondents.push((last.s as usize, last.e as usize));
+            }
             NameKind::ThirdParty(rule)
         };
         // A third party's courtesy title goes with the name ("Mrs Wood", not "Mrs" left
