@@ -771,6 +771,44 @@ pub fn detect_with(
         subject_sex: info.sex,
     };
     pass.run_all(&mut hits);
+    // A professional's own e-mail address, made from their name and written just after it
+    // ("Ms H. Wiszewicz, Solicitor, Email: h.wiszewicz@firm.example"), is kept with the name,
+    // unless a third party in the text has that name too.
+    if options.keep_professionals && !pass.pros.is_empty() {
+        let pro_names: Vec<(usize, String)> = pass
+            .pros
+            .iter()
+            .map(|&(a, b)| (b, text[a..b].to_ascii_lowercase()))
+            .filter(|(_, w)| w.len() >= 3)
+            .collect();
+        let third_words: Vec<String> = pass
+            .third
+            .iter()
+            .map(|&t| text[toks[t].range()].to_ascii_lowercase())
+            .collect();
+        props.retain(|p| {
+            if p.entity != Entity::Email || p.rule != "email" {
+                return true;
+            }
+            let local = text[p.start..p.end]
+                .split('@')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let pro = local
+                .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
+                .any(|x| {
+                    pro_names
+                        .iter()
+                        .any(|(at, n)| n == x && *at <= p.start && p.start - at <= 120)
+                        && !third_words.iter().any(|t| t == x)
+                });
+            if pro {
+                protect.push((p.start, p.end));
+            }
+            !pro
+        });
+    }
     // Staff kept by name: a surname alone ("Dear Miss Kaur") is not kept as a member of
     // staff when a third party with that surname is named in full in the same text (a
     // relative sharing a staff member's surname); a word seen before ("Kolabayo" after "Mr

@@ -466,6 +466,12 @@ impl NamePass<'_> {
         }
         let mut k = m;
         let bracket = g.trim_start_matches(' ') == "(";
+        // not an e-mail address in brackets ("(ANN.LEE@EXAMPLE.COM)")
+        let rest = &text[toks[m].s as usize..];
+        let clause_end = rest.find(['\n', ')', ';']).unwrap_or(rest.len());
+        if rest[..clause_end.min(60)].contains('@') {
+            return false;
+        }
         if !bracket {
             if !is_space_gap(g) || !lower_is(text, &toks[k], &["from", "of", "at"]) {
                 return false;
@@ -480,6 +486,11 @@ impl NamePass<'_> {
             let t = &toks[k];
             if k > start {
                 let g = gap(text, toks, k);
+                let g = if toks[k - 1].is(POSS) {
+                    g.trim_start_matches(['\'', '\u{2019}', 's'])
+                } else {
+                    g
+                };
                 if !is_space_gap(g) {
                     break;
                 }
@@ -968,6 +979,13 @@ impl NamePass<'_> {
             && (lower_is(self.text, &toks[m], PLACE_TAILS)
                 || lower_is(self.text, &toks[m], ORG_WORDS))
             && (is_space_gap(gap(self.text, toks, m)) || toks[m - 1].is(POSS))
+        {
+            return true;
+        }
+        // "Ali Hale Legal": the run ends in an organisation word
+        if m - i >= 2
+            && !toks[m - 1].has(SURNAME | FIRST)
+            && lower_is(self.text, &toks[m - 1], ORG_WORDS)
         {
             return true;
         }
