@@ -190,8 +190,14 @@ impl KnownInfo {
             .filter(|w| !w.is_empty())
             .collect();
         let org = k.organisation.clone().unwrap_or_default();
+        // The name and the street lines; a town or locality line alone ("Norwich") is not
+        // the organisation's wherever it is written (a third party may live there too).
         let mut org_texts: Vec<String> = std::iter::once(&org.name)
-            .chain(org.address_lines.iter())
+            .chain(
+                org.address_lines
+                    .iter()
+                    .filter(|l| l.bytes().any(|c| c.is_ascii_digit())),
+            )
             .map(|s| s.trim().to_lowercase())
             .filter(|s| s.len() >= 4)
             .collect();
@@ -262,12 +268,14 @@ impl KnownInfo {
         self.staff[i].join(" ")
     }
 
-    /// Is this address (normalised) part of the organisation's?
+    /// Is this address (normalised) part of the organisation's? A line of the
+    /// organisation's address without a number (a town, a locality) inside a longer address
+    /// does not make it the organisation's.
     pub fn is_org_address(&self, norm: &str) -> bool {
         !norm.is_empty()
-            && self
-                .org_addresses
-                .iter()
-                .any(|a| a.contains(norm) || norm.contains(a.as_str()))
+            && self.org_addresses.iter().any(|a| {
+                a.contains(norm)
+                    || (norm.contains(a.as_str()) && a.bytes().any(|c| c.is_ascii_digit()))
+            })
     }
 }

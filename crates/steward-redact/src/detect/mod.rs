@@ -180,13 +180,15 @@ impl SubjectInfo {
                     .collect()
             })
             .collect();
+        // the loose shape too: a subject's postcode typed slightly wrong is still theirs
         let postcodes = subject
             .addresses
             .iter()
             .flat_map(|a| {
-                ids::regexes()
-                    .postcode
+                let r = ids::regexes();
+                r.postcode
                     .find_iter(a)
+                    .chain(r.loose_postcode.find_iter(a))
                     .map(|m| ids::norm_id(m.as_str()))
                     .collect::<Vec<_>>()
             })

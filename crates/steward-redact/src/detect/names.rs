@@ -1023,6 +1023,17 @@ impl NamePass<'_> {
         let mut title_at: Option<usize> = None;
         while k < j {
             let n = self.pro_phrase_at(k, j);
+            // "Sister Mrs Lee": a relationship word before a courtesy title, not a ward sister
+            if n == 1
+                && toks[k].has(RELATION)
+                && k + 1 < j
+                && toks[k + 1].has(TITLE)
+                && toks[k + 1].is(CAP)
+            {
+                lead_relation = true;
+                k += 1;
+                continue;
+            }
             if n > 0 {
                 // "Sister" capitalised is a title only when a name follows.
                 pro = true;
@@ -1089,14 +1100,20 @@ impl NamePass<'_> {
         }
         // Leading unknown words before a gazetteer first name are sentence openers
         // ("Advised Peter Smith"): start at the first name.
+        // Not after a label ("Carer name: Maxamed Hassan"): a label's value has no opener.
         let k0 = k;
+        let after_label = k > 0 && gap(self.text, toks, k).contains(':');
         if !any_title
             && !toks[k].has(FIRST | SURNAME)
             && !toks[k].is(INITIAL)
             && self.sentence_start(k)
+            && !after_label
         {
             if let Some(f) = (k + 1..m).find(|&x| toks[x].has(FIRST) && !toks[x].has(SURNAME)) {
                 k = f;
+            } else if m - k >= 3 && self.is_subject(k + 1, m, 0) {
+                // "Met Caitlin Rose Kelly at home": the subject after an opener
+                k += 1;
             }
         }
         // A lone "A" or "I" is an article or pronoun unless a surname follows.
