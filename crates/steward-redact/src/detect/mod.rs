@@ -666,6 +666,11 @@ pub fn detect_with(
             && s.bytes().any(|c| c.is_ascii_alphabetic())
         {
             labelled.push((from, end));
+            // An address label's value over several lines ("Carer address: Swallows Barn /
+            // Brunel Fold / Hobbury / NG29 7RT"): the short lines up to its postcode line.
+            if end == line_end && text.as_bytes().get(line_end) == Some(&b'\n') {
+                labelled_lines_to_postcode(text, line_end + 1, &mut labelled);
+            }
         }
     }
     ids::scan_table_column(
@@ -930,6 +935,46 @@ pub fn detect_with(
         proposals,
         flags,
         kept,
+    }
+}
+
+/// The lines from `at` that continue an address, each pushed as a span, when a postcode line
+/// (strict or loose shape) ends them within four lines; nothing otherwise. A line that
+/// continues an address is short, has no label (':'), no '@' and no more than one number.
+fn labelled_lines_to_postcode(text: &str, at: usize, out: &mut Vec<(usize, usize)>) {
+    let re = ids::regexes();
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    let mut ls = at;
+    for _ in 0..5 {
+        if ls >= text.len() {
+            return;
+        }
+        let le = text[ls..].find('\n').map_or(text.len(), |p| ls + p);
+        let line = text[ls..le].trim();
+        if line.is_empty() || line.contains(':') || line.contains('@') {
+            return;
+        }
+        let lead = text[ls..le].len() - text[ls..le].trim_start().len();
+        let pc = re
+            .postcode
+            .find(line)
+            .or_else(|| re.loose_postcode.find(line))
+            .filter(|m| m.start() == 0 && m.end() == line.len());
+        if pc.is_some() {
+            out.extend(lines);
+            return;
+        }
+        let words = line.split_whitespace().count();
+        let numbers = line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| !w.is_empty())
+            .count();
+        if words > 6 || numbers > 1 || !line.bytes().any(|c| c.is_ascii_alphabetic()) {
+            return;
+        }
+        let s = ls + lead;
+        lines.push((s, s + line.len()));
+        ls = le + 1;
     }
 }
 
