@@ -793,6 +793,13 @@ pub fn detect_with(
             .iter()
             .map(|&t| text[toks[t].range()].to_ascii_lowercase())
             .collect();
+        let mut third_at: Vec<usize> = pass.third.iter().map(|&t| toks[t].s as usize).collect();
+        third_at.sort_unstable();
+        // a third party named between the professional and the address owns it
+        let third_between = |a: usize, b: usize| {
+            let k = third_at.partition_point(|&x| x < a);
+            k < third_at.len() && third_at[k] < b
+        };
         props.retain(|p| {
             if p.entity != Entity::Email || p.rule != "email" {
                 return true;
@@ -805,9 +812,12 @@ pub fn detect_with(
             let pro = local
                 .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
                 .any(|x| {
-                    pro_names
-                        .iter()
-                        .any(|(at, n)| n == x && *at <= p.start && p.start - at <= 120)
+                    pro_names.iter().any(|(at, n)| {
+                        n == x
+                            && *at <= p.start
+                            && p.start - at <= 120
+                            && !third_between(*at, p.start)
+                    })
                         && !third_words.iter().any(|t| t == x)
                 });
             if pro {

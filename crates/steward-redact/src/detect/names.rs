@@ -469,7 +469,7 @@ impl NamePass<'_> {
         // not an e-mail address in brackets ("(ANN.LEE@EXAMPLE.COM)")
         let rest = &text[toks[m].s as usize..];
         let clause_end = rest.find(['\n', ')', ';']).unwrap_or(rest.len());
-        if rest[..clause_end.min(60)].contains('@') {
+        if rest.as_bytes()[..clause_end.min(60)].contains(&b'@') {
             return false;
         }
         if !bracket {
@@ -500,7 +500,7 @@ impl NamePass<'_> {
             }
             let w = &text[t.range()];
             let acronym = t.is(ALLCAPS) && w.len() >= 3 && w.len() <= 6 && !t.has(FIRST | SURNAME);
-            if lower_is(text, t, ORG_WORDS) || acronym {
+            if lower_is(text, t, ORG_WORDS) || lower_is(text, t, SERVICE_WORDS) || acronym {
                 return true;
             }
             k += 1;
@@ -1169,7 +1169,10 @@ impl NamePass<'_> {
             "first_name_gazetteer"
         } else if verb && (!first.has(NOT_NAME) || first.has(FIRST)) {
             "name_before_speech_verb"
-        } else if self.address_after(m) && (!first.has(NOT_NAME) || first.has(FIRST)) {
+        } else if self.address_after(m)
+            && (!first.has(NOT_NAME) || first.has(FIRST))
+            && (ntok >= 2 || strong_first(first) || !self.sentence_start(k))
+        {
             "name_before_address"
         } else if ntok >= 1 && (role || pro_ctx) && !first.has(NOT_NAME) {
             "name_with_role"
@@ -1472,9 +1475,19 @@ pub(crate) fn addresses_before_postcodes(
         }
         last_anchor = p;
         let end_tok = toks.partition_point(|t| (t.s as usize) < p);
-        if end_tok == 0 {
+        // no token before it, or the postcode starts inside a word
+        if end_tok == 0 || toks[end_tok - 1].e as usize > p {
             continue;
         }
+        // In a comma-separated row ("Uncle,Ivo Brandt,The Beeches Sandpit Row,LS4 2ZZ") a
+        // bare comma ends a cell: the walk does not cross it.
+        let line_start = text[..p].rfind('\n').map_or(0, |x| x + 1);
+        let line_end = text[p..].find('\n').map_or(text.len(), |x| p + x);
+        let csv_row = text.as_bytes()[line_start..line_end]
+            .windows(2)
+            .filter(|w| w[0] == b',' && w[1] != b' ')
+            .count()
+            >= 2;
         // segments, right to left: token ranges [a, z)
         let mut segs: Vec<(usize, usize)> = Vec::new();
         let mut k = end_tok; // exclusive end of the current segment
@@ -1598,7 +1611,7 @@ pub(crate) fn addresses_before_postcodes(
                 break;
             }
             let g = gap(text, toks, a).trim_start_matches('.');
-            if !(g == ", " || g == "," || g == ",  ") {
+            if !(g == ", " || (g == "," && !csv_row) || g == ",  ") {
                 // a house name run into the street with no comma is inside one segment
                 break;
             }
@@ -1986,6 +1999,19 @@ fn trigger_body(text: &str, toks: &[Tok], i: usize) -> Option<usize> {
     }
     None
 }
+
+/// Words that name a public service after a person's name ("(Adult Social Care)", "from
+/// the Housing Team"), beside [`ORG_WORDS`].
+const SERVICE_WORDS: &[&str] = &[
+    "care",
+    "team",
+    "agency",
+    "authority",
+    "housing",
+    "probation",
+    "safeguarding",
+    "services",
+];
 
 /// Words that make a capitalised phrase an organisation, not a house name.
 pub(crate) const ORG_WORDS: &[&str] = &[
