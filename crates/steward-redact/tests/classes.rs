@@ -45,7 +45,8 @@ fn covered(f: &[(Entity, String)], s: &str) {
 #[track_caller]
 fn untouched(f: &[(Entity, String)], s: &str) {
     assert!(
-        !f.iter().any(|(_, b)| b.contains(s) || s.contains(b.as_str())),
+        !f.iter()
+            .any(|(_, b)| b.contains(s) || s.contains(b.as_str())),
         "expected {s:?} kept; found {f:?}"
     );
 }
@@ -332,7 +333,11 @@ fn the_organisations_town_alone_does_not_keep_an_address_there() {
     let f = found_for(text, &subject(), &known());
     covered(&f, "4 Beck Lane");
     // its own street line is still kept
-    let f = found_for("Tarnside Medical Practice, 2 Mill Yard, Otterby DL9 9ZZ", &subject(), &known());
+    let f = found_for(
+        "Tarnside Medical Practice, 2 Mill Yard, Otterby DL9 9ZZ",
+        &subject(),
+        &known(),
+    );
     assert!(f.is_empty(), "{f:?}");
 }
 

@@ -597,11 +597,8 @@ pub fn detect_with(
                     .iter()
                     .any(|x| x.contains(n) || street_part_in(n, x))
         };
-        let mine = own(&n)
-            || (walked
-                && a.streets
-                    .iter()
-                    .any(|&(s, e)| own(&norm_addr(&text[s..e]))));
+        let mine =
+            own(&n) || (walked && a.streets.iter().any(|&(s, e)| own(&norm_addr(&text[s..e]))));
         let org = |n: &str| kinfo.as_ref().is_some_and(|k| k.is_org_address(n));
         if walked
             && (mine
@@ -817,8 +814,7 @@ pub fn detect_with(
                             && *at <= p.start
                             && p.start - at <= 120
                             && !third_between(*at, p.start)
-                    })
-                        && !third_words.iter().any(|t| t == x)
+                    }) && !third_words.iter().any(|t| t == x)
                 });
             if pro {
                 protect.push((p.start, p.end));

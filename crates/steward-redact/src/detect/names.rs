@@ -993,7 +993,11 @@ impl NamePass<'_> {
         if m < toks.len()
             && matches!(gap(self.text, toks, m), " & " | " and ")
             && (toks[m].is(CAP) || toks[m].is(ALLCAPS))
-            && lower_is(self.text, &toks[m], &["co", "partners", "sons", "associates"])
+            && lower_is(
+                self.text,
+                &toks[m],
+                &["co", "partners", "sons", "associates"],
+            )
         {
             return true;
         }
@@ -1209,9 +1213,10 @@ impl NamePass<'_> {
             t > 0
                 && lower_is(self.text, &toks[t - 1], &["dear"])
                 && ntok == 1
-                && self.correspondents.iter().any(|&(a, b)| {
-                    self.text[a..b].eq_ignore_ascii_case(&self.text[last.range()])
-                })
+                && self
+                    .correspondents
+                    .iter()
+                    .any(|&(a, b)| self.text[a..b].eq_ignore_ascii_case(&self.text[last.range()]))
         });
         let kind = if subject_name
             && !correspondent
@@ -1221,7 +1226,8 @@ impl NamePass<'_> {
         } else if is_pro {
             self.pros.push((last.s as usize, last.e as usize));
             if title != 0 {
-                self.titled_pros.push((title, last.s as usize, last.e as usize));
+                self.titled_pros
+                    .push((title, last.s as usize, last.e as usize));
             }
             NameKind::Professional(rule)
         } else {
@@ -1444,7 +1450,9 @@ const ADDRESS_OPENERS: &[&str] = &[
 
 /// Lower-case words inside a capitalised town or street ("Stratford upon Avon",
 /// "Barton le Clay", "Ashby de la Zouch").
-const TOWN_JOINERS: &[&str] = &["upon", "on", "le", "la", "de", "under", "the", "in", "by", "cum"];
+const TOWN_JOINERS: &[&str] = &[
+    "upon", "on", "le", "la", "de", "under", "the", "in", "by", "cum",
+];
 
 /// Addresses walked back from a postcode on the same line: "Fernlea Bramcombe Square,
 /// Kettleby OX6 1AA", "ashgrove, ferrley gate S8 5PT", "APARTMENT 19, ST ANNE'S COURT, FERRHAM
