@@ -1657,7 +1657,7 @@ pub(crate) fn addresses_before_postcodes(
         let (_, zl) = *segs.last().expect("non-empty");
         let start = toks[a0].s as usize;
         let mut end = toks[zl - 1].e as usize;
-        if end < b.len() && b[end] == b'.' && end + 1 <= p {
+        if end < b.len() && b[end] == b'.' && end < p {
             end += 1;
         }
         let streets = segs
