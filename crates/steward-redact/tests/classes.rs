@@ -354,3 +354,24 @@ fn hospital_numbers_in_a_trusts_configured_format() {
     assert!(got.contains(&"QX98 76543"), "{got:?}");
     assert!(!got.iter().any(|g| g.contains("00077")), "{got:?}");
 }
+
+#[test]
+fn a_broad_local_format_does_not_take_clinical_codes() {
+    let opts = Options {
+        hospital_number_patterns: vec![r"\b\d{8}\b".into()],
+        ..Options::default()
+    };
+    // Real SNOMED CT concept identifiers (check digit and partition valid).
+    let text = "PMH Asthma (195967001) and Hypertensive disorder (38341003). \
+                SNOMED 44054006 recorded. Her son, also an inpatient, number 38341004.";
+    let d = detect(text, &subject(), &Rules::builtin(), &opts);
+    let got: Vec<&str> = d.proposals.iter().map(|p| &text[p.start..p.end]).collect();
+    assert_eq!(got, ["38341004"]);
+}
+
+#[test]
+fn clinical_terms_named_after_places_are_not_people() {
+    let f = found("Ottery Coma Scale is 15. Wendover Reach Score was 2 last week.");
+    untouched(&f, "Ottery");
+    untouched(&f, "Wendover");
+}

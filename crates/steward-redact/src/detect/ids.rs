@@ -664,6 +664,70 @@ pub(crate) fn scan_table_column(
     }
 }
 
+/// A SNOMED CT identifier written as a clinical code: 6 to 18 digits whose last digit is
+/// the Verhoeff check digit and whose two digits before it are a partition identifier
+/// (00, 01, 02 for the core release; 10, 11, 12 for an extension), written in brackets
+/// after a term ("Atrial fibrillation (49436004)") or after "SNOMED", "SCT", "code" or
+/// "concept". Both tests together: a local record number is not taken for a code by chance.
+pub(crate) fn snomed_code_at(text: &str, s: usize, e: usize) -> bool {
+    let d = &text.as_bytes()[s..e];
+    if !(6..=18).contains(&d.len()) || !d.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let n = d.len();
+    if !matches!(
+        &d[n - 3..n - 1],
+        b"00" | b"01" | b"02" | b"10" | b"11" | b"12"
+    ) || !verhoeff(d)
+    {
+        return false;
+    }
+    let before = text[..s].trim_end_matches([' ', ':', '#']);
+    if before.ends_with('(') && text[e..].starts_with(')') {
+        return before[..before.len() - 1]
+            .trim_end()
+            .bytes()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphabetic());
+    }
+    let from = before.len().saturating_sub(12);
+    let tail = before.as_bytes()[from..].to_ascii_lowercase();
+    [&b"snomed"[..], b"sct", b"code", b"concept", b"snomed ct"]
+        .iter()
+        .any(|k| tail.ends_with(k))
+}
+
+/// The Verhoeff check (the last digit checks the others).
+fn verhoeff(digits: &[u8]) -> bool {
+    const D: [[u8; 10]; 10] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ];
+    const P: [[u8; 10]; 8] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ];
+    let mut c = 0u8;
+    for (i, &x) in digits.iter().rev().enumerate() {
+        c = D[c as usize][P[i % 8][(x - b'0') as usize] as usize];
+    }
+    c == 0
+}
+
 /// Normalises an identifier for comparison: ASCII alphanumerics, uppercased.
 pub(crate) fn norm_id(s: &str) -> String {
     s.bytes()

@@ -511,6 +511,8 @@ pub fn detect_with(
     let mut hosp = |s: usize, e: usize, rule: &str, props: &mut Vec<Proposal>| {
         if info.is_id(&text[s..e]) {
             protect.push((s, e));
+        } else if ids::snomed_code_at(text, s, e) {
+            // a clinical code that a broad local format ("8 digits") also matches
         } else {
             push(props, s, e, Entity::HospitalNumber, rule);
         }

@@ -982,10 +982,12 @@ impl NamePass<'_> {
         {
             return true;
         }
-        // "Ali Hale Legal": the run ends in an organisation word
+        // "Ali Hale Legal": the run ends in an organisation word; "Glasgow Coma Scale",
+        // "Bell Palsy Score": in a clinical term's word
         if m - i >= 2
             && !toks[m - 1].has(SURNAME | FIRST)
-            && lower_is(self.text, &toks[m - 1], ORG_WORDS)
+            && (lower_is(self.text, &toks[m - 1], ORG_WORDS)
+                || lower_is(self.text, &toks[m - 1], CLINICAL_TAILS))
         {
             return true;
         }
@@ -2007,6 +2009,25 @@ fn trigger_body(text: &str, toks: &[Tok], i: usize) -> Option<usize> {
     }
     None
 }
+
+/// Last words of clinical terms named after places or people ("Glasgow Coma Scale",
+/// "Wells Score", "Ramsay Hunt Syndrome"): the run is a term, not a person.
+const CLINICAL_TAILS: &[&str] = &[
+    "scale",
+    "score",
+    "syndrome",
+    "disease",
+    "criteria",
+    "classification",
+    "index",
+    "test",
+    "manoeuvre",
+    "maneuver",
+    "reflex",
+    "phenomenon",
+    "protocol",
+    "questionnaire",
+];
 
 /// Words that name a public service after a person's name ("(Adult Social Care)", "from
 /// the Housing Team"), beside [`ORG_WORDS`].
