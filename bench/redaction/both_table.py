@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
 """Prints the Markdown tables of bench/RESULTS.md ("Issue 15") from one both.sh run.
 
-usage: both_table.py [OUT_DIR]      (default bench/out/redaction-both)
+usage: both_table.py [--short] [OUT_DIR]      (default bench/out/redaction-both)
 
 Reads OUT_DIR/steward_scores.json (corpus 1) and, from OUT_DIR/heldout/, the score.py and
-score_heldout.py JSON of each run (steward, steward_known, steward_known_ids, presidio when
-present) and the speed JSON of redact-bench. Stdlib only.
+score_heldout.py JSON of each run present (base and base_known_ids: an older engine scored by
+hand into the same folder; steward, steward_known, steward_known_ids, presidio: both.sh) and
+the speed JSON of redact-bench. --short leaves out the configured run without the subject's
+identifiers. Stdlib only.
 """
 import json
 import os
 import sys
 
+RUNS = [("base", "before, subject file only"), ("base_known_ids", "before, configured"),
+        ("steward", "Steward, subject file only"), ("steward_known", "Steward, configured without subject's ids"),
+        ("steward_known_ids", "Steward, configured"), ("presidio", "Presidio")]
+if "--short" in sys.argv:
+    RUNS = [r for r in RUNS if r[0] != "steward_known"]
+    sys.argv.remove("--short")
 OUT = sys.argv[1] if len(sys.argv) > 1 else "bench/out/redaction-both"
 H = os.path.join(OUT, "heldout")
-RUNS = [("steward", "Steward"), ("steward_known", "Steward configured"),
-        ("steward_known_ids", "configured + subject's identifiers"), ("presidio", "Presidio")]
 ENT = [("person_name", "person name", ">= 0.99"), ("street_address", "street line", ">= 0.98"),
        ("postcode", "postcode", ">= 0.99"), ("date_of_birth", "date of birth", ">= 0.99"),
        ("phone", "phone", "1.000"), ("email", "e-mail", "1.000"), ("nhs_number", "NHS number", "1.000"),

@@ -579,12 +579,17 @@ pub fn detect_with(
     let is_pc = |pos: usize| postcode_starts.binary_search(&pos).is_ok();
     let mut addrs: Vec<AddrHit> = Vec::new();
     names::addresses(text, &toks, &rules.street_names, &is_pc, &mut addrs);
+    let loose: Vec<(usize, usize)> = re
+        .loose_postcode
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
     let mut anchors: Vec<(usize, bool)> = postcode_starts.iter().map(|&p| (p, true)).collect();
     anchors.extend(
-        re.loose_postcode
-            .find_iter(text)
-            .filter(|m| postcode_starts.binary_search(&m.start()).is_err())
-            .map(|m| (m.start(), false)),
+        loose
+            .iter()
+            .filter(|m| postcode_starts.binary_search(&m.0).is_err())
+            .map(|m| (m.0, false)),
     );
     anchors.sort_unstable();
     let walked_from = addrs.len();
@@ -699,15 +704,15 @@ pub fn detect_with(
     addr_ends.extend(labelled.iter().map(|&(_, e)| e));
     addr_ends.sort_unstable();
     if !addr_ends.is_empty() {
-        for m in re.loose_postcode.find_iter(text) {
-            if postcode_starts.binary_search(&m.start()).is_ok() {
+        for &(ms, me) in &loose {
+            if postcode_starts.binary_search(&ms).is_ok() {
                 continue;
             }
-            let k = addr_ends.partition_point(|&e| e <= m.start());
+            let k = addr_ends.partition_point(|&e| e <= ms);
             let Some(&e) = k.checked_sub(1).map(|k| &addr_ends[k]) else {
                 continue;
             };
-            let between = &text[e..m.start()];
+            let between = &text[e..ms];
             let town_only = between.len() <= 60
                 && between
                     .bytes()
@@ -715,19 +720,19 @@ pub fn detect_with(
             if !town_only {
                 continue;
             }
-            let n = ids::norm_id(m.as_str());
+            let n = ids::norm_id(&text[ms..me]);
             if info.postcodes.contains(&n)
                 || kinfo
                     .as_ref()
                     .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
-                || in_org(m.start(), m.end())
+                || in_org(ms, me)
             {
-                protect.push((m.start(), m.end()));
+                protect.push((ms, me));
             } else {
                 push(
                     &mut props,
-                    m.start(),
-                    m.end(),
+                    ms,
+                    me,
                     Entity::Postcode,
                     "postcode_after_address",
                 );

@@ -467,9 +467,13 @@ impl NamePass<'_> {
         let mut k = m;
         let bracket = g.trim_start_matches(' ') == "(";
         // not an e-mail address in brackets ("(ANN.LEE@EXAMPLE.COM)")
-        let rest = &text[toks[m].s as usize..];
-        let clause_end = rest.find(['\n', ')', ';']).unwrap_or(rest.len());
-        if rest.as_bytes()[..clause_end.min(60)].contains(&b'@') {
+        let rest = &text.as_bytes()[toks[m].s as usize..];
+        let rest = &rest[..rest.len().min(60)];
+        let clause_end = rest
+            .iter()
+            .position(|c| matches!(c, b'\n' | b')' | b';'))
+            .unwrap_or(rest.len());
+        if rest[..clause_end].contains(&b'@') {
             return false;
         }
         if !bracket {
@@ -790,15 +794,42 @@ impl NamePass<'_> {
         if !matches!(first, b'd' | b'b') {
             return false;
         }
-        let s = t.s as usize;
-        let mut e = (s + 16).min(self.text.len());
-        while !self.text.is_char_boundary(e) {
-            e -= 1;
+        // by bytes, as the dob_key regex reads them (no regex call per token)
+        let b = &self.text.as_bytes()[t.s as usize..];
+        let at = |i: usize, w: &[u8]| {
+            b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w)
+        };
+        let word_end = |i: usize| b.get(i).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if w.eq_ignore_ascii_case("dob") || w.eq_ignore_ascii_case("born") {
+            return true;
         }
-        super::ids::regexes()
-            .dob_key
-            .find(&self.text[s..e])
-            .is_some_and(|m| m.start() == 0)
+        if w.eq_ignore_ascii_case("date") {
+            return at(4, b" of birth") && word_end(13);
+        }
+        if w.eq_ignore_ascii_case("birth") {
+            return (at(5, b"date") && word_end(9)) || (at(5, b" date") && word_end(10));
+        }
+        if w == "b" {
+            return at(1, b". ");
+        }
+        if w.eq_ignore_ascii_case("d") {
+            // "D.O.B", "d.o.b.", "D. O. B.", "D O B"
+            let mut i = 1;
+            for letter in [b'o', b'b'] {
+                if b.get(i) == Some(&b'.') {
+                    i += 1;
+                }
+                if b.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+                if !b.get(i).is_some_and(|c| c.to_ascii_lowercase() == letter) {
+                    return false;
+                }
+                i += 1;
+            }
+            return word_end(i);
+        }
+        false
     }
 
     /// "Ann Lee of 4 Mill Lane", "Mr Roe, of The Old Forge, ...", "Miss Tate at 8 Oak
