@@ -822,7 +822,7 @@ impl NamePass<'_> {
                 if b.get(i) == Some(&b' ') {
                     i += 1;
                 }
-                if !b.get(i).is_some_and(|c| c.to_ascii_lowercase() == letter) {
+                if b.get(i).is_none_or(|c| c.to_ascii_lowercase() != letter) {
                     return false;
                 }
                 i += 1;
