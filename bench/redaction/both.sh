@@ -9,14 +9,15 @@
 #   PRESIDIO=0 bash bench/redaction/both.sh          # without Presidio
 #
 # Needs bench/.venv with presidio-analyzer (made by bench/redaction/run.sh) for PRESIDIO=1.
-# Outputs in bench/out/redaction-both/ (gitignored).
+# Outputs in bench/out/redaction-both/ (gitignored); `python3 bench/redaction/both_table.py`
+# prints the tables of bench/RESULTS.md from them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DOCS="${DOCS:-1000}"
 SEED="${SEED:-2026}"
 HELDOUT_SEED="${HELDOUT_SEED:-11}"
 PRESIDIO="${PRESIDIO:-1}"
-OUT=bench/out/redaction-both
+OUT="${OUT:-bench/out/redaction-both}"
 H="$OUT/heldout"
 TARGET="${CARGO_TARGET_DIR:-target}"
 R="$TARGET/release"
@@ -35,10 +36,18 @@ python3 bench/redaction/score.py "$OUT/corpus.jsonl" "$OUT/steward.jsonl" --syst
 
 echo "== corpus 2 (held-out): generate.py --docs $DOCS --seed $HELDOUT_SEED =="
 python3 bench/redaction/heldout/generate.py --docs "$DOCS" --seed "$HELDOUT_SEED" --out "$H"
+# What a deployment configures: the trusts' hospital-number formats (trusts.json, as
+# --hospital-number-pattern); and, in a third run, the subject's own hospital and NI numbers
+# (Options::subject_identifiers; see heldout/configure.py for where they come from).
+python3 bench/redaction/heldout/configure.py "$H/corpus.jsonl" "$H/trusts.json" "$H/configured.jsonl"
+python3 bench/redaction/heldout/configure.py "$H/corpus.jsonl" "$H/trusts.json" "$H/configured_ids.jsonl" \
+  --subject-identifiers
 "${PIN[@]}" "$R/redact-bench" "$H/corpus.jsonl" "$H/steward.jsonl" --min-seconds 3 | tee "$H/steward_speed.json"
-"${PIN[@]}" "$R/redact-bench" "$H/corpus.jsonl" "$H/steward_known.jsonl" --min-seconds 3 \
+"${PIN[@]}" "$R/redact-bench" "$H/configured.jsonl" "$H/steward_known.jsonl" --min-seconds 3 \
   --organisation "$H/organisation.json" --staff "$H/staff.csv" | tee "$H/steward_known_speed.json"
-for run in steward steward_known; do
+"${PIN[@]}" "$R/redact-bench" "$H/configured_ids.jsonl" "$H/steward_known_ids.jsonl" --min-seconds 1 \
+  --organisation "$H/organisation.json" --staff "$H/staff.csv" > "$H/steward_known_ids_speed.json"
+for run in steward steward_known steward_known_ids; do
   python3 bench/redaction/score.py "$H/corpus.jsonl" "$H/$run.jsonl" --system "$run (held-out)" \
     --mapping steward --json "$H/${run}_scores.json"
   python3 bench/redaction/heldout/score_heldout.py "$H/corpus.jsonl" "$H/$run.jsonl" \
@@ -57,7 +66,10 @@ fi
 
 echo "== steward redact --batch over the held-out documents (one core, bundles written) =="
 rm -rf "$H/bundles"; mkdir -p "$H/bundles"
-/usr/bin/time -v "${PIN[@]}" "$R/examples/redact" --batch "$H/manifest.csv" \
+PATS=()
+while IFS= read -r p; do PATS+=(--hospital-number-pattern "$p"); done < <(
+  python3 -c 'import json, sys; print("\n".join(t["hospital_number_regex"] for t in json.load(open(sys.argv[1]))))' "$H/trusts.json")
+/usr/bin/time -v "${PIN[@]}" "$R/examples/redact" --batch "$H/manifest.csv" "${PATS[@]}" \
   --organisation "$H/organisation.json" --staff "$H/staff.csv" > "$H/batch.txt" 2> "$H/batch_time.txt"
 tail -1 "$H/batch.txt"
 grep -E "Elapsed|User time|System time|Maximum resident" "$H/batch_time.txt"

@@ -160,7 +160,7 @@ const TITLES: &[&str] = &[
     "doctor",
 ];
 
-fn words(s: &str) -> Vec<String> {
+pub(crate) fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
@@ -190,8 +190,14 @@ impl KnownInfo {
             .filter(|w| !w.is_empty())
             .collect();
         let org = k.organisation.clone().unwrap_or_default();
+        // The name and the street lines; a town or locality line alone ("Norwich") is not
+        // the organisation's wherever it is written (a third party may live there too).
         let mut org_texts: Vec<String> = std::iter::once(&org.name)
-            .chain(org.address_lines.iter())
+            .chain(
+                org.address_lines
+                    .iter()
+                    .filter(|l| l.bytes().any(|c| c.is_ascii_digit())),
+            )
             .map(|s| s.trim().to_lowercase())
             .filter(|s| s.len() >= 4)
             .collect();
@@ -247,16 +253,29 @@ impl KnownInfo {
         })
     }
 
+    /// A member of staff with every word of `name` among their names ("Kolabayo").
+    pub fn staff_match_any_word(&self, name: &str) -> Option<usize> {
+        let w = words(name);
+        if w.is_empty() {
+            return None;
+        }
+        self.staff
+            .iter()
+            .position(|s| w.iter().all(|x| s.contains(x)))
+    }
+
     pub fn staff_name(&self, i: usize) -> String {
         self.staff[i].join(" ")
     }
 
-    /// Is this address (normalised) part of the organisation's?
+    /// Is this address (normalised) part of the organisation's? A line of the
+    /// organisation's address without a number (a town, a locality) inside a longer address
+    /// does not make it the organisation's.
     pub fn is_org_address(&self, norm: &str) -> bool {
         !norm.is_empty()
-            && self
-                .org_addresses
-                .iter()
-                .any(|a| a.contains(norm) || norm.contains(a.as_str()))
+            && self.org_addresses.iter().any(|a| {
+                a.contains(norm)
+                    || (norm.contains(a.as_str()) && a.bytes().any(|c| c.is_ascii_digit()))
+            })
     }
 }

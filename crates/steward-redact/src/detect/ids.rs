@@ -528,6 +528,7 @@ pub(crate) fn scan_dob_columns(text: &str, mut emit: impl FnMut(usize, usize, (u
             continue;
         }
         done_lines.push(line_start);
+        let width = split_row(header, sep, 0).len();
         let mut pos = line_end;
         while pos < text.len() {
             let ls = pos + 1;
@@ -538,28 +539,66 @@ pub(crate) fn scan_dob_columns(text: &str, mut emit: impl FnMut(usize, usize, (u
                 break;
             }
             let line = &text[ls..le];
-            if line.bytes().filter(|&x| x == sep).count() < col {
+            let cells = split_row(line, sep, width);
+            if cells.len() <= col {
                 break;
             }
-            let mut off = ls;
-            for (k, c) in line.split(sep as char).enumerate() {
-                if k == col {
-                    let lead = c.len() - c.trim_start().len();
-                    let cs = off + lead;
-                    let c = c.trim().trim_matches('"');
-                    let cs = if b.get(cs) == Some(&b'"') { cs + 1 } else { cs };
-                    if let Some((e, y, mo, d)) = parse_date_at(b, cs) {
-                        if e - cs == c.len() {
-                            emit(cs, e, (y, mo, d));
-                        }
-                    }
-                    break;
+            // A row with more cells than the header (an unquoted separator inside a cell):
+            // the date is in the column or as many cells to the right.
+            let extra = cells.len().saturating_sub(width);
+            for c in [col, col + extra] {
+                let Some(&(a, z)) = cells.get(c) else {
+                    continue;
+                };
+                let cell = &line[a..z];
+                let inner = cell.trim().trim_matches('"').trim();
+                if inner.is_empty() {
+                    continue;
                 }
-                off += c.len() + 1;
+                let cs = ls + a + cell.find(inner).unwrap_or(0);
+                if let Some((e, y, mo, d)) = parse_date_at(b, cs) {
+                    if e - cs == inner.len() {
+                        emit(cs, e, (y, mo, d));
+                        break;
+                    }
+                }
             }
             pos = le;
         }
     }
+}
+
+/// The cells of one delimited line, as byte ranges of `line`: separators inside double
+/// quotes do not split. When a comma-separated row has more cells than the header's
+/// `width` (0: unknown), a cell that starts with a space after an unquoted comma is taken
+/// as the rest of the cell before it ("SMITH, Ann" typed into a CSV without quotes).
+pub(crate) fn split_row(line: &str, sep: u8, width: usize) -> Vec<(usize, usize)> {
+    let mut cells: Vec<(usize, usize)> = Vec::new();
+    let mut q = false;
+    let mut cs = 0;
+    for (k, &ch) in line.as_bytes().iter().enumerate() {
+        if ch == b'"' {
+            q = !q;
+        } else if ch == sep && !q {
+            cells.push((cs, k));
+            cs = k + 1;
+        }
+    }
+    cells.push((cs, line.len()));
+    if sep == b',' && width > 0 {
+        let mut i = 1;
+        while cells.len() > width && i < cells.len() {
+            let (a, z) = cells[i];
+            let cell = &line[a..z];
+            if cell.starts_with(' ') && !cell.trim().is_empty() {
+                cells[i - 1].1 = z;
+                cells.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+    cells
 }
 
 /// Cells of a delimited table (comma, tab or bar) under a header cell that `is_header`
@@ -604,22 +643,12 @@ pub(crate) fn scan_table_column(
             }
             let line = &text[ls..le];
             // quoted cells may hold the separator: split respecting quotes
-            let mut cells: Vec<(usize, usize)> = Vec::new();
-            let mut q = false;
-            let mut cs = 0;
-            for (k, ch) in line.char_indices() {
-                if ch == '"' {
-                    q = !q;
-                } else if ch as u32 == u32::from(sep) && !q {
-                    cells.push((cs, k));
-                    cs = k + 1;
-                }
-            }
-            cells.push((cs, line.len()));
-            if cells.len() <= col || cells.len() != width + 1 {
+            let cells = split_row(line, sep, width + 1);
+            if cells.len() <= col || cells.len() < width + 1 {
                 break;
             }
-            let (a, b) = cells[col];
+            // more cells than the header: the column's cell is as many cells to the right
+            let (a, b) = cells[col + (cells.len() - width - 1).min(cells.len() - 1 - col)];
             let cell = &line[a..b];
             let lead = cell.len() - cell.trim_start().len();
             let trimmed = cell.trim();
@@ -633,6 +662,70 @@ pub(crate) fn scan_table_column(
         }
         line_start = pos + 1;
     }
+}
+
+/// A SNOMED CT identifier written as a clinical code: 6 to 18 digits whose last digit is
+/// the Verhoeff check digit and whose two digits before it are a partition identifier
+/// (00, 01, 02 for the core release; 10, 11, 12 for an extension), written in brackets
+/// after a term ("Atrial fibrillation (49436004)") or after "SNOMED", "SCT", "code" or
+/// "concept". Both tests together: a local record number is not taken for a code by chance.
+pub(crate) fn snomed_code_at(text: &str, s: usize, e: usize) -> bool {
+    let d = &text.as_bytes()[s..e];
+    if !(6..=18).contains(&d.len()) || !d.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let n = d.len();
+    if !matches!(
+        &d[n - 3..n - 1],
+        b"00" | b"01" | b"02" | b"10" | b"11" | b"12"
+    ) || !verhoeff(d)
+    {
+        return false;
+    }
+    let before = text[..s].trim_end_matches([' ', ':', '#']);
+    if before.ends_with('(') && text[e..].starts_with(')') {
+        return before[..before.len() - 1]
+            .trim_end()
+            .bytes()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphabetic());
+    }
+    let from = before.len().saturating_sub(12);
+    let tail = before.as_bytes()[from..].to_ascii_lowercase();
+    [&b"snomed"[..], b"sct", b"code", b"concept", b"snomed ct"]
+        .iter()
+        .any(|k| tail.ends_with(k))
+}
+
+/// The Verhoeff check (the last digit checks the others).
+fn verhoeff(digits: &[u8]) -> bool {
+    const D: [[u8; 10]; 10] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ];
+    const P: [[u8; 10]; 8] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ];
+    let mut c = 0u8;
+    for (i, &x) in digits.iter().rev().enumerate() {
+        c = D[c as usize][P[i % 8][(x - b'0') as usize] as usize];
+    }
+    c == 0
 }
 
 /// Normalises an identifier for comparison: ASCII alphanumerics, uppercased.

@@ -180,13 +180,15 @@ impl SubjectInfo {
                     .collect()
             })
             .collect();
+        // the loose shape too: a subject's postcode typed slightly wrong is still theirs
         let postcodes = subject
             .addresses
             .iter()
             .flat_map(|a| {
-                ids::regexes()
-                    .postcode
+                let r = ids::regexes();
+                r.postcode
                     .find_iter(a)
+                    .chain(r.loose_postcode.find_iter(a))
                     .map(|m| ids::norm_id(m.as_str()))
                     .collect::<Vec<_>>()
             })
@@ -216,15 +218,6 @@ impl SubjectInfo {
                 .filter(|s| !s.is_empty())
                 .collect(),
         }
-    }
-
-    pub(crate) fn title_fits(&self, title: u32) -> bool {
-        if title & class::TITLE_X != 0 {
-            return true;
-        }
-        // Unknown sex: "Mrs Chapman" is taken to be the subject (a relationship word next to
-        // it still makes it a third party).
-        self.sex == 0 || title & self.sex != 0
     }
 
     /// The words of `s` appear, in order and adjacent, in one of the subject's addresses
@@ -518,6 +511,8 @@ pub fn detect_with(
     let mut hosp = |s: usize, e: usize, rule: &str, props: &mut Vec<Proposal>| {
         if info.is_id(&text[s..e]) {
             protect.push((s, e));
+        } else if ids::snomed_code_at(text, s, e) {
+            // a clinical code that a broad local format ("8 digits") also matches
         } else {
             push(props, s, e, Entity::HospitalNumber, rule);
         }
@@ -584,13 +579,43 @@ pub fn detect_with(
     let is_pc = |pos: usize| postcode_starts.binary_search(&pos).is_ok();
     let mut addrs: Vec<AddrHit> = Vec::new();
     names::addresses(text, &toks, &rules.street_names, &is_pc, &mut addrs);
-    for a in &addrs {
+    let loose: Vec<(usize, usize)> = re
+        .loose_postcode
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    let mut anchors: Vec<(usize, bool)> = postcode_starts.iter().map(|&p| (p, true)).collect();
+    anchors.extend(
+        loose
+            .iter()
+            .filter(|m| postcode_starts.binary_search(&m.0).is_err())
+            .map(|m| (m.0, false)),
+    );
+    anchors.sort_unstable();
+    let walked_from = addrs.len();
+    names::addresses_before_postcodes(text, &toks, &anchors, &mut addrs);
+    for (ai, a) in addrs.iter().enumerate() {
+        let walked = ai >= walked_from;
         let n = norm_addr(&text[a.start..a.end]);
-        let mine = !n.is_empty()
-            && info
-                .addresses
-                .iter()
-                .any(|x| x.contains(n.as_str()) || street_part_in(&n, x));
+        let own = |n: &str| {
+            !n.is_empty()
+                && info
+                    .addresses
+                    .iter()
+                    .any(|x| x.contains(n) || street_part_in(n, x))
+        };
+        let mine =
+            own(&n) || (walked && a.streets.iter().any(|&(s, e)| own(&norm_addr(&text[s..e]))));
+        let org = |n: &str| kinfo.as_ref().is_some_and(|k| k.is_org_address(n));
+        if walked
+            && (mine
+                || a.streets.iter().any(|&(s, e)| org(&norm_addr(&text[s..e])))
+                || org(&n)
+                || in_org(a.start, a.end))
+        {
+            // the subject's or the organisation's: left to the other rules
+            continue;
+        }
         if kinfo.as_ref().is_some_and(|k| k.is_org_address(&n)) {
             protect.push((a.start, a.end));
             keep(
@@ -645,6 +670,11 @@ pub fn detect_with(
             && s.bytes().any(|c| c.is_ascii_alphabetic())
         {
             labelled.push((from, end));
+            // An address label's value over several lines ("Carer address: Swallows Barn /
+            // Brunel Fold / Hobbury / NG29 7RT"): the short lines up to its postcode line.
+            if end == line_end && text.as_bytes().get(line_end) == Some(&b'\n') {
+                labelled_lines_to_postcode(text, line_end + 1, &mut labelled);
+            }
         }
     }
     ids::scan_table_column(
@@ -674,15 +704,15 @@ pub fn detect_with(
     addr_ends.extend(labelled.iter().map(|&(_, e)| e));
     addr_ends.sort_unstable();
     if !addr_ends.is_empty() {
-        for m in re.loose_postcode.find_iter(text) {
-            if postcode_starts.binary_search(&m.start()).is_ok() {
+        for &(ms, me) in &loose {
+            if postcode_starts.binary_search(&ms).is_ok() {
                 continue;
             }
-            let k = addr_ends.partition_point(|&e| e <= m.start());
+            let k = addr_ends.partition_point(|&e| e <= ms);
             let Some(&e) = k.checked_sub(1).map(|k| &addr_ends[k]) else {
                 continue;
             };
-            let between = &text[e..m.start()];
+            let between = &text[e..ms];
             let town_only = between.len() <= 60
                 && between
                     .bytes()
@@ -690,19 +720,19 @@ pub fn detect_with(
             if !town_only {
                 continue;
             }
-            let n = ids::norm_id(m.as_str());
+            let n = ids::norm_id(&text[ms..me]);
             if info.postcodes.contains(&n)
                 || kinfo
                     .as_ref()
                     .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
-                || in_org(m.start(), m.end())
+                || in_org(ms, me)
             {
-                protect.push((m.start(), m.end()));
+                protect.push((ms, me));
             } else {
                 push(
                     &mut props,
-                    m.start(),
-                    m.end(),
+                    ms,
+                    me,
                     Entity::Postcode,
                     "postcode_after_address",
                 );
@@ -710,6 +740,7 @@ pub fn detect_with(
         }
     }
 
+    let labelled_starts: Vec<usize> = labelled.iter().map(|&(s, _)| s).collect();
     for (s, e) in labelled {
         let n = norm_addr(&text[s..e]);
         if n.is_empty() || protect.iter().any(|&(a, b)| a <= s && b >= e) {
@@ -732,6 +763,9 @@ pub fn detect_with(
         }
     }
 
+    let mut addr_starts: Vec<usize> = addrs.iter().map(|a| a.start).collect();
+    addr_starts.extend(labelled_starts);
+    addr_starts.sort_unstable();
     let mut hits: Vec<NameHit> = Vec::new();
     let mut pass = NamePass {
         text,
@@ -742,12 +776,96 @@ pub fn detect_with(
         third: Vec::new(),
         unresolved: Vec::new(),
         hits_extra: Vec::new(),
+        titled_pros: Vec::new(),
+        correspondents: Vec::new(),
+        addr_starts: &addr_starts,
+        subject_sex: info.sex,
     };
     pass.run_all(&mut hits);
+    // A professional's own e-mail address, made from their name and written just after it
+    // ("Ms H. Wiszewicz, Solicitor, Email: h.wiszewicz@firm.example"), is kept with the name,
+    // unless a third party in the text has that name too.
+    if options.keep_professionals && !pass.pros.is_empty() {
+        let pro_names: Vec<(usize, String)> = pass
+            .pros
+            .iter()
+            .map(|&(a, b)| (b, text[a..b].to_ascii_lowercase()))
+            .filter(|(_, w)| w.len() >= 3)
+            .collect();
+        let third_words: Vec<String> = pass
+            .third
+            .iter()
+            .map(|&t| text[toks[t].range()].to_ascii_lowercase())
+            .collect();
+        let mut third_at: Vec<usize> = pass.third.iter().map(|&t| toks[t].s as usize).collect();
+        third_at.sort_unstable();
+        // a third party named between the professional and the address owns it
+        let third_between = |a: usize, b: usize| {
+            let k = third_at.partition_point(|&x| x < a);
+            k < third_at.len() && third_at[k] < b
+        };
+        props.retain(|p| {
+            if p.entity != Entity::Email || p.rule != "email" {
+                return true;
+            }
+            let local = text[p.start..p.end]
+                .split('@')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let pro = local
+                .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
+                .any(|x| {
+                    pro_names.iter().any(|(at, n)| {
+                        n == x
+                            && *at <= p.start
+                            && p.start - at <= 120
+                            && !third_between(*at, p.start)
+                    }) && !third_words.iter().any(|t| t == x)
+                });
+            if pro {
+                protect.push((p.start, p.end));
+            }
+            !pro
+        });
+    }
+    // Staff kept by name: a surname alone ("Dear Miss Kaur") is not kept as a member of
+    // staff when a third party with that surname is named in full in the same text (a
+    // relative sharing a staff member's surname); a word seen before ("Kolabayo" after "Mr
+    // Kolabayo Adeyemi") is kept when it is a word of a member of staff kept in this text.
+    let mut third_surnames: Vec<String> = Vec::new();
+    let mut staff_words: Vec<String> = Vec::new();
+    if let Some(k) = kinfo.as_ref().filter(|k| k.has_staff()) {
+        for h in &hits {
+            let w = crate::known::words(&text[h.start..h.end]);
+            let staff = (!h.relation)
+                .then(|| k.staff_match(&text[h.start..h.end]))
+                .flatten();
+            if matches!(h.kind, NameKind::ThirdParty(_)) && w.len() >= 2 && staff.is_none() {
+                third_surnames.extend(w.last().cloned());
+            }
+            if staff.is_some() && !matches!(h.kind, NameKind::Subject) {
+                staff_words.extend(w);
+            }
+        }
+    }
     for h in &hits {
         if let Some(k) = kinfo.as_ref().filter(|k| k.has_staff() && !h.relation) {
             if !matches!(h.kind, NameKind::Subject) {
-                if let Some(i) = k.staff_match(&text[h.start..h.end]) {
+                let span = &text[h.start..h.end];
+                let w = crate::known::words(span);
+                let surname_only = w.len() == 1;
+                let seen_staff = matches!(h.kind, NameKind::ThirdParty("name_seen_before"))
+                    && !w.is_empty()
+                    && w.iter().all(|x| staff_words.contains(x));
+                let matched = if seen_staff {
+                    k.staff_match_any_word(span)
+                } else if surname_only && third_surnames.contains(&w[0]) {
+                    None
+                } else {
+                    k.staff_match(span)
+                };
+                if let Some(i) = matched {
                     protect.push((h.start, h.end));
                     let who = k.staff_name(i);
                     keep(
@@ -776,9 +894,10 @@ pub fn detect_with(
                     );
                 }
             }
-            NameKind::ThirdParty(_) if info.in_own_address(&text[h.start..h.end]) => {
-                protect.push((h.start, h.end))
-            }
+            // The subject's own street or town read as a name ("Albert Fold"): not proposed,
+            // but an address there is still a neighbour's ("at 82 Albert Fold").
+            NameKind::ThirdParty(_)
+                if !h.relation && info.in_own_address(&text[h.start..h.end]) => {}
             NameKind::ThirdParty(rule) => {
                 push(&mut props, h.start, h.end, Entity::PersonName, rule)
             }
@@ -829,6 +948,46 @@ pub fn detect_with(
         proposals,
         flags,
         kept,
+    }
+}
+
+/// The lines from `at` that continue an address, each pushed as a span, when a postcode line
+/// (strict or loose shape) ends them within four lines; nothing otherwise. A line that
+/// continues an address is short, has no label (':'), no '@' and no more than one number.
+fn labelled_lines_to_postcode(text: &str, at: usize, out: &mut Vec<(usize, usize)>) {
+    let re = ids::regexes();
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    let mut ls = at;
+    for _ in 0..5 {
+        if ls >= text.len() {
+            return;
+        }
+        let le = text[ls..].find('\n').map_or(text.len(), |p| ls + p);
+        let line = text[ls..le].trim();
+        if line.is_empty() || line.contains(':') || line.contains('@') {
+            return;
+        }
+        let lead = text[ls..le].len() - text[ls..le].trim_start().len();
+        let pc = re
+            .postcode
+            .find(line)
+            .or_else(|| re.loose_postcode.find(line))
+            .filter(|m| m.start() == 0 && m.end() == line.len());
+        if pc.is_some() {
+            out.extend(lines);
+            return;
+        }
+        let words = line.split_whitespace().count();
+        let numbers = line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| !w.is_empty())
+            .count();
+        if words > 6 || numbers > 1 || !line.bytes().any(|c| c.is_ascii_alphabetic()) {
+            return;
+        }
+        let s = ls + lead;
+        lines.push((s, s + line.len()));
+        ls = le + 1;
     }
 }
 

@@ -221,6 +221,15 @@ pub(crate) struct NamePass<'a> {
     pub unresolved: Vec<(usize, usize)>,
     /// Hits found outside the main run loop (surname-first names).
     pub hits_extra: Vec<NameHit>,
+    /// Professionals named with a courtesy title: (title bits, surname range).
+    pub titled_pros: Vec<(u32, usize, usize)>,
+    /// Surnames of third parties named with their e-mail address (who wrote).
+    pub correspondents: Vec<(usize, usize)>,
+    /// Start offsets of the addresses found in the text, sorted.
+    pub addr_starts: &'a [usize],
+    /// TITLE_F / TITLE_M bits for the subject: from the subject file, or learned from the
+    /// text ("Ms Mehrwal (20/3/45)" when the subject's date of birth follows).
+    pub subject_sex: u32,
 }
 
 impl NamePass<'_> {
@@ -277,8 +286,9 @@ impl NamePass<'_> {
                 return true;
             }
             if t.has(RELATION) && t.is(LOWER | CAP) && !t.is(POSS) {
-                // "Sister Jones" (capitalised, right before) is a ward sister, not a relative.
-                if t.is(CAP) && k + 1 == i && t.has(PRO_TITLE) {
+                // "Sister Jones" (capitalised, right before) is a ward sister, not a relative;
+                // "Sister, Ann Lee" (a list or a table's relationship column) is a relative.
+                if t.is(CAP) && k + 1 == i && t.has(PRO_TITLE) && is_space_gap(g) {
                     return false;
                 }
                 // "my colleague Dr Hale": a professional's colleague is a professional.
@@ -372,6 +382,9 @@ impl NamePass<'_> {
         if !sep_ok || g.matches('\n').count() > 1 {
             return false;
         }
+        if g.contains('\n') && self.line_under_name(m) {
+            return true;
+        }
         let mut k = m;
         for step in 0..4 {
             if k >= toks.len() {
@@ -388,6 +401,110 @@ impl NamePass<'_> {
                 return false;
             }
             if t.has(STAFF_ROLE) {
+                return true;
+            }
+            k += 1;
+        }
+        false
+    }
+
+    /// The line under a name that stands alone on its line names the person's job or
+    /// employer: a role alone ("Partner", "Solicitor" under a signature) or an organisation
+    /// ("Miss A Khan / Ravenscourt Hospital" in an addressee block). Token m opens that line.
+    fn line_under_name(&self, m: usize) -> bool {
+        let toks = self.toks;
+        let text = self.text;
+        let Some(prev) = m.checked_sub(1) else {
+            return false;
+        };
+        // the name ends its own line and starts it (after a title)
+        let name_line_start = text[..toks[prev].s as usize]
+            .rfind('\n')
+            .map_or(0, |p| p + 1);
+        let name_line = &text[name_line_start..toks[prev].e as usize];
+        if name_line.contains([',', ':', '(', ')']) || name_line.split_whitespace().count() > 5 {
+            return false;
+        }
+        let ls = toks[m].s as usize;
+        let le = text[ls..].find('\n').map_or(text.len(), |p| ls + p);
+        let line = &text[ls..le];
+        if line.bytes().any(|c| c.is_ascii_digit()) || line.contains('@') {
+            return false;
+        }
+        let mut k = m;
+        let mut words = 0;
+        let mut org = false;
+        let mut role = false;
+        while k < toks.len() && (toks[k].s as usize) < le {
+            let t = &toks[k];
+            words += 1;
+            if t.has(TITLE) && t.is(CAP) {
+                return false;
+            }
+            if (t.is(CAP) || t.is(ALLCAPS)) && lower_is(text, t, ORG_WORDS) {
+                org = true;
+            }
+            if t.has(STAFF_ROLE) || lower_is(text, t, &["partner"]) {
+                role = true;
+            }
+            k += 1;
+        }
+        (org && words <= 8) || (role && words <= 3)
+    }
+
+    /// "Ann Lee from the MASH", "Tom Roe (Children's Services)", "Ann Lee of Leeds City
+    /// Council": a person speaking for an organisation.
+    fn org_after(&self, m: usize) -> bool {
+        let toks = self.toks;
+        let text = self.text;
+        if m >= toks.len() {
+            return false;
+        }
+        let g = gap(text, toks, m);
+        if g.contains('\n') {
+            return false;
+        }
+        let mut k = m;
+        let bracket = g.trim_start_matches(' ') == "(";
+        // not an e-mail address in brackets ("(ANN.LEE@EXAMPLE.COM)")
+        let rest = &text.as_bytes()[toks[m].s as usize..];
+        let rest = &rest[..rest.len().min(60)];
+        let clause_end = rest
+            .iter()
+            .position(|c| matches!(c, b'\n' | b')' | b';'))
+            .unwrap_or(rest.len());
+        if rest[..clause_end].contains(&b'@') {
+            return false;
+        }
+        if !bracket {
+            if !is_space_gap(g) || !lower_is(text, &toks[k], &["from", "of", "at"]) {
+                return false;
+            }
+            k += 1;
+            if k < toks.len() && lower_is(text, &toks[k], &["the"]) {
+                k += 1;
+            }
+        }
+        let start = k;
+        while k < toks.len() && k < start + 5 {
+            let t = &toks[k];
+            if k > start {
+                let g = gap(text, toks, k);
+                let g = if toks[k - 1].is(POSS) {
+                    g.trim_start_matches(['\'', '\u{2019}', 's'])
+                } else {
+                    g
+                };
+                if !is_space_gap(g) {
+                    break;
+                }
+            }
+            if !(t.is(CAP) || t.is(ALLCAPS)) || t.has(TITLE) {
+                break;
+            }
+            let w = &text[t.range()];
+            let acronym = t.is(ALLCAPS) && w.len() >= 3 && w.len() <= 6 && !t.has(FIRST | SURNAME);
+            if lower_is(text, t, ORG_WORDS) || lower_is(text, t, SERVICE_WORDS) || acronym {
                 return true;
             }
             k += 1;
@@ -525,6 +642,7 @@ impl NamePass<'_> {
         while m < toks.len()
             && m < i + 4
             && toks[m].is(CAP)
+            && !self.dob_marker_at(m)
             && (!toks[m].has(NOT_NAME) || toks[m].has(FIRST))
             && (m == i + 1 || is_space_gap(gap(self.text, toks, m)))
         {
@@ -615,6 +733,13 @@ impl NamePass<'_> {
             )
     }
 
+    fn known_titled_pro(&self, title: u32, last: &Tok) -> bool {
+        let w = &self.text[last.range()];
+        self.titled_pros
+            .iter()
+            .any(|&(t, a, b)| t == title && self.text[a..b].eq_ignore_ascii_case(w))
+    }
+
     fn known_pro(&self, s: usize, e: usize) -> bool {
         let w = &self.text[s..e];
         self.pros
@@ -649,10 +774,116 @@ impl NamePass<'_> {
                 self.text,
                 &toks[m],
                 &["dob", "d", "born", "aged", "age", "b"],
-            );
+            ) || self.dob_marker_at(m);
         }
-        // "WARSI, Rosia DoB 31.12.1998", "Garian born 12-04-2018"
-        is_space_gap(g) && lower_is(self.text, &toks[m], &["dob", "born", "d"])
+        // "WARSI, Rosia DoB 31.12.1998", "Garian born 12-04-2018", "Ola Date of birth:",
+        // "Tam D.O.B. ...", "Ned - DOB 1/2/09"
+        let g = g.trim_matches(' ');
+        (g.is_empty() || g == "-" || g == "\u{2013}" || g == ";")
+            && (lower_is(self.text, &toks[m], &["dob", "born", "d"]) || self.dob_marker_at(m))
+    }
+
+    /// A date-of-birth keyword starts at token k: "DOB", "D.O.B.", "d.o.b", "date of
+    /// birth", "born", "birth date", "b. " (as `ids::regexes().dob_key`).
+    pub(crate) fn dob_marker_at(&self, k: usize) -> bool {
+        let Some(t) = self.toks.get(k) else {
+            return false;
+        };
+        let w = &self.text[t.range()];
+        let first = w.as_bytes()[0].to_ascii_lowercase();
+        if !matches!(first, b'd' | b'b') {
+            return false;
+        }
+        // by bytes, as the dob_key regex reads them (no regex call per token)
+        let b = &self.text.as_bytes()[t.s as usize..];
+        let at = |i: usize, w: &[u8]| {
+            b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w)
+        };
+        let word_end = |i: usize| b.get(i).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if w.eq_ignore_ascii_case("dob") || w.eq_ignore_ascii_case("born") {
+            return true;
+        }
+        if w.eq_ignore_ascii_case("date") {
+            return at(4, b" of birth") && word_end(13);
+        }
+        if w.eq_ignore_ascii_case("birth") {
+            return (at(5, b"date") && word_end(9)) || (at(5, b" date") && word_end(10));
+        }
+        if w == "b" {
+            return at(1, b". ");
+        }
+        if w.eq_ignore_ascii_case("d") {
+            // "D.O.B", "d.o.b.", "D. O. B.", "D O B"
+            let mut i = 1;
+            for letter in [b'o', b'b'] {
+                if b.get(i) == Some(&b'.') {
+                    i += 1;
+                }
+                if b.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+                if b.get(i).is_none_or(|c| c.to_ascii_lowercase() != letter) {
+                    return false;
+                }
+                i += 1;
+            }
+            return word_end(i);
+        }
+        false
+    }
+
+    /// "Ann Lee of 4 Mill Lane", "Mr Roe, of The Old Forge, ...", "Miss Tate at 8 Oak
+    /// Grove": a name followed by where the person lives.
+    fn address_after(&self, m: usize) -> bool {
+        let toks = self.toks;
+        if m + 1 >= toks.len() || !lower_is(self.text, &toks[m], &["of", "at", "from"]) {
+            return false;
+        }
+        let g = gap(self.text, toks, m);
+        if !(is_space_gap(g) || g == ", ") || !is_space_gap(gap(self.text, toks, m + 1)) {
+            return false;
+        }
+        self.addr_starts
+            .binary_search(&(toks[m + 1].s as usize))
+            .is_ok()
+    }
+
+    /// The subject's sex from the text when the subject file does not give it: a courtesy
+    /// title before the subject's surname with the subject's date of birth right after
+    /// ("my mother Ms Mehrwal (20/3/45)"), or before the subject's full name.
+    fn learn_subject_sex(&mut self) {
+        if self.subject_sex != 0 {
+            return;
+        }
+        let Some(v) = self.subject.variants.first().filter(|v| v.len() >= 2) else {
+            return;
+        };
+        let (first, last) = (&v[0], &v[v.len() - 1]);
+        let toks = self.toks;
+        let mut seen = 0u32;
+        for i in 0..toks.len().saturating_sub(1) {
+            let t = &toks[i];
+            if !(t.has(TITLE) && t.is(CAP)) || t.has(TITLE_X) {
+                continue;
+            }
+            let w1 = self.word(i + 1);
+            let full = i + 2 < toks.len()
+                && w1.eq_ignore_ascii_case(first)
+                && self.word(i + 2).eq_ignore_ascii_case(last);
+            let dob = w1.eq_ignore_ascii_case(last) && self.subject_dob_after(i + 2);
+            if full || dob {
+                seen |= t.cls & (TITLE_F | TITLE_M);
+            }
+        }
+        if seen == TITLE_F || seen == TITLE_M {
+            self.subject_sex = seen;
+        }
+    }
+
+    /// The title fits the subject's sex. Unknown sex: "Mrs Chapman" is taken to be the
+    /// subject (a relationship word next to it still makes it a third party).
+    fn title_fits(&self, title: u32) -> bool {
+        title & TITLE_X != 0 || self.subject_sex == 0 || title & self.subject_sex != 0
     }
 
     /// "Ann Smith <ann@example.org>", "Ann Smith (ann@example.org, ...)": a name followed by
@@ -717,13 +948,19 @@ impl NamePass<'_> {
             && j < i + 4
             && toks[j].is(ALLCAPS)
             && self.word(j).len() >= 2
+            && !self.dob_marker_at(j)
             && (!toks[j].has(NOT_NAME) || toks[j].has(SURNAME | FIRST))
             && !toks[j].has(TITLE | PRO_TITLE | STREET)
             && (j == i || is_space_gap(gap(self.text, toks, j)))
         {
             j += 1;
         }
-        if j - i < 2 || (j < n && toks[j].is(ALLCAPS) && is_space_gap(gap(self.text, toks, j))) {
+        if j - i < 2
+            || (j < n
+                && toks[j].is(ALLCAPS)
+                && is_space_gap(gap(self.text, toks, j))
+                && !self.dob_marker_at(j))
+        {
             return None;
         }
         let rel = self.relation_before(i);
@@ -769,9 +1006,31 @@ impl NamePass<'_> {
             return true;
         }
         if m < toks.len()
-            && toks[m].is(CAP)
-            && lower_is(self.text, &toks[m], PLACE_TAILS)
+            && (toks[m].is(CAP) || toks[m].is(ALLCAPS))
+            && (lower_is(self.text, &toks[m], PLACE_TAILS)
+                || lower_is(self.text, &toks[m], ORG_WORDS))
             && (is_space_gap(gap(self.text, toks, m)) || toks[m - 1].is(POSS))
+        {
+            return true;
+        }
+        // "Ali Hale Legal": the run ends in an organisation word; "Glasgow Coma Scale",
+        // "Bell Palsy Score": in a clinical term's word
+        if m - i >= 2
+            && !toks[m - 1].has(SURNAME | FIRST)
+            && (lower_is(self.text, &toks[m - 1], ORG_WORDS)
+                || lower_is(self.text, &toks[m - 1], CLINICAL_TAILS))
+        {
+            return true;
+        }
+        // "Hale Roe & Co", "Hale and Roe Solicitors"
+        if m < toks.len()
+            && matches!(gap(self.text, toks, m), " & " | " and ")
+            && (toks[m].is(CAP) || toks[m].is(ALLCAPS))
+            && lower_is(
+                self.text,
+                &toks[m],
+                &["co", "partners", "sons", "associates"],
+            )
         {
             return true;
         }
@@ -801,6 +1060,17 @@ impl NamePass<'_> {
         let mut title_at: Option<usize> = None;
         while k < j {
             let n = self.pro_phrase_at(k, j);
+            // "Sister Mrs Lee": a relationship word before a courtesy title, not a ward sister
+            if n == 1
+                && toks[k].has(RELATION)
+                && k + 1 < j
+                && toks[k + 1].has(TITLE)
+                && toks[k + 1].is(CAP)
+            {
+                lead_relation = true;
+                k += 1;
+                continue;
+            }
             if n > 0 {
                 // "Sister" capitalised is a title only when a name follows.
                 pro = true;
@@ -867,14 +1137,20 @@ impl NamePass<'_> {
         }
         // Leading unknown words before a gazetteer first name are sentence openers
         // ("Advised Peter Smith"): start at the first name.
+        // Not after a label ("Carer name: Maxamed Hassan"): a label's value has no opener.
         let k0 = k;
+        let after_label = k > 0 && gap(self.text, toks, k).contains(':');
         if !any_title
             && !toks[k].has(FIRST | SURNAME)
             && !toks[k].is(INITIAL)
             && self.sentence_start(k)
+            && !after_label
         {
             if let Some(f) = (k + 1..m).find(|&x| toks[x].has(FIRST) && !toks[x].has(SURNAME)) {
                 k = f;
+            } else if m - k >= 3 && self.is_subject(k + 1, m, 0) {
+                // "Met Caitlin Rose Kelly at home": the subject after an opener
+                k += 1;
             }
         }
         // A lone "A" or "I" is an article or pronoun unless a surname follows.
@@ -910,7 +1186,7 @@ impl NamePass<'_> {
             None
         };
         let verb = m - k == j - i && self.sentence_start(k) && self.verb_after(m);
-        let role = self.role_after(m);
+        let role = self.role_after(m) || (!rel && self.org_after(m));
         let pro_ctx = self.pro_before(i);
         let strong_first = |t: &Tok| t.has(FIRST) && !t.has(NOT_NAME);
         let name_like_last = last.has(SURNAME) || (!last.has(NOT_NAME) && last.is(CAP));
@@ -930,6 +1206,11 @@ impl NamePass<'_> {
             "first_name_gazetteer"
         } else if verb && (!first.has(NOT_NAME) || first.has(FIRST)) {
             "name_before_speech_verb"
+        } else if self.address_after(m)
+            && (!first.has(NOT_NAME) || first.has(FIRST))
+            && (ntok >= 2 || strong_first(first) || !self.sentence_start(k))
+        {
+            "name_before_address"
         } else if ntok >= 1 && (role || pro_ctx) && !first.has(NOT_NAME) {
             "name_with_role"
         } else {
@@ -951,21 +1232,42 @@ impl NamePass<'_> {
                 // The same full name as a professional earlier in the text. A surname alone is
                 // not enough ("Dr Patel ... Mrs Patel" may be a patient's relative): when in
                 // doubt the name is proposed and a person decides.
-                || (self.known_pro(last.s as usize, last.e as usize) && ntok >= 2 && title == 0));
+                || (self.known_pro(last.s as usize, last.e as usize) && ntok >= 2 && title == 0)
+                // "Miss A Khan" then "Dear Miss Khan": the same title and surname
+                || (title != 0 && ntok == 1 && self.known_titled_pro(title, last)));
         // The subject: by name when no relationship is shown; by full name, or by name with
         // the subject's own birth date right after ("my mother Mrs Owusu (17/11/1965)"),
         // whatever the context.
         let subject_name =
             self.is_subject(k, m, title) || (k0 != k && self.is_subject(k0, m, title));
+        // "Dear Mr Lee" in a reply to an e-mail from a Lee who is not the subject: the
+        // correspondent, even when the subject is a Lee too.
+        let correspondent = title_at.is_some_and(|t| {
+            t > 0
+                && lower_is(self.text, &toks[t - 1], &["dear"])
+                && ntok == 1
+                && self
+                    .correspondents
+                    .iter()
+                    .any(|&(a, b)| self.text[a..b].eq_ignore_ascii_case(&self.text[last.range()]))
+        });
         let kind = if subject_name
+            && !correspondent
             && (!rel || (ntok >= 2 && self.is_subject(k, m, 0)) || self.subject_dob_after(m))
         {
             NameKind::Subject
         } else if is_pro {
             self.pros.push((last.s as usize, last.e as usize));
+            if title != 0 {
+                self.titled_pros
+                    .push((title, last.s as usize, last.e as usize));
+            }
             NameKind::Professional(rule)
         } else {
             self.third.extend(k..m);
+            if mail == Some(false) && ntok >= 2 {
+                self.correspondents.push((last.s as usize, last.e as usize));
+            }
             NameKind::ThirdParty(rule)
         };
         // A third party's courtesy title goes with the name ("Mrs Wood", not "Mrs" left
@@ -1019,14 +1321,14 @@ impl NamePass<'_> {
                     return true;
                 }
             }
-            if words.len() == 1 && eq(w0, first) && (title == 0 || sub.title_fits(title)) {
+            if words.len() == 1 && eq(w0, first) && (title == 0 || self.title_fits(title)) {
                 return true;
             }
             if words.len() == 1
                 && v.len() >= 2
                 && eq(w0, last)
                 && title != 0
-                && sub.title_fits(title)
+                && self.title_fits(title)
             {
                 return true;
             }
@@ -1089,6 +1391,7 @@ impl NamePass<'_> {
     }
 
     pub fn run_all(&mut self, out: &mut Vec<NameHit>) {
+        self.learn_subject_sex();
         let toks = self.toks;
         let n = toks.len();
         let mut i = 0;
@@ -1136,7 +1439,7 @@ impl NamePass<'_> {
             let mut j = i + 1;
             while j < n && joins(self.text, toks, j) && !toks[j - 1].is(POSS) {
                 let u = &toks[j];
-                if self.unit_or_abbrev(j) {
+                if self.unit_or_abbrev(j) || self.dob_marker_at(j) {
                     break;
                 }
                 if u.is(CAP) {
@@ -1165,6 +1468,243 @@ pub(crate) struct AddrHit {
     pub start: usize,
     pub end: usize,
     pub rule: &'static str,
+    /// The street lines (number and street, house name) without the town, for comparing
+    /// with the subject's and the organisation's addresses.
+    pub streets: Vec<(usize, usize)>,
+}
+
+/// Lower-case words that end an address walked back from its postcode: the address starts
+/// after them ("moved to ty gwyn, ...", "staying at 4 mill lane, ...").
+const ADDRESS_OPENERS: &[&str] = &[
+    "at", "to", "from", "of", "in", "into", "onto", "with", "and", "is", "was", "are", "were",
+    "now", "address", "lives", "living", "live", "moved", "staying", "by", "near", "for",
+    "opposite", "via", "c/o", "nr",
+];
+
+/// Lower-case words inside a capitalised town or street ("Stratford upon Avon",
+/// "Barton le Clay", "Ashby de la Zouch").
+const TOWN_JOINERS: &[&str] = &[
+    "upon", "on", "le", "la", "de", "under", "the", "in", "by", "cum",
+];
+
+/// Addresses walked back from a postcode on the same line: "Fernlea Bramcombe Square,
+/// Kettleby OX6 1AA", "ashgrove, ferrley gate S8 5PT", "APARTMENT 19, ST ANNE'S COURT, FERRHAM
+/// SQUARE, NORWICH, NR19 6RJ", "The Old Forge, Mill Side DE18 3XP" — in any case, with a
+/// house name and no number, abbreviations ("Kiln Pl", "Oak Gr.") and the street run
+/// together with the house name. Comma-separated segments are taken from the postcode
+/// backwards until a segment that is not part of an address (a date, a telephone number, a
+/// title or a relationship word, an organisation), or a lower-case word that opens it ("at",
+/// "to", "from"...). At least one segment must be a street: a house number and words, or
+/// words ending in a street suffix; every segment must be written in the same case style.
+pub(crate) fn addresses_before_postcodes(
+    text: &str,
+    toks: &[Tok],
+    anchors: &[(usize, bool)],
+    out: &mut Vec<AddrHit>,
+) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Case {
+        Lower,
+        Cap,
+        Upper,
+    }
+    let b = text.as_bytes();
+    let mut last_anchor = usize::MAX;
+    for &(p, strict) in anchors {
+        if p == last_anchor {
+            continue;
+        }
+        last_anchor = p;
+        let end_tok = toks.partition_point(|t| (t.s as usize) < p);
+        // no token before it, or the postcode starts inside a word
+        if end_tok == 0 || toks[end_tok - 1].e as usize > p {
+            continue;
+        }
+        // In a comma-separated row ("Uncle,Ivo Brandt,The Beeches Sandpit Row,LS4 2ZZ") a
+        // bare comma ends a cell: the walk does not cross it.
+        let line_start = text[..p].rfind('\n').map_or(0, |x| x + 1);
+        let line_end = text[p..].find('\n').map_or(text.len(), |x| p + x);
+        let csv_row = text.as_bytes()[line_start..line_end]
+            .windows(2)
+            .filter(|w| w[0] == b',' && w[1] != b' ')
+            .count()
+            >= 2;
+        // segments, right to left: token ranges [a, z)
+        let mut segs: Vec<(usize, usize)> = Vec::new();
+        let mut k = end_tok; // exclusive end of the current segment
+        let mut case: Option<Case> = None;
+        let mut opened = false;
+        'segments: while k > 0 && segs.len() < 6 {
+            // the gap after the segment's last token must be a comma / spaces (or "." of
+            // an abbreviation) and no line break
+            let after_last = if k == end_tok {
+                &text[toks[k - 1].e as usize..p]
+            } else {
+                gap(text, toks, k)
+            };
+            if after_last.contains('\n')
+                || !after_last
+                    .bytes()
+                    .all(|c| matches!(c, b' ' | b',' | b'.' | b'\t'))
+            {
+                break;
+            }
+            let z = k;
+            let mut a = k;
+            let mut seg_case: Option<Case> = None;
+            while a > 0 && z - a < 6 {
+                let t = &toks[a - 1];
+                if a < z {
+                    let g = gap(text, toks, a);
+                    let g = g.trim_start_matches('.');
+                    if !(is_space_gap(g) || g == "  ") {
+                        break; // segment boundary (comma) or other punctuation
+                    }
+                }
+                let w = &text[t.range()];
+                if t.is(LOWER) && ADDRESS_OPENERS.iter().any(|x| w.eq_ignore_ascii_case(x)) {
+                    opened = true;
+                    if a == z {
+                        // nothing of this segment taken
+                        break 'segments;
+                    }
+                    break;
+                }
+                let c = if t.is(DIGIT) {
+                    None
+                } else if t.is(LOWER) {
+                    Some(Case::Lower)
+                } else if t.is(ALLCAPS) && w.len() > 1 {
+                    Some(Case::Upper)
+                } else {
+                    Some(Case::Cap)
+                };
+                // a possessive only in "St Anne's"
+                if t.is(POSS) && !(a >= 2 && lower_is(text, &toks[a - 2], &["st", "saint"])) {
+                    break 'segments;
+                }
+                if t.has(TITLE | PRO_TITLE | RELATION | STAFF_ROLE) && !t.has(STREET) {
+                    break 'segments;
+                }
+                // "Church View", "School Lane": an organisation word inside a street name
+                if lower_is(text, t, ORG_WORDS) && !(a < z && toks[z - 1].has(STREET)) {
+                    segs.clear();
+                    break 'segments;
+                }
+                if t.is(DIGIT) {
+                    let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+                    let house = digits <= 4 && w.len() - digits <= 1;
+                    // a number only opens a segment ("12 Mill Lane", "Flat 3")
+                    let opens_seg = a == 1 || {
+                        let g = gap(text, toks, a - 1).trim_end_matches(' ');
+                        g.ends_with(',')
+                            || g.ends_with('\n')
+                            || g.ends_with('(')
+                            || g.ends_with('\t')
+                            || g.ends_with('"')
+                            || g.ends_with(':')
+                            || lower_is(
+                                text,
+                                &toks[a - 2],
+                                &["flat", "apartment", "apt", "unit", "room", "no"],
+                            )
+                            || lower_is(text, &toks[a - 2], ADDRESS_OPENERS)
+                    };
+                    if !house || !opens_seg {
+                        break 'segments;
+                    }
+                } else if w.bytes().any(|c| c.is_ascii_digit()) {
+                    break 'segments;
+                }
+                if let Some(c) = c {
+                    // "Stratford upon Avon": a joining word inside a capitalised segment
+                    let joiner = c == Case::Lower
+                        && seg_case.is_some_and(|s| s != Case::Lower)
+                        && a >= 2
+                        && !toks[a - 2].is(LOWER)
+                        && TOWN_JOINERS.iter().any(|x| w.eq_ignore_ascii_case(x));
+                    if !joiner && !t.is(INITIAL) {
+                        match seg_case {
+                            None => seg_case = Some(c),
+                            Some(s) if s != c => break 'segments,
+                            _ => {}
+                        }
+                    }
+                }
+                a -= 1;
+            }
+            if a == z {
+                break;
+            }
+            if let Some(sc) = seg_case {
+                match case {
+                    None => case = Some(sc),
+                    Some(c) if c != sc => break,
+                    _ => {}
+                }
+            }
+            segs.push((a, z));
+            if opened {
+                break;
+            }
+            // the gap before the segment must be a comma to go on
+            if a == 0 {
+                break;
+            }
+            let g = gap(text, toks, a).trim_start_matches('.');
+            if !(g == ", " || (g == "," && !csv_row) || g == ",  ") {
+                // a house name run into the street with no comma is inside one segment
+                break;
+            }
+            k = a;
+        }
+        if segs.is_empty() {
+            continue;
+        }
+        segs.reverse();
+        // Evidence: a street (number + words, or words ending in a suffix) among segments.
+        let is_street = |&(a, z): &(usize, usize)| {
+            (toks[a].is(DIGIT) && z - a >= 2 && !toks[a + 1].is(DIGIT))
+                || (z - a >= 2 && toks[z - 1].has(STREET))
+        };
+        let numbered = |&(a, z): &(usize, usize)| toks[a].is(DIGIT) && z - a >= 2;
+        if !segs.iter().any(is_street) || (!strict && !segs.iter().any(numbered)) {
+            continue;
+        }
+        // Drop leading segments that look like a person: a gazetteer first name and a
+        // surname with no street or house word ("Ann Lee, 4 Mill Lane, ...").
+        while let Some(&(a, z)) = segs.first() {
+            let person = z - a >= 2
+                && toks[a].has(FIRST)
+                && toks[z - 1].has(SURNAME)
+                && !(a..z).any(|x| toks[x].has(STREET) || lower_is(text, &toks[x], HOUSE_WORDS));
+            if person {
+                segs.remove(0);
+            } else {
+                break;
+            }
+        }
+        let Some(&(a0, _)) = segs.first() else {
+            continue;
+        };
+        let (_, zl) = *segs.last().expect("non-empty");
+        let start = toks[a0].s as usize;
+        let mut end = toks[zl - 1].e as usize;
+        if end < b.len() && b[end] == b'.' && end < p {
+            end += 1;
+        }
+        let streets = segs
+            .iter()
+            .filter(|s| is_street(s) || s.0 == a0)
+            .map(|&(a, z)| (toks[a].s as usize, toks[z - 1].e as usize))
+            .collect();
+        out.push(AddrHit {
+            start,
+            end,
+            rule: "address_before_postcode",
+            streets,
+        });
+    }
 }
 
 /// Street addresses: "[Flat 2, ]14 Acacia Avenue[, Town[, County]]", a house number and a
@@ -1351,7 +1891,12 @@ pub(crate) fn addresses(
                 break;
             }
         }
-        out.push(AddrHit { start, end, rule });
+        out.push(AddrHit {
+            start,
+            end,
+            rule,
+            streets: vec![(start, end)],
+        });
         // continue after the address
         while i < n && (toks[i].s as usize) < end {
             i += 1;
@@ -1495,6 +2040,38 @@ fn trigger_body(text: &str, toks: &[Tok], i: usize) -> Option<usize> {
     }
     None
 }
+
+/// Last words of clinical terms named after places or people ("Glasgow Coma Scale",
+/// "Wells Score", "Ramsay Hunt Syndrome"): the run is a term, not a person.
+const CLINICAL_TAILS: &[&str] = &[
+    "scale",
+    "score",
+    "syndrome",
+    "disease",
+    "criteria",
+    "classification",
+    "index",
+    "test",
+    "manoeuvre",
+    "maneuver",
+    "reflex",
+    "phenomenon",
+    "protocol",
+    "questionnaire",
+];
+
+/// Words that name a public service after a person's name ("(Adult Social Care)", "from
+/// the Housing Team"), beside [`ORG_WORDS`].
+const SERVICE_WORDS: &[&str] = &[
+    "care",
+    "team",
+    "agency",
+    "authority",
+    "housing",
+    "probation",
+    "safeguarding",
+    "services",
+];
 
 /// Words that make a capitalised phrase an organisation, not a house name.
 pub(crate) const ORG_WORDS: &[&str] = &[
