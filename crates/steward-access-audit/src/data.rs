@@ -135,6 +135,18 @@ pub struct Episode {
 pub struct IdIndex {
     short: std::collections::HashMap<u128, u32, MixBuild>,
     long: FxHashMap<Box<[u8]>, u32>,
+    /// Set by `build_dense` when every id is one prefix followed by a fixed number of digits
+    /// ("P0000123"): a lookup is then a prefix compare, a digit parse and an array index.
+    dense: Option<Dense>,
+}
+
+/// Ids of one shape `PREFIX` + `digits` decimal digits: index by the number.
+#[derive(Debug, Clone)]
+struct Dense {
+    prefix: Box<[u8]>,
+    digits: usize,
+    /// number -> index (`u32::MAX`: no such id)
+    table: Vec<u32>,
 }
 
 /// Hash of a packed id. FxHash of a `u128` leaves the low bits (hashbrown's bucket index)
@@ -193,6 +205,19 @@ fn pack(k: &[u8]) -> Option<u128> {
 impl IdIndex {
     #[inline]
     pub fn get(&self, k: &[u8]) -> Option<&u32> {
+        if let Some(d) = &self.dense {
+            if k.len() != d.prefix.len() + d.digits || !k.starts_with(&d.prefix) {
+                return None;
+            }
+            let mut n = 0usize;
+            for &c in &k[d.prefix.len()..] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                n = n * 10 + (c - b'0') as usize;
+            }
+            return d.table.get(n).filter(|&&v| v != u32::MAX);
+        }
         match pack(k) {
             Some(x) => self.short.get(&x),
             None => self.long.get(k),
@@ -203,6 +228,7 @@ impl IdIndex {
         if self.get(k).is_some() {
             return false;
         }
+        self.dense = None;
         match pack(k) {
             Some(x) => self.short.insert(x, v),
             None => self.long.insert(k.into(), v),
@@ -211,6 +237,61 @@ impl IdIndex {
     }
     pub fn len(&self) -> usize {
         self.short.len() + self.long.len()
+    }
+
+    /// Every id, as bytes, with its index.
+    fn entries(&self) -> Vec<(Vec<u8>, u32)> {
+        let mut out: Vec<(Vec<u8>, u32)> =
+            self.long.iter().map(|(k, &v)| (k.to_vec(), v)).collect();
+        for (&x, &v) in &self.short {
+            let b = x.to_le_bytes();
+            out.push((b[..b[15] as usize].to_vec(), v));
+        }
+        out
+    }
+
+    /// Switches lookups to a dense table when every id is the same prefix followed by the same
+    /// number of decimal digits (at most 18), and the numbers are not too sparse (the table at
+    /// most 8 entries per id, plus 1024). Otherwise lookups stay hashed. Exact either way: with
+    /// a fixed width, the digits of an id and its number are one-to-one.
+    pub fn build_dense(&mut self) {
+        self.dense = None;
+        let ids = self.entries();
+        let Some((first, _)) = ids.first() else {
+            return;
+        };
+        let len = first.len();
+        // the prefix ends where the trailing digits of every id begin
+        let mut p = 0;
+        for (k, _) in &ids {
+            if k.len() != len {
+                return;
+            }
+            let digits = k.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+            p = p.max(len - digits);
+        }
+        let digits = len - p;
+        if digits == 0 || digits > 18 || ids.iter().any(|(k, _)| k[..p] != first[..p]) {
+            return;
+        }
+        let num = |k: &[u8]| {
+            k[p..]
+                .iter()
+                .fold(0usize, |n, &c| n * 10 + (c - b'0') as usize)
+        };
+        let max = ids.iter().map(|(k, _)| num(k)).max().unwrap_or(0);
+        if max >= 8 * ids.len() + 1024 {
+            return;
+        }
+        let mut table = vec![u32::MAX; max + 1];
+        for (k, v) in &ids {
+            table[num(k)] = *v;
+        }
+        self.dense = Some(Dense {
+            prefix: first[..p].into(),
+            digits,
+            table,
+        });
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -604,6 +685,9 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
             end: e.end.unwrap_or(Ts::MAX),
         })
         .collect();
+    rf.patient_ix.build_dense();
+    rf.user_ix.build_dense();
+    rf.team_ix.build_dense();
     rf.ep_index = vec![0; rf.patients.len() + 1];
     for e in &rf.episodes {
         rf.ep_index[e.patient as usize + 1] += 1;

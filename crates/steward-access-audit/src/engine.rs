@@ -16,9 +16,9 @@
 //! `Stats::rejected`. They cannot be judged against the contract (no role, team, home or
 //! organisation), and a reviewer must see them as data problems rather than as a rule hit.
 
+use crate::compact::{Chunk, IdCursor, Store};
 use crate::config::{Rule, Rules};
 use crate::data::{Dataset, Episode, Issues, Reference, User};
-use crate::table::{EventResolver, Resolved, Table};
 use crate::time::{day_of, fmt_date, fmt_ts, time_of_day, Ts, DAY};
 use anyhow::{bail, Result};
 use rustc_hash::FxHashMap;
@@ -158,6 +158,8 @@ pub fn percentile_linear(sorted: &[u32], p: f64) -> f64 {
 struct Volume {
     /// flagged user-day -> (distinct patients, role threshold)
     flagged: FxHashMap<u64, (u32, f64)>,
+    /// Per user: has a flagged day.
+    users: Vec<bool>,
     thresholds: Vec<VolumeThreshold>,
 }
 
@@ -166,64 +168,9 @@ fn compact(keys: &mut Vec<u64>) {
     keys.dedup();
 }
 
-fn volume_pass(
-    ds: &Dataset,
-    rules: &Rules,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<(Volume, u64)> {
-    let rf = &ds.reference;
-    if rf.users.len() >= 1 << USER_BITS || rf.patients.len() >= 1 << PATIENT_BITS {
-        bail!("VOLUME pass supports up to 2^20 users and 2^28 patients");
-    }
-    let t = Table::Events;
-    let (c_ts, c_user, c_pat) = (t.col("ts"), t.col("user_id"), t.col("patient_id"));
-    let tsp = ds.events.parsers[c_ts].as_ref().expect("ts parser");
-    let mut r = ds
-        .events
-        .open_columns(Some(resolver(ds)), Some(&[c_ts, c_user, c_pat]))?;
-    let mut keys: Vec<u64> = Vec::with_capacity(1 << 20);
-    let mut rows = 0u64;
-    while r.next_row()? {
-        rows += 1;
-        if rows & (PROGRESS_EVERY - 1) == 0 {
-            progress(Progress {
-                pass: 1,
-                passes: 2,
-                events: rows,
-                total: None,
-            });
-        }
-        if r.malformed().is_some() {
-            continue;
-        }
-        let res = r.resolved().unwrap_or_else(|| Resolved {
-            user: rf.user_ix.get(r.get(c_user)).copied(),
-            patient: rf.patient_ix.get(r.get(c_pat)).copied(),
-            ts: tsp.parse(r.get(c_ts)),
-        });
-        let (Some(u), Some(p), Some(ts)) = (res.user, res.patient, res.ts) else {
-            continue;
-        };
-        let day = day_of(ts);
-        if !(0..1 << DAY_BITS).contains(&day) {
-            bail!(
-                "{}:{}: timestamp outside 1970..2149 is not supported",
-                r.file,
-                r.line()
-            );
-        }
-        if keys.len() == keys.capacity() && keys.len() >= 1 << 20 {
-            compact(&mut keys);
-            if keys.len() * 2 > keys.capacity() {
-                // compaction freed less than half: grow (amortised O(n log n) overall)
-                keys.reserve(keys.capacity());
-            }
-        }
-        keys.push(
-            ((u as u64) << (DAY_BITS + PATIENT_BITS)) | ((day as u64) << PATIENT_BITS) | p as u64,
-        );
-    }
-    compact(&mut keys);
+/// The VOLUME thresholds and flagged user-days from the distinct (user, day, patient) keys
+/// (sorted).
+fn volume_from_keys(rf: &Reference, rules: &Rules, keys: Vec<u64>) -> Volume {
     // distinct patients per user-day
     let mut per_role: Vec<Vec<u32>> = vec![Vec::new(); rf.roles.len()];
     let mut counts: Vec<(u64, u32)> = Vec::new();
@@ -258,20 +205,20 @@ fn volume_pass(
         });
     }
     let mut flagged = FxHashMap::default();
+    let mut users = vec![false; rf.users.len()];
     for (ud, n) in counts {
         let user = (ud >> DAY_BITS) as usize;
         let t = thr[rf.users[user].role as usize].expect("role has counts");
         if n as f64 > t {
             flagged.insert(ud, (n, t));
+            users[user] = true;
         }
     }
-    Ok((
-        Volume {
-            flagged,
-            thresholds,
-        },
-        rows,
-    ))
+    Volume {
+        flagged,
+        users,
+        thresholds,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,8 +227,20 @@ fn volume_pass(
 struct Ctx<'a> {
     rf: &'a Reference,
     rules: &'a Rules,
-    /// Per episode (index in rf.episodes): may it suppress AFTER_HOURS.
-    suppresses: Vec<bool>,
+    /// Per episode (as `rf.ep_hot`), with whether it may suppress AFTER_HOURS: the one table
+    /// the judging of every event reads.
+    hot: Vec<Hot>,
+}
+
+/// The fields of an episode the rules read (24 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    team: u32,
+    /// May suppress AFTER_HOURS (rules `suppressing_episode_types`).
+    suppresses: bool,
+    start: Ts,
+    /// `Ts::MAX` when open.
+    end: Ts,
 }
 
 impl Ctx<'_> {
@@ -293,7 +252,7 @@ impl Ctx<'_> {
             return false;
         };
         let (before, after) = (self.rules.explained_before, self.rules.explained_after);
-        self.rf.hot_of(p).iter().any(|e| {
+        self.hot_of(p).iter().any(|e| {
             e.team == team
                 && e.start - before <= ts
                 && (e.end == Ts::MAX || ts <= e.end.saturating_add(after))
@@ -303,12 +262,15 @@ impl Ctx<'_> {
     /// Contract AFTER_HOURS: "no episode of the patient (any team) is active at ts".
     #[inline]
     fn active_episode(&self, p: u32, ts: Ts) -> bool {
-        let a = self.rf.ep_index[p as usize] as usize;
-        self.rf
-            .hot_of(p)
+        self.hot_of(p)
             .iter()
-            .enumerate()
-            .any(|(i, e)| self.suppresses[a + i] && e.start <= ts && ts <= e.end)
+            .any(|e| e.suppresses && e.start <= ts && ts <= e.end)
+    }
+
+    #[inline]
+    fn hot_of(&self, p: u32) -> &[Hot] {
+        let ix = &self.rf.ep_index;
+        &self.hot[ix[p as usize] as usize..ix[p as usize + 1] as usize]
     }
 
     fn describe_episode(&self, e: &Episode, ts: Ts) -> String {
@@ -400,119 +362,15 @@ impl CaseAgg {
     }
 }
 
-/// Runs every rule, streaming the flags into `sink` in the order of the events file.
-/// Returns the ranked cases, the statistics and the issues.
-pub fn run_streaming(
-    ds: &Dataset,
-    rules: &Rules,
-    progress: &mut dyn FnMut(Progress),
-    sink: &mut dyn FnMut(&Flag) -> Result<()>,
-) -> Result<(Vec<Case>, Stats, Issues)> {
-    let rf = &ds.reference;
-    let mut issues = ds.issues.clone();
-    let passes = if rules.on(Rule::Volume) { 2 } else { 1 };
-    let (volume, total) = if rules.on(Rule::Volume) {
-        let (v, n) = volume_pass(ds, rules, progress)?;
-        (Some(v), Some(n))
-    } else {
-        (None, None)
-    };
-    let ctx = Ctx {
-        rf,
-        rules,
-        suppresses: rf
-            .episodes
-            .iter()
-            .map(|e| {
-                rules.suppressing_episode_types.is_empty()
-                    || rules.suppressing_episode_types.contains(&e.kind)
-            })
-            .collect(),
-    };
-    let mut stats = Stats::default();
-    let mut per_rule = [0u64; 10];
-    let mut cases: FxHashMap<(CaseKind, u32, i64), CaseAgg> = FxHashMap::default();
-
-    let t = Table::Events;
-    let (c_id, c_ts, c_user, c_pat) = (
-        t.col("event_id"),
-        t.col("ts"),
-        t.col("user_id"),
-        t.col("patient_id"),
-    );
-    let mut r = ds
-        .events
-        .open_columns(Some(resolver(ds)), Some(&[c_id, c_ts, c_user, c_pat]))?;
-    let tsp = ds.events.parsers[c_ts].as_ref().expect("ts parser");
-    let mut rows = 0u64;
-    let pass = passes;
-    let mut flag = Flag {
-        event_id: String::new(),
-        rule: Rule::Unexplained,
-        user_id: String::new(),
-        patient_id: String::new(),
-        ts: 0,
-        evidence: String::new(),
-    };
-    while r.next_row()? {
-        rows += 1;
-        if rows & (PROGRESS_EVERY - 1) == 0 {
-            progress(Progress {
-                pass,
-                passes,
-                events: rows,
-                total,
-            });
-        }
-        if let Some(m) = r.malformed() {
-            issues.push(&r.file, r.line(), m.to_string());
-            stats.rejected += 1;
-            continue;
-        }
-        let res = r.resolved().unwrap_or_else(|| Resolved {
-            user: rf.user_ix.get(r.get(c_user)).copied(),
-            patient: rf.patient_ix.get(r.get(c_pat)).copied(),
-            ts: tsp.parse(r.get(c_ts)),
-        });
-        let Some(ui) = res.user else {
-            let msg = format!(
-                "event {:?}: unknown user_id {:?} (not in users): not evaluated",
-                r.get_str(c_id),
-                r.get_str(c_user)
-            );
-            issues.push(&r.file, r.line(), msg);
-            stats.rejected += 1;
-            continue;
-        };
-        let Some(pi) = res.patient else {
-            let msg = format!(
-                "event {:?}: unknown patient_id {:?} (not in patients): not evaluated",
-                r.get_str(c_id),
-                r.get_str(c_pat)
-            );
-            issues.push(&r.file, r.line(), msg);
-            stats.rejected += 1;
-            continue;
-        };
-        let Some(ts) = res.ts else {
-            let msg = format!(
-                "event {:?}: ts {:?} matches none of the formats [{}]: not evaluated",
-                r.get_str(c_id),
-                r.get_str(c_ts),
-                tsp.describe()
-            );
-            issues.push(&r.file, r.line(), msg);
-            stats.rejected += 1;
-            continue;
-        };
-        stats.events += 1;
+impl Ctx<'_> {
+    /// Every rule but VOLUME on one event: the mask (bit `Rule::index`) and whether the
+    /// event is explained.
+    #[inline]
+    fn mask(&self, ui: u32, pi: u32, ts: Ts) -> (u16, bool) {
+        let (rf, rules) = (self.rf, self.rules);
         let u = &rf.users[ui as usize];
-        let p = &rf.patients[pi as usize];
         let day = day_of(ts);
-        let explained = ctx.explained(u, pi, ts);
-        if explained {
-            stats.explained += 1;
-        }
+        let explained = self.explained(u, pi, ts);
         let is_self = u.patient == Some(pi);
         let mut mask: u16 = 0;
         let mut set = |r: Rule, cond: bool| {
@@ -522,7 +380,22 @@ pub fn run_streaming(
         };
         // SELF: the user's own patient record (regardless of episodes).
         set(Rule::SelfAccess, is_self);
-        let unexpl_other = !explained && !is_self;
+        // LEAVER: the day is after the leaving date (regardless of episodes; not the day itself).
+        set(Rule::Leaver, u.leave_day.is_some_and(|d| day > d));
+        // AFTER_HOURS: before 07:00 or from 20:00, and no episode of the patient (any team)
+        // active at ts.
+        let tod = time_of_day(ts);
+        set(
+            Rule::AfterHours,
+            (tod < rules.day_starts || tod >= rules.day_ends)
+                && rules.on(Rule::AfterHours)
+                && !self.active_episode(pi, ts),
+        );
+        if explained {
+            return (mask, true);
+        }
+        let p = &rf.patients[pi as usize];
+        let unexpl_other = !is_self;
         // FAMILY: unexplained, not self, same normalised address and postcode as the user's
         // home, and same surname.
         set(
@@ -548,50 +421,168 @@ pub fn run_streaming(
                 && matches!((u.house_no, p.house_no), (Some(a), Some(b)) if a.abs_diff(b) <= rules.max_house_number_gap),
         );
         // COWORKER: unexplained, the patient is another user of the same organisation.
-        let coworker = if !explained && rules.on(Rule::Coworker) {
-            rf.users_as_patient.get(&pi).and_then(|vs| {
-                vs.iter()
-                    .copied()
-                    .find(|&v| v != ui && rf.users[v as usize].org == u.org)
-            })
-        } else {
-            None
-        };
-        set(Rule::Coworker, coworker.is_some());
+        set(Rule::Coworker, self.coworker(ui, pi).is_some());
         // VIP: unexplained, the patient is flagged VIP.
-        set(Rule::Vip, !explained && p.vip);
+        set(Rule::Vip, p.vip);
         // DECEASED: unexplained, the day is after the date of death (not the day itself).
-        set(
-            Rule::Deceased,
-            !explained && p.deceased_day.is_some_and(|d| day > d),
-        );
-        // LEAVER: the day is after the leaving date (regardless of episodes; not the day itself).
-        set(Rule::Leaver, u.leave_day.is_some_and(|d| day > d));
-        // AFTER_HOURS: before 07:00 or from 20:00, and no episode of the patient (any team)
-        // active at ts.
-        let tod = time_of_day(ts);
-        set(
-            Rule::AfterHours,
-            (tod < rules.day_starts || tod >= rules.day_ends)
-                && rules.on(Rule::AfterHours)
-                && !ctx.active_episode(pi, ts),
-        );
+        set(Rule::Deceased, p.deceased_day.is_some_and(|d| day > d));
         // UNEXPLAINED: not explained.
-        set(Rule::Unexplained, !explained);
-        // VOLUME: every event of a user-day above the role's percentile.
-        let vol = volume
-            .as_ref()
-            .and_then(|v| v.flagged.get(&ud_key(ui, day)).copied());
-        set(Rule::Volume, vol.is_some());
-        if mask == 0 {
-            continue;
+        set(Rule::Unexplained, true);
+        (mask, false)
+    }
+
+    /// COWORKER (of an unexplained event): another user of the user's organisation who is the
+    /// patient.
+    fn coworker(&self, ui: u32, pi: u32) -> Option<u32> {
+        if !self.rules.on(Rule::Coworker) {
+            return None;
         }
-        let event_id = std::str::from_utf8(r.get(c_id)).unwrap_or("");
-        let event_id = if event_id.is_empty() {
-            format!("<line {}>", r.line())
-        } else {
-            event_id.to_string()
-        };
+        let org = &self.rf.users[ui as usize].org;
+        self.rf.users_as_patient.get(&pi).and_then(|vs| {
+            vs.iter()
+                .copied()
+                .find(|&v| v != ui && &self.rf.users[v as usize].org == org)
+        })
+    }
+}
+
+struct Judging<'a> {
+    ctx: &'a Ctx<'a>,
+    volume: bool,
+}
+
+/// Asks the processor to fetch the line holding `x` into its caches (a hint; no effect on
+/// results).
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is a hint that never faults (any address is allowed), and SSE is
+        // part of every x86_64 processor.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// Rows ahead of the judged row whose episode index, then episodes, are fetched: the judging
+/// of an event waits on two memory reads at random places (the patient's episode range and
+/// its episodes); fetched this far ahead, they overlap instead of queueing.
+const AHEAD: usize = 16;
+
+impl crate::compact::Judge for Judging<'_> {
+    fn judge_all(&self, c: &mut Chunk) -> Result<()> {
+        let ctx = self.ctx;
+        let ix = &ctx.rf.ep_index;
+        let n = c.len();
+        c.mask.clear();
+        c.mask.reserve(n);
+        for i in 0..n {
+            if let Some(&p) = c.patient.get(i + 2 * AHEAD) {
+                prefetch(&ix[p as usize]);
+            }
+            if let Some(&p) = c.patient.get(i + AHEAD) {
+                let a = ix[p as usize] as usize;
+                if let Some(h) = ctx.hot.get(a) {
+                    prefetch(h);
+                    if let Some(h2) = ctx.hot.get(a + 2) {
+                        prefetch(h2);
+                    }
+                }
+            }
+            let (u, p, ts) = (c.user[i], c.patient[i], c.ts[i]);
+            let (mask, explained) = ctx.mask(u, p, ts);
+            c.mask.push(mask);
+            c.explained += explained as u64;
+            if self.volume {
+                let day = day_of(ts);
+                if !(0..1 << DAY_BITS).contains(&day) {
+                    bail!(
+                        "timestamp {} outside 1970..2149 is not supported",
+                        fmt_ts(ts)
+                    );
+                }
+                c.vol_keys.push(
+                    ((u as u64) << (DAY_BITS + PATIENT_BITS))
+                        | ((day as u64) << PATIENT_BITS)
+                        | p as u64,
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Turns judged events into flags (with evidence) and case aggregates, in file order.
+struct Emitter<'a> {
+    ctx: &'a Ctx<'a>,
+    per_rule: [u64; 10],
+    cases: FxHashMap<(CaseKind, u32, i64), CaseAgg>,
+    flag: Flag,
+    rows: u64,
+}
+
+impl Emitter<'_> {
+    fn chunk(
+        &mut self,
+        c: &Chunk,
+        volume: Option<&Volume>,
+        progress: &mut dyn FnMut(Progress),
+        pass: (u8, u8, Option<u64>),
+        sink: &mut dyn FnMut(&Flag) -> Result<()>,
+    ) -> Result<()> {
+        let mut ids = IdCursor::new(c);
+        let vbit = 1u16 << Rule::Volume.index();
+        for i in 0..c.len() {
+            let (ui, mut mask) = (c.user[i], c.mask[i]);
+            let ts = c.ts[i];
+            let vol = volume.and_then(|v| {
+                if v.users[ui as usize] {
+                    v.flagged.get(&ud_key(ui, day_of(ts))).copied()
+                } else {
+                    None
+                }
+            });
+            if vol.is_some() {
+                mask |= vbit;
+            }
+            if mask == 0 {
+                ids.skip();
+                continue;
+            }
+            let event_id = ids.next_id();
+            self.emit(ui, c.patient[i], ts, mask, vol, &event_id, sink)?;
+        }
+        let before = self.rows;
+        self.rows += c.rows;
+        if before / PROGRESS_EVERY != self.rows / PROGRESS_EVERY {
+            progress(Progress {
+                pass: pass.0,
+                passes: pass.1,
+                events: self.rows,
+                total: pass.2,
+            });
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        ui: u32,
+        pi: u32,
+        ts: Ts,
+        mask: u16,
+        vol: Option<(u32, f64)>,
+        event_id: &str,
+        sink: &mut dyn FnMut(&Flag) -> Result<()>,
+    ) -> Result<()> {
+        let ctx = self.ctx;
+        let (rf, rules) = (ctx.rf, ctx.rules);
+        let u = &rf.users[ui as usize];
+        let p = &rf.patients[pi as usize];
+        let day = day_of(ts);
         let nearest = if mask
             & !(1 << Rule::SelfAccess.index()
                 | 1 << Rule::Leaver.index()
@@ -602,7 +593,9 @@ pub fn run_streaming(
         } else {
             String::new()
         };
-        flag.event_id.clone_from(&event_id);
+        let flag = &mut self.flag;
+        flag.event_id.clear();
+        flag.event_id.push_str(event_id);
         flag.user_id.clone_from(&u.id);
         flag.patient_id.clone_from(&p.id);
         flag.ts = ts;
@@ -610,7 +603,7 @@ pub fn run_streaming(
             if mask & (1 << rule.index()) == 0 {
                 continue;
             }
-            per_rule[rule.index()] += 1;
+            self.per_rule[rule.index()] += 1;
             flag.rule = rule;
             let ev = &mut flag.evidence;
             ev.clear();
@@ -626,7 +619,7 @@ pub fn run_streaming(
                     let _ = write!(ev, "relationship=neighbour; user's home no. {a} and patient's no. {b} on \"{}\" {} ({} apart, max {}); {}", p.street, p.postcode_norm, a.abs_diff(b), rules.max_house_number_gap, nearest);
                 }
                 Rule::Coworker => {
-                    let v = &rf.users[coworker.expect("coworker") as usize];
+                    let v = &rf.users[ctx.coworker(ui, pi).expect("coworker") as usize];
                     let _ = write!(ev, "relationship=colleague; patient {} is user {} ({} {}, {}) of organisation {}; {}", p.id, v.id, v.given, v.family, rf.roles[v.role as usize], u.org, nearest);
                 }
                 Rule::Vip => {
@@ -670,27 +663,139 @@ pub fn run_streaming(
                     let _ = write!(ev, "{n} distinct patients on {} by user {}; {:.0}th percentile for role {} = {:.2}", fmt_date(day), u.id, rules.volume_percentile * 100.0, rf.roles[u.role as usize], t);
                 }
             }
-            sink(&flag)?;
+            sink(flag)?;
         }
         let vmask = 1u16 << Rule::Volume.index();
         if mask & !vmask != 0 {
-            cases
+            self.cases
                 .entry((CaseKind::UserPatient, ui, pi as i64))
                 .or_default()
-                .add(mask & !vmask, ts, &event_id);
+                .add(mask & !vmask, ts, event_id);
         }
         if mask & vmask != 0 {
-            cases
+            self.cases
                 .entry((CaseKind::UserDay, ui, day))
                 .or_default()
-                .add(vmask, ts, &event_id);
+                .add(vmask, ts, event_id);
         }
+        Ok(())
+    }
+}
+
+/// Runs every rule, streaming the flags into `sink` in the order of the events file.
+/// Returns the ranked cases, the statistics and the issues.
+///
+/// The events are decoded once (`compact`): every rule but VOLUME is judged while decoding,
+/// on every core. With VOLUME on, the judged events are kept compactly (in memory up to
+/// `STEWARD_AUDIT_MEMORY_CHUNKS` bytes, 64 MB by default, then in an unlinked spill file) and
+/// read back once the per-role percentiles are known.
+pub fn run_streaming(
+    ds: &Dataset,
+    rules: &Rules,
+    progress: &mut dyn FnMut(Progress),
+    sink: &mut dyn FnMut(&Flag) -> Result<()>,
+) -> Result<(Vec<Case>, Stats, Issues)> {
+    run_with_budget(ds, rules, progress, sink, crate::compact::memory_budget())
+}
+
+/// As `run_streaming`, keeping at most `budget` bytes of judged events in memory.
+pub(crate) fn run_with_budget(
+    ds: &Dataset,
+    rules: &Rules,
+    progress: &mut dyn FnMut(Progress),
+    sink: &mut dyn FnMut(&Flag) -> Result<()>,
+    budget: usize,
+) -> Result<(Vec<Case>, Stats, Issues)> {
+    let rf = &ds.reference;
+    let mut issues = ds.issues.clone();
+    let volume_on = rules.on(Rule::Volume);
+    if volume_on && (rf.users.len() >= 1 << USER_BITS || rf.patients.len() >= 1 << PATIENT_BITS) {
+        bail!("VOLUME pass supports up to 2^20 users and 2^28 patients");
+    }
+    let passes = if volume_on { 2 } else { 1 };
+    let ctx = Ctx {
+        rf,
+        rules,
+        hot: rf
+            .episodes
+            .iter()
+            .zip(&rf.ep_hot)
+            .map(|(e, h)| Hot {
+                team: h.team,
+                suppresses: rules.suppressing_episode_types.is_empty()
+                    || rules.suppressing_episode_types.contains(&e.kind),
+                start: h.start,
+                end: h.end,
+            })
+            .collect(),
+    };
+    let judging = Judging {
+        ctx: &ctx,
+        volume: volume_on,
+    };
+    let mut em = Emitter {
+        ctx: &ctx,
+        per_rule: [0; 10],
+        cases: FxHashMap::default(),
+        flag: Flag {
+            event_id: String::new(),
+            rule: Rule::Unexplained,
+            user_id: String::new(),
+            patient_id: String::new(),
+            ts: 0,
+            evidence: String::new(),
+        },
+        rows: 0,
+    };
+    let mut stats = Stats::default();
+    let mut store = Store::new(budget);
+    let mut keys: Vec<u64> = Vec::new();
+    let mut compacted = 0usize;
+    let mut rows = 0u64;
+    let file = ds.events.file_name();
+    crate::compact::decode(rf, &ds.events, &judging, &mut |c: Chunk| {
+        for (rel, msg) in &c.rejects {
+            issues.push(&file, c.line_base + rel, msg.clone());
+        }
+        stats.rejected += c.rejects.len() as u64;
+        stats.events += c.len() as u64;
+        stats.explained += c.explained;
+        if volume_on {
+            if c.len() as u64 + c.rejects.len() as u64 != c.rows {
+                bail!("internal: rows of a chunk do not add up");
+            }
+            let before = rows;
+            rows += c.rows;
+            if before / PROGRESS_EVERY != rows / PROGRESS_EVERY {
+                progress(Progress {
+                    pass: 1,
+                    passes,
+                    events: rows,
+                    total: None,
+                });
+            }
+            keys.extend_from_slice(&c.vol_keys);
+            if keys.len() >= (2 * compacted).max(1 << 20) {
+                compact(&mut keys);
+                compacted = keys.len();
+            }
+            store.push(c)
+        } else {
+            em.chunk(&c, None, progress, (1, 1, None), sink)
+        }
+    })?;
+    if volume_on {
+        compact(&mut keys);
+        let volume = volume_from_keys(rf, rules, keys);
+        let total = Some(rows);
+        store.for_each(&mut |c| em.chunk(c, Some(&volume), progress, (2, 2, total), sink))?;
+        stats.volume_thresholds = volume.thresholds;
     }
     progress(Progress {
-        pass,
+        pass: passes,
         passes,
-        events: rows,
-        total: Some(rows),
+        events: em.rows,
+        total: Some(em.rows),
     });
     stats.explained_share = if stats.events == 0 {
         0.0
@@ -700,23 +805,9 @@ pub fn run_streaming(
     for rule in Rule::ALL {
         stats
             .per_rule
-            .insert(rule.name().to_string(), per_rule[rule.index()]);
+            .insert(rule.name().to_string(), em.per_rule[rule.index()]);
     }
-    if let Some(v) = volume {
-        stats.volume_thresholds = v.thresholds;
-    }
-    Ok((rank_cases(rf, rules, cases), stats, issues))
-}
-
-/// Lookups of the events' user, patient and ts done on the CSV parsing thread.
-fn resolver(ds: &Dataset) -> EventResolver {
-    EventResolver {
-        users: std::sync::Arc::new(ds.reference.user_ix.clone()),
-        patients: std::sync::Arc::new(ds.reference.patient_ix.clone()),
-        ts: ds.events.parsers[Table::Events.col("ts")]
-            .clone()
-            .expect("ts parser"),
-    }
+    Ok((rank_cases(rf, rules, em.cases), stats, issues))
 }
 
 fn days(secs: i64) -> String {

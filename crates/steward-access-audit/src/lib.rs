@@ -15,6 +15,7 @@
 //! ```
 
 pub mod cli;
+pub(crate) mod compact;
 pub mod config;
 pub mod data;
 pub mod engine;
