@@ -47,6 +47,15 @@ impl Issues {
 /// Contract: "Addresses are compared normalised: trimmed, spaces collapsed, upper-case".
 /// Surnames are compared the same way.
 pub fn norm_text(s: &str) -> String {
+    // already normalised (the common case): one copy
+    let b = s.as_bytes();
+    if b.iter().all(|&c| c.is_ascii() && !c.is_ascii_lowercase() && (c == b' ' || !c.is_ascii_whitespace()))
+        && !s.contains("  ")
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+    {
+        return s.to_string();
+    }
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -239,15 +248,12 @@ impl IdIndex {
         self.short.len() + self.long.len()
     }
 
-    /// Every id, as bytes, with its index.
-    fn entries(&self) -> Vec<(Vec<u8>, u32)> {
-        let mut out: Vec<(Vec<u8>, u32)> =
-            self.long.iter().map(|(k, &v)| (k.to_vec(), v)).collect();
-        for (&x, &v) in &self.short {
-            let b = x.to_le_bytes();
-            out.push((b[..b[15] as usize].to_vec(), v));
+    /// Every id, packed, with its index (None when an id is longer than 15 bytes).
+    fn short_entries(&self) -> Option<Vec<([u8; 16], u32)>> {
+        if !self.long.is_empty() {
+            return None;
         }
-        out
+        Some(self.short.iter().map(|(&x, &v)| (x.to_le_bytes(), v)).collect())
     }
 
     /// Switches lookups to a dense table when every id is the same prefix followed by the same
@@ -256,8 +262,11 @@ impl IdIndex {
     /// a fixed width, the digits of an id and its number are one-to-one.
     pub fn build_dense(&mut self) {
         self.dense = None;
-        let ids = self.entries();
-        let Some((first, _)) = ids.first() else {
+        let Some(packed) = self.short_entries() else {
+            return;
+        };
+        let ids: Vec<(&[u8], u32)> = packed.iter().map(|(b, v)| (&b[..b[15] as usize], *v)).collect();
+        let Some(&(first, _)) = ids.first() else {
             return;
         };
         let len = first.len();
@@ -479,6 +488,7 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
             });
         }
     }
+    rf.team_ix.build_dense();
     // patients
     {
         let t = Table::Patients;
@@ -535,6 +545,7 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
             });
         }
     }
+    rf.patient_ix.build_dense();
     // users
     {
         let t = Table::Users;
@@ -619,6 +630,7 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
             });
         }
     }
+    rf.user_ix.build_dense();
     // care episodes
     {
         let t = Table::CareEpisodes;
@@ -626,7 +638,7 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
         let n = t.columns().len();
         let (mut seen, mut dates) = (vec![false; n], vec![None; n]);
         let c = |s| t.col(s);
-        let mut ids: rustc_hash::FxHashSet<Box<[u8]>> = Default::default();
+        let mut ids = IdIndex::default();
         while r.next_row()? {
             if let Some(m) = r.malformed() {
                 issues.push(&r.file, r.line(), m.to_string());
@@ -656,7 +668,7 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
                 issues.push(&r.file, r.line(), "empty start_ts".into());
                 continue;
             };
-            if !ids.insert(r.get(c("episode_id")).into()) {
+            if !ids.insert_new(r.get(c("episode_id")), 0) {
                 issues.push(
                     &r.file,
                     r.line(),
@@ -674,8 +686,9 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
             });
         }
     }
+    // the keys are distinct (episode ids are): an unstable sort gives the one order
     rf.episodes
-        .sort_by(|a, b| (a.patient, a.start, &a.id).cmp(&(b.patient, b.start, &b.id)));
+        .sort_unstable_by(|a, b| (a.patient, a.start, &a.id).cmp(&(b.patient, b.start, &b.id)));
     rf.ep_hot = rf
         .episodes
         .iter()
@@ -685,9 +698,6 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
             end: e.end.unwrap_or(Ts::MAX),
         })
         .collect();
-    rf.patient_ix.build_dense();
-    rf.user_ix.build_dense();
-    rf.team_ix.build_dense();
     rf.ep_index = vec![0; rf.patients.len() + 1];
     for e in &rf.episodes {
         rf.ep_index[e.patient as usize + 1] += 1;
