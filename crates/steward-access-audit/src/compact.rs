@@ -75,6 +75,31 @@ impl Chunk {
         self.user.len()
     }
 
+    /// Empties the chunk, keeping its buffers.
+    fn reset(&mut self) {
+        self.rows = 0;
+        self.line_base = 0;
+        self.user.clear();
+        self.patient.clear();
+        self.ts.clear();
+        self.mask.clear();
+        self.ids.clear();
+        self.vol_keys.clear();
+        self.rejects.clear();
+        self.explained = 0;
+        self.start = 0;
+        self.end = 0;
+        self.newlines = 0;
+    }
+
+    fn shrink(&mut self) {
+        self.user.shrink_to_fit();
+        self.patient.shrink_to_fit();
+        self.ts.shrink_to_fit();
+        self.mask.shrink_to_fit();
+        self.ids.shrink_to_fit();
+    }
+
     fn bytes(&self) -> usize {
         self.len() * 18 + self.ids.len() + self.vol_keys.len() * 8
     }
@@ -230,6 +255,28 @@ enum TsIn<'a> {
     Text(&'a [u8]),
 }
 
+/// About how many rows the events file holds (Parquet: exactly; CSV: from the size and the
+/// first rows), to size buffers.
+pub(crate) fn rows_hint(src: &TableSource) -> u64 {
+    let hint = || -> Result<u64> {
+        if src.parquet {
+            use parquet::file::reader::FileReader;
+            let r = parquet::file::reader::SerializedFileReader::new(File::open(&src.path)?)?;
+            return Ok(r.metadata().file_metadata().num_rows().max(0) as u64);
+        }
+        let len = std::fs::metadata(&src.path)?.len();
+        let mut head = vec![0u8; 1 << 16];
+        let n = File::open(&src.path)?.read(&mut head)?;
+        let lines = head[..n].iter().filter(|&&c| c == b'\n').count() as u64;
+        Ok(if lines < 2 {
+            len / 32
+        } else {
+            len * lines / n as u64
+        })
+    };
+    hint().unwrap_or(0)
+}
+
 /// Bytes per CSV work unit.
 fn csv_block() -> u64 {
     std::env::var("STEWARD_AUDIT_CSV_BLOCK")
@@ -251,12 +298,12 @@ enum Unit {
 }
 
 /// Decodes the events file with one thread per core, calling `on_chunk` for every unit in file
-/// order. Returns the rows read.
+/// order; a chunk `on_chunk` hands back is reused (its buffers are not allocated again). Returns the rows read.
 pub(crate) fn decode(
     rf: &Reference,
     src: &TableSource,
     judge: &dyn Judge,
-    on_chunk: &mut dyn FnMut(Chunk) -> Result<()>,
+    on_chunk: &mut dyn FnMut(Chunk) -> Result<Option<Chunk>>,
 ) -> Result<()> {
     let tsp = src.parsers[Table::Events.col("ts")]
         .as_ref()
@@ -336,13 +383,14 @@ pub(crate) fn decode(
     let consumed = Mutex::new(0usize);
     let cv = Condvar::new();
     let abort = AtomicBool::new(false);
+    let pool: Mutex<Vec<Chunk>> = Mutex::new(Vec::new());
     let (tx, rx) = mpsc::channel::<(usize, Result<Chunk>)>();
     let file = src.file_name();
     std::thread::scope(|s| -> Result<()> {
         for _ in 0..nthreads {
             let tx = tx.clone();
-            let (next, consumed, cv, abort, units, cols, file) =
-                (&next, &consumed, &cv, &abort, &units, &cols, &file);
+            let (next, consumed, cv, abort, units, cols, file, pool) =
+                (&next, &consumed, &cv, &abort, &units, &cols, &file, &pool);
             s.spawn(move || {
                 let mut pq: Option<parquet::file::reader::SerializedFileReader<File>> = None;
                 loop {
@@ -359,14 +407,15 @@ pub(crate) fn decode(
                     if abort.load(Ordering::SeqCst) {
                         return;
                     }
+                    let recycled = pool.lock().unwrap().pop().unwrap_or_default();
                     let res = match units[i] {
-                        Unit::Csv { start, end } => decode_csv(cols, judge, start, end),
+                        Unit::Csv { start, end } => decode_csv(cols, judge, start, end, recycled),
                         Unit::Group { g, first_row } => (|| {
                             if pq.is_none() {
                                 let f = File::open(&cols.src.path)?;
                                 pq = Some(parquet::file::reader::SerializedFileReader::new(f)?);
                             }
-                            decode_group(cols, judge, pq.as_ref().unwrap(), g, first_row)
+                            decode_group(cols, judge, pq.as_ref().unwrap(), g, first_row, recycled)
                         })(),
                     };
                     let res = res.map_err(|e| e.context(format!("{file}: reading events")));
@@ -415,7 +464,7 @@ pub(crate) fn decode(
                     let res = if start == csv_at {
                         res
                     } else {
-                        decode_csv(&cols, judge, csv_at, end)
+                        decode_csv(&cols, judge, csv_at, end, Chunk::default())
                             .map_err(|e| e.context(format!("{file}: reading events")))
                     };
                     res.map(|mut c| {
@@ -427,11 +476,11 @@ pub(crate) fn decode(
                 }
             };
             match chunk {
-                Ok(c) => {
-                    if let Err(e) = on_chunk(c) {
-                        return finish(Err(e));
-                    }
-                }
+                Ok(c) => match on_chunk(c) {
+                    Ok(Some(c)) => pool.lock().unwrap().push(c),
+                    Ok(None) => {}
+                    Err(e) => return finish(Err(e)),
+                },
                 Err(e) => return finish(Err(e)),
             }
         }
@@ -459,7 +508,13 @@ fn line_start_after(path: &Path, at: u64) -> Result<Option<u64>> {
 
 /// Decodes the CSV records that start in `[start, stop)` (the last may run past `stop`);
 /// `end` of the chunk is where the next record starts.
-fn decode_csv(cols: &Cols, judge: &dyn Judge, start: u64, stop: u64) -> Result<Chunk> {
+fn decode_csv(
+    cols: &Cols,
+    judge: &dyn Judge,
+    start: u64,
+    stop: u64,
+    recycled: Chunk,
+) -> Result<Chunk> {
     let mut f = File::open(&cols.src.path)?;
     f.seek(SeekFrom::Start(start))?;
     let mut r = csv::ReaderBuilder::new()
@@ -468,10 +523,9 @@ fn decode_csv(cols: &Cols, judge: &dyn Judge, start: u64, stop: u64) -> Result<C
         .has_headers(false)
         .buffer_capacity(1 << 16)
         .from_reader(BufReader::with_capacity(1 << 16, f));
-    let mut c = Chunk {
-        start,
-        ..Default::default()
-    };
+    let mut c = recycled;
+    c.reset();
+    c.start = start;
     let cap = ((stop - start) / 64) as usize;
     c.user.reserve(cap);
     c.patient.reserve(cap);
@@ -723,6 +777,7 @@ fn decode_group(
     r: &parquet::file::reader::SerializedFileReader<File>,
     g: usize,
     first_row: u64,
+    recycled: Chunk,
 ) -> Result<Chunk> {
     use parquet::file::reader::FileReader;
     let rg = r.get_row_group(g)?;
@@ -731,10 +786,9 @@ fn decode_group(
     let mut ts = PqCol::new(rg.as_ref(), cols.ts)?;
     let mut user = PqCol::new(rg.as_ref(), cols.user)?;
     let mut patient = PqCol::new(rg.as_ref(), cols.patient)?;
-    let mut c = Chunk {
-        line_base: first_row + 2,
-        ..Default::default()
-    };
+    let mut c = recycled;
+    c.reset();
+    c.line_base = first_row + 2;
     c.user.reserve(rows);
     c.patient.reserve(rows);
     c.ts.reserve(rows);
@@ -806,14 +860,16 @@ impl Store {
         }
     }
 
-    /// Keeps a chunk (its VOLUME keys and issues are not kept).
-    pub fn push(&mut self, mut c: Chunk) -> Result<()> {
-        c.vol_keys = Vec::new();
-        c.rejects = Vec::new();
+    /// Keeps a chunk (its VOLUME keys and issues are not kept); hands it back when it was
+    /// written to the spill file.
+    pub fn push(&mut self, mut c: Chunk) -> Result<Option<Chunk>> {
         if self.spill.is_none() && self.mem_bytes + c.bytes() <= self.budget {
+            c.vol_keys = Vec::new();
+            c.rejects = Vec::new();
+            c.shrink();
             self.mem_bytes += c.bytes();
             self.mem.push(c);
-            return Ok(());
+            return Ok(None);
         }
         if self.spill.is_none() {
             let path = spill_path();
@@ -827,7 +883,7 @@ impl Store {
         let (w, _) = self.spill.as_mut().expect("spill");
         write_chunk(w, &c).context("writing the spill file")?;
         self.spilled += 1;
-        Ok(())
+        Ok(Some(c))
     }
 
     /// Calls `f` for every chunk, in order.

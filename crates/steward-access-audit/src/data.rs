@@ -49,8 +49,9 @@ impl Issues {
 pub fn norm_text(s: &str) -> String {
     // already normalised (the common case): one copy
     let b = s.as_bytes();
-    if b.iter().all(|&c| c.is_ascii() && !c.is_ascii_lowercase() && (c == b' ' || !c.is_ascii_whitespace()))
-        && !s.contains("  ")
+    if b.iter().all(|&c| {
+        c.is_ascii() && !c.is_ascii_lowercase() && (c == b' ' || !c.is_ascii_whitespace())
+    }) && !s.contains("  ")
         && b.first() != Some(&b' ')
         && b.last() != Some(&b' ')
     {
@@ -215,7 +216,9 @@ impl IdIndex {
     #[inline]
     pub fn get(&self, k: &[u8]) -> Option<&u32> {
         if let Some(d) = &self.dense {
-            if k.len() != d.prefix.len() + d.digits || !k.starts_with(&d.prefix) {
+            if k.len() != d.prefix.len() + d.digits
+                || k.iter().zip(d.prefix.iter()).any(|(a, b)| a != b)
+            {
                 return None;
             }
             let mut n = 0usize;
@@ -232,6 +235,11 @@ impl IdIndex {
             None => self.long.get(k),
         }
     }
+    /// Makes room for `n` more ids.
+    pub fn reserve(&mut self, n: usize) {
+        self.short.reserve(n.min(1 << 26));
+    }
+
     /// Inserts; false when the id is already there.
     pub fn insert_new(&mut self, k: &[u8], v: u32) -> bool {
         if self.get(k).is_some() {
@@ -253,7 +261,12 @@ impl IdIndex {
         if !self.long.is_empty() {
             return None;
         }
-        Some(self.short.iter().map(|(&x, &v)| (x.to_le_bytes(), v)).collect())
+        Some(
+            self.short
+                .iter()
+                .map(|(&x, &v)| (x.to_le_bytes(), v))
+                .collect(),
+        )
     }
 
     /// Switches lookups to a dense table when every id is the same prefix followed by the same
@@ -265,7 +278,10 @@ impl IdIndex {
         let Some(packed) = self.short_entries() else {
             return;
         };
-        let ids: Vec<(&[u8], u32)> = packed.iter().map(|(b, v)| (&b[..b[15] as usize], *v)).collect();
+        let ids: Vec<(&[u8], u32)> = packed
+            .iter()
+            .map(|(b, v)| (&b[..b[15] as usize], *v))
+            .collect();
         let Some(&(first, _)) = ids.first() else {
             return;
         };
@@ -639,6 +655,13 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
         let (mut seen, mut dates) = (vec![false; n], vec![None; n]);
         let c = |s| t.col(s);
         let mut ids = IdIndex::default();
+        ids.reserve(
+            std::fs::metadata(&episodes.path)
+                .map(|m| m.len() / 64)
+                .unwrap_or(0) as usize,
+        );
+        // episode types repeat: normalised once each
+        let mut kinds: FxHashMap<Vec<u8>, String> = FxHashMap::default();
         while r.next_row()? {
             if let Some(m) = r.malformed() {
                 issues.push(&r.file, r.line(), m.to_string());
@@ -680,7 +703,17 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
                 id: r.get_str(c("episode_id")),
                 patient,
                 team,
-                kind: norm_text(&r.get_str(c("episode_type"))),
+                kind: {
+                    let raw = r.get(c("episode_type"));
+                    match kinds.get(raw) {
+                        Some(k) => String::clone(k),
+                        None => {
+                            let k = norm_text(&String::from_utf8_lossy(raw));
+                            kinds.insert(raw.to_vec(), k.clone());
+                            k
+                        }
+                    }
+                },
                 start,
                 end: dates[c("end_ts")],
             });

@@ -140,7 +140,7 @@ const PATIENT_BITS: u32 = 28;
 
 #[inline]
 fn ud_key(user: u32, day: i64) -> u64 {
-    ((user as u64) << DAY_BITS) | day as u64
+    ((day as u64) << USER_BITS) | user as u64
 }
 
 /// Contract VOLUME: "above the 99th percentile (linear interpolation)": position (n-1)·p in the
@@ -160,11 +160,39 @@ struct Volume {
     flagged: FxHashMap<u64, (u32, f64)>,
     /// Per user: has a flagged day.
     users: Vec<bool>,
+    /// Bit per (day - first_day) * users + user: a flagged user-day (when the span is small
+    /// enough, else empty and `flagged` is asked).
+    bits: Vec<u64>,
+    first_day: i64,
+    days: i64,
     thresholds: Vec<VolumeThreshold>,
 }
 
+impl Volume {
+    /// The flagged user-day of an event, if any.
+    #[inline]
+    fn get(&self, ui: u32, day: i64) -> Option<(u32, f64)> {
+        if !self.bits.is_empty() {
+            let d = day - self.first_day;
+            if d < 0 || d >= self.days {
+                return None;
+            }
+            let bit = d as usize * self.users.len() + ui as usize;
+            if self.bits[bit / 64] & (1 << (bit % 64)) == 0 {
+                return None;
+            }
+        } else if !self.users[ui as usize] {
+            return None;
+        }
+        self.flagged.get(&ud_key(ui, day)).copied()
+    }
+}
+
+/// Sorts and dedups the VOLUME keys. The keys are day first and come as sorted runs (one per
+/// chunk); the stable sort merges runs, so a file in time order (as audit logs are) costs about
+/// one pass.
 fn compact(keys: &mut Vec<u64>) {
-    keys.sort_unstable();
+    keys.sort();
     keys.dedup();
 }
 
@@ -182,7 +210,7 @@ fn volume_from_keys(rf: &Reference, rules: &Rules, keys: Vec<u64>) -> Volume {
             j += 1;
         }
         let n = (j - i) as u32;
-        let user = (ud >> DAY_BITS) as usize;
+        let user = (ud & ((1 << USER_BITS) - 1)) as usize;
         per_role[rf.users[user].role as usize].push(n);
         counts.push((ud, n));
         i = j;
@@ -207,16 +235,43 @@ fn volume_from_keys(rf: &Reference, rules: &Rules, keys: Vec<u64>) -> Volume {
     let mut flagged = FxHashMap::default();
     let mut users = vec![false; rf.users.len()];
     for (ud, n) in counts {
-        let user = (ud >> DAY_BITS) as usize;
+        let user = (ud & ((1 << USER_BITS) - 1)) as usize;
         let t = thr[rf.users[user].role as usize].expect("role has counts");
         if n as f64 > t {
             flagged.insert(ud, (n, t));
             users[user] = true;
         }
     }
+    let first_day = flagged
+        .keys()
+        .map(|&ud| (ud >> USER_BITS) as i64)
+        .min()
+        .unwrap_or(0);
+    let last_day = flagged
+        .keys()
+        .map(|&ud| (ud >> USER_BITS) as i64)
+        .max()
+        .unwrap_or(-1);
+    let days = last_day - first_day + 1;
+    let nbits = days as usize * users.len();
+    let mut bits = Vec::new();
+    if !flagged.is_empty() && nbits <= 1 << 30 {
+        bits = vec![0u64; nbits.div_ceil(64)];
+        for &ud in flagged.keys() {
+            let (d, u) = (
+                (ud >> USER_BITS) as i64,
+                (ud & ((1 << USER_BITS) - 1)) as usize,
+            );
+            let bit = (d - first_day) as usize * users.len() + u;
+            bits[bit / 64] |= 1 << (bit % 64);
+        }
+    }
     Volume {
         flagged,
         users,
+        bits,
+        first_day,
+        days,
         thresholds,
     }
 }
@@ -230,6 +285,8 @@ struct Ctx<'a> {
     /// Per episode (as `rf.ep_hot`), with whether it may suppress AFTER_HOURS: the one table
     /// the judging of every event reads.
     hot: Vec<Hot>,
+    /// Episode type -> its lower-case form (evidence).
+    kinds_lower: FxHashMap<&'a str, String>,
 }
 
 /// The fields of an episode the rules read (24 bytes).
@@ -291,7 +348,10 @@ impl Ctx<'_> {
             "{} (team {}, {}, {} to {}, {})",
             e.id,
             self.rf.teams[e.team as usize].id,
-            e.kind.to_lowercase(),
+            self.kinds_lower
+                .get(e.kind.as_str())
+                .map(String::as_str)
+                .unwrap_or(""),
             fmt_ts(e.start),
             e.end.map(fmt_ts).unwrap_or_else(|| "open".into()),
             rel
@@ -503,11 +563,7 @@ impl crate::compact::Judge for Judging<'_> {
                         fmt_ts(ts)
                     );
                 }
-                c.vol_keys.push(
-                    ((u as u64) << (DAY_BITS + PATIENT_BITS))
-                        | ((day as u64) << PATIENT_BITS)
-                        | p as u64,
-                );
+                c.vol_keys.push((ud_key(u, day) << PATIENT_BITS) | p as u64);
             }
         }
         Ok(())
@@ -537,13 +593,7 @@ impl Emitter<'_> {
         for i in 0..c.len() {
             let (ui, mut mask) = (c.user[i], c.mask[i]);
             let ts = c.ts[i];
-            let vol = volume.and_then(|v| {
-                if v.users[ui as usize] {
-                    v.flagged.get(&ud_key(ui, day_of(ts))).copied()
-                } else {
-                    None
-                }
-            });
+            let vol = volume.and_then(|v| v.get(ui, day_of(ts)));
             if vol.is_some() {
                 mask |= vbit;
             }
@@ -728,6 +778,15 @@ pub(crate) fn run_with_budget(
                 end: h.end,
             })
             .collect(),
+        kinds_lower: {
+            let mut m: FxHashMap<&str, String> = FxHashMap::default();
+            for e in &rf.episodes {
+                if !m.contains_key(e.kind.as_str()) {
+                    m.insert(e.kind.as_str(), e.kind.to_lowercase());
+                }
+            }
+            m
+        },
     };
     let judging = Judging {
         ctx: &ctx,
@@ -749,7 +808,11 @@ pub(crate) fn run_with_budget(
     };
     let mut stats = Stats::default();
     let mut store = Store::new(budget);
+    // one key per event at most: reserved up front, the buffer is never copied to grow
     let mut keys: Vec<u64> = Vec::new();
+    if volume_on {
+        keys.reserve(crate::compact::rows_hint(&ds.events).min(1 << 28) as usize);
+    }
     let mut compacted = 0usize;
     let mut rows = 0u64;
     let file = ds.events.file_name();
@@ -781,7 +844,8 @@ pub(crate) fn run_with_budget(
             }
             store.push(c)
         } else {
-            em.chunk(&c, None, progress, (1, 1, None), sink)
+            em.chunk(&c, None, progress, (1, 1, None), sink)?;
+            Ok(Some(c))
         }
     })?;
     if volume_on {
