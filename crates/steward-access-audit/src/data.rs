@@ -745,3 +745,72 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
         chosen,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::IdIndex;
+
+    fn index(ids: &[&str]) -> IdIndex {
+        let mut ix = IdIndex::default();
+        for (i, id) in ids.iter().enumerate() {
+            assert!(ix.insert_new(id.as_bytes(), i as u32));
+        }
+        ix.build_dense();
+        ix
+    }
+
+    #[test]
+    fn prefix_and_fixed_digits_ids_are_looked_up_densely_and_exactly() {
+        let ix = index(&["P0000007", "P0000001", "P0000100"]);
+        assert!(ix.dense.is_some());
+        assert_eq!(ix.get(b"P0000007"), Some(&0));
+        assert_eq!(ix.get(b"P0000100"), Some(&2));
+        for miss in [
+            "P0000002",
+            "P000007",
+            "P00000007",
+            "Q0000007",
+            "P00000x7",
+            "",
+            "P0100000",
+        ] {
+            assert_eq!(ix.get(miss.as_bytes()), None, "{miss}");
+        }
+        // digits-only ids, and a shared prefix that ends in digits
+        let ix = index(&["12", "07", "99"]);
+        assert!(ix.dense.is_some());
+        assert_eq!(ix.get(b"07"), Some(&1));
+        assert_eq!(ix.get(b"7"), None);
+        let ix = index(&["WARD1-001", "WARD1-002"]);
+        assert!(ix.dense.is_some());
+        assert_eq!(ix.get(b"WARD1-002"), Some(&1));
+        assert_eq!(ix.get(b"WARD2-002"), None);
+    }
+
+    #[test]
+    fn other_ids_stay_hashed() {
+        for ids in [
+            &["P1", "P22"][..],
+            &["A1", "B2"][..],
+            &["P1", "P9999999"][..],
+            &["alpha", "beta"][..],
+            &[
+                "a-very-long-identifier-00001",
+                "a-very-long-identifier-00002",
+            ][..],
+        ] {
+            let ix = index(ids);
+            assert!(ix.dense.is_none(), "{ids:?}");
+            for (i, id) in ids.iter().enumerate() {
+                assert_eq!(ix.get(id.as_bytes()), Some(&(i as u32)));
+            }
+            assert_eq!(ix.get(b"P3"), None);
+        }
+        // an insert after the dense table was built falls back to hashing
+        let mut ix = index(&["P01", "P02"]);
+        assert!(ix.insert_new(b"X", 2));
+        assert!(ix.dense.is_none());
+        assert_eq!(ix.get(b"P02"), Some(&1));
+        assert_eq!(ix.get(b"X"), Some(&2));
+    }
+}

@@ -745,17 +745,39 @@ pub fn run_streaming(
     progress: &mut dyn FnMut(Progress),
     sink: &mut dyn FnMut(&Flag) -> Result<()>,
 ) -> Result<(Vec<Case>, Stats, Issues)> {
-    run_with_budget(ds, rules, progress, sink, crate::compact::memory_budget())
+    run_streaming_with(ds, rules, &RunOptions::default(), progress, sink)
 }
 
-/// As `run_streaming`, keeping at most `budget` bytes of judged events in memory.
-pub(crate) fn run_with_budget(
+/// How a run holds the decoded events; the results never depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Bytes of judged events kept in memory for the VOLUME look-back; the rest go to an
+    /// unlinked spill file (`STEWARD_AUDIT_SPILL_DIR`, else the temporary folder). Default 64 MB
+    /// (`STEWARD_AUDIT_MEMORY_CHUNKS`).
+    pub memory_chunks: usize,
+    /// Bytes of a CSV events file per work unit (cut at line ends). Default 4 MB
+    /// (`STEWARD_AUDIT_CSV_BLOCK`).
+    pub csv_block: u64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            memory_chunks: crate::compact::memory_budget(),
+            csv_block: crate::compact::csv_block(),
+        }
+    }
+}
+
+/// As `run_streaming`, with the options of how the events are held.
+pub fn run_streaming_with(
     ds: &Dataset,
     rules: &Rules,
+    opts: &RunOptions,
     progress: &mut dyn FnMut(Progress),
     sink: &mut dyn FnMut(&Flag) -> Result<()>,
-    budget: usize,
 ) -> Result<(Vec<Case>, Stats, Issues)> {
+    let budget = opts.memory_chunks;
     let rf = &ds.reference;
     let mut issues = ds.issues.clone();
     let volume_on = rules.on(Rule::Volume);
@@ -816,7 +838,7 @@ pub(crate) fn run_with_budget(
     let mut compacted = 0usize;
     let mut rows = 0u64;
     let file = ds.events.file_name();
-    crate::compact::decode(rf, &ds.events, &judging, &mut |c: Chunk| {
+    crate::compact::decode(rf, &ds.events, &judging, opts.csv_block, &mut |c: Chunk| {
         for (rel, msg) in &c.rejects {
             issues.push(&file, c.line_base + rel, msg.clone());
         }
