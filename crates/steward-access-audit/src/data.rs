@@ -242,15 +242,30 @@ impl IdIndex {
 
     /// Inserts; false when the id is already there.
     pub fn insert_new(&mut self, k: &[u8], v: u32) -> bool {
-        if self.get(k).is_some() {
-            return false;
+        use std::collections::hash_map::Entry;
+        if self.dense.is_some() {
+            if self.get(k).is_some() {
+                return false;
+            }
+            self.dense = None;
         }
-        self.dense = None;
         match pack(k) {
-            Some(x) => self.short.insert(x, v),
-            None => self.long.insert(k.into(), v),
-        };
-        true
+            // one probe: found or inserted
+            Some(x) => match self.short.entry(x) {
+                Entry::Occupied(_) => false,
+                Entry::Vacant(e) => {
+                    e.insert(v);
+                    true
+                }
+            },
+            None => {
+                if self.long.contains_key(k) {
+                    return false;
+                }
+                self.long.insert(k.into(), v);
+                true
+            }
+        }
     }
     pub fn len(&self) -> usize {
         self.short.len() + self.long.len()
@@ -653,7 +668,14 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
         let mut r = episodes.open()?;
         let n = t.columns().len();
         let (mut seen, mut dates) = (vec![false; n], vec![None; n]);
-        let c = |s| t.col(s);
+        let (k_patient_id, k_team_id, k_start_ts, k_episode_id, k_episode_type, k_end_ts) = (
+            t.col("patient_id"),
+            t.col("team_id"),
+            t.col("start_ts"),
+            t.col("episode_id"),
+            t.col("episode_type"),
+            t.col("end_ts"),
+        );
         let mut ids = IdIndex::default();
         ids.reserve(
             std::fs::metadata(&episodes.path)
@@ -671,40 +693,40 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
                 issues.push(&r.file, r.line(), e);
                 continue;
             }
-            let Some(&patient) = rf.patient_ix.get(r.get(c("patient_id"))) else {
+            let Some(&patient) = rf.patient_ix.get(r.get(k_patient_id)) else {
                 issues.push(
                     &r.file,
                     r.line(),
-                    format!("unknown patient_id {:?}", r.get_str(c("patient_id"))),
+                    format!("unknown patient_id {:?}", r.get_str(k_patient_id)),
                 );
                 continue;
             };
-            let Some(&team) = rf.team_ix.get(r.get(c("team_id"))) else {
+            let Some(&team) = rf.team_ix.get(r.get(k_team_id)) else {
                 issues.push(
                     &r.file,
                     r.line(),
-                    format!("unknown team_id {:?}", r.get_str(c("team_id"))),
+                    format!("unknown team_id {:?}", r.get_str(k_team_id)),
                 );
                 continue;
             };
-            let Some(start) = dates[c("start_ts")] else {
+            let Some(start) = dates[k_start_ts] else {
                 issues.push(&r.file, r.line(), "empty start_ts".into());
                 continue;
             };
-            if !ids.insert_new(r.get(c("episode_id")), 0) {
+            if !ids.insert_new(r.get(k_episode_id), 0) {
                 issues.push(
                     &r.file,
                     r.line(),
-                    format!("duplicate episode_id {:?}", r.get_str(c("episode_id"))),
+                    format!("duplicate episode_id {:?}", r.get_str(k_episode_id)),
                 );
                 continue;
             }
             rf.episodes.push(Episode {
-                id: r.get_str(c("episode_id")),
+                id: r.get_str(k_episode_id),
                 patient,
                 team,
                 kind: {
-                    let raw = r.get(c("episode_type"));
+                    let raw = r.get(k_episode_type);
                     match kinds.get(raw) {
                         Some(k) => String::clone(k),
                         None => {
@@ -715,7 +737,7 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
                     }
                 },
                 start,
-                end: dates[c("end_ts")],
+                end: dates[k_end_ts],
             });
         }
     }

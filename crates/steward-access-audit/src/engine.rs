@@ -778,6 +778,8 @@ pub fn run_streaming_with(
     sink: &mut dyn FnMut(&Flag) -> Result<()>,
 ) -> Result<(Vec<Case>, Stats, Issues)> {
     let budget = opts.memory_chunks;
+    let timing = std::env::var_os("STEWARD_AUDIT_TIMING").is_some();
+    let t0 = std::time::Instant::now();
     let rf = &ds.reference;
     let mut issues = ds.issues.clone();
     let volume_on = rules.on(Rule::Volume);
@@ -870,11 +872,23 @@ pub fn run_streaming_with(
             Ok(Some(c))
         }
     })?;
+    let t1 = t0.elapsed();
     if volume_on {
         compact(&mut keys);
         let volume = volume_from_keys(rf, rules, keys);
+        if timing {
+            eprintln!(
+                "timing: decode and judge {:.2} s, VOLUME thresholds {:.2} s",
+                t1.as_secs_f64(),
+                (t0.elapsed() - t1).as_secs_f64()
+            );
+        }
+        let t2 = t0.elapsed();
         let total = Some(rows);
         store.for_each(&mut |c| em.chunk(c, Some(&volume), progress, (2, 2, total), sink))?;
+        if timing {
+            eprintln!("timing: flags {:.2} s", (t0.elapsed() - t2).as_secs_f64());
+        }
         stats.volume_thresholds = volume.thresholds;
     }
     progress(Progress {
