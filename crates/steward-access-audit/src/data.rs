@@ -343,6 +343,8 @@ impl IdIndex {
 #[derive(Debug, Clone, Copy)]
 pub struct EpHot {
     pub team: u32,
+    /// Index of the episode's type in `Reference::episode_kinds`.
+    pub kind: u32,
     pub start: Ts,
     /// `Ts::MAX` when open.
     pub end: Ts,
@@ -359,6 +361,8 @@ pub struct Reference {
     pub ep_index: Vec<u32>,
     pub roles: Vec<String>,
     pub ep_hot: Vec<EpHot>,
+    /// The distinct episode types (normalised), indexed by `EpHot::kind`.
+    pub episode_kinds: Vec<String>,
     pub patient_ix: IdIndex,
     pub user_ix: IdIndex,
     pub team_ix: IdIndex,
@@ -744,15 +748,24 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
     // the keys are distinct (episode ids are): an unstable sort gives the one order
     rf.episodes
         .sort_unstable_by(|a, b| (a.patient, a.start, &a.id).cmp(&(b.patient, b.start, &b.id)));
+    let mut kind_ix: FxHashMap<&str, u32> = FxHashMap::default();
     rf.ep_hot = rf
         .episodes
         .iter()
-        .map(|e| EpHot {
-            team: e.team,
-            start: e.start,
-            end: e.end.unwrap_or(Ts::MAX),
+        .map(|e| {
+            let next = kind_ix.len() as u32;
+            let kind = *kind_ix.entry(e.kind.as_str()).or_insert(next);
+            EpHot {
+                team: e.team,
+                kind,
+                start: e.start,
+                end: e.end.unwrap_or(Ts::MAX),
+            }
         })
         .collect();
+    let mut kinds: Vec<(&str, u32)> = kind_ix.into_iter().collect();
+    kinds.sort_by_key(|k| k.1);
+    rf.episode_kinds = kinds.into_iter().map(|(k, _)| k.to_string()).collect();
     rf.ep_index = vec![0; rf.patients.len() + 1];
     for e in &rf.episodes {
         rf.ep_index[e.patient as usize + 1] += 1;

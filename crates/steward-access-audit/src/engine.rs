@@ -18,7 +18,7 @@
 
 use crate::compact::{Chunk, IdCursor, Store};
 use crate::config::{Rule, Rules};
-use crate::data::{Dataset, Episode, Issues, Reference, User};
+use crate::data::{Dataset, EpHot, Episode, Issues, Reference, User};
 use crate::time::{day_of, fmt_date, fmt_ts, time_of_day, Ts, DAY};
 use anyhow::{bail, Result};
 use rustc_hash::FxHashMap;
@@ -282,22 +282,10 @@ fn volume_from_keys(rf: &Reference, rules: &Rules, keys: Vec<u64>) -> Volume {
 struct Ctx<'a> {
     rf: &'a Reference,
     rules: &'a Rules,
-    /// Per episode (as `rf.ep_hot`), with whether it may suppress AFTER_HOURS: the one table
-    /// the judging of every event reads.
-    hot: Vec<Hot>,
+    /// Per episode type (`rf.episode_kinds`): may it suppress AFTER_HOURS.
+    suppresses: Vec<bool>,
     /// Episode type -> its lower-case form (evidence).
     kinds_lower: FxHashMap<&'a str, String>,
-}
-
-/// The fields of an episode the rules read (24 bytes).
-#[derive(Debug, Clone, Copy)]
-struct Hot {
-    team: u32,
-    /// May suppress AFTER_HOURS (rules `suppressing_episode_types`).
-    suppresses: bool,
-    start: Ts,
-    /// `Ts::MAX` when open.
-    end: Ts,
 }
 
 impl Ctx<'_> {
@@ -321,13 +309,12 @@ impl Ctx<'_> {
     fn active_episode(&self, p: u32, ts: Ts) -> bool {
         self.hot_of(p)
             .iter()
-            .any(|e| e.suppresses && e.start <= ts && ts <= e.end)
+            .any(|e| self.suppresses[e.kind as usize] && e.start <= ts && ts <= e.end)
     }
 
     #[inline]
-    fn hot_of(&self, p: u32) -> &[Hot] {
-        let ix = &self.rf.ep_index;
-        &self.hot[ix[p as usize] as usize..ix[p as usize + 1] as usize]
+    fn hot_of(&self, p: u32) -> &[EpHot] {
+        self.rf.hot_of(p)
     }
 
     fn describe_episode(&self, e: &Episode, ts: Ts) -> String {
@@ -544,9 +531,9 @@ impl crate::compact::Judge for Judging<'_> {
             }
             if let Some(&p) = c.patient.get(i + AHEAD) {
                 let a = ix[p as usize] as usize;
-                if let Some(h) = ctx.hot.get(a) {
+                if let Some(h) = ctx.rf.ep_hot.get(a) {
                     prefetch(h);
-                    if let Some(h2) = ctx.hot.get(a + 2) {
+                    if let Some(h2) = ctx.rf.ep_hot.get(a + 2) {
                         prefetch(h2);
                     }
                 }
@@ -790,27 +777,19 @@ pub fn run_streaming_with(
     let ctx = Ctx {
         rf,
         rules,
-        hot: rf
-            .episodes
+        suppresses: rf
+            .episode_kinds
             .iter()
-            .zip(&rf.ep_hot)
-            .map(|(e, h)| Hot {
-                team: h.team,
-                suppresses: rules.suppressing_episode_types.is_empty()
-                    || rules.suppressing_episode_types.contains(&e.kind),
-                start: h.start,
-                end: h.end,
+            .map(|k| {
+                rules.suppressing_episode_types.is_empty()
+                    || rules.suppressing_episode_types.contains(k)
             })
             .collect(),
-        kinds_lower: {
-            let mut m: FxHashMap<&str, String> = FxHashMap::default();
-            for e in &rf.episodes {
-                if !m.contains_key(e.kind.as_str()) {
-                    m.insert(e.kind.as_str(), e.kind.to_lowercase());
-                }
-            }
-            m
-        },
+        kinds_lower: rf
+            .episode_kinds
+            .iter()
+            .map(|k| (k.as_str(), k.to_lowercase()))
+            .collect(),
     };
     let judging = Judging {
         ctx: &ctx,
