@@ -908,7 +908,7 @@ impl Store {
     }
 }
 
-fn spill_path() -> PathBuf {
+pub(crate) fn spill_path() -> PathBuf {
     let dir = std::env::var_os("STEWARD_AUDIT_SPILL_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);

@@ -198,24 +198,25 @@ fn compact(keys: &mut Vec<u64>) {
 
 /// The VOLUME thresholds and flagged user-days from the distinct (user, day, patient) keys
 /// (sorted).
-fn volume_from_keys(rf: &Reference, rules: &Rules, keys: Vec<u64>) -> Volume {
-    // distinct patients per user-day
+fn volume_from_keys(rf: &Reference, rules: &Rules, keys: VolumeKeys) -> Result<Volume> {
+    // distinct patients per user-day (a user-day's keys are all in one part)
     let mut per_role: Vec<Vec<u32>> = vec![Vec::new(); rf.roles.len()];
     let mut counts: Vec<(u64, u32)> = Vec::new();
-    let mut i = 0;
-    while i < keys.len() {
-        let ud = keys[i] >> PATIENT_BITS;
-        let mut j = i;
-        while j < keys.len() && keys[j] >> PATIENT_BITS == ud {
-            j += 1;
+    keys.finish(&mut |keys: &[u64]| {
+        let mut i = 0;
+        while i < keys.len() {
+            let ud = keys[i] >> PATIENT_BITS;
+            let mut j = i;
+            while j < keys.len() && keys[j] >> PATIENT_BITS == ud {
+                j += 1;
+            }
+            let n = (j - i) as u32;
+            let user = (ud & ((1 << USER_BITS) - 1)) as usize;
+            per_role[rf.users[user].role as usize].push(n);
+            counts.push((ud, n));
+            i = j;
         }
-        let n = (j - i) as u32;
-        let user = (ud & ((1 << USER_BITS) - 1)) as usize;
-        per_role[rf.users[user].role as usize].push(n);
-        counts.push((ud, n));
-        i = j;
-    }
-    drop(keys);
+    })?;
     let mut thr: Vec<Option<f64>> = vec![None; rf.roles.len()];
     let mut thresholds = Vec::new();
     for (role, c) in per_role.iter_mut().enumerate() {
@@ -266,13 +267,99 @@ fn volume_from_keys(rf: &Reference, rules: &Rules, keys: Vec<u64>) -> Volume {
             bits[bit / 64] |= 1 << (bit % 64);
         }
     }
-    Volume {
+    Ok(Volume {
         flagged,
         users,
         bits,
         first_day,
         days,
         thresholds,
+    })
+}
+
+/// Parts the VOLUME keys are spread over (by day) once they outgrow their memory.
+const KEY_PARTS: u64 = 32;
+
+/// The VOLUME keys: in memory up to a budget; beyond it, spread by day over `KEY_PARTS`
+/// unlinked spill files, each then sorted on its own (memory: one part).
+struct VolumeKeys {
+    mem: Vec<u64>,
+    compacted: usize,
+    budget: usize,
+    parts: Vec<(std::io::BufWriter<std::fs::File>, std::fs::File)>,
+}
+
+impl VolumeKeys {
+    fn new(budget_bytes: usize, hint: usize) -> VolumeKeys {
+        let budget = (budget_bytes / 8).max(1);
+        VolumeKeys {
+            mem: Vec::with_capacity(hint.min(budget + (1 << 20))),
+            compacted: 0,
+            budget,
+            parts: Vec::new(),
+        }
+    }
+
+    /// Adds the keys of a chunk.
+    fn add(&mut self, keys: &[u64]) -> Result<()> {
+        if self.parts.is_empty() {
+            self.mem.extend_from_slice(keys);
+            if self.mem.len() >= (2 * self.compacted).max(1 << 20).min(self.budget) {
+                compact(&mut self.mem);
+                self.compacted = self.mem.len();
+            }
+            if self.mem.len() < self.budget {
+                return Ok(());
+            }
+            for _ in 0..KEY_PARTS {
+                let path = crate::compact::spill_path();
+                let w = std::fs::File::create(&path)?;
+                let r = std::fs::File::open(&path)?;
+                let _ = std::fs::remove_file(&path);
+                self.parts
+                    .push((std::io::BufWriter::with_capacity(1 << 16, w), r));
+            }
+            let mem = std::mem::take(&mut self.mem);
+            return self.write(&mem);
+        }
+        self.write(keys)
+    }
+
+    fn write(&mut self, keys: &[u64]) -> Result<()> {
+        use std::io::Write;
+        for &k in keys {
+            let part = (k >> (USER_BITS + PATIENT_BITS)) % KEY_PARTS;
+            self.parts[part as usize].0.write_all(&k.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Hands the keys, sorted and distinct, part by part (each part whole days).
+    fn finish(mut self, f: &mut dyn FnMut(&[u64])) -> Result<()> {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        if self.parts.is_empty() {
+            compact(&mut self.mem);
+            f(&self.mem);
+            return Ok(());
+        }
+        let mut keys: Vec<u64> = Vec::new();
+        let mut bytes: Vec<u8> = Vec::new();
+        for (mut w, mut r) in self.parts {
+            w.flush()?;
+            drop(w);
+            r.seek(SeekFrom::Start(0))?;
+            bytes.clear();
+            r.read_to_end(&mut bytes)?;
+            keys.clear();
+            keys.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
+            );
+            compact(&mut keys);
+            f(&keys);
+        }
+        Ok(())
     }
 }
 
@@ -745,6 +832,10 @@ pub struct RunOptions {
     /// Bytes of a CSV events file per work unit (cut at line ends). Default 4 MB
     /// (`STEWARD_AUDIT_CSV_BLOCK`).
     pub csv_block: u64,
+    /// Bytes of VOLUME keys (8 per distinct user, day and patient) kept in memory; beyond
+    /// them the keys are spread by day over spill files and counted part by part. Default
+    /// 256 MB (`STEWARD_AUDIT_MEMORY_KEYS`).
+    pub memory_keys: usize,
 }
 
 impl Default for RunOptions {
@@ -752,6 +843,10 @@ impl Default for RunOptions {
         RunOptions {
             memory_chunks: crate::compact::memory_budget(),
             csv_block: crate::compact::csv_block(),
+            memory_keys: std::env::var("STEWARD_AUDIT_MEMORY_KEYS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(256 << 20),
         }
     }
 }
@@ -811,12 +906,15 @@ pub fn run_streaming_with(
     };
     let mut stats = Stats::default();
     let mut store = Store::new(budget);
-    // one key per event at most: reserved up front, the buffer is never copied to grow
-    let mut keys: Vec<u64> = Vec::new();
-    if volume_on {
-        keys.reserve(crate::compact::rows_hint(&ds.events).min(1 << 28) as usize);
-    }
-    let mut compacted = 0usize;
+    // one key per event at most: reserved up front (up to the budget), never copied to grow
+    let mut keys = VolumeKeys::new(
+        opts.memory_keys,
+        if volume_on {
+            crate::compact::rows_hint(&ds.events) as usize
+        } else {
+            0
+        },
+    );
     let mut rows = 0u64;
     let file = ds.events.file_name();
     crate::compact::decode(rf, &ds.events, &judging, opts.csv_block, &mut |c: Chunk| {
@@ -840,11 +938,7 @@ pub fn run_streaming_with(
                     total: None,
                 });
             }
-            keys.extend_from_slice(&c.vol_keys);
-            if keys.len() >= (2 * compacted).max(1 << 20) {
-                compact(&mut keys);
-                compacted = keys.len();
-            }
+            keys.add(&c.vol_keys)?;
             store.push(c)
         } else {
             em.chunk(&c, None, progress, (1, 1, None), sink)?;
@@ -853,8 +947,7 @@ pub fn run_streaming_with(
     })?;
     let t1 = t0.elapsed();
     if volume_on {
-        compact(&mut keys);
-        let volume = volume_from_keys(rf, rules, keys);
+        let volume = volume_from_keys(rf, rules, keys)?;
         if timing {
             eprintln!(
                 "timing: decode and judge {:.2} s, VOLUME thresholds {:.2} s",

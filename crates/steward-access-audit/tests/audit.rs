@@ -1021,6 +1021,7 @@ fn csv_decoded_in_small_blocks_and_spilled_gives_the_same_result() {
     let one = steward_access_audit::RunOptions {
         memory_chunks: 1 << 30,
         csv_block: 1 << 30,
+        memory_keys: 1 << 30,
     };
     let want = run_with(&ds, &rules, &one);
     assert!(want.0.iter().any(|f| f.event_id == "q2"), "{:?}", want.0);
@@ -1037,6 +1038,8 @@ fn csv_decoded_in_small_blocks_and_spilled_gives_the_same_result() {
             let opts = steward_access_audit::RunOptions {
                 memory_chunks,
                 csv_block: block,
+                // VOLUME keys spread over spill files too, when the events are spilled
+                memory_keys: memory_chunks,
             };
             let got = run_with(&ds, &rules, &opts);
             assert_eq!(got, want, "block {block}, memory {memory_chunks}");
@@ -1066,6 +1069,7 @@ fn parquet_zstd_and_snappy_spilled_give_the_same_result_as_csv() {
             let opts = steward_access_audit::RunOptions {
                 memory_chunks,
                 csv_block: 1 << 20,
+                memory_keys: memory_chunks,
             };
             let got = run_with(&b, &rules, &opts);
             let ctx = format!("{compression:?} typed={typed} group={group} memory={memory_chunks}");
