@@ -1,15 +1,17 @@
 //! The rule engine: shared/reference/access-audit-rules.md, section "Rules", implemented exactly.
 //!
-//! Design (bounded memory, streaming):
-//! * The reference tables are in memory (`data::Reference`); events are never held.
-//! * Pass 1 (only when VOLUME is enabled) streams the events once and keeps one `u64` per
-//!   distinct (user, day, patient) triple — 8 bytes, compacted by sort+dedup whenever the buffer
-//!   fills, so memory is at most 8 bytes per distinct triple (80 MB for 10M events, usually far
-//!   less). From it: distinct-patient count per user-day, the per-role percentile threshold, and
-//!   the set of user-days above it.
-//! * Pass 2 streams the events again and evaluates every rule per event, emitting flags to a
-//!   sink as it goes (the CLI writes them straight to flags.csv). Only case aggregates (per
-//!   user-patient and per user-day) and counters are kept.
+//! Design (bounded memory, the events decoded once; see `compact`):
+//! * The reference tables are in memory (`data::Reference`).
+//! * The events file is decoded by one thread per core, unit by unit (CSV blocks, Parquet row
+//!   groups); each thread looks up the user and patient, reads ts and judges every rule but
+//!   VOLUME (`Ctx::mask`), producing compact chunks handed over in file order.
+//! * VOLUME (when enabled) keeps one `u64` per distinct (day, user, patient) triple (in memory
+//!   up to a budget, then spread by day over spill files): from it the distinct-patient count
+//!   per user-day, the per-role percentile threshold, and the user-days above it. The chunks are
+//!   kept meanwhile (in memory up to a budget, then in an unlinked spill file).
+//! * The flags: each chunk's events, in order, their mask completed with VOLUME, are emitted
+//!   with their evidence to a sink (the CLI writes them straight to flags.csv). Only case
+//!   aggregates (per user-patient and per user-day) and counters are kept.
 //!
 //! Events for an unknown user or patient, with an unparseable timestamp or the wrong number of
 //! fields are not evaluated: each is reported as an `Issue` (file, line, reason) and counted in

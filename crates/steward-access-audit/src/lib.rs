@@ -2,8 +2,9 @@
 //!
 //! Implements the rule contract of `shared/reference/access-audit-rules.md` exactly: the five
 //! canonical tables (`table`), per-system mapping files and the rules data file (`config`),
-//! loading (`data`), the two-pass streaming rule engine with cases and statistics (`engine`),
-//! the monthly per-user sample (`sample`) and the `steward audit` subcommands (`cli`).
+//! loading (`data`), the streaming rule engine (events decoded once, `compact`) with cases and
+//! statistics (`engine`), the monthly per-user sample (`sample`) and the `steward audit`
+//! subcommands (`cli`).
 //!
 //! Library use (the web app):
 //! ```no_run
