@@ -47,8 +47,8 @@ pub(crate) struct Chunk {
     /// Rejected rows: (relative line, reason), in order.
     pub rejects: Vec<(u64, String)>,
     pub explained: u64,
-    /// CSV: the byte range the unit covered and the line ends in it.
-    pub start: u64,
+    /// CSV: where the unit's records end (the next unit's first record) and the line ends in
+    /// it.
     pub end: u64,
     pub newlines: u64,
 }
@@ -87,7 +87,6 @@ impl Chunk {
         self.vol_keys.clear();
         self.rejects.clear();
         self.explained = 0;
-        self.start = 0;
         self.end = 0;
         self.newlines = 0;
     }
@@ -526,7 +525,6 @@ fn decode_csv(
         .from_reader(BufReader::with_capacity(1 << 16, f));
     let mut c = recycled;
     c.reset();
-    c.start = start;
     let cap = ((stop - start) / 64) as usize;
     c.user.reserve(cap);
     c.patient.reserve(cap);
