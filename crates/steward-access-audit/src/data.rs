@@ -47,6 +47,16 @@ impl Issues {
 /// Contract: "Addresses are compared normalised: trimmed, spaces collapsed, upper-case".
 /// Surnames are compared the same way.
 pub fn norm_text(s: &str) -> String {
+    // already normalised (the common case): one copy
+    let b = s.as_bytes();
+    if b.iter().all(|&c| {
+        c.is_ascii() && !c.is_ascii_lowercase() && (c == b' ' || !c.is_ascii_whitespace())
+    }) && !s.contains("  ")
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+    {
+        return s.to_string();
+    }
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -135,6 +145,18 @@ pub struct Episode {
 pub struct IdIndex {
     short: std::collections::HashMap<u128, u32, MixBuild>,
     long: FxHashMap<Box<[u8]>, u32>,
+    /// Set by `build_dense` when every id is one prefix followed by a fixed number of digits
+    /// ("P0000123"): a lookup is then a prefix compare, a digit parse and an array index.
+    dense: Option<Dense>,
+}
+
+/// Ids of one shape `PREFIX` + `digits` decimal digits: index by the number.
+#[derive(Debug, Clone)]
+struct Dense {
+    prefix: Box<[u8]>,
+    digits: usize,
+    /// number -> index (`u32::MAX`: no such id)
+    table: Vec<u32>,
 }
 
 /// Hash of a packed id. FxHash of a `u128` leaves the low bits (hashbrown's bucket index)
@@ -193,24 +215,123 @@ fn pack(k: &[u8]) -> Option<u128> {
 impl IdIndex {
     #[inline]
     pub fn get(&self, k: &[u8]) -> Option<&u32> {
+        if let Some(d) = &self.dense {
+            if k.len() != d.prefix.len() + d.digits
+                || k.iter().zip(d.prefix.iter()).any(|(a, b)| a != b)
+            {
+                return None;
+            }
+            let mut n = 0usize;
+            for &c in &k[d.prefix.len()..] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                n = n * 10 + (c - b'0') as usize;
+            }
+            return d.table.get(n).filter(|&&v| v != u32::MAX);
+        }
         match pack(k) {
             Some(x) => self.short.get(&x),
             None => self.long.get(k),
         }
     }
+    /// Makes room for `n` more ids.
+    pub fn reserve(&mut self, n: usize) {
+        self.short.reserve(n.min(1 << 26));
+    }
+
     /// Inserts; false when the id is already there.
     pub fn insert_new(&mut self, k: &[u8], v: u32) -> bool {
-        if self.get(k).is_some() {
-            return false;
+        use std::collections::hash_map::Entry;
+        if self.dense.is_some() {
+            if self.get(k).is_some() {
+                return false;
+            }
+            self.dense = None;
         }
         match pack(k) {
-            Some(x) => self.short.insert(x, v),
-            None => self.long.insert(k.into(), v),
-        };
-        true
+            // one probe: found or inserted
+            Some(x) => match self.short.entry(x) {
+                Entry::Occupied(_) => false,
+                Entry::Vacant(e) => {
+                    e.insert(v);
+                    true
+                }
+            },
+            None => {
+                if self.long.contains_key(k) {
+                    return false;
+                }
+                self.long.insert(k.into(), v);
+                true
+            }
+        }
     }
     pub fn len(&self) -> usize {
         self.short.len() + self.long.len()
+    }
+
+    /// Every id, packed, with its index (None when an id is longer than 15 bytes).
+    fn short_entries(&self) -> Option<Vec<([u8; 16], u32)>> {
+        if !self.long.is_empty() {
+            return None;
+        }
+        Some(
+            self.short
+                .iter()
+                .map(|(&x, &v)| (x.to_le_bytes(), v))
+                .collect(),
+        )
+    }
+
+    /// Switches lookups to a dense table when every id is the same prefix followed by the same
+    /// number of decimal digits (at most 18), and the numbers are not too sparse (the table at
+    /// most 8 entries per id, plus 1024). Otherwise lookups stay hashed. Exact either way: with
+    /// a fixed width, the digits of an id and its number are one-to-one.
+    pub fn build_dense(&mut self) {
+        self.dense = None;
+        let Some(packed) = self.short_entries() else {
+            return;
+        };
+        let ids: Vec<(&[u8], u32)> = packed
+            .iter()
+            .map(|(b, v)| (&b[..b[15] as usize], *v))
+            .collect();
+        let Some(&(first, _)) = ids.first() else {
+            return;
+        };
+        let len = first.len();
+        // the prefix ends where the trailing digits of every id begin
+        let mut p = 0;
+        for (k, _) in &ids {
+            if k.len() != len {
+                return;
+            }
+            let digits = k.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+            p = p.max(len - digits);
+        }
+        let digits = len - p;
+        if digits == 0 || digits > 18 || ids.iter().any(|(k, _)| k[..p] != first[..p]) {
+            return;
+        }
+        let num = |k: &[u8]| {
+            k[p..]
+                .iter()
+                .fold(0usize, |n, &c| n * 10 + (c - b'0') as usize)
+        };
+        let max = ids.iter().map(|(k, _)| num(k)).max().unwrap_or(0);
+        if max >= 8 * ids.len() + 1024 {
+            return;
+        }
+        let mut table = vec![u32::MAX; max + 1];
+        for (k, v) in &ids {
+            table[num(k)] = *v;
+        }
+        self.dense = Some(Dense {
+            prefix: first[..p].into(),
+            digits,
+            table,
+        });
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -222,6 +343,8 @@ impl IdIndex {
 #[derive(Debug, Clone, Copy)]
 pub struct EpHot {
     pub team: u32,
+    /// Index of the episode's type in `Reference::episode_kinds`.
+    pub kind: u32,
     pub start: Ts,
     /// `Ts::MAX` when open.
     pub end: Ts,
@@ -238,6 +361,8 @@ pub struct Reference {
     pub ep_index: Vec<u32>,
     pub roles: Vec<String>,
     pub ep_hot: Vec<EpHot>,
+    /// The distinct episode types (normalised), indexed by `EpHot::kind`.
+    pub episode_kinds: Vec<String>,
     pub patient_ix: IdIndex,
     pub user_ix: IdIndex,
     pub team_ix: IdIndex,
@@ -398,6 +523,7 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
             });
         }
     }
+    rf.team_ix.build_dense();
     // patients
     {
         let t = Table::Patients;
@@ -454,6 +580,7 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
             });
         }
     }
+    rf.patient_ix.build_dense();
     // users
     {
         let t = Table::Users;
@@ -538,14 +665,29 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
             });
         }
     }
+    rf.user_ix.build_dense();
     // care episodes
     {
         let t = Table::CareEpisodes;
         let mut r = episodes.open()?;
         let n = t.columns().len();
         let (mut seen, mut dates) = (vec![false; n], vec![None; n]);
-        let c = |s| t.col(s);
-        let mut ids: rustc_hash::FxHashSet<Box<[u8]>> = Default::default();
+        let (k_patient_id, k_team_id, k_start_ts, k_episode_id, k_episode_type, k_end_ts) = (
+            t.col("patient_id"),
+            t.col("team_id"),
+            t.col("start_ts"),
+            t.col("episode_id"),
+            t.col("episode_type"),
+            t.col("end_ts"),
+        );
+        let mut ids = IdIndex::default();
+        ids.reserve(
+            std::fs::metadata(&episodes.path)
+                .map(|m| m.len() / 64)
+                .unwrap_or(0) as usize,
+        );
+        // episode types repeat: normalised once each
+        let mut kinds: FxHashMap<Vec<u8>, String> = FxHashMap::default();
         while r.next_row()? {
             if let Some(m) = r.malformed() {
                 issues.push(&r.file, r.line(), m.to_string());
@@ -555,55 +697,75 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
                 issues.push(&r.file, r.line(), e);
                 continue;
             }
-            let Some(&patient) = rf.patient_ix.get(r.get(c("patient_id"))) else {
+            let Some(&patient) = rf.patient_ix.get(r.get(k_patient_id)) else {
                 issues.push(
                     &r.file,
                     r.line(),
-                    format!("unknown patient_id {:?}", r.get_str(c("patient_id"))),
+                    format!("unknown patient_id {:?}", r.get_str(k_patient_id)),
                 );
                 continue;
             };
-            let Some(&team) = rf.team_ix.get(r.get(c("team_id"))) else {
+            let Some(&team) = rf.team_ix.get(r.get(k_team_id)) else {
                 issues.push(
                     &r.file,
                     r.line(),
-                    format!("unknown team_id {:?}", r.get_str(c("team_id"))),
+                    format!("unknown team_id {:?}", r.get_str(k_team_id)),
                 );
                 continue;
             };
-            let Some(start) = dates[c("start_ts")] else {
+            let Some(start) = dates[k_start_ts] else {
                 issues.push(&r.file, r.line(), "empty start_ts".into());
                 continue;
             };
-            if !ids.insert(r.get(c("episode_id")).into()) {
+            if !ids.insert_new(r.get(k_episode_id), 0) {
                 issues.push(
                     &r.file,
                     r.line(),
-                    format!("duplicate episode_id {:?}", r.get_str(c("episode_id"))),
+                    format!("duplicate episode_id {:?}", r.get_str(k_episode_id)),
                 );
                 continue;
             }
             rf.episodes.push(Episode {
-                id: r.get_str(c("episode_id")),
+                id: r.get_str(k_episode_id),
                 patient,
                 team,
-                kind: norm_text(&r.get_str(c("episode_type"))),
+                kind: {
+                    let raw = r.get(k_episode_type);
+                    match kinds.get(raw) {
+                        Some(k) => String::clone(k),
+                        None => {
+                            let k = norm_text(&String::from_utf8_lossy(raw));
+                            kinds.insert(raw.to_vec(), k.clone());
+                            k
+                        }
+                    }
+                },
                 start,
-                end: dates[c("end_ts")],
+                end: dates[k_end_ts],
             });
         }
     }
+    // the keys are distinct (episode ids are): an unstable sort gives the one order
     rf.episodes
-        .sort_by(|a, b| (a.patient, a.start, &a.id).cmp(&(b.patient, b.start, &b.id)));
+        .sort_unstable_by(|a, b| (a.patient, a.start, &a.id).cmp(&(b.patient, b.start, &b.id)));
+    let mut kind_ix: FxHashMap<&str, u32> = FxHashMap::default();
     rf.ep_hot = rf
         .episodes
         .iter()
-        .map(|e| EpHot {
-            team: e.team,
-            start: e.start,
-            end: e.end.unwrap_or(Ts::MAX),
+        .map(|e| {
+            let next = kind_ix.len() as u32;
+            let kind = *kind_ix.entry(e.kind.as_str()).or_insert(next);
+            EpHot {
+                team: e.team,
+                kind,
+                start: e.start,
+                end: e.end.unwrap_or(Ts::MAX),
+            }
         })
         .collect();
+    let mut kinds: Vec<(&str, u32)> = kind_ix.into_iter().collect();
+    kinds.sort_by_key(|k| k.1);
+    rf.episode_kinds = kinds.into_iter().map(|(k, _)| k.to_string()).collect();
     rf.ep_index = vec![0; rf.patients.len() + 1];
     for e in &rf.episodes {
         rf.ep_index[e.patient as usize + 1] += 1;
@@ -617,4 +779,73 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
         issues,
         chosen,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdIndex;
+
+    fn index(ids: &[&str]) -> IdIndex {
+        let mut ix = IdIndex::default();
+        for (i, id) in ids.iter().enumerate() {
+            assert!(ix.insert_new(id.as_bytes(), i as u32));
+        }
+        ix.build_dense();
+        ix
+    }
+
+    #[test]
+    fn prefix_and_fixed_digits_ids_are_looked_up_densely_and_exactly() {
+        let ix = index(&["P0000007", "P0000001", "P0000100"]);
+        assert!(ix.dense.is_some());
+        assert_eq!(ix.get(b"P0000007"), Some(&0));
+        assert_eq!(ix.get(b"P0000100"), Some(&2));
+        for miss in [
+            "P0000002",
+            "P000007",
+            "P00000007",
+            "Q0000007",
+            "P00000x7",
+            "",
+            "P0100000",
+        ] {
+            assert_eq!(ix.get(miss.as_bytes()), None, "{miss}");
+        }
+        // digits-only ids, and a shared prefix that ends in digits
+        let ix = index(&["12", "07", "99"]);
+        assert!(ix.dense.is_some());
+        assert_eq!(ix.get(b"07"), Some(&1));
+        assert_eq!(ix.get(b"7"), None);
+        let ix = index(&["WARD1-001", "WARD1-002"]);
+        assert!(ix.dense.is_some());
+        assert_eq!(ix.get(b"WARD1-002"), Some(&1));
+        assert_eq!(ix.get(b"WARD2-002"), None);
+    }
+
+    #[test]
+    fn other_ids_stay_hashed() {
+        for ids in [
+            &["P1", "P22"][..],
+            &["A1", "B2"][..],
+            &["P1", "P9999999"][..],
+            &["alpha", "beta"][..],
+            &[
+                "a-very-long-identifier-00001",
+                "a-very-long-identifier-00002",
+            ][..],
+        ] {
+            let ix = index(ids);
+            assert!(ix.dense.is_none(), "{ids:?}");
+            for (i, id) in ids.iter().enumerate() {
+                assert_eq!(ix.get(id.as_bytes()), Some(&(i as u32)));
+            }
+            assert_eq!(ix.get(b"P3"), None);
+        }
+        // an insert after the dense table was built falls back to hashing
+        let mut ix = index(&["P01", "P02"]);
+        assert!(ix.insert_new(b"X", 2));
+        assert!(ix.dense.is_none());
+        assert_eq!(ix.get(b"P02"), Some(&1));
+        assert_eq!(ix.get(b"X"), Some(&2));
+    }
 }

@@ -1,24 +1,26 @@
 //! The rule engine: shared/reference/access-audit-rules.md, section "Rules", implemented exactly.
 //!
-//! Design (bounded memory, streaming):
-//! * The reference tables are in memory (`data::Reference`); events are never held.
-//! * Pass 1 (only when VOLUME is enabled) streams the events once and keeps one `u64` per
-//!   distinct (user, day, patient) triple — 8 bytes, compacted by sort+dedup whenever the buffer
-//!   fills, so memory is at most 8 bytes per distinct triple (80 MB for 10M events, usually far
-//!   less). From it: distinct-patient count per user-day, the per-role percentile threshold, and
-//!   the set of user-days above it.
-//! * Pass 2 streams the events again and evaluates every rule per event, emitting flags to a
-//!   sink as it goes (the CLI writes them straight to flags.csv). Only case aggregates (per
-//!   user-patient and per user-day) and counters are kept.
+//! Design (bounded memory, the events decoded once; see `compact`):
+//! * The reference tables are in memory (`data::Reference`).
+//! * The events file is decoded by one thread per core, unit by unit (CSV blocks, Parquet row
+//!   groups); each thread looks up the user and patient, reads ts and judges every rule but
+//!   VOLUME (`Ctx::mask`), producing compact chunks handed over in file order.
+//! * VOLUME (when enabled) keeps one `u64` per distinct (day, user, patient) triple (in memory
+//!   up to a budget, then spread by day over spill files): from it the distinct-patient count
+//!   per user-day, the per-role percentile threshold, and the user-days above it. The chunks are
+//!   kept meanwhile (in memory up to a budget, then in an unlinked spill file).
+//! * The flags: each chunk's events, in order, their mask completed with VOLUME, are emitted
+//!   with their evidence to a sink (the CLI writes them straight to flags.csv). Only case
+//!   aggregates (per user-patient and per user-day) and counters are kept.
 //!
 //! Events for an unknown user or patient, with an unparseable timestamp or the wrong number of
 //! fields are not evaluated: each is reported as an `Issue` (file, line, reason) and counted in
 //! `Stats::rejected`. They cannot be judged against the contract (no role, team, home or
 //! organisation), and a reviewer must see them as data problems rather than as a rule hit.
 
+use crate::compact::{Chunk, IdCursor, Store};
 use crate::config::{Rule, Rules};
-use crate::data::{Dataset, Episode, Issues, Reference, User};
-use crate::table::{EventResolver, Resolved, Table};
+use crate::data::{Dataset, EpHot, Episode, Issues, Reference, User};
 use crate::time::{day_of, fmt_date, fmt_ts, time_of_day, Ts, DAY};
 use anyhow::{bail, Result};
 use rustc_hash::FxHashMap;
@@ -140,7 +142,7 @@ const PATIENT_BITS: u32 = 28;
 
 #[inline]
 fn ud_key(user: u32, day: i64) -> u64 {
-    ((user as u64) << DAY_BITS) | day as u64
+    ((day as u64) << USER_BITS) | user as u64
 }
 
 /// Contract VOLUME: "above the 99th percentile (linear interpolation)": position (n-1)·p in the
@@ -158,89 +160,65 @@ pub fn percentile_linear(sorted: &[u32], p: f64) -> f64 {
 struct Volume {
     /// flagged user-day -> (distinct patients, role threshold)
     flagged: FxHashMap<u64, (u32, f64)>,
+    /// Per user: has a flagged day.
+    users: Vec<bool>,
+    /// Bit per (day - first_day) * users + user: a flagged user-day (when the span is small
+    /// enough, else empty and `flagged` is asked).
+    bits: Vec<u64>,
+    first_day: i64,
+    days: i64,
     thresholds: Vec<VolumeThreshold>,
 }
 
+impl Volume {
+    /// The flagged user-day of an event, if any.
+    #[inline]
+    fn get(&self, ui: u32, day: i64) -> Option<(u32, f64)> {
+        if !self.bits.is_empty() {
+            let d = day - self.first_day;
+            if d < 0 || d >= self.days {
+                return None;
+            }
+            let bit = d as usize * self.users.len() + ui as usize;
+            if self.bits[bit / 64] & (1 << (bit % 64)) == 0 {
+                return None;
+            }
+        } else if !self.users[ui as usize] {
+            return None;
+        }
+        self.flagged.get(&ud_key(ui, day)).copied()
+    }
+}
+
+/// Sorts and dedups the VOLUME keys. The keys are day first and come as sorted runs (one per
+/// chunk); the stable sort merges runs, so a file in time order (as audit logs are) costs about
+/// one pass.
 fn compact(keys: &mut Vec<u64>) {
-    keys.sort_unstable();
+    keys.sort();
     keys.dedup();
 }
 
-fn volume_pass(
-    ds: &Dataset,
-    rules: &Rules,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<(Volume, u64)> {
-    let rf = &ds.reference;
-    if rf.users.len() >= 1 << USER_BITS || rf.patients.len() >= 1 << PATIENT_BITS {
-        bail!("VOLUME pass supports up to 2^20 users and 2^28 patients");
-    }
-    let t = Table::Events;
-    let (c_ts, c_user, c_pat) = (t.col("ts"), t.col("user_id"), t.col("patient_id"));
-    let tsp = ds.events.parsers[c_ts].as_ref().expect("ts parser");
-    let mut r = ds
-        .events
-        .open_columns(Some(resolver(ds)), Some(&[c_ts, c_user, c_pat]))?;
-    let mut keys: Vec<u64> = Vec::with_capacity(1 << 20);
-    let mut rows = 0u64;
-    while r.next_row()? {
-        rows += 1;
-        if rows & (PROGRESS_EVERY - 1) == 0 {
-            progress(Progress {
-                pass: 1,
-                passes: 2,
-                events: rows,
-                total: None,
-            });
-        }
-        if r.malformed().is_some() {
-            continue;
-        }
-        let res = r.resolved().unwrap_or_else(|| Resolved {
-            user: rf.user_ix.get(r.get(c_user)).copied(),
-            patient: rf.patient_ix.get(r.get(c_pat)).copied(),
-            ts: tsp.parse(r.get(c_ts)),
-        });
-        let (Some(u), Some(p), Some(ts)) = (res.user, res.patient, res.ts) else {
-            continue;
-        };
-        let day = day_of(ts);
-        if !(0..1 << DAY_BITS).contains(&day) {
-            bail!(
-                "{}:{}: timestamp outside 1970..2149 is not supported",
-                r.file,
-                r.line()
-            );
-        }
-        if keys.len() == keys.capacity() && keys.len() >= 1 << 20 {
-            compact(&mut keys);
-            if keys.len() * 2 > keys.capacity() {
-                // compaction freed less than half: grow (amortised O(n log n) overall)
-                keys.reserve(keys.capacity());
-            }
-        }
-        keys.push(
-            ((u as u64) << (DAY_BITS + PATIENT_BITS)) | ((day as u64) << PATIENT_BITS) | p as u64,
-        );
-    }
-    compact(&mut keys);
-    // distinct patients per user-day
+/// The VOLUME thresholds and flagged user-days from the distinct (user, day, patient) keys
+/// (sorted).
+fn volume_from_keys(rf: &Reference, rules: &Rules, keys: VolumeKeys) -> Result<Volume> {
+    // distinct patients per user-day (a user-day's keys are all in one part)
     let mut per_role: Vec<Vec<u32>> = vec![Vec::new(); rf.roles.len()];
     let mut counts: Vec<(u64, u32)> = Vec::new();
-    let mut i = 0;
-    while i < keys.len() {
-        let ud = keys[i] >> PATIENT_BITS;
-        let mut j = i;
-        while j < keys.len() && keys[j] >> PATIENT_BITS == ud {
-            j += 1;
+    keys.finish(&mut |keys: &[u64]| {
+        let mut i = 0;
+        while i < keys.len() {
+            let ud = keys[i] >> PATIENT_BITS;
+            let mut j = i;
+            while j < keys.len() && keys[j] >> PATIENT_BITS == ud {
+                j += 1;
+            }
+            let n = (j - i) as u32;
+            let user = (ud & ((1 << USER_BITS) - 1)) as usize;
+            per_role[rf.users[user].role as usize].push(n);
+            counts.push((ud, n));
+            i = j;
         }
-        let n = (j - i) as u32;
-        let user = (ud >> DAY_BITS) as usize;
-        per_role[rf.users[user].role as usize].push(n);
-        counts.push((ud, n));
-        i = j;
-    }
-    drop(keys);
+    })?;
     let mut thr: Vec<Option<f64>> = vec![None; rf.roles.len()];
     let mut thresholds = Vec::new();
     for (role, c) in per_role.iter_mut().enumerate() {
@@ -258,20 +236,133 @@ fn volume_pass(
         });
     }
     let mut flagged = FxHashMap::default();
+    let mut users = vec![false; rf.users.len()];
     for (ud, n) in counts {
-        let user = (ud >> DAY_BITS) as usize;
+        let user = (ud & ((1 << USER_BITS) - 1)) as usize;
         let t = thr[rf.users[user].role as usize].expect("role has counts");
         if n as f64 > t {
             flagged.insert(ud, (n, t));
+            users[user] = true;
         }
     }
-    Ok((
-        Volume {
-            flagged,
-            thresholds,
-        },
-        rows,
-    ))
+    let first_day = flagged
+        .keys()
+        .map(|&ud| (ud >> USER_BITS) as i64)
+        .min()
+        .unwrap_or(0);
+    let last_day = flagged
+        .keys()
+        .map(|&ud| (ud >> USER_BITS) as i64)
+        .max()
+        .unwrap_or(-1);
+    let days = last_day - first_day + 1;
+    let nbits = days as usize * users.len();
+    let mut bits = Vec::new();
+    if !flagged.is_empty() && nbits <= 1 << 30 {
+        bits = vec![0u64; nbits.div_ceil(64)];
+        for &ud in flagged.keys() {
+            let (d, u) = (
+                (ud >> USER_BITS) as i64,
+                (ud & ((1 << USER_BITS) - 1)) as usize,
+            );
+            let bit = (d - first_day) as usize * users.len() + u;
+            bits[bit / 64] |= 1 << (bit % 64);
+        }
+    }
+    Ok(Volume {
+        flagged,
+        users,
+        bits,
+        first_day,
+        days,
+        thresholds,
+    })
+}
+
+/// Parts the VOLUME keys are spread over (by day) once they outgrow their memory.
+const KEY_PARTS: u64 = 32;
+
+/// The VOLUME keys: in memory up to a budget; beyond it, spread by day over `KEY_PARTS`
+/// unlinked spill files, each then sorted on its own (memory: one part).
+struct VolumeKeys {
+    mem: Vec<u64>,
+    compacted: usize,
+    budget: usize,
+    parts: Vec<(std::io::BufWriter<std::fs::File>, std::fs::File)>,
+}
+
+impl VolumeKeys {
+    fn new(budget_bytes: usize, hint: usize) -> VolumeKeys {
+        let budget = (budget_bytes / 8).max(1);
+        VolumeKeys {
+            mem: Vec::with_capacity(hint.min(budget + (1 << 20))),
+            compacted: 0,
+            budget,
+            parts: Vec::new(),
+        }
+    }
+
+    /// Adds the keys of a chunk.
+    fn add(&mut self, keys: &[u64]) -> Result<()> {
+        if self.parts.is_empty() {
+            self.mem.extend_from_slice(keys);
+            if self.mem.len() >= (2 * self.compacted).max(1 << 20).min(self.budget) {
+                compact(&mut self.mem);
+                self.compacted = self.mem.len();
+            }
+            if self.mem.len() < self.budget {
+                return Ok(());
+            }
+            for _ in 0..KEY_PARTS {
+                let path = crate::compact::spill_path();
+                let w = std::fs::File::create(&path)?;
+                let r = std::fs::File::open(&path)?;
+                let _ = std::fs::remove_file(&path);
+                self.parts
+                    .push((std::io::BufWriter::with_capacity(1 << 16, w), r));
+            }
+            let mem = std::mem::take(&mut self.mem);
+            return self.write(&mem);
+        }
+        self.write(keys)
+    }
+
+    fn write(&mut self, keys: &[u64]) -> Result<()> {
+        use std::io::Write;
+        for &k in keys {
+            let part = (k >> (USER_BITS + PATIENT_BITS)) % KEY_PARTS;
+            self.parts[part as usize].0.write_all(&k.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Hands the keys, sorted and distinct, part by part (each part whole days).
+    fn finish(mut self, f: &mut dyn FnMut(&[u64])) -> Result<()> {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        if self.parts.is_empty() {
+            compact(&mut self.mem);
+            f(&self.mem);
+            return Ok(());
+        }
+        let mut keys: Vec<u64> = Vec::new();
+        let mut bytes: Vec<u8> = Vec::new();
+        for (mut w, mut r) in self.parts {
+            w.flush()?;
+            drop(w);
+            r.seek(SeekFrom::Start(0))?;
+            bytes.clear();
+            r.read_to_end(&mut bytes)?;
+            keys.clear();
+            keys.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
+            );
+            compact(&mut keys);
+            f(&keys);
+        }
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,8 +371,10 @@ fn volume_pass(
 struct Ctx<'a> {
     rf: &'a Reference,
     rules: &'a Rules,
-    /// Per episode (index in rf.episodes): may it suppress AFTER_HOURS.
+    /// Per episode type (`rf.episode_kinds`): may it suppress AFTER_HOURS.
     suppresses: Vec<bool>,
+    /// Episode type -> its lower-case form (evidence).
+    kinds_lower: FxHashMap<&'a str, String>,
 }
 
 impl Ctx<'_> {
@@ -293,7 +386,7 @@ impl Ctx<'_> {
             return false;
         };
         let (before, after) = (self.rules.explained_before, self.rules.explained_after);
-        self.rf.hot_of(p).iter().any(|e| {
+        self.hot_of(p).iter().any(|e| {
             e.team == team
                 && e.start - before <= ts
                 && (e.end == Ts::MAX || ts <= e.end.saturating_add(after))
@@ -303,12 +396,14 @@ impl Ctx<'_> {
     /// Contract AFTER_HOURS: "no episode of the patient (any team) is active at ts".
     #[inline]
     fn active_episode(&self, p: u32, ts: Ts) -> bool {
-        let a = self.rf.ep_index[p as usize] as usize;
-        self.rf
-            .hot_of(p)
+        self.hot_of(p)
             .iter()
-            .enumerate()
-            .any(|(i, e)| self.suppresses[a + i] && e.start <= ts && ts <= e.end)
+            .any(|e| self.suppresses[e.kind as usize] && e.start <= ts && ts <= e.end)
+    }
+
+    #[inline]
+    fn hot_of(&self, p: u32) -> &[EpHot] {
+        self.rf.hot_of(p)
     }
 
     fn describe_episode(&self, e: &Episode, ts: Ts) -> String {
@@ -329,7 +424,10 @@ impl Ctx<'_> {
             "{} (team {}, {}, {} to {}, {})",
             e.id,
             self.rf.teams[e.team as usize].id,
-            e.kind.to_lowercase(),
+            self.kinds_lower
+                .get(e.kind.as_str())
+                .map(String::as_str)
+                .unwrap_or(""),
             fmt_ts(e.start),
             e.end.map(fmt_ts).unwrap_or_else(|| "open".into()),
             rel
@@ -400,119 +498,15 @@ impl CaseAgg {
     }
 }
 
-/// Runs every rule, streaming the flags into `sink` in the order of the events file.
-/// Returns the ranked cases, the statistics and the issues.
-pub fn run_streaming(
-    ds: &Dataset,
-    rules: &Rules,
-    progress: &mut dyn FnMut(Progress),
-    sink: &mut dyn FnMut(&Flag) -> Result<()>,
-) -> Result<(Vec<Case>, Stats, Issues)> {
-    let rf = &ds.reference;
-    let mut issues = ds.issues.clone();
-    let passes = if rules.on(Rule::Volume) { 2 } else { 1 };
-    let (volume, total) = if rules.on(Rule::Volume) {
-        let (v, n) = volume_pass(ds, rules, progress)?;
-        (Some(v), Some(n))
-    } else {
-        (None, None)
-    };
-    let ctx = Ctx {
-        rf,
-        rules,
-        suppresses: rf
-            .episodes
-            .iter()
-            .map(|e| {
-                rules.suppressing_episode_types.is_empty()
-                    || rules.suppressing_episode_types.contains(&e.kind)
-            })
-            .collect(),
-    };
-    let mut stats = Stats::default();
-    let mut per_rule = [0u64; 10];
-    let mut cases: FxHashMap<(CaseKind, u32, i64), CaseAgg> = FxHashMap::default();
-
-    let t = Table::Events;
-    let (c_id, c_ts, c_user, c_pat) = (
-        t.col("event_id"),
-        t.col("ts"),
-        t.col("user_id"),
-        t.col("patient_id"),
-    );
-    let mut r = ds
-        .events
-        .open_columns(Some(resolver(ds)), Some(&[c_id, c_ts, c_user, c_pat]))?;
-    let tsp = ds.events.parsers[c_ts].as_ref().expect("ts parser");
-    let mut rows = 0u64;
-    let pass = passes;
-    let mut flag = Flag {
-        event_id: String::new(),
-        rule: Rule::Unexplained,
-        user_id: String::new(),
-        patient_id: String::new(),
-        ts: 0,
-        evidence: String::new(),
-    };
-    while r.next_row()? {
-        rows += 1;
-        if rows & (PROGRESS_EVERY - 1) == 0 {
-            progress(Progress {
-                pass,
-                passes,
-                events: rows,
-                total,
-            });
-        }
-        if let Some(m) = r.malformed() {
-            issues.push(&r.file, r.line(), m.to_string());
-            stats.rejected += 1;
-            continue;
-        }
-        let res = r.resolved().unwrap_or_else(|| Resolved {
-            user: rf.user_ix.get(r.get(c_user)).copied(),
-            patient: rf.patient_ix.get(r.get(c_pat)).copied(),
-            ts: tsp.parse(r.get(c_ts)),
-        });
-        let Some(ui) = res.user else {
-            let msg = format!(
-                "event {:?}: unknown user_id {:?} (not in users): not evaluated",
-                r.get_str(c_id),
-                r.get_str(c_user)
-            );
-            issues.push(&r.file, r.line(), msg);
-            stats.rejected += 1;
-            continue;
-        };
-        let Some(pi) = res.patient else {
-            let msg = format!(
-                "event {:?}: unknown patient_id {:?} (not in patients): not evaluated",
-                r.get_str(c_id),
-                r.get_str(c_pat)
-            );
-            issues.push(&r.file, r.line(), msg);
-            stats.rejected += 1;
-            continue;
-        };
-        let Some(ts) = res.ts else {
-            let msg = format!(
-                "event {:?}: ts {:?} matches none of the formats [{}]: not evaluated",
-                r.get_str(c_id),
-                r.get_str(c_ts),
-                tsp.describe()
-            );
-            issues.push(&r.file, r.line(), msg);
-            stats.rejected += 1;
-            continue;
-        };
-        stats.events += 1;
+impl Ctx<'_> {
+    /// Every rule but VOLUME on one event: the mask (bit `Rule::index`) and whether the
+    /// event is explained.
+    #[inline]
+    fn mask(&self, ui: u32, pi: u32, ts: Ts) -> (u16, bool) {
+        let (rf, rules) = (self.rf, self.rules);
         let u = &rf.users[ui as usize];
-        let p = &rf.patients[pi as usize];
         let day = day_of(ts);
-        let explained = ctx.explained(u, pi, ts);
-        if explained {
-            stats.explained += 1;
-        }
+        let explained = self.explained(u, pi, ts);
         let is_self = u.patient == Some(pi);
         let mut mask: u16 = 0;
         let mut set = |r: Rule, cond: bool| {
@@ -522,7 +516,22 @@ pub fn run_streaming(
         };
         // SELF: the user's own patient record (regardless of episodes).
         set(Rule::SelfAccess, is_self);
-        let unexpl_other = !explained && !is_self;
+        // LEAVER: the day is after the leaving date (regardless of episodes; not the day itself).
+        set(Rule::Leaver, u.leave_day.is_some_and(|d| day > d));
+        // AFTER_HOURS: before 07:00 or from 20:00, and no episode of the patient (any team)
+        // active at ts.
+        let tod = time_of_day(ts);
+        set(
+            Rule::AfterHours,
+            (tod < rules.day_starts || tod >= rules.day_ends)
+                && rules.on(Rule::AfterHours)
+                && !self.active_episode(pi, ts),
+        );
+        if explained {
+            return (mask, true);
+        }
+        let p = &rf.patients[pi as usize];
+        let unexpl_other = !is_self;
         // FAMILY: unexplained, not self, same normalised address and postcode as the user's
         // home, and same surname.
         set(
@@ -548,50 +557,158 @@ pub fn run_streaming(
                 && matches!((u.house_no, p.house_no), (Some(a), Some(b)) if a.abs_diff(b) <= rules.max_house_number_gap),
         );
         // COWORKER: unexplained, the patient is another user of the same organisation.
-        let coworker = if !explained && rules.on(Rule::Coworker) {
-            rf.users_as_patient.get(&pi).and_then(|vs| {
-                vs.iter()
-                    .copied()
-                    .find(|&v| v != ui && rf.users[v as usize].org == u.org)
-            })
-        } else {
-            None
-        };
-        set(Rule::Coworker, coworker.is_some());
+        set(Rule::Coworker, self.coworker(ui, pi).is_some());
         // VIP: unexplained, the patient is flagged VIP.
-        set(Rule::Vip, !explained && p.vip);
+        set(Rule::Vip, p.vip);
         // DECEASED: unexplained, the day is after the date of death (not the day itself).
-        set(
-            Rule::Deceased,
-            !explained && p.deceased_day.is_some_and(|d| day > d),
-        );
-        // LEAVER: the day is after the leaving date (regardless of episodes; not the day itself).
-        set(Rule::Leaver, u.leave_day.is_some_and(|d| day > d));
-        // AFTER_HOURS: before 07:00 or from 20:00, and no episode of the patient (any team)
-        // active at ts.
-        let tod = time_of_day(ts);
-        set(
-            Rule::AfterHours,
-            (tod < rules.day_starts || tod >= rules.day_ends)
-                && rules.on(Rule::AfterHours)
-                && !ctx.active_episode(pi, ts),
-        );
+        set(Rule::Deceased, p.deceased_day.is_some_and(|d| day > d));
         // UNEXPLAINED: not explained.
-        set(Rule::Unexplained, !explained);
-        // VOLUME: every event of a user-day above the role's percentile.
-        let vol = volume
-            .as_ref()
-            .and_then(|v| v.flagged.get(&ud_key(ui, day)).copied());
-        set(Rule::Volume, vol.is_some());
-        if mask == 0 {
-            continue;
+        set(Rule::Unexplained, true);
+        (mask, false)
+    }
+
+    /// COWORKER (of an unexplained event): another user of the user's organisation who is the
+    /// patient.
+    fn coworker(&self, ui: u32, pi: u32) -> Option<u32> {
+        if !self.rules.on(Rule::Coworker) {
+            return None;
         }
-        let event_id = std::str::from_utf8(r.get(c_id)).unwrap_or("");
-        let event_id = if event_id.is_empty() {
-            format!("<line {}>", r.line())
-        } else {
-            event_id.to_string()
-        };
+        let org = &self.rf.users[ui as usize].org;
+        self.rf.users_as_patient.get(&pi).and_then(|vs| {
+            vs.iter()
+                .copied()
+                .find(|&v| v != ui && &self.rf.users[v as usize].org == org)
+        })
+    }
+}
+
+struct Judging<'a> {
+    ctx: &'a Ctx<'a>,
+    volume: bool,
+}
+
+/// Asks the processor to fetch the line holding `x` into its caches (a hint; no effect on
+/// results).
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is a hint that never faults (any address is allowed), and SSE is
+        // part of every x86_64 processor.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// Rows ahead of the judged row whose episode index, then episodes, are fetched: the judging
+/// of an event waits on two memory reads at random places (the patient's episode range and
+/// its episodes); fetched this far ahead, they overlap instead of queueing.
+const AHEAD: usize = 16;
+
+impl crate::compact::Judge for Judging<'_> {
+    fn judge_all(&self, c: &mut Chunk) -> Result<()> {
+        let ctx = self.ctx;
+        let ix = &ctx.rf.ep_index;
+        let n = c.len();
+        c.mask.clear();
+        c.mask.reserve(n);
+        for i in 0..n {
+            if let Some(&p) = c.patient.get(i + 2 * AHEAD) {
+                prefetch(&ix[p as usize]);
+            }
+            if let Some(&p) = c.patient.get(i + AHEAD) {
+                let a = ix[p as usize] as usize;
+                if let Some(h) = ctx.rf.ep_hot.get(a) {
+                    prefetch(h);
+                    if let Some(h2) = ctx.rf.ep_hot.get(a + 2) {
+                        prefetch(h2);
+                    }
+                }
+            }
+            let (u, p, ts) = (c.user[i], c.patient[i], c.ts[i]);
+            let (mask, explained) = ctx.mask(u, p, ts);
+            c.mask.push(mask);
+            c.explained += explained as u64;
+            if self.volume {
+                let day = day_of(ts);
+                if !(0..1 << DAY_BITS).contains(&day) {
+                    bail!(
+                        "timestamp {} outside 1970..2149 is not supported",
+                        fmt_ts(ts)
+                    );
+                }
+                c.vol_keys.push((ud_key(u, day) << PATIENT_BITS) | p as u64);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Turns judged events into flags (with evidence) and case aggregates, in file order.
+struct Emitter<'a> {
+    ctx: &'a Ctx<'a>,
+    per_rule: [u64; 10],
+    cases: FxHashMap<(CaseKind, u32, i64), CaseAgg>,
+    flag: Flag,
+    rows: u64,
+}
+
+impl Emitter<'_> {
+    fn chunk(
+        &mut self,
+        c: &Chunk,
+        volume: Option<&Volume>,
+        progress: &mut dyn FnMut(Progress),
+        pass: (u8, u8, Option<u64>),
+        sink: &mut dyn FnMut(&Flag) -> Result<()>,
+    ) -> Result<()> {
+        let mut ids = IdCursor::new(c);
+        let vbit = 1u16 << Rule::Volume.index();
+        for i in 0..c.len() {
+            let (ui, mut mask) = (c.user[i], c.mask[i]);
+            let ts = c.ts[i];
+            let vol = volume.and_then(|v| v.get(ui, day_of(ts)));
+            if vol.is_some() {
+                mask |= vbit;
+            }
+            if mask == 0 {
+                ids.skip();
+                continue;
+            }
+            let event_id = ids.next_id();
+            self.emit(ui, c.patient[i], ts, mask, vol, &event_id, sink)?;
+        }
+        let before = self.rows;
+        self.rows += c.rows;
+        if before / PROGRESS_EVERY != self.rows / PROGRESS_EVERY {
+            progress(Progress {
+                pass: pass.0,
+                passes: pass.1,
+                events: self.rows,
+                total: pass.2,
+            });
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        ui: u32,
+        pi: u32,
+        ts: Ts,
+        mask: u16,
+        vol: Option<(u32, f64)>,
+        event_id: &str,
+        sink: &mut dyn FnMut(&Flag) -> Result<()>,
+    ) -> Result<()> {
+        let ctx = self.ctx;
+        let (rf, rules) = (ctx.rf, ctx.rules);
+        let u = &rf.users[ui as usize];
+        let p = &rf.patients[pi as usize];
+        let day = day_of(ts);
         let nearest = if mask
             & !(1 << Rule::SelfAccess.index()
                 | 1 << Rule::Leaver.index()
@@ -602,7 +719,9 @@ pub fn run_streaming(
         } else {
             String::new()
         };
-        flag.event_id.clone_from(&event_id);
+        let flag = &mut self.flag;
+        flag.event_id.clear();
+        flag.event_id.push_str(event_id);
         flag.user_id.clone_from(&u.id);
         flag.patient_id.clone_from(&p.id);
         flag.ts = ts;
@@ -610,7 +729,7 @@ pub fn run_streaming(
             if mask & (1 << rule.index()) == 0 {
                 continue;
             }
-            per_rule[rule.index()] += 1;
+            self.per_rule[rule.index()] += 1;
             flag.rule = rule;
             let ev = &mut flag.evidence;
             ev.clear();
@@ -626,7 +745,7 @@ pub fn run_streaming(
                     let _ = write!(ev, "relationship=neighbour; user's home no. {a} and patient's no. {b} on \"{}\" {} ({} apart, max {}); {}", p.street, p.postcode_norm, a.abs_diff(b), rules.max_house_number_gap, nearest);
                 }
                 Rule::Coworker => {
-                    let v = &rf.users[coworker.expect("coworker") as usize];
+                    let v = &rf.users[ctx.coworker(ui, pi).expect("coworker") as usize];
                     let _ = write!(ev, "relationship=colleague; patient {} is user {} ({} {}, {}) of organisation {}; {}", p.id, v.id, v.given, v.family, rf.roles[v.role as usize], u.org, nearest);
                 }
                 Rule::Vip => {
@@ -670,27 +789,187 @@ pub fn run_streaming(
                     let _ = write!(ev, "{n} distinct patients on {} by user {}; {:.0}th percentile for role {} = {:.2}", fmt_date(day), u.id, rules.volume_percentile * 100.0, rf.roles[u.role as usize], t);
                 }
             }
-            sink(&flag)?;
+            sink(flag)?;
         }
         let vmask = 1u16 << Rule::Volume.index();
         if mask & !vmask != 0 {
-            cases
+            self.cases
                 .entry((CaseKind::UserPatient, ui, pi as i64))
                 .or_default()
-                .add(mask & !vmask, ts, &event_id);
+                .add(mask & !vmask, ts, event_id);
         }
         if mask & vmask != 0 {
-            cases
+            self.cases
                 .entry((CaseKind::UserDay, ui, day))
                 .or_default()
-                .add(vmask, ts, &event_id);
+                .add(vmask, ts, event_id);
+        }
+        Ok(())
+    }
+}
+
+/// Runs every rule, streaming the flags into `sink` in the order of the events file.
+/// Returns the ranked cases, the statistics and the issues.
+///
+/// The events are decoded once (`compact`): every rule but VOLUME is judged while decoding,
+/// on every core. With VOLUME on, the judged events are kept compactly (in memory up to
+/// `STEWARD_AUDIT_MEMORY_CHUNKS` bytes, 64 MB by default, then in an unlinked spill file) and
+/// read back once the per-role percentiles are known.
+pub fn run_streaming(
+    ds: &Dataset,
+    rules: &Rules,
+    progress: &mut dyn FnMut(Progress),
+    sink: &mut dyn FnMut(&Flag) -> Result<()>,
+) -> Result<(Vec<Case>, Stats, Issues)> {
+    run_streaming_with(ds, rules, &RunOptions::default(), progress, sink)
+}
+
+/// How a run holds the decoded events; the results never depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Bytes of judged events kept in memory for the VOLUME look-back; the rest go to an
+    /// unlinked spill file (`STEWARD_AUDIT_SPILL_DIR`, else the temporary folder). Default 64 MB
+    /// (`STEWARD_AUDIT_MEMORY_CHUNKS`).
+    pub memory_chunks: usize,
+    /// Bytes of a CSV events file per work unit (cut at line ends). Default 4 MB
+    /// (`STEWARD_AUDIT_CSV_BLOCK`).
+    pub csv_block: u64,
+    /// Bytes of VOLUME keys (8 per distinct user, day and patient) kept in memory; beyond
+    /// them the keys are spread by day over spill files and counted part by part. Default
+    /// 256 MB (`STEWARD_AUDIT_MEMORY_KEYS`).
+    pub memory_keys: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            memory_chunks: crate::compact::memory_budget(),
+            csv_block: crate::compact::csv_block(),
+            memory_keys: std::env::var("STEWARD_AUDIT_MEMORY_KEYS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(256 << 20),
         }
     }
+}
+
+/// As `run_streaming`, with the options of how the events are held.
+pub fn run_streaming_with(
+    ds: &Dataset,
+    rules: &Rules,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(Progress),
+    sink: &mut dyn FnMut(&Flag) -> Result<()>,
+) -> Result<(Vec<Case>, Stats, Issues)> {
+    let budget = opts.memory_chunks;
+    let timing = std::env::var_os("STEWARD_AUDIT_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let rf = &ds.reference;
+    let mut issues = ds.issues.clone();
+    let volume_on = rules.on(Rule::Volume);
+    if volume_on && (rf.users.len() >= 1 << USER_BITS || rf.patients.len() >= 1 << PATIENT_BITS) {
+        bail!("VOLUME pass supports up to 2^20 users and 2^28 patients");
+    }
+    let passes = if volume_on { 2 } else { 1 };
+    let ctx = Ctx {
+        rf,
+        rules,
+        suppresses: rf
+            .episode_kinds
+            .iter()
+            .map(|k| {
+                rules.suppressing_episode_types.is_empty()
+                    || rules.suppressing_episode_types.contains(k)
+            })
+            .collect(),
+        kinds_lower: rf
+            .episode_kinds
+            .iter()
+            .map(|k| (k.as_str(), k.to_lowercase()))
+            .collect(),
+    };
+    let judging = Judging {
+        ctx: &ctx,
+        volume: volume_on,
+    };
+    let mut em = Emitter {
+        ctx: &ctx,
+        per_rule: [0; 10],
+        cases: FxHashMap::default(),
+        flag: Flag {
+            event_id: String::new(),
+            rule: Rule::Unexplained,
+            user_id: String::new(),
+            patient_id: String::new(),
+            ts: 0,
+            evidence: String::new(),
+        },
+        rows: 0,
+    };
+    let mut stats = Stats::default();
+    let mut store = Store::new(budget);
+    // one key per event at most: reserved up front (up to the budget), never copied to grow
+    let mut keys = VolumeKeys::new(
+        opts.memory_keys,
+        if volume_on {
+            crate::compact::rows_hint(&ds.events) as usize
+        } else {
+            0
+        },
+    );
+    let mut rows = 0u64;
+    let file = ds.events.file_name();
+    crate::compact::decode(rf, &ds.events, &judging, opts.csv_block, &mut |c: Chunk| {
+        for (rel, msg) in &c.rejects {
+            issues.push(&file, c.line_base + rel, msg.clone());
+        }
+        stats.rejected += c.rejects.len() as u64;
+        stats.events += c.len() as u64;
+        stats.explained += c.explained;
+        if volume_on {
+            if c.len() as u64 + c.rejects.len() as u64 != c.rows {
+                bail!("internal: rows of a chunk do not add up");
+            }
+            let before = rows;
+            rows += c.rows;
+            if before / PROGRESS_EVERY != rows / PROGRESS_EVERY {
+                progress(Progress {
+                    pass: 1,
+                    passes,
+                    events: rows,
+                    total: None,
+                });
+            }
+            keys.add(&c.vol_keys)?;
+            store.push(c)
+        } else {
+            em.chunk(&c, None, progress, (1, 1, None), sink)?;
+            Ok(Some(c))
+        }
+    })?;
+    let t1 = t0.elapsed();
+    if volume_on {
+        let volume = volume_from_keys(rf, rules, keys)?;
+        if timing {
+            eprintln!(
+                "timing: decode and judge {:.2} s, VOLUME thresholds {:.2} s",
+                t1.as_secs_f64(),
+                (t0.elapsed() - t1).as_secs_f64()
+            );
+        }
+        let t2 = t0.elapsed();
+        let total = Some(rows);
+        store.for_each(&mut |c| em.chunk(c, Some(&volume), progress, (2, 2, total), sink))?;
+        if timing {
+            eprintln!("timing: flags {:.2} s", (t0.elapsed() - t2).as_secs_f64());
+        }
+        stats.volume_thresholds = volume.thresholds;
+    }
     progress(Progress {
-        pass,
+        pass: passes,
         passes,
-        events: rows,
-        total: Some(rows),
+        events: em.rows,
+        total: Some(em.rows),
     });
     stats.explained_share = if stats.events == 0 {
         0.0
@@ -700,23 +979,9 @@ pub fn run_streaming(
     for rule in Rule::ALL {
         stats
             .per_rule
-            .insert(rule.name().to_string(), per_rule[rule.index()]);
+            .insert(rule.name().to_string(), em.per_rule[rule.index()]);
     }
-    if let Some(v) = volume {
-        stats.volume_thresholds = v.thresholds;
-    }
-    Ok((rank_cases(rf, rules, cases), stats, issues))
-}
-
-/// Lookups of the events' user, patient and ts done on the CSV parsing thread.
-fn resolver(ds: &Dataset) -> EventResolver {
-    EventResolver {
-        users: std::sync::Arc::new(ds.reference.user_ix.clone()),
-        patients: std::sync::Arc::new(ds.reference.patient_ix.clone()),
-        ts: ds.events.parsers[Table::Events.col("ts")]
-            .clone()
-            .expect("ts parser"),
-    }
+    Ok((rank_cases(rf, rules, em.cases), stats, issues))
 }
 
 fn days(secs: i64) -> String {

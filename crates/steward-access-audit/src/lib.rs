@@ -2,8 +2,9 @@
 //!
 //! Implements the rule contract of `shared/reference/access-audit-rules.md` exactly: the five
 //! canonical tables (`table`), per-system mapping files and the rules data file (`config`),
-//! loading (`data`), the two-pass streaming rule engine with cases and statistics (`engine`),
-//! the monthly per-user sample (`sample`) and the `steward audit` subcommands (`cli`).
+//! loading (`data`), the streaming rule engine (events decoded once, `compact`) with cases and
+//! statistics (`engine`), the monthly per-user sample (`sample`) and the `steward audit`
+//! subcommands (`cli`).
 //!
 //! Library use (the web app):
 //! ```no_run
@@ -15,6 +16,7 @@
 //! ```
 
 pub mod cli;
+pub(crate) mod compact;
 pub mod config;
 pub mod data;
 pub mod engine;
@@ -25,7 +27,10 @@ pub mod time;
 
 pub use config::{Mapping, Rule, Rules};
 pub use data::{load, load_with, Dataset, Issue, Issues};
-pub use engine::{run, run_streaming, AuditResult, Case, CaseKind, Flag, Progress, Stats};
+pub use engine::{
+    run, run_streaming, run_streaming_with, AuditResult, Case, CaseKind, Flag, Progress,
+    RunOptions, Stats,
+};
 pub use sample::{sample, SampleRow};
 pub use table::Prefer;
 

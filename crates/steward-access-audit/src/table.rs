@@ -293,6 +293,40 @@ impl TableSource {
         })
     }
 
+    /// Per canonical column, its position in a file with this header (None = declared absent);
+    /// a missing column is refused.
+    pub(crate) fn column_positions(&self, header: &[String]) -> Result<Vec<Option<usize>>> {
+        let mut idx = Vec::new();
+        for (col, src) in self.table.columns().iter().zip(&self.source_names) {
+            match src {
+                None => idx.push(None),
+                Some(s) => {
+                    let pos = header
+                        .iter()
+                        .position(|h| h == s)
+                        .or_else(|| header.iter().position(|h| h.eq_ignore_ascii_case(s)));
+                    match pos {
+                        Some(p) => idx.push(Some(p)),
+                        None => bail!(
+                            "{}: missing column {:?} (canonical {}.{}); columns found: {}. Map it in the mapping file's [tables.{}] columns, or list it under `absent`",
+                            self.file_name(), s, self.table.name(), col.name, header.join(", "), self.table.name()
+                        ),
+                    }
+                }
+            }
+        }
+        Ok(idx)
+    }
+
+    /// The code-value map of a canonical column, if the mapping gives one.
+    pub(crate) fn value_map(&self, col: usize) -> Option<&FxHashMap<Vec<u8>, Vec<u8>>> {
+        self.maps[col].as_ref()
+    }
+
+    pub(crate) fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
     pub fn file_name(&self) -> String {
         self.path
             .file_name()
@@ -356,25 +390,7 @@ impl TableSource {
             pending = pending.or(Some(Pending::Csv(r)));
             h
         };
-        let mut idx = Vec::new();
-        for (col, src) in self.table.columns().iter().zip(&self.source_names) {
-            match src {
-                None => idx.push(None),
-                Some(s) => {
-                    let pos = header
-                        .iter()
-                        .position(|h| h == s)
-                        .or_else(|| header.iter().position(|h| h.eq_ignore_ascii_case(s)));
-                    match pos {
-                        Some(p) => idx.push(Some(p)),
-                        None => bail!(
-                            "{}: missing column {:?} (canonical {}.{}); columns found: {}. Map it in the mapping file's [tables.{}] columns, or list it under `absent`",
-                            self.file_name(), s, self.table.name(), col.name, header.join(", "), self.table.name()
-                        ),
-                    }
-                }
-            }
-        }
+        let mut idx = self.column_positions(&header)?;
         let t = Table::Events;
         let key_cols = [t.col("user_id"), t.col("patient_id"), t.col("ts")];
         // only when the three columns need no code-value mapping
@@ -743,7 +759,7 @@ fn spawn_parquet_readers(
 }
 
 /// Threads decoding Parquet row groups (2 on this project's machines; at most 8).
-fn parquet_threads() -> usize {
+pub(crate) fn parquet_threads() -> usize {
     std::env::var("STEWARD_AUDIT_PARQUET_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -773,7 +789,7 @@ struct ColumnsDecoder {
 }
 
 /// "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" into a stack buffer (no allocation).
-fn fmt_into(buf: &mut [u8; 19], ts: crate::time::Ts, with_time: bool) -> usize {
+pub(crate) fn fmt_into(buf: &mut [u8; 19], ts: crate::time::Ts, with_time: bool) -> usize {
     let (y, m, d) = crate::time::civil_from_days(crate::time::day_of(ts));
     let s = crate::time::time_of_day(ts);
     let mut put = |at: usize, v: i64, n: usize| {
@@ -990,7 +1006,7 @@ impl ColumnsDecoder {
 }
 
 /// Decimal text of an integer into a stack buffer.
-fn itoa(buf: &mut [u8; 19], v: i64) -> &[u8] {
+pub(crate) fn itoa(buf: &mut [u8; 19], v: i64) -> &[u8] {
     if !(0..=999_999_999_999_999_999).contains(&v) {
         // rare in ids: fall back to the allocating formatter's bytes via a leak-free path
         let s = v.to_string();

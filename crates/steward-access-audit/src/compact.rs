@@ -1,0 +1,1068 @@
+//! Decoding the events once, into a compact resolved form.
+//!
+//! The events file is cut into work units (a CSV file into blocks of a few MB split at line
+//! ends; a Parquet file into its row groups), decoded by one thread per core. Each unit becomes
+//! a `Chunk`: per evaluated event its user index, patient index, timestamp and the mask of
+//! every rule but VOLUME (those rules need nothing the whole file decides), plus its event id
+//! bytes; the VOLUME keys of the unit (sorted, distinct); the rejected rows as issues; the
+//! counters. Chunks are handed over in file order.
+//!
+//! When VOLUME is on, the chunks are kept (in memory up to a budget, then in an unlinked spill
+//! file) and read back for the flags once the percentile thresholds are known: the file is
+//! parsed and its ids looked up once, not twice.
+
+use crate::data::Reference;
+use crate::table::{fmt_into, itoa, Table, TableSource};
+use crate::time::{TimeParser, Ts, DAY};
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
+
+/// What a decoding thread needs to judge a row: every rule but VOLUME.
+pub(crate) trait Judge: Sync {
+    /// Fills `mask` (bit `Rule::index` per rule an event breaks), `explained` and `vol_keys`
+    /// (unsorted) of a chunk whose `user`, `patient` and `ts` are decoded.
+    fn judge_all(&self, c: &mut Chunk) -> Result<()>;
+}
+
+/// One decoded work unit.
+#[derive(Default, Debug)]
+pub(crate) struct Chunk {
+    /// Rows read (evaluated or rejected).
+    pub rows: u64,
+    /// Line number of the unit's relative line 0 (CSV: set when handed over).
+    pub line_base: u64,
+    pub user: Vec<u32>,
+    pub patient: Vec<u32>,
+    pub ts: Vec<i64>,
+    pub mask: Vec<u16>,
+    /// Per evaluated event: its id, length-prefixed (`put_id`).
+    pub ids: Vec<u8>,
+    /// VOLUME keys of the unit, sorted and distinct.
+    pub vol_keys: Vec<u64>,
+    /// Rejected rows: (relative line, reason), in order.
+    pub rejects: Vec<(u64, String)>,
+    pub explained: u64,
+    /// CSV: where the unit's records end (the next unit's first record) and the line ends in
+    /// it.
+    pub end: u64,
+    pub newlines: u64,
+}
+
+const ID_LONG: u8 = 0xFF;
+const ID_EMPTY: u8 = 0xFE;
+
+impl Chunk {
+    fn put_id(&mut self, id: &[u8], rel_line: u64) {
+        if id.is_empty() {
+            self.ids.push(ID_EMPTY);
+            self.ids.extend_from_slice(&rel_line.to_le_bytes());
+        } else if id.len() < ID_EMPTY as usize {
+            self.ids.push(id.len() as u8);
+            self.ids.extend_from_slice(id);
+        } else {
+            self.ids.push(ID_LONG);
+            self.ids.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            self.ids.extend_from_slice(id);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.user.len()
+    }
+
+    /// Empties the chunk, keeping its buffers.
+    fn reset(&mut self) {
+        self.rows = 0;
+        self.line_base = 0;
+        self.user.clear();
+        self.patient.clear();
+        self.ts.clear();
+        self.mask.clear();
+        self.ids.clear();
+        self.vol_keys.clear();
+        self.rejects.clear();
+        self.explained = 0;
+        self.end = 0;
+        self.newlines = 0;
+    }
+
+    fn shrink(&mut self) {
+        self.user.shrink_to_fit();
+        self.patient.shrink_to_fit();
+        self.ts.shrink_to_fit();
+        self.mask.shrink_to_fit();
+        self.ids.shrink_to_fit();
+    }
+
+    fn bytes(&self) -> usize {
+        self.len() * 18 + self.ids.len() + self.vol_keys.len() * 8
+    }
+}
+
+/// Reads the ids of a chunk in order.
+pub(crate) struct IdCursor<'a> {
+    ids: &'a [u8],
+    pos: usize,
+    line_base: u64,
+}
+
+impl<'a> IdCursor<'a> {
+    pub fn new(c: &'a Chunk) -> Self {
+        IdCursor {
+            ids: &c.ids,
+            pos: 0,
+            line_base: c.line_base,
+        }
+    }
+    /// The next id; an empty id is `<line N>`.
+    #[inline]
+    pub fn next_id(&mut self) -> std::borrow::Cow<'a, str> {
+        let b = self.ids[self.pos];
+        self.pos += 1;
+        let (len, at) = match b {
+            ID_EMPTY => {
+                let rel = u64::from_le_bytes(self.ids[self.pos..self.pos + 8].try_into().unwrap());
+                self.pos += 8;
+                return format!("<line {}>", self.line_base + rel).into();
+            }
+            ID_LONG => {
+                let n = u32::from_le_bytes(self.ids[self.pos..self.pos + 4].try_into().unwrap());
+                self.pos += 4;
+                (n as usize, self.pos)
+            }
+            n => (n as usize, self.pos),
+        };
+        self.pos += len;
+        String::from_utf8_lossy(&self.ids[at..at + len])
+    }
+    /// Skips the next id.
+    #[inline]
+    pub fn skip(&mut self) {
+        let b = self.ids[self.pos];
+        self.pos += 1;
+        self.pos += match b {
+            ID_EMPTY => 8,
+            ID_LONG => {
+                4 + u32::from_le_bytes(self.ids[self.pos..self.pos + 4].try_into().unwrap())
+                    as usize
+            }
+            n => n as usize,
+        };
+    }
+}
+
+/// The columns of the events file a decoder reads, and how to read them.
+struct Cols<'a> {
+    rf: &'a Reference,
+    src: &'a TableSource,
+    tsp: &'a TimeParser,
+    /// Positions in the file of event_id, ts, user_id, patient_id.
+    id: Option<usize>,
+    ts: Option<usize>,
+    user: Option<usize>,
+    patient: Option<usize>,
+    width: usize,
+}
+
+impl Cols<'_> {
+    /// The mapped value of canonical column `col` (the value as read, trimmed).
+    #[inline]
+    fn mapped<'v>(&'v self, col: usize, v: &'v [u8]) -> &'v [u8] {
+        let v = v.trim_ascii();
+        match self.src.value_map(col).and_then(|m| m.get(v)) {
+            Some(x) => x,
+            None => v,
+        }
+    }
+
+    /// Judges one row and adds it to the chunk (or its rejection).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn push(
+        &self,
+        c: &mut Chunk,
+        rel: u64,
+        id: &[u8],
+        user: &[u8],
+        patient: &[u8],
+        ts: TsIn,
+    ) -> Result<()> {
+        let t = Table::Events;
+        let id = self.mapped(t.col("event_id"), id);
+        let user = self.mapped(t.col("user_id"), user);
+        let patient = self.mapped(t.col("patient_id"), patient);
+        c.rows += 1;
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let Some(&u) = self.rf.user_ix.get(user) else {
+            c.rejects.push((
+                rel,
+                format!(
+                    "event {:?}: unknown user_id {:?} (not in users): not evaluated",
+                    lossy(id),
+                    lossy(user)
+                ),
+            ));
+            return Ok(());
+        };
+        let Some(&p) = self.rf.patient_ix.get(patient) else {
+            c.rejects.push((
+                rel,
+                format!(
+                    "event {:?}: unknown patient_id {:?} (not in patients): not evaluated",
+                    lossy(id),
+                    lossy(patient)
+                ),
+            ));
+            return Ok(());
+        };
+        let parsed = match ts {
+            TsIn::Native(t) => Some(t),
+            TsIn::Text(v) => self.tsp.parse(self.mapped(t.col("ts"), v)),
+        };
+        let Some(ts) = parsed else {
+            let raw = match ts {
+                TsIn::Text(v) => lossy(self.mapped(t.col("ts"), v)),
+                TsIn::Native(_) => String::new(),
+            };
+            c.rejects.push((
+                rel,
+                format!(
+                    "event {:?}: ts {:?} matches none of the formats [{}]: not evaluated",
+                    lossy(id),
+                    raw,
+                    self.tsp.describe()
+                ),
+            ));
+            return Ok(());
+        };
+        c.user.push(u);
+        c.patient.push(p);
+        c.ts.push(ts);
+        c.put_id(id, rel);
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum TsIn<'a> {
+    Native(Ts),
+    Text(&'a [u8]),
+}
+
+/// About how many rows the events file holds (Parquet: exactly; CSV: from the size and the
+/// first rows), to size buffers.
+pub(crate) fn rows_hint(src: &TableSource) -> u64 {
+    let hint = || -> Result<u64> {
+        if src.parquet {
+            use parquet::file::reader::FileReader;
+            let r = parquet::file::reader::SerializedFileReader::new(File::open(&src.path)?)?;
+            return Ok(r.metadata().file_metadata().num_rows().max(0) as u64);
+        }
+        let len = std::fs::metadata(&src.path)?.len();
+        let mut head = vec![0u8; 1 << 16];
+        let n = File::open(&src.path)?.read(&mut head)?;
+        let lines = head[..n].iter().filter(|&&c| c == b'\n').count() as u64;
+        Ok(if lines < 2 {
+            len / 32
+        } else {
+            len * lines / n as u64
+        })
+    };
+    hint().unwrap_or(0)
+}
+
+/// Bytes per CSV work unit.
+pub(crate) fn csv_block() -> u64 {
+    std::env::var("STEWARD_AUDIT_CSV_BLOCK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4 << 20)
+        .max(1)
+}
+
+fn threads() -> usize {
+    crate::table::parquet_threads()
+}
+
+/// A work unit: a CSV byte range or a Parquet row group.
+#[derive(Clone, Copy, Debug)]
+enum Unit {
+    Csv { start: u64, end: u64 },
+    Group { g: usize, first_row: u64 },
+}
+
+/// Decodes the events file with one thread per core, calling `on_chunk` for every unit in file
+/// order; a chunk `on_chunk` hands back is reused (its buffers are not allocated again). Returns the rows read.
+pub(crate) fn decode(
+    rf: &Reference,
+    src: &TableSource,
+    judge: &dyn Judge,
+    block: u64,
+    on_chunk: &mut dyn FnMut(Chunk) -> Result<Option<Chunk>>,
+) -> Result<()> {
+    let tsp = src.parsers[Table::Events.col("ts")]
+        .as_ref()
+        .expect("ts parser");
+    let t = Table::Events;
+    // header and units
+    let (header, units, data_line): (Vec<String>, Vec<Unit>, u64) = if src.parquet {
+        let f = File::open(&src.path).with_context(|| format!("opening {}", src.path.display()))?;
+        let r = parquet::file::reader::SerializedFileReader::new(f)
+            .with_context(|| format!("{}: not a Parquet file", src.path.display()))?;
+        use parquet::file::reader::FileReader;
+        let md = r.metadata();
+        let h = md
+            .file_metadata()
+            .schema_descr()
+            .root_schema()
+            .get_fields()
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect();
+        let mut units = Vec::new();
+        let mut acc = 0u64;
+        for g in 0..md.num_row_groups() {
+            units.push(Unit::Group { g, first_row: acc });
+            acc += md.row_group(g).num_rows() as u64;
+        }
+        (h, units, 0)
+    } else {
+        let f = File::open(&src.path).with_context(|| format!("opening {}", src.path.display()))?;
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(src.delimiter())
+            .flexible(true)
+            .from_reader(BufReader::with_capacity(1 << 16, f));
+        let h: Vec<String> = r
+            .byte_headers()
+            .with_context(|| format!("{}: reading header", src.path.display()))?
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
+            .collect();
+        let pos = r.position().clone();
+        let len = std::fs::metadata(&src.path)?.len();
+        let start = pos.byte();
+        let block = block.max(1);
+        let mut units = Vec::new();
+        let mut a = start;
+        while a < len {
+            let b = if len - a <= block + block / 2 {
+                len
+            } else {
+                line_start_after(&src.path, a + block)?.unwrap_or(len)
+            };
+            units.push(Unit::Csv { start: a, end: b });
+            a = b;
+        }
+        (h, units, pos.line())
+    };
+    let idx = src.column_positions(&header)?;
+    let cols = Cols {
+        rf,
+        src,
+        tsp,
+        id: idx[t.col("event_id")],
+        ts: idx[t.col("ts")],
+        user: idx[t.col("user_id")],
+        patient: idx[t.col("patient_id")],
+        width: header.len(),
+    };
+    let n = units.len();
+    let nthreads = threads().min(n.max(1));
+    let window = nthreads * 2 + 1;
+    let next = AtomicUsize::new(0);
+    let consumed = Mutex::new(0usize);
+    let cv = Condvar::new();
+    let abort = AtomicBool::new(false);
+    let pool: Mutex<Vec<Chunk>> = Mutex::new(Vec::new());
+    let (tx, rx) = mpsc::channel::<(usize, Result<Chunk>)>();
+    let file = src.file_name();
+    std::thread::scope(|s| -> Result<()> {
+        for _ in 0..nthreads {
+            let tx = tx.clone();
+            let (next, consumed, cv, abort, units, cols, file, pool) =
+                (&next, &consumed, &cv, &abort, &units, &cols, &file, &pool);
+            s.spawn(move || {
+                let mut pq: Option<parquet::file::reader::SerializedFileReader<File>> = None;
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= units.len() {
+                        return;
+                    }
+                    {
+                        let mut c = consumed.lock().unwrap();
+                        while i >= *c + window && !abort.load(Ordering::SeqCst) {
+                            c = cv.wait(c).unwrap();
+                        }
+                    }
+                    if abort.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let recycled = pool.lock().unwrap().pop().unwrap_or_default();
+                    let res = match units[i] {
+                        Unit::Csv { start, end } => decode_csv(cols, judge, start, end, recycled),
+                        Unit::Group { g, first_row } => (|| {
+                            if pq.is_none() {
+                                let f = File::open(&cols.src.path)?;
+                                pq = Some(parquet::file::reader::SerializedFileReader::new(f)?);
+                            }
+                            decode_group(cols, judge, pq.as_ref().unwrap(), g, first_row, recycled)
+                        })(),
+                    };
+                    let res = res.map_err(|e| e.context(format!("{file}: reading events")));
+                    if tx.send((i, res)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending: BTreeMap<usize, Result<Chunk>> = BTreeMap::new();
+        let mut want = 0usize;
+        let mut csv_at = match units.first() {
+            Some(Unit::Csv { start, .. }) => *start,
+            _ => 0,
+        };
+        let mut line = data_line;
+        let finish = |r: Result<()>| {
+            abort.store(true, Ordering::SeqCst);
+            cv.notify_all();
+            r
+        };
+        while want < n {
+            let Some(res) = pending.remove(&want) else {
+                match rx.recv() {
+                    Ok((i, r)) => {
+                        pending.insert(i, r);
+                        continue;
+                    }
+                    Err(_) => return finish(Err(anyhow::anyhow!("internal: a decoder stopped"))),
+                }
+            };
+            let unit = units[want];
+            want += 1;
+            {
+                *consumed.lock().unwrap() = want;
+                cv.notify_all();
+            }
+            let chunk = match unit {
+                Unit::Group { .. } => res,
+                Unit::Csv { start, end } => {
+                    if csv_at >= end {
+                        // the previous unit read past this one (a quoted line break at the cut)
+                        continue;
+                    }
+                    let res = if start == csv_at {
+                        res
+                    } else {
+                        decode_csv(&cols, judge, csv_at, end, Chunk::default())
+                            .map_err(|e| e.context(format!("{file}: reading events")))
+                    };
+                    res.map(|mut c| {
+                        c.line_base = line - 1;
+                        line += c.newlines;
+                        csv_at = c.end;
+                        c
+                    })
+                }
+            };
+            match chunk {
+                Ok(c) => match on_chunk(c) {
+                    Ok(Some(c)) => pool.lock().unwrap().push(c),
+                    Ok(None) => {}
+                    Err(e) => return finish(Err(e)),
+                },
+                Err(e) => return finish(Err(e)),
+            }
+        }
+        finish(Ok(()))
+    })
+}
+
+/// The byte offset of the first line start after `at` (None: no line end after it).
+fn line_start_after(path: &Path, at: u64) -> Result<Option<u64>> {
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(at))?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut pos = at;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if let Some(i) = buf[..n].iter().position(|&c| c == b'\n') {
+            return Ok(Some(pos + i as u64 + 1));
+        }
+        pos += n as u64;
+    }
+}
+
+/// Decodes the CSV records that start in `[start, stop)` (the last may run past `stop`);
+/// `end` of the chunk is where the next record starts.
+fn decode_csv(
+    cols: &Cols,
+    judge: &dyn Judge,
+    start: u64,
+    stop: u64,
+    recycled: Chunk,
+) -> Result<Chunk> {
+    let mut f = File::open(&cols.src.path)?;
+    f.seek(SeekFrom::Start(start))?;
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(cols.src.delimiter())
+        .flexible(true)
+        .has_headers(false)
+        .buffer_capacity(1 << 16)
+        .from_reader(BufReader::with_capacity(1 << 16, f));
+    let mut c = recycled;
+    c.reset();
+    let cap = ((stop - start) / 64) as usize;
+    c.user.reserve(cap);
+    c.patient.reserve(cap);
+    c.ts.reserve(cap);
+    c.mask.reserve(cap);
+    let mut rec = csv::ByteRecord::new();
+    fn get(rec: &csv::ByteRecord, i: Option<usize>) -> &[u8] {
+        match i {
+            Some(i) => rec.get(i).unwrap_or(b""),
+            None => b"",
+        }
+    }
+    loop {
+        if !r.read_byte_record(&mut rec)? {
+            let p = r.position();
+            c.end = start + p.byte();
+            c.newlines = p.line() - 1;
+            break;
+        }
+        let p = rec.position().expect("position");
+        if start + p.byte() >= stop {
+            c.end = start + p.byte();
+            c.newlines = p.line() - 1;
+            break;
+        }
+        let rel = p.line();
+        if rec.len() != cols.width {
+            c.rows += 1;
+            c.rejects.push((
+                rel,
+                format!("{} fields where the header has {}", rec.len(), cols.width),
+            ));
+            continue;
+        }
+        cols.push(
+            &mut c,
+            rel,
+            get(&rec, cols.id),
+            get(&rec, cols.user),
+            get(&rec, cols.patient),
+            TsIn::Text(get(&rec, cols.ts)),
+        )?;
+    }
+    judge.judge_all(&mut c)?;
+    c.vol_keys.sort_unstable();
+    c.vol_keys.dedup();
+    Ok(c)
+}
+
+/// One projected Parquet column's values for a batch.
+enum Vals {
+    Absent,
+    Bytes(Vec<parquet::data_type::ByteArray>),
+    Fixed(Vec<parquet::data_type::FixedLenByteArray>),
+    /// Values, and whether they are dates (days).
+    I32(Vec<i32>, bool),
+    /// Values, and the divisor to seconds of a timestamp.
+    I64(Vec<i64>, Option<i64>),
+    I96(Vec<parquet::data_type::Int96>),
+    Bool(Vec<bool>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+struct PqCol {
+    reader: Option<parquet::column::reader::ColumnReader>,
+    vals: Vals,
+    defs: Vec<i16>,
+    max_def: i16,
+    /// Next value in `vals`.
+    at: usize,
+}
+
+enum Val<'a> {
+    Null,
+    Bytes(&'a [u8]),
+    Ts(Ts),
+}
+
+impl PqCol {
+    fn new(rg: &dyn parquet::file::reader::RowGroupReader, c: Option<usize>) -> Result<PqCol> {
+        use parquet::basic::{ConvertedType, LogicalType, TimeUnit};
+        use parquet::column::reader::ColumnReader as R;
+        let Some(c) = c else {
+            return Ok(PqCol {
+                reader: None,
+                vals: Vals::Absent,
+                defs: Vec::new(),
+                max_def: 0,
+                at: 0,
+            });
+        };
+        let descr = rg.metadata().column(c).column_descr();
+        let max_def = descr.max_def_level();
+        let lt = descr.logical_type_ref().cloned();
+        let ct = descr.converted_type();
+        let reader = rg.get_column_reader(c)?;
+        let vals = match &reader {
+            R::ByteArrayColumnReader(_) => Vals::Bytes(Vec::new()),
+            R::FixedLenByteArrayColumnReader(_) => Vals::Fixed(Vec::new()),
+            R::Int32ColumnReader(_) => Vals::I32(
+                Vec::new(),
+                matches!(lt, Some(LogicalType::Date)) || ct == ConvertedType::DATE,
+            ),
+            R::Int64ColumnReader(_) => Vals::I64(
+                Vec::new(),
+                match &lt {
+                    Some(LogicalType::Timestamp { unit, .. }) => Some(match unit {
+                        TimeUnit::MILLIS => 1_000,
+                        TimeUnit::MICROS => 1_000_000,
+                        TimeUnit::NANOS => 1_000_000_000,
+                    }),
+                    _ => match ct {
+                        ConvertedType::TIMESTAMP_MILLIS => Some(1_000),
+                        ConvertedType::TIMESTAMP_MICROS => Some(1_000_000),
+                        _ => None,
+                    },
+                },
+            ),
+            R::Int96ColumnReader(_) => Vals::I96(Vec::new()),
+            R::BoolColumnReader(_) => Vals::Bool(Vec::new()),
+            R::FloatColumnReader(_) => Vals::F32(Vec::new()),
+            R::DoubleColumnReader(_) => Vals::F64(Vec::new()),
+        };
+        Ok(PqCol {
+            reader: Some(reader),
+            vals,
+            defs: Vec::new(),
+            max_def,
+            at: 0,
+        })
+    }
+
+    /// Reads the next `want` rows.
+    fn read(&mut self, want: usize) -> Result<()> {
+        use parquet::column::reader::ColumnReader as R;
+        self.at = 0;
+        self.defs.clear();
+        let Some(reader) = &mut self.reader else {
+            return Ok(());
+        };
+        let defs = (self.max_def > 0).then_some(&mut self.defs);
+        let got = match (reader, &mut self.vals) {
+            (R::ByteArrayColumnReader(x), Vals::Bytes(v)) => {
+                v.clear();
+                x.read_records(want, defs, None, v)?.0
+            }
+            (R::FixedLenByteArrayColumnReader(x), Vals::Fixed(v)) => {
+                v.clear();
+                x.read_records(want, defs, None, v)?.0
+            }
+            (R::Int32ColumnReader(x), Vals::I32(v, _)) => {
+                v.clear();
+                x.read_records(want, defs, None, v)?.0
+            }
+            (R::Int64ColumnReader(x), Vals::I64(v, _)) => {
+                v.clear();
+                x.read_records(want, defs, None, v)?.0
+            }
+            (R::Int96ColumnReader(x), Vals::I96(v)) => {
+                v.clear();
+                x.read_records(want, defs, None, v)?.0
+            }
+            (R::BoolColumnReader(x), Vals::Bool(v)) => {
+                v.clear();
+                x.read_records(want, defs, None, v)?.0
+            }
+            (R::FloatColumnReader(x), Vals::F32(v)) => {
+                v.clear();
+                x.read_records(want, defs, None, v)?.0
+            }
+            (R::DoubleColumnReader(x), Vals::F64(v)) => {
+                v.clear();
+                x.read_records(want, defs, None, v)?.0
+            }
+            _ => unreachable!("reader and values of one type"),
+        };
+        if got != want {
+            bail!("a column has {got} rows where {want} were expected");
+        }
+        Ok(())
+    }
+
+    /// The value of row `row` of the batch (rows must be asked in order); numbers as text in
+    /// `buf`, except a timestamp or date read for `ts` (`native`).
+    #[inline]
+    fn value<'a>(&'a mut self, row: usize, buf: &'a mut [u8; 19], native: bool) -> Val<'a> {
+        if matches!(self.vals, Vals::Absent) {
+            return Val::Bytes(b"");
+        }
+        if self.max_def > 0 && self.defs[row] != self.max_def {
+            return Val::Null;
+        }
+        let i = self.at;
+        self.at += 1;
+        match &self.vals {
+            Vals::Absent => Val::Bytes(b""),
+            Vals::Bytes(v) => Val::Bytes(v[i].data()),
+            Vals::Fixed(v) => Val::Bytes(v[i].data()),
+            Vals::I32(v, true) => {
+                let t = v[i] as i64 * DAY;
+                if native {
+                    return Val::Ts(t);
+                }
+                let n = fmt_into(buf, t, false);
+                Val::Bytes(&buf[..n])
+            }
+            Vals::I32(v, false) => Val::Bytes(itoa(buf, v[i] as i64)),
+            Vals::I64(v, Some(unit)) => {
+                let t = v[i].div_euclid(*unit);
+                if native {
+                    return Val::Ts(t);
+                }
+                let n = fmt_into(buf, t, true);
+                Val::Bytes(&buf[..n])
+            }
+            Vals::I64(v, None) => Val::Bytes(itoa(buf, v[i])),
+            Vals::I96(v) => {
+                let t = v[i].to_nanos().div_euclid(1_000_000_000);
+                if native {
+                    return Val::Ts(t);
+                }
+                let n = fmt_into(buf, t, true);
+                Val::Bytes(&buf[..n])
+            }
+            Vals::Bool(v) => Val::Bytes(if v[i] { b"true" } else { b"false" }),
+            Vals::F32(v) => {
+                let s = v[i].to_string();
+                let n = s.len().min(19);
+                buf[..n].copy_from_slice(&s.as_bytes()[..n]);
+                Val::Bytes(&buf[..n])
+            }
+            Vals::F64(v) => {
+                let s = v[i].to_string();
+                let n = s.len().min(19);
+                buf[..n].copy_from_slice(&s.as_bytes()[..n]);
+                Val::Bytes(&buf[..n])
+            }
+        }
+    }
+}
+
+/// Rows per Parquet batch.
+const PQ_BATCH: usize = 8192;
+
+fn decode_group(
+    cols: &Cols,
+    judge: &dyn Judge,
+    r: &parquet::file::reader::SerializedFileReader<File>,
+    g: usize,
+    first_row: u64,
+    recycled: Chunk,
+) -> Result<Chunk> {
+    use parquet::file::reader::FileReader;
+    let rg = r.get_row_group(g)?;
+    let rows = rg.metadata().num_rows() as usize;
+    let mut id = PqCol::new(rg.as_ref(), cols.id)?;
+    let mut ts = PqCol::new(rg.as_ref(), cols.ts)?;
+    let mut user = PqCol::new(rg.as_ref(), cols.user)?;
+    let mut patient = PqCol::new(rg.as_ref(), cols.patient)?;
+    let mut c = recycled;
+    c.reset();
+    c.line_base = first_row + 2;
+    c.user.reserve(rows);
+    c.patient.reserve(rows);
+    c.ts.reserve(rows);
+    c.mask.reserve(rows);
+    let (mut b1, mut b2, mut b3, mut b4) = ([0u8; 19], [0u8; 19], [0u8; 19], [0u8; 19]);
+    let mut done = 0;
+    while done < rows {
+        let want = PQ_BATCH.min(rows - done);
+        for col in [&mut id, &mut ts, &mut user, &mut patient] {
+            col.read(want).with_context(|| format!("row group {g}"))?;
+        }
+        for row in 0..want {
+            let rel = (done + row) as u64;
+            let idv = match id.value(row, &mut b1, false) {
+                Val::Bytes(b) => b,
+                _ => b"",
+            };
+            let uv = match user.value(row, &mut b2, false) {
+                Val::Bytes(b) => b,
+                _ => b"",
+            };
+            let pv = match patient.value(row, &mut b3, false) {
+                Val::Bytes(b) => b,
+                _ => b"",
+            };
+            let tv = match ts.value(row, &mut b4, true) {
+                Val::Ts(t) => TsIn::Native(t),
+                Val::Bytes(b) => TsIn::Text(b),
+                Val::Null => TsIn::Text(b""),
+            };
+            cols.push(&mut c, rel, idv, uv, pv, tv)?;
+        }
+        done += want;
+    }
+    judge.judge_all(&mut c)?;
+    c.vol_keys.sort_unstable();
+    c.vol_keys.dedup();
+    Ok(c)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keeping the chunks for the second look
+
+/// Bytes of chunks kept in memory before the rest go to a spill file.
+pub(crate) fn memory_budget() -> usize {
+    std::env::var("STEWARD_AUDIT_MEMORY_CHUNKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64 << 20)
+}
+
+/// Chunks in file order: the first in memory, the rest in an unlinked temporary file.
+pub(crate) struct Store {
+    mem: Vec<Chunk>,
+    mem_bytes: usize,
+    budget: usize,
+    spill: Option<(BufWriter<File>, File)>,
+    spilled: usize,
+}
+
+impl Store {
+    pub fn new(budget: usize) -> Store {
+        Store {
+            mem: Vec::new(),
+            mem_bytes: 0,
+            budget,
+            spill: None,
+            spilled: 0,
+        }
+    }
+
+    /// Keeps a chunk (its VOLUME keys and issues are not kept); hands it back when it was
+    /// written to the spill file.
+    pub fn push(&mut self, mut c: Chunk) -> Result<Option<Chunk>> {
+        if self.spill.is_none() && self.mem_bytes + c.bytes() <= self.budget {
+            c.vol_keys = Vec::new();
+            c.rejects = Vec::new();
+            c.shrink();
+            self.mem_bytes += c.bytes();
+            self.mem.push(c);
+            return Ok(None);
+        }
+        if self.spill.is_none() {
+            let path = spill_path();
+            let w = File::create(&path)
+                .with_context(|| format!("creating the spill file {}", path.display()))?;
+            let r = File::open(&path)?;
+            // unlinked: removed when the run ends, whatever the way it ends
+            let _ = std::fs::remove_file(&path);
+            self.spill = Some((BufWriter::with_capacity(1 << 20, w), r));
+        }
+        let (w, _) = self.spill.as_mut().expect("spill");
+        write_chunk(w, &c).context("writing the spill file")?;
+        self.spilled += 1;
+        Ok(Some(c))
+    }
+
+    /// Calls `f` for every chunk, in order.
+    pub fn for_each(self, f: &mut dyn FnMut(&Chunk) -> Result<()>) -> Result<()> {
+        for c in &self.mem {
+            f(c)?;
+        }
+        drop(self.mem);
+        if let Some((mut w, r)) = self.spill {
+            w.flush()?;
+            drop(w);
+            let mut r = BufReader::with_capacity(1 << 20, r);
+            r.seek(SeekFrom::Start(0))?;
+            let mut c = Chunk::default();
+            for _ in 0..self.spilled {
+                read_chunk(&mut r, &mut c).context("reading the spill file")?;
+                f(&c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn spill_path() -> PathBuf {
+    let dir = std::env::var_os("STEWARD_AUDIT_SPILL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    dir.join(format!(
+        "steward-audit-{}-{nanos}.spill",
+        std::process::id()
+    ))
+}
+
+fn write_chunk(w: &mut impl Write, c: &Chunk) -> std::io::Result<()> {
+    let n = c.len();
+    let mut buf: Vec<u8> = Vec::with_capacity(32 + n * 18 + c.ids.len());
+    for x in [c.rows, c.line_base, n as u64, c.ids.len() as u64] {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+    for x in &c.user {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+    for x in &c.patient {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+    for x in &c.ts {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+    for x in &c.mask {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+    buf.extend_from_slice(&c.ids);
+    w.write_all(&buf)
+}
+
+fn read_chunk(r: &mut impl Read, c: &mut Chunk) -> std::io::Result<()> {
+    let mut h = [0u8; 32];
+    r.read_exact(&mut h)?;
+    let f = |i: usize| u64::from_le_bytes(h[i * 8..i * 8 + 8].try_into().unwrap());
+    let (rows, line_base, n, ids) = (f(0), f(1), f(2) as usize, f(3) as usize);
+    let mut buf = vec![0u8; n * 18];
+    r.read_exact(&mut buf)?;
+    c.rows = rows;
+    c.line_base = line_base;
+    c.user.clear();
+    c.patient.clear();
+    c.ts.clear();
+    c.mask.clear();
+    let (u, rest) = buf.split_at(n * 4);
+    let (p, rest) = rest.split_at(n * 4);
+    let (t, m) = rest.split_at(n * 8);
+    c.user.extend(
+        u.chunks_exact(4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap())),
+    );
+    c.patient.extend(
+        p.chunks_exact(4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap())),
+    );
+    c.ts.extend(
+        t.chunks_exact(8)
+            .map(|b| i64::from_le_bytes(b.try_into().unwrap())),
+    );
+    c.mask.extend(
+        m.chunks_exact(2)
+            .map(|b| u16::from_le_bytes(b.try_into().unwrap())),
+    );
+    c.ids.resize(ids, 0);
+    r.read_exact(&mut c.ids)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_chunk() -> Chunk {
+        let mut c = Chunk {
+            rows: 5,
+            line_base: 41,
+            ..Default::default()
+        };
+        let long = "L".repeat(300);
+        for (i, id) in ["E000000001", "", &long, "é-unicode", "E2"]
+            .iter()
+            .enumerate()
+        {
+            c.user.push(i as u32 * 7);
+            c.patient.push(1_000_000 + i as u32);
+            c.ts.push(-86_400 + i as i64 * 1_000_000_007);
+            c.mask.push(1 << i);
+            c.put_id(id.as_bytes(), 10 + i as u64);
+        }
+        c
+    }
+
+    #[test]
+    fn ids_read_back_in_order_an_empty_one_by_its_line() {
+        let c = sample_chunk();
+        let mut r = IdCursor::new(&c);
+        assert_eq!(r.next_id(), "E000000001");
+        assert_eq!(r.next_id(), "<line 52>");
+        r.skip();
+        assert_eq!(r.next_id(), "é-unicode");
+        assert_eq!(r.next_id(), "E2");
+        let mut r = IdCursor::new(&c);
+        for _ in 0..2 {
+            r.skip();
+        }
+        assert_eq!(r.next_id(), "L".repeat(300));
+    }
+
+    #[test]
+    fn chunks_survive_the_spill_file() {
+        let c = sample_chunk();
+        let mut buf = Vec::new();
+        write_chunk(&mut buf, &c).unwrap();
+        write_chunk(&mut buf, &Chunk::default()).unwrap();
+        write_chunk(&mut buf, &c).unwrap();
+        let mut r = std::io::Cursor::new(buf);
+        let mut d = Chunk::default();
+        for want in [&c, &Chunk::default(), &c] {
+            read_chunk(&mut r, &mut d).unwrap();
+            assert_eq!(
+                (
+                    d.rows,
+                    d.line_base,
+                    &d.user,
+                    &d.patient,
+                    &d.ts,
+                    &d.mask,
+                    &d.ids
+                ),
+                (
+                    want.rows,
+                    want.line_base,
+                    &want.user,
+                    &want.patient,
+                    &want.ts,
+                    &want.mask,
+                    &want.ids
+                )
+            );
+        }
+        // the store: nothing in memory, all through the (unlinked) file, in order
+        let mut s = Store::new(0);
+        for _ in 0..3 {
+            assert!(s.push(sample_chunk()).unwrap().is_some());
+        }
+        let mut n = 0;
+        s.for_each(&mut |d| {
+            assert_eq!(d.ts, c.ts);
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 3);
+    }
+}
