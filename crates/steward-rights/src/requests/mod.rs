@@ -49,6 +49,7 @@ pub mod view;
 
 pub use codes::*;
 pub use input::*;
+pub use redaction::known_parties;
 pub use view::*;
 
 /// The record type in the audit trail, history, attachments and comments.

@@ -1,6 +1,8 @@
-//! What a redaction run takes from a request: the subject, whose own data is kept, and the
-//! request's reference.
+//! What a redaction run takes from a request and its organisation: the subject, whose own
+//! data is kept; what Steward knows of the organisation (its own details and its staff's
+//! names), also kept; and the request's reference.
 
+use steward_core::known::KnownToSteward;
 use steward_core::time::iso_date;
 use steward_core::CoreResult;
 use steward_db::Tx;
@@ -47,5 +49,35 @@ impl Rights<'_> {
     ) -> CoreResult<(String, bool)> {
         let s = self.stored_in(tx, id).await?;
         Ok((s.reference, s.status.is_closed()))
+    }
+}
+
+/// The engine's known parties from what Steward knows of the organisation (the same types the
+/// command line builds from `--organisation org.json` and `--staff staff.csv`).
+pub fn known_parties(k: &KnownToSteward) -> steward_redact::KnownParties {
+    let d = &k.details;
+    let address_lines = d.address_lines();
+    let address = [address_lines.join(", "), d.postcode.clone()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    steward_redact::KnownParties {
+        organisation: Some(steward_redact::Organisation {
+            name: d.name.clone(),
+            address,
+            address_lines,
+            postcode: d.postcode.clone(),
+            phones: d.phone_list(),
+            emails: d.email_list(),
+        }),
+        staff: k
+            .staff
+            .iter()
+            .map(|s| steward_redact::StaffMember {
+                name: s.name.clone(),
+                role: s.role.clone(),
+            })
+            .collect(),
     }
 }
