@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDate};
 use crate::actions::ActionInput;
 use crate::auth::new_totp_secret;
 use crate::error::CoreResult;
+use crate::known::OrganisationDetailsInput;
 use crate::orgs::NewUser;
 use crate::time::iso_date;
 use crate::{Caller, Role, Steward};
@@ -241,10 +242,99 @@ impl Steward {
             )
             .await?;
         }
+        self.seed_demo_letterheads(&orgs, &dpo).await?;
         Ok(Demo {
             cluster_id: cluster,
             organisations: orgs,
             sign_ins,
         })
     }
+
+    /// Each organisation's letterhead (address, telephone, e-mail) and, for Harbour View and
+    /// Castle Hill, a staff list: what a redaction run keeps. Fictional throughout: the TR99
+    /// postcode district does not exist, the numbers are Ofcom's drama range (01632 960xxx)
+    /// and the e-mail domains are reserved (.example).
+    async fn seed_demo_letterheads(
+        &self,
+        orgs: &[(String, String)],
+        dpo: &Caller,
+    ) -> CoreResult<()> {
+        for (i, (name, id)) in orgs.iter().enumerate() {
+            let Some((address, postcode, slug)) = LETTERHEADS.get(i) else {
+                continue;
+            };
+            let caller = Caller {
+                current_organisation_id: id.clone(),
+                ..dpo.clone()
+            };
+            self.change_organisation_details(
+                &caller,
+                id,
+                &OrganisationDetailsInput {
+                    address: address.replace(", ", "\n"),
+                    postcode: (*postcode).into(),
+                    phones: format!("01632 960 {}01\n01632 960 {}02", i + 1, i + 1),
+                    emails: format!("reception@{slug}.example"),
+                },
+            )
+            .await?;
+            let staff = match i {
+                1 => HARBOUR_STAFF,
+                2 => "name,job title\nDr Lowenna Carbis,GP partner\nPiran Rosewarne,Practice manager\n",
+                _ => continue,
+            };
+            self.replace_staff_list(&caller, id, &format!("{name} staff.csv"), staff.as_bytes())
+                .await?;
+        }
+        Ok(())
+    }
 }
+
+/// Address lines and postcode of each demo organisation, in the order they are created (the
+/// DPO service, the five practices, the trust), and the e-mail domain's first label.
+const LETTERHEADS: [(&str, &str, &str); 7] = [
+    (
+        "Unit 4, Wharf House, Penmarrow",
+        "TR99 7DP",
+        "wessexcoast-dpo",
+    ),
+    (
+        "14 Quayside Road, Penmarrow",
+        "TR99 1HV",
+        "harbourview-surgery",
+    ),
+    (
+        "Castle Hill, Trevose Street, Penmarrow",
+        "TR99 2CH",
+        "castlehill-medical",
+    ),
+    (
+        "2 Mill Leat, Riverside, St Wenna",
+        "TR99 3RF",
+        "riverside-family",
+    ),
+    (
+        "Meadowbank Road, Polwithen",
+        "TR99 4MB",
+        "meadowbank-health",
+    ),
+    (
+        "The Old Custom House, Quay Street, Porthgwidden",
+        "TR99 5OQ",
+        "oldquay-surgery",
+    ),
+    (
+        "Trelawny House, Penmarrow",
+        "TR99 6WC",
+        "wessexcoast-community",
+    ),
+];
+
+/// Harbour View Surgery's staff list as its IG lead would upload it: people who work there
+/// without a Steward account.
+pub const HARBOUR_STAFF: &str = "name,job title\n\
+Dr Anita Marchetti,GP partner\n\
+Ama Boateng,Practice nurse\n\
+Tamsin Gwavas,Practice nurse\n\
+Kieran Boscawen,Healthcare assistant\n\
+Demelza King,Practice pharmacist\n";

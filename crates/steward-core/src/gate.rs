@@ -56,6 +56,7 @@ pub enum Kind {
     Processor,
     SharingProject,
     PrivacyNotice,
+    StaffListEntry,
 }
 
 /// What a caller wants to do with a record (or, for `List` and `Create`, with the records
@@ -685,6 +686,30 @@ static SHARING_PROJECT: Declaration =
 static PRIVACY_NOTICE: Declaration =
     register("privacy_notice", "privacy notice", "privacy_notices");
 
+/// One name of the organisation's staff list (uploaded as CSV by the IG lead): a redaction
+/// run keeps staff names. Its "configure" right also covers the organisation's own details
+/// (name, address, telephone numbers, e-mail), kept in redaction the same way: the IG lead
+/// and the DPO keep both. Everyone who reads records sees them (they are the practice's own
+/// letterhead and who works there); replacing the list deletes the old names.
+static STAFF_LIST_ENTRY: Declaration = Declaration {
+    code: "staff_list_entry",
+    label: "staff list entry",
+    table: "staff_list",
+    // A member of staff's name and job title: not personal data of patients, and known to
+    // everyone who works there.
+    personal_data: false,
+    list: READERS,
+    create: &[Dpo, IgLead],
+    read: READERS,
+    change: &[Dpo, IgLead],
+    comment: &[],
+    attach: &[],
+    delete: &[Dpo, IgLead],
+    advise: &[],
+    configure: &[Dpo, IgLead],
+    relation: None,
+};
+
 impl Kind {
     pub const ALL: [Kind; 31] = [
         Kind::Action,
@@ -718,6 +743,7 @@ impl Kind {
         Kind::Processor,
         Kind::SharingProject,
         Kind::PrivacyNotice,
+        Kind::StaffListEntry,
     ];
 
     /// The one policy table. Exhaustive: a kind without a declaration does not compile.
@@ -754,6 +780,7 @@ impl Kind {
             Kind::Processor => &PROCESSOR,
             Kind::SharingProject => &SHARING_PROJECT,
             Kind::PrivacyNotice => &PRIVACY_NOTICE,
+            Kind::StaffListEntry => &STAFF_LIST_ENTRY,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod context;
 pub mod demo;
 pub mod error;
 pub mod gate;
+pub mod known;
 pub mod orgs;
 pub mod records;
 pub mod reminders;

@@ -8,10 +8,12 @@ use steward_core::{CoreError, CoreResult, Steward};
 
 use crate::requests::{days_ago, rights, RequestInput, StartEventsInput};
 
-/// A synthetic GP record extract: the patient's own details, third parties (a neighbour, an
-/// ex-partner's address, a relative's phone), staff acting in their role, and a safeguarding
-/// passage for the clinician.
+/// A synthetic GP record extract: the practice's letterhead, the patient's own details, third
+/// parties (a neighbour, an ex-partner's address, a relative's phone, a son who shares a
+/// surname with a practice nurse), staff acting in their role, and a safeguarding passage for
+/// the clinician.
 pub const DEMO_RECORD: &str = "Harbour View Surgery: record extract\n\
+14 Quayside Road, Penmarrow TR99 1HV. Telephone 01632 960 201. Email reception@harbourview-surgery.example\n\
 Patient: Eleanor Pascoe, born 09/04/1961, NHS number 943 476 5919, 3 Quay Cottages, Penmarrow PM3 4QA.\n\
 \n\
 12/03/2026 Dr Tobias Quennell. Knee pain after a fall on the harbour steps. Attended with her neighbour Jean Polglaze, who lives at 14 Chapel Row, Penmarrow PM3 7QX. X-ray requested.\n\
@@ -20,7 +22,9 @@ Patient: Eleanor Pascoe, born 09/04/1961, NHS number 943 476 5919, 3 Quay Cottag
 \n\
 28/04/2026 Dr Tobias Quennell. Low mood since separating from her partner Michael Tonkin, now living at 9 Ropewalk, Fowey PL23 1AB. Discussed safeguarding concerns raised by the health visitor about the grandchildren; information given in confidence by Mrs Polglaze.\n\
 \n\
-15/05/2026 Letter from Penmarrow Hospital orthopaedics: arthroscopy on the waiting list. Hospital number RX9123456.\n";
+15/05/2026 Letter from Penmarrow Hospital orthopaedics: arthroscopy on the waiting list. Hospital number RX9123456.\n\
+\n\
+20/05/2026 Dr Anita Marchetti. Her son, Mr Gwavas, telephoned about the referral. Practice nurse Tamsin Gwavas booked her into the dressing clinic.\n";
 
 /// Seeds the demo requests of Harbour View Surgery. Call after `Steward::seed_demo`.
 pub async fn seed_demo_requests(steward: &Steward, today: NaiveDate) -> CoreResult<()> {

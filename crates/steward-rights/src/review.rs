@@ -18,9 +18,9 @@ use steward_core::{ops, Caller, CoreError, CoreResult};
 use steward_db::{AnyRow, Row};
 use steward_documents::pipeline::DocFlag;
 use steward_documents::{
-    apply_decisions, detect_format, redact_documents, schedule_csv, schedule_pdf, write_bundle,
-    BlockRef, BundleOptions, Decision, InputFile, ManualRedaction, ReasonCode, RedactionRun,
-    RedactionStyle, Review, Verdict,
+    detect_format, redact_documents_known, schedule_csv, schedule_pdf, write_bundle, BlockRef,
+    BundleOptions, Decision, InputFile, ManualRedaction, ReasonCode, RedactionRun, RedactionStyle,
+    Review, Verdict,
 };
 
 use crate::requests::{Rights, KIND, RECORD_TYPE};
@@ -66,6 +66,9 @@ pub struct RunSummary {
     pub rejected: i64,
     pub undecided: i64,
     pub manual: i64,
+    /// Found but kept because Steward knows whose it is (the organisation's own details, a
+    /// member of staff).
+    pub kept: i64,
 }
 
 /// A proposal shown in context for the reviewer.
@@ -113,12 +116,32 @@ pub struct ManualView {
     pub reviewer: String,
 }
 
+/// A passage the engine found and kept, not redacted, because Steward knows whose it is: the
+/// organisation's own details (its letterhead) or a member of staff named in their role.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KeptView {
+    pub document: String,
+    pub page: String,
+    /// organisation_details or staff_member
+    pub reason: String,
+    /// In plain words: "Kept: the practice's own details", "Kept: staff member".
+    pub reason_label: String,
+    /// What it matched, for the organisation's details: "telephone", "e-mail", "postcode",
+    /// "address", "name or address".
+    pub matched: String,
+    pub before: String,
+    pub text: String,
+    pub after: String,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReviewScreen {
     pub run: RunSummary,
     pub proposals: Vec<ProposalView>,
     pub flags: Vec<FlagView>,
     pub manual: Vec<ManualView>,
+    /// Kept by default: the organisation's own details and its staff's names.
+    pub kept: Vec<KeptView>,
     /// "document: page" of pages without a text layer: they need manual review.
     pub pages_needing_review: Vec<String>,
 }
@@ -187,6 +210,25 @@ fn category_label(c: steward_redact::FlagCategory) -> &'static str {
         steward_redact::FlagCategory::PoliceOrCourt => "Police or court information",
         steward_redact::FlagCategory::GivenInConfidence => "Given in confidence by a third party",
         steward_redact::FlagCategory::RestrictedByLaw => "Disclosure restricted by law",
+    }
+}
+
+/// "Kept: the practice's own details" / "Kept: staff member": the schedule's and the review's
+/// words for an item kept because Steward knows whose it is. `noun` is "practice" for a GP
+/// practice, else "organisation".
+pub fn kept_label(reason: steward_redact::KeptReason, noun: &str) -> String {
+    match reason {
+        steward_redact::KeptReason::OrganisationDetails => {
+            format!("Kept: the {noun}'s own details")
+        }
+        steward_redact::KeptReason::StaffMember => "Kept: staff member".into(),
+    }
+}
+
+fn kept_code(reason: steward_redact::KeptReason) -> &'static str {
+    match reason {
+        steward_redact::KeptReason::OrganisationDetails => "organisation_details",
+        steward_redact::KeptReason::StaffMember => "staff_member",
     }
 }
 
@@ -423,11 +465,14 @@ impl Rights<'_> {
             tx.commit().await?;
             s
         };
+        // Kept by default: the organisation's own details and its staff's names.
+        let known = crate::requests::known_parties(&self.steward.known_to_steward(&org).await?);
         // Detection is CPU work: off the async threads.
         let run = tokio::task::spawn_blocking(move || {
-            redact_documents(
+            redact_documents_known(
                 &inputs,
                 &subject,
+                &known,
                 &steward_redact::Rules::builtin(),
                 &steward_redact::Options::default(),
             )
@@ -448,7 +493,7 @@ impl Rights<'_> {
         let at = now_stamp();
         let mut w = self.steward.write().await?;
         steward_db::query(
-            "INSERT INTO redaction_runs (id, request_id, organisation_id, documents, pages, proposals, flags, user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO redaction_runs (id, request_id, organisation_id, documents, pages, proposals, flags, kept, user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&id)
         .bind(request_id)
@@ -457,6 +502,7 @@ impl Rights<'_> {
         .bind(run.page_count() as i64)
         .bind(run.proposals.len() as i64)
         .bind(run.flags.len() as i64)
+        .bind(run.kept.len() as i64)
         .bind(&caller.user_id)
         .bind(&at)
         .execute(&mut *w.tx)
@@ -504,11 +550,12 @@ impl Rights<'_> {
         }
         let mut e = TrailEntry::for_record(caller, "redaction.run", &org, RECORD_TYPE, request_id);
         e.detail = format!(
-            "run {id}: {} documents, {} pages, {} proposals, {} flags, {} decisions carried over",
+            "run {id}: {} documents, {} pages, {} proposals, {} flags, {} kept as known to Steward, {} decisions carried over",
             run.documents.len(),
             run.page_count(),
             run.proposals.len(),
             run.flags.len(),
+            run.kept.len(),
             carried.len()
         );
         append(&mut w.tx, &e).await?;
@@ -634,6 +681,7 @@ impl Rights<'_> {
             rejected,
             undecided: proposals - accepted - rejected,
             manual,
+            kept: r.try_get("kept")?,
         })
     }
 
@@ -685,6 +733,20 @@ impl Rights<'_> {
             Some(id) => Ok(Some(self.run_summary(&id).await?)),
             None => Ok(None),
         }
+    }
+
+    /// "practice" for a GP practice, else "organisation": the words of the kept items.
+    async fn organisation_noun(&self, org: &str) -> CoreResult<&'static str> {
+        let kind: Option<String> =
+            steward_db::query_scalar("SELECT kind FROM organisations WHERE id = $1")
+                .bind(org)
+                .fetch_optional(&self.steward.db.pool)
+                .await?;
+        Ok(if kind.as_deref() == Some("gp_practice") {
+            "practice"
+        } else {
+            "organisation"
+        })
     }
 
     fn load_run(&self, org: &str, request_id: &str, run_id: &str) -> CoreResult<RedactionRun> {
@@ -789,6 +851,30 @@ impl Rights<'_> {
                 }
             })
             .collect();
+        let noun = self.organisation_noun(&org).await?;
+        let kept = run
+            .kept
+            .iter()
+            .map(|k| {
+                let text = run.block_text(k.at).unwrap_or("");
+                let (before, t, after) = context(text, k.start, k.end);
+                let (document, page) = page_of(k.at);
+                KeptView {
+                    document,
+                    page,
+                    reason: kept_code(k.reason).into(),
+                    reason_label: kept_label(k.reason, noun),
+                    matched: match k.reason {
+                        steward_redact::KeptReason::OrganisationDetails => k.matched.clone(),
+                        // The engine's match is the name in lower case: the text says it.
+                        steward_redact::KeptReason::StaffMember => String::new(),
+                    },
+                    before,
+                    text: t,
+                    after,
+                }
+            })
+            .collect();
         let pages_needing_review = run
             .pages_needing_review()
             .into_iter()
@@ -808,6 +894,7 @@ impl Rights<'_> {
             proposals,
             flags,
             manual,
+            kept,
             pages_needing_review,
         }))
     }
@@ -1105,6 +1192,7 @@ impl Rights<'_> {
                 })
                 .collect(),
         };
+        let noun = self.organisation_noun(&org).await?;
         let (subject, reference) = {
             let mut tx = self.steward.db.begin().await?;
             let s = self.subject_for_redaction(&mut tx, request_id).await?;
@@ -1123,7 +1211,21 @@ impl Rights<'_> {
         };
         let files = tokio::task::spawn_blocking(
             move || -> Result<Vec<(&'static str, Vec<u8>)>, steward_documents::DocumentError> {
-                let outcomes = apply_decisions(&run.documents, &run.proposals, &review)?;
+                // The reviewer's decisions, and what was kept as known to Steward, in plain
+                // words ("Kept: staff member").
+                let mut outcomes = run.outcomes(&review)?;
+                let reasons: HashMap<(BlockRef, usize, usize), steward_redact::KeptReason> = run
+                    .kept
+                    .iter()
+                    .map(|k| ((k.at, k.start, k.end), k.reason))
+                    .collect();
+                for o in outcomes.iter_mut() {
+                    if o.decision == steward_documents::DecisionKind::Kept {
+                        if let Some(r) = reasons.get(&(o.at, o.start, o.end)) {
+                            o.note = Some(kept_label(*r, noun));
+                        }
+                    }
+                }
                 let bundle = write_bundle(&run.documents, &outcomes, &subject, &options)?;
                 let csv = schedule_csv(&run.documents, &outcomes)?;
                 let pdf = schedule_pdf(&run.documents, &outcomes, &options)?;

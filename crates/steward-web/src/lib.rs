@@ -15,6 +15,8 @@ pub mod dpia_api;
 pub mod dpia_pages;
 pub mod error;
 pub mod openapi;
+pub mod organisation_api;
+pub mod organisation_pages;
 pub mod pages;
 pub mod registers_api;
 pub mod registers_pages;
@@ -248,6 +250,8 @@ pub fn routes() -> Routes {
         .merge(compliance_api::routes())
         .merge(registers_pages::routes())
         .merge(registers_api::routes())
+        .merge(organisation_pages::routes())
+        .merge(organisation_api::routes())
         .get("/assets/{*path}", Public, asset)
         .get("/healthz", Public, healthz)
         .get("/metrics", Public, metrics_page)

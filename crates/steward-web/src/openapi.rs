@@ -140,6 +140,8 @@ impl Modify for Problems {
         crate::rights_api::add_document, crate::rights_api::run_redaction, crate::rights_api::review,
         crate::rights_api::decide, crate::rights_api::add_manual, crate::rights_api::produce_bundle,
         crate::rights_api::outputs, crate::rights_api::download_output,
+        crate::organisation_api::get_details, crate::organisation_api::change_details,
+        crate::organisation_api::get_staff_list, crate::organisation_api::upload_staff_list,
         crate::audit_api::list_runs, crate::audit_api::create_run, crate::audit_api::upload_run,
         crate::audit_api::list_mappings, crate::audit_api::save_mapping, crate::audit_api::get_run,
         crate::audit_api::start_run, crate::audit_api::delete_export, crate::audit_api::list_cases, crate::audit_api::get_case,

@@ -759,6 +759,8 @@ pub fn record_page(kind: Kind, id: &str) -> String {
         Kind::ContinuityPlan => format!("/continuity/{id}"),
         Kind::NonDirectCareProcessing => format!("/opt-out/{id}"),
         Kind::PrivacyNotice => format!("/privacy-notices/{id}"),
+        // The staff list has no page per name: its organisation's details page.
+        Kind::StaffListEntry => "/organisation".to_string(),
         Kind::ProcessingActivity
         | Kind::ActivityTemplate
         | Kind::InformationAsset

@@ -203,6 +203,7 @@ pub fn trail_event(code: &str) -> String {
         "access_audit.run.start" => "Started an access audit",
         "access_audit.run.finish" => "Finished an access audit",
         "action_round.chase" => "Chased a practice's actions of a round",
+        "staff_list.upload" => "Uploaded the staff list",
         other => return humanise(other),
     };
     s.to_string()
@@ -219,6 +220,7 @@ pub fn record_type(code: &str) -> String {
         "access_audit_sample" => "Access-audit sample",
         "user" => "Account",
         "organisation" => "Organisation",
+        "organisation_details" => "Organisation's details",
         // Every other kind of record: the gate's own word for it.
         other => match steward_core::Kind::parse(other) {
             Some(k) => {

@@ -453,6 +453,20 @@ const POLICY: &[(&str, &[(Op, &str)])] = &[
             (Op::Configure, ""),
         ],
     ),
+    (
+        "staff_list_entry",
+        &[
+            (Op::List, "DISCNTA"),
+            (Op::Create, "DI"),
+            (Op::Read, "DISCNTA"),
+            (Op::Change, "DI"),
+            (Op::Comment, ""),
+            (Op::Attach, ""),
+            (Op::Delete, "DI"),
+            (Op::Advise, ""),
+            (Op::Configure, "DI"),
+        ],
+    ),
 ];
 
 fn letter(role: Role) -> char {

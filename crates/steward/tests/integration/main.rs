@@ -14,6 +14,7 @@ mod compliance_audits;
 mod dpia;
 mod foundation;
 mod hardening;
+mod letterhead;
 mod registers;
 mod rights;
 mod smtp;

@@ -41,7 +41,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// Every text of a PDF, through steward-documents' reader (pdf-extract).
-fn pdf_text(bytes: &[u8]) -> String {
+pub fn pdf_text(bytes: &[u8]) -> String {
     let doc = read_document(
         &InputFile::new("bundle.pdf", bytes.to_vec()),
         &Limits::default(),

@@ -38,6 +38,10 @@ const NEVER: &[&str] = &[
     "Seeds 00",
     "seed 00",
     "(s)",
+    "known_to_steward",
+    "organisation_details",
+    "staff_list_entry",
+    "staff_member",
 ];
 
 /// The visible text of a page: no tags, no scripts or styles, no attribute values.
