@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod gate;
 pub mod orgs;
+pub mod paging;
 pub mod records;
 pub mod reminders;
 pub mod roles;

@@ -531,6 +531,8 @@ pub struct RequestPage {
     pub items: Vec<RequestRecord>,
     pub total: i64,
     pub page: i64,
+    /// How many items a page holds.
+    pub size: i64,
     pub pages: i64,
 }
 
@@ -541,7 +543,12 @@ pub struct RequestQuery {
     pub status: Option<String>,
     /// access, rectification, erasure, restriction or objection
     pub request_type: Option<String>,
+    /// The page, from 1 (default 1); past the last, the last.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    /// How many items a page holds (default 25, at most 500).
+    #[param(minimum = 1, maximum = 500)]
+    pub size: Option<i64>,
 }
 
 /// Counts for the dashboard.
@@ -2765,11 +2772,11 @@ impl Rights<'_> {
             cq = cq.bind(b);
         }
         let total = cq.fetch_one(&self.steward.db.pool).await?;
-        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-        let page = q.page.unwrap_or(1).clamp(1, pages);
+        let paging = steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
-            "{SELECT}{wh} ORDER BY CASE WHEN r.status IN {closed} THEN 1 ELSE 0 END, r.due_on, r.reference LIMIT {PAGE_SIZE} OFFSET {}",
-            (page - 1) * PAGE_SIZE
+            "{SELECT}{wh} ORDER BY CASE WHEN r.status IN {closed} THEN 1 ELSE 0 END, r.due_on, r.reference LIMIT {size} OFFSET {}",
+            paging.offset()
         );
         let mut lq = steward_db::query(&sql);
         for b in &binds {
@@ -2789,6 +2796,7 @@ impl Rights<'_> {
             items,
             total,
             page,
+            size,
             pages,
         })
     }

@@ -4,6 +4,7 @@
 mod access_audit;
 mod access_gate;
 mod api_contract;
+mod api_inputs;
 mod assurance;
 mod backup;
 mod browser;
