@@ -315,7 +315,8 @@ impl AccessReview {
             cq = cq.bind(b);
         }
         let total = cq.fetch_one(&self.steward.db.pool).await?;
-        let paging = steward_core::paging::Paging::lenient(q.page, q.size, CASE_PAGE_SIZE).at_most(total);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, CASE_PAGE_SIZE).at_most(total);
         let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
             "{CASE_SELECT}{wh} ORDER BY c.rank LIMIT {size} OFFSET {}",

@@ -659,7 +659,8 @@ impl Incidents<'_> {
             cq = cq.bind(b);
         }
         let total = cq.fetch_one(&self.steward.db.pool).await?;
-        let paging = steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
         let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
             "{SELECT} WHERE {wh} ORDER BY i.aware_at DESC, i.reference DESC LIMIT {size} OFFSET {}",

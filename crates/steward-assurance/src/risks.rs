@@ -488,7 +488,8 @@ impl Risks<'_> {
         .bind(organisation_id)
         .fetch_one(&self.steward.db.pool)
         .await?;
-        let paging = steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
         let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
             "{SELECT} WHERE {wh} ORDER BY r.residual_score DESC, r.reference LIMIT {size} OFFSET {}",

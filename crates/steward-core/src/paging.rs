@@ -120,7 +120,13 @@ mod tests {
             .page_of(vec![1, 2, 3]);
         assert_eq!(past.items, vec![3]);
         assert_eq!((past.total, past.pages, past.page), (3, 2, 2));
-        assert_eq!(Paging::new(None, None, 25).unwrap().page_of(Vec::<i32>::new()).pages, 1);
+        assert_eq!(
+            Paging::new(None, None, 25)
+                .unwrap()
+                .page_of(Vec::<i32>::new())
+                .pages,
+            1
+        );
     }
 
     #[test]
@@ -130,8 +136,14 @@ mod tests {
         assert!(Paging::new(None, Some(MAX_SIZE + 1), 25).is_err());
         assert_eq!(
             Paging::lenient(Some(-4), Some(10_000), 25),
-            Paging { page: 1, size: MAX_SIZE }
+            Paging {
+                page: 1,
+                size: MAX_SIZE
+            }
         );
-        assert_eq!(Paging::new(Some(i64::MAX), None, 25).unwrap().offset(), i64::MAX);
+        assert_eq!(
+            Paging::new(Some(i64::MAX), None, 25).unwrap().offset(),
+            i64::MAX
+        );
     }
 }

@@ -695,7 +695,8 @@ impl Registers<'_> {
             count = count.bind(like.clone());
         }
         let total: i64 = count.fetch_one(&self.steward.db.pool).await?;
-        let paging = steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
         let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
             "SELECT * FROM {} WHERE {wh} ORDER BY reference LIMIT {size} OFFSET {}",
@@ -814,6 +815,7 @@ impl Registers<'_> {
                         &EntryQuery {
                             q: Some(words.into()),
                             page: Some(1),
+                            size: None,
                         },
                     )
                     .await?;

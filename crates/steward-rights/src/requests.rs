@@ -2772,7 +2772,8 @@ impl Rights<'_> {
             cq = cq.bind(b);
         }
         let total = cq.fetch_one(&self.steward.db.pool).await?;
-        let paging = steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
         let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
             "{SELECT}{wh} ORDER BY CASE WHEN r.status IN {closed} THEN 1 ELSE 0 END, r.due_on, r.reference LIMIT {size} OFFSET {}",

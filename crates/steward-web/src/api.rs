@@ -11,9 +11,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use steward_core::actions::{Action, ActionInput, ActionPage, ActionQuery, Dashboard};
 use steward_core::orgs::{NewUser, Organisation, User};
+use steward_core::paging::{Paged, Paging};
 use steward_core::records::{Attachment, Comment, Version};
 use steward_core::trail::{TrailFilter, TrailRow};
-use steward_core::paging::{Paged, Paging};
 use steward_core::{ops, CoreError, Kind, Op};
 
 use crate::error::{ApiError, Problem};
@@ -37,7 +37,12 @@ fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
     else {
         return false;
     };
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }

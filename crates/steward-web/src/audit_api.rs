@@ -14,11 +14,11 @@ use steward_access_review::{
 use steward_core::{ops, CoreError, Kind, Op};
 
 use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
-use steward_core::paging::Paged;
 use crate::error::{ApiError, Problem};
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;

@@ -10,12 +10,12 @@ use steward_assurance::audits::{
 use steward_assurance::rounds::{rounds, ActionRound, Grid, SendInput};
 use steward_core::{ops, Kind, Op};
 
-use crate::api::{ApiJson, ApiResult, ApiQuery, PageQuery};
-use steward_core::paging::Paged;
+use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
 use crate::error::Problem;
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;

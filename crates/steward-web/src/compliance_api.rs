@@ -24,12 +24,12 @@ use steward_compliance::training::{
 use steward_core::time::parse_iso_date;
 use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 
-use crate::api::{ApiJson, ApiResult, ApiQuery, PageQuery};
-use steward_core::paging::Paged;
+use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
 use crate::error::Problem;
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;

@@ -15,11 +15,11 @@ use steward_dpia::service::{
 use steward_dpia::Content;
 
 use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
-use steward_core::paging::Paged;
 use crate::error::Problem;
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;

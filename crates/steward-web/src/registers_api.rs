@@ -27,11 +27,11 @@ use utoipa::openapi::{Ref, Required};
 use utoipa::Modify;
 
 use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
-use steward_core::paging::Paged;
 use crate::error::Problem;
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 fn cluster_register(r: Register) -> bool {
     matches!(r, Register::Templates | Register::Projects)
@@ -523,9 +523,9 @@ impl Modify for RegisterPaths {
                     def.title.to_lowercase()
                 )))
                 .operation_id(Some(format!("list_{}", def.slug.replace('-', "_"))))
-                .parameters(Some(<EntryQuery as utoipa::IntoParams>::into_params(|| {
-                    Some(ParameterIn::Query)
-                })))
+                .parameters(Some(<EntryQuery as utoipa::IntoParams>::into_params(
+                    || Some(ParameterIn::Query),
+                )))
                 .response("200", json("EntryPage", "One page of the register"));
             let mut create_op = base()
                 .summary(Some(format!("Add a {}", def.one)))

@@ -7,23 +7,23 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use steward_core::paging::Paging;
 use steward_core::{ops, Kind, Op};
 use steward_rights::requests::{
     rights, ClinicianReviewInput, ClosureInput, ExtensionInput, NamesakeInput, RequestInput,
     RequestPage, RequestQuery, RequestRecord, StartEventsInput, StepState, WarningView,
 };
-use steward_core::paging::Paging;
 use steward_rights::review::{
     FlagView, ManualView, OutputFile, ProposalView, RedactionDocument, RunSummary,
 };
 use steward_rights::settings::RightsSettings;
 
 use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
-use steward_core::paging::Paged;
 use crate::error::{ApiError, Problem};
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;

@@ -88,11 +88,8 @@ both_backends!(openapi_matches_the_router, |s| async move {
             }
         }
         let params = op["parameters"].as_array().cloned().unwrap_or_default();
-        let declared = |name: &str, at: &str| {
-            params
-                .iter()
-                .any(|p| p["name"] == name && p["in"] == at)
-        };
+        let declared =
+            |name: &str, at: &str| params.iter().any(|p| p["name"] == name && p["in"] == at);
         for seg in spec.path.split('/') {
             if let Some(p) = seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
                 must.push("404");

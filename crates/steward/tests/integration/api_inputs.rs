@@ -105,7 +105,10 @@ fn wrong_value(doc: &serde_json::Value, schema: &serde_json::Value) -> serde_jso
         serde_json::json!(12345)
     } else if types.iter().any(|t| t == "array") {
         serde_json::json!({"not": "an array"})
-    } else if types.iter().any(|t| t == "integer" || t == "number" || t == "boolean") {
+    } else if types
+        .iter()
+        .any(|t| t == "integer" || t == "number" || t == "boolean")
+    {
         serde_json::json!("not a number")
     } else if schema.get("enum").is_some() || schema.get("oneOf").is_some() {
         serde_json::json!({"not": "one of them"})
@@ -143,102 +146,108 @@ fn is_problem(res: &reqwest::Response) -> bool {
         .is_some_and(|v| v.starts_with("application/problem+json"))
 }
 
-both_backends!(bad_bodies_are_refused_on_every_json_operation, |s| async move {
-    seed_modules(&s).await;
-    let (_, doc) = json_of(s.visitor().get("/api/v1/openapi.json").await).await;
-    let ids = Ids::new(&s).await;
-    let callers = [
-        s.api(&s.api_token(DPO).await),
-        s.api(&s.api_token(HARBOUR_IG).await),
-    ];
-    let http = reqwest::Client::new();
-    let mut wrong = Vec::new();
-    let (mut operations, mut reached) = (0, 0);
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, op) in item.as_object().expect("operation") {
-            let Some(schema) = op["requestBody"]["content"]["application/json"].get("schema")
-            else {
-                continue;
-            };
-            operations += 1;
-            let url = ids.fill(method, path);
-            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let bodies = [
-                ("[]", "[]".to_string()),
-                ("a number", "42".to_string()),
-                ("null", "null".to_string()),
-                ("a string", "\"text\"".to_string()),
-                ("wrong types", wrong_body(&doc, schema).to_string()),
-            ];
-            // The first caller the guard lets through (the DPO, else Harbour's IG lead).
-            let mut through = false;
-            for api in &callers {
-                let probe = http
-                    .request(m.clone(), format!("{}{url}", s.base))
-                    .bearer_auth(&api.token)
-                    .header("content-type", "application/json")
-                    .body("[]")
-                    .send()
-                    .await
-                    .unwrap();
-                if matches!(probe.status().as_u16(), 401 | 403 | 404) {
+both_backends!(
+    bad_bodies_are_refused_on_every_json_operation,
+    |s| async move {
+        seed_modules(&s).await;
+        let (_, doc) = json_of(s.visitor().get("/api/v1/openapi.json").await).await;
+        let ids = Ids::new(&s).await;
+        let callers = [
+            s.api(&s.api_token(DPO).await),
+            s.api(&s.api_token(HARBOUR_IG).await),
+        ];
+        let http = reqwest::Client::new();
+        let mut wrong = Vec::new();
+        let (mut operations, mut reached) = (0, 0);
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("operation") {
+                let Some(schema) = op["requestBody"]["content"]["application/json"].get("schema")
+                else {
                     continue;
-                }
-                through = true;
-                for (what, body) in &bodies {
-                    let res = http
+                };
+                operations += 1;
+                let url = ids.fill(method, path);
+                let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let bodies = [
+                    ("[]", "[]".to_string()),
+                    ("a number", "42".to_string()),
+                    ("null", "null".to_string()),
+                    ("a string", "\"text\"".to_string()),
+                    ("wrong types", wrong_body(&doc, schema).to_string()),
+                ];
+                // The first caller the guard lets through (the DPO, else Harbour's IG lead).
+                let mut through = false;
+                for api in &callers {
+                    let probe = http
                         .request(m.clone(), format!("{}{url}", s.base))
                         .bearer_auth(&api.token)
                         .header("content-type", "application/json")
-                        .body(body.clone())
+                        .body("[]")
                         .send()
                         .await
                         .unwrap();
-                    let status = res.status().as_u16();
-                    let problem = is_problem(&res);
-                    let expected = if *what == "wrong types" {
-                        (400..500).contains(&status)
-                    } else {
-                        status == 422
-                    };
-                    if !expected || !problem {
-                        let text = res.text().await.unwrap_or_default();
+                    if matches!(probe.status().as_u16(), 401 | 403 | 404) {
+                        continue;
+                    }
+                    through = true;
+                    for (what, body) in &bodies {
+                        let res = http
+                            .request(m.clone(), format!("{}{url}", s.base))
+                            .bearer_auth(&api.token)
+                            .header("content-type", "application/json")
+                            .body(body.clone())
+                            .send()
+                            .await
+                            .unwrap();
+                        let status = res.status().as_u16();
+                        let problem = is_problem(&res);
+                        let expected = if *what == "wrong types" {
+                            (400..500).contains(&status)
+                        } else {
+                            status == 422
+                        };
+                        if !expected || !problem {
+                            let text = res.text().await.unwrap_or_default();
+                            wrong.push(format!(
+                                "{} {path} with {what} ({body}): {status} problem={problem} {text}",
+                                method.to_uppercase()
+                            ));
+                        }
+                    }
+                    let res = http
+                        .request(m.clone(), format!("{}{url}", s.base))
+                        .bearer_auth(&api.token)
+                        .header("content-type", "text/plain")
+                        .body("{}")
+                        .send()
+                        .await
+                        .unwrap();
+                    if res.status().as_u16() != 415 || !is_problem(&res) {
                         wrong.push(format!(
-                            "{} {path} with {what} ({body}): {status} problem={problem} {text}",
-                            method.to_uppercase()
+                            "{} {path} with text/plain: {}",
+                            method.to_uppercase(),
+                            res.status()
                         ));
                     }
+                    break;
                 }
-                let res = http
-                    .request(m.clone(), format!("{}{url}", s.base))
-                    .bearer_auth(&api.token)
-                    .header("content-type", "text/plain")
-                    .body("{}")
-                    .send()
-                    .await
-                    .unwrap();
-                if res.status().as_u16() != 415 || !is_problem(&res) {
-                    wrong.push(format!(
-                        "{} {path} with text/plain: {}",
-                        method.to_uppercase(),
-                        res.status()
-                    ));
+                if through {
+                    reached += 1;
                 }
-                break;
-            }
-            if through {
-                reached += 1;
             }
         }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        // The walk is not vacuous: most JSON operations were reached past the guard.
+        assert!(
+            operations >= 60,
+            "only {operations} JSON operations documented"
+        );
+        assert!(
+            reached * 10 >= operations * 8,
+            "only {reached} of {operations} JSON operations were reached with a real record"
+        );
     }
-    assert!(wrong.is_empty(), "{wrong:#?}");
-    // The walk is not vacuous: most JSON operations were reached past the guard.
-    assert!(operations >= 60, "only {operations} JSON operations documented");
-    assert!(
-        reached * 10 >= operations * 8,
-        "only {reached} of {operations} JSON operations were reached with a real record"
-    );
-});
+);
 
 /// The list operations: every GET whose parameters include `page` and `size`.
 fn list_operations(doc: &serde_json::Value) -> Vec<String> {
@@ -265,13 +274,17 @@ both_backends!(every_list_pages_the_same_way, |s| async move {
     let ids = Ids::new(&s).await;
     let dpo = s.api(&s.api_token(DPO).await);
     let lists = list_operations(&doc);
-    assert!(lists.len() >= 30, "only {} list operations: {lists:?}", lists.len());
+    assert!(
+        lists.len() >= 30,
+        "only {} list operations: {lists:?}",
+        lists.len()
+    );
     let mut checked = 0;
     let mut wrong = Vec::new();
     for path in &lists {
         // Every list documents the one page shape.
-        let ok = &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
-            ["schema"];
+        let ok =
+            &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
         let shape = resolve(&doc, ok);
         for field in ["items", "total", "page", "size", "pages"] {
             if shape["properties"].get(field).is_none() {
@@ -299,8 +312,16 @@ both_backends!(every_list_pages_the_same_way, |s| async move {
         );
         // The last page holds the rest; past the last answers the last.
         let (_, last) = dpo.get(&format!("{url}{sep}size=2&page={pages}")).await;
-        let rest = if total == 0 { 0 } else { total - 2 * (pages - 1) };
-        assert_eq!(last["items"].as_array().unwrap().len() as i64, rest, "{path}: {last}");
+        let rest = if total == 0 {
+            0
+        } else {
+            total - 2 * (pages - 1)
+        };
+        assert_eq!(
+            last["items"].as_array().unwrap().len() as i64,
+            rest,
+            "{path}: {last}"
+        );
         assert_eq!(last["total"], total, "{path}");
         let (status, past) = dpo
             .get(&format!("{url}{sep}size=2&page={}", pages + 1000))
