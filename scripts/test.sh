@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests of each crate and the integration suite (real server on a
-# random port, against SQLite and PostgreSQL, plus headless Chromium browser tests).
+# random port, against SQLite and PostgreSQL, plus headless Chromium browser tests), then
+# schemathesis against the demo server (scripts/schemathesis.sh).
 # Installs Chromium and ChromeDriver and starts the local PostgreSQL if they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,10 @@ fi
 export STEWARD_AXE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
 
 cargo test --workspace --locked "$@"
+
+# The JSON API against its own OpenAPI document: schemathesis (pinned, in a virtual
+# environment), every check, against the demo server on SQLite, bounded in time. Skipped
+# when only some tests were asked for (arguments given).
+if [ "$#" -eq 0 ]; then
+    scripts/schemathesis.sh
+fi

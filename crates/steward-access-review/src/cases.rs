@@ -177,7 +177,12 @@ pub struct CaseQuery {
     pub date: Option<String>,
     /// open, awaiting_explanation or closed.
     pub status: Option<String>,
+    /// The page, from 1 (default 1); past the last, the last.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    /// How many items a page holds (default 25, at most 500).
+    #[param(minimum = 1, maximum = 500)]
+    pub size: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -185,6 +190,8 @@ pub struct CasePage {
     pub items: Vec<Case>,
     pub total: i64,
     pub page: i64,
+    /// How many items a page holds.
+    pub size: i64,
     pub pages: i64,
 }
 
@@ -308,11 +315,12 @@ impl AccessReview {
             cq = cq.bind(b);
         }
         let total = cq.fetch_one(&self.steward.db.pool).await?;
-        let pages = ((total + CASE_PAGE_SIZE - 1) / CASE_PAGE_SIZE).max(1);
-        let page = q.page.unwrap_or(1).clamp(1, pages);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, CASE_PAGE_SIZE).at_most(total);
+        let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
-            "{CASE_SELECT}{wh} ORDER BY c.rank LIMIT {CASE_PAGE_SIZE} OFFSET {}",
-            (page - 1) * CASE_PAGE_SIZE
+            "{CASE_SELECT}{wh} ORDER BY c.rank LIMIT {size} OFFSET {}",
+            paging.offset()
         );
         let mut lq = steward_db::query(&sql);
         for b in &binds {
@@ -337,6 +345,7 @@ impl AccessReview {
             items,
             total,
             page,
+            size,
             pages,
         })
     }

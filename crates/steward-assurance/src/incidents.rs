@@ -348,7 +348,12 @@ pub struct IncidentQuery {
     pub reportable: Option<String>,
     /// Aware within this quarter, e.g. 2026-Q4.
     pub quarter: Option<String>,
+    /// The page, from 1 (default 1); past the last, the last.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    /// How many items a page holds (default 25, at most 500).
+    #[param(minimum = 1, maximum = 500)]
+    pub size: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -356,6 +361,8 @@ pub struct IncidentPage {
     pub items: Vec<Incident>,
     pub total: i64,
     pub page: i64,
+    /// How many items a page holds.
+    pub size: i64,
     pub pages: i64,
 }
 
@@ -652,11 +659,12 @@ impl Incidents<'_> {
             cq = cq.bind(b);
         }
         let total = cq.fetch_one(&self.steward.db.pool).await?;
-        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-        let page = q.page.unwrap_or(1).clamp(1, pages);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
-            "{SELECT} WHERE {wh} ORDER BY i.aware_at DESC, i.reference DESC LIMIT {PAGE_SIZE} OFFSET {}",
-            (page - 1) * PAGE_SIZE
+            "{SELECT} WHERE {wh} ORDER BY i.aware_at DESC, i.reference DESC LIMIT {size} OFFSET {}",
+            paging.offset()
         );
         let mut lq = steward_db::query(&sql);
         for b in &binds {
@@ -681,6 +689,7 @@ impl Incidents<'_> {
             items,
             total,
             page,
+            size,
             pages,
         })
     }

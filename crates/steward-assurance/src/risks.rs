@@ -173,7 +173,12 @@ pub struct RiskQuery {
     pub status: Option<String>,
     /// "yes": residual score above the organisation's appetite only
     pub above_appetite: Option<String>,
+    /// The page, from 1 (default 1); past the last, the last.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    /// How many items a page holds (default 25, at most 500).
+    #[param(minimum = 1, maximum = 500)]
+    pub size: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -181,6 +186,8 @@ pub struct RiskPage {
     pub items: Vec<Risk>,
     pub total: i64,
     pub page: i64,
+    /// How many items a page holds.
+    pub size: i64,
     pub pages: i64,
     pub appetite: Option<i64>,
 }
@@ -481,11 +488,12 @@ impl Risks<'_> {
         .bind(organisation_id)
         .fetch_one(&self.steward.db.pool)
         .await?;
-        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-        let page = q.page.unwrap_or(1).clamp(1, pages);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
-            "{SELECT} WHERE {wh} ORDER BY r.residual_score DESC, r.reference LIMIT {PAGE_SIZE} OFFSET {}",
-            (page - 1) * PAGE_SIZE
+            "{SELECT} WHERE {wh} ORDER BY r.residual_score DESC, r.reference LIMIT {size} OFFSET {}",
+            paging.offset()
         );
         let items = steward_db::query(&sql)
             .bind(organisation_id)
@@ -498,6 +506,7 @@ impl Risks<'_> {
             items,
             total,
             page,
+            size,
             pages,
             appetite: self.appetite(organisation_id).await?,
         })

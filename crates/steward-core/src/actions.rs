@@ -138,7 +138,12 @@ pub struct ActionQuery {
     pub status: Option<String>,
     /// due_date (default), title, status, -due_date, ...
     pub sort: Option<String>,
+    /// The page, from 1 (default 1); past the last, the last.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    /// How many items a page holds (default 25, at most 500).
+    #[param(minimum = 1, maximum = 500)]
+    pub size: Option<i64>,
     pub source_record_type: Option<String>,
     pub source_record_id: Option<String>,
 }
@@ -148,6 +153,8 @@ pub struct ActionPage {
     pub items: Vec<Action>,
     pub total: i64,
     pub page: i64,
+    /// How many items a page holds.
+    pub size: i64,
     pub pages: i64,
 }
 
@@ -539,11 +546,11 @@ impl Steward {
             cq = cq.bind(b);
         }
         let total = cq.fetch_one(&self.db.pool).await?;
-        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-        let page = q.page.unwrap_or(1).clamp(1, pages);
+        let paging = crate::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
-            "{SELECT}{wh} ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {}",
-            (page - 1) * PAGE_SIZE
+            "{SELECT}{wh} ORDER BY {order} LIMIT {size} OFFSET {}",
+            paging.offset()
         );
         let mut lq = steward_db::query(&sql);
         for b in &binds {
@@ -566,6 +573,7 @@ impl Steward {
             items,
             total,
             page,
+            size,
             pages,
         })
     }

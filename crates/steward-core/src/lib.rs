@@ -11,6 +11,7 @@ pub mod error;
 pub mod gate;
 pub mod known;
 pub mod orgs;
+pub mod paging;
 pub mod records;
 pub mod reminders;
 pub mod roles;

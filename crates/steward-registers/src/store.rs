@@ -64,6 +64,8 @@ pub struct EntryPage {
     pub items: Vec<Entry>,
     pub total: i64,
     pub page: i64,
+    /// How many items a page holds.
+    pub size: i64,
     pub pages: i64,
 }
 
@@ -73,7 +75,12 @@ pub struct EntryPage {
 pub struct EntryQuery {
     /// Words in the name, reference or main text.
     pub q: Option<String>,
+    /// The page, from 1 (default 1); past the last, the last.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    /// How many items a page holds (default 50, at most 500).
+    #[param(minimum = 1, maximum = 500)]
+    pub size: Option<i64>,
 }
 
 /// One change of an asset's risk score.
@@ -688,12 +695,13 @@ impl Registers<'_> {
             count = count.bind(like.clone());
         }
         let total: i64 = count.fetch_one(&self.steward.db.pool).await?;
-        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-        let page = q.page.unwrap_or(1).clamp(1, pages);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
-            "SELECT * FROM {} WHERE {wh} ORDER BY reference LIMIT {PAGE_SIZE} OFFSET {}",
+            "SELECT * FROM {} WHERE {wh} ORDER BY reference LIMIT {size} OFFSET {}",
             def.table,
-            (page - 1) * PAGE_SIZE
+            paging.offset()
         );
         let mut rows = steward_db::query(&sql).bind(organisation_id);
         if !words.is_empty() {
@@ -709,6 +717,7 @@ impl Registers<'_> {
             items,
             total,
             page,
+            size,
             pages,
         })
     }
@@ -806,6 +815,7 @@ impl Registers<'_> {
                         &EntryQuery {
                             q: Some(words.into()),
                             page: Some(1),
+                            size: None,
                         },
                     )
                     .await?;

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use steward_core::actions::{Action, ActionInput, ActionPage, ActionQuery, Dashboard};
 use steward_core::orgs::{NewUser, Organisation, User};
+use steward_core::paging::{Paged, Paging};
 use steward_core::records::{Attachment, Comment, Version};
 use steward_core::trail::{TrailFilter, TrailRow};
 use steward_core::{ops, CoreError, Kind, Op};
@@ -22,20 +23,58 @@ use crate::AppState;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// JSON body whose rejections (bad JSON, wrong types, wrong content type) are problem details.
+/// The one JSON-body extractor of every API route: the body must be sent as
+/// `application/json` (else 415), be JSON (else 400) and be a JSON object whose fields have
+/// the types the schema gives (else 422). Every rejection is problem details. A top-level
+/// array or scalar is refused even where every field is optional, so `[]` never stands for
+/// "no fields".
 pub struct ApiJson<T>(pub T);
+
+fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
+        if !is_json_content_type(req.headers()) {
+            return Err(ApiError(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Send the body as JSON, with the header Content-Type: application/json.".into(),
+                vec![],
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError(e.status(), e.body_text(), vec![]))?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The body must be a JSON object.".into(),
+                vec![],
+            ));
+        }
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(e) => {
                 let status = match &e {
-                    JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                    JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                    _ => StatusCode::BAD_REQUEST,
+                    JsonRejection::JsonSyntaxError(_) => StatusCode::BAD_REQUEST,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 Err(ApiError(status, e.body_text(), vec![]))
             }
@@ -43,16 +82,59 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Query string whose rejections are problem details.
+/// The one query-string extractor of every API route: a parameter of the wrong type, or a
+/// missing required one, is 400 problem details; `page` and `size`, which mean the same on
+/// every list, are checked here once ([`Paging::new`]: out of range is 422).
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
+        let q = axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|e: QueryRejection| ApiError::bad_request(e.body_text()))
+            .map_err(|e: QueryRejection| ApiError::bad_request(e.body_text()))?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).unwrap_or_default();
+        let number = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.parse::<i64>().ok())
+        };
+        let (page, size) = (number("page"), number("size"));
+        if page.is_some() || size.is_some() {
+            Paging::new(page, size, DEFAULT_PAGE_SIZE)?;
+        }
+        Ok(ApiQuery(q.0))
+    }
+}
+
+/// Which page of a list. Every list endpoint takes these two query parameters and answers
+/// one page ([`Paged`]: `items`, `total`, `page`, `size`, `pages`); a page number past the
+/// last answers the last page (its `page` says which); a page below 1 or a size out of range
+/// is 422.
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The page, from 1 (default 1); past the last, the last.
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+    /// How many items a page holds (default 25, at most 500).
+    #[param(minimum = 1, maximum = 500)]
+    pub size: Option<i64>,
+}
+
+/// The default page size of every list.
+pub const DEFAULT_PAGE_SIZE: i64 = 25;
+
+impl PageQuery {
+    pub fn paging(&self) -> Result<Paging, ApiError> {
+        Ok(Paging::new(self.page, self.size, DEFAULT_PAGE_SIZE)?)
+    }
+
+    /// One page of a whole list.
+    pub fn page_of<T>(&self, all: Vec<T>) -> ApiResult<Json<Paged<T>>> {
+        Ok(Json(self.paging()?.page_of(all)))
     }
 }
 
@@ -178,12 +260,13 @@ fn me_of(c: steward_core::Caller) -> Json<Me> {
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])),
-    responses((status = 200, body = [Organisation]), (status = 401, body = Problem)))]
+    params(PageQuery), responses((status = 200, body = Paged<Organisation>), (status = 401, body = Problem)))]
 pub async fn organisations(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<Vec<Organisation>>> {
-    Ok(Json(s.steward.organisations(&c).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Organisation>>> {
+    pg.page_of(s.steward.organisations(&c).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/dashboard", tag = "actions", security(("bearer" = [])),
@@ -270,25 +353,27 @@ pub async fn delete_action(
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/history", tag = "records", security(("bearer" = [])),
-    params(("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = [Version]), (status = 404, body = Problem)))]
+    params(PageQuery, ("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = Paged<Version>), (status = 404, body = Problem)))]
 pub async fn history(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path((t, id)): Path<(String, String)>,
-) -> ApiResult<Json<Vec<Version>>> {
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Version>>> {
     let p = s.steward.permit_code::<ops::Read>(&c, &t, &id).await?;
-    Ok(Json(s.steward.history(&p).await?))
+    pg.page_of(s.steward.history(&p).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/comments", tag = "records", security(("bearer" = [])),
-    params(("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = [Comment]), (status = 404, body = Problem)))]
+    params(PageQuery, ("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = Paged<Comment>), (status = 404, body = Problem)))]
 pub async fn comments(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path((t, id)): Path<(String, String)>,
-) -> ApiResult<Json<Vec<Comment>>> {
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Comment>>> {
     let p = s.steward.permit_code::<ops::Read>(&c, &t, &id).await?;
-    Ok(Json(s.steward.comments(&p).await?))
+    pg.page_of(s.steward.comments(&p).await?)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -311,14 +396,15 @@ pub async fn add_comment(
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{record_type}/{id}/attachments", tag = "records", security(("bearer" = [])),
-    params(("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = [Attachment]), (status = 404, body = Problem)))]
+    params(PageQuery, ("record_type" = String, Path), ("id" = String, Path)), responses((status = 200, body = Paged<Attachment>), (status = 404, body = Problem)))]
 pub async fn attachments(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path((t, id)): Path<(String, String)>,
-) -> ApiResult<Json<Vec<Attachment>>> {
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Attachment>>> {
     let p = s.steward.permit_code::<ops::Read>(&c, &t, &id).await?;
-    Ok(Json(s.steward.attachments(&p).await?))
+    pg.page_of(s.steward.attachments(&p).await?)
 }
 
 /// Upload as multipart/form-data with one part named `file`.
@@ -363,45 +449,41 @@ pub async fn download_attachment(
     Ok(crate::pages::attachment_response(att, bytes).unwrap_or_else(|e| e.into_response()))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TrailPage {
-    pub items: Vec<TrailRow>,
-    pub total: i64,
-}
-
-#[derive(Deserialize)]
-pub struct TrailQuery {
-    #[serde(flatten)]
-    pub filter: TrailFilter,
-    #[serde(default)]
-    pub offset: Option<i64>,
-    #[serde(default)]
-    pub limit: Option<i64>,
-}
-
+/// The audit trail, newest first, a page at a time (100 entries a page unless `size` says).
 #[utoipa::path(get, path = "/api/v1/audit-trail", tag = "audit trail", security(("bearer" = [])),
-    params(TrailFilter, ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query)),
-    responses((status = 200, body = TrailPage), (status = 403, body = Problem)))]
+    params(TrailFilter, PageQuery),
+    responses((status = 200, body = Paged<TrailRow>), (status = 403, body = Problem)))]
 pub async fn audit_trail(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiQuery(q): ApiQuery<TrailQuery>,
-) -> ApiResult<Json<TrailPage>> {
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let (items, total) = s
+    ApiQuery(filter): ApiQuery<TrailFilter>,
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<TrailRow>>> {
+    let mut paging = Paging::new(pg.page, pg.size, 100)?;
+    let (mut items, total) = s
         .steward
-        .trail(&c, &q.filter, q.offset.unwrap_or(0).max(0), Some(limit))
+        .trail(&c, &filter, paging.offset(), Some(paging.size))
         .await?;
-    Ok(Json(TrailPage { items, total }))
+    if paging.at_most(total) != paging {
+        // Past the last page: the last page, as every list answers.
+        paging = paging.at_most(total);
+        items = s
+            .steward
+            .trail(&c, &filter, paging.offset(), Some(paging.size))
+            .await?
+            .0;
+    }
+    Ok(Json(paging.paged(items, total)))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = [User]), (status = 403, body = Problem)))]
+    params(PageQuery), responses((status = 200, body = Paged<User>), (status = 403, body = Problem)))]
 pub async fn users(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<Vec<User>>> {
-    Ok(Json(s.steward.users(&c).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<User>>> {
+    pg.page_of(s.steward.users(&c).await?)
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUser,

@@ -429,6 +429,7 @@ async fn list_for(
         reportable: Some(q.reportable.clone()).filter(|s| !s.is_empty()),
         quarter: Some(q.quarter.clone()).filter(|s| !s.is_empty()),
         page: q.page.parse().ok(),
+        size: None,
     };
     let (page, errors) = match inc.list(&si.caller, &org, &query).await {
         Ok(p) => (p, FieldErrors::default()),
@@ -839,6 +840,7 @@ async fn risks_for(
         status: Some(q.status.clone()).filter(|s| !s.is_empty()),
         above_appetite: Some(q.above_appetite.clone()).filter(|s| !s.is_empty()),
         page: q.page.parse().ok(),
+        size: None,
     };
     let (page, mut errors) = match rk.list(&si.caller, &org, &query).await {
         Ok(p) => (p, errors),

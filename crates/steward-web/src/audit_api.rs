@@ -13,11 +13,12 @@ use steward_access_review::{
 };
 use steward_core::{ops, CoreError, Kind, Op};
 
-use crate::api::{ApiJson, ApiQuery, ApiResult};
+use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
 use crate::error::{ApiError, Problem};
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;
@@ -115,13 +116,14 @@ fn today() -> chrono::NaiveDate {
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/access-audit/runs", tag = "access audit", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), responses((status = 200, body = [Run]), (status = 404, body = Problem)))]
+    params(PageQuery, ("organisation_id" = String, Path)), responses((status = 200, body = Paged<Run>), (status = 404, body = Problem)))]
 pub async fn list_runs(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<Run>>> {
-    Ok(Json(review(&s).runs(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Run>>> {
+    pg.page_of(review(&s).runs(&c, &org).await?)
 }
 
 /// A run over an export in a folder on the server (inside the import folder).
@@ -193,13 +195,14 @@ pub async fn upload_run(
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/access-audit/mappings", tag = "access audit", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), responses((status = 200, body = [SavedMapping]), (status = 404, body = Problem)))]
+    params(PageQuery, ("organisation_id" = String, Path)), responses((status = 200, body = Paged<SavedMapping>), (status = 404, body = Problem)))]
 pub async fn list_mappings(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<SavedMapping>>> {
-    Ok(Json(review(&s).mappings(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<SavedMapping>>> {
+    pg.page_of(review(&s).mappings(&c, &org).await?)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -567,6 +567,7 @@ impl CaseFilter {
             date: self.date(),
             status: some(&self.status),
             page: self.page.parse().ok(),
+            size: None,
         }
     }
     fn query_string(&self) -> String {

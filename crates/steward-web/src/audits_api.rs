@@ -10,11 +10,12 @@ use steward_assurance::audits::{
 use steward_assurance::rounds::{rounds, ActionRound, Grid, SendInput};
 use steward_core::{ops, Kind, Op};
 
-use crate::api::{ApiJson, ApiResult};
+use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
 use crate::error::Problem;
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;
@@ -84,14 +85,15 @@ pub struct Chased {
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/compliance-audits", tag = "compliance audits", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)),
-    responses((status = 200, body = Vec<ComplianceAudit>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(PageQuery, ("organisation_id" = String, Path)),
+    responses((status = 200, body = Paged<ComplianceAudit>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_audits(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<ComplianceAudit>>> {
-    Ok(Json(audits(&s.steward).list(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<ComplianceAudit>>> {
+    pg.page_of(audits(&s.steward).list(&c, &org).await?)
 }
 
 /// The DPO starts a Data Security Compliance Audit of a practice.
@@ -161,13 +163,14 @@ pub async fn complete_audit(
 }
 
 #[utoipa::path(get, path = "/api/v1/action-rounds", tag = "action rounds", security(("bearer" = [])),
-    responses((status = 200, body = Vec<ActionRound>), (status = 403, body = Problem)))]
+    params(PageQuery), responses((status = 200, body = Paged<ActionRound>), (status = 403, body = Problem)))]
 pub async fn list_rounds(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> ApiResult<Json<Vec<ActionRound>>> {
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<ActionRound>>> {
     let org = c.home_organisation_id.clone();
-    Ok(Json(rounds(&s.steward).list(&c, &org).await?))
+    pg.page_of(rounds(&s.steward).list(&c, &org).await?)
 }
 
 /// The DPO sends one set of required actions to many practices at once.

@@ -24,11 +24,12 @@ use steward_compliance::training::{
 use steward_core::time::parse_iso_date;
 use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 
-use crate::api::{ApiJson, ApiResult};
+use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
 use crate::error::Problem;
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;
@@ -209,12 +210,13 @@ fn today() -> chrono::NaiveDate {
 
 /// The retention schedule (Appendix II of the Records Management Code of Practice 2021).
 #[utoipa::path(get, path = "/api/v1/retention/schedule", tag = "compliance", security(("bearer" = [])),
-    responses((status = 200, body = Vec<ScheduleRow>)))]
+    params(PageQuery), responses((status = 200, body = Paged<ScheduleRow>)))]
 pub async fn schedule(
     State(s): State<AppState>,
     ApiCaller(_c): ApiCaller,
-) -> Json<Vec<ScheduleRow>> {
-    Json(steward_compliance::rules(&s.steward).schedule.row.clone())
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<ScheduleRow>>> {
+    pg.page_of(steward_compliance::rules(&s.steward).schedule.row.clone())
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -264,13 +266,14 @@ pub async fn calculate_retention(
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/retention-reviews", tag = "compliance", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), responses((status = 200, body = Vec<Review>)))]
+    params(PageQuery, ("organisation_id" = String, Path)), responses((status = 200, body = Paged<Review>)))]
 pub async fn list_reviews(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<Review>>> {
-    Ok(Json(records(&s.steward).reviews(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Review>>> {
+    pg.page_of(records(&s.steward).reviews(&c, &org).await?)
 }
 
 /// Starts a records management review: one action per type of record, for its owner.
@@ -319,13 +322,14 @@ pub async fn complete_review(
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/destructions", tag = "compliance", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), responses((status = 200, body = Vec<Destruction>)))]
+    params(PageQuery, ("organisation_id" = String, Path)), responses((status = 200, body = Paged<Destruction>)))]
 pub async fn list_destructions(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<Destruction>>> {
-    Ok(Json(records(&s.steward).destructions(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Destruction>>> {
+    pg.page_of(records(&s.steward).destructions(&c, &org).await?)
 }
 
 /// Records a destruction; attach the certificate with the generic attachments endpoint.
@@ -359,13 +363,14 @@ pub async fn get_destruction(
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/training", tag = "compliance", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), responses((status = 200, body = Vec<TrainingRecord>)))]
+    params(PageQuery, ("organisation_id" = String, Path)), responses((status = 200, body = Paged<TrainingRecord>)))]
 pub async fn list_training(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<TrainingRecord>>> {
-    Ok(Json(training(&s.steward).list(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<TrainingRecord>>> {
+    pg.page_of(training(&s.steward).list(&c, &org).await?)
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/training", tag = "compliance", security(("bearer" = [])),
@@ -446,13 +451,14 @@ pub async fn get_training(
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/policies", tag = "compliance", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), responses((status = 200, body = Vec<PolicySummary>)))]
+    params(PageQuery, ("organisation_id" = String, Path)), responses((status = 200, body = Paged<PolicySummary>)))]
 pub async fn list_policies(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<PolicySummary>>> {
-    Ok(Json(policies(&s.steward).list(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<PolicySummary>>> {
+    pg.page_of(policies(&s.steward).list(&c, &org).await?)
 }
 
 /// Adds a policy: in the DPO's organisation it joins the cluster library and is offered to
@@ -481,14 +487,15 @@ pub async fn get_policy(
 
 /// Who the policy applies to and whether each has acknowledged the current version.
 #[utoipa::path(get, path = "/api/v1/policies/{id}/acknowledgements", tag = "compliance", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = Vec<AckRow>)))]
+    params(PageQuery, ("id" = String, Path)), responses((status = 200, body = Paged<AckRow>)))]
 pub async fn policy_acknowledgements(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<AckRow>>> {
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<AckRow>>> {
     let p = s.steward.permit::<ops::Read>(&c, Kind::Policy, &id).await?;
-    Ok(Json(policies(&s.steward).acknowledgements(&p).await?))
+    pg.page_of(policies(&s.steward).acknowledgements(&p).await?)
 }
 
 #[utoipa::path(post, path = "/api/v1/policies/{id}/versions", tag = "compliance", security(("bearer" = [])),
@@ -586,13 +593,14 @@ pub async fn cluster_readiness(
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/continuity-plans", tag = "compliance", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), responses((status = 200, body = Vec<Plan>)))]
+    params(PageQuery, ("organisation_id" = String, Path)), responses((status = 200, body = Paged<Plan>)))]
 pub async fn list_plans(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<Plan>>> {
-    Ok(Json(continuity(&s.steward).list(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Plan>>> {
+    pg.page_of(continuity(&s.steward).list(&c, &org).await?)
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/continuity-plans", tag = "compliance", security(("bearer" = [])),
@@ -679,13 +687,14 @@ pub async fn add_assurance(
 
 /// The register of processing beyond individual care, with whether the opt-out applies.
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/opt-out-register", tag = "compliance", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), responses((status = 200, body = Vec<Processing>)))]
+    params(PageQuery, ("organisation_id" = String, Path)), responses((status = 200, body = Paged<Processing>)))]
 pub async fn list_processing(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<Processing>>> {
-    Ok(Json(register(&s.steward).list(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Processing>>> {
+    pg.page_of(register(&s.steward).list(&c, &org).await?)
 }
 
 /// Records processing beyond individual care; whether the opt-out applies follows from the

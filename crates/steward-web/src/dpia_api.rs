@@ -14,11 +14,12 @@ use steward_dpia::service::{
 };
 use steward_dpia::Content;
 
-use crate::api::{ApiJson, ApiQuery, ApiResult};
+use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
 use crate::error::Problem;
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;
@@ -73,14 +74,15 @@ fn today() -> chrono::NaiveDate {
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/dpias", tag = "dpias", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)),
-    responses((status = 200, body = Vec<DpiaSummary>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(PageQuery, ("organisation_id" = String, Path)),
+    responses((status = 200, body = Paged<DpiaSummary>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_dpias(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<DpiaSummary>>> {
-    Ok(Json(dpias(&s.steward).list(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<DpiaSummary>>> {
+    pg.page_of(dpias(&s.steward).list(&c, &org).await?)
 }
 
 /// Starts a DPIA on a matrix (ico, 5x5, cnil), pre-filled from a screening when one is named.
@@ -112,14 +114,15 @@ pub async fn import_dpia(
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/dpia-screenings", tag = "dpias", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)),
-    responses((status = 200, body = Vec<Screening>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(PageQuery, ("organisation_id" = String, Path)),
+    responses((status = 200, body = Paged<Screening>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_screenings(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<Screening>>> {
-    Ok(Json(dpias(&s.steward).screenings(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Screening>>> {
+    pg.page_of(dpias(&s.steward).screenings(&c, &org).await?)
 }
 
 /// Answers a screening questionnaire (trust or ico); every question must be answered.
@@ -242,14 +245,15 @@ pub async fn comment(
 
 /// The frozen versions: approved or rejected, with number and date.
 #[utoipa::path(get, path = "/api/v1/dpias/{id}/versions", tag = "dpias", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = Vec<VersionSummary>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(PageQuery, ("id" = String, Path)), responses((status = 200, body = Paged<VersionSummary>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn versions(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<VersionSummary>>> {
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<VersionSummary>>> {
     let p = s.steward.permit::<ops::Read>(&c, Kind::Dpia, &id).await?;
-    Ok(Json(dpias(&s.steward).versions(&p).await?))
+    pg.page_of(dpias(&s.steward).versions(&p).await?)
 }
 
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]

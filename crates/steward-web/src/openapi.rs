@@ -2,7 +2,7 @@
 
 use axum::Json;
 use utoipa::openapi::content::ContentBuilder;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
@@ -25,7 +25,8 @@ impl Modify for BearerAuth {
 
 /// Every operation documents the errors the route guard and the extractors answer, all as
 /// RFC 9457 problem details: 401 and 403 for a route that needs a token, 404 for one that
-/// names a record, 400, 415 and 422 for one that takes a JSON body, 413 for a body too large.
+/// names a record, 400 and 422 for one that takes query parameters, 400, 415 and 422 for one
+/// that takes a JSON body, 413 for a body too large.
 /// The handlers' own annotations name their particular successes and errors; an error they
 /// document as JSON is the same problem document, so its media type is set here too.
 struct Problems;
@@ -85,6 +86,22 @@ impl Modify for Problems {
                 if body {
                     add_problem(op, "413", "The body is larger than this endpoint accepts.");
                 }
+                let query = op.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| matches!(p.parameter_in, ParameterIn::Query))
+                });
+                if query {
+                    add_problem(
+                        op,
+                        "400",
+                        "A query parameter is missing or not of its type.",
+                    );
+                    add_problem(
+                        op,
+                        "422",
+                        "A query parameter is out of range (a page below 1, a page size above 500) or not valid.",
+                    );
+                }
                 if json {
                     add_problem(op, "400", "The body is not valid JSON.");
                     add_problem(op, "415", "The body is not sent as application/json.");
@@ -122,7 +139,13 @@ impl Modify for Problems {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Steward API", description = "Information governance for health and care. Errors are RFC 9457 problem details."),
+    info(title = "Steward API", description = "Information governance for health and care.
+
+Authentication: a bearer token (`Authorization: Bearer stw_...`), created on the account page.
+
+Errors are RFC 9457 problem details (`application/problem+json`): 401 without a valid token, 403 when the token's role may not do this, 404 for no such record (or one of an organisation the caller does not work in), 409 for a conflict (a newer version, a step out of order), 413 for a body too large, 415 for a body not sent as `application/json`, 400 for a body that is not JSON or a query parameter of the wrong type, 422 for a body that is not a JSON object, a field missing or not valid, or a parameter out of range. Field-level errors are listed in `errors`.
+
+Lists: every list endpoint takes `page` (from 1, default 1) and `size` (items a page holds: 25 unless the endpoint says, at most 500) and answers `{items, total, page, size, pages}`: `total` counts the whole list, `pages` is at least 1, and a page number past the last answers the last page (its `page` says which)."),
     paths(
         document, api::me, api::whoami, api::organisations, api::dashboard, api::list_actions, api::create_action,
         api::get_action, api::update_action, api::delete_action, api::history, api::comments,

@@ -26,11 +26,12 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{Ref, Required};
 use utoipa::Modify;
 
-use crate::api::{ApiJson, ApiQuery, ApiResult};
+use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
 use crate::error::Problem;
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 fn cluster_register(r: Register) -> bool {
     matches!(r, Register::Templates | Register::Projects)
@@ -282,27 +283,29 @@ pub struct SearchQuery {
 
 /// Searches every register of the organisation.
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/registers/search", tag = "registers", security(("bearer" = [])),
-    params(("organisation_id" = String, Path), SearchQuery),
-    responses((status = 200, body = Vec<SearchHit>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(PageQuery, ("organisation_id" = String, Path), SearchQuery),
+    responses((status = 200, body = Paged<SearchHit>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn search(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
     ApiQuery(q): ApiQuery<SearchQuery>,
-) -> ApiResult<Json<Vec<SearchHit>>> {
-    Ok(Json(registers(&s.steward).search(&c, &[org], &q.q).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<SearchHit>>> {
+    pg.page_of(registers(&s.steward).search(&c, &[org], &q.q).await?)
 }
 
 /// The cluster master log, with what this organisation adopted.
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/master-log", tag = "registers", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)),
-    responses((status = 200, body = Vec<MasterItem>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(PageQuery, ("organisation_id" = String, Path)),
+    responses((status = 200, body = Paged<MasterItem>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn master_log(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<MasterItem>>> {
-    Ok(Json(registers(&s.steward).master_log(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<MasterItem>>> {
+    pg.page_of(registers(&s.steward).master_log(&c, &org).await?)
 }
 
 /// Adds a master log activity to the organisation's log; 409 when it is already there.
@@ -337,14 +340,15 @@ pub async fn accept_update(
 
 /// The cluster's sharing projects with this organisation's part in each.
 #[utoipa::path(get, path = "/api/v1/organisations/{organisation_id}/sharing-projects", tag = "registers", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)),
-    responses((status = 200, body = Vec<ProjectView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(PageQuery, ("organisation_id" = String, Path)),
+    responses((status = 200, body = Paged<ProjectView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn projects(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-) -> ApiResult<Json<Vec<ProjectView>>> {
-    Ok(Json(registers(&s.steward).projects_for(&c, &org).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<ProjectView>>> {
+    pg.page_of(registers(&s.steward).projects_for(&c, &org).await?)
 }
 
 /// Joins an approved project (who signed, when); 409 for a pending or withdrawn project.
@@ -519,8 +523,9 @@ impl Modify for RegisterPaths {
                     def.title.to_lowercase()
                 )))
                 .operation_id(Some(format!("list_{}", def.slug.replace('-', "_"))))
-                .parameter(string_param("q", ParameterIn::Query))
-                .parameter(string_param("page", ParameterIn::Query))
+                .parameters(Some(<EntryQuery as utoipa::IntoParams>::into_params(
+                    || Some(ParameterIn::Query),
+                )))
                 .response("200", json("EntryPage", "One page of the register"));
             let mut create_op = base()
                 .summary(Some(format!("Add a {}", def.one)))

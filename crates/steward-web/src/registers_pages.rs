@@ -387,6 +387,7 @@ async fn list_page(
             &EntryQuery {
                 q: Some(q.q.clone()),
                 page: q.page.parse().ok(),
+                size: None,
             },
         )
         .await?;

@@ -7,19 +7,23 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use steward_core::paging::Paging;
 use steward_core::{ops, Kind, Op};
 use steward_rights::requests::{
     rights, ClinicianReviewInput, ClosureInput, ExtensionInput, NamesakeInput, RequestInput,
     RequestPage, RequestQuery, RequestRecord, StartEventsInput, StepState, WarningView,
 };
-use steward_rights::review::{OutputFile, RedactionDocument, ReviewScreen, RunSummary};
+use steward_rights::review::{
+    FlagView, ManualView, OutputFile, ProposalView, RedactionDocument, RunSummary,
+};
 use steward_rights::settings::RightsSettings;
 
-use crate::api::{ApiJson, ApiQuery, ApiResult};
+use crate::api::{ApiJson, ApiQuery, ApiResult, PageQuery};
 use crate::error::{ApiError, Problem};
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
+use steward_core::paging::Paged;
 
 pub fn routes() -> Routes {
     use Access::*;
@@ -295,17 +299,18 @@ pub async fn move_request(
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/steps", tag = "requests", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = [StepState]), (status = 404, body = Problem)))]
+    params(PageQuery, ("id" = String, Path)), responses((status = 200, body = Paged<StepState>), (status = 404, body = Problem)))]
 pub async fn steps(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<StepState>>> {
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<StepState>>> {
     let p = s
         .steward
         .permit::<ops::Read>(&c, Kind::RightsRequest, &id)
         .await?;
-    Ok(Json(rights(&s.steward).steps(&p).await?))
+    pg.page_of(rights(&s.steward).steps(&p).await?)
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -347,17 +352,18 @@ pub async fn clinician_review(
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/namesakes", tag = "requests", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = [WarningView]), (status = 404, body = Problem)))]
+    params(PageQuery, ("id" = String, Path)), responses((status = 200, body = Paged<WarningView>), (status = 404, body = Problem)))]
 pub async fn namesake_warnings(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<WarningView>>> {
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<WarningView>>> {
     let p = s
         .steward
         .permit::<ops::Read>(&c, Kind::RightsRequest, &id)
         .await?;
-    Ok(Json(rights(&s.steward).namesake_warnings(&p).await?))
+    pg.page_of(rights(&s.steward).namesake_warnings(&p).await?)
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{id}/namesakes", tag = "requests", security(("bearer" = [])),
@@ -486,13 +492,14 @@ fn file_response(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/documents", tag = "redaction", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = [RedactionDocument]), (status = 404, body = Problem)))]
+    params(PageQuery, ("id" = String, Path)), responses((status = 200, body = Paged<RedactionDocument>), (status = 404, body = Problem)))]
 pub async fn documents(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<RedactionDocument>>> {
-    Ok(Json(rights(&s.steward).documents(&c, &id).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<RedactionDocument>>> {
+    pg.page_of(rights(&s.steward).documents(&c, &id).await?)
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{id}/documents", tag = "redaction", security(("bearer" = [])),
@@ -543,25 +550,60 @@ pub async fn run_redaction(
     Ok(Json(rights(&s.steward).run_redaction(&c, &id).await?))
 }
 
+/// The review of a request's redaction run: the run's summary, the flags, the manual
+/// redactions and the pages needing manual review, and one page of the proposals (`items`,
+/// in document order; 100 a page unless `size` says), paged as every list is.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewPage {
+    pub run: RunSummary,
+    pub flags: Vec<FlagView>,
+    pub manual: Vec<ManualView>,
+    /// "document: page" of pages without a text layer: they need manual review.
+    pub pages_needing_review: Vec<String>,
+    /// This page's proposed redactions.
+    pub items: Vec<ProposalView>,
+    /// How many proposals the run made.
+    pub total: i64,
+    /// This page's number, from 1 (the last page's when a later one was asked for).
+    pub page: i64,
+    /// How many proposals a page holds.
+    pub size: i64,
+    /// How many pages the proposals fill (at least 1).
+    pub pages: i64,
+}
+
+/// Proposals a review page holds unless `size` says.
+pub const REVIEW_PAGE_SIZE: i64 = 100;
+
 #[utoipa::path(get, path = "/api/v1/requests/{id}/review", tag = "redaction", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = ReviewScreen), (status = 409, description = "The redaction has not been run yet", body = Problem), (status = 404, body = Problem)))]
+    params(("id" = String, Path), PageQuery), responses((status = 200, body = ReviewPage), (status = 409, description = "The redaction has not been run yet", body = Problem), (status = 404, body = Problem)))]
 pub async fn review(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<ReviewScreen>> {
-    rights(&s.steward)
-        .review(&c, &id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| {
-            // The request exists: "not found" would send an integrator looking for the wrong thing.
-            ApiError(
-                StatusCode::CONFLICT,
-                "The redaction has not been run for this request yet: run it first".into(),
-                vec![],
-            )
-        })
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<ReviewPage>> {
+    let paging = Paging::new(pg.page, pg.size, REVIEW_PAGE_SIZE)?;
+    let screen = rights(&s.steward).review(&c, &id).await?.ok_or_else(|| {
+        // The request exists: "not found" would send an integrator looking for the wrong thing.
+        ApiError(
+            StatusCode::CONFLICT,
+            "The redaction has not been run for this request yet: run it first".into(),
+            vec![],
+        )
+    })?;
+    let proposals = paging.page_of(screen.proposals);
+    Ok(Json(ReviewPage {
+        run: screen.run,
+        flags: screen.flags,
+        manual: screen.manual,
+        pages_needing_review: screen.pages_needing_review,
+        items: proposals.items,
+        total: proposals.total,
+        page: proposals.page,
+        size: proposals.size,
+        pages: proposals.pages,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -661,13 +703,14 @@ pub async fn produce_bundle(
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/outputs", tag = "redaction", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = [OutputFile]), (status = 404, body = Problem)))]
+    params(PageQuery, ("id" = String, Path)), responses((status = 200, body = Paged<OutputFile>), (status = 404, body = Problem)))]
 pub async fn outputs(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<OutputFile>>> {
-    Ok(Json(rights(&s.steward).outputs(&c, &id).await?))
+    ApiQuery(pg): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<OutputFile>>> {
+    pg.page_of(rights(&s.steward).outputs(&c, &id).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/outputs/{output_id}", tag = "redaction", security(("bearer" = [])),

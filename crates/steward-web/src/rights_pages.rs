@@ -254,6 +254,7 @@ async fn list(
         status: Some(q.status.clone()).filter(|s| !s.is_empty()),
         request_type: Some(q.request_type.clone()).filter(|s| !s.is_empty()),
         page: q.page.parse().ok(),
+        size: None,
     };
     let r = rights(&state.steward);
     let (page, form) = match r

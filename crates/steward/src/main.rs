@@ -131,6 +131,14 @@ enum UserCommand {
     ResetLink { email: String },
     /// Print the current second-factor code of a user (for the demo's DPO, who has no phone).
     TotpCode { email: String },
+    /// Print a new API token of a demo account (demo database only; real accounts create
+    /// their tokens on their account page), for trying the API or running schemathesis.
+    ApiToken {
+        email: String,
+        /// The token's name, shown on the account page.
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -616,6 +624,22 @@ async fn main() -> Result<()> {
                         bail!("{email} has not set up a second factor, or has used this minute's codes: try again in 30 seconds");
                     };
                     println!("{code}");
+                }
+                UserCommand::ApiToken { email, name } => {
+                    if !steward.is_demo().await.map_err(describe)? {
+                        bail!("user api-token works on a demo database only: a real account creates its tokens on its own account page");
+                    }
+                    let u = find_user(&steward, &email).await?;
+                    let caller = steward
+                        .caller_for_user(&u.id, "command line")
+                        .await
+                        .map_err(describe)?
+                        .context("that account cannot sign in")?;
+                    let (_, token) = steward
+                        .create_api_token(&caller, &name, None)
+                        .await
+                        .map_err(describe)?;
+                    println!("{token}");
                 }
                 UserCommand::ResetLink { email } => {
                     let u = find_user(&steward, &email).await?;

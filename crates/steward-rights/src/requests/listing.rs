@@ -52,11 +52,12 @@ impl Rights<'_> {
             cq = cq.bind(b);
         }
         let total = cq.fetch_one(&self.steward.db.pool).await?;
-        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-        let page = q.page.unwrap_or(1).clamp(1, pages);
+        let paging =
+            steward_core::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
+        let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
         let sql = format!(
-            "{SELECT}{wh} ORDER BY CASE WHEN r.status IN {closed} THEN 1 ELSE 0 END, r.due_on, r.reference LIMIT {PAGE_SIZE} OFFSET {}",
-            (page - 1) * PAGE_SIZE
+            "{SELECT}{wh} ORDER BY CASE WHEN r.status IN {closed} THEN 1 ELSE 0 END, r.due_on, r.reference LIMIT {size} OFFSET {}",
+            paging.offset()
         );
         let mut lq = steward_db::query(&sql);
         for b in &binds {
@@ -76,6 +77,7 @@ impl Rights<'_> {
             items,
             total,
             page,
+            size,
             pages,
         })
     }

@@ -198,6 +198,8 @@ pub struct RequestPage {
     pub items: Vec<RequestRecord>,
     pub total: i64,
     pub page: i64,
+    /// How many items a page holds.
+    pub size: i64,
     pub pages: i64,
 }
 
@@ -208,7 +210,12 @@ pub struct RequestQuery {
     pub status: Option<String>,
     /// access, rectification, erasure, restriction or objection
     pub request_type: Option<String>,
+    /// The page, from 1 (default 1); past the last, the last.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    /// How many items a page holds (default 25, at most 500).
+    #[param(minimum = 1, maximum = 500)]
+    pub size: Option<i64>,
 }
 
 /// Counts for the dashboard.

@@ -65,8 +65,11 @@ both_backends!(openapi_matches_the_router, |s| async move {
     let broken: BTreeSet<_> = all.iter().filter(|r| resolve(&doc, r).is_none()).collect();
     assert!(broken.is_empty(), "unresolvable $ref: {broken:?}");
 
-    // 3. Errors as problem details; signed-in routes document 401; JSON bodies document
-    //    415 and 422.
+    // 3. Errors as problem details. Every signed-in operation documents 401 and 403 and
+    //    names its security scheme; one that names a record documents 404 and declares each
+    //    path parameter; one with query parameters documents 400 and 422; one with a JSON
+    //    body documents 400, 413, 415 and 422; every 4xx and 5xx is application/problem+json
+    //    with the Problem schema.
     let mut wrong = Vec::new();
     for spec in table
         .specs()
@@ -77,18 +80,40 @@ both_backends!(openapi_matches_the_router, |s| async move {
         let op = &doc["paths"][spec.path][&m];
         let responses = op["responses"].as_object().cloned().unwrap_or_default();
         let name = format!("{} {}", spec.method, spec.path);
-        if spec.access != Access::Public && !responses.contains_key("401") {
-            wrong.push(format!("{name}: no 401"));
+        let mut must = Vec::new();
+        if spec.access != Access::Public {
+            must.extend(["401", "403"]);
+            if op["security"].as_array().is_none_or(|a| a.is_empty()) {
+                wrong.push(format!("{name}: no security requirement"));
+            }
+        }
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        let declared =
+            |name: &str, at: &str| params.iter().any(|p| p["name"] == name && p["in"] == at);
+        for seg in spec.path.split('/') {
+            if let Some(p) = seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+                must.push("404");
+                if !declared(p, "path") {
+                    wrong.push(format!("{name}: path parameter {p} not declared"));
+                }
+            }
+        }
+        if params.iter().any(|p| p["in"] == "query") {
+            must.extend(["400", "422"]);
         }
         let json_body = op["requestBody"]["content"]
             .get("application/json")
             .is_some();
         if json_body {
-            for code in ["415", "422"] {
-                if !responses.contains_key(code) {
-                    wrong.push(format!("{name}: no {code}"));
-                }
+            must.extend(["400", "413", "415", "422"]);
+        }
+        for code in must {
+            if !responses.contains_key(code) {
+                wrong.push(format!("{name}: no {code}"));
             }
+        }
+        if !responses.keys().any(|c| c.starts_with('2')) {
+            wrong.push(format!("{name}: no success documented"));
         }
         for (code, r) in &responses {
             if code.starts_with('4') || code.starts_with('5') {
@@ -96,19 +121,50 @@ both_backends!(openapi_matches_the_router, |s| async move {
                     Some(x) => resolve(&doc, x).cloned().unwrap_or_default(),
                     None => r.clone(),
                 };
-                if r["content"].get("application/problem+json").is_none() {
-                    wrong.push(format!("{name}: {code} is not application/problem+json"));
+                match r["content"].get("application/problem+json") {
+                    None => wrong.push(format!("{name}: {code} is not application/problem+json")),
+                    Some(c) if c["schema"]["$ref"] != "#/components/schemas/Problem" => {
+                        wrong.push(format!("{name}: {code} is not the Problem schema"))
+                    }
+                    Some(_) => {}
                 }
             }
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 
-    // 4. What the document says is what the server does: no token is 401 problem details.
-    let res = s.visitor().get("/api/v1/organisations").await;
-    assert_eq!(res.status().as_u16(), 401);
-    assert_eq!(
-        res.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
+    // 4. What the document says is what the server does: no token, or a wrong one, is 401
+    //    problem details on every signed-in operation.
+    let http = reqwest::Client::new();
+    for spec in table
+        .specs()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/") && r.access != Access::Public)
+    {
+        let url = spec
+            .path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        for token in [None, Some("stw_not_a_token")] {
+            let mut req = http.request(spec.method.clone(), s.url(&url));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let res = req.send().await.unwrap();
+            let ct = res
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string());
+            if res.status().as_u16() != 401 || ct.as_deref() != Some("application/problem+json") {
+                wrong.push(format!(
+                    "{} {url} with token {token:?}: {} {ct:?}",
+                    spec.method,
+                    res.status()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 });

@@ -5,6 +5,7 @@ mod access_audit;
 mod access_gate;
 mod accessibility;
 mod api_contract;
+mod api_inputs;
 mod assurance;
 mod backup;
 mod browser;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Property-based test of the JSON API against its own OpenAPI document: schemathesis, a
+# pinned version in a virtual environment, with every check (`--checks all`), against the
+# demo server on SQLite (a fresh temporary data folder, a free port) and the demo DPO's API
+# token. Bounded in time: SCHEMATHESIS_MAX_EXAMPLES examples per operation and at most
+# SCHEMATHESIS_MAX_TIME seconds in all. Exits non-zero on any failure.
+#
+#   scripts/schemathesis.sh                  # build the debug binary, run, clean up
+#   STEWARD_BIN=target/release/steward scripts/schemathesis.sh
+#
+# The virtual environment is kept in target/schemathesis-venv (SCHEMATHESIS_VENV) so that a
+# second run needs no download; the report (JUnit XML) goes to target/schemathesis-report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCHEMATHESIS_VERSION=4.32.5
+TARGET="${CARGO_TARGET_DIR:-target}"
+VENV="${SCHEMATHESIS_VENV:-$TARGET/schemathesis-venv}"
+MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
+MAX_TIME="${SCHEMATHESIS_MAX_TIME:-300}"
+SEED="${SCHEMATHESIS_SEED:-20261207}"
+REPORT_DIR="${SCHEMATHESIS_REPORT_DIR:-$TARGET/schemathesis-report}"
+ACCOUNT="${SCHEMATHESIS_ACCOUNT:-dpo@demo.steward.test}"
+
+# 1. schemathesis, pinned, in its own virtual environment.
+if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+    echo "Installing schemathesis $SCHEMATHESIS_VERSION into $VENV..."
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+# 2. The server binary.
+if [ -z "${STEWARD_BIN:-}" ]; then
+    cargo build --workspace --bins --locked --quiet
+    STEWARD_BIN="$TARGET/debug/steward"
+fi
+
+# 3. The demo on SQLite in a temporary data folder, on a free port.
+DATA="$(mktemp -d)"
+SERVER_PID=""
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$DATA"
+}
+trap cleanup EXIT
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export STEWARD_DATA_DIR="$DATA" STEWARD_LISTEN="127.0.0.1:$PORT" STEWARD_BASE_URL="http://127.0.0.1:$PORT"
+unset STEWARD_DATABASE_URL STEWARD_CONFIG
+"$STEWARD_BIN" demo --seed-only >"$DATA/seed.log" 2>&1
+TOKEN="$("$STEWARD_BIN" user api-token "$ACCOUNT" --name schemathesis)"
+"$STEWARD_BIN" demo >"$DATA/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 60); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/openapi.json" 2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$DATA/server.log"; echo "the demo server did not start"; exit 1; }
+    sleep 1
+done
+
+# 4. Every check, bounded in time, reproducible by its seed.
+echo "schemathesis $SCHEMATHESIS_VERSION against the demo on port $PORT (as $ACCOUNT; seed $SEED, $MAX_EXAMPLES examples per operation, at most ${MAX_TIME}s)"
+status=0
+"$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+    --checks all \
+    --header "Authorization: Bearer $TOKEN" \
+    --max-examples "$MAX_EXAMPLES" \
+    --max-time "$MAX_TIME" \
+    --request-timeout 20 \
+    --seed "$SEED" \
+    --workers 2 \
+    --no-color \
+    --report junit --report-dir "$REPORT_DIR" \
+    "$@" || status=$?
+if [ "$status" != 0 ]; then
+    echo "schemathesis found failures (exit $status); the server's log follows."
+    tail -n 50 "$DATA/server.log"
+fi
+exit "$status"
