@@ -1739,7 +1739,14 @@ impl Rights<'_> {
             }
             self.save(&mut w.tx, &system, s, None, today).await?;
             let mut e = TrailEntry::for_record(&system, "record.update", &org, RECORD_TYPE, &id);
-            e.detail = format!("clock paused: due date moved from {stored_due} to {due}");
+            // Dates as the DPO writes them: the trail's detail is read and exported as is.
+            let was = steward_core::time::parse_iso_date(&stored_due)
+                .map(steward_core::time::long_date)
+                .unwrap_or(stored_due);
+            e.detail = format!(
+                "clock paused: due date moved from {was} to {}",
+                steward_core::time::long_date(due)
+            );
             append(&mut w.tx, &e).await?;
             w.commit().await?;
             moved += 1;
@@ -2485,7 +2492,7 @@ impl Rights<'_> {
         e.detail = format!(
             "{} on {}",
             s.closure_outcome.clone().unwrap_or_default(),
-            iso_date(closed_on)
+            steward_core::time::long_date(closed_on)
         );
         append(&mut w.tx, &e).await?;
         w.commit().await?;
@@ -2734,10 +2741,31 @@ impl Rights<'_> {
         q: &RequestQuery,
         today: NaiveDate,
     ) -> CoreResult<RequestPage> {
-        self.steward
+        let permit = self
+            .steward
             .permit_in(caller, KIND, Op::List, organisation_id)?;
-        let mut binds: Vec<String> = vec![organisation_id.to_string()];
-        let mut wh = String::from(" WHERE r.organisation_id = $1");
+        self.requests_in(caller, &[permit], q, today).await
+    }
+
+    /// The requests of several organisations in one list (the DPO's cluster view): each
+    /// organisation permitted by the gate (`Steward::permit_lists`) and the read recorded on
+    /// the trail for each.
+    pub async fn requests_in(
+        &self,
+        caller: &Caller,
+        permits: &[steward_core::OrgPermit],
+        q: &RequestQuery,
+        today: NaiveDate,
+    ) -> CoreResult<RequestPage> {
+        if permits.is_empty() || permits.iter().any(|p| p.kind() != KIND) {
+            return Err(CoreError::Forbidden);
+        }
+        let mut binds: Vec<String> = permits
+            .iter()
+            .map(|p| p.organisation_id().to_string())
+            .collect();
+        let marks: Vec<String> = (1..=binds.len()).map(|i| format!("${i}")).collect();
+        let mut wh = format!(" WHERE r.organisation_id IN ({})", marks.join(", "));
         let closed = "('completed', 'refused', 'withdrawn')";
         match q.status.as_deref().unwrap_or("") {
             "" | "all" => {}
@@ -2778,12 +2806,11 @@ impl Rights<'_> {
         let rows = lq.fetch_all(&self.steward.db.pool).await?;
         let items = self.records_from(&rows, today).await?;
         self.steward
-            .trail_standalone(TrailEntry {
-                organisation_id: Some(organisation_id.to_string()),
-                record_type: Some(RECORD_TYPE.into()),
-                detail: format!("list {} page {page}", q.status.clone().unwrap_or_default()),
-                ..TrailEntry::for_caller(caller, "record.list")
-            })
+            .trail_lists(
+                caller,
+                permits,
+                &format!("list {} page {page}", q.status.clone().unwrap_or_default()),
+            )
             .await?;
         Ok(RequestPage {
             items,
@@ -3218,7 +3245,7 @@ mod service_tests {
             .unwrap();
         assert_eq!(history[0].user_name, steward_core::context::SYSTEM_NAME);
         let trail: i64 = steward_db::query_scalar(
-            "SELECT COUNT(*) FROM audit_trail WHERE record_id = $1 AND user_id = 'system' AND detail LIKE 'clock paused: due date moved from % to 2026-07-27'",
+            "SELECT COUNT(*) FROM audit_trail WHERE record_id = $1 AND user_id = 'system' AND detail LIKE 'clock paused: due date moved from % to 27 July 2026'",
         )
         .bind(&req.id)
         .fetch_one(&s.db.pool)

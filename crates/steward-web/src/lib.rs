@@ -13,6 +13,8 @@ pub mod compliance_pages;
 pub mod dpia_api;
 pub mod dpia_pages;
 pub mod error;
+pub mod flash;
+pub mod menu;
 pub mod openapi;
 pub mod pages;
 pub mod registers_api;
@@ -273,6 +275,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             error::framed_errors,
         ))
+        // Outside the error frame, so that an error page drawn in the frame sees the banner.
+        .layer(middleware::from_fn(flash::flash))
         // The route guard finds the application's state here.
         .layer(axum::Extension(state.clone()))
         .layer(middleware::from_fn(track))

@@ -13,6 +13,7 @@ mod compliance_audits;
 mod dpia;
 mod foundation;
 mod hardening;
+mod pages;
 mod registers;
 mod rights;
 mod smtp;
