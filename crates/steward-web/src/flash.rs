@@ -8,12 +8,13 @@
 
 use std::cell::Cell;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::session::cookie;
+use crate::AppState;
 
 pub const FLASH_COOKIE: &str = "steward_flash";
 
@@ -182,9 +183,10 @@ fn decode(value: &str) -> String {
     value.replace('(', "{").replace(')', "}")
 }
 
-fn set_cookie(res: &mut Response, value: &str, max_age: u32) {
+fn set_cookie(res: &mut Response, value: &str, max_age: u32, secure: bool) {
+    let secure = if secure { "; Secure" } else { "" };
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}"
+        "{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     )) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -192,7 +194,8 @@ fn set_cookie(res: &mut Response, value: &str, max_age: u32) {
 
 /// Notes a successful form post for the next page and hands a waiting banner to this
 /// request's page; the cookie is cleared once a page has shown it.
-pub async fn flash(req: Request, next: Next) -> Response {
+pub async fn flash(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let secure = state.web.secure_cookies;
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -213,9 +216,14 @@ pub async fn flash(req: Request, next: Next) -> Response {
         && res.status() == StatusCode::SEE_OTHER
         && route.as_deref().and_then(message).is_some();
     if done {
-        set_cookie(&mut res, &encode(route.as_deref().unwrap_or_default()), 120);
+        set_cookie(
+            &mut res,
+            &encode(route.as_deref().unwrap_or_default()),
+            120,
+            secure,
+        );
     } else if taken {
-        set_cookie(&mut res, "", 0);
+        set_cookie(&mut res, "", 0, secure);
     }
     res
 }

@@ -276,7 +276,7 @@ pub fn router(state: AppState) -> Router {
             error::framed_errors,
         ))
         // Outside the error frame, so that an error page drawn in the frame sees the banner.
-        .layer(middleware::from_fn(flash::flash))
+        .layer(middleware::from_fn_with_state(state.clone(), flash::flash))
         // The route guard finds the application's state here.
         .layer(axum::Extension(state.clone()))
         .layer(middleware::from_fn(track))

@@ -121,6 +121,7 @@ impl FormView {
     }
 }
 
+#[derive(Clone, Debug)]
 pub struct Option_ {
     pub value: String,
     pub label: String,
