@@ -375,7 +375,10 @@ impl AccessReview {
         let status = status.trim();
         if !status.is_empty() {
             if !matches!(status, "open" | "awaiting_explanation" | "closed") {
-                return Err(CoreError::invalid("status", "Select a status from the list"));
+                return Err(CoreError::invalid(
+                    "status",
+                    "Select a status from the list",
+                ));
             }
             let a = bind(status.to_string());
             wh.push_str(&format!(" AND c.status = {a}"));

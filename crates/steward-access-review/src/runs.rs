@@ -1002,12 +1002,7 @@ impl AccessReview {
                         .bind(c.events as i64)
                         .bind(fmt_ts(c.first_ts))
                         .bind(fmt_ts(c.last_ts))
-                        .bind(
-                            c.patient_id
-                                .as_ref()
-                                .and_then(|p| names.get(p))
-                                .cloned(),
-                        );
+                        .bind(c.patient_id.as_ref().and_then(|p| names.get(p)).cloned());
                 }
                 q.execute(&mut *w.tx).await?;
             }

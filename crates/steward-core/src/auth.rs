@@ -648,8 +648,8 @@ impl Steward {
         )
         .bind(hash_password(new)?)
         .bind(&caller.user_id)
-            .execute(&mut *tx)
-            .await?;
+        .execute(&mut *tx)
+        .await?;
         steward_db::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
             .bind(&caller.user_id)
             .bind(token.map(hash_secret).unwrap_or_default())
@@ -732,8 +732,8 @@ impl Steward {
         )
         .bind(hash_password(new)?)
         .bind(&user_id)
-            .execute(&mut *tx)
-            .await?;
+        .execute(&mut *tx)
+        .await?;
         steward_db::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2")
             .bind(now_stamp())
             .bind(hash_secret(token))

@@ -804,10 +804,9 @@ async fn cases_page(
     Query(q): Query<CasesQuery>,
 ) -> PageResult {
     let orgs = org_filter(&state.steward, &si.caller, &q.organisation).await?;
-    let permits =
-        state
-            .steward
-            .permit_lists(&si.caller, Kind::AccessAuditCase, &q.organisation)?;
+    let permits = state
+        .steward
+        .permit_lists(&si.caller, Kind::AccessAuditCase, &q.organisation)?;
     let status = if q.status.is_empty() {
         "open".to_string()
     } else {

@@ -60,7 +60,12 @@ pub const SECTIONS: [Section; 3] = [
     },
 ];
 
-fn link(label: &'static str, href: &'static str, nav: &'static str, hint: &'static str) -> MenuLink {
+fn link(
+    label: &'static str,
+    href: &'static str,
+    nav: &'static str,
+    hint: &'static str,
+) -> MenuLink {
     MenuLink {
         label,
         href,

@@ -262,10 +262,9 @@ async fn list(
     };
     let r = rights(&state.steward);
     let orgs = org_filter(&state.steward, &si.caller, &q.organisation).await?;
-    let permits =
-        state
-            .steward
-            .permit_lists(&si.caller, Kind::RightsRequest, &q.organisation)?;
+    let permits = state
+        .steward
+        .permit_lists(&si.caller, Kind::RightsRequest, &q.organisation)?;
     let (page, form) = match r.requests_in(&si.caller, &permits, &query, today()).await {
         Ok(p) => (p, FormView::new()),
         // An unknown filter in the address bar: say so and show everything.

@@ -19,76 +19,82 @@ async fn landing(c: &Client, res: reqwest::Response) -> String {
     body
 }
 
-both_backends!(a_form_that_worked_says_so_once, |s: Arc<TestServer>| async move {
-    seed_modules(&s).await;
-    let c = s.sign_in(HARBOUR_IG).await;
-    let me = s.user_id(HARBOUR_IG).await;
-    // Actions (the core): created, then deleted.
-    let res = c
-        .post_form(
-            "/actions/new",
-            &[
-                ("title", "Check the fax policy"),
-                ("description", "From the banner test"),
-                ("owner_id", &me),
-                ("due_day", "31"),
-                ("due_month", "3"),
-                ("due_year", "2031"),
-            ],
-        )
-        .await;
-    let to = location(&res);
-    let page = landing(&c, res).await;
-    assert!(page.contains(BANNER), "a success banner");
-    assert!(page.contains("The action has been created."));
-    // Once: the next page has no banner.
-    let (_, again) = c.get_text(&to).await;
-    assert!(!again.contains(BANNER), "the banner is shown once");
-    // A comment through the generic record features.
-    let id = to.trim_start_matches("/actions/").to_string();
-    let res = c
-        .post_form(
-            &format!("/records/action/{id}/comments"),
-            &[("body", "Asked the practice manager")],
-        )
-        .await;
-    let page = landing(&c, res).await;
-    assert!(page.contains("Your comment has been added."), "comment banner");
-    let res = c.post_form(&format!("/actions/{id}/delete"), &[]).await;
-    let page = landing(&c, res).await;
-    assert!(page.contains("The action has been deleted."));
-    // Another module: a comment on a rights request.
-    let request: String = steward_db::query_scalar(
+both_backends!(
+    a_form_that_worked_says_so_once,
+    |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
+        let c = s.sign_in(HARBOUR_IG).await;
+        let me = s.user_id(HARBOUR_IG).await;
+        // Actions (the core): created, then deleted.
+        let res = c
+            .post_form(
+                "/actions/new",
+                &[
+                    ("title", "Check the fax policy"),
+                    ("description", "From the banner test"),
+                    ("owner_id", &me),
+                    ("due_day", "31"),
+                    ("due_month", "3"),
+                    ("due_year", "2031"),
+                ],
+            )
+            .await;
+        let to = location(&res);
+        let page = landing(&c, res).await;
+        assert!(page.contains(BANNER), "a success banner");
+        assert!(page.contains("The action has been created."));
+        // Once: the next page has no banner.
+        let (_, again) = c.get_text(&to).await;
+        assert!(!again.contains(BANNER), "the banner is shown once");
+        // A comment through the generic record features.
+        let id = to.trim_start_matches("/actions/").to_string();
+        let res = c
+            .post_form(
+                &format!("/records/action/{id}/comments"),
+                &[("body", "Asked the practice manager")],
+            )
+            .await;
+        let page = landing(&c, res).await;
+        assert!(
+            page.contains("Your comment has been added."),
+            "comment banner"
+        );
+        let res = c.post_form(&format!("/actions/{id}/delete"), &[]).await;
+        let page = landing(&c, res).await;
+        assert!(page.contains("The action has been deleted."));
+        // Another module: a comment on a rights request.
+        let request: String = steward_db::query_scalar(
         "SELECT r.id FROM rights_requests r JOIN users u ON u.organisation_id = r.organisation_id WHERE u.email = $1 LIMIT 1",
     )
     .bind(HARBOUR_IG)
     .fetch_one(&s.steward.db.pool)
     .await
     .unwrap();
-    let res = c
-        .post_form(
-            &format!("/requests/{request}/comments"),
-            &[("body", "Identity checked")],
-        )
-        .await;
-    let page = landing(&c, res).await;
-    assert!(page.contains(BANNER) && page.contains("Your comment has been added."));
-    // A form with errors re-renders without a banner, and leaves none for later.
-    let res = c.post_form("/actions/new", &[("title", "")]).await;
-    assert_eq!(res.status(), 422);
-    let (_, later) = c.get_text("/actions").await;
-    assert!(!later.contains(BANNER));
-    // A cookie naming no route shows nothing.
-    let v = s.visitor();
-    let res = v
-        .http
-        .get(s.url("/sign-in"))
-        .header("cookie", "steward_flash=<script>")
-        .send()
-        .await
-        .unwrap();
-    assert!(!res.text().await.unwrap().contains(BANNER));
-});
+        let res = c
+            .post_form(
+                &format!("/requests/{request}/comments"),
+                &[("body", "Identity checked")],
+            )
+            .await;
+        let page = landing(&c, res).await;
+        assert!(page.contains(BANNER) && page.contains("Your comment has been added."));
+        // A form with errors re-renders without a banner, and leaves none for later.
+        let res = c.post_form("/actions/new", &[("title", "")]).await;
+        assert_eq!(res.status(), 422);
+        let (_, later) = c.get_text("/actions").await;
+        assert!(!later.contains(BANNER));
+        // A cookie naming no route shows nothing.
+        let v = s.visitor();
+        let res = v
+            .http
+            .get(s.url("/sign-in"))
+            .header("cookie", "steward_flash=<script>")
+            .send()
+            .await
+            .unwrap();
+        assert!(!res.text().await.unwrap().contains(BANNER));
+    }
+);
 
 both_backends!(an_administrators_password_is_replaced_first, |s: Arc<
     TestServer,
@@ -117,10 +123,19 @@ both_backends!(an_administrators_password_is_replaced_first, |s: Arc<
     // account page until they choose their own.
     let c = s.visitor();
     let res = c
-        .sign_in("new.starter@harbour.demo.steward.test", "given-by-the-admin-1")
+        .sign_in(
+            "new.starter@harbour.demo.steward.test",
+            "given-by-the-admin-1",
+        )
         .await;
     assert_eq!(res.status(), 303);
-    for path in ["/", "/requests", "/actions", "/incidents/report", "/section/governance"] {
+    for path in [
+        "/",
+        "/requests",
+        "/actions",
+        "/incidents/report",
+        "/section/governance",
+    ] {
         let res = c.get(path).await;
         assert_eq!(res.status(), 303, "{path}");
         assert_eq!(location(&res), "/account", "{path}");
@@ -140,7 +155,7 @@ both_backends!(an_administrators_password_is_replaced_first, |s: Arc<
         .await
         .unwrap()
         .unwrap();
-    let (token, _) = s
+    let (_, token) = s
         .steward
         .create_api_token(&caller, "script", None)
         .await
@@ -175,12 +190,11 @@ both_backends!(an_administrators_password_is_replaced_first, |s: Arc<
     let (status, _) = s.api(&token).get("/whoami").await;
     assert_eq!(status, 200);
     // The demo's printed accounts, made on the server, owe nothing.
-    let owed: i64 = steward_db::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE must_change_password = 1",
-    )
-    .fetch_one(&s.steward.db.pool)
-    .await
-    .unwrap();
+    let owed: i64 =
+        steward_db::query_scalar("SELECT COUNT(*) FROM users WHERE must_change_password = 1")
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap();
     assert_eq!(owed, 0);
 });
 
@@ -209,12 +223,18 @@ both_backends!(the_dpo_lists_the_cluster_without_switching, |s: Arc<
     for (path, kind) in [
         ("/requests?organisation=all", "rights_request"),
         ("/actions?organisation=all", "action"),
-        ("/access-audit/cases?organisation=all&status=all", "access_audit_case"),
+        (
+            "/access-audit/cases?organisation=all&status=all",
+            "access_audit_case",
+        ),
     ] {
         let before = list_reads(&s, kind).await.len();
         let (status, page) = c.get_text(path).await;
         assert_eq!(status, 200, "{path}");
-        assert!(page.contains("<th scope=\"col\">Organisation</th>"), "{path}");
+        assert!(
+            page.contains("<th scope=\"col\">Organisation</th>"),
+            "{path}"
+        );
         assert!(page.contains("Harbour View Surgery"), "{path}");
         assert!(page.contains("All organisations in the cluster"), "{path}");
         // Still working in the DPO service: nothing was switched.
@@ -224,11 +244,12 @@ both_backends!(the_dpo_lists_the_cluster_without_switching, |s: Arc<
         assert_eq!(after.len() - before, orgs as usize, "{path}: {after:?}");
         // One organisation, by the filter.
         let base = path.split('?').next().unwrap();
-        let (status, page) = c
-            .get_text(&format!("{base}?organisation={harbour}"))
-            .await;
+        let (status, page) = c.get_text(&format!("{base}?organisation={harbour}")).await;
         assert_eq!(status, 200, "{path}");
-        assert!(!page.contains("<th scope=\"col\">Organisation</th>"), "{path}");
+        assert!(
+            !page.contains("<th scope=\"col\">Organisation</th>"),
+            "{path}"
+        );
     }
     // A figure of the cluster dashboard leads to its filtered list.
     let (_, home) = c.get_text("/").await;
@@ -243,11 +264,15 @@ both_backends!(the_dpo_lists_the_cluster_without_switching, |s: Arc<
     assert!(!page.contains("All organisations in the cluster"));
     let castle = s.organisation("Y90002").await;
     assert_eq!(
-        ig.get(&format!("/requests?organisation={castle}")).await.status(),
+        ig.get(&format!("/requests?organisation={castle}"))
+            .await
+            .status(),
         404
     );
     assert_eq!(
-        ig.get(&format!("/access-audit/cases?organisation={castle}")).await.status(),
+        ig.get(&format!("/access-audit/cases?organisation={castle}"))
+            .await
+            .status(),
         404
     );
     // Staff do not review access.
@@ -292,19 +317,20 @@ both_backends!(an_access_audit_case_names_its_patient, |s: Arc<
     );
 });
 
-both_backends!(a_page_past_the_last_shows_the_last, |s: Arc<
-    TestServer,
->| async move {
-    seed_modules(&s).await;
-    let c = s.sign_in(DPO).await;
-    for path in [
-        "/requests?page=99999999999999999",
-        "/actions?page=99999999999999999",
-        "/access-audit/cases?organisation=all&status=all&page=99999999999999999",
-        "/audit-trail?page=99999999999999999",
-    ] {
-        let (status, page) = c.get_text(path).await;
-        assert_eq!(status, 200, "{path}");
-        assert!(!page.contains("99999999999999999"), "{path}");
+both_backends!(
+    a_page_past_the_last_shows_the_last,
+    |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
+        let c = s.sign_in(DPO).await;
+        for path in [
+            "/requests?page=99999999999999999",
+            "/actions?page=99999999999999999",
+            "/access-audit/cases?organisation=all&status=all&page=99999999999999999",
+            "/audit-trail?page=99999999999999999",
+        ] {
+            let (status, page) = c.get_text(path).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(!page.contains("99999999999999999"), "{path}");
+        }
     }
-});
+);

@@ -358,7 +358,11 @@ async fn every_menu_item_in_the_browser(s: std::sync::Arc<TestServer>) {
             wait_for_path(b, |_| true).await;
             let html = b.source().await.unwrap();
             let title = b.title().await.unwrap_or_default();
-            for bad in ["Page not found", "You cannot do that", "Sorry, there is a problem"] {
+            for bad in [
+                "Page not found",
+                "You cannot do that",
+                "Sorry, there is a problem",
+            ] {
                 if title.starts_with(bad) {
                     problems.push(format!("{email} {path}: {title}"));
                 }
