@@ -445,7 +445,7 @@ pub async fn org_filter(
     let orgs = steward.organisations(caller).await?;
     let mut options = vec![Option_ {
         value: steward_core::gate::ALL_ORGANISATIONS.into(),
-        label: "All organisations in the cluster".into(),
+        label: "The whole cluster".into(),
     }];
     options.extend(orgs.iter().map(|o| Option_ {
         value: o.id.clone(),

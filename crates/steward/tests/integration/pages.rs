@@ -236,7 +236,7 @@ both_backends!(the_dpo_lists_the_cluster_without_switching, |s: Arc<
             "{path}"
         );
         assert!(page.contains("Harbour View Surgery"), "{path}");
-        assert!(page.contains("All organisations in the cluster"), "{path}");
+        assert!(page.contains("The whole cluster"), "{path}");
         // Still working in the DPO service: nothing was switched.
         assert!(page.contains("Working in: <strong>"), "{path}");
         // One trail entry for each organisation listed, as a one-organisation list has.
@@ -261,7 +261,7 @@ both_backends!(the_dpo_lists_the_cluster_without_switching, |s: Arc<
     let ig = s.sign_in(HARBOUR_IG).await;
     let (status, page) = ig.get_text("/requests?organisation=all").await;
     assert_eq!(status, 200);
-    assert!(!page.contains("All organisations in the cluster"));
+    assert!(!page.contains("The whole cluster"));
     let castle = s.organisation("Y90002").await;
     assert_eq!(
         ig.get(&format!("/requests?organisation={castle}"))
