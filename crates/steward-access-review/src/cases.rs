@@ -80,6 +80,8 @@ pub struct Case {
     pub user_id: String,
     pub user_name: String,
     pub patient_id: Option<String>,
+    /// The patient's name from the export, when the audit ran (none for older audits).
+    pub patient_name: Option<String>,
     pub day: Option<String>,
     /// The contract's rule names.
     pub rules: Vec<String>,
@@ -227,6 +229,9 @@ fn case_from_row(r: &AnyRow) -> CoreResult<Case> {
         user_id: r.try_get("user_id")?,
         user_name: r.try_get("user_name")?,
         patient_id: r.try_get("patient_id")?,
+        patient_name: r
+            .try_get::<Option<String>, _>("patient_name")?
+            .filter(|n| !n.trim().is_empty()),
         day: r.try_get("day")?,
         rules: r
             .try_get::<String, _>("rules")?
@@ -346,6 +351,76 @@ impl AccessReview {
             total,
             page,
             size,
+            pages,
+        })
+    }
+
+    /// The cases of every audit of one or several organisations (the DPO's cluster view
+    /// of cases to review), newest period first, then by rank. Each organisation was
+    /// permitted by the gate (`Steward::permit_lists`); the read goes in the trail for each.
+    /// `status`: open, awaiting_explanation, closed, or empty for all.
+    pub async fn cases_in(
+        &self,
+        caller: &Caller,
+        permits: &[steward_core::OrgPermit],
+        status: &str,
+        page: Option<i64>,
+    ) -> CoreResult<CasePage> {
+        if permits.is_empty() || permits.iter().any(|p| p.kind() != Kind::AccessAuditCase) {
+            return Err(CoreError::Forbidden);
+        }
+        let mut binds: Vec<String> = Vec::new();
+        let mut bind = |v: String| {
+            binds.push(v);
+            format!("${}", binds.len())
+        };
+        let orgs: Vec<String> = permits
+            .iter()
+            .map(|p| bind(p.organisation_id().to_string()))
+            .collect();
+        let mut wh = format!(" WHERE c.organisation_id IN ({})", orgs.join(", "));
+        let me = bind(caller.display_name.trim().to_lowercase());
+        wh.push_str(&format!(" AND LOWER(c.user_name) <> {me}"));
+        let status = status.trim();
+        if !status.is_empty() {
+            if !matches!(status, "open" | "awaiting_explanation" | "closed") {
+                return Err(CoreError::invalid(
+                    "status",
+                    "Select a status from the list",
+                ));
+            }
+            let a = bind(status.to_string());
+            wh.push_str(&format!(" AND c.status = {a}"));
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM audit_cases c{wh}");
+        let mut cq = steward_db::query_scalar::<_, i64>(&count_sql);
+        for b in &binds {
+            cq = cq.bind(b);
+        }
+        let total = cq.fetch_one(&self.steward.db.pool).await?;
+        let pages = ((total + CASE_PAGE_SIZE - 1) / CASE_PAGE_SIZE).max(1);
+        let page = page.unwrap_or(1).clamp(1, pages);
+        let sql = format!(
+            "{CASE_SELECT}{wh} ORDER BY r.period DESC, c.organisation_id, c.rank LIMIT {CASE_PAGE_SIZE} OFFSET {}",
+            (page - 1) * CASE_PAGE_SIZE
+        );
+        let mut lq = steward_db::query(&sql);
+        for b in &binds {
+            lq = lq.bind(b);
+        }
+        let items = lq
+            .fetch_all(&self.steward.db.pool)
+            .await?
+            .iter()
+            .map(case_from_row)
+            .collect::<CoreResult<Vec<_>>>()?;
+        self.steward
+            .trail_lists(caller, permits, &format!("cases {status}, page {page}"))
+            .await?;
+        Ok(CasePage {
+            items,
+            total,
+            page,
             pages,
         })
     }

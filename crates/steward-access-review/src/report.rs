@@ -142,6 +142,29 @@ impl AccessReview {
         }
     }
 
+    /// The newest month with an audit in the scope: what a report shows when no month is
+    /// asked for (rather than an empty current month). `None` when nothing was audited.
+    pub async fn latest_period(
+        &self,
+        caller: &Caller,
+        scope: &ReportScope,
+    ) -> CoreResult<Option<String>> {
+        let orgs = self.scope_orgs(caller, scope)?;
+        if orgs.is_empty() {
+            return Ok(None);
+        }
+        let marks: Vec<String> = (1..=orgs.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT MAX(period) FROM audit_runs WHERE organisation_id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = steward_db::query_scalar::<_, Option<String>>(&sql);
+        for o in &orgs {
+            q = q.bind(o);
+        }
+        Ok(q.fetch_one(&self.steward.db.pool).await?)
+    }
+
     async fn totals(&self, org: &str, period: &str) -> CoreResult<(Totals, BTreeMap<String, i64>)> {
         let name: String = steward_db::query_scalar("SELECT name FROM organisations WHERE id = $1")
             .bind(org)

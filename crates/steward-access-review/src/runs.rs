@@ -1,7 +1,7 @@
 //! Audit runs: an export (uploaded or a server folder), its mapping, the engine run in the
 //! background with its progress stored, and the flags and cases it produced.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -624,7 +624,11 @@ impl AccessReview {
             RUN_RECORD,
             &run.id,
         );
-        e.detail = format!("uploaded export deleted: {files} file(s), {bytes} bytes");
+        e.detail = format!(
+            "uploaded export deleted: {} {}, {bytes} bytes",
+            files,
+            if files == 1 { "file" } else { "files" }
+        );
         append(&mut w.tx, &e).await?;
         // Files first: if they cannot be removed, nothing is recorded as deleted.
         match std::fs::remove_dir_all(&dir) {
@@ -811,7 +815,7 @@ impl AccessReview {
         let handle = tokio::runtime::Handle::current();
         let me = self.clone();
         let id = run_id.to_string();
-        let (cases, stats, issues) = tokio::task::spawn_blocking(move || {
+        let (cases, stats, issues, names) = tokio::task::spawn_blocking(move || {
             let rules = Rules::default();
             // The first pass cannot know how many rows there are: estimate from the file.
             let estimate = estimate_rows(&ds.events.path);
@@ -843,12 +847,25 @@ impl AccessReview {
             if out.is_ok() && !batch.is_empty() {
                 handle.block_on(me.store_flags(&id, &batch))?;
             }
-            out
+            // The names of the patients the cases are about, while the export is loaded.
+            out.map(|(cases, stats, issues)| {
+                let rf = &ds.reference;
+                let names: HashMap<String, String> = cases
+                    .iter()
+                    .filter_map(|c| c.patient_id.as_ref())
+                    .filter_map(|p| {
+                        let ix = *rf.patient_ix.get(p.as_bytes())?;
+                        let pt = rf.patients.get(ix as usize)?;
+                        Some((p.clone(), format!("{} {}", pt.given, pt.family)))
+                    })
+                    .collect();
+                (cases, stats, issues, names)
+            })
         })
         .await
         .map_err(internal)?
         .map_err(|e| internal(format!("{e:#}")))?;
-        self.store_cases(run_id, &cases).await?;
+        self.store_cases(run_id, &cases, &names).await?;
         let per_rule: BTreeMap<String, u64> = stats.per_rule.clone();
         let flags: u64 = per_rule.values().sum();
         let issue_list: Vec<String> = issues
@@ -934,7 +951,12 @@ impl AccessReview {
         w.commit().await
     }
 
-    async fn store_cases(&self, run_id: &str, cases: &[EngineCase]) -> CoreResult<()> {
+    async fn store_cases(
+        &self,
+        run_id: &str,
+        cases: &[EngineCase],
+        names: &HashMap<String, String>,
+    ) -> CoreResult<()> {
         let org: String =
             steward_db::query_scalar("SELECT organisation_id FROM audit_runs WHERE id = $1")
                 .bind(run_id)
@@ -943,8 +965,8 @@ impl AccessReview {
         for batch in cases.chunks(FLAG_BATCH) {
             let mut w = self.steward.write().await?;
             for chunk in batch.chunks(ROWS_PER_INSERT / 2) {
-                const COLS: usize = 15;
-                let mut sql = String::from("INSERT INTO audit_cases (id, run_id, organisation_id, rank, kind, user_id, user_name, patient_id, day, rules, severity, score, events, first_ts, last_ts, status) VALUES ");
+                const COLS: usize = 16;
+                let mut sql = String::from("INSERT INTO audit_cases (id, run_id, organisation_id, rank, kind, user_id, user_name, patient_id, day, rules, severity, score, events, first_ts, last_ts, patient_name, status) VALUES ");
                 for i in 0..chunk.len() {
                     if i > 0 {
                         sql.push_str(", ");
@@ -979,7 +1001,8 @@ impl AccessReview {
                         .bind(c.score as i64)
                         .bind(c.events as i64)
                         .bind(fmt_ts(c.first_ts))
-                        .bind(fmt_ts(c.last_ts));
+                        .bind(fmt_ts(c.last_ts))
+                        .bind(c.patient_id.as_ref().and_then(|p| names.get(p)).cloned());
                 }
                 q.execute(&mut *w.tx).await?;
             }

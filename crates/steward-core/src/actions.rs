@@ -487,7 +487,23 @@ impl Steward {
         q: &ActionQuery,
         today: NaiveDate,
     ) -> CoreResult<ActionPage> {
-        self.permit_in(caller, KIND, Op::List, organisation_id)?;
+        let permit = self.permit_in(caller, KIND, Op::List, organisation_id)?;
+        self.actions_in(caller, &[permit], q, today).await
+    }
+
+    /// The actions of several organisations in one list (the DPO's cluster view): each
+    /// organisation permitted by the gate ([`Steward::permit_lists`]) and the read recorded
+    /// on the trail for each.
+    pub async fn actions_in(
+        &self,
+        caller: &Caller,
+        permits: &[crate::OrgPermit],
+        q: &ActionQuery,
+        today: NaiveDate,
+    ) -> CoreResult<ActionPage> {
+        if permits.iter().any(|p| p.kind() != KIND) || permits.is_empty() {
+            return Err(CoreError::Forbidden);
+        }
         let view = q.view.unwrap_or_default();
         let mut binds: Vec<String> = Vec::new();
         let mut bind = |v: String| {
@@ -509,8 +525,11 @@ impl Steward {
                 wh.push_str(&format!(" AND a.organisation_id IN ({})", orgs.join(", ")));
             }
             ActionView::Overdue | ActionView::All => {
-                let p = bind(organisation_id.to_string());
-                wh.push_str(&format!(" AND a.organisation_id = {p}"));
+                let orgs: Vec<String> = permits
+                    .iter()
+                    .map(|p| bind(p.organisation_id().to_string()))
+                    .collect();
+                wh.push_str(&format!(" AND a.organisation_id IN ({})", orgs.join(", ")));
                 if view == ActionView::Overdue {
                     let d = bind(iso_date(today));
                     wh.push_str(&format!(
@@ -562,13 +581,8 @@ impl Steward {
             .iter()
             .map(from_row)
             .collect::<CoreResult<Vec<_>>>()?;
-        self.trail_standalone(TrailEntry {
-            organisation_id: Some(organisation_id.to_string()),
-            record_type: Some(RECORD_TYPE.into()),
-            detail: format!("list {view:?} page {page}"),
-            ..TrailEntry::for_caller(caller, "record.list")
-        })
-        .await?;
+        self.trail_lists(caller, permits, &format!("list {view:?} page {page}"))
+            .await?;
         Ok(ActionPage {
             items,
             total,

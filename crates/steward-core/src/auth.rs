@@ -153,6 +153,9 @@ pub struct SessionInfo {
     pub pending: Pending,
     /// The name of the organisation the caller is working in, for the page header.
     pub organisation_name: String,
+    /// The password was set by an administrator: the person must choose their own before
+    /// anything else.
+    pub must_change_password: bool,
 }
 
 impl Steward {
@@ -269,7 +272,7 @@ impl Steward {
     pub async fn session(&self, token: &str, address: &str) -> CoreResult<Option<SessionInfo>> {
         let row = steward_db::query(
             "SELECT s.current_organisation_id, s.expires_at, s.pending_second_factor, c.name AS current_name, \
-             u.id, u.email, u.display_name, u.role, u.organisation_id, u.active, o.cluster_id, o.name AS home_name \
+             u.id, u.email, u.display_name, u.role, u.organisation_id, u.active, u.must_change_password, o.cluster_id, o.name AS home_name \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id \
              LEFT JOIN organisations c ON c.id = s.current_organisation_id \
              WHERE s.token_hash = $1",
@@ -293,10 +296,12 @@ impl Steward {
             caller.current_organisation_id = current;
             organisation_name = name;
         }
+        let must_change_password = row.try_get::<i64, _>("must_change_password")? == 1;
         Ok(Some(SessionInfo {
             caller,
             pending,
             organisation_name,
+            must_change_password,
         }))
     }
 
@@ -598,6 +603,16 @@ impl Steward {
         self.trail_standalone(e).await
     }
 
+    /// Whether the user still owes a password of their own (one set by an administrator).
+    pub async fn password_change_owed(&self, user_id: &str) -> CoreResult<bool> {
+        let owed: Option<i64> =
+            steward_db::query_scalar("SELECT must_change_password FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        Ok(owed == Some(1))
+    }
+
     /// Changes the caller's own password; ends their other sessions.
     pub async fn change_password(
         &self,
@@ -617,16 +632,24 @@ impl Steward {
             errors.add("current_password", "Your current password is not right");
         }
         check_new_password(new, "new_password", &mut errors);
+        if errors.get("new_password").is_none() && verify_password(new, &hash) {
+            errors.add(
+                "new_password",
+                "Choose a password different from the one you have now",
+            );
+        }
         if new != confirm {
             errors.add("confirm_password", "The passwords do not match");
         }
         errors.into_result()?;
         let mut tx = self.db.begin().await?;
-        steward_db::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(hash_password(new)?)
-            .bind(&caller.user_id)
-            .execute(&mut *tx)
-            .await?;
+        steward_db::query(
+            "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2",
+        )
+        .bind(hash_password(new)?)
+        .bind(&caller.user_id)
+        .execute(&mut *tx)
+        .await?;
         steward_db::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
             .bind(&caller.user_id)
             .bind(token.map(hash_secret).unwrap_or_default())
@@ -704,11 +727,13 @@ impl Steward {
         }
         errors.into_result()?;
         let mut tx = self.db.begin().await?;
-        steward_db::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(hash_password(new)?)
-            .bind(&user_id)
-            .execute(&mut *tx)
-            .await?;
+        steward_db::query(
+            "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2",
+        )
+        .bind(hash_password(new)?)
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
         steward_db::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2")
             .bind(now_stamp())
             .bind(hash_secret(token))

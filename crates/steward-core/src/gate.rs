@@ -889,6 +889,9 @@ impl OrgPermit {
     }
 }
 
+/// The organisation filter of a list that asks for every organisation the caller sees.
+pub const ALL_ORGANISATIONS: &str = "all";
+
 /// The decision without storage: organisation, then role. `about` is the name of the
 /// person a record is about, where the kind has that relation.
 pub fn decide(
@@ -1026,6 +1029,60 @@ impl Steward {
     ) -> CoreResult<Permit<O>> {
         let kind = Kind::parse(code).ok_or(CoreError::NotFound)?;
         self.permit(caller, kind, id).await
+    }
+
+    /// Listing a kind in the organisations a list's organisation filter names: `""` the
+    /// caller's current organisation, `"all"` every organisation the caller sees (the DPO's
+    /// cluster view, without switching), or one organisation's id. Each organisation goes
+    /// through the gate on its own ([`decide`]); in the cluster view an organisation where
+    /// the role may not list the kind is left out, otherwise a refusal is the answer.
+    pub fn permit_lists(
+        &self,
+        caller: &Caller,
+        kind: Kind,
+        filter: &str,
+    ) -> CoreResult<Vec<OrgPermit>> {
+        let filter = filter.trim();
+        if filter != ALL_ORGANISATIONS {
+            let org = if filter.is_empty() {
+                caller.current_organisation_id.as_str()
+            } else {
+                filter
+            };
+            return Ok(vec![self.permit_in(caller, kind, Op::List, org)?]);
+        }
+        let permits: Vec<OrgPermit> = caller
+            .visible_organisation_ids
+            .iter()
+            .filter_map(|org| self.permit_in(caller, kind, Op::List, org).ok())
+            .collect();
+        if permits.is_empty() {
+            // Nothing listable anywhere: the same answer as for the current organisation.
+            return self
+                .permit_in(caller, kind, Op::List, &caller.current_organisation_id)
+                .map(|p| vec![p]);
+        }
+        Ok(permits)
+    }
+
+    /// Records a list read on the trail as a one-organisation list is: one entry for each
+    /// organisation the list covered.
+    pub async fn trail_lists(
+        &self,
+        caller: &Caller,
+        permits: &[OrgPermit],
+        detail: &str,
+    ) -> CoreResult<()> {
+        for p in permits {
+            self.trail_standalone(TrailEntry {
+                organisation_id: Some(p.organisation_id.clone()),
+                record_type: Some(p.kind.code().into()),
+                detail: detail.to_string(),
+                ..TrailEntry::for_caller(caller, "record.list")
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     /// Listing or creating records of a kind in one organisation.

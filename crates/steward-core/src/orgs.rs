@@ -165,7 +165,7 @@ impl Steward {
         let id = uuid::Uuid::new_v4().to_string();
         let mut w = self.write().await?;
         steward_db::query(
-            "INSERT INTO users (id, organisation_id, email, display_name, role, password_hash, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7)",
+            "INSERT INTO users (id, organisation_id, email, display_name, role, password_hash, active, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)",
         )
         .bind(&id)
         .bind(&new.organisation_id)
@@ -174,6 +174,9 @@ impl Steward {
         .bind(role.expect("validated").as_str())
         .bind(hash_password(&new.password)?)
         .bind(now_stamp())
+        // An administrator chose this password: the person chooses their own at first
+        // sign-in. Accounts made on the server (command line, demo) do not owe one.
+        .bind(i64::from(by.is_some()))
         .execute(&mut *w.tx)
         .await?;
         let mut e = match by {

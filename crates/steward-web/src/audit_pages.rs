@@ -34,7 +34,7 @@ use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 use crate::error::PageResult;
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
-use crate::views::{render, FormView, Option_, PageCtx};
+use crate::views::{org_filter, render, FormView, Option_, OrgFilter, PageCtx};
 use crate::AppState;
 
 pub fn routes() -> Routes {
@@ -72,6 +72,11 @@ pub fn routes() -> Routes {
             "/access-audit/runs/{id}/export/delete",
             run(Op::Change),
             delete_export,
+        )
+        .get(
+            "/access-audit/cases",
+            Organisation(Kind::AccessAuditCase, Op::List),
+            cases_page,
         )
         .get("/access-audit/cases/{id}", case(Op::Read), case_page)
         .post(
@@ -762,6 +767,95 @@ async fn render_case(state: &AppState, si: &SignedIn, id: &str, form: FormView) 
         .into_response())
 }
 
+/// Every case of the organisation's audits, or of the cluster's for the DPO, without
+/// opening audit by audit: the cases to review by default.
+#[derive(Template)]
+#[template(path = "audit_cases.html")]
+pub struct CasesView {
+    pub ctx: PageCtx,
+    pub page: CasePage,
+    pub form: FormView,
+    pub statuses: Vec<Option_>,
+    pub orgs: OrgFilter,
+    pub status: String,
+}
+
+impl CasesView {
+    pub fn link(&self, page: i64) -> String {
+        format!(
+            "/access-audit/cases?status={}&page={page}{}",
+            self.status,
+            self.orgs.query()
+        )
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CasesQuery {
+    /// open (the default), awaiting_explanation, closed or all.
+    status: String,
+    page: String,
+    organisation: String,
+}
+
+async fn cases_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<CasesQuery>,
+) -> PageResult {
+    let orgs = org_filter(&state.steward, &si.caller, &q.organisation).await?;
+    let permits = state
+        .steward
+        .permit_lists(&si.caller, Kind::AccessAuditCase, &q.organisation)?;
+    let status = if q.status.is_empty() {
+        "open".to_string()
+    } else {
+        q.status.clone()
+    };
+    let wanted = if status == "all" { "" } else { status.as_str() };
+    let r = review(&state);
+    let (page, form) = match r
+        .cases_in(&si.caller, &permits, wanted, q.page.parse().ok())
+        .await
+    {
+        Ok(p) => (p, FormView::new()),
+        Err(CoreError::Invalid(errors)) => (
+            r.cases_in(&si.caller, &permits, "", None).await?,
+            FormView {
+                errors,
+                ..FormView::new()
+            },
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let mut statuses: Vec<Option_> = ["open", "awaiting_explanation", "closed"]
+        .iter()
+        .map(|s| Option_ {
+            value: s.to_string(),
+            label: status_label(s).into(),
+        })
+        .collect();
+    statuses.push(Option_ {
+        value: "all".into(),
+        label: "Any status".into(),
+    });
+    let form = form.with("status", &status).with(
+        "organisation",
+        orgs.selected(&si.caller.current_organisation_id),
+    );
+    let mut c = ctx(&si, "Access audit cases");
+    c.has_errors = form.has_errors();
+    Ok(render(&CasesView {
+        ctx: c,
+        page,
+        form,
+        statuses,
+        orgs,
+        status,
+    }))
+}
+
 async fn case_page(
     State(state): State<AppState>,
     si: SignedIn,
@@ -985,17 +1079,24 @@ struct ReportQuery {
 }
 
 impl ReportQuery {
-    fn period(&self) -> String {
+    /// The month asked for; when none, the newest month with an audit in the scope, else
+    /// last month.
+    async fn period(&self, state: &AppState, si: &SignedIn) -> String {
         let p = period_from(&self.period_month, &self.period_year);
-        if p.is_empty() {
-            let last = today()
-                .with_day0(0)
-                .and_then(|d| d.pred_opt())
-                .unwrap_or_else(today);
-            last.format("%Y-%m").to_string()
-        } else {
-            p
+        if !p.is_empty() {
+            return p;
         }
+        if let Ok(Some(latest)) = review(state)
+            .latest_period(&si.caller, &self.scope(si))
+            .await
+        {
+            return latest;
+        }
+        let last = today()
+            .with_day0(0)
+            .and_then(|d| d.pred_opt())
+            .unwrap_or_else(today);
+        last.format("%Y-%m").to_string()
     }
     fn scope(&self, si: &SignedIn) -> ReportScope {
         if self.scope == "cluster" {
@@ -1022,7 +1123,7 @@ async fn report_page(
     si: SignedIn,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let period = q.period();
+    let period = q.period(&state, &si).await;
     let mut form = FormView::new()
         .with(
             "period_month",
@@ -1089,7 +1190,7 @@ async fn report_pdf(
     si: SignedIn,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let period = q.period();
+    let period = q.period(&state, &si).await;
     let pdf = review(&state)
         .report_pdf(&si.caller, &q.scope(&si), &period)
         .await?;
@@ -1105,7 +1206,7 @@ async fn report_csv(
     si: SignedIn,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let period = q.period();
+    let period = q.period(&state, &si).await;
     let csv = review(&state)
         .report_csv(&si.caller, &q.scope(&si), &period)
         .await?;

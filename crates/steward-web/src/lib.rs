@@ -14,6 +14,8 @@ pub mod dpia_adoption_pages;
 pub mod dpia_api;
 pub mod dpia_pages;
 pub mod error;
+pub mod flash;
+pub mod menu;
 pub mod openapi;
 pub mod organisation_api;
 pub mod organisation_pages;
@@ -279,6 +281,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             error::framed_errors,
         ))
+        // Outside the error frame, so that an error page drawn in the frame sees the banner.
+        .layer(middleware::from_fn_with_state(state.clone(), flash::flash))
         // The route guard finds the application's state here.
         .layer(axum::Extension(state.clone()))
         .layer(middleware::from_fn(track))

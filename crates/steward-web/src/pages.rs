@@ -33,6 +33,7 @@ pub fn routes() -> Routes {
         .get("/sign-in/second-factor", Public, enrol_page)
         .post("/sign-in/second-factor", Public, enrol_submit)
         .post("/sign-out", Public, sign_out)
+        .get("/section/{name}", SignedIn, section)
         .get("/organisations", SignedIn, organisations)
         .post("/organisations/switch", SignedIn, switch_organisation)
         .get("/actions", Organisation(Kind::Action, Op::List), actions)
@@ -117,6 +118,8 @@ pub(crate) fn ctx(si: &SignedIn, title: &str, nav: &'static str) -> PageCtx {
         can_write: role.can_write_records(),
         can_review_access: steward_access_review::can_review(role),
         has_errors: false,
+        password_owed: si.must_change_password,
+        flash: crate::flash::take(),
     }
 }
 
@@ -344,6 +347,29 @@ async fn sign_out(State(state): State<AppState>, si: SignedIn) -> PageResult {
 
 // ---- dashboard and organisations ----
 
+/// A section of the menu: its destinations for this person, with what each is for.
+async fn section(si: SignedIn, Path(name): Path<String>) -> PageResult {
+    let Some(s) = crate::menu::SECTIONS.iter().find(|s| s.name == name) else {
+        return Err(CoreError::NotFound.into());
+    };
+    let c = ctx(&si, s.label, s.name);
+    let links: Vec<crate::menu::MenuLink> = c
+        .menu()
+        .into_iter()
+        .filter(|i| i.section == s.name)
+        .flat_map(|i| i.children)
+        .collect();
+    if links.is_empty() {
+        return Err(CoreError::NotFound.into());
+    }
+    Ok(render(&SectionPage {
+        ctx: c,
+        heading: s.label.into(),
+        intro: s.intro.into(),
+        links,
+    }))
+}
+
 async fn dashboard(State(state): State<AppState>, si: SignedIn) -> PageResult {
     if !si.caller.role.can_read_records() {
         return Ok(Redirect::to("/admin/users").into_response());
@@ -415,6 +441,8 @@ struct ListQuery {
     status: String,
     sort: String,
     page: String,
+    /// "" the organisation being worked in, "all" the cluster, or one organisation's id.
+    organisation: String,
 }
 
 async fn actions(
@@ -434,14 +462,13 @@ async fn actions(
         page: q.page.parse().ok(),
         ..Default::default()
     };
+    let orgs = org_filter(&state.steward, &si.caller, &q.organisation).await?;
+    let permits = state
+        .steward
+        .permit_lists(&si.caller, Kind::Action, &q.organisation)?;
     let page = state
         .steward
-        .actions(
-            &si.caller,
-            &si.caller.current_organisation_id,
-            &query,
-            today(),
-        )
+        .actions_in(&si.caller, &permits, &query, today())
         .await?;
     let (heading, view_s) = match view {
         ActionView::Mine => ("My actions", "mine"),
@@ -452,6 +479,8 @@ async fn actions(
         ctx: ctx(&si, heading, "actions"),
         heading: heading.into(),
         page,
+        current_organisation: si.caller.current_organisation_id.clone(),
+        orgs,
         view: view_s.into(),
         status: q.status,
         sort: if q.sort.is_empty() {
@@ -917,6 +946,7 @@ async fn account_page(
             tokens: state.steward.api_tokens(&si.caller).await?,
             shown_once,
             notice,
+            password_owed: si.must_change_password,
         }),
     )
         .into_response())
@@ -951,6 +981,10 @@ async fn change_password(
         .await
     {
         Ok(()) => {
+            let si = SignedIn {
+                must_change_password: false,
+                ..si
+            };
             account_page(
                 &state,
                 &si,
@@ -1155,7 +1189,10 @@ async fn add_user(
                 &state,
                 &si,
                 FormView::new(),
-                Some(format!("{} has been added.", u.email)),
+                Some(format!(
+                    "{} has been added. They choose their own password when they first sign in.",
+                    u.email
+                )),
             )
             .await
         }

@@ -33,7 +33,7 @@ use steward_rights::Exemption;
 use crate::error::PageResult;
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
-use crate::views::{render, status_for, FormView, Option_, PageCtx};
+use crate::views::{org_filter, render, status_for, FormView, Option_, OrgFilter, PageCtx};
 use crate::AppState;
 
 pub fn routes() -> Routes {
@@ -212,6 +212,8 @@ struct ListQuery {
     status: String,
     request_type: String,
     page: String,
+    /// "" the organisation being worked in, "all" the cluster, or one organisation's id.
+    organisation: String,
 }
 
 #[derive(Template)]
@@ -224,13 +226,16 @@ pub struct ListPage {
     pub statuses: Vec<Option_>,
     pub types: Vec<Option_>,
     pub form: FormView,
+    pub orgs: OrgFilter,
 }
 
 impl ListPage {
     pub fn link(&self, page: i64) -> String {
         format!(
-            "/requests?status={}&request_type={}&page={page}",
-            self.status, self.request_type
+            "/requests?status={}&request_type={}&page={page}{}",
+            self.status,
+            self.request_type,
+            self.orgs.query()
         )
     }
 }
@@ -257,25 +262,16 @@ async fn list(
         size: None,
     };
     let r = rights(&state.steward);
-    let (page, form) = match r
-        .requests(
-            &si.caller,
-            &si.caller.current_organisation_id,
-            &query,
-            today(),
-        )
-        .await
-    {
+    let orgs = org_filter(&state.steward, &si.caller, &q.organisation).await?;
+    let permits = state
+        .steward
+        .permit_lists(&si.caller, Kind::RightsRequest, &q.organisation)?;
+    let (page, form) = match r.requests_in(&si.caller, &permits, &query, today()).await {
         Ok(p) => (p, FormView::new()),
         // An unknown filter in the address bar: say so and show everything.
         Err(CoreError::Invalid(errors)) => (
-            r.requests(
-                &si.caller,
-                &si.caller.current_organisation_id,
-                &RequestQuery::default(),
-                today(),
-            )
-            .await?,
+            r.requests_in(&si.caller, &permits, &RequestQuery::default(), today())
+                .await?,
             FormView {
                 errors,
                 ..FormView::new()
@@ -303,10 +299,15 @@ async fn list(
     );
     let form = form
         .with("status", &q.status)
-        .with("request_type", &q.request_type);
+        .with("request_type", &q.request_type)
+        .with(
+            "organisation",
+            orgs.selected(&si.caller.current_organisation_id),
+        );
     Ok((
         status_for(&form),
         render(&ListPage {
+            orgs,
             ctx: ctx(&si, "Rights requests", &form),
             page,
             status: q.status,

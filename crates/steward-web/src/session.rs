@@ -84,7 +84,14 @@ pub struct SignedIn {
     pub csrf: String,
     /// The organisation the caller is working in, for the page header.
     pub organisation_name: String,
+    /// An administrator set the password: until the person chooses their own, only the
+    /// pages of [`PASSWORD_OWED_PATHS`] answer.
+    pub must_change_password: bool,
 }
+
+/// Where a person who owes a password of their own may go: their account page (to choose
+/// it) and signing out. Every other page redirects to the account page.
+pub const PASSWORD_OWED_PATHS: [&str; 3] = ["/account", "/account/password", "/sign-out"];
 
 /// A browser session that still owes its second factor (code or enrolment).
 pub struct Pending2fa {
@@ -138,12 +145,20 @@ impl FromRequestParts<AppState> for SignedIn {
             return Ok(si.clone());
         }
         match session_of(parts, state).await? {
+            Some((info, _))
+                if info.pending == Pending::None
+                    && info.must_change_password
+                    && !PASSWORD_OWED_PATHS.contains(&parts.uri.path()) =>
+            {
+                Err(PageError::Redirect("/account"))
+            }
             Some((info, token)) if info.pending == Pending::None => {
                 let si = SignedIn {
                     caller: info.caller,
                     token,
                     csrf: csrf_of(parts),
                     organisation_name: info.organisation_name,
+                    must_change_password: info.must_change_password,
                 };
                 parts.extensions.insert(si.clone());
                 Ok(si)
@@ -221,6 +236,13 @@ impl FromRequestParts<AppState> for ApiCaller {
             .caller_for_token(token.trim(), &client_address(parts, &state.web))
             .await?
             .ok_or_else(unauthorised)?;
+        if state.steward.password_change_owed(&caller.user_id).await? {
+            return Err(ApiError(
+                axum::http::StatusCode::FORBIDDEN,
+                "Your password was set by an administrator: sign in to Steward in a browser and choose your own before using the API".into(),
+                vec![],
+            ));
+        }
         parts.extensions.insert(ApiCaller(caller.clone()));
         Ok(ApiCaller(caller))
     }

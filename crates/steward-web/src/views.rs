@@ -46,9 +46,18 @@ pub struct PageCtx {
     /// Access audit is for those who review it, not for the staff being audited.
     pub can_review_access: bool,
     pub has_errors: bool,
+    /// The person must choose their own password first: no menu.
+    pub password_owed: bool,
+    /// What the last form did, shown once in a success banner (see [`crate::flash`]).
+    pub flash: Option<String>,
 }
 
 impl PageCtx {
+    /// The header menu for this person (see [`crate::menu`]).
+    pub fn menu(&self) -> Vec<crate::menu::MenuItem> {
+        crate::menu::menu(self)
+    }
+
     pub fn anonymous(title: &str, csrf: &str) -> PageCtx {
         PageCtx {
             title: title.into(),
@@ -112,6 +121,7 @@ impl FormView {
     }
 }
 
+#[derive(Clone, Debug)]
 pub struct Option_ {
     pub value: String,
     pub label: String,
@@ -251,14 +261,23 @@ pub struct ActionsPage {
     pub status: String,
     pub sort: String,
     pub today: chrono::NaiveDate,
+    pub orgs: OrgFilter,
+    pub current_organisation: String,
 }
 
 impl ActionsPage {
     pub fn link(&self, page: i64) -> String {
         format!(
-            "/actions?view={}&status={}&sort={}&page={page}",
-            self.view, self.status, self.sort
+            "/actions?view={}&status={}&sort={}&page={page}{}",
+            self.view,
+            self.status,
+            self.sort,
+            self.orgs.query()
         )
+    }
+    /// Rows from more than one organisation: say which.
+    pub fn across(&self) -> bool {
+        self.view == "mine" || self.orgs.across()
     }
     pub fn sort_link(&self, field: &str) -> String {
         let sort = if self.sort == field {
@@ -267,8 +286,10 @@ impl ActionsPage {
             field.to_string()
         };
         format!(
-            "/actions?view={}&status={}&sort={sort}",
-            self.view, self.status
+            "/actions?view={}&status={}&sort={sort}{}",
+            self.view,
+            self.status,
+            self.orgs.query()
         )
     }
 }
@@ -307,6 +328,8 @@ pub struct AccountPage {
     /// A secret shown once (new API token or calendar link).
     pub shown_once: Option<(String, String)>,
     pub notice: Option<String>,
+    /// The password was set by an administrator: only the password form is offered.
+    pub password_owed: bool,
 }
 
 #[derive(Template)]
@@ -351,4 +374,86 @@ pub struct ConfirmPage {
     pub action: String,
     pub button: String,
     pub cancel: String,
+}
+
+/// A section of the menu: what is in it.
+#[derive(Template)]
+#[template(path = "section.html")]
+pub struct SectionPage {
+    pub ctx: PageCtx,
+    pub heading: String,
+    pub intro: String,
+    pub links: Vec<crate::menu::MenuLink>,
+}
+
+/// The organisation filter of a list: whoever sees more than one organisation (the DPO) can
+/// list the whole cluster, with an organisation column, without switching organisation.
+/// Each organisation still goes through the gate (`Steward::permit_lists`).
+#[derive(Clone, Default)]
+pub struct OrgFilter {
+    /// As the address has it: "" (the organisation being worked in), "all", or an
+    /// organisation's id.
+    pub value: String,
+    /// Empty for those who see one organisation: no filter then.
+    pub options: Vec<Option_>,
+    names: HashMap<String, String>,
+}
+
+impl OrgFilter {
+    pub fn shown(&self) -> bool {
+        !self.options.is_empty()
+    }
+    /// The list covers more than one organisation: show which each row belongs to.
+    pub fn across(&self) -> bool {
+        self.shown() && self.value == steward_core::gate::ALL_ORGANISATIONS
+    }
+    /// The filter's part of a list's address, to keep it in paging and sorting links.
+    pub fn query(&self) -> String {
+        if self.value.is_empty() {
+            String::new()
+        } else {
+            format!("&organisation={}", self.value)
+        }
+    }
+    /// An organisation's name, for rows that carry only its id.
+    pub fn name_of(&self, id: &str) -> String {
+        self.names.get(id).cloned().unwrap_or_default()
+    }
+    /// The filter's value for the form: the current organisation when none is chosen.
+    pub fn selected(&self, current: &str) -> String {
+        if self.value.is_empty() {
+            current.to_string()
+        } else {
+            self.value.clone()
+        }
+    }
+}
+
+/// The organisation filter for a caller, from the address's `organisation` value.
+pub async fn org_filter(
+    steward: &steward_core::Steward,
+    caller: &steward_core::Caller,
+    value: &str,
+) -> Result<OrgFilter, steward_core::CoreError> {
+    let value = value.trim().to_string();
+    if caller.visible_organisation_ids.len() < 2 {
+        return Ok(OrgFilter {
+            value,
+            ..Default::default()
+        });
+    }
+    let orgs = steward.organisations(caller).await?;
+    let mut options = vec![Option_ {
+        value: steward_core::gate::ALL_ORGANISATIONS.into(),
+        label: "The whole cluster".into(),
+    }];
+    options.extend(orgs.iter().map(|o| Option_ {
+        value: o.id.clone(),
+        label: o.name.clone(),
+    }));
+    Ok(OrgFilter {
+        value,
+        options,
+        names: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
+    })
 }

@@ -314,7 +314,14 @@ impl Rights<'_> {
             }
             self.save(&mut w.tx, &system, s, None, today).await?;
             let mut e = TrailEntry::for_record(&system, "record.update", &org, RECORD_TYPE, &id);
-            e.detail = format!("clock paused: due date moved from {stored_due} to {due}");
+            // Dates as the DPO writes them: the trail's detail is read and exported as is.
+            let was = steward_core::time::parse_iso_date(&stored_due)
+                .map(steward_core::time::long_date)
+                .unwrap_or(stored_due);
+            e.detail = format!(
+                "clock paused: due date moved from {was} to {}",
+                steward_core::time::long_date(due)
+            );
             append(&mut w.tx, &e).await?;
             w.commit().await?;
             moved += 1;

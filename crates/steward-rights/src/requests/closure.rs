@@ -138,7 +138,7 @@ impl Rights<'_> {
         e.detail = format!(
             "{} on {}",
             s.closure_outcome.clone().unwrap_or_default(),
-            iso_date(closed_on)
+            steward_core::time::long_date(closed_on)
         );
         append(&mut w.tx, &e).await?;
         w.commit().await?;

@@ -21,10 +21,31 @@ impl Rights<'_> {
         q: &RequestQuery,
         today: NaiveDate,
     ) -> CoreResult<RequestPage> {
-        self.steward
+        let permit = self
+            .steward
             .permit_in(caller, KIND, Op::List, organisation_id)?;
-        let mut binds: Vec<String> = vec![organisation_id.to_string()];
-        let mut wh = String::from(" WHERE r.organisation_id = $1");
+        self.requests_in(caller, &[permit], q, today).await
+    }
+
+    /// The requests of several organisations in one list (the DPO's cluster view): each
+    /// organisation permitted by the gate (`Steward::permit_lists`) and the read recorded on
+    /// the trail for each.
+    pub async fn requests_in(
+        &self,
+        caller: &Caller,
+        permits: &[steward_core::OrgPermit],
+        q: &RequestQuery,
+        today: NaiveDate,
+    ) -> CoreResult<RequestPage> {
+        if permits.is_empty() || permits.iter().any(|p| p.kind() != KIND) {
+            return Err(CoreError::Forbidden);
+        }
+        let mut binds: Vec<String> = permits
+            .iter()
+            .map(|p| p.organisation_id().to_string())
+            .collect();
+        let marks: Vec<String> = (1..=binds.len()).map(|i| format!("${i}")).collect();
+        let mut wh = format!(" WHERE r.organisation_id IN ({})", marks.join(", "));
         let closed = "('completed', 'refused', 'withdrawn')";
         match q.status.as_deref().unwrap_or("") {
             "" | "all" => {}
@@ -66,12 +87,11 @@ impl Rights<'_> {
         let rows = lq.fetch_all(&self.steward.db.pool).await?;
         let items = self.records_from(&rows, today).await?;
         self.steward
-            .trail_standalone(TrailEntry {
-                organisation_id: Some(organisation_id.to_string()),
-                record_type: Some(RECORD_TYPE.into()),
-                detail: format!("list {} page {page}", q.status.clone().unwrap_or_default()),
-                ..TrailEntry::for_caller(caller, "record.list")
-            })
+            .trail_lists(
+                caller,
+                permits,
+                &format!("list {} page {page}", q.status.clone().unwrap_or_default()),
+            )
             .await?;
         Ok(RequestPage {
             items,

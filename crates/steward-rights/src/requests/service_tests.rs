@@ -165,7 +165,7 @@ async fn a_paused_clock_moves_the_linked_action_every_day() {
         .unwrap();
     assert_eq!(history[0].user_name, steward_core::context::SYSTEM_NAME);
     let trail: i64 = steward_db::query_scalar(
-        "SELECT COUNT(*) FROM audit_trail WHERE record_id = $1 AND user_id = 'system' AND detail LIKE 'clock paused: due date moved from % to 2026-07-27'",
+        "SELECT COUNT(*) FROM audit_trail WHERE record_id = $1 AND user_id = 'system' AND detail LIKE 'clock paused: due date moved from % to 27 July 2026'",
     )
     .bind(&req.id)
     .fetch_one(&s.db.pool)

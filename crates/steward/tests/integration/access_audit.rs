@@ -1012,7 +1012,7 @@ both_backends!(the_api_uploads_starts_and_reports_progress, |s: Arc<
         .await;
     assert_eq!(status, 422, "a sample needs the export: {body}");
     let trail: i64 = steward_db::query_scalar(
-        "SELECT COUNT(*) FROM audit_trail WHERE record_id = $1 AND detail LIKE 'uploaded export deleted: % file(s), % bytes'",
+        "SELECT COUNT(*) FROM audit_trail WHERE record_id = $1 AND detail LIKE 'uploaded export deleted: % file%, % bytes'",
     )
     .bind(&id)
     .fetch_one(&s.steward.db.pool)

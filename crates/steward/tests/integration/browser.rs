@@ -63,7 +63,7 @@ pub async fn browser() -> Driver {
     panic!("could not start a Chromium session: {last:?}");
 }
 
-async fn fill(b: &Browser, css: &str, value: &str) {
+pub(crate) async fn fill(b: &Browser, css: &str, value: &str) {
     let field = b
         .find(Locator::Css(css))
         .await
@@ -72,7 +72,7 @@ async fn fill(b: &Browser, css: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
-async fn click(b: &Browser, css: &str) {
+pub(crate) async fn click(b: &Browser, css: &str) {
     b.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -112,7 +112,7 @@ async fn text_of(b: &Browser, css: &str) -> String {
 }
 
 /// Saves a screenshot for people to look at (target/screenshots); failures here are not the test's.
-async fn screenshot(b: &Browser, name: &str) {
+pub(crate) async fn screenshot(b: &Browser, name: &str) {
     if let Ok(png) = b.screenshot().await {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
         let _ = std::fs::create_dir_all(&dir);

@@ -16,6 +16,7 @@ mod dpia;
 mod foundation;
 mod hardening;
 mod letterhead;
+mod pages;
 mod registers;
 mod rights;
 mod smtp;
