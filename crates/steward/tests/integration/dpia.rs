@@ -554,7 +554,7 @@ both_backends!(
         assert_eq!(code, 200);
         let (dcr, teams) = steward_dpia::demo::seed_contents();
         for seed in [&dcr, &teams] {
-            let item = list
+            let item = list["items"]
                 .as_array()
                 .unwrap()
                 .iter()
