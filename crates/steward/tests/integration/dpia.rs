@@ -482,7 +482,7 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
     );
     let (code, versions) = ig_api.get(&format!("/dpias/{id}/versions")).await;
     assert_eq!(code, 200);
-    assert_eq!(versions[0]["label"], format!("Version 1, {today}"));
+    assert_eq!(versions["items"][0]["label"], format!("Version 1, {today}"));
 
     // Another organisation's DPIA is not found; the auditor reads but may not sign off.
     let castle = s.sign_in(CASTLE_IG).await;
