@@ -962,7 +962,7 @@ both_backends!(the_api_uploads_starts_and_reports_progress, |s: Arc<
     let (_, runs) = api
         .get(&format!("/organisations/{harbour}/access-audit/runs"))
         .await;
-    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert_eq!(runs["items"].as_array().unwrap().len(), 1);
     assert!(
         runs[0].get("data_location").is_none(),
         "server paths are not shown"

@@ -272,7 +272,7 @@ both_backends!(
         let (_, acks) = ig_api
             .get(&format!("/policies/{copy}/acknowledgements"))
             .await;
-        let acks = acks.as_array().unwrap();
+        let acks = acks["items"].as_array().unwrap();
         assert_eq!(
             acks.len(),
             5,

@@ -482,7 +482,7 @@ both_backends!(a_dpia_from_screening_to_a_frozen_version, |s: Arc<
     );
     let (code, versions) = ig_api.get(&format!("/dpias/{id}/versions")).await;
     assert_eq!(code, 200);
-    assert_eq!(versions[0]["label"], format!("Version 1, {today}"));
+    assert_eq!(versions["items"][0]["label"], format!("Version 1, {today}"));
 
     // Another organisation's DPIA is not found; the auditor reads but may not sign off.
     let castle = s.sign_in(CASTLE_IG).await;
@@ -554,7 +554,7 @@ both_backends!(
         assert_eq!(code, 200);
         let (dcr, teams) = steward_dpia::demo::seed_contents();
         for seed in [&dcr, &teams] {
-            let item = list
+            let item = list["items"]
                 .as_array()
                 .unwrap()
                 .iter()

@@ -471,7 +471,8 @@ both_backends!(dpo_sees_the_cluster_and_switches_organisation, |s: Arc<
         .api(&s.api_token(HARBOUR_IG).await)
         .get("/organisations")
         .await;
-    assert_eq!(orgs.as_array().map(|a| a.len()), Some(1), "{orgs}");
+    assert_eq!(orgs["items"].as_array().map(|a| a.len()), Some(1), "{orgs}");
+    assert_eq!(orgs["total"], 1, "{orgs}");
 });
 
 both_backends!(action_form_keeps_input_and_records_history, |s: Arc<
@@ -553,7 +554,7 @@ both_backends!(action_form_keeps_input_and_records_history, |s: Arc<
         .get(&format!("/records/action/{id}/history"))
         .await;
     assert_eq!(status, 200);
-    let versions = history.as_array().unwrap();
+    let versions = history["items"].as_array().unwrap();
     assert_eq!(versions.len(), 2, "{history}");
     let changed: Vec<&str> = versions
         .iter()
@@ -820,7 +821,7 @@ both_backends!(
             .api(&s.api_token(HARBOUR_IG).await)
             .get(&format!("/records/action/{id}/attachments"))
             .await;
-        let list = list.as_array().unwrap().clone();
+        let list = list["items"].as_array().unwrap().clone();
         assert_eq!(list.len(), 1, "only the good file stored");
         let att = list[0]["id"].as_str().unwrap();
         let res = c.get(&format!("/attachments/{att}")).await;

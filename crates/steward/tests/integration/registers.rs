@@ -282,7 +282,7 @@ both_backends!(a_master_log_change_is_an_update_to_accept, |s: Arc<
     let (_, log) = ig
         .get(&format!("/organisations/{harbour}/master-log"))
         .await;
-    let item = log
+    let item = log["items"]
         .as_array()
         .unwrap()
         .iter()
