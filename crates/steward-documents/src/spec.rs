@@ -232,13 +232,40 @@ pub fn write_docx(spec: &DocumentSpec) -> Result<Vec<u8>> {
         }
     }
     let mut out = Cursor::new(Vec::new());
-    docx.build()
-        .pack(&mut out)
-        .map_err(|e| DocumentError::Render {
-            what: "DOCX",
-            detail: e.to_string(),
-        })?;
-    Ok(out.into_inner())
+    let err = |e: &dyn std::fmt::Display| DocumentError::Render {
+        what: "DOCX",
+        detail: e.to_string(),
+    };
+    docx.build().pack(&mut out).map_err(|e| err(&e))?;
+    with_core_properties(out.into_inner(), &spec.title).map_err(|e| err(&e))
+}
+
+/// docx-rs gives no way to set the document's title and author (its core properties), which
+/// Word shows and accessibility checkers ask for: the package is copied with its
+/// `docProps/core.xml` replaced.
+fn with_core_properties(docx: Vec<u8>, title: &str) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::{Read, Write};
+    let core = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>{}</dc:title><dc:creator>Steward</dc:creator></cp:coreProperties>",
+        quick_xml::escape::escape(clean_xml(title).as_str())
+    );
+    let mut input = zip::ZipArchive::new(Cursor::new(docx))?;
+    let mut output = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..input.len() {
+        let mut f = input.by_index(i)?;
+        let name = f.name().to_string();
+        let mut bytes = vec![];
+        if name == "docProps/core.xml" {
+            bytes = core.clone().into_bytes();
+        } else {
+            f.read_to_end(&mut bytes)?;
+        }
+        output.start_file(name, options)?;
+        output.write_all(&bytes)?;
+    }
+    Ok(output.finish()?.into_inner())
 }
 
 /// The numbering id of the bullet list.

@@ -994,7 +994,11 @@ fn write_docx_reads_back_with_the_same_content() {
         "Marigold Featherstonehaugh\n7 Larkspur Lane\nExampleton ZZ1 1ZZ"
     );
     assert!(body.contains(&"We enclose a copy of your records & a schedule <of> redactions."));
-    assert!(body.contains(&"•\tConsultation notes"));
+    assert!(
+        body.iter()
+            .any(|b| b.trim_start_matches(['•', '\t', ' ']) == "Consultation notes"),
+        "{body:?}"
+    );
     assert!(body.iter().any(|b| b.contains("Hospital letters")));
     assert_eq!(doc.pages[0].blocks[0].kind, BlockKind::Heading(1));
     assert!(body.contains(&"Yours sincerely, the practice"));
@@ -1003,8 +1007,20 @@ fn write_docx_reads_back_with_the_same_content() {
     let mut xml = String::new();
     std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
         .unwrap();
-    assert!(xml.contains(r#"<w:pStyle w:val="Heading1"/>"#));
+    assert!(xml.contains(r#"<w:pStyle w:val="Heading1" />"#), "{xml}");
     assert!(xml.contains("<w:tbl>"));
+    // A real bullet list (Word's numbering), and page numbers in the footer.
+    assert!(xml.contains("<w:numPr>"), "{xml}");
+    let mut footer = String::new();
+    let name = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().to_string())
+        .find(|n| n.starts_with("word/footer"))
+        .expect("a footer part");
+    std::io::Read::read_to_string(&mut zip.by_name(&name).unwrap(), &mut footer).unwrap();
+    assert!(
+        footer.contains("PAGE") && footer.contains("NUMPAGES"),
+        "{footer}"
+    );
     let props = doc
         .pages
         .iter()
