@@ -255,7 +255,7 @@ fn with_core_properties(docx: Vec<u8>, title: &str) -> zip::result::ZipResult<Ve
         .compression_method(zip::CompressionMethod::Deflated);
     for i in 0..input.len() {
         let mut f = input.by_index(i)?;
-        let name = f.name().to_string();
+        let name = f.name()?.to_string();
         let mut bytes = vec![];
         if name == "docProps/core.xml" {
             bytes = core.clone().into_bytes();

@@ -1013,7 +1013,7 @@ fn write_docx_reads_back_with_the_same_content() {
     assert!(xml.contains("<w:numPr>"), "{xml}");
     let mut footer = String::new();
     let name = (0..zip.len())
-        .map(|i| zip.by_index(i).unwrap().name().to_string())
+        .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
         .find(|n| n.starts_with("word/footer"))
         .expect("a footer part");
     std::io::Read::read_to_string(&mut zip.by_name(&name).unwrap(), &mut footer).unwrap();
