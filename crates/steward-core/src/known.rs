@@ -268,13 +268,17 @@ pub fn check_staff_csv(bytes: &[u8]) -> CoreResult<Vec<StaffRow>> {
             "The first row must name a “name” column (or “first name” and “last name” columns)",
         ));
     }
+    let line_of = |byte: u64| -> usize {
+        let end = (byte as usize).min(text.len());
+        text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    };
     let mut e = FieldErrors::default();
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(err) => {
-                let line = err.position().map(|p| p.line()).unwrap_or(0);
+                let line = err.position().map(|p| line_of(p.byte())).unwrap_or(0);
                 e.add(
                     "file",
                     format!("Line {line}: this row cannot be read as CSV"),
@@ -282,7 +286,8 @@ pub fn check_staff_csv(bytes: &[u8]) -> CoreResult<Vec<StaffRow>> {
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0) as usize;
+        // The file's own line (the reader counts a run of blank lines as one).
+        let line = record.position().map(|p| line_of(p.byte())).unwrap_or(0);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
