@@ -270,7 +270,11 @@ pub fn check_staff_csv(bytes: &[u8]) -> CoreResult<Vec<StaffRow>> {
     }
     let line_of = |byte: u64| -> usize {
         let end = (byte as usize).min(text.len());
-        text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+        text.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
     };
     let mut e = FieldErrors::default();
     let mut rows = Vec::new();
