@@ -268,13 +268,15 @@ pub fn check_staff_csv(bytes: &[u8]) -> CoreResult<Vec<StaffRow>> {
             "The first row must name a “name” column (or “first name” and “last name” columns)",
         ));
     }
+    // The file's own line of a record: the reader places a record after blank lines at the
+    // first of them, so those are stepped over.
     let line_of = |byte: u64| -> usize {
-        let end = (byte as usize).min(text.len());
-        text.as_bytes()[..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
+        let bytes = text.as_bytes();
+        let mut end = (byte as usize).min(bytes.len());
+        while matches!(bytes.get(end), Some(b'\n' | b'\r')) {
+            end += 1;
+        }
+        bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
     };
     let mut e = FieldErrors::default();
     let mut rows = Vec::new();
@@ -290,7 +292,6 @@ pub fn check_staff_csv(bytes: &[u8]) -> CoreResult<Vec<StaffRow>> {
                 continue;
             }
         };
-        // The file's own line (the reader counts a run of blank lines as one).
         let line = record.position().map(|p| line_of(p.byte())).unwrap_or(0);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
