@@ -268,13 +268,23 @@ pub fn check_staff_csv(bytes: &[u8]) -> CoreResult<Vec<StaffRow>> {
             "The first row must name a “name” column (or “first name” and “last name” columns)",
         ));
     }
+    // The file's own line of a record: the reader places a record after blank lines at the
+    // first of them, so those are stepped over.
+    let line_of = |byte: u64| -> usize {
+        let bytes = text.as_bytes();
+        let mut end = (byte as usize).min(bytes.len());
+        while matches!(bytes.get(end), Some(b'\n' | b'\r')) {
+            end += 1;
+        }
+        bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+    };
     let mut e = FieldErrors::default();
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(err) => {
-                let line = err.position().map(|p| p.line()).unwrap_or(0);
+                let line = err.position().map(|p| line_of(p.byte())).unwrap_or(0);
                 e.add(
                     "file",
                     format!("Line {line}: this row cannot be read as CSV"),
@@ -282,7 +292,7 @@ pub fn check_staff_csv(bytes: &[u8]) -> CoreResult<Vec<StaffRow>> {
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0) as usize;
+        let line = record.position().map(|p| line_of(p.byte())).unwrap_or(0);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }

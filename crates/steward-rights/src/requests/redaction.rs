@@ -56,8 +56,20 @@ impl Rights<'_> {
 /// command line builds from `--organisation org.json` and `--staff staff.csv`).
 pub fn known_parties(k: &KnownToSteward) -> steward_redact::KnownParties {
     let d = &k.details;
-    let address_lines = d.address_lines();
-    let address = [address_lines.join(", "), d.postcode.clone()]
+    let all_lines = d.address_lines();
+    // Only the lines that say where the organisation is and nobody else is: the engine keeps
+    // any address that contains one of these lines, so a town on its own ("Penmarrow") would
+    // keep every address in the town, a third party's included. The last line of a longer
+    // address is the town; a one-word line is a place name.
+    let address_lines: Vec<String> = all_lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            (all_lines.len() == 1 || *i + 1 < all_lines.len()) && l.split_whitespace().count() >= 2
+        })
+        .map(|(_, l)| l.clone())
+        .collect();
+    let address = [all_lines.join(", "), d.postcode.clone()]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
