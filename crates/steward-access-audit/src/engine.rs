@@ -635,7 +635,7 @@ impl crate::compact::Judge for Judging<'_> {
                 let day = day_of(ts);
                 if !(0..1 << DAY_BITS).contains(&day) {
                     bail!(
-                        "timestamp {} outside 1970..2149 is not supported",
+                        "timestamp outside 1970..2149 is not supported: {}",
                         fmt_ts(ts)
                     );
                 }
