@@ -711,7 +711,7 @@ static STAFF_LIST_ENTRY: Declaration = Declaration {
 };
 
 impl Kind {
-    pub const ALL: [Kind; 31] = [
+    pub const ALL: [Kind; 32] = [
         Kind::Action,
         Kind::RightsRequest,
         Kind::AccessAuditRun,
