@@ -848,6 +848,7 @@ both_backends!(the_command_line_imports_and_exports, |s: Arc<
 both_backends!(
     a_cluster_dpia_is_adopted_by_each_practice_with_its_own_sign_off,
     |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
         let dpo_service = s.organisation("Y90000").await;
         let harbour = s.organisation("Y90001").await;
         let cluster_dpia: String =
