@@ -2,7 +2,6 @@
 //! telling recipients of a rectification, erasure or restriction (UK GDPR Art 19).
 
 use chrono::NaiveDate;
-use steward_core::time::iso_date;
 use steward_core::trail::{append, TrailEntry};
 use steward_core::{ops, Caller, CoreError, CoreResult, FieldErrors, Permit};
 

@@ -3,14 +3,13 @@
 
 use chrono::NaiveDate;
 use steward_core::time::iso_date;
-use steward_core::trail::TrailEntry;
 use steward_core::{Caller, CoreError, CoreResult, Op};
 use steward_db::{AnyRow, Row};
 
 use super::codes::{parse_status, parse_type, status_code, type_code};
 use super::stored::{pauses_from, stored_from_row, SELECT};
 use super::view::{RequestPage, RequestQuery, RequestRecord, RequestSummary};
-use super::{Rights, KIND, PAGE_SIZE, RECORD_TYPE};
+use super::{Rights, KIND, PAGE_SIZE};
 
 impl Rights<'_> {
     /// Lists an organisation's requests, filtered and paged on the server, most urgent first.
