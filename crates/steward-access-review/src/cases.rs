@@ -421,6 +421,7 @@ impl AccessReview {
             items,
             total,
             page,
+            size: CASE_PAGE_SIZE,
             pages,
         })
     }
