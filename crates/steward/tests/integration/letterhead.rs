@@ -45,7 +45,10 @@ async fn staff_names(s: &TestServer, organisation_id: &str) -> Vec<String> {
 }
 
 fn texts(list: &Value, field: &str) -> Vec<String> {
-    list.as_array()
+    // A list answers a page ({items, total, ...}); its items are what is checked.
+    list.get("items")
+        .unwrap_or(list)
+        .as_array()
         .unwrap()
         .iter()
         .map(|p| p[field].as_str().unwrap().to_string())
