@@ -22,21 +22,10 @@ trap 'rm -rf "$STEWARD_DATA_DIR"' EXIT
 python3 bench/cluster/seed.py "$STEWARD_DATA_DIR/steward.db" --organisations "${ORGS:-50}" --years "${YEARS:-5}" | tee "$OUT/seed.txt"
 STEWARD_LISTEN=127.0.0.1:$PORT RUST_LOG=warn "$BIN" serve >"$OUT/server.log" 2>&1 & SPID=$!
 trap 'kill $SPID 2>/dev/null; rm -rf "$STEWARD_DATA_DIR"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+source bench/lib.sh
+wait_up
 
-# The DPO signs in with the second factor.
-jar=$(mktemp)
-curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$PORT/sign-in" >/dev/null
-csrf=$(awk '$6=="steward_csrf"{print $7}' "$jar")
-curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$csrf" \
-    --data-urlencode "email=dpo@demo.steward.test" --data-urlencode "password=demo-password-2026" \
-    "http://127.0.0.1:$PORT/sign-in"
-code=$("$BIN" user totp-code dpo@demo.steward.test | tail -n1)
-csrf=$(awk '$6=="steward_csrf"{print $7}' "$jar")
-curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$csrf" --data-urlencode "code=$code" \
-    "http://127.0.0.1:$PORT/sign-in/code"
-cookie="steward_session=$(awk '$6=="steward_session"{print $7}' "$jar"); steward_csrf=$csrf"
-rm -f "$jar"
+cookie=$(sign_in dpo@demo.steward.test)
 
 echo "| page | requests/s | p50 | p99 | errors"
 echo "|---|---:|---:|---:|---"

@@ -19,18 +19,7 @@ BIN=$(realpath "$T/release/steward")
 PORT=8193
 python3 bench/dpia/large.py > "$OUT/large.json"
 
-wait_up() { for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done; return 1; }
-sign_in() {
-    local jar; jar=$(mktemp)
-    curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$PORT/sign-in" >/dev/null
-    local csrf; csrf=$(awk '$6=="steward_csrf"{print $7}' "$jar")
-    curl -s -c "$jar" -b "$jar" -o /dev/null \
-        --data-urlencode "csrf=$csrf" --data-urlencode "email=iglead@harbour.demo.steward.test" \
-        --data-urlencode "password=demo-password-2026" "http://127.0.0.1:$PORT/sign-in"
-    local session; session=$(awk '$6=="steward_session"{print $7}' "$jar")
-    rm -f "$jar"
-    echo "steward_session=$session; steward_csrf=$csrf"
-}
+source bench/lib.sh
 
 echo "| case | requests/s | p50 | p99 | errors"
 echo "|---|---:|---:|---:|---"
@@ -48,7 +37,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
     id=$("$BIN" dpia import "$OUT/large.json" --organisation Y90001 | tail -n1)
     STEWARD_LISTEN=127.0.0.1:$PORT RUST_LOG=warn "$BIN" serve >"$OUT/server-$backend.log" 2>&1 & SPID=$!
     wait_up
-    cookie=$(sign_in)
+    cookie=$(sign_in iglead@harbour.demo.steward.test)
     url="http://127.0.0.1:$PORT/dpias/$id"
     code=$(curl -s -o "$OUT/page-$backend.html" -w '%{http_code}' -H "Cookie: $cookie" "$url")
     [ "$code" = 200 ] || { echo "$url answered $code"; exit 1; }

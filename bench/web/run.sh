@@ -18,20 +18,7 @@ BIN=$T/release/steward
 HELLO=$T/release/examples/hello
 PORT=8190
 
-wait_up() { for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done; return 1; }
-
-# Signs in as the Harbour View IG lead and prints the session cookie.
-sign_in() {
-    local jar; jar=$(mktemp)
-    curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$PORT/sign-in" >/dev/null
-    local csrf; csrf=$(awk '$6=="steward_csrf"{print $7}' "$jar")
-    curl -s -c "$jar" -b "$jar" -o /dev/null \
-        --data-urlencode "csrf=$csrf" --data-urlencode "email=iglead@harbour.demo.steward.test" \
-        --data-urlencode "password=demo-password-2026" "http://127.0.0.1:$PORT/sign-in"
-    local session; session=$(awk '$6=="steward_session"{print $7}' "$jar")
-    rm -f "$jar"
-    echo "steward_session=$session; steward_csrf=$csrf"
-}
+source bench/lib.sh
 
 load() { # name url cookie
     local name=$1 url=$2 cookie=${3:-}
@@ -69,7 +56,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
     STEWARD_DATA_DIR=$data "$BIN" demo --extra-actions 1000 --seed-only >/dev/null
     STEWARD_DATA_DIR=$data STEWARD_LISTEN=127.0.0.1:$PORT RUST_LOG=warn "$BIN" serve >"$OUT/server-$backend.log" 2>&1 & SPID=$!
     wait_up
-    cookie=$(sign_in)
+    cookie=$(sign_in iglead@harbour.demo.steward.test)
     load "$backend dashboard" "http://127.0.0.1:$PORT/" "$cookie"
     load "$backend actions list (1,000)" "http://127.0.0.1:$PORT/actions?view=all" "$cookie"
     kill $SPID; wait $SPID 2>/dev/null || true

@@ -9,8 +9,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -34,7 +33,7 @@ use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 use crate::error::PageResult;
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
-use crate::views::{options, render, status_for, FormView, Option_, PageCtx};
+use crate::views::{download, options, render, status_for, FormView, Option_, PageCtx};
 use crate::AppState;
 
 pub fn routes() -> Routes {
@@ -1275,21 +1274,6 @@ async fn send_update(
         Err(CoreError::Conflict(m)) => render_update(&state, &si, &id, None, Some(m)).await,
         Err(e) => Err(e.into()),
     }
-}
-
-fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 async fn update_pdf(

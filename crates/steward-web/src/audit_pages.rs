@@ -10,7 +10,7 @@ use crate::words::filters;
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -1167,22 +1167,7 @@ async fn report_page(
 }
 
 fn download(content_type: &'static str, name: String, body: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{name}\"");
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static(content_type),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                axum::http::HeaderValue::from_str(&disposition)
-                    .unwrap_or(axum::http::HeaderValue::from_static("attachment")),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    crate::views::download(body, content_type, &name)
 }
 
 async fn report_pdf(

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::NaiveDate;
@@ -1108,20 +1108,11 @@ async fn toolkit_export(State(state): State<AppState>, si: SignedIn) -> PageResu
     let csv = toolkit(&state.steward)
         .export_csv(&si.caller, &org, today())
         .await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"toolkit-evidence-pack.csv\""),
-            ),
-        ],
+    Ok(crate::views::download(
         csv,
-    )
-        .into_response())
+        "text/csv; charset=utf-8",
+        "toolkit-evidence-pack.csv",
+    ))
 }
 
 #[derive(Template)]

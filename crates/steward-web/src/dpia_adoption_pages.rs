@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use steward_core::{ops, CoreError, Kind, Op};
@@ -163,19 +163,5 @@ async fn export_pdf(
     let (a, c) = d.adoption(&p).await?;
     let bytes = d.adoption_pdf(&a, &c, &d.held_by(&a).await?)?;
     let name = format!("{}-version-{}.pdf", a.dpia_reference, a.dpia_version);
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/pdf"),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::views::download(bytes, "application/pdf", &name))
 }

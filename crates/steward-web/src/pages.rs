@@ -901,27 +901,11 @@ async fn download_attachment(
 }
 
 pub fn attachment_response(att: steward_core::records::Attachment, bytes: Vec<u8>) -> PageResult {
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        att.filename
-            .replace(|c: char| !c.is_ascii() || c == '"', "_")
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_str(&att.content_type)
-                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
+    Ok(crate::views::download(
         bytes,
-    )
-        .into_response())
+        &att.content_type,
+        &att.filename,
+    ))
 }
 
 // ---- account ----
@@ -1421,15 +1405,9 @@ async fn audit_trail_csv(
     Query(q): Query<TrailQuery>,
 ) -> PageResult {
     let csv = state.steward.trail_csv(&si.caller, &q.filter()).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"audit-trail.csv\"",
-            ),
-        ],
+    Ok(crate::views::download(
         csv,
-    )
-        .into_response())
+        "text/csv; charset=utf-8",
+        "audit-trail.csv",
+    ))
 }

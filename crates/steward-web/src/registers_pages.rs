@@ -9,7 +9,7 @@ use std::sync::{Mutex, OnceLock};
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -28,7 +28,7 @@ use steward_registers::{count_words, REGISTERS};
 use crate::error::PageResult;
 use crate::routes::{Access, Routes};
 use crate::session::{SignedIn, Visitor};
-use crate::views::{render, status_for, FormView, Option_, PageCtx};
+use crate::views::{download, render, status_for, FormView, Option_, PageCtx};
 use crate::AppState;
 
 /// Addresses built from the registers' slugs, made once.
@@ -883,17 +883,7 @@ async fn export(
         )
     };
     let name = format!("{}.{ext}", def.slug);
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(ct)),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).expect("ASCII"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(download(bytes, ct, &name))
 }
 
 #[derive(Template)]
@@ -1360,21 +1350,6 @@ async fn public_project(
         p,
         project,
     }))
-}
-
-fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 async fn public_pdf(State(state): State<AppState>, Path(code): Path<String>) -> PageResult {

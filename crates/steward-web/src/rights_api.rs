@@ -3,8 +3,8 @@
 //! request).
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use steward_core::paging::Paging;
@@ -469,26 +469,7 @@ pub async fn letter(
 }
 
 fn file_response(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        name.replace(|c: char| !c.is_ascii() || c == '"', "_")
-    );
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_str(content_type)
-                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::views::download(bytes, content_type, name)
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/documents", tag = "redaction", security(("bearer" = [])),

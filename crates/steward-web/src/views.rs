@@ -457,3 +457,35 @@ pub async fn org_filter(
         names: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
     })
 }
+
+/// A file to download: its content type and its name. Characters a header cannot carry (and
+/// quotes) become "_" in the name; a content type that is not a valid header value is sent as
+/// `application/octet-stream`.
+pub fn download(
+    body: impl Into<axum::body::Body>,
+    content_type: &str,
+    name: &str,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    let name = name.replace(
+        |c: char| !c.is_ascii() || c.is_ascii_control() || c == '"',
+        "_",
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(content_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
