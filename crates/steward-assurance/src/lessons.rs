@@ -148,4 +148,20 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].what, "the name of someone in the incident");
     }
+
+    /// A lesson that speaks of "an old address:" is advice, not an address; an address after
+    /// the same label is still refused.
+    #[test]
+    fn advice_after_an_address_label_is_not_an_address() {
+        let advice =
+            "Results went to an old address: confirm it with the patient before sending anything.";
+        let f = check_lesson(advice, &[], &rules());
+        assert!(f.is_empty(), "{f:?}");
+        let f = check_lesson(
+            "The letter went to her old address: Swallows Barn, Brunel Fold, Hobbury.",
+            &[],
+            &rules(),
+        );
+        assert!(f.iter().any(|x| x.what == "an address"), "{f:?}");
+    }
 }

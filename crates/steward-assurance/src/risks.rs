@@ -512,6 +512,36 @@ impl Risks<'_> {
         })
     }
 
+    /// The risks on the register raised from another record (a DPIA, an information asset),
+    /// newest first, where the caller may read the register of the risk's organisation:
+    /// the record shows them as links, not copies.
+    pub async fn raised_from(
+        &self,
+        caller: &Caller,
+        source: Kind,
+        source_id: &str,
+    ) -> CoreResult<Vec<Risk>> {
+        let rows = steward_db::query(&format!(
+            "{SELECT} WHERE r.source_record_type = $1 AND r.source_record_id = $2 ORDER BY r.created_at DESC LIMIT 100"
+        ))
+        .bind(source.code())
+        .bind(source_id)
+        .fetch_all(&self.steward.db.pool)
+        .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let r = from_row(row, &self.rules)?;
+            if self
+                .steward
+                .permit_in(caller, KIND, Op::List, &r.organisation_id)
+                .is_ok()
+            {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
     /// Changes the inherent or residual score, with the reason kept; escalates when the
     /// residual score is now above the appetite.
     pub async fn rescore(

@@ -918,9 +918,16 @@ pub struct RiskFormPage {
     pub likelihoods: Vec<Option_>,
     pub consequences: Vec<Option_>,
     pub matrix_source: String,
+    /// Where a risk raised from another record comes from.
+    pub source_note: Option<String>,
 }
 
-async fn risk_form(state: &AppState, si: &SignedIn, form: FormView) -> PageResult {
+async fn risk_form(
+    state: &AppState,
+    si: &SignedIn,
+    form: FormView,
+    source_note: Option<String>,
+) -> PageResult {
     let rk = risks(&state.steward);
     let people = state
         .steward
@@ -942,14 +949,40 @@ async fn risk_form(state: &AppState, si: &SignedIn, form: FormView) -> PageResul
             likelihoods: levels(rk.rules.matrix.likelihood.as_slice()),
             consequences: levels(rk.rules.matrix.consequence.as_slice()),
             matrix_source: rk.rules.matrix.source.clone(),
+            source_note,
             form,
         }),
     )
         .into_response())
 }
 
-async fn risk_new_page(State(state): State<AppState>, si: SignedIn) -> PageResult {
-    risk_form(&state, &si, FormView::new()).await
+/// Which record a new risk is raised from, if any (see `risk_sources`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RaiseQuery {
+    from: String,
+    id: String,
+    /// A DPIA's own risk.
+    part: String,
+}
+
+async fn risk_new_page(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Query(q): Query<RaiseQuery>,
+) -> PageResult {
+    if q.from.is_empty() {
+        return risk_form(&state, &si, FormView::new(), None).await;
+    }
+    match crate::risk_sources::prefill(&state, &si, &q.from, &q.id, &q.part).await {
+        Ok((form, note)) => risk_form(&state, &si, form, Some(note)).await,
+        Err(CoreError::Conflict(m)) => {
+            let mut form = FormView::new();
+            form.errors.add("title", &m);
+            risk_form(&state, &si, form, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn risk_new_submit(
@@ -1004,7 +1037,13 @@ async fn risk_new_submit(
                     })
                     .collect(),
             );
-            risk_form(&state, &si, form_of(&f, errors)).await
+            let note = crate::risk_sources::link(
+                &val(&f, "source_record_type"),
+                &val(&f, "source_record_id"),
+                "",
+            )
+            .map(|(_, what)| format!("This risk is raised from {what}; it stays linked."));
+            risk_form(&state, &si, form_of(&f, errors), note).await
         }
         Err(e) => Err(e.into()),
     }
@@ -1019,6 +1058,8 @@ pub struct RiskView {
     pub form: FormView,
     pub can_change: bool,
     pub matrix_source: String,
+    /// The record the risk was raised from: its page and what to call it.
+    pub source: Option<(String, String)>,
 }
 
 async fn render_risk(state: &AppState, si: &SignedIn, id: &str, form: FormView) -> PageResult {
@@ -1035,6 +1076,10 @@ async fn render_risk(state: &AppState, si: &SignedIn, id: &str, form: FormView) 
             ctx: ctx(si, &format!("{}: {}", r.reference, r.title), "risks", &form),
             can_change: Kind::Risk.allows(si.caller.role, Op::Change),
             matrix_source: rk.rules.matrix.source.clone(),
+            source: match (&r.source_record_type, &r.source_record_id) {
+                (Some(t), Some(i)) => crate::risk_sources::link(t, i, ""),
+                _ => None,
+            },
             r,
             changes,
             form,

@@ -750,6 +750,9 @@ pub struct MeasureRow {
 #[template(path = "dpia.html")]
 pub struct DpiaView {
     pub ctx: PageCtx,
+    /// Risks on the organisation's risk register raised from this DPIA's risks.
+    pub register_risks: Vec<steward_assurance::risks::Risk>,
+    pub can_raise_risk: bool,
     pub d: Dpia,
     pub form: FormView,
     pub notice: Option<String>,
@@ -928,7 +931,11 @@ pub(crate) async fn dpia_view(
     } else {
         vec![]
     };
+    let (register_risks, can_raise_risk) =
+        crate::risk_sources::raised_from(state, si, Kind::Dpia, &d.id, &d.organisation_id).await?;
     Ok(render(&DpiaView {
+        register_risks,
+        can_raise_risk,
         cluster_dpia,
         offers,
         offer_to,

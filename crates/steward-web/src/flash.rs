@@ -144,6 +144,17 @@ pub fn message(route: &str) -> Option<&'static str> {
         "/dpias/import" => "The DPIA has been imported.",
         "/dpias/{id}/sections/{section}" => "The section has been saved.",
         "/dpias/{id}/risks/new" => "The risk has been added to the DPIA.",
+        "/dpias/{id}/risks/{risk}" => "The risk has been changed.",
+        "/dpias/{id}/risks/{risk}/delete" => "The risk has been deleted from the DPIA.",
+        "/dpias/{id}/measures/{measure}" => "The measure has been changed.",
+        "/dpias/{id}/measures/{measure}/delete" => "The measure has been deleted from the DPIA.",
+        "/dpias/{id}/offers" => "The DPIA has been offered to the practices you chose.",
+        "/dpia-adoptions/{id}" => "The practice's decision has been recorded.",
+        // The organisation's own details, kept in redaction.
+        "/organisation/details" => "Details saved. Redaction runs from now on keep them.",
+        "/organisation/staff-list" => {
+            "Staff list uploaded. Redaction runs from now on keep these names."
+        }
         "/dpias/{id}/measures/new" => "The measure has been added to the DPIA.",
         "/dpias/{id}/data-items" => "The data items have been saved.",
         "/dpias/{id}/data-flows/new" => "The data flow has been added.",

@@ -10,6 +10,7 @@ pub mod audits_api;
 pub mod audits_pages;
 pub mod compliance_api;
 pub mod compliance_pages;
+pub mod dpia_adoption_api;
 pub mod dpia_adoption_pages;
 pub mod dpia_api;
 pub mod dpia_pages;
@@ -24,6 +25,7 @@ pub mod registers_api;
 pub mod registers_pages;
 pub mod rights_api;
 pub mod rights_pages;
+pub mod risk_sources;
 pub mod routes;
 pub mod security;
 pub mod session;
@@ -248,6 +250,7 @@ pub fn routes() -> Routes {
         .merge(dpia_pages::routes())
         .merge(dpia_adoption_pages::routes())
         .merge(dpia_api::routes())
+        .merge(dpia_adoption_api::routes())
         .merge(compliance_pages::routes())
         .merge(compliance_api::routes())
         .merge(registers_pages::routes())

@@ -9,10 +9,9 @@
 use crate::words::filters;
 
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
-use serde::Deserialize;
 use steward_core::known::{OrganisationDetails, OrganisationDetailsInput, StaffList};
 use steward_core::{CoreError, Kind, Op};
 
@@ -52,20 +51,12 @@ pub struct DetailsPage {
     pub people: Vec<StaffRow>,
     pub can_change: bool,
     pub can_upload: bool,
-    /// "details" or "staff": what was just saved.
-    pub saved: String,
 }
 
 impl DetailsPage {
     pub fn noun(&self) -> &'static str {
         self.details.noun()
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SavedQuery {
-    saved: String,
 }
 
 fn form_of(d: &OrganisationDetails) -> FormView {
@@ -77,7 +68,7 @@ fn form_of(d: &OrganisationDetails) -> FormView {
     })
 }
 
-async fn view(state: &AppState, si: &SignedIn, form: FormView, saved: &str) -> PageResult {
+async fn view(state: &AppState, si: &SignedIn, form: FormView) -> PageResult {
     let org = &si.caller.current_organisation_id;
     let details = state.steward.organisation_details(&si.caller, org).await?;
     let staff_list = state.steward.staff_list(&si.caller, org).await?;
@@ -121,23 +112,14 @@ async fn view(state: &AppState, si: &SignedIn, form: FormView, saved: &str) -> P
             details,
             staff_list,
             people,
-            saved: saved.to_string(),
             form,
         }),
     )
         .into_response())
 }
 
-async fn details_page(
-    State(state): State<AppState>,
-    si: SignedIn,
-    Query(q): Query<SavedQuery>,
-) -> PageResult {
-    let saved = match q.saved.as_str() {
-        s @ ("details" | "staff") => s,
-        _ => "",
-    };
-    view(&state, &si, FormView::new(), saved).await
+async fn details_page(State(state): State<AppState>, si: SignedIn) -> PageResult {
+    view(&state, &si, FormView::new()).await
 }
 
 async fn details_submit(
@@ -150,11 +132,11 @@ async fn details_submit(
         .change_organisation_details(&si.caller, &si.caller.current_organisation_id, &input)
         .await
     {
-        Ok(_) => Ok(Redirect::to("/organisation?saved=details").into_response()),
+        Ok(_) => Ok(Redirect::to("/organisation").into_response()),
         Err(CoreError::Invalid(errors)) => {
             let mut form = FormView::of(&input);
             form.errors = errors;
-            view(&state, &si, form, "").await
+            view(&state, &si, form).await
         }
         Err(e) => Err(e.into()),
     }
@@ -193,11 +175,11 @@ async fn staff_upload(
         )),
     };
     match res {
-        Ok(_) => Ok(Redirect::to("/organisation?saved=staff").into_response()),
+        Ok(_) => Ok(Redirect::to("/organisation").into_response()),
         Err(CoreError::Invalid(errors)) => {
             let mut form = FormView::new();
             form.errors = errors;
-            view(&state, &si, form, "").await
+            view(&state, &si, form).await
         }
         Err(e) => Err(e.into()),
     }

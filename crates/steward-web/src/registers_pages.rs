@@ -450,6 +450,11 @@ pub struct Shown {
 #[template(path = "register_entry.html")]
 pub struct EntryView {
     pub ctx: PageCtx,
+    /// Assets and processing activities list the risk register's risks raised from them.
+    pub show_register_risks: bool,
+    pub register_risks: Vec<steward_assurance::risks::Risk>,
+    pub can_raise_risk: bool,
+    pub raise_href: String,
     pub title: String,
     pub slug: String,
     pub e: Entry,
@@ -546,8 +551,29 @@ async fn entry_view(
     } else {
         vec![]
     };
+    let source_kind = match reg {
+        Register::Assets => Some(Kind::InformationAsset),
+        Register::Processing => Some(Kind::ProcessingActivity),
+        _ => None,
+    };
+    let (register_risks, can_raise_risk, raise_href) = match source_kind {
+        Some(k) => {
+            let (list, can) =
+                crate::risk_sources::raised_from(&state, &si, k, &e.id, &e.organisation_id).await?;
+            (
+                list,
+                can,
+                format!("/risks/new?from={}&id={}", k.code(), e.id),
+            )
+        }
+        None => (vec![], false, String::new()),
+    };
     let form = FormView::new();
     Ok(render(&EntryView {
+        show_register_risks: source_kind.is_some(),
+        register_risks,
+        can_raise_risk,
+        raise_href,
         ctx: ctx(&si, &format!("{}: {}", e.reference, e.name), &form),
         title: reg.def().title.into(),
         slug: reg.def().slug.into(),

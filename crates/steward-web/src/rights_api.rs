@@ -14,7 +14,7 @@ use steward_rights::requests::{
     RequestPage, RequestQuery, RequestRecord, StartEventsInput, StepState, WarningView,
 };
 use steward_rights::review::{
-    FlagView, ManualView, OutputFile, ProposalView, RedactionDocument, RunSummary,
+    FlagView, KeptView, ManualView, OutputFile, ProposalView, RedactionDocument, RunSummary,
 };
 use steward_rights::settings::RightsSettings;
 
@@ -539,6 +539,9 @@ pub struct ReviewPage {
     pub run: RunSummary,
     pub flags: Vec<FlagView>,
     pub manual: Vec<ManualView>,
+    /// Kept by default, each with its reason: the organisation's own details (its
+    /// letterhead) and its staff's names.
+    pub kept: Vec<KeptView>,
     /// "document: page" of pages without a text layer: they need manual review.
     pub pages_needing_review: Vec<String>,
     /// This page's proposed redactions.
@@ -578,6 +581,7 @@ pub async fn review(
         run: screen.run,
         flags: screen.flags,
         manual: screen.manual,
+        kept: screen.kept,
         pages_needing_review: screen.pages_needing_review,
         items: proposals.items,
         total: proposals.total,

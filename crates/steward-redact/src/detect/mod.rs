@@ -666,6 +666,7 @@ pub fn detect_with(
         .any(|p| lower.starts_with(p));
         if end > from
             && !placeholder
+            && !reads_as_prose(s)
             && !s.contains('@')
             && s.bytes().any(|c| c.is_ascii_alphabetic())
         {
@@ -949,6 +950,26 @@ pub fn detect_with(
         flags,
         kept,
     }
+}
+
+/// Whether what follows an address label is a sentence, not an address: "Results went to
+/// an old address: confirm it with the patient before sending". An address holds no verbs
+/// or pronouns of a sentence; a value with a digit (a house number, a postcode) is always
+/// read as an address.
+fn reads_as_prose(value: &str) -> bool {
+    const PROSE: [&str; 24] = [
+        "it", "is", "was", "are", "be", "been", "before", "after", "with", "that", "this", "they",
+        "we", "you", "should", "must", "please", "confirm", "check", "sent", "send", "sending",
+        "when", "if",
+    ];
+    if value.bytes().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    value
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| PROSE.iter().any(|p| w.eq_ignore_ascii_case(p)))
+        .count()
+        >= 2
 }
 
 /// The lines from `at` that continue an address, each pushed as a span, when a postcode line

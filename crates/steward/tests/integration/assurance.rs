@@ -338,3 +338,159 @@ both_backends!(the_demo_quarter_and_the_cluster_view, |s: Arc<
     let staff = s.sign_in(RECEPTION).await;
     assert_eq!(staff.get("/assurance").await.status(), 403);
 });
+
+// A risk raised from a DPIA's risk or an information asset goes on the register pre-filled
+// and linked (not copied): the register's risk names its source, and the source's page lists
+// the register's risks raised from it.
+both_backends!(a_risk_is_raised_from_a_dpia_and_an_asset, |s: Arc<
+    TestServer,
+>| async move {
+    seed_modules(&s).await;
+    let harbour = s.organisation("Y90001").await;
+    let (dpia, content): (String, String) = steward_db::query_as(
+        "SELECT id, content FROM dpias WHERE organisation_id = $1 AND status = 'approved' LIMIT 1",
+    )
+    .bind(&harbour)
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    let content: serde_json::Value = serde_json::from_str(&content).unwrap();
+    let dpia_risk = &content["risks"][0];
+    let part = dpia_risk["id"].as_str().unwrap();
+    let description = dpia_risk["description"].as_str().unwrap();
+    let ig = s.sign_in(HARBOUR_IG).await;
+
+    // The DPIA's page offers to put each of its risks on the register.
+    let (_, page) = ig.get_text(&format!("/dpias/{dpia}")).await;
+    let raise = format!("/risks/new?from=dpia&amp;id={dpia}&amp;part={part}");
+    assert!(page.contains(&raise), "{page}");
+    assert!(page.contains("No risk on the register is raised from this yet"));
+
+    // The form starts from the DPIA's risk, and says where it came from.
+    let (code, form) = ig
+        .get_text(&format!("/risks/new?from=dpia&id={dpia}&part={part}"))
+        .await;
+    assert_eq!(code, 200);
+    assert!(
+        form.contains("This risk is raised from risk 1 of the DPIA"),
+        "{form}"
+    );
+    let plain: String = description
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == ' ')
+        .collect();
+    assert!(plain.len() > 10 && form.contains(&plain), "{plain}: {form}");
+    assert!(form.contains(&format!("value=\"{dpia}\"")));
+    // An unknown part, a kind that cannot raise risks, another practice: nothing to fill.
+    assert_eq!(
+        ig.get(&format!("/risks/new?from=dpia&id={dpia}&part=nope"))
+            .await
+            .status(),
+        404
+    );
+    let request: String = steward_db::query_scalar(
+        "SELECT id FROM rights_requests WHERE organisation_id = $1 LIMIT 1",
+    )
+    .bind(&harbour)
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        ig.get(&format!("/risks/new?from=rights_request&id={request}"))
+            .await
+            .status(),
+        404
+    );
+    let castle = s.sign_in(CASTLE_IG).await;
+    assert_eq!(
+        castle
+            .get(&format!("/risks/new?from=dpia&id={dpia}&part={part}"))
+            .await
+            .status(),
+        404
+    );
+
+    // Saving it puts it on Harbour's register, linked back to the DPIA.
+    let owner = s.user_id(HARBOUR_IG).await;
+    let mut fields = pairs(&[
+        ("title", description),
+        ("cause", "Identified in the DPIA"),
+        ("consequence", "Patients' details reach the wrong person"),
+        ("owner_id", owner.as_str()),
+        ("inherent_likelihood", "3"),
+        ("inherent_consequence", "4"),
+        ("treatment", "The DPIA's measures"),
+        ("residual_likelihood", "2"),
+        ("residual_consequence", "3"),
+        ("source_record_type", "dpia"),
+        ("source_record_id", dpia.as_str()),
+    ]);
+    let review = (Utc::now() + Duration::days(90)).date_naive();
+    fields.extend(pairs(&[
+        ("review_day", review.format("%-d").to_string().as_str()),
+        ("review_month", review.format("%-m").to_string().as_str()),
+        ("review_year", review.format("%Y").to_string().as_str()),
+    ]));
+    let res = post(&ig, "/risks/new", &fields).await;
+    assert_eq!(res.status(), 303);
+    let risk_page = location(&res);
+    let (_, page) = ig.get_text(&risk_page).await;
+    assert!(page.contains("Raised from"), "{page}");
+    assert!(page.contains(&format!("href=\"/dpias/{dpia}\"")), "{page}");
+    let risk_id = risk_page.trim_start_matches("/risks/");
+    let (_, page) = ig.get_text(&format!("/dpias/{dpia}")).await;
+    assert!(
+        page.contains(&format!("href=\"/risks/{risk_id}\"")),
+        "{page}"
+    );
+    assert_eq!(
+        steward_db::query_scalar::<_, String>("SELECT organisation_id FROM risks WHERE id = $1")
+            .bind(risk_id)
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap(),
+        harbour
+    );
+
+    // An information asset: the button, and the form starts from its risk score.
+    let (asset, likelihood): (String, i64) = steward_db::query_as(
+        "SELECT id, risk_likelihood FROM information_assets WHERE organisation_id = $1 AND risk_likelihood IS NOT NULL LIMIT 1",
+    )
+    .bind(&harbour)
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    let (_, page) = ig
+        .get_text(&format!("/registers/information-assets/{asset}"))
+        .await;
+    // (the link's "&" is written as an HTML entity)
+    assert!(
+        page.contains("/risks/new?from=information_asset&")
+            && page.contains(&format!("id={asset}\"")),
+        "{page}"
+    );
+    let (code, form) = ig
+        .get_text(&format!("/risks/new?from=information_asset&id={asset}"))
+        .await;
+    assert_eq!(code, 200);
+    assert!(
+        form.contains("This risk is raised from the information asset"),
+        "{form}"
+    );
+    assert!(
+        form.contains(&format!("<option value=\"{likelihood}\" selected")),
+        "{form}"
+    );
+
+    // A receptionist cannot add risks: no button, and the form is refused.
+    let reception = s.sign_in(RECEPTION).await;
+    let (_, page) = reception.get_text(&format!("/dpias/{dpia}")).await;
+    assert!(!page.contains("Add to the risk register"));
+    assert_eq!(
+        reception
+            .get(&format!("/risks/new?from=dpia&id={dpia}&part={part}"))
+            .await
+            .status(),
+        403
+    );
+});

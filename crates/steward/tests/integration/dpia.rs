@@ -1020,6 +1020,161 @@ both_backends!(
     }
 );
 
+both_backends!(
+    a_cluster_dpia_is_offered_and_adopted_through_the_api,
+    |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
+        let dpo_service = s.organisation("Y90000").await;
+        let harbour = s.organisation("Y90001").await;
+        let castle = s.organisation("Y90002").await;
+        let cluster_dpia: String =
+            steward_db::query_scalar("SELECT id FROM dpias WHERE organisation_id = $1")
+                .bind(&dpo_service)
+                .fetch_one(&s.steward.db.pool)
+                .await
+                .unwrap();
+        let dpo = s.api(&s.api_token(DPO).await);
+        let ig = s.api(&s.api_token(HARBOUR_IG).await);
+        let castle_ig = s.api(&s.api_token(CASTLE_IG).await);
+
+        // The DPO sees every practice's offer and decision (the demo's Castle Hill adopted it).
+        let (status, offers) = dpo.get(&format!("/dpias/{cluster_dpia}/offers")).await;
+        assert_eq!(status, 200, "{offers}");
+        let items = offers["items"].as_array().unwrap();
+        assert!(offers["total"].as_i64().unwrap() >= 2, "{offers}");
+        let of = |org: &str| {
+            items
+                .iter()
+                .find(|a| a["organisation_id"] == org)
+                .unwrap_or_else(|| panic!("an offer to {org}: {offers}"))
+                .clone()
+        };
+        assert_eq!(of(&castle)["status"], "adopted");
+        assert_eq!(of(&castle)["signed_off_by"], "Dr Priya Castle, SIRO");
+        let offer = of(&harbour)["id"].as_str().unwrap().to_string();
+        assert_eq!(of(&harbour)["status"], "offered");
+
+        // The practice lists what it was offered and reads the approved version, not the DPO
+        // service's working copy; another practice reads neither.
+        let (status, mine) = ig
+            .get(&format!("/organisations/{harbour}/dpia-adoptions"))
+            .await;
+        assert_eq!(status, 200, "{mine}");
+        assert!(mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == offer.as_str()));
+        let (status, read) = ig.get(&format!("/dpia-adoptions/{offer}")).await;
+        assert_eq!(status, 200, "{read}");
+        assert_eq!(read["adoption"]["status"], "offered");
+        assert!(read["assessment"]
+            .to_string()
+            .contains("reveals that the patient has an appointment"));
+        assert_eq!(ig.get(&format!("/dpias/{cluster_dpia}")).await.0, 404);
+        assert_eq!(
+            ig.get(&format!("/dpias/{cluster_dpia}/offers")).await.0,
+            404
+        );
+        assert_eq!(
+            castle_ig.get(&format!("/dpia-adoptions/{offer}")).await.0,
+            404
+        );
+        let (status, _) = castle_ig
+            .get(&format!("/organisations/{harbour}/dpia-adoptions"))
+            .await;
+        assert!(matches!(status, 403 | 404), "{status}");
+
+        // Bad decisions are 422 problems naming the field, and change nothing.
+        let decide = format!("/dpia-adoptions/{offer}/decision");
+        let (status, problem) = ig
+            .send(
+                Method::POST,
+                &decide,
+                &json!({"decision": "adopt", "signed_off_by": " "}),
+            )
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem.to_string().contains("signed_off_by"), "{problem}");
+        let (status, _) = ig
+            .send(Method::POST, &decide, &json!({"decision": "maybe"}))
+            .await;
+        assert_eq!(status, 422);
+        let (status, _) = ig
+            .send(Method::POST, &decide, &json!({"decision": "decline"}))
+            .await;
+        assert_eq!(status, 422, "declining needs the reason");
+        assert_eq!(
+            ig.get(&format!("/dpia-adoptions/{offer}")).await.1["adoption"]["status"],
+            "offered"
+        );
+
+        // The practice adopts it with its SIRO's sign-off; a second decision is a 409.
+        let (status, adopted) = ig
+            .send(
+                Method::POST,
+                &decide,
+                &json!({"decision": "adopt", "signed_off_by": "Dr Sam Harbour, SIRO"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{adopted}");
+        assert_eq!(adopted["status"], "adopted");
+        assert_eq!(adopted["signed_off_by"], "Dr Sam Harbour, SIRO");
+        let (status, _) = ig
+            .send(
+                Method::POST,
+                &decide,
+                &json!({"decision": "decline", "note": "Changed our mind"}),
+            )
+            .await;
+        assert_eq!(status, 409);
+
+        // Offering: at least one practice (422); only the DPO service's approved DPIAs (409);
+        // a practice cannot offer.
+        let offers_path = format!("/dpias/{cluster_dpia}/offers");
+        let (status, _) = dpo
+            .send(Method::POST, &offers_path, &json!({"organisations": []}))
+            .await;
+        assert_eq!(status, 422);
+        let (status, _) = ig
+            .send(
+                Method::POST,
+                &offers_path,
+                &json!({"organisations": [castle.as_str()]}),
+            )
+            .await;
+        assert!(matches!(status, 403 | 404), "{status}");
+        let harbour_dpia: String = steward_db::query_scalar(
+            "SELECT id FROM dpias WHERE organisation_id = $1 AND status = 'approved' LIMIT 1",
+        )
+        .bind(&harbour)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
+        let (status, _) = dpo
+            .send(
+                Method::POST,
+                &format!("/dpias/{harbour_dpia}/offers"),
+                &json!({"organisations": [castle.as_str()]}),
+            )
+            .await;
+        assert_eq!(status, 409);
+        // Offering the same version again leaves the decisions as they are.
+        let (status, again) = dpo
+            .send(
+                Method::POST,
+                &offers_path,
+                &json!({"organisations": [harbour.as_str(), castle.as_str()]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{again}");
+        let again = again["items"].as_array().unwrap();
+        assert!(again
+            .iter()
+            .any(|a| a["id"] == offer.as_str() && a["status"] == "adopted"));
+    }
+);
+
 // ---------------------------------------------------------------- in the browser
 
 mod in_the_browser {
