@@ -78,6 +78,15 @@ impl ScheduleRow {
         }
     }
 
+    /// The row still waits to be confirmed against Appendix II: its `checked` note starts
+    /// "Not yet checked" (the convention the data file states).
+    pub fn to_confirm(&self) -> bool {
+        self.checked
+            .trim_start()
+            .to_lowercase()
+            .starts_with("not yet checked")
+    }
+
     /// Which dates the calculator needs for this row.
     pub fn needs(&self) -> Needs {
         match self.rule {
@@ -434,11 +443,41 @@ mod tests {
             "staff_summary",
             "cctv",
             "serious_incidents",
+            "incidents",
         ];
         assert_eq!(s.row.len(), tested.len());
         for r in &s.row {
             assert!(tested.contains(&r.code.as_str()), "{} has no test", r.code);
             assert!(!r.appendix_ii.is_empty() && !r.checked.is_empty());
+        }
+    }
+
+    #[test]
+    fn rows_not_yet_checked_against_appendix_ii_say_so() {
+        let s = Schedule::embedded();
+        let to_confirm: Vec<&str> = s
+            .row
+            .iter()
+            .filter(|r| r.to_confirm())
+            .map(|r| r.code.as_str())
+            .collect();
+        assert_eq!(
+            to_confirm,
+            ["subject_access", "complaints", "staff_summary", "cctv"]
+        );
+        for r in s.row.iter().filter(|r| r.to_confirm()) {
+            assert!(
+                r.checked.contains("Confirm it against Appendix II"),
+                "{}",
+                r.checked
+            );
+        }
+        // A checked row says when it was checked; none speaks of sessions or references.
+        for r in &s.row {
+            assert!(!r.checked.contains("session") && !r.checked.contains("the reference"));
+            if !r.to_confirm() && r.code.contains("incidents") {
+                assert!(r.checked.contains("7 December 2026"), "{}", r.checked);
+            }
         }
     }
 
@@ -542,7 +581,7 @@ mod tests {
     }
 
     #[test]
-    fn maternity_sar_complaints_serious_incidents_cctv() {
+    fn maternity_sar_complaints_cctv() {
         assert_eq!(
             calc("maternity", Some("2001-09-30"), None, None),
             Ok(d("2026-09-30"))
@@ -555,14 +594,36 @@ mod tests {
             calc("complaints", Some("2025-11-03"), None, None),
             Ok(d("2035-11-03"))
         );
+        // 31 days from the recording, across a month end.
+        assert_eq!(
+            calc("cctv", Some("2026-01-01"), None, None),
+            Ok(d("2026-02-01"))
+        );
+        assert_eq!(
+            calc("cctv", Some("2026-12-15"), None, None),
+            Ok(d("2027-01-15"))
+        );
+    }
+
+    #[test]
+    fn incidents_run_from_the_date_of_the_incident_serious_ones_twice_as_long() {
+        let s = Schedule::embedded();
+        let serious = s.get("serious_incidents").unwrap();
+        let other = s.get("incidents").unwrap();
+        // Appendix II: both from the date of the incident, not its closure.
+        assert_eq!(serious.start, "Date of the incident");
+        assert_eq!(other.start, "Date of the incident");
+        assert!(serious.action.contains("place of deposit"));
         assert_eq!(
             calc("serious_incidents", Some("2025-11-03"), None, None),
             Ok(d("2045-11-03"))
         );
         assert_eq!(
-            calc("cctv", Some("2026-01-01"), None, None),
-            Ok(d("2026-02-01"))
+            calc("incidents", Some("2025-11-03"), None, None),
+            Ok(d("2035-11-03"))
         );
+        assert_eq!(serious.period(), "20 years");
+        assert_eq!(other.period(), "10 years");
     }
 
     #[test]
@@ -599,6 +660,30 @@ mod tests {
         assert_eq!(
             calc("adult_health", Some("2024-02-29"), None, None),
             Ok(d("2032-02-29"))
+        );
+        assert_eq!(
+            calc("incidents", Some("2024-02-29"), None, None),
+            Ok(d("2034-03-01"))
+        );
+        assert_eq!(
+            calc("serious_incidents", Some("2024-02-29"), None, None),
+            Ok(d("2044-02-29"))
+        );
+        // Days are counted, so a leap year's February has one more: 31 days from 1 February
+        // 2028 is 3 March.
+        assert_eq!(
+            calc("cctv", Some("2028-02-01"), None, None),
+            Ok(d("2028-03-03"))
+        );
+        // A member of staff born on 29 February 1952 reaches 75 on 1 March 2027.
+        assert_eq!(
+            calc(
+                "staff_summary",
+                Some("2019-06-30"),
+                Some("1952-02-29"),
+                None
+            ),
+            Ok(d("2027-03-01"))
         );
         // A leapling born 29 February 2008: 17 on 1 March 2025, so the 26th birthday (2034, not
         // a leap year: 1 March).

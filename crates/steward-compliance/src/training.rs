@@ -1,15 +1,17 @@
 //! Staff training over Steward's storage (feature `service`): training records (course, date,
 //! provider, certificate), the training needs analysis (people x required training x
 //! standing), the toolkit's percentage, reminders set as actions before training runs out,
-//! and the import of a provider's CSV (validated whole before anything is written).
+//! reminder e-mails before it runs out (sent with the daily reminders), and the import of a
+//! provider's CSV (validated whole before anything is written).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use steward_core::actions::ActionInput;
 use steward_core::gate::{ops, Kind, Op, Permit};
+use steward_core::reminders::ReminderReport;
 use steward_core::time::{iso_date, now_stamp, parse_iso_date};
 use steward_core::{Caller, CoreError, CoreResult, FieldErrors, Steward};
 use steward_db::{AnyRow, Row};
@@ -412,7 +414,7 @@ impl Training<'_> {
                 continue;
             };
             if t.reminder_action_id.is_some()
-                || expires - Duration::days(course.remind_days_before as i64) > today
+                || !course.reminder_due(expires, today)
                 || !staff.iter().any(|s| s.id == t.user_id)
             {
                 continue;
@@ -446,6 +448,103 @@ impl Training<'_> {
             set += 1;
         }
         Ok(set)
+    }
+
+    /// The e-mails before training runs out, sent by the daily reminders job with its mailer.
+    /// For each member of staff whose latest completion of a renewable course runs out
+    /// within the course's reminder window (`remind_days_before` in the training
+    /// requirements), or has run out (then it is due now), the person and the practice's IG
+    /// leads are told once per expiry: each recipient gets one e-mail listing the expiries
+    /// not yet sent to them, and what was sent is recorded (`training_reminders_sent`), so
+    /// running the job again, the same day or the next, sends nothing twice. A system job: no
+    /// caller, every organisation.
+    pub async fn send_expiry_reminders(&self, today: NaiveDate) -> CoreResult<ReminderReport> {
+        let mailer = self.steward.mailer()?;
+        let mut report = ReminderReport::default();
+        let organisations = steward_db::query(
+            "SELECT o.id, o.name FROM organisations o WHERE EXISTS (SELECT 1 FROM training_records t WHERE t.organisation_id = o.id) ORDER BY o.name",
+        )
+        .fetch_all(&self.steward.db.pool)
+        .await?;
+        for o in &organisations {
+            let organisation_id: String = o.try_get("id")?;
+            let organisation_name: String = o.try_get("name")?;
+            let staff = store::staff(self.steward, &organisation_id).await?;
+            let records = self.all(&organisation_id).await?;
+            let leads: Vec<&StaffMember> = staff.iter().filter(|p| p.role == "ig_lead").collect();
+            // Each recipient with the expiries not yet sent to them, in the order met.
+            let mut post: Vec<(&StaffMember, Vec<Expiry>)> = vec![];
+            let mut due: Vec<_> = Self::latest(&records).into_values().collect();
+            due.sort_by(|a, b| (a.expires_on, &a.person_name).cmp(&(b.expires_on, &b.person_name)));
+            for t in due {
+                let (Some(course), Some(expires)) =
+                    (self.rules.requirements.get(&t.course), t.expires_on)
+                else {
+                    continue;
+                };
+                let Some(person) = staff.iter().find(|p| p.id == t.user_id) else {
+                    continue;
+                };
+                if !course.reminder_due(expires, today) {
+                    continue;
+                }
+                let mut recipients = vec![person];
+                recipients.extend(leads.iter().copied().filter(|l| l.id != person.id));
+                for r in recipients {
+                    let sent: i64 = steward_db::query_scalar(
+                        "SELECT COUNT(*) FROM training_reminders_sent WHERE training_record_id = $1 AND user_id = $2 AND expires_on = $3",
+                    )
+                    .bind(&t.id)
+                    .bind(&r.id)
+                    .bind(iso_date(expires))
+                    .fetch_one(&self.steward.db.pool)
+                    .await?;
+                    if sent > 0 {
+                        report.skipped += 1;
+                        continue;
+                    }
+                    let e = Expiry {
+                        record_id: t.id.clone(),
+                        person_name: t.person_name.clone(),
+                        theirs: r.id == person.id,
+                        course: course.label.clone(),
+                        completed_on: t.completed_on,
+                        expires_on: expires,
+                    };
+                    match post.iter_mut().find(|(p, _)| p.id == r.id) {
+                        Some((_, list)) => list.push(e),
+                        None => post.push((r, vec![e])),
+                    }
+                }
+            }
+            for (r, list) in post {
+                let (subject, body) = expiry_reminder(
+                    &r.name,
+                    &organisation_name,
+                    &list,
+                    today,
+                    &self.steward.config.base_url,
+                );
+                match mailer.send(&r.name, &r.email, &subject, body).await {
+                    Ok(()) => {
+                        for e in &list {
+                            steward_db::query(
+                                "INSERT INTO training_reminders_sent (training_record_id, user_id, expires_on, sent_at) VALUES ($1, $2, $3, $4)",
+                            )
+                            .bind(&e.record_id)
+                            .bind(&r.id)
+                            .bind(iso_date(e.expires_on))
+                            .bind(now_stamp())
+                            .execute(&self.steward.db.pool)
+                            .await?;
+                        }
+                        report.sent += 1;
+                    }
+                    Err(e) => report.failed.push(e),
+                }
+            }
+        }
+        Ok(report)
     }
 
     /// Imports a provider's CSV: the whole file is checked first and nothing is written
@@ -533,6 +632,87 @@ impl Training<'_> {
     }
 }
 
+/// One expiry in a reminder e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expiry {
+    pub record_id: String,
+    pub person_name: String,
+    /// The recipient's own training (else the recipient is the IG lead).
+    pub theirs: bool,
+    pub course: String,
+    pub completed_on: NaiveDate,
+    pub expires_on: NaiveDate,
+}
+
+/// The reminder e-mail's subject and text: each expiry once, training that has run out first,
+/// shown as due now.
+pub fn expiry_reminder(
+    name: &str,
+    organisation: &str,
+    list: &[Expiry],
+    today: NaiveDate,
+    base_url: &str,
+) -> (String, String) {
+    use steward_core::time::long_date;
+    let (run_out, soon): (Vec<&Expiry>, Vec<&Expiry>) =
+        list.iter().partition(|e| e.expires_on <= today);
+    let mut s = format!("Dear {name},\n\n");
+    let line = |e: &Expiry| {
+        let whose = if e.theirs {
+            format!("Your {}", e.course)
+        } else {
+            format!("{}: {}", e.person_name, e.course)
+        };
+        format!("- {whose}, completed on {}", long_date(e.completed_on))
+    };
+    if !run_out.is_empty() {
+        s.push_str("Due now (the training has run out):\n");
+        for e in &run_out {
+            s.push_str(&format!(
+                "{}, ran out on {}\n",
+                line(e),
+                long_date(e.expires_on)
+            ));
+        }
+        s.push('\n');
+    }
+    if !soon.is_empty() {
+        s.push_str("Due soon:\n");
+        for e in &soon {
+            s.push_str(&format!(
+                "{}, runs out on {}\n",
+                line(e),
+                long_date(e.expires_on)
+            ));
+        }
+        s.push('\n');
+    }
+    if list.iter().any(|e| e.theirs) {
+        s.push_str("Book the course and send the certificate to your IG lead.\n");
+    }
+    if list.iter().any(|e| !e.theirs) {
+        s.push_str(&format!(
+            "As IG lead for {organisation}, record each renewal in Steward when the certificate comes.\n"
+        ));
+    }
+    s.push_str(&format!(
+        "Training needs analysis: {}/training\n",
+        base_url.trim_end_matches('/')
+    ));
+    let subject = if run_out.is_empty() {
+        format!(
+            "Steward: {} due soon",
+            crate::count_words(list.len() as i64, "training renewal", "training renewals")
+        )
+    } else {
+        format!(
+            "Steward: {} due now",
+            crate::count_words(list.len() as i64, "training renewal", "training renewals")
+        )
+    };
+    (subject, s)
+}
+
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -543,4 +723,85 @@ fn lower_first(s: &str) -> String {
 /// A date as the form sends it back (for re-showing).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     parse_iso_date(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_iso_date(s).unwrap()
+    }
+
+    fn expiry(person: &str, theirs: bool, expires: &str) -> Expiry {
+        Expiry {
+            record_id: format!("r-{person}"),
+            person_name: person.into(),
+            theirs,
+            course: "Data security awareness (level 1)".into(),
+            completed_on: d(expires)
+                .checked_sub_months(chrono::Months::new(12))
+                .unwrap(),
+            expires_on: d(expires),
+        }
+    }
+
+    #[test]
+    fn the_person_is_told_of_their_own_training_with_its_dates() {
+        let (subject, body) = expiry_reminder(
+            "Sam Reception",
+            "Harbour Surgery",
+            &[expiry("Sam Reception", true, "2026-12-20")],
+            d("2026-12-07"),
+            "https://steward.example/",
+        );
+        assert_eq!(subject, "Steward: 1 training renewal due soon");
+        assert!(body.starts_with("Dear Sam Reception,"), "{body}");
+        assert!(
+            body.contains("- Your Data security awareness (level 1), completed on 20 December 2025, runs out on 20 December 2026"),
+            "{body}"
+        );
+        assert!(body.contains("send the certificate to your IG lead"));
+        assert!(!body.contains("As IG lead"));
+        assert!(
+            body.contains("https://steward.example/training\n"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn training_that_has_run_out_shows_as_due_now_first() {
+        let (subject, body) = expiry_reminder(
+            "Ida Lead",
+            "Harbour Surgery",
+            &[
+                expiry("Sam Reception", false, "2026-12-20"),
+                expiry("Cal Guardian", false, "2026-11-01"),
+            ],
+            d("2026-12-07"),
+            "https://steward.example",
+        );
+        assert_eq!(subject, "Steward: 2 training renewals due now");
+        let now = body.find("Due now").expect("due now");
+        let soon = body.find("Due soon").expect("due soon");
+        assert!(now < soon, "{body}");
+        assert!(
+            body.contains("- Cal Guardian: Data security awareness (level 1), completed on 1 November 2025, ran out on 1 November 2026"),
+            "{body}"
+        );
+        assert!(body.contains("As IG lead for Harbour Surgery"));
+        assert!(!body.contains("Book the course"));
+        // The day it runs out is due now, not soon.
+        let (_, body) = expiry_reminder(
+            "Sam Reception",
+            "Harbour Surgery",
+            &[expiry("Sam Reception", true, "2026-12-07")],
+            d("2026-12-07"),
+            "https://steward.example",
+        );
+        assert!(
+            body.contains("Due now") && !body.contains("Due soon"),
+            "{body}"
+        );
+    }
 }

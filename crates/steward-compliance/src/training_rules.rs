@@ -34,6 +34,12 @@ impl Course {
         self.roles.iter().any(|r| r == role)
     }
 
+    /// Whether a reminder is due for training running out on `expires`: within the course's
+    /// reminder window (`remind_days_before`), or already run out.
+    pub fn reminder_due(&self, expires: NaiveDate, today: NaiveDate) -> bool {
+        expires - Duration::days(self.remind_days_before as i64) <= today
+    }
+
     /// Where someone stands, from their latest completion.
     pub fn standing(&self, latest: Option<NaiveDate>, today: NaiveDate) -> Standing {
         let Some(done) = latest else {
@@ -42,9 +48,7 @@ impl Course {
         match self.expiry(done) {
             None => Standing::Current { expires: None },
             Some(e) if e <= today => Standing::Expired { expired: e },
-            Some(e) if e - Duration::days(self.remind_days_before as i64) <= today => {
-                Standing::DueSoon { expires: e }
-            }
+            Some(e) if self.reminder_due(e, today) => Standing::DueSoon { expires: e },
             Some(e) => Standing::Current { expires: Some(e) },
         }
     }
@@ -185,6 +189,12 @@ mod tests {
             }
         );
         assert_eq!(c.standing(None, d("2026-12-07")), Standing::Missing);
+        // The reminder window is the data file's 30 days: due on the 30th day before, not the
+        // 31st, and still due once it has run out.
+        assert_eq!(c.remind_days_before, 30);
+        assert!(c.reminder_due(d("2027-01-06"), d("2026-12-07")));
+        assert!(!c.reminder_due(d("2027-01-07"), d("2026-12-07")));
+        assert!(c.reminder_due(d("2026-11-01"), d("2026-12-07")));
         assert!(Standing::DueSoon {
             expires: d("2026-12-20")
         }

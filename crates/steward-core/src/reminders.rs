@@ -14,7 +14,8 @@ use crate::{SmtpConfig, Steward};
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ReminderReport {
     pub sent: usize,
-    /// Already reminded today.
+    /// Already reminded (today, for the daily action reminders; for that expiry, for
+    /// training).
     pub skipped: usize,
     pub failed: Vec<String>,
 }
@@ -60,10 +61,42 @@ pub fn reminder_body(name: &str, actions: &[Action], today: NaiveDate, base_url:
     s
 }
 
+/// The SMTP connection the reminder emails go through, built from `[smtp]`: the daily
+/// action reminders here, and the modules' reminders (training before it runs out) in the
+/// same scheduled job.
+pub struct Mailer {
+    from: Mailbox,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl Mailer {
+    /// One plain-text email; on failure, the address and what went wrong (logged too).
+    pub async fn send(
+        &self,
+        name: &str,
+        email: &str,
+        subject: &str,
+        body: String,
+    ) -> Result<(), String> {
+        let to: Mailbox = format!("{name} <{email}>")
+            .parse()
+            .map_err(|e| format!("{email}: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .body(body)
+            .map_err(|e| format!("{email}: building the email: {e}"))?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            tracing::warn!(%email, error = %e, "reminder email failed");
+            format!("{email}: {e}")
+        })
+    }
+}
+
 impl Steward {
-    /// Sends each user with overdue or due-soon actions one email for `today`; a user
-    /// already reminded today is skipped, so running this twice sends nothing twice.
-    pub async fn send_reminders(&self, today: NaiveDate) -> CoreResult<ReminderReport> {
+    /// The reminders' mailer; a conflict when SMTP is not configured.
+    pub fn mailer(&self) -> CoreResult<Mailer> {
         let smtp = self.config.smtp.as_ref().ok_or_else(|| {
             CoreError::Conflict("SMTP is not configured; set [smtp] in the configuration".into())
         })?;
@@ -71,7 +104,16 @@ impl Steward {
             .from
             .parse()
             .map_err(|e| CoreError::Internal(format!("SMTP from address {:?}: {e}", smtp.from)))?;
-        let mailer = transport(smtp)?;
+        Ok(Mailer {
+            from,
+            transport: transport(smtp)?,
+        })
+    }
+
+    /// Sends each user with overdue or due-soon actions one email for `today`; a user
+    /// already reminded today is skipped, so running this twice sends nothing twice.
+    pub async fn send_reminders(&self, today: NaiveDate) -> CoreResult<ReminderReport> {
+        let mailer = self.mailer()?;
         let day = iso_date(today);
         let mut report = ReminderReport::default();
         for (user_id, email, name, actions) in self.actions_to_remind(today).await? {
@@ -87,25 +129,14 @@ impl Steward {
                 continue;
             }
             let overdue = actions.iter().filter(|a| a.is_overdue(today)).count();
-            let to: Mailbox = match format!("{name} <{email}>").parse() {
-                Ok(m) => m,
-                Err(e) => {
-                    report.failed.push(format!("{email}: {e}"));
-                    continue;
-                }
-            };
-            let message = Message::builder()
-                .from(from.clone())
-                .to(to)
-                .subject(format!(
-                    "Steward: {} overdue, {} due soon",
-                    overdue,
-                    actions.len() - overdue
-                ))
-                .body(reminder_body(&name, &actions, today, &self.config.base_url))
-                .map_err(|e| CoreError::Internal(format!("building email: {e}")))?;
-            match mailer.send(message).await {
-                Ok(_) => {
+            let subject = format!(
+                "Steward: {} overdue, {} due soon",
+                overdue,
+                actions.len() - overdue
+            );
+            let body = reminder_body(&name, &actions, today, &self.config.base_url);
+            match mailer.send(&name, &email, &subject, body).await {
+                Ok(()) => {
                     steward_db::query(
                         "INSERT INTO reminders_sent (user_id, day, sent_at) VALUES ($1, $2, $3)",
                     )
@@ -116,10 +147,7 @@ impl Steward {
                     .await?;
                     report.sent += 1;
                 }
-                Err(e) => {
-                    tracing::warn!(%email, error = %e, "reminder email failed");
-                    report.failed.push(format!("{email}: {e}"));
-                }
+                Err(e) => report.failed.push(e),
             }
         }
         Ok(report)

@@ -538,12 +538,26 @@ pub struct ReminderRun {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ReminderResult {
+    /// Action reminders sent (one email per user per day).
     pub sent: usize,
+    /// Users already reminded today.
     pub skipped: usize,
+    pub failed: Vec<String>,
+    /// The emails before training runs out, sent in the same run.
+    pub training: TrainingReminderResult,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TrainingReminderResult {
+    /// Emails sent (one per recipient, listing the expiries not yet sent to them).
+    pub sent: usize,
+    /// Expiries already sent to a recipient, not sent again.
+    pub already_sent: usize,
     pub failed: Vec<String>,
 }
 
-/// Sends today's reminder emails now (they are also sent daily by the server).
+/// Sends today's reminder emails now: overdue and due-soon actions, and training running out
+/// (they are also sent daily by the server).
 #[utoipa::path(post, path = "/api/v1/reminders/run", tag = "actions", security(("bearer" = [])), request_body = ReminderRun,
     responses((status = 200, body = ReminderResult), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn run_reminders(
@@ -552,13 +566,19 @@ pub async fn run_reminders(
     ApiJson(r): ApiJson<ReminderRun>,
 ) -> ApiResult<Json<ReminderResult>> {
     c.require_manage_users()?;
-    let rep = s
-        .steward
-        .send_reminders(r.date.unwrap_or_else(today))
+    let day = r.date.unwrap_or_else(today);
+    let rep = s.steward.send_reminders(day).await?;
+    let training = steward_compliance::training::training(&s.steward)
+        .send_expiry_reminders(day)
         .await?;
     Ok(Json(ReminderResult {
         sent: rep.sent,
         skipped: rep.skipped,
         failed: rep.failed,
+        training: TrainingReminderResult {
+            sent: training.sent,
+            already_sent: training.skipped,
+            failed: training.failed,
+        },
     }))
 }

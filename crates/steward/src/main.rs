@@ -102,8 +102,8 @@ enum Command {
     },
     /// Print a new random key for STEWARD_SECRET_KEY.
     SecretKey,
-    /// Move paused requests' due dates to today and send today's reminder emails now (the
-    /// server does both on its own every day).
+    /// Move paused requests' due dates to today and send today's reminder emails now: actions
+    /// overdue or due soon, and training about to run out (the server does this every day).
     Reminders,
 }
 
@@ -368,8 +368,9 @@ async fn shutdown_signal() {
 
 /// Scheduled jobs, every five minutes: paused requests' due dates move with the day (so
 /// their actions are not shown overdue), and the daily reminders go once the configured
-/// hour has passed. Both are safe to repeat: a date that is right is left alone, and a user
-/// is reminded at most once a day.
+/// hour has passed: overdue and due-soon actions, and training about to run out. All are
+/// safe to repeat: a date that is right is left alone, a user is reminded of actions at most
+/// once a day, and of a training expiry once.
 fn spawn_scheduled_jobs(steward: Steward, hour: u32) {
     tokio::spawn(async move {
         if steward.config.smtp.is_none() {
@@ -403,6 +404,19 @@ fn spawn_scheduled_jobs(steward: Steward, hour: u32) {
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "reminder emails failed"),
+                }
+                // Training running out: the person and the IG lead, once per expiry.
+                match steward_compliance::training::training(&steward)
+                    .send_expiry_reminders(now.date_naive())
+                    .await
+                {
+                    Ok(r) if r.sent > 0 || !r.failed.is_empty() => tracing::info!(
+                        sent = r.sent,
+                        failed = r.failed.len(),
+                        "training reminder emails"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "training reminder emails failed"),
                 }
             }
         }
@@ -746,10 +760,7 @@ async fn main() -> Result<()> {
                 .await
                 .map_err(describe)?;
             println!("Paused requests whose due date moved: {moved}.");
-            let r = steward
-                .send_reminders(chrono::Utc::now().date_naive())
-                .await
-                .map_err(describe)?;
+            let r = steward.send_reminders(today).await.map_err(describe)?;
             println!(
                 "Reminders: {} sent, {} already sent today, {} failed.",
                 r.sent,
@@ -757,6 +768,19 @@ async fn main() -> Result<()> {
                 r.failed.len()
             );
             for f in r.failed {
+                eprintln!("  {f}");
+            }
+            let t = steward_compliance::training::training(&steward)
+                .send_expiry_reminders(today)
+                .await
+                .map_err(describe)?;
+            println!(
+                "Training reminders: {} sent, {} already sent, {} failed.",
+                t.sent,
+                t.skipped,
+                t.failed.len()
+            );
+            for f in t.failed {
                 eprintln!("  {f}");
             }
             Ok(())

@@ -352,6 +352,17 @@ both_backends!(
             .await;
         assert_eq!(item(&r, "1.2")["met"], true, "{r}");
 
+        // The schedule on the page: rows still to be confirmed against Appendix II are marked,
+        // and serious and other incidents run from the date of the incident.
+        let (status, body) = ig.get_text("/retention").await;
+        assert_eq!(status, 200);
+        assert_eq!(body.matches("To be confirmed").count(), 4, "{body}");
+        assert!(
+            body.contains("Incident files (not serious)") && body.contains("Date of the incident"),
+            "{body}"
+        );
+        assert!(!body.contains("session"), "{body}");
+
         // The retention calculator: the rule is shown; an impossible date is a 422.
         let (status, o) = ig_api
         .send(Method::POST, "/retention/calculate", &json!({"record_type": "children", "start": "2021-06-01", "date_of_birth": "2004-03-10"}))
@@ -583,5 +594,160 @@ mod in_the_browser {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn browser_training_acknowledgement_and_readiness_postgres() {
         run_on(Backend::Postgres, story).await;
+    }
+}
+
+async fn display_name(s: &TestServer, email: &str) -> String {
+    steward_db::query_scalar("SELECT display_name FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap()
+}
+
+/// The training e-mails a sink received, for one address.
+async fn training_mails(sink: &crate::smtp::Sink, email: &str) -> Vec<String> {
+    sink.messages()
+        .await
+        .into_iter()
+        .filter(|m| m.contains(&format!("RCPT TO:<{email}>")) && m.contains("training renewal"))
+        // Long lines come quoted-printable: undo the soft line breaks to read the text.
+        .map(|m| m.replace("=\n", "").replace("=3D", "="))
+        .collect()
+}
+
+/// Training about to run out goes out with the daily reminders (the same run, the same SMTP
+/// server): the person and the IG lead each get one e-mail per expiry, training that has run
+/// out shows as due now, a second run sends nothing twice, and a renewal is a new expiry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn training_reminder_emails_once_per_expiry() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let sink = crate::smtp::Sink::start().await;
+        let s = TestServer::start_with(
+            backend,
+            Options {
+                smtp: Some(steward_core::SmtpConfig {
+                    host: "127.0.0.1".into(),
+                    port: sink.port,
+                    security: "none".into(),
+                    username: None,
+                    password: None,
+                    from: "steward@demo.steward.test".into(),
+                }),
+                ..Options::default()
+            },
+        )
+        .await;
+        seed(&s).await;
+        let today = chrono::Utc::now().date_naive();
+        let long = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+        const SIRO: &str = "siro@harbour.demo.steward.test";
+        const GP: &str = "gp@harbour.demo.steward.test";
+        let (siro_name, caldicott_name) = (
+            display_name(&s, SIRO).await,
+            display_name(&s, CALDICOTT).await,
+        );
+        let admin_api = s.api(&s.api_token(ADMIN).await);
+        let (status, report) = admin_api
+            .send(Method::POST, "/reminders/run", &json!({}))
+            .await;
+        assert_eq!(status, 200, "{report}");
+        // The SIRO (data security runs out in 15 days), the Caldicott Guardian (ran out 65
+        // days ago) and Harbour's IG lead, who hears of both.
+        assert_eq!(report["training"]["sent"], 3, "{report}");
+        assert_eq!(report["training"]["already_sent"], 0, "{report}");
+
+        let siro = training_mails(&sink, SIRO).await;
+        assert_eq!(siro.len(), 1, "{siro:?}");
+        assert!(
+            siro[0].contains("Subject: Steward: 1 training renewal due soon"),
+            "{}",
+            siro[0]
+        );
+        assert!(
+            siro[0].contains(&format!(
+                "Your Data security awareness (level 1), completed on {}, runs out on {}",
+                long(today - chrono::Duration::days(350)),
+                long(today + chrono::Duration::days(15))
+            )),
+            "{}",
+            siro[0]
+        );
+        let caldicott = training_mails(&sink, CALDICOTT).await;
+        assert_eq!(caldicott.len(), 1, "{caldicott:?}");
+        assert!(
+            caldicott[0].contains("Due now (the training has run out)")
+                && caldicott[0].contains(&format!(
+                    "ran out on {}",
+                    long(today - chrono::Duration::days(65))
+                )),
+            "{}",
+            caldicott[0]
+        );
+        let lead = training_mails(&sink, HARBOUR_IG).await;
+        assert_eq!(lead.len(), 1, "{lead:?}");
+        assert!(
+            lead[0].contains(&format!("{siro_name}: Data security awareness"))
+                && lead[0].contains(&format!("{caldicott_name}: Data security awareness"))
+                && lead[0].contains("Subject: Steward: 2 training renewals due now"),
+            "{}",
+            lead[0]
+        );
+        assert!(
+            training_mails(&sink, GP).await.is_empty(),
+            "in date: no e-mail"
+        );
+
+        // Run again (the next day too): nothing is sent twice.
+        for date in [today, today + chrono::Duration::days(1)] {
+            let (status, report) = admin_api
+                .send(
+                    Method::POST,
+                    "/reminders/run",
+                    &json!({"date": date.format("%Y-%m-%d").to_string()}),
+                )
+                .await;
+            assert_eq!(status, 200, "{report}");
+            assert_eq!(report["training"]["sent"], 0, "{report}");
+            assert_eq!(report["training"]["already_sent"], 4, "{report}");
+        }
+        assert_eq!(training_mails(&sink, SIRO).await.len(), 1);
+        assert_eq!(training_mails(&sink, HARBOUR_IG).await.len(), 1);
+
+        // The SIRO renews today: a new expiry, reminded once when its window comes, while the
+        // Caldicott Guardian's old expiry is not sent again.
+        let harbour = s.organisation("Y90001").await;
+        let ig_api = s.api(&s.api_token(HARBOUR_IG).await);
+        let (status, r) = ig_api
+            .send(
+                Method::POST,
+                &format!("/organisations/{harbour}/training"),
+                &json!({
+                    "user_id": s.user_id(SIRO).await,
+                    "course": "data_security_awareness",
+                    "completed_on": today.format("%Y-%m-%d").to_string(),
+                    "provider": "NHS e-Learning for Healthcare",
+                }),
+            )
+            .await;
+        assert_eq!(status, 200, "{r}");
+        let renewed = today.checked_add_months(chrono::Months::new(12)).unwrap();
+        let (status, report) = admin_api
+            .send(
+                Method::POST,
+                "/reminders/run",
+                &json!({"date": (renewed - chrono::Duration::days(25)).format("%Y-%m-%d").to_string()}),
+            )
+            .await;
+        assert_eq!(status, 200, "{report}");
+        let siro = training_mails(&sink, SIRO).await;
+        assert_eq!(siro.len(), 2, "{siro:?}");
+        assert!(
+            siro[1].contains(&format!("runs out on {}", long(renewed))),
+            "{}",
+            siro[1]
+        );
+        assert_eq!(training_mails(&sink, CALDICOTT).await.len(), 1);
+        s.stop().await;
     }
 }
