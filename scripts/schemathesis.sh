@@ -14,12 +14,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
-TARGET="${CARGO_TARGET_DIR:-target}"
-VENV="${SCHEMATHESIS_VENV:-$TARGET/schemathesis-venv}"
+TARGET="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
+VENV="$(realpath -m "${SCHEMATHESIS_VENV:-$TARGET/schemathesis-venv}")"
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
 MAX_TIME="${SCHEMATHESIS_MAX_TIME:-300}"
 SEED="${SCHEMATHESIS_SEED:-20261207}"
-REPORT_DIR="${SCHEMATHESIS_REPORT_DIR:-$TARGET/schemathesis-report}"
+REPORT_DIR="$(realpath -m "${SCHEMATHESIS_REPORT_DIR:-$TARGET/schemathesis-report}")"
+# schemathesis keeps its cache of past failures (replayed first) in .schemathesis/ of the
+# folder it runs in: that is this folder, under the target directory, never the tree.
+WORK="$TARGET/schemathesis-work"
 ACCOUNT="${SCHEMATHESIS_ACCOUNT:-dpo@demo.steward.test}"
 
 # 1. schemathesis, pinned, in its own virtual environment.
@@ -29,9 +32,10 @@ if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != 
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-# 2. The server binary.
+# 2. The server binary: built as the test run builds it (same features, so after
+# `cargo test` nothing is rebuilt; in CARGO_TARGET_DIR when that is set).
 if [ -z "${STEWARD_BIN:-}" ]; then
-    cargo build --workspace --bins --locked --quiet
+    cargo test --workspace --locked --no-run --quiet
     STEWARD_BIN="$TARGET/debug/steward"
 fi
 
@@ -59,7 +63,8 @@ done
 # 4. Every check, bounded in time, reproducible by its seed.
 echo "schemathesis $SCHEMATHESIS_VERSION against the demo on port $PORT (as $ACCOUNT; seed $SEED, $MAX_EXAMPLES examples per operation, at most ${MAX_TIME}s)"
 status=0
-"$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+mkdir -p "$WORK"
+(cd "$WORK" && "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
     --checks all \
     --header "Authorization: Bearer $TOKEN" \
     --max-examples "$MAX_EXAMPLES" \
@@ -69,7 +74,7 @@ status=0
     --workers 2 \
     --no-color \
     --report junit --report-dir "$REPORT_DIR" \
-    "$@" || status=$?
+    "$@") || status=$?
 if [ "$status" != 0 ]; then
     echo "schemathesis found failures (exit $status); the server's log follows."
     tail -n 50 "$DATA/server.log"

@@ -18,6 +18,7 @@ pub const DPO_ACTION_DAYS: i64 = 7;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CaseOutcome)]
 pub enum Outcome {
     /// There was a legitimate reason (recorded).
     Appropriate,

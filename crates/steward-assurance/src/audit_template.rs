@@ -25,6 +25,7 @@ pub struct Question {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "service", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "service", schema(as = AuditSection))]
 pub struct Section {
     pub title: String,
     pub question: Vec<Question>,
@@ -89,6 +90,7 @@ impl AuditTemplate {
 /// How an audit came out: met out of applicable, as a whole percentage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "service", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "service", schema(as = AuditOutcome))]
 pub struct Outcome {
     pub met: i64,
     pub applicable: i64,

@@ -342,11 +342,15 @@ fn from_row(r: &AnyRow, rules: &Rules, now: DateTime<Utc>) -> CoreResult<Inciden
 #[serde(default)]
 pub struct IncidentQuery {
     /// open (default), reported, graded, closed, all
+    #[param(pattern = "^(|open|all|reported|graded|closed)$")]
     pub status: Option<String>,
     pub category: Option<String>,
-    /// "yes": reportable to the ICO only; "clock": notification owed and the clock running
+    /// "yes": reportable to the ICO only; "no": not reportable; "clock": notification owed
+    /// and the clock running
+    #[param(pattern = "^(|yes|no|clock)$")]
     pub reportable: Option<String>,
     /// Aware within this quarter, e.g. 2026-Q4.
+    #[param(pattern = "^([0-9]{4}-Q[1-4])?$")]
     pub quarter: Option<String>,
     /// The page, from 1 (default 1); past the last, the last.
     #[param(minimum = 1)]

@@ -170,8 +170,10 @@ fn from_row(r: &AnyRow, rules: &Rules) -> CoreResult<Risk> {
 #[serde(default)]
 pub struct RiskQuery {
     /// open (default), closed, all
+    #[param(pattern = "^(|open|closed|all)$")]
     pub status: Option<String>,
     /// "yes": residual score above the organisation's appetite only
+    #[param(pattern = "^(|yes)$")]
     pub above_appetite: Option<String>,
     /// The page, from 1 (default 1); past the last, the last.
     #[param(minimum = 1)]

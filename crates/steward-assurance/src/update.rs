@@ -58,6 +58,7 @@ pub fn calendar_dates(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = UpdateSection)]
 pub struct Section {
     pub heading: String,
     /// Paragraphs separated by blank lines; lines starting "- " are a bulleted list.
@@ -172,6 +173,7 @@ pub fn blocks(body: &str) -> Vec<Block> {
 #[serde(default)]
 pub struct GenerateInput {
     /// e.g. 2026-Q4
+    #[schema(required = true, pattern = "^[0-9]{4}-Q[1-4]$")]
     pub quarter: String,
 }
 

@@ -46,6 +46,7 @@ pub struct ReviewInput {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = ReviewCompleteInput)]
 pub struct CompleteInput {
     pub findings: String,
     /// YYYY-MM-DD

@@ -203,6 +203,7 @@ pub struct Dates {
 /// The earliest destruction date and how it was reached, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "service", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "service", schema(as = RetentionOutcome))]
 pub struct Outcome {
     pub record_type: String,
     pub earliest_destruction: NaiveDate,

@@ -466,6 +466,17 @@ impl Steward {
         self.permit::<ops::Delete>(caller, KIND, id).await?;
         let a = self.load_action(id).await?;
         let mut w = self.write().await?;
+        let rounds: i64 = steward_db::query_scalar(
+            "SELECT COUNT(*) FROM action_round_tasks WHERE action_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *w.tx)
+        .await?;
+        if rounds > 0 {
+            return Err(CoreError::Conflict(
+                "This action was set by an audit round sent to the practices, so it cannot be deleted. Mark it done or cancelled instead.".into(),
+            ));
+        }
         steward_db::query("DELETE FROM actions WHERE id = $1")
             .bind(id)
             .execute(&mut *w.tx)

@@ -55,14 +55,35 @@ pub enum CoreError {
     #[error("too many attempts; try again later")]
     RateLimited,
     #[error("storage error: {0}")]
-    Db(#[from] steward_db::DbError),
+    Db(steward_db::DbError),
     #[error("{0}")]
     Internal(String),
 }
 
+/// What a change that would break a link between records answers: a conflict, not a
+/// server error.
+pub const BROKEN_LINK: &str = "Other records refer to this one, or it refers to a record that no longer exists, so nothing was changed.";
+
+/// A storage error, except that a foreign-key violation (a record still referred to by
+/// others, or one referring to a record that is gone) is a conflict on both databases: the
+/// one place where every service's `?` on a query turns it into 409, never 500.
+impl From<steward_db::DbError> for CoreError {
+    fn from(e: steward_db::DbError) -> Self {
+        if let steward_db::DbError::Sql(sql) = &e {
+            if sql
+                .as_database_error()
+                .is_some_and(|d| d.is_foreign_key_violation())
+            {
+                return CoreError::Conflict(BROKEN_LINK.into());
+            }
+        }
+        CoreError::Db(e)
+    }
+}
+
 impl From<sqlx_error::Error> for CoreError {
     fn from(e: sqlx_error::Error) -> Self {
-        CoreError::Db(steward_db::DbError::Sql(e))
+        steward_db::DbError::Sql(e).into()
     }
 }
 

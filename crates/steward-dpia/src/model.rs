@@ -41,6 +41,7 @@ pub struct Qa {
 }
 
 /// One section's answer. Not applicable only with a reason.
+#[cfg_attr(feature = "service", schema(as = DpiaSection))]
 pub struct Section {
     pub code: String,
     pub text: String,
@@ -89,6 +90,7 @@ pub struct RightAnswer {
 
 /// A risk to individuals, rated on the DPIA's matrix. The overall risk is the matrix's,
 /// unless the assessor records a different one with the reason.
+#[cfg_attr(feature = "service", schema(as = DpiaRisk))]
 pub struct Risk {
     pub id: String,
     pub number: i64,
@@ -192,8 +194,9 @@ pub struct Content {
     pub prior_consultation: PriorConsultation,
     pub screening: Option<ScreeningSummary>,
     pub comments: Vec<ReviewComment>,
-    /// What an imported file held with no counterpart here, kept as it came.
-    #[cfg_attr(feature = "service", schema(value_type = Object))]
+    /// What an imported file held with no counterpart here, kept as it came (any JSON
+    /// value; null when nothing was kept).
+    #[cfg_attr(feature = "service", schema(value_type = Value))]
     pub kept: serde_json::Value,
 }
 }

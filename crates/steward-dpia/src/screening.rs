@@ -7,6 +7,7 @@ use crate::rules::Questionnaire;
 /// One answer: yes or no, with a comment (the trust template asks for detail when Yes).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "service", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "service", schema(as = ScreeningAnswer))]
 #[serde(default)]
 pub struct Answer {
     pub question: String,
@@ -16,6 +17,7 @@ pub struct Answer {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "service", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "service", schema(as = ScreeningOutcome))]
 pub struct Outcome {
     pub dpia_required: bool,
     /// The rule's own words.

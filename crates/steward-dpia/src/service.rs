@@ -61,6 +61,7 @@ pub struct Screening {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = DpiaStartInput)]
 pub struct StartInput {
     pub title: String,
     /// ico, 5x5 or cnil
@@ -71,6 +72,7 @@ pub struct StartInput {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = DpiaStepInput)]
 pub struct StepInput {
     /// submit, request_changes, approve, reject, new_version
     pub step: String,
@@ -82,6 +84,7 @@ pub struct StepInput {
 #[serde(default)]
 pub struct AdviceInput {
     /// The DPO's advice: compliance, the measures, whether the processing can proceed.
+    #[schema(required = true, pattern = r"\S")]
     pub advice: String,
 }
 

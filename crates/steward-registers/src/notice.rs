@@ -70,6 +70,7 @@ pub struct NoticeInput {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = NoticeSection)]
 pub struct Section {
     pub heading: String,
     pub paragraphs: Vec<String>,

@@ -378,6 +378,8 @@ pub async fn comments(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewComment {
+    /// The comment: some text, not only spaces.
+    #[schema(pattern = r"\S")]
     pub body: String,
 }
 
@@ -410,6 +412,7 @@ pub async fn attachments(
 /// Upload as multipart/form-data with one part named `file`.
 #[utoipa::path(post, path = "/api/v1/records/{record_type}/{id}/attachments", tag = "records", security(("bearer" = [])),
     params(("record_type" = String, Path), ("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "The file, in a part named `file`"),
     responses((status = 201, body = Attachment), (status = 422, body = Problem), (status = 413, body = Problem), (status = 404, body = Problem)))]
 pub async fn add_attachment(
     State(s): State<AppState>,
@@ -533,6 +536,7 @@ pub async fn reset_link(
 pub struct ReminderRun {
     /// The day to remind for (YYYY-MM-DD); today when absent.
     #[serde(default)]
+    #[schema(value_type = String, format = Date)]
     pub date: Option<chrono::NaiveDate>,
 }
 

@@ -160,8 +160,10 @@ pub async fn upload_run(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-    mut mp: Multipart,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
+    // A body that is not multipart (or has no boundary) is problem details, as elsewhere.
+    let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let (mut period, mut system) = (String::new(), String::new());
     let mut files = Vec::new();
     loop {
@@ -309,6 +311,8 @@ pub async fn record_outcome(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewNote {
+    /// The note: some text, not only spaces.
+    #[schema(pattern = r"\S")]
     pub body: String,
 }
 
@@ -378,7 +382,8 @@ pub async fn update_sample(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
-    /// YYYY-MM
+    /// The month, YYYY-MM.
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: String,
 }
 

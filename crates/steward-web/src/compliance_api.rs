@@ -407,7 +407,7 @@ pub async fn import_training(
 
 /// Sets a renewal action for each person whose training is about to run out; returns how many.
 #[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/training/reminders", tag = "compliance", security(("bearer" = [])),
-    params(("organisation_id" = String, Path)), responses((status = 200, body = i64)))]
+    params(("organisation_id" = String, Path)), responses((status = 200, body = i64, content_type = "application/json")))]
 pub async fn training_reminders(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

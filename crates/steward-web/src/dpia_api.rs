@@ -259,14 +259,35 @@ pub async fn versions(
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ExportQuery {
-    /// pdf, docx, json (Steward's own) or cnil (the CNIL PIA tool's)
-    pub format: String,
+    /// pdf, docx, json (Steward's own; the default) or cnil (the CNIL PIA tool's)
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Pdf,
+    Docx,
+    Json,
+    Cnil,
+}
+
+impl ExportFormat {
+    fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Pdf => "pdf",
+            ExportFormat::Docx => "docx",
+            ExportFormat::Json => "json",
+            ExportFormat::Cnil => "cnil",
+        }
+    }
 }
 
 /// The DPIA as PDF, DOCX (one document model), Steward's JSON or the CNIL PIA tool's JSON.
 #[utoipa::path(get, path = "/api/v1/dpias/{id}/export", tag = "dpias", security(("bearer" = [])),
     params(("id" = String, Path), ExportQuery),
-    responses((status = 200, description = "The export", content_type = "application/octet-stream"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The export: PDF, DOCX, or JSON (Steward's own or the CNIL PIA tool's)", content(("application/pdf"), ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"), ("application/json"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn export(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -276,13 +297,7 @@ pub async fn export(
     let p = s.steward.permit::<ops::Read>(&c, Kind::Dpia, &id).await?;
     let d = dpias(&s.steward);
     let dpia = d.get(&p).await?;
-    let (bytes, ct, name) = d.export(
-        &dpia,
-        if q.format.is_empty() {
-            "json"
-        } else {
-            &q.format
-        },
-    )?;
+    let format = q.format.unwrap_or(ExportFormat::Json);
+    let (bytes, ct, name) = d.export(&dpia, format.name())?;
     Ok(crate::views::download(bytes, ct, &name))
 }

@@ -25,8 +25,10 @@ impl Modify for BearerAuth {
 
 /// Every operation documents the errors the route guard and the extractors answer, all as
 /// RFC 9457 problem details: 401 and 403 for a route that needs a token, 404 for one that
-/// names a record, 400 and 422 for one that takes query parameters, 400, 415 and 422 for one
-/// that takes a JSON body, 413 for a body too large.
+/// names a record, 409 for one that changes something (a newer version, a step out of order,
+/// a record other records refer to), 400 and 422 for one that takes query parameters, 400
+/// and 413 for one that takes a body (JSON or multipart), and 415 and 422 as well for a JSON
+/// body.
 /// The handlers' own annotations name their particular successes and errors; an error they
 /// document as JSON is the same problem document, so its media type is set here too.
 struct Problems;
@@ -56,15 +58,15 @@ impl Modify for Problems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let names_something = path.contains('{');
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
+            for (writes, op) in [
+                (false, &mut item.get),
+                (true, &mut item.put),
+                (true, &mut item.post),
+                (true, &mut item.delete),
+                (true, &mut item.patch),
             ]
             .into_iter()
-            .flatten()
+            .filter_map(|(w, op)| op.as_mut().map(|op| (w, op)))
             {
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let body = op.request_body.is_some();
@@ -83,7 +85,19 @@ impl Modify for Problems {
                         "No such record, or it belongs to an organisation the caller does not work in.",
                     );
                 }
+                if writes && secured {
+                    add_problem(
+                        op,
+                        "409",
+                        "A conflict: the record has changed since it was read, a step is out of order, or other records refer to it.",
+                    );
+                }
                 if body {
+                    add_problem(
+                        op,
+                        "400",
+                        "The body could not be read (not well formed, or a multipart body without its `file` part).",
+                    );
                     add_problem(op, "413", "The body is larger than this endpoint accepts.");
                 }
                 let query = op.parameters.as_ref().is_some_and(|ps| {

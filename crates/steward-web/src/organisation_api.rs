@@ -91,8 +91,9 @@ pub async fn upload_staff_list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-    mut mp: Multipart,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<StaffList>> {
+    let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let mut file = None;
     loop {
         match mp.next_field().await {

@@ -222,6 +222,7 @@ pub async fn record_start_events(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClarificationInput {
     /// YYYY-MM-DD
+    #[schema(format = Date, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub asked_on: String,
     pub question: String,
 }
@@ -245,6 +246,7 @@ pub async fn ask_for_clarification(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClarificationReceived {
     /// YYYY-MM-DD
+    #[schema(format = Date, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub received_on: String,
 }
 
@@ -439,7 +441,15 @@ pub async fn close_request(
 #[into_params(parameter_in = Query)]
 pub struct LetterQuery {
     /// pdf (default) or docx
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<LetterFormat>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LetterFormat {
+    Pdf,
+    Docx,
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/letter", tag = "requests", security(("bearer" = [])),
@@ -451,11 +461,7 @@ pub async fn letter(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<LetterQuery>,
 ) -> ApiResult<Response> {
-    let docx = match q.format.as_deref().unwrap_or("pdf") {
-        "pdf" => false,
-        "docx" => true,
-        _ => return Err(ApiError::bad_request("format must be pdf or docx")),
-    };
+    let docx = q.format == Some(LetterFormat::Docx);
     let (name, bytes) = crate::rights_pages::letter_bytes(&s, &c, &id, docx).await?;
     Ok(file_response(
         &name,
@@ -490,8 +496,9 @@ pub async fn add_document(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    mut mp: Multipart,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<RedactionDocument>)> {
+    let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let mut file = None;
     loop {
         match mp.next_field().await {
@@ -594,11 +601,15 @@ pub async fn review(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct DecisionInput {
     /// accept (redact) or reject (disclose)
+    #[schema(pattern = "^(accept|reject)$")]
     pub verdict: String,
     /// third_party, serious_harm, restricted_by_law or other
     #[serde(default = "third_party")]
+    #[schema(pattern = "^(third_party|serious_harm|restricted_by_law|other)$")]
     pub reason_code: String,
+    /// Required to accept with the reason other: which exemption applies.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub note: String,
 }
 
@@ -628,6 +639,8 @@ pub async fn decide(
 pub struct ManualInput {
     /// The words to redact, wherever they occur.
     pub text: String,
+    /// third_party, serious_harm, restricted_by_law or other
+    #[schema(pattern = "^(third_party|serious_harm|restricted_by_law|other)$")]
     pub reason_code: String,
     #[serde(default)]
     pub note: String,
@@ -657,6 +670,7 @@ pub async fn add_manual(
 #[serde(default)]
 pub struct BundleInput {
     /// box (default) or label
+    #[schema(pattern = "^(|box|label)$")]
     pub style: String,
 }
 

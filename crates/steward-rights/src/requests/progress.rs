@@ -117,9 +117,8 @@ impl Rights<'_> {
             .steps_for(r.request_type(), &r.requester)
             .into_iter()
             .find(|st| st.id == step_id)
-            .ok_or_else(|| {
-                CoreError::invalid("step", "That step is not part of this request's checklist")
-            })?;
+            // The step is named in the path: one the checklist does not have is not found.
+            .ok_or(CoreError::NotFound)?;
         if step.role == StepRole::Clinician && !is_clinician(caller.role) {
             return Err(CoreError::Forbidden);
         }

@@ -207,8 +207,12 @@ pub struct RequestPage {
 #[into_params(parameter_in = Query)]
 pub struct RequestQuery {
     /// A status code, "open" (not closed), "overdue", or empty for all.
+    #[param(
+        pattern = "^(|all|open|overdue|received|awaiting_identity|awaiting_authority|awaiting_fee|in_progress|awaiting_clarification|clinician_review|ready_to_send|completed|refused|withdrawn)$"
+    )]
     pub status: Option<String>,
     /// access, rectification, erasure, restriction or objection
+    #[param(pattern = "^(|access|rectification|erasure|restriction|objection)$")]
     pub request_type: Option<String>,
     /// The page, from 1 (default 1); past the last, the last.
     #[param(minimum = 1)]

@@ -400,3 +400,224 @@ both_backends!(a_long_review_comes_back_in_pages, |s| async move {
         total.min(100)
     );
 });
+
+// An action an audit round set (other records refer to it) cannot be deleted: 409 problem
+// details saying why, never a server error, and the action is still there.
+both_backends!(an_action_a_round_refers_to_is_not_deleted, |s| async move {
+    seed_modules(&s).await;
+    let dpo = s.api(&s.api_token(DPO).await);
+    let action: String =
+        steward_db::query_scalar("SELECT action_id FROM action_round_tasks ORDER BY action_id")
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .expect("the demo sent an action round");
+    let res = dpo
+        .req(reqwest::Method::DELETE, &format!("/actions/{action}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(is_problem(&res), "{:?}", res.headers());
+    let (status, body) = json_of(res).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["status"], 409);
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("audit round") && d.contains("cannot be deleted")),
+        "{body}"
+    );
+    let (status, kept) = dpo.get(&format!("/actions/{action}")).await;
+    assert_eq!(status, 200, "{kept}");
+    assert_eq!(kept["id"], action.as_str());
+});
+
+// Any change a foreign key refuses is a conflict on both databases (the one mapping of
+// storage errors in the core), so no service answers 500 for it.
+both_backends!(a_broken_link_is_a_conflict, |s| async move {
+    seed_modules(&s).await;
+    let action: String =
+        steward_db::query_scalar("SELECT action_id FROM action_round_tasks ORDER BY action_id")
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .expect("the demo sent an action round");
+    let err = steward_db::query("DELETE FROM actions WHERE id = $1")
+        .bind(&action)
+        .execute(&s.steward.db.pool)
+        .await
+        .expect_err("the foreign key refuses it");
+    match steward_core::CoreError::from(err) {
+        steward_core::CoreError::Conflict(m) => assert_eq!(m, steward_core::error::BROKEN_LINK),
+        other => panic!("not a conflict: {other:?}"),
+    }
+});
+
+// A checklist step is named in the path: one the request's checklist does not have is 404
+// problem details, as for any record that does not exist (not 422 for a valid body).
+both_backends!(an_unknown_step_is_not_found, |s| async move {
+    seed_modules(&s).await;
+    let ig = s.api(&s.api_token(HARBOUR_IG).await);
+    let harbour = s.organisation("Y90001").await;
+    let (_, requests) = ig
+        .get(&format!("/organisations/{harbour}/requests?status=open"))
+        .await;
+    let id = requests["items"][0]["id"]
+        .as_str()
+        .expect("the demo has an open request")
+        .to_string();
+    let res = ig
+        .req(
+            reqwest::Method::POST,
+            &format!("/requests/{id}/steps/no_such_step"),
+        )
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(is_problem(&res));
+    let (status, body) = json_of(res).await;
+    assert_eq!(status, 404, "{body}");
+});
+
+// The document describes the values the handlers accept, so that data valid by the
+// document is accepted: the enumerated formats, the month and quarter patterns, the
+// verdicts. And a value outside them is refused, as the document says.
+both_backends!(the_document_says_what_is_accepted, |s| async move {
+    seed_modules(&s).await;
+    let (_, doc) = json_of(s.visitor().get("/api/v1/openapi.json").await).await;
+    let param = |path: &str, name: &str| -> serde_json::Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} has parameters"))
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} has {name}"))["schema"]
+            .clone()
+    };
+    // The enumerated strings, wherever the schema (or a branch of it) lists them.
+    fn enumerated(schema: &serde_json::Value) -> Vec<String> {
+        match schema {
+            serde_json::Value::Object(o) => match o.get("enum").and_then(|e| e.as_array()) {
+                Some(e) => e
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect(),
+                None => o.values().flat_map(enumerated).collect(),
+            },
+            serde_json::Value::Array(a) => a.iter().flat_map(enumerated).collect(),
+            _ => vec![],
+        }
+    }
+    assert_eq!(
+        enumerated(&param("/api/v1/requests/{id}/letter", "format")),
+        ["pdf", "docx"]
+    );
+    assert_eq!(
+        enumerated(&param("/api/v1/dpias/{id}/export", "format")),
+        ["pdf", "docx", "json", "cnil"]
+    );
+    assert_eq!(
+        param("/api/v1/access-audit/report", "period")["pattern"],
+        "^[0-9]{4}-(0[1-9]|1[0-2])$"
+    );
+    assert_eq!(
+        param(
+            "/api/v1/organisations/{organisation_id}/incidents",
+            "quarter"
+        )["pattern"],
+        "^([0-9]{4}-Q[1-4])?$"
+    );
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["DecisionInput"]["properties"]["verdict"]["pattern"],
+        "^(accept|reject)$"
+    );
+    // Two types never share one component name: each of these is its own schema.
+    for name in [
+        "RetentionOutcome",
+        "AuditOutcome",
+        "ScreeningOutcome",
+        "NoticeSection",
+        "UpdateSection",
+        "DpiaSection",
+        "DpiaRisk",
+        "DpiaStepInput",
+        "DpiaStartInput",
+        "ScreeningAnswer",
+        "ReviewCompleteInput",
+        "CompleteInput",
+        "StepInput",
+        "StartInput",
+        "Answer",
+        "Risk",
+    ] {
+        assert!(schemas[name].is_object(), "no schema {name}");
+    }
+    // The names that were shared are gone.
+    for name in ["Outcome", "Section"] {
+        assert!(
+            schemas.get(name).is_none(),
+            "a schema is still named {name}"
+        );
+    }
+    // Outside the enumeration, the handler refuses, as the document says.
+    let dpo = s.api(&s.api_token(DPO).await);
+    let dpia: String = steward_db::query_scalar("SELECT id FROM dpias ORDER BY id LIMIT 1")
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .expect("the demo has a DPIA");
+    let (status, _) = dpo.get(&format!("/dpias/{dpia}/export?format=text")).await;
+    assert_eq!(status, 400);
+    let (status, body) = dpo.get(&format!("/dpias/{dpia}/export?format=cnil")).await;
+    assert_eq!(status, 200, "{body}");
+});
+
+// Every multipart upload answers a body that cannot be read as multipart (no boundary) with
+// 400 problem details, as the document says, never a plain-text rejection.
+both_backends!(unreadable_uploads_are_problem_details, |s| async move {
+    seed_modules(&s).await;
+    let (_, doc) = json_of(s.visitor().get("/api/v1/openapi.json").await).await;
+    let ids = Ids::new(&s).await;
+    let callers = [
+        s.api(&s.api_token(DPO).await),
+        s.api(&s.api_token(HARBOUR_IG).await),
+    ];
+    let http = reqwest::Client::new();
+    let (mut uploads, mut wrong) = (0, Vec::new());
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let Some(op) = item.get("post") else { continue };
+        if op["requestBody"]["content"]
+            .get("multipart/form-data")
+            .is_none()
+        {
+            continue;
+        }
+        uploads += 1;
+        assert!(op["responses"].get("400").is_some(), "{path}: no 400");
+        let url = ids.fill("post", path);
+        let mut answered = None;
+        for api in &callers {
+            let res = http
+                .post(format!("{}{url}", s.base))
+                .bearer_auth(&api.token)
+                .header("content-type", "multipart/form-data")
+                .body("not multipart")
+                .send()
+                .await
+                .unwrap();
+            if matches!(res.status().as_u16(), 403 | 404) {
+                continue;
+            }
+            answered = Some((res.status().as_u16(), is_problem(&res)));
+            break;
+        }
+        match answered {
+            Some((400, true)) => {}
+            other => wrong.push(format!("POST {path}: {other:?}")),
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(
+        uploads >= 4,
+        "only {uploads} multipart operations documented"
+    );
+});
