@@ -21,7 +21,7 @@ trap 'rm -rf "$STEWARD_DATA_DIR"' EXIT
 "$BIN" demo --seed-only >/dev/null
 python3 bench/cluster/seed.py "$STEWARD_DATA_DIR/steward.db" --organisations "${ORGS:-50}" --years "${YEARS:-5}" | tee "$OUT/seed.txt"
 STEWARD_LISTEN=127.0.0.1:$PORT RUST_LOG=warn "$BIN" serve >"$OUT/server.log" 2>&1 & SPID=$!
-trap 'kill $SPID 2>/dev/null; rm -rf "$STEWARD_DATA_DIR"; echo "load average after: $(cat /proc/loadavg)"' EXIT
+trap 'kill $SPID 2>/dev/null || true; rm -rf "$STEWARD_DATA_DIR"; echo "load average after: $(cat /proc/loadavg)"' EXIT
 source bench/lib.sh
 wait_up
 

@@ -22,7 +22,7 @@ python3 bench/dpia/large.py > "$OUT/large.json"
 source bench/lib.sh
 
 echo "load average before: $(cat /proc/loadavg)"
-trap 'kill ${SPID:-} ${HPID:-} 2>/dev/null; echo "load average after: $(cat /proc/loadavg)"' EXIT
+trap 'kill ${SPID:-} ${HPID:-} 2>/dev/null || true; echo "load average after: $(cat /proc/loadavg)"' EXIT
 echo "| case | requests/s | p50 | p99 | errors"
 echo "|---|---:|---:|---:|---"
 for backend in ${BACKENDS:-sqlite postgres}; do

@@ -13,7 +13,7 @@ mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 
 [ -n "${STEWARD_BIN:-}" ] || cargo build --release -q -p steward
-[ -n "${STEWARD_HELLO:-}" ] || cargo build --release -q -p steward-web --example hello
+[ -n "${STEWARD_HELLO:-}" ] || [ "${HELLO_RUN:-1}" = 0 ] || cargo build --release -q -p steward-web --example hello
 T="${CARGO_TARGET_DIR:-target}"
 BIN=$(realpath "${STEWARD_BIN:-$T/release/steward}")
 HELLO=${STEWARD_HELLO:-$T/release/examples/hello}
@@ -38,7 +38,7 @@ load() { # name url cookie
 }
 
 echo "load average before: $(cat /proc/loadavg)"
-trap 'kill ${SPID:-} ${HPID:-} 2>/dev/null; echo "load average after: $(cat /proc/loadavg)"' EXIT
+trap 'kill ${SPID:-} ${HPID:-} 2>/dev/null || true; echo "load average after: $(cat /proc/loadavg)"' EXIT
 echo "| case | requests/s | p50 | p99 | errors"
 echo "|---|---:|---:|---:|---"
 
