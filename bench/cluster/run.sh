@@ -11,9 +11,9 @@ CLIENTS=20
 OUT=bench/out/cluster
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
-cargo build --release -q -p steward
+[ -n "${STEWARD_BIN:-}" ] || cargo build --release -q -p steward
 T="${CARGO_TARGET_DIR:-target}"
-BIN=$(realpath "$T/release/steward")
+BIN=$(realpath "${STEWARD_BIN:-$T/release/steward}")
 PORT=8194
 unset STEWARD_DATABASE_URL
 export STEWARD_DATA_DIR=$(mktemp -d)
@@ -21,12 +21,13 @@ trap 'rm -rf "$STEWARD_DATA_DIR"' EXIT
 "$BIN" demo --seed-only >/dev/null
 python3 bench/cluster/seed.py "$STEWARD_DATA_DIR/steward.db" --organisations "${ORGS:-50}" --years "${YEARS:-5}" | tee "$OUT/seed.txt"
 STEWARD_LISTEN=127.0.0.1:$PORT RUST_LOG=warn "$BIN" serve >"$OUT/server.log" 2>&1 & SPID=$!
-trap 'kill $SPID 2>/dev/null; rm -rf "$STEWARD_DATA_DIR"' EXIT
+trap 'kill $SPID 2>/dev/null || true; rm -rf "$STEWARD_DATA_DIR"; echo "load average after: $(cat /proc/loadavg)"' EXIT
 source bench/lib.sh
 wait_up
 
 cookie=$(sign_in dpo@demo.steward.test)
 
+echo "load average before: $(cat /proc/loadavg)"
 echo "| page | requests/s | p50 | p99 | errors"
 echo "|---|---:|---:|---:|---"
 for page in "/" "/assurance"; do

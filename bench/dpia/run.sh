@@ -13,14 +13,16 @@ OUT=bench/out/dpia
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine"; exit 1; }
-cargo build --release -q -p steward
+[ -n "${STEWARD_BIN:-}" ] || cargo build --release -q -p steward
 T="${CARGO_TARGET_DIR:-target}"
-BIN=$(realpath "$T/release/steward")
+BIN=$(realpath "${STEWARD_BIN:-$T/release/steward}")
 PORT=8193
 python3 bench/dpia/large.py > "$OUT/large.json"
 
 source bench/lib.sh
 
+echo "load average before: $(cat /proc/loadavg)"
+trap 'kill ${SPID:-} ${HPID:-} 2>/dev/null || true; echo "load average after: $(cat /proc/loadavg)"' EXIT
 echo "| case | requests/s | p50 | p99 | errors"
 echo "|---|---:|---:|---:|---"
 for backend in ${BACKENDS:-sqlite postgres}; do

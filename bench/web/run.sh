@@ -2,7 +2,8 @@
 # Web load test: the signed-in dashboard and the actions list over 1,000 actions, 50
 # concurrent clients (wrk, loopback, bounded in time), on SQLite and PostgreSQL, beside a
 # minimal axum "hello" handler as the ceiling. Usage: bench/web/run.sh [SECONDS]
-# (BACKENDS="sqlite" runs one backend only.)
+# (BACKENDS="sqlite" runs one backend only; STEWARD_BIN=path runs that build without building;
+# HELLO_RUN=0 skips the ceiling.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION="${1:-20}"
@@ -11,11 +12,11 @@ OUT=bench/out/web
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 
-cargo build --release -q -p steward
-cargo build --release -q -p steward-web --example hello
+[ -n "${STEWARD_BIN:-}" ] || cargo build --release -q -p steward
+[ -n "${STEWARD_HELLO:-}" ] || [ "${HELLO_RUN:-1}" = 0 ] || cargo build --release -q -p steward-web --example hello
 T="${CARGO_TARGET_DIR:-target}"
-BIN=$T/release/steward
-HELLO=$T/release/examples/hello
+BIN=$(realpath "${STEWARD_BIN:-$T/release/steward}")
+HELLO=${STEWARD_HELLO:-$T/release/examples/hello}
 PORT=8190
 
 source bench/lib.sh
@@ -36,13 +37,17 @@ load() { # name url cookie
     printf '| %-28s | %10s | %8s | %8s | %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-}"
 }
 
+echo "load average before: $(cat /proc/loadavg)"
+trap 'kill ${SPID:-} ${HPID:-} 2>/dev/null || true; echo "load average after: $(cat /proc/loadavg)"' EXIT
 echo "| case | requests/s | p50 | p99 | errors"
 echo "|---|---:|---:|---:|---"
 
-"$HELLO" "127.0.0.1:$PORT" & HPID=$!
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
-load "axum hello (ceiling)" "http://127.0.0.1:$PORT/"
-kill $HPID; wait $HPID 2>/dev/null || true
+if [ "${HELLO_RUN:-1}" = 1 ]; then
+    "$HELLO" "127.0.0.1:$PORT" & HPID=$!
+    for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
+    load "axum hello (ceiling)" "http://127.0.0.1:$PORT/"
+    kill $HPID; wait $HPID 2>/dev/null || true
+fi
 
 for backend in ${BACKENDS:-sqlite postgres}; do
     data=$(mktemp -d)
