@@ -81,10 +81,10 @@ pub(crate) async fn click(b: &Browser, css: &str) {
         .unwrap();
 }
 
-/// Waits (up to 10 s) until the page's path satisfies `ok`: a click on a submit button
-/// returns before the next page has loaded.
+/// Waits (up to 30 s: a loaded 2-core machine can take 10) until the page's path satisfies
+/// `ok`: a click on a submit button returns before the next page has loaded.
 pub async fn wait_for_path(b: &Browser, ok: impl Fn(&str) -> bool) -> String {
-    for _ in 0..100 {
+    for _ in 0..300 {
         if let Ok(url) = b.current_url().await {
             if ok(url.path()) {
                 if let Ok(state) = b.execute("return document.readyState", vec![]).await {

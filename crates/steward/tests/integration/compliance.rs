@@ -623,21 +623,7 @@ async fn training_mails(sink: &crate::smtp::Sink, email: &str) -> Vec<String> {
 async fn training_reminder_emails_once_per_expiry() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let sink = crate::smtp::Sink::start().await;
-        let s = TestServer::start_with(
-            backend,
-            Options {
-                smtp: Some(steward_core::SmtpConfig {
-                    host: "127.0.0.1".into(),
-                    port: sink.port,
-                    security: "none".into(),
-                    username: None,
-                    password: None,
-                    from: "steward@demo.steward.test".into(),
-                }),
-                ..Options::default()
-            },
-        )
-        .await;
+        let s = TestServer::start_with(backend, crate::smtp::mailing_to(&sink)).await;
         seed(&s).await;
         let today = chrono::Utc::now().date_naive();
         let long = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();

@@ -1021,21 +1021,7 @@ both_backends!(reminders_by_email_and_calendar_feed, |s: Arc<
 async fn reminder_emails_reach_the_smtp_server() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let sink = crate::smtp::Sink::start().await;
-        let s = TestServer::start_with(
-            backend,
-            Options {
-                smtp: Some(steward_core::SmtpConfig {
-                    host: "127.0.0.1".into(),
-                    port: sink.port,
-                    security: "none".into(),
-                    username: None,
-                    password: None,
-                    from: "steward@demo.steward.test".into(),
-                }),
-                ..Options::default()
-            },
-        )
-        .await;
+        let s = TestServer::start_with(backend, crate::smtp::mailing_to(&sink)).await;
         let c = s.sign_in(CASTLE_IG).await;
         let owner = s.user_id(CASTLE_IG).await;
         create_action(

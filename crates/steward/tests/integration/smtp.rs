@@ -73,3 +73,18 @@ impl Sink {
         self.messages.lock().await.clone()
     }
 }
+
+/// A test server whose e-mail goes to `sink`.
+pub fn mailing_to(sink: &Sink) -> crate::common::Options {
+    crate::common::Options {
+        smtp: Some(steward_core::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: sink.port,
+            security: "none".into(),
+            username: None,
+            password: None,
+            from: "steward@demo.steward.test".into(),
+        }),
+        ..crate::common::Options::default()
+    }
+}
