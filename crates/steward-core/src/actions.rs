@@ -166,6 +166,19 @@ pub struct Person {
 
 const SELECT: &str = "SELECT a.*, u.display_name AS owner_name, u.email AS owner_email, o.name AS organisation_name FROM actions a JOIN users u ON u.id = a.owner_id JOIN organisations o ON o.id = a.organisation_id";
 
+/// [`SELECT`] of one page: the page's actions first (`filter` and `order` on `a` only), then
+/// their owners and organisations. Joining before the limit joined every matching action (a
+/// thousand for a busy practice) to show twenty-five. `order` ends with the id, so that the
+/// page and its order are the same in both steps.
+fn select_page(filter: &str, order: &str, limit: i64, offset: i64) -> String {
+    format!(
+        "SELECT a.*, u.display_name AS owner_name, u.email AS owner_email, o.name AS organisation_name \
+         FROM (SELECT a.* FROM actions a{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}) a \
+         JOIN users u ON u.id = a.owner_id JOIN organisations o ON o.id = a.organisation_id \
+         ORDER BY {order}"
+    )
+}
+
 fn from_row(r: &AnyRow) -> CoreResult<Action> {
     let due: String = r.try_get("due_date")?;
     Ok(Action {
@@ -563,12 +576,12 @@ impl Steward {
             ));
         }
         let order = match q.sort.as_deref().unwrap_or("due_date") {
-            "title" => "a.title ASC, a.due_date ASC",
-            "-title" => "a.title DESC, a.due_date ASC",
-            "status" => "a.status ASC, a.due_date ASC",
-            "-status" => "a.status DESC, a.due_date ASC",
-            "-due_date" => "a.due_date DESC, a.title ASC",
-            _ => "a.due_date ASC, a.title ASC",
+            "title" => "a.title ASC, a.due_date ASC, a.id",
+            "-title" => "a.title DESC, a.due_date ASC, a.id",
+            "status" => "a.status ASC, a.due_date ASC, a.id",
+            "-status" => "a.status DESC, a.due_date ASC, a.id",
+            "-due_date" => "a.due_date DESC, a.title ASC, a.id",
+            _ => "a.due_date ASC, a.title ASC, a.id",
         };
         let count_sql = format!("SELECT COUNT(*) FROM actions a{wh}");
         let mut cq = steward_db::query_scalar::<_, i64>(&count_sql);
@@ -578,10 +591,7 @@ impl Steward {
         let total = cq.fetch_one(&self.db.pool).await?;
         let paging = crate::paging::Paging::lenient(q.page, q.size, PAGE_SIZE).at_most(total);
         let (page, size, pages) = (paging.page, paging.size, paging.pages(total));
-        let sql = format!(
-            "{SELECT}{wh} ORDER BY {order} LIMIT {size} OFFSET {}",
-            paging.offset()
-        );
+        let sql = select_page(&wh, order, size, paging.offset());
         let mut lq = steward_db::query(&sql);
         for b in &binds {
             lq = lq.bind(b);
@@ -689,7 +699,7 @@ impl Steward {
             .bind(organisation_id)
             .fetch_one(&self.db.pool)
             .await?;
-        let next_sql = format!("{SELECT} WHERE {mine_where} ORDER BY a.due_date LIMIT 5");
+        let next_sql = select_page(&format!(" WHERE {mine_where}"), "a.due_date, a.id", 5, 0);
         let mut q = steward_db::query(&next_sql).bind(&caller.user_id);
         for id in &caller.visible_organisation_ids {
             q = q.bind(id);

@@ -87,6 +87,11 @@ impl Db {
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
+            // No ping before handing out a pooled connection: sqlx's default sends one on
+            // every acquire, and every query on the pool acquires, so each statement cost
+            // two round trips (on SQLite, two trips to the connection's worker thread).
+            // A connection found broken fails its query; the pool then drops it.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
