@@ -122,9 +122,8 @@ pub async fn cluster_view(
          SUM(CASE WHEN EXISTS (SELECT 1 FROM action_round_tasks t WHERE t.action_id = a.id) THEN 1 ELSE 0 END) AS round_not_done \
          FROM actions a WHERE a.status IN ('open', 'in_progress', 'cancelled') AND a.organisation_id IN ({orgs}) GROUP BY a.organisation_id", std::slice::from_ref(&today_s), &orgs, &["overdue", "findings", "round_not_done"]).await?;
     let round_all = grouped(steward, "SELECT organisation_id AS org, COUNT(*) AS n FROM action_round_tasks WHERE organisation_id IN ({orgs}) GROUP BY organisation_id", &[], &orgs, &["n"]).await?;
-    let get = |m: &HashMap<String, Vec<i64>>, o: &str, i: usize| {
-        m.get(o).map(|v| v[i]).unwrap_or(0)
-    };
+    let get =
+        |m: &HashMap<String, Vec<i64>>, o: &str, i: usize| m.get(o).map(|v| v[i]).unwrap_or(0);
     let mut rows: Vec<ClusterRow> = orgs
         .iter()
         .map(|o| ClusterRow {
@@ -229,7 +228,10 @@ pub async fn summary(
     let audit_findings_open: i64 = r.try_get("audit_findings_open")?;
     // Counted for everyone who reads risks, shown only to those who may list incidents.
     let incidents = if may_incidents {
-        Some((r.try_get("incidents_open")?, r.try_get("incidents_on_clock")?))
+        Some((
+            r.try_get("incidents_open")?,
+            r.try_get("incidents_on_clock")?,
+        ))
     } else {
         None
     };
