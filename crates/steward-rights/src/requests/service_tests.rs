@@ -230,10 +230,11 @@ async fn roles_and_organisations_are_checked_on_the_server() {
             .await,
         Err(CoreError::Forbidden)
     ));
+    // A step that is not on the checklist names nothing: not found (404 in the API).
     assert!(matches!(
         r.complete_step(&ig, &req.id, "no_such_step", "", today)
             .await,
-        Err(CoreError::Invalid(_))
+        Err(CoreError::NotFound)
     ));
     // Namesakes: the practice's search finds another Nance at the same date of birth.
     r.add_namesake(
