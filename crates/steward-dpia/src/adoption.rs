@@ -156,7 +156,6 @@ impl Dpias<'_> {
         }
         let now = now_stamp();
         let mut w = self.steward.write().await?;
-        let mut ids = vec![];
         for o in &orgs {
             let exists: i64 = steward_db::query_scalar(
                 "SELECT COUNT(*) FROM dpia_adoptions WHERE dpia_id = $1 AND dpia_version = $2 AND organisation_id = $3",
@@ -194,7 +193,6 @@ impl Dpias<'_> {
             let mut t = TrailEntry::for_record(caller, "record.create", o, ADOPTION.code(), &id);
             t.detail = format!("{} {} offered", d.reference, d.title);
             append(&mut w.tx, &t).await?;
-            ids.push(id);
         }
         w.commit().await?;
         self.offers_of(&d.id).await

@@ -845,18 +845,22 @@ both_backends!(the_command_line_imports_and_exports, |s: Arc<
 
 // ---------------------------------------------------------------- cluster DPIAs
 
+/// The demo's cluster DPIA: the one the DPO service holds.
+async fn cluster_dpia_of(s: &TestServer) -> String {
+    let dpo_service = s.organisation("Y90000").await;
+    steward_db::query_scalar("SELECT id FROM dpias WHERE organisation_id = $1")
+        .bind(&dpo_service)
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap()
+}
+
 both_backends!(
     a_cluster_dpia_is_adopted_by_each_practice_with_its_own_sign_off,
     |s: Arc<TestServer>| async move {
         seed_modules(&s).await;
-        let dpo_service = s.organisation("Y90000").await;
         let harbour = s.organisation("Y90001").await;
-        let cluster_dpia: String =
-            steward_db::query_scalar("SELECT id FROM dpias WHERE organisation_id = $1")
-                .bind(&dpo_service)
-                .fetch_one(&s.steward.db.pool)
-                .await
-                .unwrap();
+        let cluster_dpia = cluster_dpia_of(&s).await;
         let offer: String = steward_db::query_scalar(
             "SELECT id FROM dpia_adoptions WHERE dpia_id = $1 AND organisation_id = $2",
         )
@@ -1024,15 +1028,9 @@ both_backends!(
     a_cluster_dpia_is_offered_and_adopted_through_the_api,
     |s: Arc<TestServer>| async move {
         seed_modules(&s).await;
-        let dpo_service = s.organisation("Y90000").await;
         let harbour = s.organisation("Y90001").await;
         let castle = s.organisation("Y90002").await;
-        let cluster_dpia: String =
-            steward_db::query_scalar("SELECT id FROM dpias WHERE organisation_id = $1")
-                .bind(&dpo_service)
-                .fetch_one(&s.steward.db.pool)
-                .await
-                .unwrap();
+        let cluster_dpia = cluster_dpia_of(&s).await;
         let dpo = s.api(&s.api_token(DPO).await);
         let ig = s.api(&s.api_token(HARBOUR_IG).await);
         let castle_ig = s.api(&s.api_token(CASTLE_IG).await);
