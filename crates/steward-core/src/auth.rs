@@ -430,7 +430,9 @@ impl Steward {
     }
 
     /// A code the user's authenticator would show now that has not been used yet (the
-    /// demo's CLI and the tests, which have no phone).
+    /// demo's CLI and the tests, which have no phone): this time step's, or the next one's
+    /// when this one is spent; never the previous step's, which may run out before the code
+    /// is typed.
     pub async fn unused_totp_code(&self, user_id: &str, email: &str) -> CoreResult<Option<String>> {
         let Some(secret) = self.totp_secret_of(user_id).await? else {
             return Ok(None);
@@ -442,6 +444,7 @@ impl Steward {
         let totp = totp_for(&secret, email)?;
         let now = now().timestamp().max(0) as u64;
         Ok(acceptable_steps(now)
+            .skip(1)
             .find(|(step, _)| *step as i64 > last)
             .map(|(_, at)| totp.generate(at)))
     }

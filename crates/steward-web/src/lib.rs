@@ -16,6 +16,7 @@ pub mod dpia_api;
 pub mod dpia_pages;
 pub mod error;
 pub mod flash;
+pub mod forms;
 pub mod menu;
 pub mod openapi;
 pub mod organisation_api;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use steward_core::actions::{ActionInput, ActionQuery, ActionView};
 use steward_core::auth::{new_totp_secret, totp_for, Pending};
 use steward_core::orgs::NewUser;
-use steward_core::time::{date_from_parts, iso_date};
+use steward_core::time::date_from_parts;
 use steward_core::trail::{TrailFilter, TRAIL_PAGE};
 use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 
@@ -509,15 +509,7 @@ struct ActionForm {
 
 impl ActionForm {
     fn input(&self) -> ActionInput {
-        let parts = [&self.due_day, &self.due_month, &self.due_year];
-        let due_date = if parts.iter().all(|p| p.trim().is_empty()) {
-            String::new()
-        } else {
-            match date_from_parts(&self.due_day, &self.due_month, &self.due_year) {
-                Some(d) => iso_date(d),
-                None => "not a date".into(),
-            }
-        };
+        let due_date = crate::forms::date_input(&self.due_day, &self.due_month, &self.due_year);
         ActionInput {
             title: self.title.clone(),
             description: self.description.clone(),

@@ -460,38 +460,80 @@ fn move_path(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// Moves the current database and data folders aside into `replaced`, then the unpacked
-/// ones into place.
+/// ones into place. If any move fails, the moves already made are undone in reverse order,
+/// so the data folder is as it was before the restore began.
 fn swap_in(staging: &Path, target: &Target, replaced: &Path) -> Result<Option<PathBuf>> {
+    swap_in_with(staging, target, replaced, &mut |from, to| move_path(from, to))
+}
+
+/// [`swap_in`] with the move given (the tests make one fail).
+fn swap_in_with(
+    staging: &Path,
+    target: &Target,
+    replaced: &Path,
+    mv: &mut dyn FnMut(&Path, &Path) -> Result<()>,
+) -> Result<Option<PathBuf>> {
+    let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut moved_any = false;
-    for suffix in ["", "-wal", "-shm"] {
-        let from = PathBuf::from(format!("{}{suffix}", target.database.display()));
-        if from.exists() {
-            move_path(&from, &replaced.join(format!("steward.db{suffix}")))?;
-            moved_any = true;
-        }
-    }
-    for folder in DATA_FOLDERS {
-        let from = target.data_dir.join(folder);
-        if from.exists() {
-            move_path(&from, &replaced.join(folder))?;
-            moved_any = true;
-        }
-    }
-    move_path(&staging.join(DATABASE), &target.database)?;
-    let files = staging.join("files");
-    if let Ok(entries) = std::fs::read_dir(&files) {
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let to = target.data_dir.join(&name);
-            if to.is_file() {
-                // A local rule table: keep the one being replaced too.
-                move_path(&to, &replaced.join(&name))?;
+    let result = (|| -> Result<()> {
+        let mut step = |from: PathBuf, to: PathBuf, done: &mut Vec<(PathBuf, PathBuf)>| {
+            mv(&from, &to)?;
+            done.push((from, to));
+            anyhow::Ok(())
+        };
+        for suffix in ["", "-wal", "-shm"] {
+            let from = PathBuf::from(format!("{}{suffix}", target.database.display()));
+            if from.exists() {
+                step(from, replaced.join(format!("steward.db{suffix}")), &mut done)?;
                 moved_any = true;
             }
-            move_path(&e.path(), &to)?;
+        }
+        for folder in DATA_FOLDERS {
+            let from = target.data_dir.join(folder);
+            if from.exists() {
+                step(from, replaced.join(folder), &mut done)?;
+                moved_any = true;
+            }
+        }
+        step(staging.join(DATABASE), target.database.clone(), &mut done)?;
+        let files = staging.join("files");
+        if let Ok(entries) = std::fs::read_dir(&files) {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let to = target.data_dir.join(&name);
+                if to.is_file() {
+                    // A local rule table: keep the one being replaced too.
+                    step(to.clone(), replaced.join(&name), &mut done)?;
+                    moved_any = true;
+                }
+                step(e.path(), to, &mut done)?;
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(moved_any.then(|| replaced.to_path_buf())),
+        Err(e) => {
+            let mut stuck = Vec::new();
+            for (from, to) in done.iter().rev() {
+                if let Err(undo) = move_path(to, from) {
+                    stuck.push(format!("{undo:#}"));
+                }
+            }
+            if stuck.is_empty() {
+                let _ = std::fs::remove_dir_all(replaced);
+                Err(e.context(
+                    "the restore failed while putting the backup in place; every file moved was put back, so the data is as it was",
+                ))
+            } else {
+                Err(e.context(format!(
+                    "the restore failed while putting the backup in place, and some files could not be put back ({}); the replaced data is in {}",
+                    stuck.join("; "),
+                    replaced.display()
+                )))
+            }
         }
     }
-    Ok(moved_any.then(|| replaced.to_path_buf()))
 }
 
 #[cfg(test)]
@@ -533,6 +575,90 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["attachments", "replaced-note.toml", "rights"]);
+    }
+
+    /// Every file under `dir` with its contents, for comparing a folder before and after.
+    fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<(String, Vec<u8>)> = files_under(dir)
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                let bytes = std::fs::read(dir.join(&f)).unwrap();
+                (f, bytes)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_swap_that_fails_part_way_puts_everything_back() {
+        // The live data: a database with its WAL, two data folders and a local rule table.
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let live = |rel: &str, body: &str| {
+            let p = data.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, body).unwrap();
+        };
+        live("steward.db", "live database");
+        live("steward.db-wal", "live wal");
+        live("attachments/a/1.pdf", "live attachment");
+        live("rights/r1/bundle.pdf", "live bundle");
+        live("retention.toml", "live rule table");
+        // The unpacked backup.
+        let staging = dir.path().join("staging");
+        for (rel, body) in [
+            (DATABASE, "backup database"),
+            ("files/retention.toml", "backup rule table"),
+            ("files/attachments/b/2.pdf", "backup attachment"),
+        ] {
+            let p = staging.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, body).unwrap();
+        }
+        let target = Target {
+            data_dir: data.clone(),
+            database: data.join("steward.db"),
+        };
+        let before = snapshot(&data);
+        let staged = snapshot(&staging);
+        // Fail at every move in turn: the data folder must end as it began each time.
+        for fail_at in 1..=8 {
+            let mut n = 0;
+            let err = swap_in_with(
+                &staging,
+                &target,
+                &data.join("replaced-x"),
+                &mut |from, to| {
+                    n += 1;
+                    if n == fail_at {
+                        anyhow::bail!("disk full (move {n})")
+                    }
+                    move_path(from, to)
+                },
+            )
+            .expect_err("the injected failure must surface");
+            assert!(
+                format!("{err:#}").contains("every file moved was put back"),
+                "move {fail_at}: {err:#}"
+            );
+            assert_eq!(snapshot(&data), before, "data after a failure at move {fail_at}");
+            assert_eq!(snapshot(&staging), staged, "staging after a failure at move {fail_at}");
+        }
+        // And without a failure the backup is in place, the old data kept aside.
+        let replaced = swap_in(&staging, &target, &data.join("replaced-x"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(data.join("steward.db")).unwrap(), "backup database");
+        assert_eq!(
+            std::fs::read_to_string(replaced.join("retention.toml")).unwrap(),
+            "live rule table"
+        );
+        assert_eq!(
+            std::fs::read_to_string(replaced.join("steward.db-wal")).unwrap(),
+            "live wal"
+        );
     }
 
     #[test]
