@@ -84,7 +84,10 @@ mod tests {
         let typed = date_input("31", "2", "2027");
         assert_eq!(typed, "31/2/2027");
         assert!(parse_iso_date(&typed).is_none());
-        assert_eq!(date_time_input("5", "2", "2021", "14:05"), "2021-02-05T14:05");
+        assert_eq!(
+            date_time_input("5", "2", "2021", "14:05"),
+            "2021-02-05T14:05"
+        );
         assert_eq!(date_time_input("", "", "", ""), "");
         assert_eq!(date_time_input("5", "2", "2021", "25:00"), "5/2/2021 25:00");
     }

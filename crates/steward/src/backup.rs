@@ -463,7 +463,9 @@ fn move_path(from: &Path, to: &Path) -> Result<()> {
 /// ones into place. If any move fails, the moves already made are undone in reverse order,
 /// so the data folder is as it was before the restore began.
 fn swap_in(staging: &Path, target: &Target, replaced: &Path) -> Result<Option<PathBuf>> {
-    swap_in_with(staging, target, replaced, &mut |from, to| move_path(from, to))
+    swap_in_with(staging, target, replaced, &mut |from, to| {
+        move_path(from, to)
+    })
 }
 
 /// [`swap_in`] with the move given (the tests make one fail).
@@ -484,7 +486,11 @@ fn swap_in_with(
         for suffix in ["", "-wal", "-shm"] {
             let from = PathBuf::from(format!("{}{suffix}", target.database.display()));
             if from.exists() {
-                step(from, replaced.join(format!("steward.db{suffix}")), &mut done)?;
+                step(
+                    from,
+                    replaced.join(format!("steward.db{suffix}")),
+                    &mut done,
+                )?;
                 moved_any = true;
             }
         }
@@ -643,14 +649,25 @@ mod tests {
                 format!("{err:#}").contains("every file moved was put back"),
                 "move {fail_at}: {err:#}"
             );
-            assert_eq!(snapshot(&data), before, "data after a failure at move {fail_at}");
-            assert_eq!(snapshot(&staging), staged, "staging after a failure at move {fail_at}");
+            assert_eq!(
+                snapshot(&data),
+                before,
+                "data after a failure at move {fail_at}"
+            );
+            assert_eq!(
+                snapshot(&staging),
+                staged,
+                "staging after a failure at move {fail_at}"
+            );
         }
         // And without a failure the backup is in place, the old data kept aside.
         let replaced = swap_in(&staging, &target, &data.join("replaced-x"))
             .unwrap()
             .unwrap();
-        assert_eq!(std::fs::read_to_string(data.join("steward.db")).unwrap(), "backup database");
+        assert_eq!(
+            std::fs::read_to_string(data.join("steward.db")).unwrap(),
+            "backup database"
+        );
         assert_eq!(
             std::fs::read_to_string(replaced.join("retention.toml")).unwrap(),
             "live rule table"
