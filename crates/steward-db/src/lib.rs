@@ -44,6 +44,9 @@ pub struct Db {
 
 pub type Tx<'a> = Transaction<'a, Any>;
 
+/// A statement with its bound values, as `query` gives it.
+pub type Query<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
+
 /// PostgreSQL advisory lock key of Steward's writers ("STEWARD" in ASCII, as a number).
 const WRITE_LOCK_KEY: i64 = 0x53_54_45_57_41_52_44;
 

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use steward_assurance::dashboard::{cluster_view, ClusterView};
 use steward_assurance::incidents::{
     incidents, quarter_label, status_label, uk, uk_input, CloseInput, GradeInput, Incident,
@@ -27,10 +27,10 @@ use steward_assurance::update::{
 };
 use steward_assurance::{count_words, Rules};
 use steward_core::records::Version;
-use steward_core::time::{date_from_parts, iso_date};
 use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 
 use crate::error::PageResult;
+use crate::forms;
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
 use crate::views::{download, options, render, status_for, FormView, Option_, PageCtx};
@@ -108,37 +108,6 @@ fn ctx(si: &SignedIn, title: &str, nav: &'static str, form: &FormView) -> PageCt
     let mut c = crate::pages::ctx(si, title, nav);
     c.has_errors = form.has_errors();
     c
-}
-
-fn val(f: &HashMap<String, String>, k: &str) -> String {
-    f.get(k).cloned().unwrap_or_default()
-}
-
-fn form_of(f: &HashMap<String, String>, errors: FieldErrors) -> FormView {
-    let mut form = FormView::new();
-    for (k, v) in f {
-        if k != "csrf" {
-            form = form.with(k, v.clone());
-        }
-    }
-    form.errors = errors;
-    form
-}
-
-/// A date typed as three parts and a time "14:05", as UK local `YYYY-MM-DDTHH:MM`: empty
-/// when all are empty, "not a time" when they are not a real date and time (the service then
-/// names the field).
-fn when_of(f: &HashMap<String, String>, prefix: &str) -> String {
-    let part = |s: &str| val(f, &format!("{prefix}_{s}"));
-    let (d, m, y, t) = (part("day"), part("month"), part("year"), part("time"));
-    if [&d, &m, &y, &t].iter().all(|p| p.trim().is_empty()) {
-        return String::new();
-    }
-    let time = chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
-    match (date_from_parts(&d, &m, &y), time) {
-        (Some(date), Some(time)) => date.and_time(time).format("%Y-%m-%dT%H:%M").to_string(),
-        _ => "not a time".into(),
-    }
 }
 
 /// The parts of a UK local `YYYY-MM-DDTHH:MM` for a form.
@@ -304,36 +273,67 @@ async fn report_page(
     }))
 }
 
-fn report_input(f: &HashMap<String, String>) -> ReportInput {
-    let opt = |k: &str| Some(val(f, k)).filter(|s| !s.is_empty());
-    ReportInput {
-        title: val(f, "title"),
-        category: val(f, "category"),
-        what_happened: val(f, "what_happened"),
-        occurred_at: when_of(f, "occurred"),
-        aware_at: when_of(f, "aware"),
-        people_affected: val(f, "people_affected"),
-        people_names: val(f, "people_names"),
-        data_involved: val(f, "data_involved"),
-        how_many: val(f, "how_many"),
-        containment: val(f, "containment"),
-        source_record_type: opt("source_record_type"),
-        source_record_id: opt("source_record_id"),
+/// The incident report form: the times as four boxes each.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ReportForm {
+    title: String,
+    category: String,
+    what_happened: String,
+    occurred_day: String,
+    occurred_month: String,
+    occurred_year: String,
+    occurred_time: String,
+    aware_day: String,
+    aware_month: String,
+    aware_year: String,
+    aware_time: String,
+    people_affected: String,
+    people_names: String,
+    data_involved: String,
+    how_many: String,
+    containment: String,
+    source_record_type: String,
+    source_record_id: String,
+}
+
+impl ReportForm {
+    fn input(&self) -> ReportInput {
+        ReportInput {
+            title: self.title.clone(),
+            category: self.category.clone(),
+            what_happened: self.what_happened.clone(),
+            occurred_at: forms::date_time_input(
+                &self.occurred_day,
+                &self.occurred_month,
+                &self.occurred_year,
+                &self.occurred_time,
+            ),
+            aware_at: forms::date_time_input(
+                &self.aware_day,
+                &self.aware_month,
+                &self.aware_year,
+                &self.aware_time,
+            ),
+            people_affected: self.people_affected.clone(),
+            people_names: self.people_names.clone(),
+            data_involved: self.data_involved.clone(),
+            how_many: self.how_many.clone(),
+            containment: self.containment.clone(),
+            source_record_type: forms::optional(&self.source_record_type),
+            source_record_id: forms::optional(&self.source_record_id),
+        }
     }
 }
 
 async fn report_submit(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ReportForm>,
 ) -> PageResult {
     let inc = incidents(&state.steward);
     match inc
-        .report(
-            &si.caller,
-            &si.caller.current_organisation_id,
-            &report_input(&f),
-        )
+        .report(&si.caller, &si.caller.current_organisation_id, &f.input())
         .await
     {
         Ok(i) => {
@@ -351,13 +351,13 @@ async fn report_submit(
             Ok(Redirect::to(&to).into_response())
         }
         Err(CoreError::Invalid(errors)) => {
-            let form = form_of(&f, anchor(errors));
+            let form = forms::shown_again(&f, anchor(errors));
             Ok((
                 status_for(&form),
                 render(&ReportPage {
                     ctx: ctx(&si, "Report an incident", "incidents", &form),
                     categories: category_options(&inc.rules),
-                    source_note: prefill(&val(&f, "source_record_type")).map(|p| p.2.to_string()),
+                    source_note: prefill(&f.source_record_type).map(|p| p.2.to_string()),
                     reported: None,
                     form,
                 }),
@@ -619,19 +619,19 @@ async fn after<T>(
     state: &AppState,
     si: &SignedIn,
     id: &str,
-    f: &HashMap<String, String>,
+    f: &impl Serialize,
     result: Result<T, CoreError>,
     section: &str,
 ) -> PageResult {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/incidents/{id}#{section}")).into_response()),
         Err(CoreError::Invalid(errors)) => {
-            render_incident(state, si, id, Some(form_of(f, anchor(errors)))).await
+            render_incident(state, si, id, Some(forms::shown_again(f, anchor(errors)))).await
         }
         Err(CoreError::Conflict(m)) => {
             let mut errors = FieldErrors::default();
             errors.add(section, m);
-            render_incident(state, si, id, Some(form_of(f, errors))).await
+            render_incident(state, si, id, Some(forms::shown_again(f, errors))).await
         }
         Err(e) => Err(e.into()),
     }
@@ -652,50 +652,78 @@ async fn grade(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(input): Form<GradeInput>,
 ) -> PageResult {
     let p = change_permit(&state, &si, &id).await?;
-    let input = GradeInput {
-        likelihood: val(&f, "likelihood"),
-        severity: val(&f, "severity"),
-        reasons: val(&f, "reasons"),
-    };
     let res = incidents(&state.steward)
         .grade(&si.caller, &p, &input)
         .await;
-    after(&state, &si, &id, &f, res, "grading").await
+    after(&state, &si, &id, &input, res, "grading").await
+}
+
+/// Telling the ICO: the time as four boxes.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct NotifyForm {
+    notified_day: String,
+    notified_month: String,
+    notified_year: String,
+    notified_time: String,
+    ico_reference: String,
+    dhsc_reference: String,
+    late_reasons: String,
+}
+
+impl NotifyForm {
+    fn input(&self) -> NotifyInput {
+        NotifyInput {
+            notified_at: forms::date_time_input(
+                &self.notified_day,
+                &self.notified_month,
+                &self.notified_year,
+                &self.notified_time,
+            ),
+            ico_reference: self.ico_reference.clone(),
+            dhsc_reference: self.dhsc_reference.clone(),
+            late_reasons: self.late_reasons.clone(),
+        }
+    }
 }
 
 async fn notify(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<NotifyForm>,
 ) -> PageResult {
     let p = change_permit(&state, &si, &id).await?;
-    let input = NotifyInput {
-        notified_at: when_of(&f, "notified"),
-        ico_reference: val(&f, "ico_reference"),
-        dhsc_reference: val(&f, "dhsc_reference"),
-        late_reasons: val(&f, "late_reasons"),
-    };
+    let input = f.input();
     let res = incidents(&state.steward)
         .notify(&si.caller, &p, &input)
         .await;
     after(&state, &si, &id, &f, res, "notification").await
 }
 
+/// Telling the people affected (its reasons box is named apart from the grading's).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct TellForm {
+    tell: String,
+    tell_reasons: String,
+    exception: String,
+}
+
 async fn tell(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<TellForm>,
 ) -> PageResult {
     let p = change_permit(&state, &si, &id).await?;
     let input = TellPeopleInput {
-        tell: val(&f, "tell"),
-        reasons: val(&f, "tell_reasons"),
-        exception: val(&f, "exception"),
+        tell: f.tell.clone(),
+        reasons: f.tell_reasons.clone(),
+        exception: f.exception.clone(),
     };
     let res = incidents(&state.steward)
         .decide_telling(&si.caller, &p, &input)
@@ -721,31 +749,34 @@ async fn close(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(input): Form<CloseInput>,
 ) -> PageResult {
     let p = change_permit(&state, &si, &id).await?;
-    let input = CloseInput {
-        root_cause: val(&f, "root_cause"),
-        lesson: val(&f, "lesson"),
-    };
     let res = incidents(&state.steward)
         .close(&si.caller, &p, &input)
         .await;
-    after(&state, &si, &id, &f, res, "closure").await
+    after(&state, &si, &id, &input, res, "closure").await
+}
+
+/// The lesson as the cluster will read it (named apart from the closure's own lesson).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct PublishLessonForm {
+    published_lesson: String,
 }
 
 async fn lesson(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<PublishLessonForm>,
 ) -> PageResult {
     let p = state
         .steward
         .permit::<ops::Change>(&si.caller, Kind::IncidentLesson, &id)
         .await?;
     let input = LessonInput {
-        lesson: val(&f, "published_lesson"),
+        lesson: f.published_lesson.clone(),
     };
     let res = incidents(&state.steward)
         .publish_lesson(&si.caller, &p, &input)
@@ -880,17 +911,11 @@ async fn risks_for(
 async fn appetite_submit(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<AppetiteInput>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     match risks(&state.steward)
-        .set_appetite(
-            &si.caller,
-            &org,
-            &AppetiteInput {
-                appetite: val(&f, "appetite"),
-            },
-        )
+        .set_appetite(&si.caller, &org, &f)
         .await
     {
         Ok(_) => Ok(Redirect::to("/risks").into_response()),
@@ -901,7 +926,7 @@ async fn appetite_submit(
                 org,
                 Query(RiskListQuery::default()),
                 errors,
-                Some(val(&f, "appetite")),
+                Some(f.appetite),
             )
             .await
         }
@@ -985,35 +1010,51 @@ async fn risk_new_page(
     }
 }
 
+/// A new risk on the register: the review date as three boxes.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct RiskForm {
+    title: String,
+    cause: String,
+    consequence: String,
+    owner_id: String,
+    inherent_likelihood: String,
+    inherent_consequence: String,
+    residual_likelihood: String,
+    residual_consequence: String,
+    treatment: String,
+    review_day: String,
+    review_month: String,
+    review_year: String,
+    source_record_type: String,
+    source_record_id: String,
+}
+
+impl RiskForm {
+    fn input(&self) -> RiskInput {
+        RiskInput {
+            title: self.title.clone(),
+            cause: self.cause.clone(),
+            consequence: self.consequence.clone(),
+            owner_id: self.owner_id.clone(),
+            inherent_likelihood: self.inherent_likelihood.clone(),
+            inherent_consequence: self.inherent_consequence.clone(),
+            residual_likelihood: self.residual_likelihood.clone(),
+            residual_consequence: self.residual_consequence.clone(),
+            treatment: self.treatment.clone(),
+            review_date: forms::date_input(&self.review_day, &self.review_month, &self.review_year),
+            source_record_type: forms::optional(&self.source_record_type),
+            source_record_id: forms::optional(&self.source_record_id),
+        }
+    }
+}
+
 async fn risk_new_submit(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<RiskForm>,
 ) -> PageResult {
-    let review = {
-        let (d, m, y) = (
-            val(&f, "review_day"),
-            val(&f, "review_month"),
-            val(&f, "review_year"),
-        );
-        date_from_parts(&d, &m, &y)
-            .map(iso_date)
-            .unwrap_or_default()
-    };
-    let input = RiskInput {
-        title: val(&f, "title"),
-        cause: val(&f, "cause"),
-        consequence: val(&f, "consequence"),
-        owner_id: val(&f, "owner_id"),
-        inherent_likelihood: val(&f, "inherent_likelihood"),
-        inherent_consequence: val(&f, "inherent_consequence"),
-        residual_likelihood: val(&f, "residual_likelihood"),
-        residual_consequence: val(&f, "residual_consequence"),
-        treatment: val(&f, "treatment"),
-        review_date: review,
-        source_record_type: Some(val(&f, "source_record_type")).filter(|s| !s.is_empty()),
-        source_record_id: Some(val(&f, "source_record_id")).filter(|s| !s.is_empty()),
-    };
+    let input = f.input();
     match risks(&state.steward)
         .create(
             &si.caller,
@@ -1037,13 +1078,9 @@ async fn risk_new_submit(
                     })
                     .collect(),
             );
-            let note = crate::risk_sources::link(
-                &val(&f, "source_record_type"),
-                &val(&f, "source_record_id"),
-                "",
-            )
-            .map(|(_, what)| format!("This risk is raised from {what}; it stays linked."));
-            risk_form(&state, &si, form_of(&f, errors), note).await
+            let note = crate::risk_sources::link(&f.source_record_type, &f.source_record_id, "")
+                .map(|(_, what)| format!("This risk is raised from {what}; it stays linked."));
+            risk_form(&state, &si, forms::shown_again(&f, errors), note).await
         }
         Err(e) => Err(e.into()),
     }
@@ -1100,24 +1137,20 @@ async fn rescore(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(input): Form<RescoreInput>,
 ) -> PageResult {
     let p = state
         .steward
         .permit::<ops::Change>(&si.caller, Kind::Risk, &id)
         .await?;
-    let input = RescoreInput {
-        which: val(&f, "which"),
-        likelihood: val(&f, "likelihood"),
-        consequence: val(&f, "consequence"),
-        reason: val(&f, "reason"),
-    };
     match risks(&state.steward)
         .rescore(&si.caller, &p, &input, today())
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/risks/{id}")).into_response()),
-        Err(CoreError::Invalid(errors)) => render_risk(&state, &si, &id, form_of(&f, errors)).await,
+        Err(CoreError::Invalid(errors)) => {
+            render_risk(&state, &si, &id, forms::shown_again(&input, errors)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -1173,21 +1206,16 @@ async fn updates_page(State(state): State<AppState>, si: SignedIn) -> PageResult
 async fn generate(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<GenerateInput>,
 ) -> PageResult {
     match updates(&state.steward)
-        .generate(
-            &si.caller,
-            &si.caller.home_organisation_id,
-            &GenerateInput {
-                quarter: val(&f, "quarter"),
-            },
-            today(),
-        )
+        .generate(&si.caller, &si.caller.home_organisation_id, &f, today())
         .await
     {
         Ok(u) => Ok(Redirect::to(&format!("/cluster-updates/{}", u.id)).into_response()),
-        Err(CoreError::Invalid(errors)) => updates_view(&state, &si, form_of(&f, errors)).await,
+        Err(CoreError::Invalid(errors)) => {
+            updates_view(&state, &si, forms::shown_again(&f, errors)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -1270,33 +1298,49 @@ async fn update_page(
     render_update(&state, &si, &id, None, notice).await
 }
 
+/// The quarterly update's text: the title, then one heading and body per section, numbered
+/// from 0 (`heading_0`, `body_0`, ...): those are named by position, so they are kept in one map.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct UpdateForm {
+    title: String,
+    #[serde(flatten)]
+    sections: HashMap<String, String>,
+}
+
+impl UpdateForm {
+    fn input(&self) -> EditInput {
+        let part = |name: &str, i: usize| self.sections.get(&format!("{name}_{i}")).cloned();
+        let sections = (0..)
+            .map_while(|i| {
+                part("heading", i).map(|heading| Section {
+                    heading,
+                    body: part("body", i).unwrap_or_default(),
+                })
+            })
+            .collect();
+        EditInput {
+            title: self.title.clone(),
+            sections,
+        }
+    }
+}
+
 async fn edit_update(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<UpdateForm>,
 ) -> PageResult {
     let p = state
         .steward
         .permit::<ops::Change>(&si.caller, Kind::ClusterUpdate, &id)
         .await?;
-    let mut sections = vec![];
-    let mut i = 0;
-    while f.contains_key(&format!("heading_{i}")) {
-        sections.push(Section {
-            heading: val(&f, &format!("heading_{i}")),
-            body: val(&f, &format!("body_{i}")),
-        });
-        i += 1;
-    }
-    let input = EditInput {
-        title: val(&f, "title"),
-        sections,
-    };
+    let input = f.input();
     match updates(&state.steward).edit(&si.caller, &p, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/cluster-updates/{id}")).into_response()),
         Err(CoreError::Invalid(errors)) => {
-            render_update(&state, &si, &id, Some(form_of(&f, errors)), None).await
+            render_update(&state, &si, &id, Some(forms::shown_again(&f, errors)), None).await
         }
         Err(e) => Err(e.into()),
     }

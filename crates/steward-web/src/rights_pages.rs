@@ -5,8 +5,6 @@
 //! validation error the page is shown again with the values kept and the messages beside the
 //! fields.
 
-use std::collections::HashMap;
-
 #[allow(unused_imports)]
 use crate::words::filters;
 
@@ -15,9 +13,8 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use steward_core::records::{Attachment, Comment, Version};
-use steward_core::time::{date_from_parts, iso_date};
 use steward_core::{ops, CoreError, FieldErrors, Kind, Op};
 use steward_rights::requests::{
     rights, ClinicianReviewInput, ClosureInput, ExtensionInput, NamesakeInput, RequestInput,
@@ -30,6 +27,7 @@ use steward_rights::review::{
 use steward_rights::Exemption;
 
 use crate::error::PageResult;
+use crate::forms;
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
 use crate::views::{org_filter, render, status_for, FormView, Option_, OrgFilter, PageCtx};
@@ -164,42 +162,10 @@ fn with_date(form: FormView, prefix: &str, d: Option<NaiveDate>) -> FormView {
         .with(&format!("{prefix}_year"), year)
 }
 
-/// A date typed as three parts, as YYYY-MM-DD: empty when all parts are empty, and a value
-/// that is not a date when the parts are not a real date (the service then names the field).
-fn date_of(f: &HashMap<String, String>, prefix: &str) -> String {
-    let part = |s: &str| f.get(&format!("{prefix}_{s}")).cloned().unwrap_or_default();
-    let (d, m, y) = (part("day"), part("month"), part("year"));
-    if [&d, &m, &y].iter().all(|p| p.trim().is_empty()) {
-        return String::new();
-    }
-    match date_from_parts(&d, &m, &y) {
-        Some(date) => iso_date(date),
-        None => "not a date".into(),
-    }
-}
-
-fn val(f: &HashMap<String, String>, k: &str) -> String {
-    f.get(k).cloned().unwrap_or_default()
-}
-
-/// The submitted values, to show again.
-fn form_of(f: &HashMap<String, String>) -> FormView {
-    let mut form = FormView::new();
-    for (k, v) in f {
-        if k != "csrf" {
-            form = form.with(k, v.clone());
-        }
-    }
-    form
-}
-
-fn overlay(mut base: FormView, f: &HashMap<String, String>, errors: FieldErrors) -> FormView {
-    for (k, v) in f {
-        if k != "csrf" {
-            base.values.insert(k.clone(), v.clone());
-        }
-    }
-    base.errors = errors;
+/// The page's own values with what was posted (and its errors) on top.
+fn overlay(mut base: FormView, posted: FormView) -> FormView {
+    base.values.extend(posted.values);
+    base.errors = posted.errors;
     base
 }
 
@@ -368,12 +334,19 @@ fn settings_view(si: &SignedIn, form: FormView, saved: bool) -> Response {
         .into_response()
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SettingsForm {
+    /// "twenty_eight_days" or "calendar_month".
+    period: String,
+}
+
 async fn settings_submit(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<SettingsForm>,
 ) -> PageResult {
-    let twenty_eight_days = match val(&f, "period").as_str() {
+    let twenty_eight_days = match f.period.as_str() {
         "twenty_eight_days" => true,
         "calendar_month" => false,
         _ => {
@@ -408,27 +381,68 @@ pub struct RequestFormPage {
     pub people: Vec<Option_>,
 }
 
-fn request_input(f: &HashMap<String, String>) -> RequestInput {
-    RequestInput {
-        request_type: val(f, "request_type"),
-        channel: val(f, "channel"),
-        requester_kind: val(f, "requester_kind"),
-        proxy_name: val(f, "proxy_name"),
-        proxy_organisation: val(f, "proxy_organisation"),
-        subject_forenames: val(f, "subject_forenames"),
-        subject_surname: val(f, "subject_surname"),
-        subject_date_of_birth: date_of(f, "dob"),
-        subject_address: val(f, "subject_address"),
-        subject_postcode: val(f, "subject_postcode"),
-        subject_nhs_number: val(f, "subject_nhs_number"),
-        subject_phone: val(f, "subject_phone"),
-        subject_email: val(f, "subject_email"),
-        subject_aliases: val(f, "subject_aliases"),
-        received_on: date_of(f, "received"),
-        what: val(f, "what"),
-        recipients: val(f, "recipients"),
-        objection_kind: val(f, "objection_kind"),
-        owner_id: val(f, "owner_id"),
+/// Logging or changing a request: the dates as three boxes each.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct RequestForm {
+    request_type: String,
+    channel: String,
+    requester_kind: String,
+    proxy_name: String,
+    proxy_organisation: String,
+    subject_forenames: String,
+    subject_surname: String,
+    dob_day: String,
+    dob_month: String,
+    dob_year: String,
+    subject_address: String,
+    subject_postcode: String,
+    subject_nhs_number: String,
+    subject_phone: String,
+    subject_email: String,
+    subject_aliases: String,
+    received_day: String,
+    received_month: String,
+    received_year: String,
+    what: String,
+    recipients: String,
+    objection_kind: String,
+    owner_id: String,
+    /// The version the form was opened at (changing only).
+    version: String,
+}
+
+impl RequestForm {
+    fn input(&self) -> RequestInput {
+        RequestInput {
+            request_type: self.request_type.clone(),
+            channel: self.channel.clone(),
+            requester_kind: self.requester_kind.clone(),
+            proxy_name: self.proxy_name.clone(),
+            proxy_organisation: self.proxy_organisation.clone(),
+            subject_forenames: self.subject_forenames.clone(),
+            subject_surname: self.subject_surname.clone(),
+            subject_date_of_birth: forms::date_input(
+                &self.dob_day,
+                &self.dob_month,
+                &self.dob_year,
+            ),
+            subject_address: self.subject_address.clone(),
+            subject_postcode: self.subject_postcode.clone(),
+            subject_nhs_number: self.subject_nhs_number.clone(),
+            subject_phone: self.subject_phone.clone(),
+            subject_email: self.subject_email.clone(),
+            subject_aliases: self.subject_aliases.clone(),
+            received_on: forms::date_input(
+                &self.received_day,
+                &self.received_month,
+                &self.received_year,
+            ),
+            what: self.what.clone(),
+            recipients: self.recipients.clone(),
+            objection_kind: self.objection_kind.clone(),
+            owner_id: self.owner_id.clone(),
+        }
     }
 }
 
@@ -474,19 +488,16 @@ async fn new_page(State(state): State<AppState>, si: SignedIn) -> PageResult {
 async fn new_submit(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<RequestForm>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     match rights(&state.steward)
-        .create_request(&si.caller, &org, &request_input(&f), today())
+        .create_request(&si.caller, &org, &f.input(), today())
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
         Err(CoreError::Invalid(errors)) => {
-            let form = FormView {
-                errors,
-                ..form_of(&f)
-            };
+            let form = forms::shown_again(&f, errors);
             form_page(&state, &si, "Log a rights request", form, None, &org).await
         }
         Err(e) => Err(e.into()),
@@ -544,11 +555,11 @@ async fn edit_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<RequestForm>,
 ) -> PageResult {
-    let expected = val(&f, "version").parse().ok();
+    let expected = f.version.parse().ok();
     match rights(&state.steward)
-        .update_request(&si.caller, &id, &request_input(&f), expected, today())
+        .update_request(&si.caller, &id, &f.input(), expected, today())
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
@@ -571,10 +582,7 @@ async fn edit_submit(
                 &state,
                 &si,
                 "Change the request",
-                FormView {
-                    errors,
-                    ..form_of(&f)
-                },
+                forms::shown_again(&f, errors),
                 Some(id),
                 &org,
             )
@@ -681,7 +689,7 @@ async fn render_request(
     state: &AppState,
     si: &SignedIn,
     id: &str,
-    submitted: Option<(&HashMap<String, String>, FieldErrors)>,
+    submitted: Option<FormView>,
     notice: Option<String>,
 ) -> PageResult {
     let rt = rights(&state.steward);
@@ -694,7 +702,7 @@ async fn render_request(
     let run = rt.latest_run(&si.caller, id).await?;
     let defaults = page_defaults(&r, &run);
     let form = match submitted {
-        Some((f, errors)) => overlay(defaults, f, errors),
+        Some(posted) => overlay(defaults, posted),
         None => defaults,
     };
     let (admin_steps, clinician_steps) = steps.into_iter().partition(|st| st.role == "admin");
@@ -746,37 +754,63 @@ async fn after<T>(
     state: &AppState,
     si: &SignedIn,
     id: &str,
-    f: &HashMap<String, String>,
+    f: &impl Serialize,
     result: Result<T, CoreError>,
     anchor: &str,
 ) -> PageResult {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/requests/{id}#{anchor}")).into_response()),
         Err(CoreError::Invalid(errors)) => {
-            render_request(state, si, id, Some((f, errors)), None).await
+            render_request(state, si, id, Some(forms::shown_again(f, errors)), None).await
         }
         Err(CoreError::Conflict(m)) => {
             let mut errors = FieldErrors::default();
             errors.add(anchor, m);
-            render_request(state, si, id, Some((f, errors)), None).await
+            render_request(state, si, id, Some(forms::shown_again(f, errors)), None).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Identity, authority and fee: what starts the clock.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct StartEventsForm {
+    identity_day: String,
+    identity_month: String,
+    identity_year: String,
+    identity_evidence: String,
+    authority_day: String,
+    authority_month: String,
+    authority_year: String,
+    authority_evidence_kind: String,
+    authority_evidence: String,
+    fee_day: String,
+    fee_month: String,
+    fee_year: String,
 }
 
 async fn start_events(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<StartEventsForm>,
 ) -> PageResult {
     let input = StartEventsInput {
-        identity_verified_on: date_of(&f, "identity"),
-        identity_evidence: val(&f, "identity_evidence"),
-        authority_received_on: date_of(&f, "authority"),
-        authority_evidence_kind: val(&f, "authority_evidence_kind"),
-        authority_evidence: val(&f, "authority_evidence"),
-        fee_received_on: date_of(&f, "fee"),
+        identity_verified_on: forms::date_input(
+            &f.identity_day,
+            &f.identity_month,
+            &f.identity_year,
+        ),
+        identity_evidence: f.identity_evidence.clone(),
+        authority_received_on: forms::date_input(
+            &f.authority_day,
+            &f.authority_month,
+            &f.authority_year,
+        ),
+        authority_evidence_kind: f.authority_evidence_kind.clone(),
+        authority_evidence: f.authority_evidence.clone(),
+        fee_received_on: forms::date_input(&f.fee_day, &f.fee_month, &f.fee_year),
     };
     let res = rights(&state.steward)
         .record_start_events(&si.caller, &id, &input, today())
@@ -784,47 +818,83 @@ async fn start_events(
     after(&state, &si, &id, &f, res, "identity").await
 }
 
+/// Asking the requester to clarify (the clock pauses).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ClarificationForm {
+    asked_day: String,
+    asked_month: String,
+    asked_year: String,
+    question: String,
+}
+
 async fn ask_clarification(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ClarificationForm>,
 ) -> PageResult {
     let res = rights(&state.steward)
         .ask_for_clarification(
             &si.caller,
             &id,
-            &date_of(&f, "asked"),
-            &val(&f, "question"),
+            &forms::date_input(&f.asked_day, &f.asked_month, &f.asked_year),
+            &f.question,
             today(),
         )
         .await;
     after(&state, &si, &id, &f, res, "clock").await
 }
 
+/// The clarification arrived (the clock runs again).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ClarifiedForm {
+    clarified_day: String,
+    clarified_month: String,
+    clarified_year: String,
+}
+
 async fn clarification_received(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ClarifiedForm>,
 ) -> PageResult {
     let res = rights(&state.steward)
-        .clarification_received(&si.caller, &id, &date_of(&f, "clarified"), today())
+        .clarification_received(
+            &si.caller,
+            &id,
+            &forms::date_input(&f.clarified_day, &f.clarified_month, &f.clarified_year),
+            today(),
+        )
         .await;
     after(&state, &si, &id, &f, res, "clock").await
+}
+
+/// Extending the deadline.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ExtensionForm {
+    months: String,
+    ground: String,
+    reasons: String,
+    told_day: String,
+    told_month: String,
+    told_year: String,
 }
 
 async fn extension(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ExtensionForm>,
 ) -> PageResult {
     let input = ExtensionInput {
-        months: val(&f, "months"),
-        ground: val(&f, "ground"),
-        reasons: val(&f, "reasons"),
-        requester_told_on: date_of(&f, "told"),
+        months: f.months.clone(),
+        ground: f.ground.clone(),
+        reasons: f.reasons.clone(),
+        requester_told_on: forms::date_input(&f.told_day, &f.told_month, &f.told_year),
     };
     let res = rights(&state.steward)
         .extend(&si.caller, &id, &input, today())
@@ -832,43 +902,71 @@ async fn extension(
     after(&state, &si, &id, &f, res, "clock").await
 }
 
+/// Moving the request on.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct StatusForm {
+    status: String,
+}
+
 async fn move_status(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<StatusForm>,
 ) -> PageResult {
     let res = rights(&state.steward)
-        .move_request(&si.caller, &id, &val(&f, "status"), today())
+        .move_request(&si.caller, &id, &f.status, today())
         .await;
     after(&state, &si, &id, &f, res, "status").await
+}
+
+/// A checklist step done, with an optional note.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct NoteForm {
+    note: String,
 }
 
 async fn complete_step(
     State(state): State<AppState>,
     si: SignedIn,
     Path((id, step)): Path<(String, String)>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<NoteForm>,
 ) -> PageResult {
     let res = rights(&state.steward)
-        .complete_step(&si.caller, &id, &step, &val(&f, "note"), today())
+        .complete_step(&si.caller, &id, &step, &f.note, today())
         .await;
     after(&state, &si, &id, &f, res, "checklist").await
+}
+
+/// The clinician's review: serious harm, other providers, prohibited information.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ClinicianReviewForm {
+    serious_harm_professional: String,
+    harm_day: String,
+    harm_month: String,
+    harm_year: String,
+    serious_harm_likely: String,
+    other_providers_policy: String,
+    other_providers: String,
+    prohibited_information: String,
 }
 
 async fn clinician_review(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ClinicianReviewForm>,
 ) -> PageResult {
     let input = ClinicianReviewInput {
-        serious_harm_professional: val(&f, "serious_harm_professional"),
-        serious_harm_given_on: date_of(&f, "harm"),
-        serious_harm_likely: val(&f, "serious_harm_likely"),
-        other_providers_policy: val(&f, "other_providers_policy"),
-        other_providers: val(&f, "other_providers"),
-        prohibited_information: val(&f, "prohibited_information"),
+        serious_harm_professional: f.serious_harm_professional.clone(),
+        serious_harm_given_on: forms::date_input(&f.harm_day, &f.harm_month, &f.harm_year),
+        serious_harm_likely: f.serious_harm_likely.clone(),
+        other_providers_policy: f.other_providers_policy.clone(),
+        other_providers: f.other_providers.clone(),
+        prohibited_information: f.prohibited_information.clone(),
     };
     let res = rights(&state.steward)
         .record_clinician_review(&si.caller, &id, &input, today())
@@ -876,18 +974,35 @@ async fn clinician_review(
     after(&state, &si, &id, &f, res, "clinician").await
 }
 
+/// Another patient of the same name (its fields named apart from the subject's).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct NamesakeForm {
+    namesake_forenames: String,
+    namesake_surname: String,
+    namesake_dob_day: String,
+    namesake_dob_month: String,
+    namesake_dob_year: String,
+    namesake_address: String,
+    namesake_postcode: String,
+}
+
 async fn add_namesake(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<NamesakeForm>,
 ) -> PageResult {
     let input = NamesakeInput {
-        forenames: val(&f, "namesake_forenames"),
-        surname: val(&f, "namesake_surname"),
-        date_of_birth: date_of(&f, "namesake_dob"),
-        address: val(&f, "namesake_address"),
-        postcode: val(&f, "namesake_postcode"),
+        forenames: f.namesake_forenames.clone(),
+        surname: f.namesake_surname.clone(),
+        date_of_birth: forms::date_input(
+            &f.namesake_dob_day,
+            &f.namesake_dob_month,
+            &f.namesake_dob_year,
+        ),
+        address: f.namesake_address.clone(),
+        postcode: f.namesake_postcode.clone(),
     };
     let res = rights(&state.steward)
         .add_namesake(&si.caller, &id, &input, today())
@@ -895,45 +1010,95 @@ async fn add_namesake(
     after(&state, &si, &id, &f, res, "identity").await
 }
 
+/// A recipient told of a rectification, erasure or restriction.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct RecipientForm {
+    recipient: String,
+    notified_day: String,
+    notified_month: String,
+    notified_year: String,
+    not_notified_reason: String,
+}
+
 async fn record_recipient(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<RecipientForm>,
 ) -> PageResult {
     let res = rights(&state.steward)
         .record_recipient(
             &si.caller,
             &id,
-            &val(&f, "recipient"),
-            &date_of(&f, "notified"),
-            &val(&f, "not_notified_reason"),
+            &f.recipient,
+            &forms::date_input(&f.notified_day, &f.notified_month, &f.notified_year),
+            &f.not_notified_reason,
             today(),
         )
         .await;
     after(&state, &si, &id, &f, res, "recipients").await
 }
 
+/// Closing the request: the outcome, and up to three things withheld with their exemptions.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ClosureForm {
+    outcome: String,
+    refusal_reasons: String,
+    closed_day: String,
+    closed_month: String,
+    closed_year: String,
+    disclosed: String,
+    withheld_1_description: String,
+    withheld_1_exemption: String,
+    withheld_1_reason: String,
+    withheld_2_description: String,
+    withheld_2_exemption: String,
+    withheld_2_reason: String,
+    withheld_3_description: String,
+    withheld_3_exemption: String,
+    withheld_3_reason: String,
+    action_taken: String,
+}
+
 async fn close(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ClosureForm>,
 ) -> PageResult {
-    let withheld = (1..=3)
-        .map(|i| WithheldInput {
-            description: val(&f, &format!("withheld_{i}_description")),
-            exemption: val(&f, &format!("withheld_{i}_exemption")),
-            reason: val(&f, &format!("withheld_{i}_reason")),
-        })
-        .collect();
+    let withheld = [
+        (
+            &f.withheld_1_description,
+            &f.withheld_1_exemption,
+            &f.withheld_1_reason,
+        ),
+        (
+            &f.withheld_2_description,
+            &f.withheld_2_exemption,
+            &f.withheld_2_reason,
+        ),
+        (
+            &f.withheld_3_description,
+            &f.withheld_3_exemption,
+            &f.withheld_3_reason,
+        ),
+    ]
+    .into_iter()
+    .map(|(description, exemption, reason)| WithheldInput {
+        description: description.clone(),
+        exemption: exemption.clone(),
+        reason: reason.clone(),
+    })
+    .collect();
     let input = ClosureInput {
-        outcome: val(&f, "outcome"),
-        refusal_reasons: val(&f, "refusal_reasons"),
-        closed_on: date_of(&f, "closed"),
-        disclosed: val(&f, "disclosed"),
+        outcome: f.outcome.clone(),
+        refusal_reasons: f.refusal_reasons.clone(),
+        closed_on: forms::date_input(&f.closed_day, &f.closed_month, &f.closed_year),
+        disclosed: f.disclosed.clone(),
         withheld,
-        action_taken: val(&f, "action_taken"),
+        action_taken: f.action_taken.clone(),
     };
     let res = rights(&state.steward)
         .close_request(&si.caller, &id, &input, today())
@@ -998,23 +1163,25 @@ async fn letter_docx(
     ))
 }
 
+/// A comment on the request.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct CommentForm {
+    body: String,
+}
+
 async fn add_comment(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<CommentForm>,
 ) -> PageResult {
     let res = match state
         .steward
         .permit::<ops::Comment>(&si.caller, Kind::RightsRequest, &id)
         .await
     {
-        Ok(p) => {
-            state
-                .steward
-                .add_comment(&si.caller, &p, &val(&f, "body"))
-                .await
-        }
+        Ok(p) => state.steward.add_comment(&si.caller, &p, &f.body).await,
         Err(e) => Err(e),
     };
     after(&state, &si, &id, &f, res, "comments").await
@@ -1070,7 +1237,7 @@ async fn add_attachment(
         )),
         other => other,
     });
-    after(&state, &si, &id, &HashMap::new(), res, "attachments").await
+    after(&state, &si, &id, &(), res, "attachments").await
 }
 
 async fn add_document(
@@ -1087,7 +1254,7 @@ async fn add_document(
         Ok(None) => Err(CoreError::invalid("file", "Select a file")),
         Err(e) => Err(e),
     };
-    after(&state, &si, &id, &HashMap::new(), res, "redaction").await
+    after(&state, &si, &id, &(), res, "redaction").await
 }
 
 async fn run_redaction(
@@ -1098,15 +1265,7 @@ async fn run_redaction(
     match rights(&state.steward).run_redaction(&si.caller, &id).await {
         Ok(_) => Ok(Redirect::to(&format!("/requests/{id}/review")).into_response()),
         Err(e @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => {
-            after(
-                &state,
-                &si,
-                &id,
-                &HashMap::new(),
-                Err::<(), _>(e),
-                "redaction",
-            )
-            .await
+            after(&state, &si, &id, &(), Err::<(), _>(e), "redaction").await
         }
         Err(e) => Err(e.into()),
     }
@@ -1180,22 +1339,24 @@ async fn review_page(
     .await
 }
 
+/// A decision on one proposed redaction, or on all those undecided (no note).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct DecisionForm {
+    verdict: String,
+    reason_code: String,
+    note: String,
+}
+
 async fn decide(
     State(state): State<AppState>,
     si: SignedIn,
     Path((id, seq)): Path<(String, String)>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<DecisionForm>,
 ) -> PageResult {
     let seq: i64 = seq.parse().map_err(|_| CoreError::NotFound)?;
     let res = rights(&state.steward)
-        .decide(
-            &si.caller,
-            &id,
-            seq,
-            &val(&f, "verdict"),
-            &val(&f, "reason_code"),
-            &val(&f, "note"),
-        )
+        .decide(&si.caller, &id, seq, &f.verdict, &f.reason_code, &f.note)
         .await;
     match res {
         // On to the next proposal: keyboard users carry on where they were.
@@ -1211,17 +1372,7 @@ async fn decide(
                     })
                     .collect(),
             );
-            render_review(
-                &state,
-                &si,
-                &id,
-                FormView {
-                    errors,
-                    ..form_of(&f)
-                },
-                None,
-            )
-            .await
+            render_review(&state, &si, &id, forms::shown_again(&f, errors), None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -1231,15 +1382,10 @@ async fn decide_undecided(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<DecisionForm>,
 ) -> PageResult {
     match rights(&state.steward)
-        .decide_undecided(
-            &si.caller,
-            &id,
-            &val(&f, "verdict"),
-            &val(&f, "reason_code"),
-        )
+        .decide_undecided(&si.caller, &id, &f.verdict, &f.reason_code)
         .await
     {
         Ok(n) => {
@@ -1248,40 +1394,42 @@ async fn decide_undecided(
                 &si,
                 &id,
                 FormView::new().with("manual_reason", "third_party"),
-                Some(format!("{n} proposal(s) decided.")),
+                Some(format!(
+                    "{} decided.",
+                    crate::words::count(n as i64, "proposal")
+                )),
             )
             .await
         }
         Err(CoreError::Invalid(errors)) => {
-            render_review(
-                &state,
-                &si,
-                &id,
-                FormView {
-                    errors,
-                    ..form_of(&f)
-                },
-                None,
-            )
-            .await
+            render_review(&state, &si, &id, forms::shown_again(&f, errors), None).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Text the reviewer redacts by hand, wherever it appears.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ManualForm {
+    manual_text: String,
+    manual_reason: String,
+    manual_note: String,
 }
 
 async fn add_manual(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ManualForm>,
 ) -> PageResult {
     match rights(&state.steward)
         .add_manual(
             &si.caller,
             &id,
-            &val(&f, "manual_text"),
-            &val(&f, "manual_reason"),
-            &val(&f, "manual_note"),
+            &f.manual_text,
+            &f.manual_reason,
+            &f.manual_note,
         )
         .await
     {
@@ -1291,35 +1439,35 @@ async fn add_manual(
                 &si,
                 &id,
                 FormView::new().with("manual_reason", "third_party"),
-                Some(format!("Redacted in {n} place(s).")),
+                Some(format!(
+                    "Redacted in {}.",
+                    crate::words::count(n as i64, "place")
+                )),
             )
             .await
         }
         Err(CoreError::Invalid(errors)) => {
-            render_review(
-                &state,
-                &si,
-                &id,
-                FormView {
-                    errors,
-                    ..form_of(&f)
-                },
-                None,
-            )
-            .await
+            render_review(&state, &si, &id, forms::shown_again(&f, errors), None).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Producing the bundle: \"label\" shows each redaction's reason on the page.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct BundleForm {
+    style: String,
 }
 
 async fn produce_bundle(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<BundleForm>,
 ) -> PageResult {
     let res = rights(&state.steward)
-        .produce_bundle(&si.caller, &id, val(&f, "style") == "label", today())
+        .produce_bundle(&si.caller, &id, f.style == "label", today())
         .await;
     after(&state, &si, &id, &f, res, "bundle").await
 }

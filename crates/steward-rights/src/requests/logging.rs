@@ -1,15 +1,15 @@
 //! Logging a request, reading it, and changing its details.
 
 use chrono::NaiveDate;
-use steward_core::time::{iso_date, now_stamp};
+use steward_core::time::now_stamp;
 use steward_core::trail::{append, TrailEntry};
 use steward_core::{ops, Caller, CoreError, CoreResult, FieldErrors, Op, Permit};
 use steward_db::Tx;
 
 use super::clock::check_start_against_pauses;
-use super::codes::{channel_code, status_code, type_code};
 use super::input::{check_request, RequestInput};
-use super::stored::{internal, recipients_mut};
+use super::storage::{bind_all, columns, due_on, Cell};
+use super::stored::{recipients_mut, Stored};
 use super::view::RequestRecord;
 use super::{Rights, KIND, RECORD_TYPE};
 use crate::clock::Period;
@@ -88,39 +88,69 @@ impl Rights<'_> {
         } else {
             Period::CalendarMonth
         };
-        steward_db::query(
-            "INSERT INTO rights_requests (id, organisation_id, reference, request_type, details, channel, requester_kind, proxy_name, proxy_organisation, authority_evidence_kind, authority_evidence, subject_forenames, subject_surname, subject_date_of_birth, subject_address, subject_postcode, subject_nhs_number, subject_phone, subject_email, subject_aliases, received_on, identity_verified_on, identity_evidence, authority_received_on, fee_received_on, period, due_soon_days, status, due_on, owner_id, serious_harm_professional, other_providers, prohibited_information, refusal_reasons, disclosed, withheld, action_taken, created_by, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, '', $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, NULL, '', NULL, NULL, $20, $21, $22, $19, $23, '', '', '', '', '[]', '[]', '', $24, $25, $25, 0)",
-        )
-        .bind(&id)
-        .bind(organisation_id)
-        .bind(&reference)
-        .bind(type_code(c.details.request_type()))
-        .bind(serde_json::to_string(&c.details).map_err(|e| internal("details", e))?)
-        .bind(channel_code(c.channel))
-        .bind(&c.requester_kind)
-        .bind(&c.proxy_name)
-        .bind(&c.proxy_organisation)
-        .bind(&c.subject.forenames)
-        .bind(&c.subject.surname)
-        .bind(c.subject.date_of_birth.map(iso_date))
-        .bind(c.subject.address.clone().unwrap_or_default())
-        .bind(c.subject.postcode.clone().unwrap_or_default())
-        .bind(c.subject.nhs_number.clone().unwrap_or_default())
-        .bind(&c.subject_phone)
-        .bind(&c.subject_email)
-        .bind(&c.subject_aliases)
-        .bind(iso_date(c.received_on))
-        .bind(match period {
-            Period::CalendarMonth => "calendar_month",
-            Period::TwentyEightDays => "twenty_eight_days",
-        })
-        .bind(crate::clock::DEFAULT_DUE_SOON_DAYS as i64)
-        .bind(status_code(status))
-        .bind(&c.owner_id)
-        .bind(&caller.user_id)
-        .bind(&now)
-        .execute(&mut *w.tx)
-        .await?;
+        let logged = Stored {
+            id: id.clone(),
+            organisation_id: organisation_id.to_string(),
+            organisation_name: String::new(),
+            reference: reference.clone(),
+            details: c.details,
+            channel: c.channel,
+            requester_kind: c.requester_kind,
+            proxy_name: c.proxy_name,
+            proxy_organisation: c.proxy_organisation,
+            authority_evidence_kind: None,
+            authority_evidence: String::new(),
+            subject: c.subject,
+            subject_phone: c.subject_phone,
+            subject_email: c.subject_email,
+            subject_aliases: c.subject_aliases,
+            received_on: c.received_on,
+            identity_verified_on: None,
+            identity_evidence: String::new(),
+            authority_received_on: None,
+            fee_received_on: None,
+            period,
+            due_soon_days: crate::clock::DEFAULT_DUE_SOON_DAYS as i64,
+            extension: None,
+            status,
+            owner_id: c.owner_id,
+            owner_name: String::new(),
+            action_id: None,
+            serious_harm_professional: String::new(),
+            serious_harm_given_on: None,
+            serious_harm_likely: None,
+            other_providers_policy: None,
+            other_providers: String::new(),
+            prohibited_information: String::new(),
+            closure_outcome: None,
+            refusal_reasons: String::new(),
+            disclosed: Vec::new(),
+            withheld: Vec::new(),
+            action_taken: String::new(),
+            closed_on: None,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+            version: 0,
+            pauses: Vec::new(),
+        };
+        let mut columns = columns(&logged, due_on(&logged, today)?)?;
+        columns.extend([
+            ("id", Cell::from(&id)),
+            ("organisation_id", organisation_id.into()),
+            ("reference", (&reference).into()),
+            ("created_by", (&caller.user_id).into()),
+            ("created_at", (&now).into()),
+        ]);
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+        let places: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO rights_requests ({}) VALUES ({})",
+            names.join(", "),
+            places.join(", ")
+        );
+        bind_all(steward_db::query(&sql), columns)
+            .execute(&mut *w.tx)
+            .await?;
         let mut e =
             TrailEntry::for_record(caller, "record.create", organisation_id, RECORD_TYPE, &id);
         e.detail = reference.clone();
