@@ -132,3 +132,65 @@ fn staff_written_surname_first_or_with_initials_are_kept() {
         );
     }
 }
+
+fn proposed_in(text: &str) -> Vec<String> {
+    detect_with(
+        text,
+        &subject(),
+        &known(),
+        &Rules::builtin(),
+        &Options::default(),
+    )
+    .proposals
+    .iter()
+    .map(|p| text[p.start..p.end].to_string())
+    .collect()
+}
+
+#[test]
+fn a_neighbour_on_the_practices_street_is_redacted() {
+    // The practice is at 22 Larkspur Lane, Ormsby TS7 9QQ. Third parties who live on the
+    // same street (another number, a house name, a flat in the same building), some of them
+    // in the practice's own postcode, are not the practice.
+    for (text, gone) in [
+        (
+            "Her lodger, Gwen Tollerton, moved to 122 Larkspur Lane, Ormsby TS7 9QQ in May.",
+            &["122 Larkspur Lane", "TS7 9QQ"][..],
+        ),
+        (
+            "The key holder lives at The Old Forge, Larkspur Lane, Ormsby TS7 9QQ and has a dog.",
+            &["The Old Forge", "TS7 9QQ"][..],
+        ),
+        (
+            "Her sister stays at Flat 2, 22 Larkspur Lane, Ormsby TS7 9QR most weekends.",
+            &["Flat 2", "TS7 9QR"][..],
+        ),
+        (
+            "Neighbour at 4 Larkspur Lane, Ormsby TS7 9QQ reported the fall.",
+            &["4 Larkspur Lane", "TS7 9QQ"][..],
+        ),
+    ] {
+        let proposed = proposed_in(text);
+        for g in gone {
+            assert!(
+                proposed.iter().any(|p| p.contains(g)),
+                "{g} not proposed in {text:?}: {proposed:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_practices_address_is_kept_where_the_text_is_the_practices_address() {
+    for text in [
+        "Please return the form to Larkspur Lane Surgery, 22 Larkspur Lane, Ormsby TS7 9QQ.",
+        "Our new address from 1 May is 22 Larkspur Lane, Ormsby TS7 9QQ.",
+        "Larkspur Lane Surgery\n22 Larkspur Lane\nOrmsby\nTS7 9QQ\n\nDear Mrs Cartwright,",
+    ] {
+        let proposed = proposed_in(text);
+        assert!(
+            proposed.is_empty(),
+            "nothing proposed in {text:?}: {proposed:?}"
+        );
+    }
+}
