@@ -308,8 +308,7 @@ impl KnownInfo {
             }
             // name words, then a run of the address that starts at its first word
             (1..w.len()).any(|k| {
-                w[..k].iter().all(|x| self.org_name_words.contains(x))
-                    && org.starts_with(&w[k..])
+                w[..k].iter().all(|x| self.org_name_words.contains(x)) && org.starts_with(&w[k..])
             })
         })
     }

@@ -769,8 +769,7 @@ pub fn detect_with(
                 .as_ref()
                 .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
                 && !third_addr_ends.contains(&e);
-            if info.postcodes.contains(&n) || org_pc || in_org(ms, me)
-            {
+            if info.postcodes.contains(&n) || org_pc || in_org(ms, me) {
                 protect.push((ms, me));
             } else {
                 push(
@@ -1016,7 +1015,13 @@ pub fn detect_with(
                 (Some(a), b) if b.is_none_or(|b| a > b) => {
                     protect.push((s, e));
                 }
-                _ => push(&mut props, s, e, Entity::HospitalNumber, "hospital_number_after_label"),
+                _ => push(
+                    &mut props,
+                    s,
+                    e,
+                    Entity::HospitalNumber,
+                    "hospital_number_after_label",
+                ),
             }
         }
     }
