@@ -169,6 +169,10 @@ fn a_neighbour_on_the_practices_street_is_redacted() {
             "Neighbour at 4 Larkspur Lane, Ormsby TS7 9QQ reported the fall.",
             &["4 Larkspur Lane", "TS7 9QQ"][..],
         ),
+        (
+            "Her son's address: 4 Larkspur Lane\nOrmsby\nTS7 9QQ\nHe visits daily.",
+            &["4 Larkspur Lane", "TS7 9QQ"][..],
+        ),
     ] {
         let proposed = proposed_in(text);
         for g in gone {
@@ -193,4 +197,48 @@ fn the_practices_address_is_kept_where_the_text_is_the_practices_address() {
             "nothing proposed in {text:?}: {proposed:?}"
         );
     }
+}
+
+#[test]
+fn the_practices_address_as_the_web_passes_it() {
+    // steward-rights passes the street lines without the town, and the whole address with
+    // the town and postcode.
+    let known = KnownParties {
+        organisation: Some(Organisation {
+            name: "Quayside Surgery".into(),
+            address: "9 Net Loft Row, Pendower, Porthkennack PK4 2QW".into(),
+            address_lines: vec!["9 Net Loft Row".into(), "Pendower".into()],
+            postcode: "PK4 2QW".into(),
+            ..Default::default()
+        }),
+        staff: vec![],
+    };
+    let text = "Quayside Surgery\n9 Net Loft Row, Pendower, Porthkennack PK4 2QW\n\n\
+                Mrs Cartwright's neighbour, Ada Penhallow, lives at 19 Net Loft Row, Pendower, \
+                Porthkennack PK4 2QW and holds a key.";
+    let d = detect_with(
+        text,
+        &subject(),
+        &known,
+        &Rules::builtin(),
+        &Options::default(),
+    );
+    let proposed: Vec<&str> = d.proposals.iter().map(|p| &text[p.start..p.end]).collect();
+    let first = text.find("PK4 2QW").unwrap();
+    assert!(
+        !d.proposals
+            .iter()
+            .any(|p| p.start < first + 7 && p.entity != Entity::PersonName),
+        "letterhead proposed: {proposed:?}"
+    );
+    assert!(
+        proposed.iter().any(|p| p.contains("19 Net Loft Row")),
+        "{proposed:?}"
+    );
+    assert!(
+        d.proposals
+            .iter()
+            .any(|p| p.start > first && &text[p.start..p.end] == "PK4 2QW"),
+        "the neighbour's postcode (the practice's too) is proposed: {proposed:?}"
+    );
 }

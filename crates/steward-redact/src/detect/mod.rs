@@ -807,15 +807,20 @@ pub fn detect_with(
         }
     }
 
-    // The organisation's postcode, unless it ends a third party's address.
+    // The organisation's postcode, unless it ends a third party's address (after its
+    // street, or after its street and town: "19 Net Loft Row, Pendower PK4 2QW").
     for &(ps, pe) in &org_pcs {
-        let ends_third = third_addr_ends.iter().any(|&e| {
-            e <= ps
-                && text[e..ps]
-                    .bytes()
-                    .all(|c| matches!(c, b' ' | b',' | b'\t' | b'\n' | b'.'))
-                && !blank_line_in(&text[e..ps])
-        });
+        let ends_third = !in_org(ps, pe)
+            && third_addr_ends.iter().any(|&e| {
+                e <= ps
+                    && ps - e <= 60
+                    && text[e..ps].bytes().all(|c| {
+                        c.is_ascii_alphabetic()
+                            || matches!(c, b' ' | b',' | b'\t' | b'\n' | b'.' | b'-' | b'\'')
+                    })
+                    && !blank_line_in(&text[e..ps])
+                    && !org_name_at.iter().any(|&n| n >= e && n < ps)
+            });
         if ends_third {
             push(&mut props, ps, pe, Entity::Postcode, "postcode_bs7666");
         } else {
