@@ -589,11 +589,12 @@ pub fn detect_with(
     // Where the text is the organisation's address: its name close before or after (in
     // the same paragraph), or its postcode just after. A line of the organisation's
     // address anywhere else may be a third party's (a neighbour on the same street).
+    let lower_text: Option<String> = kinfo.as_ref().map(|_| text.to_ascii_lowercase());
     let org_name_at: Vec<usize> = kinfo
         .as_ref()
-        .filter(|k| k.org_name.len() >= 3)
-        .map(|k| {
-            let lower = text.to_ascii_lowercase();
+        .zip(lower_text.as_ref())
+        .filter(|(k, _)| k.org_name.len() >= 3)
+        .map(|(k, lower)| {
             lower
                 .match_indices(k.org_name.as_str())
                 .map(|(s, _)| s)
@@ -1034,8 +1035,7 @@ pub fn detect_with(
     // The organisation's own name, wherever it is written, and its street lines where the
     // text is its address (not "122 Larkspur Lane", not a neighbour's "22 Larkspur Lane"
     // far from the practice's name).
-    if let Some(k) = &kinfo {
-        let lower = text.to_ascii_lowercase();
+    if let (Some(k), Some(lower)) = (&kinfo, &lower_text) {
         let name = (k.org_name.len() >= 4).then_some((&k.org_name, true));
         for (t, is_name) in name
             .into_iter()
