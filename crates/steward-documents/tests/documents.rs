@@ -1377,3 +1377,246 @@ fn csv_rows_are_read_under_their_header() {
     assert!(found.contains(&"14.02.1999"), "{found:?}");
     assert!(run.proposals.iter().all(|p| p.at.block == 1), "{found:?}");
 }
+
+// ---------------------------------------------------------------- the bundle reads like the record
+
+/// A DOCX with a Word heading, a bulleted list, a table with a header row, and the three
+/// property parts (core, app with a vector of part titles, custom), as Word writes them.
+fn structured_docx() -> Vec<u8> {
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document {W}><w:body>
+<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Repeat medication</w:t></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="3"/></w:numPr></w:pPr><w:r><w:t>Lisinopril 10 mg once daily</w:t></w:r></w:p>
+<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="3"/></w:numPr></w:pPr><w:r><w:t>Atorvastatin 20 mg at night</w:t></w:r></w:p>
+<w:p><w:r><w:t>Reviewed with her carer.</w:t></w:r></w:p>
+<w:tbl>
+<w:tr><w:tc><w:p><w:r><w:t>Relationship</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Name</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Telephone</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:p><w:r><w:t>Carer</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Ottoline Grebe</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>01632 960412</w:t></w:r></w:p></w:tc></w:tr>
+</w:tbl>
+</w:body></w:document>"#
+    );
+    let core = r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Medication review</dc:title><dc:creator>Thaddeus Wraxall</dc:creator><cp:lastModifiedBy>Ysolde Marchbank</cp:lastModifiedBy></cp:coreProperties>"#;
+    let app = r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Company>Larkhill Surgery</Company><HeadingPairs><vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>Title</vt:lpstr></vt:variant><vt:variant><vt:i4>1</vt:i4></vt:variant></vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="1" baseType="lpstr"><vt:lpstr>Medication review</vt:lpstr></vt:vector></TitlesOfParts></Properties>"#;
+    let custom = r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Reviewer"><vt:lpwstr>Peregrine Ashdown</vt:lpwstr></property></Properties>"#;
+    zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", document.as_bytes()),
+        ("docProps/core.xml", core.as_bytes()),
+        ("docProps/app.xml", app.as_bytes()),
+        ("docProps/custom.xml", custom.as_bytes()),
+    ])
+}
+
+#[test]
+fn docx_headings_lists_tables_and_properties_keep_their_shape() {
+    let doc = read("review.docx", structured_docx()).unwrap();
+    let body: Vec<(BlockKind, &str)> = doc.pages[0]
+        .blocks
+        .iter()
+        .map(|b| (b.kind, b.text.as_str()))
+        .collect();
+    assert_eq!(
+        body,
+        [
+            (BlockKind::Heading(1), "Repeat medication"),
+            (BlockKind::ListItem, "Lisinopril 10 mg once daily"),
+            (BlockKind::ListItem, "Atorvastatin 20 mg at night"),
+            (BlockKind::Paragraph, "Reviewed with her carer."),
+            (BlockKind::TableHeader, "Relationship\tName\tTelephone"),
+            (BlockKind::TableRow, "Carer\tOttoline Grebe\t01632 960412"),
+        ]
+    );
+    let props = doc
+        .pages
+        .iter()
+        .find(|p| p.label == "document properties")
+        .expect("a properties page");
+    let fields: Vec<&str> = props.blocks.iter().map(|b| b.text.as_str()).collect();
+    for expected in [
+        "Title: Medication review",
+        "Author: Thaddeus Wraxall",
+        "Last modified by: Ysolde Marchbank",
+        "Company: Larkhill Surgery",
+        "Titles of parts: Medication review",
+        "Reviewer: Peregrine Ashdown",
+    ] {
+        assert!(fields.contains(&expected), "{expected:?} not in {fields:?}");
+    }
+    assert!(
+        props.blocks.iter().all(|b| b.kind == BlockKind::Field),
+        "{:?}",
+        props.blocks
+    );
+    for raw in [
+        "lpstr",
+        "lpwstr",
+        "vt:",
+        "i4",
+        "Heading pairs",
+        "HeadingPairs",
+    ] {
+        assert!(
+            !fields.iter().any(|f| f.contains(raw)),
+            "{raw:?} in {fields:?}"
+        );
+    }
+}
+
+#[test]
+fn fhir_resources_are_headed_sections_of_labelled_fields() {
+    let doc = read("record.json", fhir_bundle()).unwrap();
+    for page in &doc.pages {
+        assert_eq!(page.blocks[0].kind, BlockKind::Heading(2), "{page:?}");
+        assert_eq!(page.blocks[0].text, page.label);
+        for b in &page.blocks[1..] {
+            assert_eq!(b.kind, BlockKind::Field, "{b:?}");
+            let (label, value) = b.text.split_once(": ").expect("a labelled field");
+            assert!(
+                label.chars().next().is_some_and(char::is_uppercase) && !value.is_empty(),
+                "{b:?}"
+            );
+        }
+    }
+    assert_eq!(doc.pages[1].label, "Observation o1");
+}
+
+/// The text of each page of a PDF, in order (the crate's own reader).
+fn pdf_lines(pdf: &[u8]) -> String {
+    all_text(&read("bundle.pdf", pdf.to_vec()).unwrap())
+}
+
+#[test]
+fn the_bundle_draws_each_format_in_its_shape() {
+    let html = b"<html><body><h2>Allergies</h2><ul><li>Penicillin: rash</li><li>Latex</li></ul><p>Checked.</p></body></html>".to_vec();
+    let csv = b"Relationship,Name,Telephone\nSon,Ottoline Grebe,01632 960412\n".to_vec();
+    let inputs = vec![
+        InputFile::new("review.docx", structured_docx()),
+        InputFile::new("allergies.html", html),
+        InputFile::new("contacts.csv", csv),
+        InputFile::new("record.json", fhir_bundle()),
+    ];
+    let run =
+        redact_documents_with(&inputs, &Limits::default(), finder(&["Ottoline Grebe"])).unwrap();
+    let outcomes = apply_decisions(&run.documents, &run.proposals, &Review::default()).unwrap();
+    let bundle = write_bundle(
+        &run.documents,
+        &outcomes,
+        &subject(),
+        &BundleOptions::default(),
+    )
+    .unwrap();
+    assert_all_absent(&bundle, &["Ottoline Grebe"]);
+    let text = pdf_lines(&bundle);
+    // List items drawn with a bullet, not an asterisk; headings without '#'.
+    for item in [
+        "Lisinopril 10 mg once daily",
+        "Atorvastatin 20 mg at night",
+        "Penicillin: rash",
+        "Latex",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(item) && l.contains('\u{2022}')),
+            "{item:?} is not a bulleted item in\n{text}"
+        );
+    }
+    for heading in [
+        "Repeat medication",
+        "Allergies",
+        "Patient p1",
+        "Observation o1",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim() == heading),
+            "{heading:?} is not a line of its own in\n{text}"
+        );
+    }
+    assert!(!text.contains('#') && !text.contains("* "), "{text}");
+    // Table cells are laid out as cells: the header words and the row's other cells are
+    // there, not joined into labelled lines.
+    for cell in ["Relationship", "Telephone", "Carer", "Son", "01632 960412"] {
+        assert!(text.contains(cell), "{cell:?} missing in\n{text}");
+    }
+    assert!(!text.contains("Relationship: "), "{text}");
+    // DOCX properties and FHIR elements as labelled fields.
+    for field in [
+        "Title: Medication review",
+        "Reviewer: Peregrine Ashdown",
+        "Birth date: 1961-04-09",
+        "Value quantity: 128 mmHg",
+    ] {
+        assert!(text.contains(field), "{field:?} missing in\n{text}");
+    }
+    assert!(
+        !text.contains("lpstr") && !text.contains("lpwstr"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_batch_row_that_fails_writes_nothing_and_the_others_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (i, name) in ["Isolde Farrant", "Crispin Tewkesbury", "Ambrose Quell"]
+        .iter()
+        .enumerate()
+    {
+        std::fs::write(
+            d.join(format!("s{i}.json")),
+            serde_json::json!({ "name": name }).to_string(),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join(format!("r{i}.txt")),
+            format!("{name} was seen. Her cousin Tamsin Rook rang on 0118 496 0999."),
+        )
+        .unwrap();
+    }
+    // The second row has a PDF that cannot be read: it fails when it runs, after the checks.
+    std::fs::write(d.join("r1.pdf"), b"%PDF-1.7\nnot really a pdf").unwrap();
+    std::fs::write(
+        d.join("manifest.csv"),
+        "subject,input,output,schedule\n\
+         s0.json,r0.txt,b0.pdf,sch0.csv\n\
+         s1.json,r1.txt;r1.pdf,b1.pdf,sch1.csv\n\
+         s2.json,r2.txt,b2.pdf,sch2.csv\n",
+    )
+    .unwrap();
+    let args = cli::RedactArgs {
+        batch: Some(d.join("manifest.csv")),
+        ..Default::default()
+    };
+    let report = cli::execute_batch(&args, &d.join("manifest.csv")).unwrap();
+    let ok: Vec<bool> = report.rows.iter().map(|(_, r)| r.is_ok()).collect();
+    assert_eq!(ok, [true, false, true]);
+    let err = report.rows[1].1.as_ref().err().unwrap();
+    assert!(err.contains("r1.pdf"), "{err}");
+    for written in [
+        "b0.pdf", "sch0.csv", "sch0.pdf", "b2.pdf", "sch2.csv", "sch2.pdf",
+    ] {
+        assert!(d.join(written).exists(), "{written} not written");
+    }
+    let left: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("b1") || n.starts_with("sch1") || n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "the failed row left {left:?}");
+    let text = extract_pdf_text(&std::fs::read(d.join("b2.pdf")).unwrap());
+    assert!(
+        text.contains("Ambrose Quell") && !text.contains("Tamsin Rook"),
+        "{text}"
+    );
+
+    // A row whose schedule PDF would be its own bundle: refused before any row runs.
+    std::fs::write(
+        d.join("clash.csv"),
+        "subject,input,output,schedule\ns0.json,r0.txt,c0.pdf,c0-s.csv\ns2.json,r2.txt,c2.pdf,c2.csv\n",
+    )
+    .unwrap();
+    let err = cli::execute_batch(&args, &d.join("clash.csv"))
+        .err()
+        .unwrap();
+    assert!(format!("{err:#}").contains("row 3"), "{err:#}");
+    assert!(!d.join("c0.pdf").exists(), "nothing written");
+}

@@ -175,10 +175,31 @@ pub(crate) struct KnownInfo {
     pub org_phones: Vec<String>,
     pub org_emails: Vec<String>,
     pub org_postcode: String,
-    /// Organisation name and address lines, lower case, for finding in the text.
-    pub org_texts: Vec<String>,
-    /// Address lines, normalised (alphanumerics, lower case).
-    pub org_addresses: Vec<String>,
+    /// The organisation's name, lower case, for finding in the text.
+    pub org_name: String,
+    /// The organisation's address lines that hold a number ("22 larkspur lane"), lower case.
+    pub org_street_lines: Vec<String>,
+    /// The words of the organisation's address (lower case, letters and digits), each way
+    /// it is known: the whole address, and the lines followed by the postcode.
+    org_address_words: Vec<Vec<String>>,
+    /// The words of the organisation's name.
+    org_name_words: Vec<String>,
+}
+
+/// Lower-case words of letters and digits ("22 Larkspur Lane, Ormsby" -> 22 larkspur lane
+/// ormsby).
+pub(crate) fn address_words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn contains_run(hay: &[String], needle: &[String]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 impl KnownInfo {
@@ -190,33 +211,32 @@ impl KnownInfo {
             .filter(|w| !w.is_empty())
             .collect();
         let org = k.organisation.clone().unwrap_or_default();
-        // The name and the street lines; a town or locality line alone ("Norwich") is not
-        // the organisation's wherever it is written (a third party may live there too).
-        let mut org_texts: Vec<String> = std::iter::once(&org.name)
-            .chain(
-                org.address_lines
-                    .iter()
-                    .filter(|l| l.bytes().any(|c| c.is_ascii_digit())),
-            )
+        // The street lines: a town or locality line alone ("Norwich") is not the
+        // organisation's wherever it is written (a third party may live there too).
+        let mut org_street_lines: Vec<String> = org
+            .address_lines
+            .iter()
+            .flat_map(|l| l.split(['\n', ',']))
+            .filter(|l| l.bytes().any(|c| c.is_ascii_digit()))
             .map(|s| s.trim().to_lowercase())
             .filter(|s| s.len() >= 4)
             .collect();
-        org_texts.sort();
-        org_texts.dedup();
-        let norm = |s: &str| -> String {
-            s.chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_lowercase)
-                .collect()
-        };
-        let mut org_addresses: Vec<String> = org
+        org_street_lines.sort();
+        org_street_lines.dedup();
+        let mut org_address_words: Vec<Vec<String>> = Vec::new();
+        let whole = address_words(&org.address);
+        if !whole.is_empty() {
+            org_address_words.push(whole);
+        }
+        let mut lines: Vec<String> = org
             .address_lines
             .iter()
-            .map(|a| norm(a))
-            .chain(std::iter::once(norm(&org.address)))
-            .filter(|s| !s.is_empty())
+            .flat_map(|l| address_words(l))
             .collect();
-        org_addresses.dedup();
+        lines.extend(address_words(&org.postcode));
+        if !lines.is_empty() {
+            org_address_words.push(lines);
+        }
         KnownInfo {
             staff,
             org_phones: org
@@ -226,8 +246,10 @@ impl KnownInfo {
                 .collect(),
             org_emails: org.emails.iter().map(|e| e.trim().to_lowercase()).collect(),
             org_postcode: crate::detect::norm_id_pub(&org.postcode),
-            org_texts,
-            org_addresses,
+            org_name: org.name.trim().to_lowercase(),
+            org_street_lines,
+            org_address_words,
+            org_name_words: address_words(&org.name),
         }
     }
 
@@ -268,14 +290,26 @@ impl KnownInfo {
         self.staff[i].join(" ")
     }
 
-    /// Is this address (normalised) part of the organisation's? A line of the
-    /// organisation's address without a number (a town, a locality) inside a longer address
-    /// does not make it the organisation's.
-    pub fn is_org_address(&self, norm: &str) -> bool {
-        !norm.is_empty()
-            && self.org_addresses.iter().any(|a| {
-                a.contains(norm)
-                    || (norm.contains(a.as_str()) && a.bytes().any(|c| c.is_ascii_digit()))
+    /// Are these words (an address as written) the organisation's address, or a piece of
+    /// it? Word by word, so "122 Larkspur Lane" and "Flat 2, 22 Larkspur Lane" are not
+    /// "22 Larkspur Lane", and "The Old Forge, Larkspur Lane" (a house on the same street)
+    /// is not either. Words of the organisation's name may come first ("Larkspur Lane
+    /// Surgery, 22 Larkspur Lane"). Whether the text there is the organisation's address is
+    /// for the caller to say (see `detect_with`): a piece without a number ("Larkspur
+    /// Lane") is anyone's street.
+    pub fn is_org_address(&self, found: &str) -> bool {
+        let w = address_words(found);
+        if w.is_empty() {
+            return false;
+        }
+        self.org_address_words.iter().any(|org| {
+            if contains_run(org, &w).is_some() {
+                return true;
+            }
+            // name words, then a run of the address that starts at its first word
+            (1..w.len()).any(|k| {
+                w[..k].iter().all(|x| self.org_name_words.contains(x)) && org.starts_with(&w[k..])
             })
+        })
     }
 }

@@ -375,3 +375,77 @@ fn clinical_terms_named_after_places_are_not_people() {
     untouched(&f, "Ottery");
     untouched(&f, "Wendover");
 }
+
+// ---------------------------------------------------------------- hospital numbers by label
+
+#[test]
+fn hospital_numbers_after_a_label_are_found_without_a_configured_format() {
+    // No trust format configured: the label says what the number is.
+    for (text, number) in [
+        (
+            "Her husband, Anselm Drabble, d.o.b. 02/09/1958, Unit No HR5520931, is on ward 4.",
+            "HR5520931",
+        ),
+        (
+            "Addendum: a sample for WICKSTEED, Bertram born 11.11.1940 CRN LM 660 1923 came in error.",
+            "LM 660 1923",
+        ),
+        (
+            "Her nephew Corin Tapsell (K-number KB 04417 62) was discharged home.",
+            "KB 04417 62",
+        ),
+        (
+            "The lodger, Mr Ezra Pollitt, Hosp no: 77120435, rang the surgery.",
+            "77120435",
+        ),
+        (
+            "Grandson Tam Lowery, 07700 900118, MRN Q8830142X, is an inpatient.",
+            "Q8830142X",
+        ),
+        (
+            "Her father's RXQ number is 6620417 (St Cuthbert's).",
+            "6620417",
+        ),
+        ("Daughter Nell Ashworth, PAS no 90331278.", "90331278"),
+    ] {
+        has(&found(text), Entity::HospitalNumber, number);
+        let _ = text;
+    }
+}
+
+#[test]
+fn the_subjects_own_labelled_hospital_number_is_kept() {
+    // Philippa Ormerod's own numbers in her identification block: her name, date of birth
+    // or address comes before the label, nobody else's.
+    for text in [
+        "Patient: ORMEROD, Philippa   DOB: 14/03/1961\nK No: TQ4418207\n\nSeen in clinic.",
+        "RE: Philippa Ormerod (14.03.1961)\nAddress: 7 Quarry Fold, Skipton BD23 1XY\nUnit No: ZZ7730044\n",
+        "Name: Philippa Jane Ormerod  D.O.B. 14-Mar-1961  Hospital No: 40027719",
+    ] {
+        let f = found(text);
+        assert!(
+            !f.iter().any(|(e, _)| *e == Entity::HospitalNumber),
+            "{text:?}: {f:?}"
+        );
+    }
+    // ... and a relative's, written after hers in the same block, is still redacted.
+    let text = "Patient: ORMEROD, Philippa  DOB: 14/03/1961  K No: TQ4418207\n\
+                Next of kin: her brother, Unit No TQ5512093.";
+    let f = found(text);
+    has(&f, Entity::HospitalNumber, "TQ5512093");
+    untouched(&f, "TQ4418207");
+}
+
+#[test]
+fn labels_do_not_take_codes_dates_telephones_or_results() {
+    let text = "Unit 3, Kiln Park. Clinic unit tel 0113 496 0771. Hospital appointment \
+                12/03/2024. K 4.1 mmol/L, Na 139. Diabetes code 44054006. A number of \
+                results are awaited. Unit No: pending. CRN date 03/04/2023.";
+    let f = found(text);
+    assert!(
+        !f.iter().any(|(e, _)| *e == Entity::HospitalNumber),
+        "{f:?}"
+    );
+    untouched(&f, "44054006");
+    untouched(&f, "4.1");
+}

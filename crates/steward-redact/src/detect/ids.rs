@@ -78,8 +78,12 @@ pub(crate) fn regexes() -> &'static Regexes {
             r"(?i-u)\b(?:address|new address|lives at)[ \t]*(?:is[ \t]*)?[:\-=][ \t]*",
         )
         .unwrap(),
+        // A hospital number after its label: "Hospital No:", "Hosp no", "MRN", "Unit No",
+        // "CRN", "PAS no", "case note number", a trust's code ("RXX number") or a letter
+        // ("K No", "K-number"). The value has six or more digits; dates, telephone
+        // numbers and results have no such label.
         hosp_context: Regex::new(
-            r"(?i-u)\b(?:hospital|hosp|unit|mrn|case ?note|medical record|local patient)(?: ?(?:no\b\.?|number|num\b|id\b|#))?\s*[:.]?\s*([A-Z]{0,4}[0-9][0-9 ]{4,11}[0-9][A-Z]?)\b",
+            r"(?i-u)\b(?:(?:hospital|hosp|unit|mrn|crn|pas|case ?note|medical record|local patient|patient id)(?: ?(?:no\b\.?|number|num\b|id\b|#))?|(?-i:R[A-Z0-9]{2}|[A-Z])[ -]?(?:no\b\.?|number\b))(?:\s+is\b)?\s*[:.]?\s*((?:(?-i:[A-Z]{1,4}) |[A-Z]{0,4})[0-9][0-9 ]{4,11}[0-9][A-Z]?)\b",
         )
         .unwrap(),
     })

@@ -361,6 +361,10 @@ pub fn detect_with(
     };
     let mut props: Vec<Proposal> = Vec::new();
     let mut protect: Vec<(usize, usize)> = Vec::new();
+    // Where the subject's own data was found (their name, date of birth, NHS number,
+    // address...): whose a labelled hospital number is, is read from the nearest of these
+    // and the third parties' data before it.
+    let mut subject_at: Vec<(usize, usize)> = Vec::new();
     let push = |props: &mut Vec<Proposal>, s: usize, e: usize, entity: Entity, rule: &str| {
         props.push(Proposal {
             start: s,
@@ -375,6 +379,7 @@ pub fn detect_with(
         ids::NumKind::Nhs => {
             if info.nhs.as_bytes() == digits {
                 protect.push((s, e));
+                subject_at.push((s, e));
             } else {
                 push(&mut props, s, e, Entity::NhsNumber, "nhs_number_mod11");
             }
@@ -394,9 +399,10 @@ pub fn detect_with(
                     KeptReason::OrganisationDetails,
                     "telephone",
                 );
-            } else if info.phones.iter().any(|p| p.as_bytes() == digits)
-                || organisation_context(text, s)
-            {
+            } else if info.phones.iter().any(|p| p.as_bytes() == digits) {
+                protect.push((s, e));
+                subject_at.push((s, e));
+            } else if organisation_context(text, s) {
                 protect.push((s, e));
             } else {
                 push(&mut props, s, e, Entity::Phone, "uk_phone");
@@ -421,6 +427,7 @@ pub fn detect_with(
             );
         } else if info.emails.iter().any(|x| x.eq_ignore_ascii_case(addr)) {
             protect.push((s, e));
+            subject_at.push((s, e));
         } else if is_professional_email(addr) {
             if options.keep_professionals {
                 protect.push((s, e));
@@ -439,6 +446,7 @@ pub fn detect_with(
         }
         if info.is_id(m.as_str()) {
             protect.push((m.start(), m.end()));
+            subject_at.push((m.start(), m.end()));
         } else {
             push(
                 &mut props,
@@ -451,6 +459,9 @@ pub fn detect_with(
     }
 
     let mut postcode_starts: Vec<usize> = Vec::new();
+    // The organisation's postcode: kept unless it ends a third party's address (a
+    // neighbour on the practice's street), decided after the addresses.
+    let mut org_pcs: Vec<(usize, usize)> = Vec::new();
     for m in re.postcode.find_iter(text) {
         postcode_starts.push(m.start());
         let n = ids::norm_id(m.as_str());
@@ -458,17 +469,10 @@ pub fn detect_with(
             .as_ref()
             .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
         {
-            protect.push((m.start(), m.end()));
-            keep(
-                &mut kept,
-                m.start(),
-                m.end(),
-                Some(Entity::Postcode),
-                KeptReason::OrganisationDetails,
-                "postcode",
-            );
+            org_pcs.push((m.start(), m.end()));
         } else if info.postcodes.contains(&n) {
             protect.push((m.start(), m.end()));
+            subject_at.push((m.start(), m.end()));
         } else {
             push(
                 &mut props,
@@ -489,6 +493,7 @@ pub fn detect_with(
     ids::scan_dob_columns(text, |s, e, date| {
         if info.dob.is_some_and(|dob| ids::same_date(date, dob)) {
             protect.push((s, e));
+            subject_at.push((s, e));
         } else {
             push(&mut props, s, e, Entity::DateOfBirth, "date_in_dob_column");
         }
@@ -496,6 +501,7 @@ pub fn detect_with(
     ids::scan_dobs(text, |s, e, date| {
         if info.dob.is_some_and(|dob| ids::same_date(date, dob)) {
             protect.push((s, e));
+            subject_at.push((s, e));
         } else {
             push(
                 &mut props,
@@ -508,9 +514,14 @@ pub fn detect_with(
     });
 
     // Hospital numbers: shipped patterns, the organisation's patterns, "Hospital No: ...".
+    // A number written after a label is the subject's or a third party's by whose data
+    // comes nearest before it (decided after the names); the formats are a third party's
+    // unless the subject's own numbers are given.
+    let mut labelled_hosp: Vec<(usize, usize, usize)> = Vec::new();
     let mut hosp = |s: usize, e: usize, rule: &str, props: &mut Vec<Proposal>| {
         if info.is_id(&text[s..e]) {
             protect.push((s, e));
+            subject_at.push((s, e));
         } else if ids::snomed_code_at(text, s, e) {
             // a clinical code that a broad local format ("8 digits") also matches
         } else {
@@ -537,18 +548,18 @@ pub fn detect_with(
         });
     }
     for c in re.hosp_context.captures_iter(text) {
-        if let Some(g) = c.get(1) {
+        if let (Some(label), Some(g)) = (c.get(0), c.get(1)) {
             let digits: Vec<u8> = g.as_str().bytes().filter(u8::is_ascii_digit).collect();
             // An NHS number after "Hospital No" is still an NHS number.
             if nhs_number_is_valid(&digits) {
                 continue;
             }
-            hosp(
-                g.start(),
-                g.end(),
-                "hospital_number_after_label",
-                &mut props,
-            );
+            if info.is_id(g.as_str()) {
+                protect.push((g.start(), g.end()));
+                subject_at.push((g.start(), g.end()));
+            } else if !ids::snomed_code_at(text, g.start(), g.end()) {
+                labelled_hosp.push((label.start(), g.start(), g.end()));
+            }
         }
     }
 
@@ -575,6 +586,38 @@ pub fn detect_with(
         });
     }
     let in_org = |s: usize, e: usize| org_blocks.iter().any(|&(a, b)| s >= a && e <= b);
+    // Where the text is the organisation's address: its name close before or after (in
+    // the same paragraph), or its postcode just after. A line of the organisation's
+    // address anywhere else may be a third party's (a neighbour on the same street).
+    let lower_text: Option<String> = kinfo.as_ref().map(|_| text.to_ascii_lowercase());
+    let org_name_at: Vec<usize> = kinfo
+        .as_ref()
+        .zip(lower_text.as_ref())
+        .filter(|(k, _)| k.org_name.len() >= 3)
+        .map(|(k, lower)| {
+            lower
+                .match_indices(k.org_name.as_str())
+                .map(|(s, _)| s)
+                .filter(|&s| word_bounded(text, s, s + k.org_name.len()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let org_name_len = kinfo.as_ref().map_or(0, |k| k.org_name.len());
+    let org_near = |s: usize, e: usize| {
+        let before = org_name_at
+            .iter()
+            .any(|&p| p + org_name_len <= s && s - p <= 200 && !blank_line_in(&text[p..s]));
+        let after = org_name_at
+            .iter()
+            .chain(org_pcs.iter().map(|(p, _)| p))
+            .any(|&p| p >= e && p - e <= 80 && !blank_line_in(&text[e..p]));
+        before || after
+    };
+    let org_here = |s: usize, e: usize| {
+        kinfo
+            .as_ref()
+            .is_some_and(|k| k.is_org_address(&text[s..e]) && (in_org(s, e) || org_near(s, e)))
+    };
 
     let is_pc = |pos: usize| postcode_starts.binary_search(&pos).is_ok();
     let mut addrs: Vec<AddrHit> = Vec::new();
@@ -593,6 +636,8 @@ pub fn detect_with(
     );
     anchors.sort_unstable();
     let walked_from = addrs.len();
+    // Ends of addresses proposed as a third party's.
+    let mut third_addr_ends: Vec<usize> = Vec::new();
     names::addresses_before_postcodes(text, &toks, &anchors, &mut addrs);
     for (ai, a) in addrs.iter().enumerate() {
         let walked = ai >= walked_from;
@@ -606,17 +651,12 @@ pub fn detect_with(
         };
         let mine =
             own(&n) || (walked && a.streets.iter().any(|&(s, e)| own(&norm_addr(&text[s..e]))));
-        let org = |n: &str| kinfo.as_ref().is_some_and(|k| k.is_org_address(n));
-        if walked
-            && (mine
-                || a.streets.iter().any(|&(s, e)| org(&norm_addr(&text[s..e])))
-                || org(&n)
-                || in_org(a.start, a.end))
-        {
+        let org = org_here(a.start, a.end);
+        if walked && (mine || org || in_org(a.start, a.end)) {
             // the subject's or the organisation's: left to the other rules
             continue;
         }
-        if kinfo.as_ref().is_some_and(|k| k.is_org_address(&n)) {
+        if org {
             protect.push((a.start, a.end));
             keep(
                 &mut kept,
@@ -628,7 +668,11 @@ pub fn detect_with(
             );
         } else if mine || in_org(a.start, a.end) {
             protect.push((a.start, a.end));
+            if mine {
+                subject_at.push((a.start, a.end));
+            }
         } else {
+            third_addr_ends.push(a.end);
             push(&mut props, a.start, a.end, Entity::StreetAddress, a.rule);
         }
     }
@@ -722,12 +766,11 @@ pub fn detect_with(
                 continue;
             }
             let n = ids::norm_id(&text[ms..me]);
-            if info.postcodes.contains(&n)
-                || kinfo
-                    .as_ref()
-                    .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
-                || in_org(ms, me)
-            {
+            let org_pc = kinfo
+                .as_ref()
+                .is_some_and(|k| !k.org_postcode.is_empty() && k.org_postcode == n)
+                && !third_addr_ends.contains(&e);
+            if info.postcodes.contains(&n) || org_pc || in_org(ms, me) {
                 protect.push((ms, me));
             } else {
                 push(
@@ -751,15 +794,45 @@ pub fn detect_with(
             .addresses
             .iter()
             .any(|x| x.contains(n.as_str()) || street_part_in(&n, x));
-        if kinfo.as_ref().is_some_and(|k| k.is_org_address(&n)) || mine || in_org(s, e) {
+        if org_here(s, e) || mine || in_org(s, e) {
             protect.push((s, e));
         } else {
+            third_addr_ends.push(e);
             push(
                 &mut props,
                 s,
                 e,
                 Entity::StreetAddress,
                 "address_after_label",
+            );
+        }
+    }
+
+    // The organisation's postcode, unless it ends a third party's address (after its
+    // street, or after its street and town: "19 Net Loft Row, Pendower PK4 2QW").
+    for &(ps, pe) in &org_pcs {
+        let ends_third = !in_org(ps, pe)
+            && third_addr_ends.iter().any(|&e| {
+                e <= ps
+                    && ps - e <= 60
+                    && text[e..ps].bytes().all(|c| {
+                        c.is_ascii_alphabetic()
+                            || matches!(c, b' ' | b',' | b'\t' | b'\n' | b'.' | b'-' | b'\'')
+                    })
+                    && !blank_line_in(&text[e..ps])
+                    && !org_name_at.iter().any(|&n| n >= e && n < ps)
+            });
+        if ends_third {
+            push(&mut props, ps, pe, Entity::Postcode, "postcode_bs7666");
+        } else {
+            protect.push((ps, pe));
+            keep(
+                &mut kept,
+                ps,
+                pe,
+                Some(Entity::Postcode),
+                KeptReason::OrganisationDetails,
+                "postcode",
             );
         }
     }
@@ -882,7 +955,10 @@ pub fn detect_with(
             }
         }
         match h.kind {
-            NameKind::Subject => protect.push((h.start, h.end)),
+            NameKind::Subject => {
+                protect.push((h.start, h.end));
+                subject_at.push((h.start, h.end));
+            }
             NameKind::Professional(rule) => {
                 if !options.keep_professionals {
                     let _ = rule;
@@ -913,27 +989,74 @@ pub fn detect_with(
         }
         for (s, _) in text.match_indices(v) {
             protect.push((s, s + v.len()));
+            subject_at.push((s, s + v.len()));
         }
     }
 
-    // The organisation's own name and address lines, wherever they are written.
-    if let Some(k) = &kinfo {
-        if !k.org_texts.is_empty() {
-            let lower = text.to_ascii_lowercase();
-            for t in &k.org_texts {
-                for (s, _) in lower.match_indices(t.as_str()) {
-                    let e = s + t.len();
-                    if text.is_char_boundary(s) && text.is_char_boundary(e) {
-                        protect.push((s, e));
-                        keep(
-                            &mut kept,
-                            s,
-                            e,
-                            None,
-                            KeptReason::OrganisationDetails,
-                            "name or address",
-                        );
-                    }
+    // Labelled hospital numbers: whose is the nearest person's data before the label, in
+    // the same paragraph and within 160 bytes: the subject's (their name, date of birth,
+    // NHS number, address in a header block) keeps it; a third party's (a name, date of
+    // birth, telephone number... proposed, or a relationship word) redacts it. With neither
+    // it is redacted.
+    if !labelled_hosp.is_empty() {
+        let mut third_at: Vec<usize> = props
+            .iter()
+            .filter(|p| p.entity != Entity::HospitalNumber)
+            .map(|p| p.end)
+            .collect();
+        third_at.extend(
+            toks.iter()
+                .filter(|t| t.has(class::RELATION))
+                .map(|t| t.e as usize),
+        );
+        for &(label, s, e) in &labelled_hosp {
+            let from = label.saturating_sub(160);
+            let nearest = |ends: &mut dyn Iterator<Item = usize>| {
+                ends.filter(|&x| x <= label && x >= from && !blank_line_in(&text[x..label]))
+                    .max()
+            };
+            let subj = nearest(&mut subject_at.iter().map(|&(_, e)| e));
+            let third = nearest(&mut third_at.iter().copied());
+            match (subj, third) {
+                (Some(a), b) if b.is_none_or(|b| a > b) => {
+                    protect.push((s, e));
+                }
+                _ => push(
+                    &mut props,
+                    s,
+                    e,
+                    Entity::HospitalNumber,
+                    "hospital_number_after_label",
+                ),
+            }
+        }
+    }
+
+    // The organisation's own name, wherever it is written, and its street lines where the
+    // text is its address (not "122 Larkspur Lane", not a neighbour's "22 Larkspur Lane"
+    // far from the practice's name).
+    if let (Some(k), Some(lower)) = (&kinfo, &lower_text) {
+        let name = (k.org_name.len() >= 4).then_some((&k.org_name, true));
+        for (t, is_name) in name
+            .into_iter()
+            .chain(k.org_street_lines.iter().map(|l| (l, false)))
+        {
+            for (s, _) in lower.match_indices(t.as_str()) {
+                let e = s + t.len();
+                if text.is_char_boundary(s)
+                    && text.is_char_boundary(e)
+                    && word_bounded(text, s, e)
+                    && (is_name || in_org(s, e) || org_near(s, e))
+                {
+                    protect.push((s, e));
+                    keep(
+                        &mut kept,
+                        s,
+                        e,
+                        None,
+                        KeptReason::OrganisationDetails,
+                        "name or address",
+                    );
                 }
             }
         }
@@ -950,6 +1073,21 @@ pub fn detect_with(
         flags,
         kept,
     }
+}
+
+/// `text[s..e]` is not inside a longer word or number ("22 larkspur lane" in "122 Larkspur
+/// Lane" is not).
+fn word_bounded(text: &str, s: usize, e: usize) -> bool {
+    let b = text.as_bytes();
+    (s == 0 || !b[s - 1].is_ascii_alphanumeric()) && (e >= b.len() || !b[e].is_ascii_alphanumeric())
+}
+
+/// A blank line (a paragraph break) in `s`.
+fn blank_line_in(s: &str) -> bool {
+    let mut lines = s.split('\n');
+    lines.next();
+    let n = s.matches('\n').count();
+    n >= 2 && lines.take(n - 1).any(|l| l.trim().is_empty())
 }
 
 /// Whether what follows an address label is a sentence, not an address: "Results went to
