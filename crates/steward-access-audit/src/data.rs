@@ -854,19 +854,19 @@ fn load_episodes(src: &TableSource, rf: &mut Reference, issues: &mut Issues) -> 
             .cmp(&(b.0, b.1))
             .then_with(|| text(a.2).cmp(&text(b.2)))
     });
-    if ids.len() > u32::MAX as usize / 2 {
-        bail!(
-            "{}: the episode ids take more than 4 GiB",
-            src.path.display()
-        );
-    }
     rf.ep_hot = order.iter().map(|&(_, _, i)| hot[i as usize]).collect();
     drop(hot);
     rf.ep_ids = Vec::with_capacity(ids.len());
     rf.ep_id_end = Vec::with_capacity(order.len());
     for &(_, _, i) in &order {
         rf.ep_ids.extend_from_slice(text(i).as_bytes());
-        rf.ep_id_end.push(rf.ep_ids.len() as u32);
+        let Ok(end) = u32::try_from(rf.ep_ids.len()) else {
+            bail!(
+                "{}: the episode ids take more than 4 GiB",
+                src.path.display()
+            );
+        };
+        rf.ep_id_end.push(end);
     }
     let mut names: Vec<(String, u32)> = kind_ix.into_iter().collect();
     names.sort_by_key(|k| k.1);

@@ -1286,9 +1286,11 @@ fn rank_cases(
     rules: &Rules,
     cases: FxHashMap<(CaseKind, u32, i64), CaseAgg>,
 ) -> Vec<Case> {
-    let mut out: Vec<Case> = cases
+    let mut keys: Vec<(CaseKind, u32, i64)> = Vec::with_capacity(cases.len());
+    let out: Vec<Case> = cases
         .into_iter()
         .map(|((kind, ui, k), a)| {
+            keys.push((kind, ui, k));
             let rs: Vec<Rule> = Rule::ALL
                 .into_iter()
                 .filter(|r| a.rules & (1 << r.index()) != 0)
@@ -1312,16 +1314,68 @@ fn rank_cases(
             }
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.score.cmp(&a.score))
-            .then(b.events.cmp(&a.events))
-            .then_with(|| a.user_id.cmp(&b.user_id))
-            .then_with(|| a.kind.cmp(&b.kind))
-            .then_with(|| a.patient_id.cmp(&b.patient_id))
-            .then_with(|| a.day.cmp(&b.day))
-    });
+    // The order: severity, score and events (descending), then user id, kind, patient id or
+    // day. Ids are ranked once (equal ids, equal ranks) so that cases compare as integers; days
+    // of VOLUME cases are within 1970..2149, so their numbers sort as their dates.
+    let rank_of = |ids: Vec<(&str, u32)>, n: usize| -> Vec<u32> {
+        let mut ids = ids;
+        ids.sort_unstable();
+        let mut rank = vec![0u32; n];
+        let mut r = 0u32;
+        for i in 0..ids.len() {
+            if i > 0 && ids[i].0 != ids[i - 1].0 {
+                r += 1;
+            }
+            rank[ids[i].1 as usize] = r;
+        }
+        rank
+    };
+    let user_rank = rank_of(
+        rf.users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.as_str(), i as u32))
+            .collect(),
+        rf.users.len(),
+    );
+    let mut in_cases = vec![false; rf.patients.len()];
+    for c in &keys {
+        if c.0 == CaseKind::UserPatient {
+            in_cases[c.2 as usize] = true;
+        }
+    }
+    let patient_rank = rank_of(
+        in_cases
+            .iter()
+            .enumerate()
+            .filter(|(_, &x)| x)
+            .map(|(i, _)| (rf.patients[i].id.as_str(), i as u32))
+            .collect(),
+        rf.patients.len(),
+    );
+    let mut order: Vec<(std::cmp::Reverse<(u32, u32, u64)>, u32, CaseKind, i64, u32)> = out
+        .iter()
+        .zip(&keys)
+        .enumerate()
+        .map(|(i, (c, &(kind, ui, k)))| {
+            (
+                std::cmp::Reverse((c.severity, c.score, c.events)),
+                user_rank[ui as usize],
+                kind,
+                match kind {
+                    CaseKind::UserPatient => patient_rank[k as usize] as i64,
+                    CaseKind::UserDay => k,
+                },
+                i as u32,
+            )
+        })
+        .collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<Case>> = out.into_iter().map(Some).collect();
+    let mut out: Vec<Case> = order
+        .iter()
+        .map(|o| slots[o.4 as usize].take().expect("each case once"))
+        .collect();
     for (i, c) in out.iter_mut().enumerate() {
         c.rank = i as u32 + 1;
         // order-independent: event ids of a case sorted
