@@ -803,7 +803,7 @@ fn load_episodes(src: &TableSource, rf: &mut Reference, issues: &mut Issues) -> 
     {
         let mut short: Vec<(u128, u32)> = Vec::with_capacity(rows);
         let mut long: FxHashMap<&[u8], ()> = FxHashMap::default();
-        for i in 0..rows {
+        for (i, d) in dup.iter_mut().enumerate() {
             let k = id_of(i);
             if k.len() <= 15 {
                 let mut b = [0u8; 16];
@@ -811,7 +811,7 @@ fn load_episodes(src: &TableSource, rf: &mut Reference, issues: &mut Issues) -> 
                 b[15] = k.len() as u8;
                 short.push((u128::from_le_bytes(b), i as u32));
             } else if long.insert(k, ()).is_some() {
-                dup[i] = true;
+                *d = true;
                 any_dup = true;
             }
         }

@@ -1353,7 +1353,9 @@ fn rank_cases(
             .collect(),
         rf.patients.len(),
     );
-    let mut order: Vec<(std::cmp::Reverse<(u32, u32, u64)>, u32, CaseKind, i64, u32)> = out
+    // (severity, score, events descending; user rank; kind; patient rank or day; position)
+    type Order = (std::cmp::Reverse<(u32, u32, u64)>, u32, CaseKind, i64, u32);
+    let mut order: Vec<Order> = out
         .iter()
         .zip(&keys)
         .enumerate()
