@@ -2,13 +2,13 @@
 
 use crate::config::{Mapping, Rules};
 use crate::data::{load_with, Dataset};
-use crate::engine::{run_streaming, Progress};
+use crate::engine::{run_csv, Progress, RunOptions};
 use crate::report;
 use crate::table::Prefer;
 use crate::time::fmt_ts;
 use anyhow::{Context, Result};
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug, Clone)]
@@ -128,11 +128,19 @@ fn run_cmd(a: RunArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let ds = load_with(&a.data, mapping.as_ref(), a.prefer)?;
     if std::env::var_os("STEWARD_AUDIT_TIMING").is_some() {
-        eprintln!("timing: load {:.2} s", t0.elapsed().as_secs_f64());
+        eprintln!(
+            "timing: load {:.2} s (process CPU so far {:.2} s)",
+            t0.elapsed().as_secs_f64(),
+            crate::engine::process_cpu_secs()
+        );
     }
     say_read(&ds);
-    let mut w = steward_csv::Writer::from_writer(create(&a.output)?);
-    w.write_record(report::FLAGS_HEADER)?;
+    let mut out = create(&a.output)?;
+    {
+        let mut h = steward_csv::Writer::from_writer(&mut out);
+        h.write_record(report::FLAGS_HEADER)?;
+        h.flush()?;
+    }
     let quiet = a.quiet;
     let mut progress = |p: Progress| {
         if !quiet {
@@ -149,10 +157,9 @@ fn run_cmd(a: RunArgs) -> Result<()> {
             }
         }
     };
-    let (cases, stats, issues) = run_streaming(&ds, &rules, &mut progress, &mut |f| {
-        report::write_flag(&mut w, f)
-    })?;
-    w.flush()?;
+    let (cases, stats, issues) =
+        run_csv(&ds, &rules, &RunOptions::default(), &mut progress, &mut out)?;
+    out.flush()?;
     if !quiet {
         eprintln!();
     }
@@ -216,7 +223,11 @@ fn sample_cmd(a: SampleArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let ds = load_with(&a.data, mapping.as_ref(), a.prefer)?;
     if std::env::var_os("STEWARD_AUDIT_TIMING").is_some() {
-        eprintln!("timing: load {:.2} s", t0.elapsed().as_secs_f64());
+        eprintln!(
+            "timing: load {:.2} s (process CPU so far {:.2} s)",
+            t0.elapsed().as_secs_f64(),
+            crate::engine::process_cpu_secs()
+        );
     }
     say_read(&ds);
     let (rows, issues) = crate::sample::sample(&ds, &rules, &a.period, a.per_user, a.seed)?;

@@ -887,22 +887,59 @@ impl Store {
 
     /// Calls `f` for every chunk, in order.
     pub fn for_each(self, f: &mut dyn FnMut(&Chunk) -> Result<()>) -> Result<()> {
-        for c in &self.mem {
-            f(c)?;
-        }
-        drop(self.mem);
-        if let Some((mut w, r)) = self.spill {
-            w.flush()?;
-            drop(w);
-            let mut r = BufReader::with_capacity(1 << 20, r);
-            r.seek(SeekFrom::Start(0))?;
-            let mut c = Chunk::default();
-            for _ in 0..self.spilled {
-                read_chunk(&mut r, &mut c).context("reading the spill file")?;
-                f(&c)?;
-            }
+        let mut d = self.drain()?;
+        let mut spare = None;
+        while let Some(c) = d.next(spare.take())? {
+            f(&c)?;
+            spare = Some(c);
         }
         Ok(())
+    }
+
+    /// The chunks, in order, one at a time (the ones in memory handed over, the spilled ones
+    /// read back).
+    pub fn drain(self) -> Result<Drain> {
+        let spill = match self.spill {
+            Some((mut w, r)) => {
+                w.flush()?;
+                drop(w);
+                let mut r = BufReader::with_capacity(1 << 20, r);
+                r.seek(SeekFrom::Start(0))?;
+                Some(r)
+            }
+            None => None,
+        };
+        Ok(Drain {
+            mem: self.mem.into_iter(),
+            spill,
+            left: self.spilled,
+        })
+    }
+}
+
+/// The kept chunks handed back in order (`Store::drain`).
+pub(crate) struct Drain {
+    mem: std::vec::IntoIter<Chunk>,
+    spill: Option<BufReader<File>>,
+    left: usize,
+}
+
+impl Drain {
+    /// The next chunk (a spilled one is read into `reuse` when given), None at the end.
+    pub fn next(&mut self, reuse: Option<Chunk>) -> Result<Option<Chunk>> {
+        if let Some(c) = self.mem.next() {
+            return Ok(Some(c));
+        }
+        if self.left == 0 {
+            return Ok(None);
+        }
+        let Some(r) = self.spill.as_mut() else {
+            return Ok(None);
+        };
+        let mut c = reuse.unwrap_or_default();
+        read_chunk(r, &mut c).context("reading the spill file")?;
+        self.left -= 1;
+        Ok(Some(c))
     }
 }
 

@@ -356,11 +356,15 @@ pub struct Reference {
     pub patients: Vec<Patient>,
     pub users: Vec<User>,
     pub teams: Vec<Team>,
-    /// Sorted by (patient, start); the episodes of patient p are `ep_index[p]..ep_index[p+1]`.
-    pub episodes: Vec<Episode>,
+    /// The episodes sorted by (patient, start, episode id); those of patient p are
+    /// `ep_index[p]..ep_index[p+1]` (in `ep_hot` and `episode_id`).
     pub ep_index: Vec<u32>,
     pub roles: Vec<String>,
     pub ep_hot: Vec<EpHot>,
+    /// The episode ids, one after the other in the order of `ep_hot`; id i ends at
+    /// `ep_id_end[i]` (one arena instead of a `String` each: 7.8 million episodes at 100M events).
+    pub ep_ids: Vec<u8>,
+    pub ep_id_end: Vec<u32>,
     /// The distinct episode types (normalised), indexed by `EpHot::kind`.
     pub episode_kinds: Vec<String>,
     pub patient_ix: IdIndex,
@@ -371,13 +375,42 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// The positions (in `ep_hot`, `episode`, `episode_id`) of the episodes of patient p.
     #[inline]
-    pub fn episodes_of(&self, p: u32) -> &[Episode] {
-        let (a, b) = (
-            self.ep_index[p as usize] as usize,
-            self.ep_index[p as usize + 1] as usize,
-        );
-        &self.episodes[a..b]
+    pub fn episode_range(&self, p: u32) -> std::ops::Range<usize> {
+        self.ep_index[p as usize] as usize..self.ep_index[p as usize + 1] as usize
+    }
+
+    /// The id of the episode at position i.
+    #[inline]
+    pub fn episode_id(&self, i: usize) -> &str {
+        let a = if i == 0 {
+            0
+        } else {
+            self.ep_id_end[i - 1] as usize
+        };
+        std::str::from_utf8(&self.ep_ids[a..self.ep_id_end[i] as usize]).unwrap_or("")
+    }
+
+    /// The episode at position i, in full.
+    pub fn episode(&self, i: usize) -> Episode {
+        let h = self.ep_hot[i];
+        Episode {
+            id: self.episode_id(i).to_string(),
+            patient: self
+                .ep_index
+                .partition_point(|&x| x as usize <= i)
+                .saturating_sub(1) as u32,
+            team: h.team,
+            kind: self.episode_kinds[h.kind as usize].clone(),
+            start: h.start,
+            end: (h.end != Ts::MAX).then_some(h.end),
+        }
+    }
+
+    /// The episodes of patient p, in full.
+    pub fn episodes_of(&self, p: u32) -> Vec<Episode> {
+        self.episode_range(p).map(|i| self.episode(i)).collect()
     }
     #[inline]
     pub fn hot_of(&self, p: u32) -> &[EpHot] {
@@ -666,119 +699,186 @@ pub fn load_with(dir: &Path, mapping: Option<&Mapping>, prefer: Prefer) -> Resul
         }
     }
     rf.user_ix.build_dense();
-    // care episodes
-    {
-        let t = Table::CareEpisodes;
-        let mut r = episodes.open()?;
-        let n = t.columns().len();
-        let (mut seen, mut dates) = (vec![false; n], vec![None; n]);
-        let (k_patient_id, k_team_id, k_start_ts, k_episode_id, k_episode_type, k_end_ts) = (
-            t.col("patient_id"),
-            t.col("team_id"),
-            t.col("start_ts"),
-            t.col("episode_id"),
-            t.col("episode_type"),
-            t.col("end_ts"),
-        );
-        let mut ids = IdIndex::default();
-        ids.reserve(
-            std::fs::metadata(&episodes.path)
-                .map(|m| m.len() / 64)
-                .unwrap_or(0) as usize,
-        );
-        // episode types repeat: normalised once each
-        let mut kinds: FxHashMap<Vec<u8>, String> = FxHashMap::default();
-        while r.next_row()? {
-            if let Some(m) = r.malformed() {
-                issues.push(&r.file, r.line(), m.to_string());
-                continue;
-            }
-            if let Err(e) = parse_dates(&episodes, &r, &mut seen, &mut dates)? {
-                issues.push(&r.file, r.line(), e);
-                continue;
-            }
-            let Some(&patient) = rf.patient_ix.get(r.get(k_patient_id)) else {
-                issues.push(
-                    &r.file,
-                    r.line(),
-                    format!("unknown patient_id {:?}", r.get_str(k_patient_id)),
-                );
-                continue;
-            };
-            let Some(&team) = rf.team_ix.get(r.get(k_team_id)) else {
-                issues.push(
-                    &r.file,
-                    r.line(),
-                    format!("unknown team_id {:?}", r.get_str(k_team_id)),
-                );
-                continue;
-            };
-            let Some(start) = dates[k_start_ts] else {
-                issues.push(&r.file, r.line(), "empty start_ts".into());
-                continue;
-            };
-            if !ids.insert_new(r.get(k_episode_id), 0) {
-                issues.push(
-                    &r.file,
-                    r.line(),
-                    format!("duplicate episode_id {:?}", r.get_str(k_episode_id)),
-                );
-                continue;
-            }
-            rf.episodes.push(Episode {
-                id: r.get_str(k_episode_id),
-                patient,
-                team,
-                kind: {
-                    let raw = r.get(k_episode_type);
-                    match kinds.get(raw) {
-                        Some(k) => String::clone(k),
-                        None => {
-                            let k = norm_text(&String::from_utf8_lossy(raw));
-                            kinds.insert(raw.to_vec(), k.clone());
-                            k
-                        }
-                    }
-                },
-                start,
-                end: dates[k_end_ts],
-            });
-        }
-    }
-    // the keys are distinct (episode ids are): an unstable sort gives the one order
-    rf.episodes
-        .sort_unstable_by(|a, b| (a.patient, a.start, &a.id).cmp(&(b.patient, b.start, &b.id)));
-    let mut kind_ix: FxHashMap<&str, u32> = FxHashMap::default();
-    rf.ep_hot = rf
-        .episodes
-        .iter()
-        .map(|e| {
-            let next = kind_ix.len() as u32;
-            let kind = *kind_ix.entry(e.kind.as_str()).or_insert(next);
-            EpHot {
-                team: e.team,
-                kind,
-                start: e.start,
-                end: e.end.unwrap_or(Ts::MAX),
-            }
-        })
-        .collect();
-    let mut kinds: Vec<(&str, u32)> = kind_ix.into_iter().collect();
-    kinds.sort_by_key(|k| k.1);
-    rf.episode_kinds = kinds.into_iter().map(|(k, _)| k.to_string()).collect();
-    rf.ep_index = vec![0; rf.patients.len() + 1];
-    for e in &rf.episodes {
-        rf.ep_index[e.patient as usize + 1] += 1;
-    }
-    for i in 1..rf.ep_index.len() {
-        rf.ep_index[i] += rf.ep_index[i - 1];
-    }
+    load_episodes(&episodes, &mut rf, &mut issues)?;
     Ok(Dataset {
         reference: rf,
         events,
         issues,
         chosen,
     })
+}
+
+/// Loads the care episodes into `rf` (compactly: `EpHot`, the ids in one arena), sorted by
+/// (patient, start, episode id). Rows are checked in file order, as the other tables: a row
+/// with an unknown patient or team, or no start, is skipped; of rows with the same episode id
+/// the first is kept and the later ones are reported as duplicates. Duplicate ids are found by
+/// sorting the ids once at the end (not a hash probe per row); the issues of the file are then
+/// reported in line order.
+fn load_episodes(src: &TableSource, rf: &mut Reference, issues: &mut Issues) -> Result<()> {
+    let t = Table::CareEpisodes;
+    let mut r = src.open()?;
+    let n = t.columns().len();
+    let (mut seen, mut dates) = (vec![false; n], vec![None; n]);
+    let (k_patient_id, k_team_id, k_start_ts, k_episode_id, k_episode_type, k_end_ts) = (
+        t.col("patient_id"),
+        t.col("team_id"),
+        t.col("start_ts"),
+        t.col("episode_id"),
+        t.col("episode_type"),
+        t.col("end_ts"),
+    );
+    let hint = std::fs::metadata(&src.path)
+        .map(|m| m.len() / 64)
+        .unwrap_or(0)
+        .min(1 << 26) as usize;
+    // per kept row, in file order
+    let mut hot: Vec<EpHot> = Vec::with_capacity(hint);
+    let mut patient: Vec<u32> = Vec::with_capacity(hint);
+    let mut line: Vec<u64> = Vec::with_capacity(hint);
+    let mut ids: Vec<u8> = Vec::with_capacity(hint * 10);
+    let mut id_end: Vec<usize> = Vec::with_capacity(hint);
+    // issues of this file: (line, reason), in line order
+    let mut found: Vec<(u64, String)> = Vec::new();
+    // episode types repeat: normalised once each (raw -> index of the normalised type)
+    let mut kinds: FxHashMap<Vec<u8>, u32> = FxHashMap::default();
+    let mut kind_ix: FxHashMap<String, u32> = FxHashMap::default();
+    let file = r.file.clone();
+    while r.next_row()? {
+        if let Some(m) = r.malformed() {
+            found.push((r.line(), m.to_string()));
+            continue;
+        }
+        if let Err(e) = parse_dates(src, &r, &mut seen, &mut dates)? {
+            found.push((r.line(), e));
+            continue;
+        }
+        let Some(&p) = rf.patient_ix.get(r.get(k_patient_id)) else {
+            found.push((
+                r.line(),
+                format!("unknown patient_id {:?}", r.get_str(k_patient_id)),
+            ));
+            continue;
+        };
+        let Some(&team) = rf.team_ix.get(r.get(k_team_id)) else {
+            found.push((
+                r.line(),
+                format!("unknown team_id {:?}", r.get_str(k_team_id)),
+            ));
+            continue;
+        };
+        let Some(start) = dates[k_start_ts] else {
+            found.push((r.line(), "empty start_ts".into()));
+            continue;
+        };
+        let raw = r.get(k_episode_type);
+        let kind = match kinds.get(raw) {
+            Some(&k) => k,
+            None => {
+                let norm = norm_text(&String::from_utf8_lossy(raw));
+                let next = kind_ix.len() as u32;
+                let k = *kind_ix.entry(norm).or_insert(next);
+                kinds.insert(raw.to_vec(), k);
+                k
+            }
+        };
+        hot.push(EpHot {
+            team,
+            kind,
+            start,
+            end: dates[k_end_ts].unwrap_or(Ts::MAX),
+        });
+        patient.push(p);
+        line.push(r.line());
+        ids.extend_from_slice(r.get(k_episode_id));
+        id_end.push(ids.len());
+    }
+    let id_of = |i: usize| -> &[u8] {
+        let a = if i == 0 { 0 } else { id_end[i - 1] };
+        &ids[a..id_end[i]]
+    };
+    // duplicate ids: the rows after the first of each id
+    let rows = hot.len();
+    let mut dup = vec![false; rows];
+    let mut any_dup = false;
+    {
+        let mut short: Vec<(u128, u32)> = Vec::with_capacity(rows);
+        let mut long: FxHashMap<&[u8], ()> = FxHashMap::default();
+        for (i, d) in dup.iter_mut().enumerate() {
+            let k = id_of(i);
+            if k.len() <= 15 {
+                let mut b = [0u8; 16];
+                b[..k.len()].copy_from_slice(k);
+                b[15] = k.len() as u8;
+                short.push((u128::from_le_bytes(b), i as u32));
+            } else if long.insert(k, ()).is_some() {
+                *d = true;
+                any_dup = true;
+            }
+        }
+        short.sort_unstable();
+        for w in short.windows(2) {
+            if w[0].0 == w[1].0 {
+                dup[w[1].1 as usize] = true;
+                any_dup = true;
+            }
+        }
+    }
+    if any_dup {
+        for (i, d) in dup.iter().enumerate() {
+            if *d {
+                found.push((
+                    line[i],
+                    format!(
+                        "duplicate episode_id {:?}",
+                        String::from_utf8_lossy(id_of(i)).into_owned()
+                    ),
+                ));
+            }
+        }
+        found.sort_by_key(|f| f.0);
+    }
+    for (l, reason) in found {
+        issues.push(&file, l, reason);
+    }
+    drop(line);
+    // the order: (patient, start, id); the keys are distinct (ids are)
+    let mut order: Vec<(u32, Ts, u32)> = (0..rows)
+        .filter(|&i| !dup[i])
+        .map(|i| (patient[i], hot[i].start, i as u32))
+        .collect();
+    drop(dup);
+    // ids compared as the text kept (lossy UTF-8), as the episode ids are read back
+    let text = |i: u32| String::from_utf8_lossy(id_of(i as usize));
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| text(a.2).cmp(&text(b.2)))
+    });
+    rf.ep_hot = order.iter().map(|&(_, _, i)| hot[i as usize]).collect();
+    drop(hot);
+    rf.ep_ids = Vec::with_capacity(ids.len());
+    rf.ep_id_end = Vec::with_capacity(order.len());
+    for &(_, _, i) in &order {
+        rf.ep_ids.extend_from_slice(text(i).as_bytes());
+        let Ok(end) = u32::try_from(rf.ep_ids.len()) else {
+            bail!(
+                "{}: the episode ids take more than 4 GiB",
+                src.path.display()
+            );
+        };
+        rf.ep_id_end.push(end);
+    }
+    let mut names: Vec<(String, u32)> = kind_ix.into_iter().collect();
+    names.sort_by_key(|k| k.1);
+    rf.episode_kinds = names.into_iter().map(|(k, _)| k).collect();
+    rf.ep_index = vec![0; rf.patients.len() + 1];
+    for &(p, _, _) in &order {
+        rf.ep_index[p as usize + 1] += 1;
+    }
+    for i in 1..rf.ep_index.len() {
+        rf.ep_index[i] += rf.ep_index[i - 1];
+    }
+    Ok(())
 }
 
 #[cfg(test)]

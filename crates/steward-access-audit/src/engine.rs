@@ -20,7 +20,7 @@
 
 use crate::compact::{Chunk, IdCursor, Store};
 use crate::config::{Rule, Rules};
-use crate::data::{Dataset, EpHot, Episode, Issues, Reference, User};
+use crate::data::{Dataset, EpHot, Issues, Reference, User};
 use crate::time::{day_of, fmt_date, fmt_ts, time_of_day, Ts, DAY};
 use anyhow::{bail, Result};
 use rustc_hash::FxHashMap;
@@ -373,8 +373,8 @@ struct Ctx<'a> {
     rules: &'a Rules,
     /// Per episode type (`rf.episode_kinds`): may it suppress AFTER_HOURS.
     suppresses: Vec<bool>,
-    /// Episode type -> its lower-case form (evidence).
-    kinds_lower: FxHashMap<&'a str, String>,
+    /// Per episode type (`rf.episode_kinds`): its lower-case form (evidence).
+    kinds_lower: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -406,62 +406,101 @@ impl Ctx<'_> {
         self.rf.hot_of(p)
     }
 
-    fn describe_episode(&self, e: &Episode, ts: Ts) -> String {
-        let rel = if ts < e.start {
-            format!(
+    /// Appends the description of the episode at position i (its id, team, type, dates and
+    /// where the access falls) to `out`.
+    fn describe_episode(&self, out: &mut String, i: usize, ts: Ts) {
+        let e = &self.rf.ep_hot[i];
+        let _ = write!(
+            out,
+            "{} (team {}, {}, ",
+            self.rf.episode_id(i),
+            self.rf.teams[e.team as usize].id,
+            self.kinds_lower[e.kind as usize],
+        );
+        push_ts(out, e.start);
+        out.push_str(" to ");
+        if e.end == Ts::MAX {
+            out.push_str("open");
+        } else {
+            push_ts(out, e.end);
+        }
+        out.push_str(", ");
+        if ts < e.start {
+            let _ = write!(
+                out,
                 "starts {:.1} days after the access",
                 (e.start - ts) as f64 / DAY as f64
-            )
-        } else if let Some(end) = e.end.filter(|&end| ts > end) {
-            format!(
+            );
+        } else if e.end != Ts::MAX && ts > e.end {
+            let _ = write!(
+                out,
                 "ended {:.1} days before the access",
-                (ts - end) as f64 / DAY as f64
-            )
+                (ts - e.end) as f64 / DAY as f64
+            );
         } else {
-            "active at the access".to_string()
-        };
-        format!(
-            "{} (team {}, {}, {} to {}, {})",
-            e.id,
-            self.rf.teams[e.team as usize].id,
-            self.kinds_lower
-                .get(e.kind.as_str())
-                .map(String::as_str)
-                .unwrap_or(""),
-            fmt_ts(e.start),
-            e.end.map(fmt_ts).unwrap_or_else(|| "open".into()),
-            rel
-        )
+            out.push_str("active at the access");
+        }
+        out.push(')');
     }
 
-    /// The nearest episode of the patient: of the user's team if there is one, else of any team.
-    fn nearest(&self, u: &User, p: u32, ts: Ts) -> String {
-        let eps = self.rf.episodes_of(p);
-        let dist = |e: &&Episode| {
+    /// The nearest episode of the patient: of the user's team if there is one, else of any team
+    /// (written to `out`, which is cleared first).
+    fn nearest(&self, out: &mut String, u: &User, p: u32, ts: Ts) {
+        out.clear();
+        let range = self.rf.episode_range(p);
+        let hot = &self.rf.ep_hot[range.clone()];
+        let dist = |e: &EpHot| {
             if ts < e.start {
                 e.start - ts
+            } else if e.end == Ts::MAX {
+                0
             } else {
-                e.end.map_or(0, |end| (ts - end).max(0))
+                (ts - e.end).max(0)
             }
         };
-        let own = eps
-            .iter()
-            .filter(|e| Some(e.team) == u.team)
-            .min_by_key(dist);
-        match own {
-            Some(e) => format!(
-                "nearest episode of the user's team: {}",
-                self.describe_episode(e, ts)
-            ),
-            None => match eps.iter().min_by_key(dist) {
-                Some(e) => format!(
-                    "no episode of the user's team; nearest episode of another team: {}",
-                    self.describe_episode(e, ts)
-                ),
-                None => "the patient has no care episode".into(),
+        // the first of the nearest, as `min_by_key` gives
+        let first_min = |own: bool| {
+            let mut best: Option<(Ts, usize)> = None;
+            for (j, e) in hot.iter().enumerate() {
+                if own && Some(e.team) != u.team {
+                    continue;
+                }
+                let d = dist(e);
+                if best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, j));
+                }
+            }
+            best.map(|(_, j)| range.start + j)
+        };
+        match first_min(true) {
+            Some(i) => {
+                out.push_str("nearest episode of the user's team: ");
+                self.describe_episode(out, i, ts);
+            }
+            None => match first_min(false) {
+                Some(i) => {
+                    out.push_str(
+                        "no episode of the user's team; nearest episode of another team: ",
+                    );
+                    self.describe_episode(out, i, ts);
+                }
+                None => out.push_str("the patient has no care episode"),
             },
         }
     }
+}
+
+/// Appends "YYYY-MM-DD HH:MM:SS" (as `fmt_ts`) without allocating.
+fn push_ts(out: &mut String, ts: Ts) {
+    let (y, m, d) = crate::time::civil_from_days(day_of(ts));
+    let s = time_of_day(ts);
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    );
 }
 
 #[derive(Default)]
@@ -474,6 +513,27 @@ struct CaseAgg {
 }
 
 impl CaseAgg {
+    /// Adds the aggregate of the same case over other events: the result is the one `add`
+    /// would give over all of them (the smallest ids kept whatever the order).
+    fn merge(&mut self, o: CaseAgg) {
+        if o.events == 0 {
+            return;
+        }
+        if self.events == 0 {
+            *self = o;
+            return;
+        }
+        self.rules |= o.rules;
+        self.events += o.events;
+        self.first_ts = self.first_ts.min(o.first_ts);
+        self.last_ts = self.last_ts.max(o.last_ts);
+        self.event_ids.extend(o.event_ids);
+        if self.event_ids.len() > CASE_EVENT_IDS {
+            self.event_ids.sort_unstable();
+            self.event_ids.truncate(CASE_EVENT_IDS);
+        }
+    }
+
     fn add(&mut self, mask: u16, ts: Ts, event_id: &str) {
         if self.events == 0 {
             self.first_ts = ts;
@@ -652,10 +712,49 @@ struct Emitter<'a> {
     per_rule: [u64; 10],
     cases: FxHashMap<(CaseKind, u32, i64), CaseAgg>,
     flag: Flag,
+    /// The nearest-episode text of the current event (a buffer reused).
+    near: String,
     rows: u64,
 }
 
-impl Emitter<'_> {
+impl<'a> Emitter<'a> {
+    fn new(ctx: &'a Ctx<'a>) -> Emitter<'a> {
+        Emitter {
+            ctx,
+            per_rule: [0; 10],
+            cases: FxHashMap::default(),
+            flag: Flag {
+                event_id: String::new(),
+                rule: Rule::Unexplained,
+                user_id: String::new(),
+                patient_id: String::new(),
+                ts: 0,
+                evidence: String::new(),
+            },
+            near: String::new(),
+            rows: 0,
+        }
+    }
+
+    /// Adds the counts and case aggregates of another emitter (of other chunks of the file).
+    fn merge(&mut self, other: Emitter<'a>) {
+        for (a, b) in self.per_rule.iter_mut().zip(other.per_rule) {
+            *a += b;
+        }
+        self.rows += other.rows;
+        if self.cases.is_empty() {
+            self.cases = other.cases;
+            return;
+        }
+        for (k, agg) in other.cases {
+            match self.cases.entry(k) {
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().merge(agg),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(agg);
+                }
+            }
+        }
+    }
     fn chunk(
         &mut self,
         c: &Chunk,
@@ -709,16 +808,17 @@ impl Emitter<'_> {
         let u = &rf.users[ui as usize];
         let p = &rf.patients[pi as usize];
         let day = day_of(ts);
-        let nearest = if mask
+        let mut nearest = std::mem::take(&mut self.near);
+        if mask
             & !(1 << Rule::SelfAccess.index()
                 | 1 << Rule::Leaver.index()
                 | 1 << Rule::Volume.index())
             != 0
         {
-            ctx.nearest(u, pi, ts)
+            ctx.nearest(&mut nearest, u, pi, ts);
         } else {
-            String::new()
-        };
+            nearest.clear();
+        }
         let flag = &mut self.flag;
         flag.event_id.clear();
         flag.event_id.push_str(event_id);
@@ -804,6 +904,7 @@ impl Emitter<'_> {
                 .or_default()
                 .add(vmask, ts, event_id);
         }
+        self.near = nearest;
         Ok(())
     }
 }
@@ -861,6 +962,183 @@ pub fn run_streaming_with(
     progress: &mut dyn FnMut(Progress),
     sink: &mut dyn FnMut(&Flag) -> Result<()>,
 ) -> Result<(Vec<Case>, Stats, Issues)> {
+    run_inner(ds, rules, opts, progress, sink, None)
+}
+
+/// As `run_streaming_with`, writing the flags as CSV rows (`report::write_flag`, no header)
+/// to `out`, in the order of the events file: the same bytes as writing each flag of
+/// `run_streaming` with `report::write_flag`. With VOLUME on, the flags and their evidence are
+/// formatted on one thread per core, chunk by chunk, and written in order.
+pub fn run_csv(
+    ds: &Dataset,
+    rules: &Rules,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(Progress),
+    out: &mut dyn std::io::Write,
+) -> Result<(Vec<Case>, Stats, Issues)> {
+    if !rules.on(Rule::Volume) {
+        // flags are emitted while decoding, in order: one writer
+        let mut w = steward_csv::Writer::from_writer(out);
+        let r = run_inner(
+            ds,
+            rules,
+            opts,
+            progress,
+            &mut |f| crate::report::write_flag(&mut w, f),
+            None,
+        )?;
+        w.flush()?;
+        return Ok(r);
+    }
+    run_inner(
+        ds,
+        rules,
+        opts,
+        progress,
+        &mut |_| bail!("internal: flags go to the CSV writer"),
+        Some(out),
+    )
+}
+
+/// Formats the flags of the kept chunks as CSV on `threads` threads, chunk by chunk, and
+/// writes them to `out` in file order; returns the merged counts and case aggregates.
+fn emit_parallel<'a>(
+    ctx: &'a Ctx<'a>,
+    volume: &Volume,
+    drain: crate::compact::Drain,
+    threads: usize,
+    out: &mut dyn std::io::Write,
+    progress: &mut dyn FnMut(Progress),
+    total: Option<u64>,
+) -> Result<Emitter<'a>> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Condvar, Mutex};
+    let threads = threads.max(1);
+    let window = threads * 2 + 1;
+    let src = Mutex::new((drain, 0usize));
+    let consumed = Mutex::new(0usize);
+    let cv = Condvar::new();
+    let abort = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel::<Result<(usize, u64, Vec<u8>)>>();
+    std::thread::scope(|s| -> Result<Emitter<'a>> {
+        let mut handles = Vec::new();
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (src, consumed, cv, abort) = (&src, &consumed, &cv, &abort);
+            handles.push(s.spawn(move || -> Emitter<'a> {
+                let mut em = Emitter::new(ctx);
+                let mut spare: Option<Chunk> = None;
+                loop {
+                    if abort.load(Ordering::SeqCst) {
+                        return em;
+                    }
+                    let (seq, c) = {
+                        let mut g = src.lock().unwrap();
+                        let seq = g.1;
+                        match g.0.next(spare.take()) {
+                            Ok(Some(c)) => {
+                                g.1 += 1;
+                                (seq, c)
+                            }
+                            Ok(None) => return em,
+                            Err(e) => {
+                                let _ = tx.send(Err(e));
+                                return em;
+                            }
+                        }
+                    };
+                    {
+                        let mut done = consumed.lock().unwrap();
+                        while seq >= *done + window && !abort.load(Ordering::SeqCst) {
+                            done = cv.wait(done).unwrap();
+                        }
+                    }
+                    let mut w = steward_csv::Writer::from_writer(Vec::with_capacity(1 << 20));
+                    let res = em
+                        .chunk(&c, Some(volume), &mut |_| {}, (2, 2, None), &mut |f| {
+                            crate::report::write_flag(&mut w, f)
+                        })
+                        .and_then(|()| w.into_inner().map_err(anyhow::Error::from));
+                    let sent = match res {
+                        Ok(bytes) => tx.send(Ok((seq, c.rows, bytes))),
+                        Err(e) => tx.send(Err(e)),
+                    };
+                    if sent.is_err() {
+                        return em;
+                    }
+                    spare = Some(c);
+                }
+            }));
+        }
+        drop(tx);
+        let mut pending: BTreeMap<usize, (u64, Vec<u8>)> = BTreeMap::new();
+        let mut next = 0usize;
+        let mut rows = 0u64;
+        let mut result: Result<()> = Ok(());
+        for msg in rx.iter() {
+            match msg {
+                Ok((seq, r, bytes)) => {
+                    pending.insert(seq, (r, bytes));
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            while let Some((r, bytes)) = pending.remove(&next) {
+                next += 1;
+                {
+                    *consumed.lock().unwrap() = next;
+                    cv.notify_all();
+                }
+                if let Err(e) = out.write_all(&bytes) {
+                    result = Err(e.into());
+                    break;
+                }
+                let before = rows;
+                rows += r;
+                if before / PROGRESS_EVERY != rows / PROGRESS_EVERY {
+                    progress(Progress {
+                        pass: 2,
+                        passes: 2,
+                        events: rows,
+                        total,
+                    });
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_err() {
+            abort.store(true, Ordering::SeqCst);
+            cv.notify_all();
+        }
+        // drains the channel so that no worker blocks on a full window
+        drop(rx);
+        let mut em = Emitter::new(ctx);
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| anyhow::anyhow!("internal: a flag writer stopped"))?;
+            em.merge(part);
+        }
+        result?;
+        if !pending.is_empty() {
+            bail!("internal: flags of a chunk were not written");
+        }
+        Ok(em)
+    })
+}
+
+fn run_inner(
+    ds: &Dataset,
+    rules: &Rules,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(Progress),
+    sink: &mut dyn FnMut(&Flag) -> Result<()>,
+    csv: Option<&mut dyn std::io::Write>,
+) -> Result<(Vec<Case>, Stats, Issues)> {
     let budget = opts.memory_chunks;
     let timing = std::env::var_os("STEWARD_AUDIT_TIMING").is_some();
     let t0 = std::time::Instant::now();
@@ -882,30 +1160,13 @@ pub fn run_streaming_with(
                     || rules.suppressing_episode_types.contains(k)
             })
             .collect(),
-        kinds_lower: rf
-            .episode_kinds
-            .iter()
-            .map(|k| (k.as_str(), k.to_lowercase()))
-            .collect(),
+        kinds_lower: rf.episode_kinds.iter().map(|k| k.to_lowercase()).collect(),
     };
     let judging = Judging {
         ctx: &ctx,
         volume: volume_on,
     };
-    let mut em = Emitter {
-        ctx: &ctx,
-        per_rule: [0; 10],
-        cases: FxHashMap::default(),
-        flag: Flag {
-            event_id: String::new(),
-            rule: Rule::Unexplained,
-            user_id: String::new(),
-            patient_id: String::new(),
-            ts: 0,
-            evidence: String::new(),
-        },
-        rows: 0,
-    };
+    let mut em = Emitter::new(&ctx);
     let mut stats = Stats::default();
     let mut store = Store::new(budget);
     // one key per event at most: reserved up front (up to the budget), never copied to grow
@@ -952,16 +1213,30 @@ pub fn run_streaming_with(
         let volume = volume_from_keys(rf, rules, keys)?;
         if timing {
             eprintln!(
-                "timing: decode and judge {:.2} s, VOLUME thresholds {:.2} s",
+                "timing: decode and judge {:.2} s, VOLUME thresholds {:.2} s (process CPU so far {:.2} s)",
                 t1.as_secs_f64(),
-                (t0.elapsed() - t1).as_secs_f64()
+                (t0.elapsed() - t1).as_secs_f64(),
+                process_cpu_secs()
             );
         }
         let t2 = t0.elapsed();
         let total = Some(rows);
-        store.for_each(&mut |c| em.chunk(c, Some(&volume), progress, (2, 2, total), sink))?;
+        match csv {
+            Some(out) => {
+                let threads = crate::table::parquet_threads();
+                let part =
+                    emit_parallel(&ctx, &volume, store.drain()?, threads, out, progress, total)?;
+                em.merge(part);
+            }
+            None => store
+                .for_each(&mut |c| em.chunk(c, Some(&volume), progress, (2, 2, total), sink))?,
+        }
         if timing {
-            eprintln!("timing: flags {:.2} s", (t0.elapsed() - t2).as_secs_f64());
+            eprintln!(
+                "timing: flags {:.2} s (process CPU so far {:.2} s)",
+                (t0.elapsed() - t2).as_secs_f64(),
+                process_cpu_secs()
+            );
         }
         stats.volume_thresholds = volume.thresholds;
     }
@@ -984,6 +1259,20 @@ pub fn run_streaming_with(
     Ok((rank_cases(rf, rules, em.cases), stats, issues))
 }
 
+/// User plus system CPU seconds of this process so far (Linux `/proc/self/stat`, 100 ticks a
+/// second; 0 elsewhere), for `STEWARD_AUDIT_TIMING`.
+pub fn process_cpu_secs() -> f64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // the fields after the command name (which is in parentheses and may hold spaces)
+    let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name
+    (tick(11) + tick(12)) / 100.0
+}
+
 fn days(secs: i64) -> String {
     if secs % DAY == 0 {
         format!("{} day(s)", secs / DAY)
@@ -997,9 +1286,11 @@ fn rank_cases(
     rules: &Rules,
     cases: FxHashMap<(CaseKind, u32, i64), CaseAgg>,
 ) -> Vec<Case> {
-    let mut out: Vec<Case> = cases
+    let mut keys: Vec<(CaseKind, u32, i64)> = Vec::with_capacity(cases.len());
+    let out: Vec<Case> = cases
         .into_iter()
         .map(|((kind, ui, k), a)| {
+            keys.push((kind, ui, k));
             let rs: Vec<Rule> = Rule::ALL
                 .into_iter()
                 .filter(|r| a.rules & (1 << r.index()) != 0)
@@ -1023,16 +1314,70 @@ fn rank_cases(
             }
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.score.cmp(&a.score))
-            .then(b.events.cmp(&a.events))
-            .then_with(|| a.user_id.cmp(&b.user_id))
-            .then_with(|| a.kind.cmp(&b.kind))
-            .then_with(|| a.patient_id.cmp(&b.patient_id))
-            .then_with(|| a.day.cmp(&b.day))
-    });
+    // The order: severity, score and events (descending), then user id, kind, patient id or
+    // day. Ids are ranked once (equal ids, equal ranks) so that cases compare as integers; days
+    // of VOLUME cases are within 1970..2149, so their numbers sort as their dates.
+    let rank_of = |ids: Vec<(&str, u32)>, n: usize| -> Vec<u32> {
+        let mut ids = ids;
+        ids.sort_unstable();
+        let mut rank = vec![0u32; n];
+        let mut r = 0u32;
+        for i in 0..ids.len() {
+            if i > 0 && ids[i].0 != ids[i - 1].0 {
+                r += 1;
+            }
+            rank[ids[i].1 as usize] = r;
+        }
+        rank
+    };
+    let user_rank = rank_of(
+        rf.users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.as_str(), i as u32))
+            .collect(),
+        rf.users.len(),
+    );
+    let mut in_cases = vec![false; rf.patients.len()];
+    for c in &keys {
+        if c.0 == CaseKind::UserPatient {
+            in_cases[c.2 as usize] = true;
+        }
+    }
+    let patient_rank = rank_of(
+        in_cases
+            .iter()
+            .enumerate()
+            .filter(|(_, &x)| x)
+            .map(|(i, _)| (rf.patients[i].id.as_str(), i as u32))
+            .collect(),
+        rf.patients.len(),
+    );
+    // (severity, score, events descending; user rank; kind; patient rank or day; position)
+    type Order = (std::cmp::Reverse<(u32, u32, u64)>, u32, CaseKind, i64, u32);
+    let mut order: Vec<Order> = out
+        .iter()
+        .zip(&keys)
+        .enumerate()
+        .map(|(i, (c, &(kind, ui, k)))| {
+            (
+                std::cmp::Reverse((c.severity, c.score, c.events)),
+                user_rank[ui as usize],
+                kind,
+                match kind {
+                    CaseKind::UserPatient => patient_rank[k as usize] as i64,
+                    CaseKind::UserDay => k,
+                },
+                i as u32,
+            )
+        })
+        .collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<Case>> = out.into_iter().map(Some).collect();
+    let mut out: Vec<Case> = order
+        .iter()
+        .map(|o| slots[o.4 as usize].take().expect("each case once"))
+        .collect();
     for (i, c) in out.iter_mut().enumerate() {
         c.rank = i as u32 + 1;
         // order-independent: event ids of a case sorted

@@ -28,7 +28,7 @@ pub mod time;
 pub use config::{Mapping, Rule, Rules};
 pub use data::{load, load_with, Dataset, Issue, Issues};
 pub use engine::{
-    run, run_streaming, run_streaming_with, AuditResult, Case, CaseKind, Flag, Progress,
+    run, run_csv, run_streaming, run_streaming_with, AuditResult, Case, CaseKind, Flag, Progress,
     RunOptions, Stats,
 };
 pub use sample::{sample, SampleRow};

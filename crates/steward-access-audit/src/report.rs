@@ -32,28 +32,46 @@ pub fn write_cases<W: Write>(w: W, cases: &[Case]) -> Result<()> {
         "last_ts",
         "event_ids",
     ])?;
+    let (mut rank, mut sev, mut score, mut events) =
+        (String::new(), String::new(), String::new(), String::new());
+    let (mut rules, mut ids) = (String::new(), String::new());
+    let join = |out: &mut String, parts: &mut dyn Iterator<Item = &str>| {
+        out.clear();
+        for (i, p) in parts.enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(p);
+        }
+    };
+    let num = |out: &mut String, n: u64| {
+        out.clear();
+        let _ = write!(out, "{n}");
+    };
     for c in cases {
+        num(&mut rank, c.rank as u64);
+        num(&mut sev, c.severity as u64);
+        num(&mut score, c.score as u64);
+        num(&mut events, c.events);
+        join(&mut rules, &mut c.rules.iter().map(|r| r.name()));
+        join(&mut ids, &mut c.event_ids.iter().map(String::as_str));
         w.write_record([
-            c.rank.to_string(),
+            rank.as_str(),
             match c.kind {
-                CaseKind::UserPatient => "user-patient".into(),
-                CaseKind::UserDay => "user-day".into(),
+                CaseKind::UserPatient => "user-patient",
+                CaseKind::UserDay => "user-day",
             },
-            c.user_id.clone(),
-            c.user_name.clone(),
-            c.patient_id.clone().unwrap_or_default(),
-            c.day.clone().unwrap_or_default(),
-            c.severity.to_string(),
-            c.score.to_string(),
-            c.rules
-                .iter()
-                .map(|r| r.name())
-                .collect::<Vec<_>>()
-                .join(" "),
-            c.events.to_string(),
-            fmt_ts(c.first_ts),
-            fmt_ts(c.last_ts),
-            c.event_ids.join(" "),
+            c.user_id.as_str(),
+            c.user_name.as_str(),
+            c.patient_id.as_deref().unwrap_or_default(),
+            c.day.as_deref().unwrap_or_default(),
+            sev.as_str(),
+            score.as_str(),
+            rules.as_str(),
+            events.as_str(),
+            &fmt_ts(c.first_ts),
+            &fmt_ts(c.last_ts),
+            ids.as_str(),
         ])?;
     }
     w.flush()?;

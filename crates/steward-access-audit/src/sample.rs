@@ -133,14 +133,14 @@ pub fn sample(
         let pi = rf.patient_ix.get(r.get(c_pat)).copied();
         let explained_by = pi.and_then(|pi| {
             let team = u.team?;
-            rf.episodes_of(pi)
-                .iter()
-                .find(|e| {
+            rf.episode_range(pi)
+                .find(|&i| {
+                    let e = &rf.ep_hot[i];
                     e.team == team
                         && e.start - rules.explained_before <= ts
-                        && e.end.is_none_or(|end| ts <= end + rules.explained_after)
+                        && (e.end == crate::time::Ts::MAX || ts <= e.end + rules.explained_after)
                 })
-                .map(|e| e.id.clone())
+                .map(|i| rf.episode_id(i).to_string())
         });
         let row = SampleRow {
             user_id: u.id.clone(),

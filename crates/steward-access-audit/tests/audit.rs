@@ -1092,3 +1092,118 @@ fn parquet_zstd_and_snappy_spilled_give_the_same_result_as_csv() {
         }
     }
 }
+
+/// `run_csv` (the CLI's path: flags formatted on several threads, chunk by chunk, written in
+/// order) writes exactly the bytes of `run_streaming_with` with `report::write_flag`, and
+/// returns the same cases, statistics and issues, whatever the chunking and spilling.
+#[test]
+fn run_csv_writes_the_bytes_of_the_sink_path_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ev = tricky_events();
+    // more events, some with a leading '=' (neutralised by the CSV writer)
+    for i in 0..300 {
+        let (u, p) = if i % 3 == 0 {
+            ("U1", "P2")
+        } else {
+            ("U2", "P1")
+        };
+        let id = if i % 7 == 0 {
+            format!("=e{i}")
+        } else {
+            format!("e{i:04}")
+        };
+        ev.push_str(&format!(
+            "{id},2025-05-2{} {:02}:{:02}:00,{u},{p},view,W\n",
+            i % 3,
+            i % 24,
+            i % 60
+        ));
+    }
+    write_dir(dir.path(), &ev);
+    let ds = load(dir.path(), None).unwrap();
+    for rules in [Rules::default(), no_volume()] {
+        for (block, memory) in [(1 << 30, 1 << 30), (64, 0), (333, 1 << 30), (17, 0)] {
+            let opts = steward_access_audit::RunOptions {
+                memory_chunks: memory,
+                csv_block: block,
+                memory_keys: memory,
+            };
+            let mut w = steward_csv::Writer::from_writer(Vec::new());
+            let (cases, stats, issues) = steward_access_audit::run_streaming_with(
+                &ds,
+                &rules,
+                &opts,
+                &mut |_| {},
+                &mut |f| steward_access_audit::report::write_flag(&mut w, f),
+            )
+            .unwrap();
+            let want = w.into_inner().unwrap();
+            let mut got = Vec::new();
+            let (cases2, stats2, issues2) =
+                steward_access_audit::run_csv(&ds, &rules, &opts, &mut |_| {}, &mut got).unwrap();
+            assert!(!want.is_empty());
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "block {block}, memory {memory}"
+            );
+            assert_eq!(cases2, cases);
+            assert_eq!(stats2, stats);
+            assert_eq!(issues2.list, issues.list);
+        }
+    }
+}
+
+/// The episodes are held compactly and sorted by (patient, start, id); of rows with one
+/// episode id the first is kept and the later ones are reported, in line order with the
+/// file's other issues (short ids and ids longer than 15 bytes alike).
+#[test]
+fn episodes_load_compactly_with_duplicates_reported_in_line_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dir(dir.path(), &events_csv(&fixture_events()));
+    let long = "EPISODE-WITH-A-LONG-ID-0001";
+    let mut ep = EPISODES.to_string();
+    let first = ep.lines().count() as u64 + 1; // line of the first row added
+    ep.push_str(&format!("{long},P8,T1,Referral ,2025-04-01 09:00:00,\n"));
+    ep.push_str("C1,P8,T2,appointment,2025-01-01 09:00:00,2025-01-02 09:00:00\n");
+    ep.push_str("Z9,P404,T1,appointment,2025-01-01 09:00:00,\n");
+    ep.push_str(&format!("{long},P9,T1,referral,2025-04-01 09:00:00,\n"));
+    ep.push_str("B0,P8,T1,REFERRAL,2025-05-20 09:00:00,\n");
+    ep.push_str("A0,P8,T2,appointment,2025-05-20 09:00:00,\n");
+    fs::write(dir.path().join("care_episodes.csv"), &ep).unwrap();
+    let ds = load(dir.path(), None).unwrap();
+    let m: Vec<String> = ds.issues.list.iter().map(|i| i.to_string()).collect();
+    assert_eq!(
+        m,
+        vec![
+            format!(
+                "care_episodes.csv:{}: duplicate episode_id \"C1\"",
+                first + 1
+            ),
+            format!(
+                "care_episodes.csv:{}: unknown patient_id \"P404\"",
+                first + 2
+            ),
+            format!(
+                "care_episodes.csv:{}: duplicate episode_id \"{long}\"",
+                first + 3
+            ),
+        ]
+    );
+    let rf = &ds.reference;
+    let p8 = *rf.patient_ix.get(b"P8").unwrap();
+    let eps = rf.episodes_of(p8);
+    let ids: Vec<&str> = eps.iter().map(|e| e.id.as_str()).collect();
+    // by start, the two at 2025-05-20 09:00 by id; the first C1 kept (team T1)
+    assert_eq!(ids, vec![long, "A0", "B0", "C1"]);
+    assert_eq!(eps[0].kind, "REFERRAL");
+    assert_eq!(eps[2].kind, "REFERRAL");
+    assert_eq!(eps[0].end, None);
+    assert_eq!(rf.teams[eps[3].team as usize].id, "T1");
+    assert!(eps.iter().all(|e| e.patient == p8));
+    for (i, e) in rf.episode_range(p8).zip(&eps) {
+        assert_eq!(rf.episode_id(i), e.id);
+        assert_eq!(rf.ep_hot[i].start, e.start);
+    }
+    assert_eq!(rf.ep_hot.len(), rf.ep_id_end.len());
+}
