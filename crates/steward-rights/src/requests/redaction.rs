@@ -57,10 +57,11 @@ impl Rights<'_> {
 pub fn known_parties(k: &KnownToSteward) -> steward_redact::KnownParties {
     let d = &k.details;
     let all_lines = d.address_lines();
-    // Only the lines that say where the organisation is and nobody else is: the engine keeps
-    // any address that contains one of these lines, so a town on its own ("Penmarrow") would
-    // keep every address in the town, a third party's included. The last line of a longer
-    // address is the town; a one-word line is a place name.
+    // Only the lines that say where the organisation is and nobody else is (not the town, the
+    // last line of a longer address, nor a one-word place name). The engine keeps an address
+    // only where the text is the organisation's own (its letterhead, its name or postcode
+    // near), so a neighbour on the same street is redacted all the same; this list is what it
+    // compares word by word.
     let address_lines: Vec<String> = all_lines
         .iter()
         .enumerate()
