@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use steward_compliance::continuity::{
     continuity, AssuranceInput, Plan, PlanInput, PlanView, SystemInput, TestInput, OUTCOMES,
 };
@@ -33,10 +34,10 @@ use steward_compliance::{count_words, Standing};
 use steward_core::actions::Action;
 use steward_core::records::{Attachment, Version};
 use steward_core::roles::ALL_ROLES;
-use steward_core::time::{date_from_parts, iso_date};
 use steward_core::{ops, CoreError, FieldErrors, Kind, Op, Permit};
 
 use crate::error::PageResult;
+use crate::forms::{date_input, shown_again};
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
 use crate::views::{options, render, FormView, Option_, PageCtx};
@@ -208,8 +209,6 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-type F = HashMap<String, String>;
-
 fn ctx(si: &SignedIn, title: &str, form: &FormView) -> PageCtx {
     let mut c = crate::pages::ctx(si, title, "compliance");
     c.has_errors = form.has_errors();
@@ -223,34 +222,6 @@ fn respond<T: Template>(form: &FormView, page: &T) -> Response {
         StatusCode::OK
     };
     (status, render(page)).into_response()
-}
-
-fn val(f: &F, k: &str) -> String {
-    f.get(k).cloned().unwrap_or_default()
-}
-
-fn form_of(f: &F, errors: FieldErrors) -> FormView {
-    let mut form = FormView::new();
-    for (k, v) in f {
-        if k != "csrf" {
-            form = form.with(k, v.clone());
-        }
-    }
-    form.errors = errors;
-    form
-}
-
-/// A date typed as day, month and year (`{prefix}_day` ...) as YYYY-MM-DD; empty when all
-/// are empty, "not a date" when they are not a real date (the service names the field).
-fn date_of(f: &F, prefix: &str) -> String {
-    let part = |s: &str| val(f, &format!("{prefix}_{s}"));
-    let (d, m, y) = (part("day"), part("month"), part("year"));
-    if [&d, &m, &y].iter().all(|p| p.trim().is_empty()) {
-        return String::new();
-    }
-    date_from_parts(&d, &m, &y)
-        .map(iso_date)
-        .unwrap_or_else(|| "not a date".into())
 }
 
 fn opt_date(s: &str) -> Option<NaiveDate> {
@@ -444,6 +415,55 @@ async fn retention_page(State(state): State<AppState>, si: SignedIn) -> PageResu
     render_retention(&state, &si, FormView::new()).await
 }
 
+/// The calculator's question (a GET form): the type of record and three dates typed as boxes.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct CalculatorQuery {
+    record_type: String,
+    /// Sent by the form's hidden field: the question was asked (not the first visit).
+    calculate: Option<String>,
+    start_day: String,
+    start_month: String,
+    start_year: String,
+    date_of_birth_day: String,
+    date_of_birth_month: String,
+    date_of_birth_year: String,
+    date_of_death_day: String,
+    date_of_death_month: String,
+    date_of_death_year: String,
+}
+
+impl CalculatorQuery {
+    /// The three dates as typed: `YYYY-MM-DD`, empty, or what was typed.
+    fn dates(&self) -> [(&'static str, &'static str, String); 3] {
+        [
+            (
+                "start",
+                "the date",
+                date_input(&self.start_day, &self.start_month, &self.start_year),
+            ),
+            (
+                "date_of_birth",
+                "the date of birth",
+                date_input(
+                    &self.date_of_birth_day,
+                    &self.date_of_birth_month,
+                    &self.date_of_birth_year,
+                ),
+            ),
+            (
+                "date_of_death",
+                "the date of death",
+                date_input(
+                    &self.date_of_death_day,
+                    &self.date_of_death_month,
+                    &self.date_of_death_year,
+                ),
+            ),
+        ]
+    }
+}
+
 #[derive(Template)]
 #[template(path = "retention_calculator.html")]
 pub struct CalculatorPage {
@@ -457,7 +477,7 @@ pub struct CalculatorPage {
 async fn calculator_page(
     State(state): State<AppState>,
     si: SignedIn,
-    Query(q): Query<F>,
+    Query(q): Query<CalculatorQuery>,
 ) -> PageResult {
     let rules = steward_compliance::rules(&state.steward);
     let types = rules
@@ -471,25 +491,25 @@ async fn calculator_page(
         .collect();
     let mut errors = FieldErrors::default();
     let mut outcome = None;
-    let code = val(&q, "record_type");
-    let row = rules.schedule.get(&code).cloned();
-    if !code.is_empty() && q.contains_key("calculate") {
+    let code = &q.record_type;
+    let row = rules.schedule.get(code).cloned();
+    if !code.is_empty() && q.calculate.is_some() {
         match &row {
             None => errors.add("record_type", "Choose the type of record"),
             Some(row) => {
                 let mut bad = false;
-                let mut date = |name: &'static str, what: &str| {
-                    let s = date_of(&q, name);
-                    if s == "not a date" {
+                let [start, date_of_birth, date_of_death] = q.dates().map(|(name, what, s)| {
+                    let d = opt_date(&s);
+                    if !s.is_empty() && d.is_none() {
                         errors.add(name, format!("Enter {what} as a real date"));
                         bad = true;
                     }
-                    opt_date(&s)
-                };
+                    d
+                });
                 let dates = Dates {
-                    start: date("start", "the date"),
-                    date_of_birth: date("date_of_birth", "the date of birth"),
-                    date_of_death: date("date_of_death", "the date of death"),
+                    start,
+                    date_of_birth,
+                    date_of_death,
                 };
                 if !bad {
                     match calculate(row, &dates) {
@@ -500,8 +520,7 @@ async fn calculator_page(
             }
         }
     }
-    let mut form = form_of(&q, FieldErrors::default());
-    form.errors = errors;
+    let form = shown_again(&q, errors);
     let page = CalculatorPage {
         ctx: ctx(&si, "Retention calculator", &form),
         form,
@@ -512,31 +531,48 @@ async fn calculator_page(
     Ok(respond(&page.form, &page))
 }
 
-fn review_input(f: &F) -> ReviewInput {
-    ReviewInput {
-        title: val(f, "title"),
-        record_types: f
-            .iter()
-            .filter(|(k, v)| k.starts_with("type_") && v.as_str() == "yes")
-            .map(|(k, _)| k.trim_start_matches("type_").to_string())
-            .collect(),
-        owner_id: val(f, "owner_id"),
-        due_on: date_of(f, "due_on"),
+/// A records management review. The schedule's record types are boxes named by their code
+/// (`type_<code>`, ticked "yes"), kept in `rest`.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ReviewForm {
+    title: String,
+    owner_id: String,
+    due_on_day: String,
+    due_on_month: String,
+    due_on_year: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+impl ReviewForm {
+    fn input(&self) -> ReviewInput {
+        ReviewInput {
+            title: self.title.clone(),
+            record_types: self
+                .rest
+                .iter()
+                .filter(|(k, v)| k.starts_with("type_") && v.as_str() == "yes")
+                .map(|(k, _)| k.trim_start_matches("type_").to_string())
+                .collect(),
+            owner_id: self.owner_id.clone(),
+            due_on: date_input(&self.due_on_day, &self.due_on_month, &self.due_on_year),
+        }
     }
 }
 
 async fn review_create(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<F>,
+    Form(f): Form<ReviewForm>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     match records(&state.steward)
-        .create_review(&si.caller, &org, &review_input(&f))
+        .create_review(&si.caller, &org, &f.input())
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/retention/reviews/{}", r.id)).into_response()),
-        Err(e) => render_retention(&state, &si, form_of(&f, errors_of(e, "title")?)).await,
+        Err(e) => render_retention(&state, &si, shown_again(&f, errors_of(e, "title")?)).await,
     }
 }
 
@@ -578,26 +614,44 @@ async fn review_page(
     render_review(&state, &si, &id, FormView::new()).await
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ReviewCompleteForm {
+    findings: String,
+    completed_on_day: String,
+    completed_on_month: String,
+    completed_on_year: String,
+}
+
+impl ReviewCompleteForm {
+    fn input(&self) -> CompleteInput {
+        CompleteInput {
+            findings: self.findings.clone(),
+            completed_on: date_input(
+                &self.completed_on_day,
+                &self.completed_on_month,
+                &self.completed_on_year,
+            ),
+        }
+    }
+}
+
 async fn review_complete(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<F>,
+    Form(f): Form<ReviewCompleteForm>,
 ) -> PageResult {
     let p = state
         .steward
         .permit::<ops::Change>(&si.caller, Kind::RetentionReview, &id)
         .await?;
-    let input = CompleteInput {
-        findings: val(&f, "findings"),
-        completed_on: date_of(&f, "completed_on"),
-    };
     match records(&state.steward)
-        .complete_review(&si.caller, &p, &input)
+        .complete_review(&si.caller, &p, &f.input())
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/retention/reviews/{id}")).into_response()),
-        Err(e) => render_review(&state, &si, &id, form_of(&f, errors_of(e, "findings")?)).await,
+        Err(e) => render_review(&state, &si, &id, shown_again(&f, errors_of(e, "findings")?)).await,
     }
 }
 
@@ -644,29 +698,57 @@ async fn destructions_page(State(state): State<AppState>, si: SignedIn) -> PageR
     render_destructions(&state, &si, FormView::new()).await
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct DestructionForm {
+    record_type: String,
+    description: String,
+    quantity: String,
+    method: String,
+    destroyed_on_day: String,
+    destroyed_on_month: String,
+    destroyed_on_year: String,
+    destroyed_by: String,
+    authorised_by: String,
+    certificate: String,
+    /// The review the destruction came from (not on the page's form; a client may send it).
+    review_id: String,
+}
+
+impl DestructionForm {
+    fn input(&self) -> DestructionInput {
+        DestructionInput {
+            record_type: self.record_type.clone(),
+            description: self.description.clone(),
+            quantity: self.quantity.clone(),
+            method: self.method.clone(),
+            destroyed_on: date_input(
+                &self.destroyed_on_day,
+                &self.destroyed_on_month,
+                &self.destroyed_on_year,
+            ),
+            destroyed_by: self.destroyed_by.clone(),
+            authorised_by: self.authorised_by.clone(),
+            certificate: self.certificate.clone(),
+            review_id: Some(self.review_id.clone()).filter(|s| !s.is_empty()),
+        }
+    }
+}
+
 async fn destruction_create(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<F>,
+    Form(f): Form<DestructionForm>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    let input = DestructionInput {
-        record_type: val(&f, "record_type"),
-        description: val(&f, "description"),
-        quantity: val(&f, "quantity"),
-        method: val(&f, "method"),
-        destroyed_on: date_of(&f, "destroyed_on"),
-        destroyed_by: val(&f, "destroyed_by"),
-        authorised_by: val(&f, "authorised_by"),
-        certificate: val(&f, "certificate"),
-        review_id: Some(val(&f, "review_id")).filter(|s| !s.is_empty()),
-    };
     match records(&state.steward)
-        .record_destruction(&si.caller, &org, &input, today())
+        .record_destruction(&si.caller, &org, &f.input(), today())
         .await
     {
         Ok(d) => Ok(Redirect::to(&format!("/destructions/{}", d.id)).into_response()),
-        Err(e) => render_destructions(&state, &si, form_of(&f, errors_of(e, "description")?)).await,
+        Err(e) => {
+            render_destructions(&state, &si, shown_again(&f, errors_of(e, "description")?)).await
+        }
     }
 }
 
@@ -756,64 +838,93 @@ async fn render_training(
     Ok(respond(&page.form, &page))
 }
 
+/// After reminders were set or records imported: what was done and how many.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TrainingQuery {
+    done: String,
+    n: String,
+}
+
 async fn training_page(
     State(state): State<AppState>,
     si: SignedIn,
-    Query(q): Query<F>,
+    Query(q): Query<TrainingQuery>,
 ) -> PageResult {
-    let notice = match val(&q, "done").as_str() {
-        "reminders" => Some(format!(
-            "{} set.",
-            count_words(val(&q, "n").parse().unwrap_or(0), "reminder", "reminders")
-        )),
+    let n = q.n.parse().unwrap_or(0);
+    let notice = match q.done.as_str() {
+        "reminders" => Some(format!("{} set.", count_words(n, "reminder", "reminders"))),
         "import" => Some(format!(
             "{} imported.",
-            count_words(
-                val(&q, "n").parse().unwrap_or(0),
-                "training record",
-                "training records"
-            )
+            count_words(n, "training record", "training records")
         )),
         _ => None,
     };
     render_training(&state, &si, FormView::new(), notice).await
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct TrainingForm {
+    user_id: String,
+    course: String,
+    completed_on_day: String,
+    completed_on_month: String,
+    completed_on_year: String,
+    provider: String,
+    certificate: String,
+}
+
+impl TrainingForm {
+    fn input(&self) -> TrainingInput {
+        TrainingInput {
+            user_id: self.user_id.clone(),
+            course: self.course.clone(),
+            completed_on: date_input(
+                &self.completed_on_day,
+                &self.completed_on_month,
+                &self.completed_on_year,
+            ),
+            provider: self.provider.clone(),
+            certificate: self.certificate.clone(),
+        }
+    }
+}
+
 async fn training_create(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<F>,
+    Form(f): Form<TrainingForm>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    let input = TrainingInput {
-        user_id: val(&f, "user_id"),
-        course: val(&f, "course"),
-        completed_on: date_of(&f, "completed_on"),
-        provider: val(&f, "provider"),
-        certificate: val(&f, "certificate"),
-    };
     match training(&state.steward)
-        .create(&si.caller, &org, &input, today())
+        .create(&si.caller, &org, &f.input(), today())
         .await
     {
         Ok(t) => Ok(Redirect::to(&format!("/training/{}", t.id)).into_response()),
-        Err(e) => render_training(&state, &si, form_of(&f, errors_of(e, "user_id")?), None).await,
+        Err(e) => {
+            render_training(&state, &si, shown_again(&f, errors_of(e, "user_id")?), None).await
+        }
     }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ImportForm {
+    csv: String,
 }
 
 async fn training_import(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<F>,
+    Form(f): Form<ImportForm>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     match training(&state.steward)
         .import(
             &si.caller,
             &org,
-            &ImportInput {
-                csv: val(&f, "csv"),
-            },
+            &ImportInput { csv: f.csv.clone() },
             today(),
         )
         .await
@@ -821,7 +932,7 @@ async fn training_import(
         Ok(r) => {
             Ok(Redirect::to(&format!("/training?done=import&n={}", r.created)).into_response())
         }
-        Err(e) => render_training(&state, &si, form_of(&f, errors_of(e, "csv")?), None).await,
+        Err(e) => render_training(&state, &si, shown_again(&f, errors_of(e, "csv")?), None).await,
     }
 }
 
@@ -905,29 +1016,48 @@ async fn policies_page(State(state): State<AppState>, si: SignedIn) -> PageResul
     render_policies(&state, &si, FormView::new()).await
 }
 
+/// A new policy. The roles it applies to are boxes named by the role's code (`role_<code>`,
+/// ticked "yes"), kept in `rest`.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct PolicyForm {
+    title: String,
+    document_type: String,
+    summary: String,
+    body: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+impl PolicyForm {
+    fn input(&self) -> PolicyInput {
+        PolicyInput {
+            title: self.title.clone(),
+            document_type: self.document_type.clone(),
+            applies_to: self
+                .rest
+                .iter()
+                .filter(|(k, v)| k.starts_with("role_") && v.as_str() == "yes")
+                .map(|(k, _)| k.trim_start_matches("role_").to_string())
+                .collect(),
+            summary: self.summary.clone(),
+            body: self.body.clone(),
+        }
+    }
+}
+
 async fn policy_create(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<F>,
+    Form(f): Form<PolicyForm>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    let input = PolicyInput {
-        title: val(&f, "title"),
-        document_type: val(&f, "document_type"),
-        applies_to: f
-            .iter()
-            .filter(|(k, v)| k.starts_with("role_") && v.as_str() == "yes")
-            .map(|(k, _)| k.trim_start_matches("role_").to_string())
-            .collect(),
-        summary: val(&f, "summary"),
-        body: val(&f, "body"),
-    };
     match policies(&state.steward)
-        .create(&si.caller, &org, &input)
+        .create(&si.caller, &org, &f.input())
         .await
     {
         Ok(p) => Ok(Redirect::to(&format!("/policies/{}", p.id)).into_response()),
-        Err(e) => render_policies(&state, &si, form_of(&f, errors_of(e, "title")?)).await,
+        Err(e) => render_policies(&state, &si, shown_again(&f, errors_of(e, "title")?)).await,
     }
 }
 
@@ -990,26 +1120,33 @@ async fn policy_page(
     render_policy(&state, &si, &id, FormView::new()).await
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct VersionForm {
+    summary: String,
+    body: String,
+}
+
 async fn policy_version(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<F>,
+    Form(f): Form<VersionForm>,
 ) -> PageResult {
     let p = state
         .steward
         .permit::<ops::Change>(&si.caller, Kind::Policy, &id)
         .await?;
     let input = VersionInput {
-        summary: val(&f, "summary"),
-        body: val(&f, "body"),
+        summary: f.summary.clone(),
+        body: f.body.clone(),
     };
     match policies(&state.steward)
         .publish_version(&si.caller, &p, &input)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/policies/{id}")).into_response()),
-        Err(e) => render_policy(&state, &si, &id, form_of(&f, errors_of(e, "summary")?)).await,
+        Err(e) => render_policy(&state, &si, &id, shown_again(&f, errors_of(e, "summary")?)).await,
     }
 }
 
@@ -1024,7 +1161,13 @@ async fn policy_adopt(
         .await?;
     match policies(&state.steward).adopt(&si.caller, &p).await {
         Ok(_) => Ok(Redirect::to(&format!("/policies/{id}")).into_response()),
-        Err(e) => render_policy(&state, &si, &id, form_of(&F::new(), errors_of(e, "adopt")?)).await,
+        Err(e) => {
+            let form = FormView {
+                errors: errors_of(e, "adopt")?,
+                ..FormView::new()
+            };
+            render_policy(&state, &si, &id, form).await
+        }
     }
 }
 
@@ -1040,13 +1183,11 @@ async fn policy_acknowledge(
     match policies(&state.steward).acknowledge(&si.caller, &p).await {
         Ok(_) => Ok(Redirect::to(&format!("/policies/{id}")).into_response()),
         Err(e) => {
-            render_policy(
-                &state,
-                &si,
-                &id,
-                form_of(&F::new(), errors_of(e, "acknowledge")?),
-            )
-            .await
+            let form = FormView {
+                errors: errors_of(e, "acknowledge")?,
+                ..FormView::new()
+            };
+            render_policy(&state, &si, &id, form).await
         }
     }
 }
@@ -1090,16 +1231,31 @@ async fn toolkit_page(State(state): State<AppState>, si: SignedIn) -> PageResult
     render_toolkit(&state, &si, FormView::new()).await
 }
 
-async fn toolkit_save(State(state): State<AppState>, si: SignedIn, Form(f): Form<F>) -> PageResult {
+/// Evidence for an assertion (from the toolkit page, or the evidence page with the
+/// assertion hidden).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct EvidenceForm {
+    assertion: String,
+    note: String,
+    /// "yes" or "no", as the service takes it.
+    confirmed: String,
+}
+
+async fn toolkit_save(
+    State(state): State<AppState>,
+    si: SignedIn,
+    Form(f): Form<EvidenceForm>,
+) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     let input = EvidenceInput {
-        assertion: val(&f, "assertion"),
-        note: val(&f, "note"),
-        confirmed: val(&f, "confirmed"),
+        assertion: f.assertion.clone(),
+        note: f.note.clone(),
+        confirmed: f.confirmed.clone(),
     };
     match toolkit(&state.steward).save(&si.caller, &org, &input).await {
         Ok(e) => Ok(Redirect::to(&format!("/toolkit/evidence/{}", e.id)).into_response()),
-        Err(e) => render_toolkit(&state, &si, form_of(&f, errors_of(e, "assertion")?)).await,
+        Err(e) => render_toolkit(&state, &si, shown_again(&f, errors_of(e, "assertion")?)).await,
     }
 }
 
@@ -1203,24 +1359,44 @@ async fn continuity_page(State(state): State<AppState>, si: SignedIn) -> PageRes
     render_continuity(&state, &si, FormView::new()).await
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct PlanForm {
+    title: String,
+    scope: String,
+    owner_id: String,
+    review_on_day: String,
+    review_on_month: String,
+    review_on_year: String,
+}
+
+impl PlanForm {
+    fn input(&self) -> PlanInput {
+        PlanInput {
+            title: self.title.clone(),
+            scope: self.scope.clone(),
+            owner_id: self.owner_id.clone(),
+            review_on: date_input(
+                &self.review_on_day,
+                &self.review_on_month,
+                &self.review_on_year,
+            ),
+        }
+    }
+}
+
 async fn continuity_create(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<F>,
+    Form(f): Form<PlanForm>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
-    let input = PlanInput {
-        title: val(&f, "title"),
-        scope: val(&f, "scope"),
-        owner_id: val(&f, "owner_id"),
-        review_on: date_of(&f, "review_on"),
-    };
     match continuity(&state.steward)
-        .create(&si.caller, &org, &input)
+        .create(&si.caller, &org, &f.input())
         .await
     {
         Ok(p) => Ok(Redirect::to(&format!("/continuity/{}", p.id)).into_response()),
-        Err(e) => render_continuity(&state, &si, form_of(&f, errors_of(e, "title")?)).await,
+        Err(e) => render_continuity(&state, &si, shown_again(&f, errors_of(e, "title")?)).await,
     }
 }
 
@@ -1264,31 +1440,40 @@ async fn plan_change<T>(
     state: &AppState,
     si: &SignedIn,
     id: &str,
-    f: &F,
+    f: &impl Serialize,
     result: Result<T, CoreError>,
     section: &str,
 ) -> PageResult {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/continuity/{id}#{section}")).into_response()),
-        Err(e) => render_plan(state, si, id, form_of(f, errors_of(e, section)?)).await,
+        Err(e) => render_plan(state, si, id, shown_again(f, errors_of(e, section)?)).await,
     }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct SystemForm {
+    name: String,
+    supplier: String,
+    tolerable_outage: String,
+    workaround: String,
 }
 
 async fn plan_system(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<F>,
+    Form(f): Form<SystemForm>,
 ) -> PageResult {
     let p = state
         .steward
         .permit::<ops::Change>(&si.caller, Kind::ContinuityPlan, &id)
         .await?;
     let input = SystemInput {
-        name: val(&f, "name"),
-        supplier: val(&f, "supplier"),
-        tolerable_outage: val(&f, "tolerable_outage"),
-        workaround: val(&f, "workaround"),
+        name: f.name.clone(),
+        supplier: f.supplier.clone(),
+        tolerable_outage: f.tolerable_outage.clone(),
+        workaround: f.workaround.clone(),
     };
     let r = continuity(&state.steward)
         .add_system(&si.caller, &p, &input, today())
@@ -1296,46 +1481,92 @@ async fn plan_system(
     plan_change(&state, &si, &id, &f, r, "systems").await
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct PlanTestForm {
+    tested_on_day: String,
+    tested_on_month: String,
+    tested_on_year: String,
+    scenario: String,
+    outcome: String,
+    lessons: String,
+}
+
+impl PlanTestForm {
+    fn input(&self) -> TestInput {
+        TestInput {
+            tested_on: date_input(
+                &self.tested_on_day,
+                &self.tested_on_month,
+                &self.tested_on_year,
+            ),
+            scenario: self.scenario.clone(),
+            outcome: self.outcome.clone(),
+            lessons: self.lessons.clone(),
+        }
+    }
+}
+
 async fn plan_test(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<F>,
+    Form(f): Form<PlanTestForm>,
 ) -> PageResult {
     let p = state
         .steward
         .permit::<ops::Change>(&si.caller, Kind::ContinuityPlan, &id)
         .await?;
-    let input = TestInput {
-        tested_on: date_of(&f, "tested_on"),
-        scenario: val(&f, "scenario"),
-        outcome: val(&f, "outcome"),
-        lessons: val(&f, "lessons"),
-    };
     let r = continuity(&state.steward)
-        .add_test(&si.caller, &p, &input, today())
+        .add_test(&si.caller, &p, &f.input(), today())
         .await;
     plan_change(&state, &si, &id, &f, r, "tests").await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct AssuranceForm {
+    supplier: String,
+    evidence: String,
+    received_on_day: String,
+    received_on_month: String,
+    received_on_year: String,
+    valid_until_day: String,
+    valid_until_month: String,
+    valid_until_year: String,
+}
+
+impl AssuranceForm {
+    fn input(&self) -> AssuranceInput {
+        AssuranceInput {
+            supplier: self.supplier.clone(),
+            evidence: self.evidence.clone(),
+            received_on: date_input(
+                &self.received_on_day,
+                &self.received_on_month,
+                &self.received_on_year,
+            ),
+            valid_until: date_input(
+                &self.valid_until_day,
+                &self.valid_until_month,
+                &self.valid_until_year,
+            ),
+        }
+    }
 }
 
 async fn plan_assurance(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<F>,
+    Form(f): Form<AssuranceForm>,
 ) -> PageResult {
     let p = state
         .steward
         .permit::<ops::Change>(&si.caller, Kind::ContinuityPlan, &id)
         .await?;
-    let input = AssuranceInput {
-        supplier: val(&f, "supplier"),
-        evidence: val(&f, "evidence"),
-        received_on: date_of(&f, "received_on"),
-        valid_until: date_of(&f, "valid_until"),
-    };
     let r = continuity(&state.steward)
-        .add_assurance(&si.caller, &p, &input, today())
+        .add_assurance(&si.caller, &p, &f.input(), today())
         .await;
     plan_change(&state, &si, &id, &f, r, "assurances").await
 }
@@ -1391,24 +1622,33 @@ async fn optout_page(State(state): State<AppState>, si: SignedIn) -> PageResult 
     render_optout(&state, &si, FormView::new()).await
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ProcessingForm {
+    purpose: String,
+    recipient: String,
+    basis: String,
+    data: String,
+}
+
 async fn optout_create(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<F>,
+    Form(f): Form<ProcessingForm>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     let input = steward_compliance::optout::ProcessingInput {
-        purpose: val(&f, "purpose"),
-        recipient: val(&f, "recipient"),
-        basis: val(&f, "basis"),
-        data: val(&f, "data"),
+        purpose: f.purpose.clone(),
+        recipient: f.recipient.clone(),
+        basis: f.basis.clone(),
+        data: f.data.clone(),
     };
     match steward_compliance::optout::register(&state.steward)
         .create(&si.caller, &org, &input)
         .await
     {
         Ok(p) => Ok(Redirect::to(&format!("/opt-out/{}", p.id)).into_response()),
-        Err(e) => render_optout(&state, &si, form_of(&f, errors_of(e, "purpose")?)).await,
+        Err(e) => render_optout(&state, &si, shown_again(&f, errors_of(e, "purpose")?)).await,
     }
 }
 
@@ -1440,4 +1680,79 @@ async fn processing_page(
         p,
         form,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As `axum::Form` and `Query` read what the browser sends.
+    fn posted<T: serde::de::DeserializeOwned>(body: &str) -> T {
+        serde_urlencoded::from_str(body).unwrap()
+    }
+
+    #[test]
+    fn the_calculator_asks_only_when_the_form_was_sent_and_names_a_date_typed_wrong() {
+        let q: CalculatorQuery = posted("record_type=gp");
+        assert!(q.calculate.is_none());
+        let q: CalculatorQuery = posted(
+            "calculate=yes&record_type=gp&start_day=5&start_month=2&start_year=2021\
+             &date_of_birth_day=31&date_of_birth_month=2&date_of_birth_year=2000",
+        );
+        assert!(q.calculate.is_some());
+        let [start, birth, death] = q.dates();
+        assert_eq!(start, ("start", "the date", "2021-02-05".to_string()));
+        assert_eq!(birth.0, "date_of_birth");
+        assert!(!birth.2.is_empty() && opt_date(&birth.2).is_none());
+        assert_eq!(death.2, "");
+        // Shown again as typed (the hidden `calculate` too).
+        let v = shown_again(&q, FieldErrors::default());
+        assert_eq!(v.value("date_of_birth_day"), "31");
+        assert_eq!(v.value("calculate"), "yes");
+    }
+
+    #[test]
+    fn ticked_record_types_and_roles_are_read_from_their_named_boxes() {
+        let f: ReviewForm = posted(
+            "csrf=t&title=Annual&type_gp=yes&type_staff=yes&type_other=no&owner_id=u1\
+             &due_on_day=31&due_on_month=3&due_on_year=2027",
+        );
+        let mut input = f.input();
+        input.record_types.sort();
+        assert_eq!(input.title, "Annual");
+        assert_eq!(input.record_types, vec!["gp", "staff"]);
+        assert_eq!(input.due_on, "2027-03-31");
+        let v = shown_again(&f, FieldErrors::default());
+        assert!(ticked(&v, "type_", "gp"));
+        assert!(!ticked(&v, "type_", "other"));
+
+        let f: PolicyForm = posted("title=P&document_type=policy&role_clinician=yes&summary=s");
+        let input = f.input();
+        assert_eq!(input.applies_to, vec!["clinician"]);
+        assert_eq!((input.summary.as_str(), input.body.as_str()), ("s", ""));
+    }
+
+    #[test]
+    fn dates_are_iso_empty_or_as_typed_never_a_sentinel() {
+        let f: AssuranceForm = posted(
+            "supplier=CSU&received_on_day=1&received_on_month=9&received_on_year=2026\
+             &valid_until_day=31&valid_until_month=9&valid_until_year=2027",
+        );
+        let a = f.input();
+        assert_eq!(a.received_on, "2026-09-01");
+        assert_eq!(a.valid_until, "31/9/2027");
+        let t: TrainingForm = posted("user_id=u&course=ig");
+        assert_eq!(t.input().completed_on, "");
+        let d: DestructionForm =
+            posted("review_id=&destroyed_on_day=3&destroyed_on_month=12&destroyed_on_year=2026");
+        let d = d.input();
+        assert_eq!(d.destroyed_on, "2026-12-03");
+        assert!(d.review_id.is_none());
+        let p: PlanForm = posted("title=T&review_on_day=30&review_on_month=6&review_on_year=2027");
+        assert_eq!(p.input().review_on, "2027-06-30");
+        let c: ReviewCompleteForm = posted("findings=F");
+        assert_eq!(c.input().completed_on, "");
+        let t: PlanTestForm = posted("tested_on_day=14&tested_on_month=11&tested_on_year=2026");
+        assert_eq!(t.input().tested_on, "2026-11-14");
+    }
 }

@@ -12,7 +12,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use steward_core::{ops, CoreError, FieldErrors, Kind, Op, Permit};
 use steward_dpia::model::{effect_label, Measure, Qa, Risk, EFFECTS, NO_RESIDUAL};
 use steward_dpia::rules::{Law, Matrix, Rules};
@@ -24,6 +24,7 @@ use steward_dpia::service::{
 use steward_dpia::{count_words, Content};
 
 use crate::error::PageResult;
+use crate::forms::{date_input, shown_again, ticked, with_date};
 use crate::routes::{Access, Routes};
 use crate::session::SignedIn;
 use crate::views::{render, FormView, Option_, PageCtx};
@@ -161,47 +162,9 @@ fn ctx(si: &SignedIn, title: &str, form: &FormView) -> PageCtx {
     c
 }
 
-fn val(f: &HashMap<String, String>, k: &str) -> String {
-    f.get(k).cloned().unwrap_or_default()
-}
-
-fn yes(f: &HashMap<String, String>, k: &str) -> bool {
-    matches!(val(f, k).as_str(), "yes" | "on" | "true")
-}
-
-/// A date typed as day, month and year: `YYYY-MM-DD`, empty when all three are empty, and
-/// "not a date" otherwise (the service then names the field).
-fn date_of(f: &HashMap<String, String>, name: &str) -> String {
-    let part = |s: &str| val(f, &format!("{name}_{s}"));
-    let (d, m, y) = (part("day"), part("month"), part("year"));
-    if [&d, &m, &y].iter().all(|p| p.trim().is_empty()) {
-        return String::new();
-    }
-    steward_core::time::date_from_parts(&d, &m, &y)
-        .map(steward_core::time::iso_date)
-        .unwrap_or_else(|| "not a date".into())
-}
-
-/// The three parts of a stored `YYYY-MM-DD` for a form.
-fn with_date(form: FormView, name: &str, iso: &str) -> FormView {
-    match steward_core::time::parse_iso_date(iso) {
-        Some(d) => form
-            .with(&format!("{name}_day"), d.format("%-d").to_string())
-            .with(&format!("{name}_month"), d.format("%-m").to_string())
-            .with(&format!("{name}_year"), d.format("%Y").to_string()),
-        None => form,
-    }
-}
-
-fn form_of(f: &HashMap<String, String>, errors: FieldErrors) -> FormView {
-    let mut form = FormView::new();
-    for (k, v) in f {
-        if k != "csrf" {
-            form = form.with(k, v.clone());
-        }
-    }
-    form.errors = errors;
-    form
+/// A value of a form's data-named fields (`rest`), empty when not sent.
+fn value(rest: &HashMap<String, String>, k: &str) -> String {
+    rest.get(k).cloned().unwrap_or_default()
 }
 
 fn opts<'a>(list: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Option_> {
@@ -429,14 +392,27 @@ async fn screen_page(
     ))
 }
 
+/// The screening form. The first step posts only `questionnaire`; the questionnaire posts
+/// `title` and, for each question, `answer_<code>` ("yes"/"no") and `comment_<code>`, which
+/// are named by the questionnaire's data and kept in `rest`.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ScreenForm {
+    questionnaire: String,
+    /// Absent on the first step (which questionnaire).
+    title: Option<String>,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
 async fn screen_submit(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ScreenForm>,
 ) -> PageResult {
     let d = dpias(&state.steward);
-    let code = val(&f, "questionnaire");
-    if !f.contains_key("title") {
+    let code = f.questionnaire.clone();
+    let Some(title) = f.title.clone() else {
         // The first step (which questionnaire) posts here too.
         return Ok(Redirect::to(&format!(
             "/dpias/screen?questionnaire={}",
@@ -447,24 +423,26 @@ async fn screen_submit(
             }
         ))
         .into_response());
-    }
+    };
     let answers: Vec<Answer> = d
         .rules
         .questionnaire(&code)
         .map(|q| {
             q.question
                 .iter()
-                .filter(|x| f.contains_key(&format!("answer_{}", x.code)))
+                .filter(|x| f.rest.contains_key(&format!("answer_{}", x.code)))
                 .map(|x| Answer {
                     question: x.code.clone(),
-                    yes: val(&f, &format!("answer_{}", x.code)) == "yes",
-                    comment: val(&f, &format!("comment_{}", x.code)).trim().to_string(),
+                    yes: value(&f.rest, &format!("answer_{}", x.code)) == "yes",
+                    comment: value(&f.rest, &format!("comment_{}", x.code))
+                        .trim()
+                        .to_string(),
                 })
                 .collect()
         })
         .unwrap_or_default();
     let input = ScreeningInput {
-        title: val(&f, "title"),
+        title,
         questionnaire: code.clone(),
         answers,
     };
@@ -487,7 +465,7 @@ async fn screen_submit(
                 "/dpias".into(),
                 "Record the screening",
                 screen_fields(d.rules, &code),
-                form_of(&f, e),
+                shown_again(&f, e),
             ))
         }
         Err(e) => Err(e.into()),
@@ -600,17 +578,31 @@ async fn new_page(
     ))
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct NewForm {
+    screening_id: String,
+    title: String,
+    matrix: String,
+}
+
+impl NewForm {
+    fn input(&self) -> StartInput {
+        StartInput {
+            title: self.title.clone(),
+            matrix: self.matrix.clone(),
+            screening_id: Some(self.screening_id.clone()).filter(|s| !s.is_empty()),
+        }
+    }
+}
+
 async fn new_submit(
     State(state): State<AppState>,
     si: SignedIn,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<NewForm>,
 ) -> PageResult {
     let d = dpias(&state.steward);
-    let input = StartInput {
-        title: val(&f, "title"),
-        matrix: val(&f, "matrix"),
-        screening_id: Some(val(&f, "screening_id")).filter(|s| !s.is_empty()),
-    };
+    let input = f.input();
     match d
         .start(&si.caller, &si.caller.current_organisation_id, &input)
         .await
@@ -624,7 +616,7 @@ async fn new_submit(
             "/dpias".into(),
             "Start the DPIA",
             new_fields(d.rules),
-            form_of(&f, e),
+            shown_again(&f, e),
         )),
         Err(e) => Err(e.into()),
     }
@@ -1018,17 +1010,17 @@ async fn after(
     state: &AppState,
     si: &SignedIn,
     id: &str,
-    f: &HashMap<String, String>,
+    f: &impl Serialize,
     res: Result<Dpia, CoreError>,
 ) -> PageResult {
     match res {
         Ok(_) => Ok(Redirect::to(&format!("/dpias/{id}")).into_response()),
         Err(CoreError::Invalid(e)) => {
-            let r = dpia_view(state, si, id, form_of(f, e), None).await?;
+            let r = dpia_view(state, si, id, shown_again(f, e), None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
         Err(CoreError::Conflict(m)) => {
-            let r = dpia_view(state, si, id, form_of(f, FieldErrors::default()), Some(m)).await?;
+            let r = dpia_view(state, si, id, FormView::of(f), Some(m)).await?;
             Ok((StatusCode::CONFLICT, r).into_response())
         }
         Err(e) => Err(e.into()),
@@ -1076,7 +1068,7 @@ async fn save_form(
     si: &SignedIn,
     p: &Permit<ops::Change>,
     content: Content,
-    f: &HashMap<String, String>,
+    f: &impl Serialize,
     title: &str,
     action: String,
     fields: Vec<Field>,
@@ -1093,7 +1085,7 @@ async fn save_form(
             format!("/dpias/{id}"),
             "Save",
             fields,
-            form_of(f, strip(e, prefix)),
+            shown_again(f, strip(e, prefix)),
         )),
         Err(CoreError::Conflict(m)) => {
             let r = dpia_view(state, si, &id, FormView::new(), Some(m)).await?;
@@ -1183,35 +1175,61 @@ async fn section_page(
     ))
 }
 
+/// One section of a DPIA: its text, whether it applies, and the questions of the
+/// organisation's own template, numbered from 0 (`question_<i>`, `answer_<i>`) and kept in
+/// `rest`.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct SectionForm {
+    text: String,
+    not_applicable: String,
+    reason: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+impl SectionForm {
+    /// The questions and answers in order, up to the first number not sent; pairs left empty
+    /// are dropped.
+    fn answers(&self) -> Vec<Qa> {
+        let mut answers = vec![];
+        let mut i = 0;
+        while self.rest.contains_key(&format!("question_{i}"))
+            || self.rest.contains_key(&format!("answer_{i}"))
+        {
+            let q = value(&self.rest, &format!("question_{i}"))
+                .trim()
+                .to_string();
+            let a = value(&self.rest, &format!("answer_{i}")).trim().to_string();
+            if !q.is_empty() || !a.is_empty() {
+                answers.push(Qa {
+                    question: q,
+                    answer: a,
+                });
+            }
+            i += 1;
+        }
+        answers
+    }
+}
+
 async fn section_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path((id, code)): Path<(String, String)>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<SectionForm>,
 ) -> PageResult {
     let (p, d) = change_permit(&state, &si, &id).await?;
     let rules = dpias(&state.steward).rules;
     let def = rules.section(&code).ok_or(CoreError::NotFound)?;
     let mut c = d.content;
-    let mut answers = vec![];
-    let mut i = 0;
-    while f.contains_key(&format!("question_{i}")) || f.contains_key(&format!("answer_{i}")) {
-        let q = val(&f, &format!("question_{i}")).trim().to_string();
-        let a = val(&f, &format!("answer_{i}")).trim().to_string();
-        if !q.is_empty() || !a.is_empty() {
-            answers.push(Qa {
-                question: q,
-                answer: a,
-            });
-        }
-        i += 1;
-    }
+    let answers = f.answers();
     let n = answers.len();
     let s = c.section_mut(&code);
-    s.text = val(&f, "text").trim().replace("\r\n", "\n");
+    s.text = f.text.trim().replace("\r\n", "\n");
     s.answers = answers;
-    s.not_applicable = yes(&f, "not_applicable");
-    s.reason = val(&f, "reason").trim().to_string();
+    s.not_applicable = ticked(&f.not_applicable);
+    s.reason = f.reason.trim().to_string();
     let fields = section_fields(rules, &code, n.saturating_sub(1));
     let errors_field = format!("section_{code}");
     // The service names the section; the form names its reason.
@@ -1236,7 +1254,7 @@ async fn section_submit(
                 format!("/dpias/{id}"),
                 "Save",
                 fields,
-                form_of(&f, e),
+                shown_again(&f, e),
             ))
         }
         other => after(&state, &si, &id, &f, other).await,
@@ -1377,11 +1395,38 @@ fn find_measure(c: &Content, mid: &str) -> Result<usize, CoreError> {
         .ok_or(CoreError::NotFound)
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct RiskForm {
+    description: String,
+    source: String,
+    likelihood: String,
+    severity: String,
+    overall: String,
+    override_reason: String,
+}
+
+impl RiskForm {
+    fn risk(&self, id: String, number: i64) -> Risk {
+        Risk {
+            id,
+            number,
+            description: self.description.trim().to_string(),
+            source: self.source.trim().to_string(),
+            // Not a number: 0, which the matrix refuses with its levels.
+            likelihood: self.likelihood.trim().parse().unwrap_or(0),
+            severity: self.severity.trim().parse().unwrap_or(0),
+            overall_override: self.overall.clone(),
+            override_reason: self.override_reason.trim().to_string(),
+        }
+    }
+}
+
 async fn risk_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<RiskForm>,
 ) -> PageResult {
     risk_save(&state, &si, &id, None, f).await
 }
@@ -1390,7 +1435,7 @@ async fn risk_edit_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path((id, risk)): Path<(String, String)>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<RiskForm>,
 ) -> PageResult {
     risk_save(&state, &si, &id, Some(&risk), f).await
 }
@@ -1400,7 +1445,7 @@ async fn risk_save(
     si: &SignedIn,
     id: &str,
     risk: Option<&str>,
-    f: HashMap<String, String>,
+    f: RiskForm,
 ) -> PageResult {
     let (p, d) = change_permit(state, si, id).await?;
     let rules = dpias(&state.steward).rules;
@@ -1408,22 +1453,11 @@ async fn risk_save(
         .matrix(&d.content.matrix)
         .unwrap_or(&rules.matrices[0]);
     let mut c = d.content.clone();
-    let answered = |id: String, number: i64| Risk {
-        id,
-        number,
-        description: val(&f, "description").trim().to_string(),
-        source: val(&f, "source").trim().to_string(),
-        // Not a number: 0, which the matrix refuses with its levels.
-        likelihood: val(&f, "likelihood").trim().parse().unwrap_or(0),
-        severity: val(&f, "severity").trim().parse().unwrap_or(0),
-        overall_override: val(&f, "overall"),
-        override_reason: val(&f, "override_reason").trim().to_string(),
-    };
     let (title, action, number) = match risk {
         None => {
             // Risks are numbered 1, 2, 3 in order when saved (after a deletion too).
             let number = c.risks.len() as i64 + 1;
-            c.risks.push(answered(String::new(), number));
+            c.risks.push(f.risk(String::new(), number));
             (
                 "Add a risk".to_string(),
                 format!("/dpias/{id}/risks/new"),
@@ -1433,7 +1467,7 @@ async fn risk_save(
         Some(rid) => {
             let number = find_risk(&c, rid)?.number;
             for r in c.risks.iter_mut().filter(|r| r.id == rid) {
-                *r = answered(rid.to_string(), number);
+                *r = f.risk(rid.to_string(), number);
             }
             (
                 format!("Change risk {number}"),
@@ -1618,13 +1652,7 @@ async fn measure_form(
             for r in &x.risks {
                 form = form.with(&format!("risk_{r}"), "yes");
             }
-            if let Ok(due) = chrono::NaiveDate::parse_from_str(&x.due_date, "%Y-%m-%d") {
-                use chrono::Datelike;
-                form = form
-                    .with("due_date_day", due.day().to_string())
-                    .with("due_date_month", due.month().to_string())
-                    .with("due_date_year", due.year().to_string());
-            }
+            let form = with_date(form, "due_date", &x.due_date);
             (
                 format!("Change measure {}", i + 1),
                 format!("/dpias/{id}/measures/{mid}"),
@@ -1645,11 +1673,52 @@ async fn measure_form(
     ))
 }
 
+/// A measure. The risks it addresses are boxes named by the risk's id (`risk_<id>`), kept in
+/// `rest`.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct MeasureForm {
+    options: String,
+    effect: String,
+    residual: String,
+    approved: String,
+    owner: String,
+    due_date_day: String,
+    due_date_month: String,
+    due_date_year: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+impl MeasureForm {
+    /// The measure as answered, against the DPIA's risks whose boxes are ticked.
+    fn measure(&self, risks: &[Risk]) -> Measure {
+        Measure {
+            risks: risks
+                .iter()
+                .filter(|r| ticked(&value(&self.rest, &format!("risk_{}", r.id))))
+                .map(|r| r.id.clone())
+                .collect(),
+            options: self.options.trim().replace("\r\n", "\n"),
+            effect: self.effect.clone(),
+            residual: self.residual.clone(),
+            approved: self.approved == "yes",
+            owner: self.owner.trim().to_string(),
+            due_date: date_input(
+                &self.due_date_day,
+                &self.due_date_month,
+                &self.due_date_year,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 async fn measure_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<MeasureForm>,
 ) -> PageResult {
     measure_save(&state, &si, &id, None, f).await
 }
@@ -1658,7 +1727,7 @@ async fn measure_edit_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path((id, measure)): Path<(String, String)>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<MeasureForm>,
 ) -> PageResult {
     measure_save(&state, &si, &id, Some(&measure), f).await
 }
@@ -1668,7 +1737,7 @@ async fn measure_save(
     si: &SignedIn,
     id: &str,
     measure: Option<&str>,
-    f: HashMap<String, String>,
+    f: MeasureForm,
 ) -> PageResult {
     let (p, d) = change_permit(state, si, id).await?;
     let rules = dpias(&state.steward).rules;
@@ -1676,21 +1745,7 @@ async fn measure_save(
         .matrix(&d.content.matrix)
         .unwrap_or(&rules.matrices[0]);
     let mut c = d.content.clone();
-    let answered = Measure {
-        risks: c
-            .risks
-            .iter()
-            .filter(|r| yes(&f, &format!("risk_{}", r.id)))
-            .map(|r| r.id.clone())
-            .collect(),
-        options: val(&f, "options").trim().replace("\r\n", "\n"),
-        effect: val(&f, "effect"),
-        residual: val(&f, "residual"),
-        approved: val(&f, "approved") == "yes",
-        owner: val(&f, "owner").trim().to_string(),
-        due_date: date_of(&f, "due_date"),
-        ..Default::default()
-    };
+    let answered = f.measure(&c.risks);
     let (title, action, n) = match measure {
         None => {
             c.measures.push(answered);
@@ -1827,18 +1882,29 @@ async fn items_page(
     ))
 }
 
+/// The data items: every field is named by an item's code (`used_<code>` "yes"/"no",
+/// `item_<code>` its purpose), so all are kept in `rest`.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ItemsForm {
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
 async fn items_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ItemsForm>,
 ) -> PageResult {
     let (p, d) = change_permit(&state, &si, &id).await?;
     let rules = dpias(&state.steward).rules;
     let mut c = d.content.clone();
     for i in &mut c.data_items {
-        i.used = val(&f, &format!("used_{}", i.code)) == "yes";
-        i.purpose = val(&f, &format!("item_{}", i.code)).trim().to_string();
+        i.used = value(&f.rest, &format!("used_{}", i.code)) == "yes";
+        i.purpose = value(&f.rest, &format!("item_{}", i.code))
+            .trim()
+            .to_string();
     }
     let fields = item_fields(rules, &d.content);
     save_form(
@@ -1936,33 +2002,46 @@ async fn law_page(
     ))
 }
 
+/// The lawful basis and rights. The boxes and answers are named by the law's codes
+/// (`a6_<code>`, `a9_<code>`, `cl_<code>`, `right_<code>`, `how_<code>`), kept in `rest`.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct LawForm {
+    legal_notes: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
 async fn law_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<LawForm>,
 ) -> PageResult {
     let (p, d) = change_permit(&state, &si, &id).await?;
     let rules = dpias(&state.steward).rules;
     let mut c = d.content.clone();
+    let yes = |k: String| ticked(&value(&f.rest, &k));
     let pick = |prefix: &str, list: &[steward_dpia::rules::LawItem]| -> Vec<String> {
         list.iter()
-            .filter(|i| yes(&f, &format!("{prefix}{}", i.code)))
+            .filter(|i| yes(format!("{prefix}{}", i.code)))
             .map(|i| i.code.clone())
             .collect()
     };
     c.article6 = pick("a6_", &rules.law.article6);
     c.article9 = pick("a9_", &rules.law.article9);
     c.confidentiality = pick("cl_", &rules.law.confidentiality);
-    c.legal_notes = val(&f, "legal_notes").trim().replace("\r\n", "\n");
+    c.legal_notes = f.legal_notes.trim().replace("\r\n", "\n");
     c.rights = rules
         .law
         .right
         .iter()
         .map(|r| steward_dpia::model::RightAnswer {
             code: r.code.clone(),
-            applies: yes(&f, &format!("right_{}", r.code)),
-            how: val(&f, &format!("how_{}", r.code)).trim().to_string(),
+            applies: yes(format!("right_{}", r.code)),
+            how: value(&f.rest, &format!("how_{}", r.code))
+                .trim()
+                .to_string(),
         })
         .collect();
     save_form(
@@ -2017,15 +2096,49 @@ async fn flow_page(
     ))
 }
 
+/// Text as saved: trimmed, with the browser's line ends made `\n`.
+fn text(s: &str) -> String {
+    s.trim().replace("\r\n", "\n")
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct FlowForm {
+    category: String,
+    whose: String,
+    system: String,
+    destination: String,
+    purpose: String,
+    frequency: String,
+    transport: String,
+    pid: String,
+    information_type: String,
+}
+
+impl FlowForm {
+    fn flow(&self) -> steward_dpia::model::DataFlow {
+        steward_dpia::model::DataFlow {
+            category: text(&self.category),
+            whose: text(&self.whose),
+            system: text(&self.system),
+            destination: text(&self.destination),
+            purpose: text(&self.purpose),
+            frequency: text(&self.frequency),
+            transport: text(&self.transport),
+            pid: self.pid == "yes",
+            information_type: text(&self.information_type),
+        }
+    }
+}
+
 async fn flow_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<FlowForm>,
 ) -> PageResult {
     let (p, d) = change_permit(&state, &si, &id).await?;
-    let t = |k: &str| val(&f, k).trim().replace("\r\n", "\n");
-    if t("category").is_empty() {
+    if text(&f.category).is_empty() {
         let mut e = FieldErrors::default();
         e.add("category", "Enter the category of data");
         return Ok(form_page(
@@ -2036,21 +2149,11 @@ async fn flow_submit(
             format!("/dpias/{id}"),
             "Add the data flow",
             flow_fields(),
-            form_of(&f, e),
+            shown_again(&f, e),
         ));
     }
     let mut c = d.content.clone();
-    c.data_flows.push(steward_dpia::model::DataFlow {
-        category: t("category"),
-        whose: t("whose"),
-        system: t("system"),
-        destination: t("destination"),
-        purpose: t("purpose"),
-        frequency: t("frequency"),
-        transport: t("transport"),
-        pid: val(&f, "pid") == "yes",
-        information_type: t("information_type"),
-    });
+    c.data_flows.push(f.flow());
     save_form(
         &state,
         &si,
@@ -2100,15 +2203,36 @@ async fn access_page(
     ))
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct AccessForm {
+    who: String,
+    why: String,
+    when: String,
+    how: String,
+    what: String,
+}
+
+impl AccessForm {
+    fn access(&self) -> steward_dpia::model::AccessControl {
+        steward_dpia::model::AccessControl {
+            who: text(&self.who),
+            why: text(&self.why),
+            when: text(&self.when),
+            how: text(&self.how),
+            what: text(&self.what),
+        }
+    }
+}
+
 async fn access_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<AccessForm>,
 ) -> PageResult {
     let (p, d) = change_permit(&state, &si, &id).await?;
-    let t = |k: &str| val(&f, k).trim().replace("\r\n", "\n");
-    if t("who").is_empty() {
+    if text(&f.who).is_empty() {
         let mut e = FieldErrors::default();
         e.add("who", "Enter who will have access");
         return Ok(form_page(
@@ -2119,17 +2243,11 @@ async fn access_submit(
             format!("/dpias/{id}"),
             "Add",
             access_fields(),
-            form_of(&f, e),
+            shown_again(&f, e),
         ));
     }
     let mut c = d.content.clone();
-    c.access_controls.push(steward_dpia::model::AccessControl {
-        who: t("who"),
-        why: t("why"),
-        when: t("when"),
-        how: t("how"),
-        what: t("what"),
-    });
+    c.access_controls.push(f.access());
     save_form(
         &state,
         &si,
@@ -2266,30 +2384,70 @@ async fn record_page(
     ))
 }
 
+/// The sign-off record (the fields of `SIGN_OFF_FIELDS`, the DPO's decision, and whether the
+/// decision departs from individuals' views); its two dates are typed as three boxes each.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct RecordForm {
+    measures_approved_by: String,
+    residual_risks_approved_by: String,
+    dpo_advice_provided_by: String,
+    dpo_advice_decision: String,
+    dpo_advice_decided_by: String,
+    overrule_reasons: String,
+    consultation_reviewed_by: String,
+    consultation_departs: String,
+    consultation_reasons: String,
+    kept_under_review_by: String,
+    next_review_date_day: String,
+    next_review_date_month: String,
+    next_review_date_year: String,
+    comments: String,
+    prior_consultation_date_day: String,
+    prior_consultation_date_month: String,
+    prior_consultation_date_year: String,
+    prior_consultation_outcome: String,
+}
+
+impl RecordForm {
+    /// The answers written into the DPIA's content.
+    fn write(&self, c: &mut Content) {
+        let t = |v: &str| v.trim().to_string();
+        let s = &mut c.sign_off;
+        s.measures_approved_by = t(&self.measures_approved_by);
+        s.residual_risks_approved_by = t(&self.residual_risks_approved_by);
+        s.dpo_advice_provided_by = t(&self.dpo_advice_provided_by);
+        s.dpo_advice_decision = t(&self.dpo_advice_decision);
+        s.dpo_advice_decided_by = t(&self.dpo_advice_decided_by);
+        s.overrule_reasons = t(&self.overrule_reasons);
+        s.consultation_reviewed_by = t(&self.consultation_reviewed_by);
+        s.consultation_departs = ticked(&self.consultation_departs);
+        s.consultation_reasons = t(&self.consultation_reasons);
+        s.kept_under_review_by = t(&self.kept_under_review_by);
+        s.next_review_date = date_input(
+            &self.next_review_date_day,
+            &self.next_review_date_month,
+            &self.next_review_date_year,
+        );
+        s.comments = t(&self.comments);
+        c.prior_consultation.date = date_input(
+            &self.prior_consultation_date_day,
+            &self.prior_consultation_date_month,
+            &self.prior_consultation_date_year,
+        );
+        c.prior_consultation.outcome = t(&self.prior_consultation_outcome);
+    }
+}
+
 async fn record_submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<RecordForm>,
 ) -> PageResult {
     let (p, d) = change_permit(&state, &si, &id).await?;
     let mut c = d.content.clone();
-    let t = |k: &str| val(&f, k).trim().to_string();
-    let s = &mut c.sign_off;
-    s.measures_approved_by = t("measures_approved_by");
-    s.residual_risks_approved_by = t("residual_risks_approved_by");
-    s.dpo_advice_provided_by = t("dpo_advice_provided_by");
-    s.dpo_advice_decision = t("dpo_advice_decision");
-    s.dpo_advice_decided_by = t("dpo_advice_decided_by");
-    s.overrule_reasons = t("overrule_reasons");
-    s.consultation_reviewed_by = t("consultation_reviewed_by");
-    s.consultation_departs = yes(&f, "consultation_departs");
-    s.consultation_reasons = t("consultation_reasons");
-    s.kept_under_review_by = t("kept_under_review_by");
-    s.next_review_date = date_of(&f, "next_review_date");
-    s.comments = t("comments");
-    c.prior_consultation.date = date_of(&f, "prior_consultation_date");
-    c.prior_consultation.outcome = t("prior_consultation_outcome");
+    f.write(&mut c);
     save_form(
         &state,
         &si,
@@ -2306,11 +2464,15 @@ async fn record_submit(
 
 // ---- steps ----
 
+/// A button's form: nothing but the CSRF token, which the layer checks.
+#[derive(Deserialize, Serialize, Default)]
+struct ButtonForm {}
+
 async fn submit(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ButtonForm>,
 ) -> PageResult {
     let p = state
         .steward
@@ -2333,7 +2495,7 @@ async fn new_version(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ButtonForm>,
 ) -> PageResult {
     let p = state
         .steward
@@ -2352,11 +2514,17 @@ async fn new_version(
     after(&state, &si, &id, &f, res).await
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct AdviceForm {
+    advice: String,
+}
+
 async fn advise(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<AdviceForm>,
 ) -> PageResult {
     let p = state
         .steward
@@ -2367,18 +2535,26 @@ async fn advise(
             &si.caller,
             &p,
             &AdviceInput {
-                advice: val(&f, "advice"),
+                advice: f.advice.clone(),
             },
         )
         .await;
     after(&state, &si, &id, &f, res).await
 }
 
+/// The sign-off decision: `step` is approve, request_changes or reject.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct DecisionForm {
+    step: String,
+    note: String,
+}
+
 async fn decide(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<DecisionForm>,
 ) -> PageResult {
     let p = state
         .steward
@@ -2389,8 +2565,8 @@ async fn decide(
             &si.caller,
             &p,
             &StepInput {
-                step: val(&f, "step"),
-                note: val(&f, "note"),
+                step: f.step.clone(),
+                note: f.note.clone(),
             },
             today(),
         )
@@ -2398,11 +2574,19 @@ async fn decide(
     after(&state, &si, &id, &f, res).await
 }
 
+/// A comment on a section (or, with no section, on the whole DPIA).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct CommentForm {
+    comment_section: String,
+    comment_text: String,
+}
+
 async fn comment(
     State(state): State<AppState>,
     si: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<CommentForm>,
 ) -> PageResult {
     let p = state
         .steward
@@ -2413,8 +2597,8 @@ async fn comment(
             &si.caller,
             &p,
             &CommentInput {
-                section: val(&f, "comment_section"),
-                text: val(&f, "comment_text"),
+                section: f.comment_section.clone(),
+                text: f.comment_text.clone(),
             },
         )
         .await;
@@ -2551,4 +2735,122 @@ async fn compare_page(
         b_label,
         rows,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As `axum::Form` reads a posted body.
+    fn posted<T: serde::de::DeserializeOwned>(body: &str) -> T {
+        serde_urlencoded::from_str(body).unwrap()
+    }
+
+    #[test]
+    fn the_first_screening_step_sends_no_title_and_the_answers_are_named_by_question() {
+        let first: ScreenForm = posted("csrf=t&questionnaire=trust");
+        assert_eq!(first.questionnaire, "trust");
+        assert!(first.title.is_none());
+        let f: ScreenForm =
+            posted("csrf=t&questionnaire=ico&title=&answer_q1=yes&comment_q1=+why+&answer_q2=no");
+        assert_eq!(f.title.as_deref(), Some(""));
+        assert_eq!(value(&f.rest, "answer_q1"), "yes");
+        assert_eq!(value(&f.rest, "comment_q1"), " why ");
+        assert!(!f.rest.contains_key("comment_q2"));
+        // Shown again as typed, the data-named fields too.
+        let mut e = FieldErrors::default();
+        e.add("title", "Enter the name");
+        let v = shown_again(&f, e);
+        assert_eq!(v.value("questionnaire"), "ico");
+        assert_eq!(v.value("answer_q2"), "no");
+        assert_eq!(v.value("comment_q1"), " why ");
+        assert_eq!(v.error("title"), Some("Enter the name"));
+    }
+
+    #[test]
+    fn a_section_keeps_its_questions_in_order_up_to_the_first_gap() {
+        let f: SectionForm = posted(
+            "text=T&not_applicable=yes&reason=R&question_0=Q0&answer_0=A0\
+             &question_1=&answer_1=&question_2=Q2&answer_2=&answer_4=late",
+        );
+        assert_eq!(f.text, "T");
+        assert!(ticked(&f.not_applicable));
+        let qa: Vec<(String, String)> = f
+            .answers()
+            .into_iter()
+            .map(|x| (x.question, x.answer))
+            .collect();
+        assert_eq!(
+            qa,
+            vec![
+                ("Q0".to_string(), "A0".to_string()),
+                ("Q2".to_string(), String::new())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_measure_takes_the_ticked_risks_and_a_typed_date() {
+        let risks: Vec<Risk> = ["r1", "r2", "r3"]
+            .iter()
+            .map(|id| Risk {
+                id: id.to_string(),
+                ..Default::default()
+            })
+            .collect();
+        let f: MeasureForm = posted(
+            "risk_r1=yes&risk_r3=yes&options=a%0D%0Ab&effect=reduced&residual=low\
+             &approved=yes&owner=+Jo+&due_date_day=5&due_date_month=2&due_date_year=2027",
+        );
+        let m = f.measure(&risks);
+        assert_eq!(m.risks, vec!["r1".to_string(), "r3".to_string()]);
+        assert_eq!(m.options, "a\nb");
+        assert!(m.approved);
+        assert_eq!(m.owner, "Jo");
+        assert_eq!(m.due_date, "2027-02-05");
+        // Not a date: what was typed, which the DPIA's checks refuse (no sentinel).
+        let f: MeasureForm = posted("due_date_day=31&due_date_month=2&due_date_year=2027");
+        assert_eq!(f.measure(&risks).due_date, "31/2/2027");
+        let f: MeasureForm = posted("options=x");
+        assert_eq!(f.measure(&risks).due_date, "");
+        assert!(f.measure(&risks).risks.is_empty());
+    }
+
+    #[test]
+    fn the_sign_off_record_takes_its_two_dates_from_boxes() {
+        let f: RecordForm = posted(
+            "measures_approved_by=+A+&consultation_departs=yes&next_review_date_day=1\
+             &next_review_date_month=12&next_review_date_year=2027\
+             &prior_consultation_date_day=x&prior_consultation_outcome=ok",
+        );
+        let mut c = Content::default();
+        f.write(&mut c);
+        assert_eq!(c.sign_off.measures_approved_by, "A");
+        assert!(c.sign_off.consultation_departs);
+        assert_eq!(c.sign_off.next_review_date, "2027-12-01");
+        assert_eq!(c.prior_consultation.date, "x//");
+        assert_eq!(c.prior_consultation.outcome, "ok");
+        // A stored date is shown again in its boxes.
+        let v = with_date(FormView::new(), "next_review_date", "2027-12-01");
+        assert_eq!(v.value("next_review_date_day"), "1");
+        assert_eq!(v.value("next_review_date_month"), "12");
+    }
+
+    #[test]
+    fn a_button_form_and_named_forms_read_what_the_pages_post() {
+        let _: ButtonForm = posted("csrf=t");
+        let d: DecisionForm = posted("csrf=t&step=reject&note=No");
+        assert_eq!((d.step.as_str(), d.note.as_str()), ("reject", "No"));
+        let c: CommentForm = posted("comment_section=&comment_text=Hi");
+        assert_eq!(c.comment_text, "Hi");
+        let f: FlowForm = posted("category=+Health+&pid=yes");
+        let flow = f.flow();
+        assert_eq!(flow.category, "Health");
+        assert!(flow.pid);
+        let l: LawForm = posted("legal_notes=n&a6_e=yes&right_access=on&how_access=SAR");
+        assert_eq!(l.legal_notes, "n");
+        assert!(ticked(&value(&l.rest, "a6_e")));
+        assert!(ticked(&value(&l.rest, "right_access")));
+        assert_eq!(value(&l.rest, "how_access"), "SAR");
+    }
 }
