@@ -257,6 +257,8 @@ pub struct RuleLists {
     pub record_types: Vec<String>,
     /// Assertions of the Data Security and Protection Toolkit (`toolkit-assertions.toml`).
     pub assertions: Vec<String>,
+    /// Training courses (`training-requirements.toml`).
+    pub courses: Vec<String>,
 }
 
 impl RuleLists {
@@ -281,6 +283,12 @@ impl RuleLists {
                 .assertion
                 .iter()
                 .map(|a| a.code.clone())
+                .collect(),
+            courses: compliance
+                .requirements
+                .course
+                .iter()
+                .map(|c| c.code.clone())
                 .collect(),
         }
     }
@@ -350,5 +358,6 @@ impl Modify for RuleLists {
         set_property_enum(openapi, "ReportInput", "category", &self.incident_categories);
         set_property_enum(openapi, "CalcInput", "record_type", &self.record_types);
         set_property_enum(openapi, "EvidenceInput", "assertion", &self.assertions);
+        set_property_enum(openapi, "TrainingInput", "course", &self.courses);
     }
 }
