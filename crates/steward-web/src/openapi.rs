@@ -5,8 +5,8 @@ use axum::Json;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::schema::Schema;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
@@ -355,7 +355,12 @@ impl Modify for RuleLists {
             "category",
             &self.incident_categories,
         );
-        set_property_enum(openapi, "ReportInput", "category", &self.incident_categories);
+        set_property_enum(
+            openapi,
+            "ReportInput",
+            "category",
+            &self.incident_categories,
+        );
         set_property_enum(openapi, "CalcInput", "record_type", &self.record_types);
         set_property_enum(openapi, "EvidenceInput", "assertion", &self.assertions);
         set_property_enum(openapi, "TrainingInput", "course", &self.courses);

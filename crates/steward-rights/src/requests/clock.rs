@@ -9,8 +9,8 @@ use steward_core::{Caller, CoreError, CoreResult, FieldErrors};
 use steward_db::Row;
 
 use super::codes::evidence_kind;
-use super::progress::status_conflict;
 use super::input::{limit, not_future, opt_date, req_date, ExtensionInput, StartEventsInput};
+use super::progress::status_conflict;
 use super::stored::Stored;
 use super::view::RequestRecord;
 use super::{calendar, capitalise, Rights, RECORD_TYPE};
