@@ -8,6 +8,16 @@
 #   scripts/schemathesis.sh                  # build the debug binary, run, clean up
 #   STEWARD_BIN=target/release/steward scripts/schemathesis.sh
 #
+# Configured in scripts/schemathesis.toml (passed with --config-file), for what a schema
+# cannot say: which records exist. After seeding, the script takes the demo practice's IG
+# lead's token, reads their id and organisation from /api/v1/me and exports them
+# (STEWARD_ST_STAFF, STEWARD_ST_ORGANISATION); the configuration pins every
+# `organisation_id` in a path to that practice and every `owner_id` and `user_id` in a body
+# to that member of staff. Nothing else is pinned, no check is disabled, and no expected
+# status is changed: schemathesis's positive-data check already accepts 404 (no such record)
+# and 409 (a step out of order: the API answers 409 for a record whose state forbids the
+# step, 422 only for invalid input).
+#
 # The virtual environment is kept in target/schemathesis-venv (SCHEMATHESIS_VENV) so that a
 # second run needs no download; the report (JUnit XML) goes to target/schemathesis-report.
 set -euo pipefail
@@ -24,6 +34,9 @@ REPORT_DIR="$(realpath -m "${SCHEMATHESIS_REPORT_DIR:-$TARGET/schemathesis-repor
 # folder it runs in: that is this folder, under the target directory, never the tree.
 WORK="$TARGET/schemathesis-work"
 ACCOUNT="${SCHEMATHESIS_ACCOUNT:-dpo@demo.steward.test}"
+# The demo practice's IG lead: their id and organisation seed the configuration.
+STAFF_ACCOUNT=iglead@harbour.demo.steward.test
+CONFIG="$(realpath scripts/schemathesis.toml)"
 
 # 1. schemathesis, pinned, in its own virtual environment.
 if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
@@ -52,6 +65,7 @@ export STEWARD_DATA_DIR="$DATA" STEWARD_LISTEN="127.0.0.1:$PORT" STEWARD_BASE_UR
 unset STEWARD_DATABASE_URL STEWARD_CONFIG
 "$STEWARD_BIN" demo --seed-only >"$DATA/seed.log" 2>&1
 TOKEN="$("$STEWARD_BIN" user api-token "$ACCOUNT" --name schemathesis)"
+STAFF_TOKEN="$("$STEWARD_BIN" user api-token "$STAFF_ACCOUNT" --name schemathesis-lookup)"
 "$STEWARD_BIN" demo >"$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 60); do
@@ -60,11 +74,18 @@ for _ in $(seq 1 60); do
     sleep 1
 done
 
-# 4. Every check, bounded in time, reproducible by its seed.
+# 4. Ids a schema cannot know, looked up from the API (see scripts/schemathesis.toml): the
+# demo practice (the staff account's organisation) and its member of staff.
+read -r STEWARD_ST_STAFF STEWARD_ST_ORGANISATION < <(curl -fsS -H "Authorization: Bearer $STAFF_TOKEN" \
+    "http://127.0.0.1:$PORT/api/v1/me" \
+    | python3 -c 'import json, sys; me = json.load(sys.stdin); print(me["user_id"], me["home_organisation_id"])')
+export STEWARD_ST_STAFF STEWARD_ST_ORGANISATION
+
+# 5. Every check, bounded in time, reproducible by its seed.
 echo "schemathesis $SCHEMATHESIS_VERSION against the demo on port $PORT (as $ACCOUNT; seed $SEED, $MAX_EXAMPLES examples per operation, at most ${MAX_TIME}s)"
 status=0
 mkdir -p "$WORK"
-(cd "$WORK" && "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+(cd "$WORK" && "$VENV/bin/schemathesis" --config-file "$CONFIG" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
     --checks all \
     --header "Authorization: Bearer $TOKEN" \
     --max-examples "$MAX_EXAMPLES" \

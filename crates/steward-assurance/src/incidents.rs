@@ -76,8 +76,10 @@ pub struct ReportInput {
 #[serde(default)]
 pub struct GradeInput {
     /// 1 to 5 on the grid's likelihood scale.
+    #[schema(required, pattern = "^[1-5]$")]
     pub likelihood: String,
     /// 1 to 5 on the grid's severity scale.
+    #[schema(required, pattern = "^[1-5]$")]
     pub severity: String,
     /// Why these grades; required when the incident is not reportable (the reasons it was
     /// not notified are kept, Art 33(5)).
@@ -88,7 +90,9 @@ pub struct GradeInput {
 #[serde(default)]
 pub struct NotifyInput {
     /// When the ICO was told, UK local time `YYYY-MM-DDTHH:MM`.
+    #[schema(required, pattern = "\\S")]
     pub notified_at: String,
+    #[schema(required, pattern = "\\S")]
     pub ico_reference: String,
     pub dhsc_reference: String,
     /// Required when the notification is after the 72-hour clock (Art 33(1)).
@@ -99,7 +103,9 @@ pub struct NotifyInput {
 #[serde(default)]
 pub struct TellPeopleInput {
     /// "yes" or "no".
+    #[schema(required, pattern = "^(yes|no)$")]
     pub tell: String,
+    #[schema(required, pattern = "\\S")]
     pub reasons: String,
     /// When not telling: an exception relied on (encrypted, risk_removed,
     /// disproportionate_effort), or empty.
@@ -109,13 +115,16 @@ pub struct TellPeopleInput {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CloseInput {
+    #[schema(required, pattern = "\\S")]
     pub root_cause: String,
+    #[schema(required, pattern = "\\S")]
     pub lesson: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct LessonInput {
+    #[schema(required, pattern = "\\S")]
     pub lesson: String,
 }
 
@@ -940,25 +949,28 @@ impl Incidents<'_> {
         input: &CloseInput,
     ) -> CoreResult<Incident> {
         let current = self.incident(&permit.as_read()).await?;
-        let mut e = FieldErrors::default();
+        // Steps out of order are a conflict with the incident's state (409), checked before
+        // the fields (422).
+        if current.status == "closed" {
+            return Err(CoreError::Conflict("The incident is already closed".into()));
+        }
         if current.status == "reported" {
-            e.add(
-                "root_cause",
-                "Grade the incident on the breach assessment grid before closing it",
-            );
+            return Err(CoreError::Conflict(
+                "Grade the incident on the breach assessment grid before closing it".into(),
+            ));
         }
         if current.notification_owed() {
-            e.add(
-                "root_cause",
-                "The incident is reportable: record the notification to the ICO before closing it",
-            );
+            return Err(CoreError::Conflict(
+                "The incident is reportable: record the notification to the ICO before closing it"
+                    .into(),
+            ));
         }
         if current.reportable == Some(true) && current.tell_people.is_none() {
-            e.add(
-                "root_cause",
-                "Record the decision on telling the people affected before closing it",
-            );
+            return Err(CoreError::Conflict(
+                "Record the decision on telling the people affected before closing it".into(),
+            ));
         }
+        let mut e = FieldErrors::default();
         if input.root_cause.trim().is_empty() {
             e.add("root_cause", "Describe the root cause");
         }
@@ -966,9 +978,6 @@ impl Incidents<'_> {
             e.add("lesson", "Write the lesson learned");
         }
         e.into_result()?;
-        if current.status == "closed" {
-            return Err(CoreError::Conflict("The incident is already closed".into()));
-        }
         self.save(
             caller,
             permit,
@@ -1000,9 +1009,8 @@ impl Incidents<'_> {
         }
         let current = self.incident(&permit.as_read()).await?;
         if current.status != "closed" {
-            return Err(CoreError::invalid(
-                "lesson",
-                "Only a closed incident's lesson can be published",
+            return Err(CoreError::Conflict(
+                "Only a closed incident's lesson can be published".into(),
             ));
         }
         let text = input.lesson.trim();

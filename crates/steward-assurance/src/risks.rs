@@ -43,10 +43,14 @@ pub struct RiskInput {
 #[serde(default)]
 pub struct RescoreInput {
     /// "inherent" or "residual".
+    #[schema(required, pattern = "^(inherent|residual)$")]
     pub which: String,
+    #[schema(required, pattern = "^[1-5]$")]
     pub likelihood: String,
+    #[schema(required, pattern = "^[1-5]$")]
     pub consequence: String,
     /// Why the score changed (kept with who and when).
+    #[schema(required, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -54,6 +58,7 @@ pub struct RescoreInput {
 #[serde(default)]
 pub struct AppetiteInput {
     /// The highest residual score the organisation accepts (1-25).
+    #[schema(required, pattern = "^([1-9]|1[0-9]|2[0-5])$")]
     pub appetite: String,
 }
 

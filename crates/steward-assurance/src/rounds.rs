@@ -49,15 +49,19 @@ impl ActionRound {
 /// What the DPO sends (form and API alike).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SendInput {
+    #[schema(required, pattern = "\\S")]
     pub title: String,
     #[serde(default)]
     pub introduction: String,
     /// One required action per line, "Heading: what to do".
+    #[schema(required, pattern = "\\S")]
     pub required_actions: String,
     /// YYYY-MM-DD
+    #[schema(required, format = Date)]
     pub due_date: String,
     /// The practices (organisation ids); at least one.
     #[serde(default)]
+    #[schema(required, min_items = 1)]
     pub organisation_ids: Vec<String>,
 }
 

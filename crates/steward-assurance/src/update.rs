@@ -180,6 +180,7 @@ pub struct GenerateInput {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct EditInput {
+    #[schema(required, pattern = "\\S")]
     pub title: String,
     pub sections: Vec<Section>,
 }

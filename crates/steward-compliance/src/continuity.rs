@@ -31,10 +31,14 @@ pub fn outcome_label(code: &str) -> &'static str {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PlanInput {
+    #[schema(required, pattern = "\\S")]
     pub title: String,
+    #[schema(required, pattern = "\\S")]
     pub scope: String,
+    #[schema(required, pattern = "\\S")]
     pub owner_id: String,
     /// YYYY-MM-DD
+    #[schema(required, format = Date)]
     pub review_on: String,
 }
 

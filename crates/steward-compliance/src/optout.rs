@@ -40,11 +40,15 @@ impl Bases {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ProcessingInput {
+    #[schema(required, pattern = "\\S")]
     pub purpose: String,
     /// Who receives the data.
+    #[schema(required, pattern = "\\S")]
     pub recipient: String,
     /// A basis code of the opt-out bases.
+    #[schema(required, pattern = "\\S")]
     pub basis: String,
+    #[schema(required, pattern = "\\S")]
     pub data: String,
 }
 

@@ -39,13 +39,16 @@ pub fn status_label(code: &str) -> &'static str {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PolicyInput {
+    #[schema(required, pattern = "\\S")]
     pub title: String,
     /// "policy" or "agreement".
+    #[schema(required, pattern = "^(policy|agreement)$")]
     pub document_type: String,
     /// Role codes that must acknowledge; empty: everyone.
     pub applies_to: Vec<String>,
     /// What this first version says about itself (e.g. "First issue").
     pub summary: String,
+    #[schema(required, pattern = "\\S")]
     pub body: String,
 }
 
@@ -53,7 +56,9 @@ pub struct PolicyInput {
 #[serde(default)]
 pub struct VersionInput {
     /// What changed.
+    #[schema(required, pattern = "\\S")]
     pub summary: String,
+    #[schema(required, pattern = "\\S")]
     pub body: String,
 }
 

@@ -35,12 +35,16 @@ pub fn method_label(code: &str) -> &'static str {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ReviewInput {
+    #[schema(required, pattern = "\\S")]
     pub title: String,
     /// Schedule row codes to review.
+    #[schema(required, min_items = 1)]
     pub record_types: Vec<String>,
     /// Who owns the review and its actions.
+    #[schema(required, pattern = "\\S")]
     pub owner_id: String,
     /// YYYY-MM-DD
+    #[schema(required, format = Date)]
     pub due_on: String,
 }
 

@@ -22,6 +22,7 @@ pub const KIND: Kind = Kind::ToolkitEvidence;
 #[serde(default)]
 pub struct EvidenceInput {
     /// The assertion's code, e.g. "10.1".
+    #[schema(required, pattern = "\\S")]
     pub assertion: String,
     pub note: String,
     /// "yes" when the IG lead confirms the uploaded evidence meets the assertion.

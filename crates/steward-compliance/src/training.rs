@@ -26,11 +26,15 @@ pub const KIND: Kind = Kind::TrainingRecord;
 #[serde(default)]
 pub struct TrainingInput {
     /// The member of staff (a user of the organisation).
+    #[schema(required, pattern = "\\S")]
     pub user_id: String,
     /// A course code of the training requirements.
+    #[schema(required, pattern = "\\S")]
     pub course: String,
     /// YYYY-MM-DD
+    #[schema(required, format = Date)]
     pub completed_on: String,
+    #[schema(required, pattern = "\\S")]
     pub provider: String,
     /// The certificate's number or reference (the certificate itself is attached).
     pub certificate: String,

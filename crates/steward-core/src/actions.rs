@@ -62,11 +62,14 @@ impl ActionStatus {
 /// What a person enters to create or change an action (form and API alike).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActionInput {
+    #[schema(pattern = "\\S", max_length = 200)]
     pub title: String,
     #[serde(default)]
     pub description: String,
+    #[schema(pattern = "\\S")]
     pub owner_id: String,
     /// YYYY-MM-DD
+    #[schema(format = Date)]
     pub due_date: String,
     /// open, in_progress, done or cancelled; new actions default to open.
     #[serde(default)]

@@ -45,6 +45,7 @@ pub struct Adoption {
 #[serde(default)]
 pub struct OfferInput {
     /// The practices (organisation ids) the approved cluster DPIA is offered to.
+    #[schema(required, min_items = 1)]
     pub organisations: Vec<String>,
 }
 

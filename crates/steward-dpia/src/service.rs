@@ -39,6 +39,7 @@ fn new_id() -> String {
 #[serde(default)]
 pub struct ScreeningInput {
     /// The project, system or process screened.
+    #[schema(required, pattern = "\\S")]
     pub title: String,
     /// trust or ico
     pub questionnaire: String,
@@ -63,6 +64,7 @@ pub struct Screening {
 #[serde(default)]
 #[schema(as = DpiaStartInput)]
 pub struct StartInput {
+    #[schema(required, pattern = "\\S")]
     pub title: String,
     /// ico, 5x5 or cnil
     pub matrix: String,
@@ -93,6 +95,7 @@ pub struct AdviceInput {
 pub struct CommentInput {
     /// A section code, or empty for the whole DPIA.
     pub section: String,
+    #[schema(required, pattern = "\\S")]
     pub text: String,
 }
 

@@ -447,9 +447,8 @@ impl Rights<'_> {
         let org = self.writable(caller, request_id).await?;
         let docs = self.documents(caller, request_id).await?;
         if docs.is_empty() {
-            return Err(CoreError::invalid(
-                "file",
-                "Upload the documents to disclose first",
+            return Err(CoreError::Conflict(
+                "Upload the documents to disclose first".into(),
             ));
         }
         let dir = self.request_dir(&org, request_id);
@@ -972,7 +971,7 @@ impl Rights<'_> {
         let run_id = self
             .latest_run_id(request_id)
             .await?
-            .ok_or_else(|| CoreError::invalid("verdict", "Run the redaction first"))?;
+            .ok_or_else(|| CoreError::Conflict("Run the redaction first".into()))?;
         let exists: i64 = steward_db::query_scalar(
             "SELECT COUNT(*) FROM redaction_proposals WHERE run_id = $1 AND seq = $2",
         )
@@ -1017,7 +1016,7 @@ impl Rights<'_> {
         let run_id = self
             .latest_run_id(request_id)
             .await?
-            .ok_or_else(|| CoreError::invalid("verdict", "Run the redaction first"))?;
+            .ok_or_else(|| CoreError::Conflict("Run the redaction first".into()))?;
         let decided = self.latest_decisions(&run_id).await?;
         let seqs: Vec<i64> = steward_db::query_scalar(
             "SELECT seq FROM redaction_proposals WHERE run_id = $1 ORDER BY seq",
@@ -1091,7 +1090,7 @@ impl Rights<'_> {
         let run_id = self
             .latest_run_id(request_id)
             .await?
-            .ok_or_else(|| CoreError::invalid("manual_text", "Run the redaction first"))?;
+            .ok_or_else(|| CoreError::Conflict("Run the redaction first".into()))?;
         let run = self.load_run(&org, request_id, &run_id)?;
         let mut places = Vec::new();
         for (d, doc) in run.documents.iter().enumerate() {
@@ -1158,7 +1157,7 @@ impl Rights<'_> {
         let run_id = self
             .latest_run_id(request_id)
             .await?
-            .ok_or_else(|| CoreError::invalid("file", "Run the redaction first"))?;
+            .ok_or_else(|| CoreError::Conflict("Run the redaction first".into()))?;
         let run = self.load_run(&org, request_id, &run_id)?;
         let decisions = self.latest_decisions(&run_id).await?;
         let manual = self.manual_decisions(&run_id).await?;

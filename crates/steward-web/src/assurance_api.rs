@@ -258,7 +258,7 @@ pub async fn create_risk(
 
 #[utoipa::path(put, path = "/api/v1/organisations/{organisation_id}/risk-appetite", tag = "risks", security(("bearer" = [])),
     params(("organisation_id" = String, Path)), request_body = AppetiteInput,
-    responses((status = 200, body = i64), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = i64, content_type = "application/json", description = "The appetite now set"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_appetite(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

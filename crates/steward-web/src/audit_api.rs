@@ -130,10 +130,12 @@ pub async fn list_runs(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewFolderRun {
     /// YYYY-MM
+    #[schema(required, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: String,
     #[serde(default)]
     pub system_name: String,
     /// A folder inside the organisation's import folder on the server (`<import root>/<ODS code>/`).
+    #[schema(required, pattern = "\\S")]
     pub folder: String,
 }
 
@@ -209,6 +211,7 @@ pub async fn list_mappings(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewMapping {
+    #[schema(required, pattern = "\\S")]
     pub system_name: String,
     /// The engine's mapping file (TOML; see the access-audit README).
     pub mapping_toml: String,

@@ -1,15 +1,18 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
+use axum::extract::State;
 use axum::Json;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
 use crate::registers_api::RegisterPaths;
+use crate::AppState;
 
 struct BearerAuth;
 
@@ -238,6 +241,128 @@ pub struct ApiDoc;
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "api",
     responses((status = 200, description = "The OpenAPI 3 document of this API", content_type = "application/json")))]
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document(State(s): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
+    let mut doc = ApiDoc::openapi();
+    RuleLists::of(&s.steward).modify(&mut doc);
+    Json(doc)
+}
+
+/// The lists the rule files define, read when the server starts (a DPO may replace the
+/// shipped files with their own copies), written into the document as enums: the codes a
+/// field accepts are known only at run time, so the type alone cannot say them.
+pub struct RuleLists {
+    /// Incident categories (`incident-categories.toml`).
+    pub incident_categories: Vec<String>,
+    /// Types of record of the retention schedule (`retention-schedule.toml`).
+    pub record_types: Vec<String>,
+    /// Assertions of the Data Security and Protection Toolkit (`toolkit-assertions.toml`).
+    pub assertions: Vec<String>,
+    /// Training courses (`training-requirements.toml`).
+    pub courses: Vec<String>,
+}
+
+impl RuleLists {
+    pub fn of(steward: &steward_core::Steward) -> RuleLists {
+        let assurance = steward_assurance::rules(steward);
+        let compliance = steward_compliance::rules(steward);
+        RuleLists {
+            incident_categories: assurance
+                .categories
+                .category
+                .iter()
+                .map(|c| c.code.clone())
+                .collect(),
+            record_types: compliance
+                .schedule
+                .row
+                .iter()
+                .map(|r| r.code.clone())
+                .collect(),
+            assertions: compliance
+                .assertions
+                .assertion
+                .iter()
+                .map(|a| a.code.clone())
+                .collect(),
+            courses: compliance
+                .requirements
+                .course
+                .iter()
+                .map(|c| c.code.clone())
+                .collect(),
+        }
+    }
+}
+
+fn set_enum(schema: &mut RefOr<Schema>, values: &[String], empty_allowed: bool) {
+    if let RefOr::T(Schema::Object(o)) = schema {
+        let mut list: Vec<serde_json::Value> = Vec::with_capacity(values.len() + 1);
+        if empty_allowed {
+            list.push(serde_json::Value::String(String::new()));
+        }
+        list.extend(values.iter().cloned().map(serde_json::Value::String));
+        o.enum_values = Some(list);
+        o.pattern = None;
+        o.min_length = None;
+    }
+}
+
+fn set_property_enum(
+    openapi: &mut utoipa::openapi::OpenApi,
+    schema_name: &str,
+    property: &str,
+    values: &[String],
+) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(schema_name) {
+        if let Some(p) = o.properties.get_mut(property) {
+            set_enum(p, values, false);
+        }
+    }
+}
+
+fn set_query_enum(
+    openapi: &mut utoipa::openapi::OpenApi,
+    path: &str,
+    parameter: &str,
+    values: &[String],
+) {
+    let Some(op) = openapi
+        .paths
+        .paths
+        .get_mut(path)
+        .and_then(|item| item.get.as_mut())
+    else {
+        return;
+    };
+    for p in op.parameters.iter_mut().flatten() {
+        if p.name == parameter && matches!(p.parameter_in, ParameterIn::Query) {
+            if let Some(schema) = p.schema.as_mut() {
+                // A filter left empty means "any".
+                set_enum(schema, values, true);
+            }
+        }
+    }
+}
+
+impl Modify for RuleLists {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        set_query_enum(
+            openapi,
+            "/api/v1/organisations/{organisation_id}/incidents",
+            "category",
+            &self.incident_categories,
+        );
+        set_property_enum(
+            openapi,
+            "ReportInput",
+            "category",
+            &self.incident_categories,
+        );
+        set_property_enum(openapi, "CalcInput", "record_type", &self.record_types);
+        set_property_enum(openapi, "EvidenceInput", "assertion", &self.assertions);
+        set_property_enum(openapi, "TrainingInput", "course", &self.courses);
+    }
 }

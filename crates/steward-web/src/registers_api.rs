@@ -10,7 +10,7 @@ use axum::Json;
 use serde::Deserialize;
 use steward_core::{ops, Kind, Op};
 use steward_registers::cluster::{JoinInput, MasterItem, Membership, ProjectView};
-use steward_registers::fields::Register;
+use steward_registers::fields::{Register, RegisterDef, Ty};
 use steward_registers::notice::NoticeSettings;
 use steward_registers::store::{
     dpo_organisation, kind_of, registers, Entry, EntryPage, EntryQuery, SearchHit,
@@ -21,7 +21,7 @@ use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{Ref, Required};
 use utoipa::Modify;
@@ -475,6 +475,24 @@ fn string_param(name: &str, at: ParameterIn) -> utoipa::openapi::path::Parameter
         .build()
 }
 
+/// The register's required fields as properties of the body, so that the document says
+/// what the form says: text with something in it, a date, yes or no, a level of 1 to 5.
+fn required_fields(mut object: ObjectBuilder, def: &RegisterDef) -> ObjectBuilder {
+    for f in def.fields.iter().filter(|f| f.required) {
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(f.label));
+        let schema = match f.ty {
+            Ty::Date => schema.format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+            Ty::YesNo => schema.pattern(Some("^(yes|no)$")),
+            Ty::Level => schema.pattern(Some("^[1-5]$")),
+            _ => schema.pattern(Some("\\S")),
+        };
+        object = object.property(f.name, schema).required(f.name);
+    }
+    object
+}
+
 impl Modify for RegisterPaths {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for def in REGISTERS.iter() {
@@ -500,11 +518,12 @@ impl Modify for RegisterPaths {
                     .content(
                         "application/json",
                         ContentBuilder::new()
-                            .schema(Some(
+                            .schema(Some(required_fields(
                                 ObjectBuilder::new()
                                     .schema_type(Type::Object)
                                     .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String))),
-                            ))
+                                def,
+                            )))
                             .build(),
                     )
                     .required(Some(Required::True))

@@ -224,6 +224,7 @@ pub struct ClarificationInput {
     /// YYYY-MM-DD
     #[schema(format = Date, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub asked_on: String,
+    #[schema(required, pattern = "\\S")]
     pub question: String,
 }
 
@@ -389,6 +390,7 @@ pub async fn add_namesake(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RecipientInput {
     /// The recipient as listed on the request.
+    #[schema(required, pattern = "\\S")]
     pub recipient: String,
     /// YYYY-MM-DD, when told
     #[serde(default)]
@@ -638,6 +640,7 @@ pub async fn decide(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ManualInput {
     /// The words to redact, wherever they occur.
+    #[schema(pattern = "\\S.*\\S")]
     pub text: String,
     /// third_party, serious_harm, restricted_by_law or other
     #[schema(pattern = "^(third_party|serious_harm|restricted_by_law|other)$")]

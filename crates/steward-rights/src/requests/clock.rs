@@ -10,10 +10,21 @@ use steward_db::Row;
 
 use super::codes::evidence_kind;
 use super::input::{limit, not_future, opt_date, req_date, ExtensionInput, StartEventsInput};
+use super::progress::status_conflict;
 use super::stored::Stored;
 use super::view::RequestRecord;
 use super::{calendar, capitalise, Rights, RECORD_TYPE};
 use crate::clock::{Extension, ExtensionGround};
+use crate::request::RequestError;
+
+/// A step the request's status does not allow is a conflict with the record's state (409);
+/// a date the clock's rules refuse is invalid input (422) on `field`.
+fn request_error(field: &str, err: RequestError) -> CoreError {
+    match err {
+        RequestError::Status(s) => status_conflict(s.from, s.to),
+        RequestError::Clock(c) => CoreError::invalid(field, capitalise(&c.to_string())),
+    }
+}
 
 impl Rights<'_> {
     /// Identity verified (with the evidence seen), proxy authority and fee received: the
@@ -160,7 +171,7 @@ impl Rights<'_> {
             move |s| {
                 let mut r = s.domain()?;
                 r.ask_for_clarification(asked.expect("checked"), question, calendar())
-                    .map_err(|err| CoreError::invalid("asked_on", capitalise(&err.to_string())))?;
+                    .map_err(|err| request_error("asked_on", err))?;
                 s.absorb(&r);
                 Ok(format!(
                     "clock paused from {}",
@@ -203,9 +214,7 @@ impl Rights<'_> {
             move |s| {
                 let mut r = s.domain()?;
                 r.clarification_received(received.expect("checked"))
-                    .map_err(|err| {
-                        CoreError::invalid("clarified_on", capitalise(&err.to_string()))
-                    })?;
+                    .map_err(|err| request_error("clarified_on", err))?;
                 s.absorb(&r);
                 Ok(format!(
                     "clock resumed on {}",

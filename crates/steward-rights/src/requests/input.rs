@@ -67,10 +67,14 @@ pub struct StartEventsInput {
 #[serde(default)]
 pub struct ExtensionInput {
     /// 1 or 2
+    #[schema(required, pattern = "^[12]$")]
     pub months: String,
     /// complex or number_of_requests
+    #[schema(required, pattern = "^(complex|number_of_requests)$")]
     pub ground: String,
+    #[schema(required, pattern = "\\S")]
     pub reasons: String,
+    #[schema(required, format = Date)]
     pub requester_told_on: String,
 }
 
@@ -118,6 +122,7 @@ pub struct ClosureInput {
 #[serde(default)]
 pub struct NamesakeInput {
     pub forenames: String,
+    #[schema(required, pattern = "\\S")]
     pub surname: String,
     pub date_of_birth: String,
     pub address: String,

@@ -13,6 +13,16 @@ use super::{checklist, is_clinician, Rights, KIND, RECORD_TYPE};
 use crate::checklist::{ChecklistStep, StepRole};
 use crate::request::RequestStatus;
 
+/// A move the request's current status does not allow: the request is valid, the record's
+/// state forbids it, so a conflict (409), not invalid input.
+pub(super) fn status_conflict(from: RequestStatus, to: RequestStatus) -> CoreError {
+    CoreError::Conflict(format!(
+        "A request that is {} cannot move to {}",
+        status_label(from).to_lowercase(),
+        status_label(to).to_lowercase()
+    ))
+}
+
 impl Rights<'_> {
     /// Moves the request on (the lifecycle of [`RequestStatus::next`]). Pausing and closing
     /// have their own functions.
@@ -35,16 +45,8 @@ impl Rights<'_> {
             .ok_or_else(|| CoreError::invalid("status", "Select what happens next"))?;
         self.change(caller, id, None, today, "record.update", move |s| {
             let mut r = s.domain()?;
-            r.move_to(target).map_err(|_| {
-                CoreError::invalid(
-                    "status",
-                    format!(
-                        "A request that is {} cannot move to {}",
-                        status_label(s.status).to_lowercase(),
-                        status_label(target).to_lowercase()
-                    ),
-                )
-            })?;
+            r.move_to(target)
+                .map_err(|_| status_conflict(s.status, target))?;
             s.absorb(&r);
             Ok(format!("status {}", status_code(target)))
         })
