@@ -18,6 +18,18 @@ fn subject() -> Subject {
     }
 }
 
+/// The bundle with every proposal accepted, in the default style.
+fn bundle_as_proposed(run: &RedactionRun) -> Vec<u8> {
+    let outcomes = apply_decisions(&run.documents, &run.proposals, &Review::default()).unwrap();
+    write_bundle(
+        &run.documents,
+        &outcomes,
+        &subject(),
+        &BundleOptions::default(),
+    )
+    .unwrap()
+}
+
 /// A detector that proposes every occurrence of the given strings as a person name, and
 /// flags the word "safeguarding".
 fn finder(needles: &[&str]) -> impl Fn(&str) -> (Vec<Proposal>, Vec<Flag>) + Sync {
@@ -1289,14 +1301,7 @@ fn a_500_page_record_reads_and_renders() {
     assert_eq!(run.documents[0].pages.len(), 500);
     assert_eq!(run.proposals.len(), 500);
     assert!(run.pages_needing_review().is_empty());
-    let outcomes = apply_decisions(&run.documents, &run.proposals, &Review::default()).unwrap();
-    let bundle = write_bundle(
-        &run.documents,
-        &outcomes,
-        &subject(),
-        &BundleOptions::default(),
-    )
-    .unwrap();
+    let bundle = bundle_as_proposed(&run);
     let pages = lopdf::Document::load_mem(&bundle)
         .unwrap()
         .get_pages()
@@ -1336,14 +1341,7 @@ fn bundle_lays_out_tables_and_redacts_inside_cells() {
     )];
     let run =
         redact_documents_with(&inputs, &Limits::default(), finder(&["Ottoline Grebe"])).unwrap();
-    let outcomes = apply_decisions(&run.documents, &run.proposals, &Review::default()).unwrap();
-    let bundle = write_bundle(
-        &run.documents,
-        &outcomes,
-        &subject(),
-        &BundleOptions::default(),
-    )
-    .unwrap();
+    let bundle = bundle_as_proposed(&run);
     let text = extract_pdf_text(&bundle);
     assert!(!text.contains("Ottoline"), "{text}");
     assert!(
@@ -1497,14 +1495,7 @@ fn the_bundle_draws_each_format_in_its_shape() {
     ];
     let run =
         redact_documents_with(&inputs, &Limits::default(), finder(&["Ottoline Grebe"])).unwrap();
-    let outcomes = apply_decisions(&run.documents, &run.proposals, &Review::default()).unwrap();
-    let bundle = write_bundle(
-        &run.documents,
-        &outcomes,
-        &subject(),
-        &BundleOptions::default(),
-    )
-    .unwrap();
+    let bundle = bundle_as_proposed(&run);
     assert_all_absent(&bundle, &["Ottoline Grebe"]);
     let text = pdf_lines(&bundle);
     // List items drawn with a bullet, not an asterisk; headings without '#'.
