@@ -882,16 +882,7 @@ async fn outcome_submit(
     Path(id): Path<String>,
     Form(f): Form<OutcomeForm>,
 ) -> PageResult {
-    let due_date = if [&f.due_day, &f.due_month, &f.due_year]
-        .iter()
-        .all(|p| p.trim().is_empty())
-    {
-        String::new()
-    } else {
-        date_from_parts(&f.due_day, &f.due_month, &f.due_year)
-            .map(iso_date)
-            .unwrap_or_else(|| "not a date".into())
-    };
+    let due_date = crate::forms::date_input(&f.due_day, &f.due_month, &f.due_year);
     let input = OutcomeInput {
         outcome: f.outcome.clone(),
         reason: f.reason.clone(),
