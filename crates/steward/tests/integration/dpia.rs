@@ -1212,8 +1212,26 @@ mod in_the_browser {
         )
         .await;
     }
-    async fn page_text(b: &Browser) -> String {
-        find(b, "main").await.text().await.unwrap()
+    /// The main text once it meets `ready`. After a post that comes back to the same path,
+    /// the page read first may be the one before (or go stale while it is read), so this
+    /// polls for up to 30 seconds and then returns what it last read, for the assertion.
+    async fn page_text_when(b: &Browser, ready: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..300 {
+            if let Ok(main) = b.find(Locator::Css("main")).await {
+                if let Ok(text) = main.text().await {
+                    if ready(&text) {
+                        return text;
+                    }
+                    last = text;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        last
+    }
+    async fn page_text_with(b: &Browser, needle: &str) -> String {
+        page_text_when(b, |t| t.contains(needle)).await
     }
     async fn sign_out(s: &TestServer, b: &Browser) {
         b.delete_all_cookies().await.unwrap();
@@ -1265,7 +1283,9 @@ mod in_the_browser {
         assert_accessible(b, "the screening questions").await;
         submit(b, "/dpias/screen").await;
         wait_for_path(b, |p| p.starts_with("/dpia-screenings/")).await;
-        assert!(page_text(b).await.contains("A DPIA is required"));
+        assert!(page_text_with(b, "A DPIA is required")
+            .await
+            .contains("A DPIA is required"));
         assert_accessible(b, "the screening's outcome").await;
         click(b, "form[action='/dpias/new'] button[type=submit]").await;
         wait_for_path(b, |p| p == "/dpias/new").await;
@@ -1279,7 +1299,7 @@ mod in_the_browser {
         submit(b, "/dpias/new").await;
         let path = wait_for_path(b, |p| p.starts_with("/dpias/") && p != "/dpias/new").await;
         let id = path.rsplit('/').next().unwrap().to_string();
-        assert!(page_text(b).await.contains("Draft"));
+        assert!(page_text_with(b, "Draft").await.contains("Draft"));
 
         // Two risks; the form keeps what was typed when the likelihood is missing.
         click_link(b, "Add a risk").await;
@@ -1306,7 +1326,7 @@ mod in_the_browser {
         b.goto(&s.url(&format!("/dpias/{id}"))).await.unwrap();
         add_risk(b, "A reminder reaches an old number", "2", "2").await;
         add_risk(b, "The clinic list is sent to the wrong practice", "3", "2").await;
-        let text = page_text(b).await;
+        let text = page_text_when(b, |t| t.contains("2 risks") || t.contains("two risks")).await;
         assert!(
             text.contains("2 risks") || text.contains("two risks"),
             "{text}"
@@ -1338,7 +1358,7 @@ mod in_the_browser {
         .await;
         click(b, "form button[type=submit]").await;
         wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
-        assert!(page_text(b)
+        assert!(page_text_with(b, "e-mailed to the wrong practice")
             .await
             .contains("e-mailed to the wrong practice"));
 
@@ -1355,7 +1375,7 @@ mod in_the_browser {
         assert_accessible(b, "the page asking before a risk is deleted").await;
         click(b, "#confirm").await;
         wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
-        let text = page_text(b).await;
+        let text = page_text_when(b, |t| !t.contains("A risk written by mistake")).await;
         assert!(!text.contains("A risk written by mistake"), "{text}");
         assert!(
             text.contains("2 risks") || text.contains("two risks"),
@@ -1365,7 +1385,7 @@ mod in_the_browser {
 
         click(b, &format!("form[action='/dpias/{id}/submit'] button")).await;
         wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
-        assert!(page_text(b).await.contains("Submitted"));
+        assert!(page_text_with(b, "Submitted").await.contains("Submitted"));
         sign_out(&s, b).await;
 
         // The DPO asks for changes.
@@ -1376,7 +1396,9 @@ mod in_the_browser {
         fill(b, "#note", "Say how numbers are kept up to date").await;
         submit(b, "/decision").await;
         wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
-        assert!(page_text(b).await.contains("Changes requested"));
+        assert!(page_text_with(b, "Changes requested")
+            .await
+            .contains("Changes requested"));
         sign_out(&s, b).await;
 
         // The IG lead fixes it and submits again.
@@ -1403,14 +1425,15 @@ mod in_the_browser {
         click(b, "#step-approve").await;
         submit(b, "/decision").await;
         wait_for_path(b, |p| p == format!("/dpias/{id}")).await;
-        let text = page_text(b).await;
+        let text = page_text_with(b, "Approved").await;
         assert!(text.contains("Approved"), "{text}");
         sign_out(&s, b).await;
         sign_in(&s, b, HARBOUR_IG).await;
         b.goto(&s.url(&format!("/dpias/{id}"))).await.unwrap();
-        let text = page_text(b).await;
         let today = steward_core::time::long_date(chrono::Utc::now().date_naive());
-        assert!(text.contains(&format!("Version 1, {today}")), "{text}");
+        let version = format!("Version 1, {today}");
+        let text = page_text_with(b, &version).await;
+        assert!(text.contains(&version), "{text}");
         assert!(
             b.find(Locator::LinkText("Add a risk")).await.is_err(),
             "no change offered on a frozen version"
@@ -1419,7 +1442,9 @@ mod in_the_browser {
         b.goto(&s.url(&format!("/dpias/{id}/risks/new")))
             .await
             .unwrap();
-        assert!(page_text(b).await.contains("cannot be changed"));
+        assert!(page_text_with(b, "cannot be changed")
+            .await
+            .contains("cannot be changed"));
         d.browser.close().await.unwrap();
     }
 
