@@ -1686,10 +1686,7 @@ async fn processing_page(
 mod tests {
     use super::*;
 
-    /// As `axum::Form` and `Query` read what the browser sends.
-    fn posted<T: serde::de::DeserializeOwned>(body: &str) -> T {
-        serde_urlencoded::from_str(body).unwrap()
-    }
+    use crate::forms::posted;
 
     #[test]
     fn the_calculator_asks_only_when_the_form_was_sent_and_names_a_date_typed_wrong() {

@@ -2741,10 +2741,7 @@ async fn compare_page(
 mod tests {
     use super::*;
 
-    /// As `axum::Form` reads a posted body.
-    fn posted<T: serde::de::DeserializeOwned>(body: &str) -> T {
-        serde_urlencoded::from_str(body).unwrap()
-    }
+    use crate::forms::posted;
 
     #[test]
     fn the_first_screening_step_sends_no_title_and_the_answers_are_named_by_question() {

@@ -73,6 +73,12 @@ pub fn shown_again<T: serde::Serialize>(form: &T, errors: FieldErrors) -> FormVi
     }
 }
 
+/// A posted body read as `axum::Form` and `Query` read it (the pages' unit tests).
+#[cfg(test)]
+pub(crate) fn posted<T: serde::de::DeserializeOwned>(body: &str) -> T {
+    serde_urlencoded::from_str(body).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
