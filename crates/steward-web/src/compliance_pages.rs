@@ -549,12 +549,7 @@ impl ReviewForm {
     fn input(&self) -> ReviewInput {
         ReviewInput {
             title: self.title.clone(),
-            record_types: self
-                .rest
-                .iter()
-                .filter(|(k, v)| k.starts_with("type_") && v.as_str() == "yes")
-                .map(|(k, _)| k.trim_start_matches("type_").to_string())
-                .collect(),
+            record_types: crate::forms::ticked_codes(&self.rest, "type_"),
             owner_id: self.owner_id.clone(),
             due_on: date_input(&self.due_on_day, &self.due_on_month, &self.due_on_year),
         }
@@ -1034,12 +1029,7 @@ impl PolicyForm {
         PolicyInput {
             title: self.title.clone(),
             document_type: self.document_type.clone(),
-            applies_to: self
-                .rest
-                .iter()
-                .filter(|(k, v)| k.starts_with("role_") && v.as_str() == "yes")
-                .map(|(k, _)| k.trim_start_matches("role_").to_string())
-                .collect(),
+            applies_to: crate::forms::ticked_codes(&self.rest, "role_"),
             summary: self.summary.clone(),
             body: self.body.clone(),
         }

@@ -60,6 +60,21 @@ pub fn ticked(value: &str) -> bool {
     matches!(value, "yes" | "on" | "true")
 }
 
+/// The codes of the ticked boxes named `<prefix><code>` among a form's data-named fields
+/// (a checkbox list whose codes come from a rule file), in code order.
+pub fn ticked_codes(
+    fields: &std::collections::HashMap<String, String>,
+    prefix: &str,
+) -> Vec<String> {
+    let mut codes: Vec<String> = fields
+        .iter()
+        .filter(|(_, v)| v.as_str() == "yes")
+        .filter_map(|(k, _)| k.strip_prefix(prefix).map(str::to_string))
+        .collect();
+    codes.sort();
+    codes
+}
+
 /// `None` for an empty box.
 pub fn optional(value: &str) -> Option<String> {
     Some(value.trim().to_string()).filter(|s| !s.is_empty())
@@ -96,6 +111,14 @@ mod tests {
         );
         assert_eq!(date_time_input("", "", "", ""), "");
         assert_eq!(date_time_input("5", "2", "2021", "25:00"), "5/2/2021 25:00");
+    }
+
+    #[test]
+    fn ticked_boxes_give_their_codes_in_order() {
+        let fields: std::collections::HashMap<String, String> =
+            posted("csrf=t&type_gp=yes&type_cctv=yes&type_sar=no&role_dpo=yes&title=type_x");
+        assert_eq!(ticked_codes(&fields, "type_"), ["cctv", "gp"]);
+        assert_eq!(ticked_codes(&fields, "role_"), ["dpo"]);
     }
 
     #[test]
