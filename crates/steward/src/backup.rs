@@ -6,7 +6,9 @@
 //!
 //! Restore checks the whole archive before it replaces anything: the manifest, every
 //! checksum, that the database is Steward's at a schema version this build knows, and that
-//! its audit trail verifies. It refuses while a server holds the data folder (the lock
+//! its audit trail verifies, and that the configured `STEWARD_SECRET_KEY` opens every sealed
+//! second-factor key in it (the key is never in the archive, which would carry the key to its
+//! own secrets; a restore on another machine needs the installation's key). It refuses while a server holds the data folder (the lock
 //! taken by `serve` and `demo`), and keeps what it replaced in `<data_dir>/replaced-<time>/`
 //! until the next successful start.
 //!
@@ -20,6 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use steward_core::sealed::SecretKey;
 use steward_core::trail::Verification;
 use steward_core::{CoreConfig, Db, Steward};
 
@@ -275,6 +278,8 @@ pub struct Target {
     pub data_dir: PathBuf,
     /// The SQLite database file.
     pub database: PathBuf,
+    /// The key second-factor keys are sealed with here (configuration, or the demo's own).
+    pub secret_key: Option<SecretKey>,
 }
 
 /// What a successful restore did.
@@ -299,7 +304,12 @@ pub async fn restore(archive: &Path, target: &Target) -> Result<Restored> {
     std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
     let checked = async {
         let manifest = unpack_checked(archive, &staging)?;
-        let entries = check_database(&staging.join(DATABASE), &manifest).await?;
+        let entries = check_database(
+            &staging.join(DATABASE),
+            &manifest,
+            target.secret_key.as_ref(),
+        )
+        .await?;
         anyhow::Ok((manifest, entries))
     }
     .await;
@@ -411,8 +421,9 @@ fn unpack_checked(archive: &Path, staging: &Path) -> Result<Manifest> {
 }
 
 /// The unpacked database is Steward's, at the manifest's schema version (one this build
-/// knows), and its audit trail verifies. Returns the trail's length.
-async fn check_database(path: &Path, manifest: &Manifest) -> Result<i64> {
+/// knows), its audit trail verifies, and `key` opens its sealed second-factor keys. Returns
+/// the trail's length.
+async fn check_database(path: &Path, manifest: &Manifest, key: Option<&SecretKey>) -> Result<i64> {
     let db = Db::open(&format!("sqlite://{}", path.display()))
         .await
         .context("opening the archive's database")?;
@@ -434,16 +445,53 @@ async fn check_database(path: &Path, manifest: &Manifest) -> Result<i64> {
                 secret_key: None,
             },
         );
-        match steward.verify_trail(None).await? {
-            Verification::Intact { entries, .. } => Ok(entries),
+        let entries = match steward.verify_trail(None).await? {
+            Verification::Intact { entries, .. } => entries,
             Verification::Broken { seq, reason } => {
                 bail!("its audit trail is broken at entry {seq}: {reason}")
             }
-        }
+        };
+        check_sealed_secrets(&db, key).await?;
+        Ok(entries)
     }
     .await;
     db.close().await;
     result
+}
+
+/// Every sealed second-factor key in the database opens with `key`: restoring data whose
+/// second factors nobody can check would lock out everyone who uses one (the DPO first).
+async fn check_sealed_secrets(db: &Db, key: Option<&SecretKey>) -> Result<()> {
+    let sealed: Vec<String> = steward_db::query_scalar(
+        "SELECT totp_secret FROM users WHERE totp_secret LIKE 'sealed1:%' ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    if sealed.is_empty() {
+        return Ok(());
+    }
+    let people = |n: usize| {
+        if n == 1 {
+            "1 person's".to_string()
+        } else {
+            format!("{n} people's")
+        }
+    };
+    let Some(key) = key else {
+        bail!(
+            "it holds {} second-factor keys, sealed with the secret key of the installation that wrote it, and no key is set here: set STEWARD_SECRET_KEY (or secret_key in steward.toml) to that installation's key, then restore",
+            people(sealed.len())
+        );
+    };
+    let unopened = sealed.iter().filter(|s| key.open(s).is_err()).count();
+    if unopened > 0 {
+        bail!(
+            "the secret key set here (STEWARD_SECRET_KEY) does not open {} second-factor keys in it, of {}: set the key of the installation that wrote the backup, then restore",
+            people(unopened),
+            sealed.len()
+        );
+    }
+    Ok(())
 }
 
 fn move_path(from: &Path, to: &Path) -> Result<()> {
@@ -626,6 +674,7 @@ mod tests {
         let target = Target {
             data_dir: data.clone(),
             database: data.join("steward.db"),
+            secret_key: None,
         };
         let before = snapshot(&data);
         let staged = snapshot(&staging);

@@ -687,6 +687,7 @@ async fn main() -> Result<()> {
             let target = backup::Target {
                 data_dir: config.data_dir.clone(),
                 database,
+                secret_key: config.secret_key()?,
             };
             let r = backup::restore(&file, &target).await?;
             println!(

@@ -16,14 +16,23 @@ use crate::common::*;
 
 /// Runs the real binary on a data folder (SQLite in it), returning its output.
 fn steward(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_steward"))
+    steward_keyed(data_dir, None, args)
+}
+
+/// `steward` with STEWARD_SECRET_KEY set to `key` (or unset).
+fn steward_keyed(data_dir: &Path, key: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_steward"));
+    command
         .args(args)
         .env("STEWARD_DATA_DIR", data_dir)
         .env_remove("STEWARD_DATABASE_URL")
         .env_remove("STEWARD_CONFIG")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the steward binary runs")
+        .env_remove("STEWARD_SECRET_KEY")
+        .env("RUST_LOG", "warn");
+    if let Some(key) = key {
+        command.env("STEWARD_SECRET_KEY", key);
+    }
+    command.output().expect("the steward binary runs")
 }
 
 fn text(o: &Output) -> String {
@@ -197,9 +206,31 @@ both_backends!(
         let out = steward(&s.data_dir, &["backup", file.to_str().unwrap()]);
         assert!(!out.status.success() && text(&out).contains("already exists"));
 
-        // Restore into a fresh folder: every record and file is there, the trail verifies.
+        // The second-factor keys in the archive are sealed with the server's secret key, which
+        // is not in the archive: without it, or with another key, restore refuses and
+        // changes nothing (the DPO could never sign in again).
         let fresh = work.path().join("fresh");
         let out = steward(&fresh, &["restore", file.to_str().unwrap()]);
+        assert!(!out.status.success());
+        assert!(
+            text(&out).contains("second-factor keys") && text(&out).contains("STEWARD_SECRET_KEY"),
+            "{}",
+            text(&out)
+        );
+        assert!(text(&out).contains("nothing was changed"), "{}", text(&out));
+        assert!(!fresh.join("steward.db").exists());
+        let other_key = steward_core::sealed::SecretKey::generate_hex();
+        let out = steward_keyed(
+            &fresh,
+            Some(&other_key),
+            &["restore", file.to_str().unwrap()],
+        );
+        assert!(!out.status.success());
+        assert!(text(&out).contains("does not open"), "{}", text(&out));
+        assert!(!fresh.join("steward.db").exists());
+        // With the key: every record and file is there, the trail verifies.
+        let key = Some(s.secret_key.as_str());
+        let out = steward_keyed(&fresh, key, &["restore", file.to_str().unwrap()]);
         assert!(out.status.success(), "{}", text(&out));
         assert!(text(&out).contains("audit trail intact"), "{}", text(&out));
         let out = steward(&fresh, &["audit-trail", "verify"]);
@@ -310,7 +341,7 @@ both_backends!(
         assert!(!fresh.join("attachments/planted").exists());
 
         // Restoring over data keeps the replaced data beside it...
-        let out = steward(&fresh, &["restore", file.to_str().unwrap()]);
+        let out = steward_keyed(&fresh, key, &["restore", file.to_str().unwrap()]);
         assert!(out.status.success(), "{}", text(&out));
         let replaced = |dir: &Path| -> Vec<PathBuf> {
             std::fs::read_dir(dir)
@@ -335,10 +366,7 @@ both_backends!(
             .env("STEWARD_DATA_DIR", &fresh)
             .env_remove("STEWARD_DATABASE_URL")
             .env("STEWARD_LISTEN", "127.0.0.1:0")
-            .env(
-                "STEWARD_SECRET_KEY",
-                steward_core::sealed::SecretKey::generate_hex(),
-            )
+            .env("STEWARD_SECRET_KEY", &s.secret_key)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -380,7 +408,7 @@ both_backends!(
         server.kill().unwrap();
         server.wait().unwrap();
         // Stopped: restore goes ahead again.
-        let out = steward(&fresh, &["restore", file.to_str().unwrap()]);
+        let out = steward_keyed(&fresh, key, &["restore", file.to_str().unwrap()]);
         assert!(out.status.success(), "{}", text(&out));
     }
 );

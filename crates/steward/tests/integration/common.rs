@@ -39,6 +39,9 @@ pub struct TestServer {
     pub backend: Backend,
     pub database_url: String,
     pub data_dir: PathBuf,
+    /// The key this server seals second-factor keys with (64 hex characters), for commands
+    /// run on its data (a restore of its backup needs it).
+    pub secret_key: String,
     _dir: tempfile::TempDir,
     pg_database: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -95,6 +98,7 @@ impl TestServer {
             .expect("bind port 0");
         let addr: SocketAddr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
+        let secret_key = steward_core::sealed::SecretKey::generate_hex();
         let steward = Steward::new(
             db,
             CoreConfig {
@@ -102,12 +106,7 @@ impl TestServer {
                 max_attachment_bytes: options.max_attachment_bytes,
                 base_url: base.clone(),
                 smtp: options.smtp,
-                secret_key: Some(
-                    steward_core::sealed::SecretKey::from_hex(
-                        &steward_core::sealed::SecretKey::generate_hex(),
-                    )
-                    .unwrap(),
-                ),
+                secret_key: Some(steward_core::sealed::SecretKey::from_hex(&secret_key).unwrap()),
             },
         );
         steward
@@ -129,6 +128,7 @@ impl TestServer {
             backend,
             database_url,
             data_dir,
+            secret_key,
             _dir: dir,
             pg_database,
             shutdown: Some(tx),

@@ -1105,6 +1105,8 @@ async fn backup_while_serving_and_restore() {
         String::from_utf8_lossy(&out.stderr)
     );
     create_action(&c, "After the backup", &owner, in_days(3)).await;
+    // The DPO's second-factor key in the backup is sealed with this key.
+    let key = s.secret_key.clone();
     s.stop().await;
 
     let data_dir = tempfile::tempdir().unwrap();
@@ -1112,6 +1114,7 @@ async fn backup_while_serving_and_restore() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
         .args(["restore", backup.to_str().unwrap()])
         .env("STEWARD_DATA_DIR", &restored)
+        .env("STEWARD_SECRET_KEY", &key)
         .env_remove("STEWARD_DATABASE_URL")
         .output()
         .unwrap();
