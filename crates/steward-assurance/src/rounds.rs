@@ -100,6 +100,25 @@ pub fn rounds(steward: &Steward) -> Rounds<'_> {
     Rounds { steward }
 }
 
+/// The longest title an action takes (the actions' own rule).
+const ACTION_TITLE_CHARS: usize = 200;
+
+/// A required action's title as an action: "Heading: what to do", cut at a word with an
+/// ellipsis when longer than an action's title may be (a line may hold 80 characters of
+/// heading and 300 of text); the whole line opens the action's description.
+fn action_title(item: &RequiredAction) -> String {
+    let full = format!("{}: {}", item.heading, item.text);
+    if full.chars().count() <= ACTION_TITLE_CHARS {
+        return full;
+    }
+    let cut: String = full.chars().take(ACTION_TITLE_CHARS - 1).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > cut.len() / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
 const SELECT: &str = "SELECT r.*, u.display_name AS sent_by_name, (SELECT COUNT(DISTINCT t.organisation_id) FROM action_round_tasks t WHERE t.round_id = r.id) AS practices, (SELECT COUNT(*) FROM action_round_tasks t WHERE t.round_id = r.id) AS tasks, (SELECT COUNT(*) FROM action_round_tasks t JOIN actions a ON a.id = t.action_id WHERE t.round_id = r.id AND a.status = 'done') AS done FROM action_rounds r JOIN users u ON u.id = r.sent_by";
 
 fn from_row(r: &AnyRow) -> CoreResult<ActionRound> {
@@ -124,8 +143,9 @@ fn from_row(r: &AnyRow) -> CoreResult<ActionRound> {
 
 impl Rounds<'_> {
     /// The DPO sends a round from their own organisation to the practices chosen. Everything
-    /// is checked first (each practice has an owner for the actions); then the round and
-    /// every practice's actions are written.
+    /// is checked first (each practice has an owner for the actions, each action passes the
+    /// gate and its checks); then the round and every practice's actions are written in one
+    /// transaction.
     pub async fn send(
         &self,
         caller: &Caller,
@@ -205,6 +225,28 @@ impl Rounds<'_> {
         }
         e.into_result()?;
         let due = due.expect("checked");
+        // Every practice's actions are checked before anything is written, then the round,
+        // its tasks and every action are written in one transaction: a round is sent to all
+        // the practices chosen, or to none.
+        let mut actions = Vec::with_capacity(owners.len() * items.len());
+        for (org, owner) in &owners {
+            for (i, item) in items.iter().enumerate() {
+                let input = ActionInput {
+                    title: action_title(item),
+                    description: format!(
+                        "{}: {}\n\nRequired by the DPO in the round \"{title}\". {intro}\n\nMark this action done when it is in place, and attach the evidence (a certificate, a contract, a training report).",
+                        item.heading, item.text
+                    ).replace(". \n", ".\n"),
+                    owner_id: owner.0.clone(),
+                    due_date: iso_date(due),
+                    status: None,
+                    source_record_type: None,
+                    source_record_id: None,
+                };
+                let new = self.steward.check_new_action(caller, org, &input).await?;
+                actions.push((org, i, new));
+            }
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_stamp();
         let mut w = self.steward.write().await?;
@@ -226,36 +268,17 @@ impl Rounds<'_> {
         let mut t = TrailEntry::for_record(caller, "record.create", dpo_org, KIND.code(), &id);
         t.detail = title.clone();
         append(&mut w.tx, &t).await?;
-        w.commit().await?;
-        for (org, owner) in &owners {
-            for (i, item) in items.iter().enumerate() {
-                let action = self
-                    .steward
-                    .create_action(
-                        caller,
-                        org,
-                        &ActionInput {
-                            title: format!("{}: {}", item.heading, item.text),
-                            description: format!(
-                                "Required by the DPO in the round \"{title}\". {intro}\n\nMark this action done when it is in place, and attach the evidence (a certificate, a contract, a training report)."
-                            ).replace(". \n", ".\n"),
-                            owner_id: owner.0.clone(),
-                            due_date: iso_date(due),
-                            status: None,
-                            source_record_type: None,
-                            source_record_id: None,
-                        },
-                    )
-                    .await?;
-                steward_db::query("INSERT INTO action_round_tasks (round_id, organisation_id, item, action_id) VALUES ($1, $2, $3, $4)")
-                    .bind(&id)
-                    .bind(org)
-                    .bind(i as i64)
-                    .bind(&action.id)
-                    .execute(&self.steward.db.pool)
-                    .await?;
-            }
+        for (org, i, new) in actions {
+            let action = self.steward.insert_action(&mut w.tx, caller, new).await?;
+            steward_db::query("INSERT INTO action_round_tasks (round_id, organisation_id, item, action_id) VALUES ($1, $2, $3, $4)")
+                .bind(&id)
+                .bind(org)
+                .bind(i as i64)
+                .bind(&action.id)
+                .execute(&mut *w.tx)
+                .await?;
         }
+        w.commit().await?;
         self.load(&id).await
     }
 
@@ -424,5 +447,32 @@ impl Rounds<'_> {
         append(&mut w.tx, &t).await?;
         w.commit().await?;
         Ok(open.len() as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(heading: &str, text: &str) -> RequiredAction {
+        RequiredAction {
+            heading: heading.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_required_action_fits_an_actions_title() {
+        let short = item("Remote working", "Staff use the VPN");
+        assert_eq!(action_title(&short), "Remote working: Staff use the VPN");
+        // The longest line a round takes: an 80-character heading and 300 characters of text.
+        let long = item(&"H".repeat(80), &"shred the waste, ".repeat(18)[..300]);
+        let title = action_title(&long);
+        assert!(title.chars().count() <= ACTION_TITLE_CHARS, "{title}");
+        // Cut at a word: what is kept is the start of the line, followed there by a space.
+        let kept = title.strip_suffix('…').expect("an ellipsis");
+        let full = format!("{}: {}", long.heading, long.text);
+        assert!(full.starts_with(kept), "{title}");
+        assert_eq!(full[kept.len()..].chars().next(), Some(' '), "{title}");
     }
 }

@@ -204,6 +204,13 @@ fn from_row(r: &AnyRow) -> CoreResult<Action> {
     })
 }
 
+/// A new action that passed the gate and its checks, ready for [`Steward::insert_action`];
+/// only [`Steward::check_new_action`] makes one.
+pub struct NewAction {
+    organisation_id: String,
+    checked: Checked,
+}
+
 struct Checked {
     title: String,
     description: String,
@@ -341,13 +348,48 @@ impl Steward {
         organisation_id: &str,
         input: &ActionInput,
     ) -> CoreResult<Action> {
+        let new = self
+            .check_new_action(caller, organisation_id, input)
+            .await?;
+        let mut w = self.write().await?;
+        let action = self.insert_action(&mut w.tx, caller, new).await?;
+        w.commit().await?;
+        Ok(action)
+    }
+
+    /// Checks a new action (the gate, then its fields) without writing anything: a module
+    /// that creates many actions in one transaction checks them all first, then writes each
+    /// with [`Steward::insert_action`].
+    pub async fn check_new_action(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        input: &ActionInput,
+    ) -> CoreResult<NewAction> {
         self.permit_in(caller, KIND, Op::Create, organisation_id)?;
-        let c = self
+        let checked = self
             .check_action(caller, organisation_id, input, true)
             .await?;
+        Ok(NewAction {
+            organisation_id: organisation_id.to_string(),
+            checked,
+        })
+    }
+
+    /// Writes a checked new action, its first version and its trail entry, inside `tx`.
+    pub async fn insert_action(
+        &self,
+        tx: &mut steward_db::Tx<'static>,
+        caller: &Caller,
+        new: NewAction,
+    ) -> CoreResult<Action> {
+        let NewAction {
+            organisation_id,
+            checked: c,
+        } = new;
+        let organisation_id = organisation_id.as_str();
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_stamp();
-        let mut w = self.write().await?;
         steward_db::query(
             "INSERT INTO actions (id, organisation_id, title, description, owner_id, due_date, status, source_record_type, source_record_id, created_by, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1)",
         )
@@ -363,11 +405,11 @@ impl Steward {
         .bind(&caller.user_id)
         .bind(&now)
         .bind(&now)
-        .execute(&mut *w.tx)
+        .execute(&mut **tx)
         .await?;
-        let action = self.action_in(&mut w.tx, &id).await?;
+        let action = self.action_in(tx, &id).await?;
         record_version(
-            &mut w.tx,
+            tx,
             caller,
             RECORD_TYPE,
             &id,
@@ -379,8 +421,7 @@ impl Steward {
         let mut e =
             TrailEntry::for_record(caller, "record.create", organisation_id, RECORD_TYPE, &id);
         e.detail = c.title;
-        append(&mut w.tx, &e).await?;
-        w.commit().await?;
+        append(tx, &e).await?;
         Ok(action)
     }
 

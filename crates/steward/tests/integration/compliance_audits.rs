@@ -345,6 +345,68 @@ both_backends!(
     }
 );
 
+both_backends!(a_round_is_sent_to_every_practice_or_to_none, |s: Arc<
+    TestServer,
+>| async move {
+    let harbour = s.organisation("Y90001").await;
+    let castle = s.organisation("Y90002").await;
+    let dpo = s.sign_in(DPO).await;
+    // A line as long as a round takes (300 characters of text) is longer than an
+    // action's title may be: every practice still gets every action, its title cut at a
+    // word and the whole line in its description. (Before, the round was saved, then
+    // the first long action was refused: a round with no actions.)
+    let long = format!(
+        "Records: {}",
+        "Scan and index every paper record received, ".repeat(7)
+    )
+    .trim_end()
+    .chars()
+    .take(309)
+    .collect::<String>();
+    let lines = format!("Remote working: Staff use the VPN\n{long}");
+    let res = dpo
+        .post_form(
+            "/action-rounds/new",
+            &[
+                ("title", "Records round"),
+                ("required_actions", &lines),
+                ("due_day", "1"),
+                ("due_month", "1"),
+                ("due_year", "2099"),
+                ("organisation_ids", &harbour),
+                ("organisation_ids", &castle),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = location(&res);
+    let round = page.trim_start_matches("/action-rounds/").to_string();
+    let (_, body) = dpo.get_text(&page).await;
+    assert!(body.contains("0 of 4 actions done"), "{body}");
+    let titles: Vec<(String, String)> = steward_db::query_as(
+            "SELECT a.title, a.description FROM action_round_tasks t JOIN actions a ON a.id = t.action_id WHERE t.round_id = $1 AND t.item = 1 ORDER BY t.organisation_id",
+        )
+        .bind(&round)
+        .fetch_all(&s.steward.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(titles.len(), 2, "both practices have the long action");
+    for (title, description) in titles {
+        assert!(
+            title.chars().count() <= 200 && title.ends_with('…'),
+            "{title}"
+        );
+        assert!(description.starts_with(long.trim_end()), "{description}");
+    }
+    let rounds: i64 = steward_db::query_scalar(
+        "SELECT COUNT(*) FROM action_rounds WHERE title = 'Records round'",
+    )
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(rounds, 1);
+});
+
 both_backends!(
     each_role_s_dashboard_shows_its_share_of_assurance,
     |s: Arc<TestServer>| async move {
