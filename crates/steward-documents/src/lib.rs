@@ -12,6 +12,7 @@ pub mod cli;
 pub mod error;
 pub mod ingest;
 pub mod model;
+pub mod picture;
 pub mod pipeline;
 mod render;
 pub mod spec;

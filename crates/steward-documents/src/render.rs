@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
@@ -15,8 +15,8 @@ use krilla::text::{Font, TextDirection};
 use crate::error::{DocumentError, Result};
 
 /// DejaVu Sans (Bitstream Vera licence + public-domain changes; see fonts/LICENSE-DejaVu.txt).
-static REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
-static BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+pub(crate) static REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+pub(crate) static BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 
 pub(crate) const PAGE_W: f32 = 595.28;
 pub(crate) const PAGE_H: f32 = 841.89;
@@ -121,6 +121,14 @@ enum Op {
         w: f32,
         h: f32,
         grey: bool,
+    },
+    /// A picture, `w` by `h` points with its top left corner at `x`, `y`.
+    Image {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        image: krilla::image::Image,
     },
     /// A shaded table cell, drawn under its text.
     Fill {
@@ -244,6 +252,40 @@ impl Layout {
         self.ensure(size * 1.3 * 2.0);
         self.paragraph_styled(runs, size, true, false, 0.0);
         self.space(size * 0.3);
+    }
+
+    /// A picture (PNG) `width` points wide, never wider than the text nor taller than a
+    /// page, kept on one page, with its caption in small grey type under it.
+    pub fn image(&mut self, png: &[u8], width: f32, caption: &str) -> Result<()> {
+        let image = krilla::image::Image::from_png(krilla::Data::from(png.to_vec()), true)
+            .map_err(|e| DocumentError::Render {
+                what: "PDF",
+                detail: format!("a picture that is not a PNG ({e})"),
+            })?;
+        let (pw, ph) = image.size();
+        let mut w = width.clamp(1.0, Self::content_width());
+        let mut h = w * ph as f32 / pw.max(1) as f32;
+        let tallest = Self::bottom() - MARGIN - 40.0;
+        if h > tallest {
+            w *= tallest / h;
+            h = tallest;
+        }
+        self.space(6.0);
+        self.ensure(h + 24.0);
+        let y = self.y;
+        self.push(Op::Image {
+            x: MARGIN,
+            y,
+            w,
+            h,
+            image,
+        });
+        self.y += h + 6.0;
+        if !caption.is_empty() {
+            self.note(caption);
+        }
+        self.space(6.0);
+        Ok(())
     }
 
     pub fn paragraph(&mut self, runs: &[Run]) {
@@ -565,6 +607,13 @@ impl Layout {
                                 }));
                                 surface.draw_path(&path);
                             }
+                        }
+                    }
+                    Op::Image { x, y, w, h, image } => {
+                        if let Some(size) = Size::from_wh(*w, *h) {
+                            surface.push_transform(&Transform::from_translate(*x, *y));
+                            surface.draw_image(image.clone(), size);
+                            surface.pop();
                         }
                     }
                     Op::Fill { x, y, w, h, rgb: c } => {

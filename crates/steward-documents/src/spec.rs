@@ -45,6 +45,13 @@ pub enum SpecBlock {
         rows: Vec<Vec<String>>,
         fills: Vec<Vec<String>>,
     },
+    /// A picture (PNG bytes), `width_mm` wide at most (the text's width caps it), with its
+    /// text alternative: Word's alternative text in the DOCX, the caption under it in the PDF.
+    Image {
+        png: Vec<u8>,
+        alt: String,
+        width_mm: f32,
+    },
     PageBreak,
 }
 
@@ -87,6 +94,16 @@ impl DocumentSpec {
         });
         self
     }
+    /// A picture: PNG bytes (see [`crate::picture::svg_to_png`] for a drawing), its text
+    /// alternative, and its width on the page.
+    pub fn image(mut self, png: Vec<u8>, alt: impl Into<String>, width_mm: f32) -> Self {
+        self.blocks.push(SpecBlock::Image {
+            png,
+            alt: alt.into(),
+            width_mm,
+        });
+        self
+    }
     pub fn page_break(mut self) -> Self {
         self.blocks.push(SpecBlock::PageBreak);
         self
@@ -96,11 +113,14 @@ impl DocumentSpec {
 /// Renders the spec to PDF (A4, DejaVu Sans embedded, "Page N of M" footers).
 pub fn write_pdf(spec: &DocumentSpec) -> Result<Vec<u8>> {
     let mut layout = Layout::new(RedactionStyle::Box);
-    layout_spec(&mut layout, spec);
+    layout_spec(&mut layout, spec)?;
     layout.finish(&spec.title, &spec.footer)
 }
 
-pub(crate) fn layout_spec(layout: &mut Layout, spec: &DocumentSpec) {
+/// Points in a millimetre.
+const PT_PER_MM: f32 = 72.0 / 25.4;
+
+pub(crate) fn layout_spec(layout: &mut Layout, spec: &DocumentSpec) -> Result<()> {
     if !spec.title.is_empty() {
         layout.heading(&spec.title, 0);
     }
@@ -126,9 +146,13 @@ pub(crate) fn layout_spec(layout: &mut Layout, spec: &DocumentSpec) {
                 rows,
                 fills,
             } => layout.table_shaded(header, rows, fills),
+            SpecBlock::Image { png, alt, width_mm } => {
+                layout.image(png, width_mm * PT_PER_MM, alt)?
+            }
             SpecBlock::PageBreak => layout.page_break(),
         }
     }
+    Ok(())
 }
 
 /// Renders the spec to a DOCX with docx-rs: Word's own styles (Title, Heading 1 to 3, List
@@ -193,6 +217,7 @@ pub fn write_docx(spec: &DocumentSpec) -> Result<Vec<u8>> {
     if !spec.title.is_empty() {
         docx = docx.add_paragraph(text_paragraph(&spec.title, false).style("Title"));
     }
+    let mut alts = vec![];
     for block in &spec.blocks {
         match block {
             SpecBlock::Heading { level, text } => {
@@ -223,6 +248,16 @@ pub fn write_docx(spec: &DocumentSpec) -> Result<Vec<u8>> {
                     .add_table(docx_table(header, rows, fills))
                     .add_paragraph(Paragraph::new());
             }
+            SpecBlock::Image { png, alt, width_mm } => {
+                let (pw, ph) = crate::picture::png_size(png)?;
+                let w_mm = width_mm.clamp(1.0, DOCX_TEXT_WIDTH_MM);
+                let h_mm = w_mm * ph as f32 / pw.max(1) as f32;
+                let pic = docx_rs::Pic::new_with_dimensions(png.clone(), pw, ph)
+                    .size((w_mm * EMU_PER_MM) as u32, (h_mm * EMU_PER_MM) as u32);
+                docx = docx
+                    .add_paragraph(Paragraph::new().add_run(docx_rs::Run::new().add_image(pic)));
+                alts.push(alt.clone());
+            }
             SpecBlock::PageBreak => {
                 docx = docx.add_paragraph(
                     Paragraph::new()
@@ -237,13 +272,22 @@ pub fn write_docx(spec: &DocumentSpec) -> Result<Vec<u8>> {
         detail: e.to_string(),
     };
     docx.build().pack(&mut out).map_err(|e| err(&e))?;
-    with_core_properties(out.into_inner(), &spec.title).map_err(|e| err(&e))
+    with_properties(out.into_inner(), &spec.title, &alts).map_err(|e| err(&e))
 }
 
+/// The text's width on the page (A4 less two 2 cm margins), and English Metric Units in a
+/// millimetre, for pictures.
+const DOCX_TEXT_WIDTH_MM: f32 = 170.0;
+const EMU_PER_MM: f32 = 36_000.0;
+
+/// What docx-rs writes for every picture: one id and name, and no alternative text.
+const DOCX_PICTURE: &str = r#"<wp:docPr id="1" name="Figure""#;
+
 /// docx-rs gives no way to set the document's title and author (its core properties), which
-/// Word shows and accessibility checkers ask for: the package is copied with its
-/// `docProps/core.xml` replaced.
-fn with_core_properties(docx: Vec<u8>, title: &str) -> zip::result::ZipResult<Vec<u8>> {
+/// Word shows and accessibility checkers ask for, nor a picture's alternative text: the
+/// package is copied with its `docProps/core.xml` replaced, and each picture in
+/// `word/document.xml` given its own id and its text alternative (`alts`, in order).
+fn with_properties(docx: Vec<u8>, title: &str, alts: &[String]) -> zip::result::ZipResult<Vec<u8>> {
     use std::io::{Read, Write};
     let core = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>{}</dc:title><dc:creator>Steward</dc:creator></cp:coreProperties>",
@@ -262,10 +306,33 @@ fn with_core_properties(docx: Vec<u8>, title: &str) -> zip::result::ZipResult<Ve
         } else {
             f.read_to_end(&mut bytes)?;
         }
+        if name == "word/document.xml" && !alts.is_empty() {
+            bytes = with_alt_texts(&String::from_utf8_lossy(&bytes), alts).into_bytes();
+        }
         output.start_file(name, options)?;
         output.write_all(&bytes)?;
     }
     Ok(output.finish()?.into_inner())
+}
+
+/// Each picture docx-rs wrote, in order, with its own id and name and its alternative text.
+fn with_alt_texts(xml: &str, alts: &[String]) -> String {
+    let mut out = String::with_capacity(xml.len() + alts.iter().map(String::len).sum::<usize>());
+    let mut rest = xml;
+    let mut n = 0;
+    while let Some(at) = rest.find(DOCX_PICTURE) {
+        out.push_str(&rest[..at]);
+        let alt = alts.get(n).map(String::as_str).unwrap_or("");
+        n += 1;
+        out.push_str(&format!(
+            r#"<wp:docPr id="{}" name="Picture {n}" descr="{}""#,
+            1000 + n,
+            quick_xml::escape::escape(clean_xml(alt).as_str())
+        ));
+        rest = &rest[at + DOCX_PICTURE.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The numbering id of the bullet list.
