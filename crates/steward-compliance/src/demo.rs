@@ -274,7 +274,7 @@ pub async fn seed_demo_compliance(steward: &Steward, today: NaiveDate) -> CoreRe
     .await?;
 
     // 5. Toolkit evidence partly linked: the supplier assurance uploaded and confirmed; the
-    // agreement assertion noted but not yet evidenced.
+    // IT administrators' agreement noted but not yet evidenced.
     let tk = toolkit(steward);
     let e = tk
         .save(
@@ -295,8 +295,8 @@ pub async fn seed_demo_compliance(steward: &Steward, today: NaiveDate) -> CoreRe
         &ig,
         &harbour,
         &EvidenceInput {
-            assertion: "2.1".into(),
-            note: "Agreement issued; waiting for the reception team to sign.".into(),
+            assertion: "4.3.1".into(),
+            note: "Agreement sent to the IT support company's administrators; waiting for their signatures.".into(),
             confirmed: String::new(),
         },
     )

@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn the_shipped_assertions_link_to_evidence() {
         let a = Assertions::embedded();
-        let t = a.get("3.2").unwrap();
+        let t = a.get("3.2.1").unwrap();
         assert_eq!(t.evidence, Evidence::TrainingPercentage);
         assert!(Evidence::TrainingPercentage.met(95, t.threshold));
         assert!(!Evidence::TrainingPercentage.met(94, t.threshold));
@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn twice_listed_is_refused() {
-        let t = format!("{EMBEDDED_ASSERTIONS_TOML}\n[[assertion]]\ncode = \"3.2\"\nstandard = \"x\"\ntext = \"x\"\nevidence = \"upload\"\nreference = \"x\"\n");
-        assert!(Assertions::from_toml(&t).unwrap_err().contains("3.2"));
+        let t = format!("{EMBEDDED_ASSERTIONS_TOML}\n[[assertion]]\ncode = \"3.2.1\"\nstandard = \"x\"\ntext = \"x\"\nevidence = \"upload\"\nreference = \"x\"\n");
+        assert!(Assertions::from_toml(&t).unwrap_err().contains("3.2.1"));
     }
 }

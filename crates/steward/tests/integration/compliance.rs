@@ -206,7 +206,7 @@ both_backends!(
             true,
             "the uploaded, confirmed assurance"
         );
-        assert_eq!(item(&r, "2.1")["met"], false, "noted, not evidenced");
+        assert_eq!(item(&r, "4.3.1")["met"], false, "noted, not evidenced");
         assert_eq!(item(&r, "1.3")["met"], true, "a review completed this year");
         assert_eq!(item(&r, "7.1")["met"], true, "the plan tested this year");
 
@@ -416,7 +416,7 @@ both_backends!(
             .send(
                 Method::POST,
                 &format!("/organisations/{harbour}/toolkit-evidence"),
-                &json!({"assertion": "2.1", "note": "=HYPERLINK(\"http://x\")"}),
+                &json!({"assertion": "4.3.1", "note": "=HYPERLINK(\"http://x\")"}),
             )
             .await;
         assert_eq!(status, 200);
@@ -519,7 +519,7 @@ mod in_the_browser {
         let b = &d.browser;
         sign_in(&s, b, HARBOUR_IG).await;
         b.goto(&s.url("/toolkit")).await.unwrap();
-        let before = text(b, "#assertion-3-2").await;
+        let before = text(b, "#assertion-3-2-1").await;
         assert!(
             before.contains("80%") && before.contains("Not yet met"),
             "{before}"
@@ -576,7 +576,7 @@ mod in_the_browser {
 
         // The readiness view has changed accordingly.
         b.goto(&s.url("/toolkit")).await.unwrap();
-        let after = text(b, "#assertion-3-2").await;
+        let after = text(b, "#assertion-3-2-1").await;
         assert!(
             after.contains("100%") && after.contains("Met") && !after.contains("Not yet met"),
             "{after}"
