@@ -152,12 +152,24 @@ struct SignInForm {
     password: String,
 }
 
-async fn sign_in_page(v: Visitor, si: Option<SignedIn>) -> Response {
+/// The sign-in page's frame: its footer links to each published privacy notice.
+async fn sign_in_ctx(state: &AppState, csrf: &str) -> PageCtx {
+    PageCtx {
+        privacy_notices: crate::registers_pages::privacy_notice_links(state).await,
+        ..PageCtx::anonymous("Sign in", csrf)
+    }
+}
+
+async fn sign_in_page(
+    State(state): State<AppState>,
+    v: Visitor,
+    si: Option<SignedIn>,
+) -> Response {
     if si.is_some() {
         return Redirect::to("/").into_response();
     }
     render(&SignInPage {
-        ctx: PageCtx::anonymous("Sign in", &v.csrf),
+        ctx: sign_in_ctx(&state, &v.csrf).await,
         form: FormView::new(),
         notice: None,
     })
@@ -203,7 +215,7 @@ async fn sign_in(
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(&SignInPage {
-                    ctx: with_errors(PageCtx::anonymous("Sign in", &v.csrf), &form),
+                    ctx: with_errors(sign_in_ctx(&state, &v.csrf).await, &form),
                     form,
                     notice: None,
                 }),
@@ -219,7 +231,7 @@ async fn sign_in(
             Ok((
                 StatusCode::TOO_MANY_REQUESTS,
                 render(&SignInPage {
-                    ctx: with_errors(PageCtx::anonymous("Sign in", &v.csrf), &form),
+                    ctx: with_errors(sign_in_ctx(&state, &v.csrf).await, &form),
                     form,
                     notice: None,
                 }),
@@ -1283,7 +1295,7 @@ async fn reset_submit(
         .await
     {
         Ok(()) => Ok(render(&SignInPage {
-            ctx: PageCtx::anonymous("Sign in", &v.csrf),
+            ctx: sign_in_ctx(&state, &v.csrf).await,
             form: FormView::new(),
             notice: Some("Your password has been set. Sign in with it now.".into()),
         })),
