@@ -268,8 +268,8 @@ impl Registers<'_> {
             }
             match f.ty {
                 Ty::Retention => {
-                    let schedule = &steward_compliance::rules(self.steward).schedule;
-                    match retention_row(schedule, &raw) {
+                    let compliance = steward_compliance::rules(self.steward);
+                    match retention_row(&compliance.schedule, &raw) {
                         Some(code) => {
                             values.insert(f.name.into(), code);
                         }

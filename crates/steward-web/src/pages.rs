@@ -120,6 +120,7 @@ pub(crate) fn ctx(si: &SignedIn, title: &str, nav: &'static str) -> PageCtx {
         has_errors: false,
         password_owed: si.must_change_password,
         flash: crate::flash::take(),
+        privacy_notices: vec![],
     }
 }
 

@@ -1023,7 +1023,7 @@ pub struct ImportPage {
 
 impl ImportPage {
     /// The name of the mapping form's choice for the file's column `i`.
-    pub fn col(&self, i: usize) -> String {
+    pub fn col(&self, i: &usize) -> String {
         format!("col_{i}")
     }
     pub fn count(&self, a: &str) -> String {
