@@ -207,7 +207,10 @@ impl Registers<'_> {
                 .values
                 .insert(f.into(), activity.value(f).to_string());
         }
-        for f in LOCAL_WHEN_SET.iter().filter(|f| !activity.value(f).is_empty()) {
+        for f in LOCAL_WHEN_SET
+            .iter()
+            .filter(|f| !activity.value(f).is_empty())
+        {
             theirs
                 .values
                 .insert(f.to_string(), activity.value(f).to_string());

@@ -303,7 +303,10 @@ pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreRes
                 ("retention_row", "gp_patient"),
                 ("security_measures", SECURITY),
                 ("opt_out_applies", "no"),
-                ("dpia_reference", "Community frailty DPIA, held by the community trust"),
+                (
+                    "dpia_reference",
+                    "Community frailty DPIA, held by the community trust",
+                ),
             ]),
             today,
         )
@@ -365,7 +368,10 @@ pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreRes
     // Its own DPIAs (the DPIA demo's) linked to the activities they assess.
     for (activity, dpia_title) in [
         ("Shared care record", "Dorset Care Record"),
-        ("Video consultations", "MS Teams Patient Group Video Consultations - Trustwide"),
+        (
+            "Video consultations",
+            "MS Teams Patient Group Video Consultations - Trustwide",
+        ),
     ] {
         let dpia: Option<String> = steward_db::query_scalar(
             "SELECT id FROM dpias WHERE organisation_id = $1 AND title = $2",
@@ -383,13 +389,18 @@ pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreRes
         .await?;
         if let (Some(dpia), Some(id)) = (dpia, id) {
             let p = steward
-                .permit::<steward_core::gate::ops::Change>(&ig, crate::store::kind_of(Register::Processing), &id)
+                .permit::<steward_core::gate::ops::Change>(
+                    &ig,
+                    crate::store::kind_of(Register::Processing),
+                    &id,
+                )
                 .await?;
             let e = r.entry(&p.as_read(), Register::Processing).await?;
             let mut values = e.values.clone();
             values.insert("dpia_id".into(), dpia);
             values.insert("dpia_reference".into(), String::new());
-            r.update(&ig, &p, Register::Processing, &values, today).await?;
+            r.update(&ig, &p, Register::Processing, &values, today)
+                .await?;
         }
     }
     let emis = r

@@ -565,12 +565,11 @@ impl Registers<'_> {
             Ty::Dpia => {
                 let mut out = Vec::new();
                 for id in ids.lines().filter(|l| !l.is_empty()) {
-                    let d: Option<(String, String)> = steward_db::query_as(
-                        "SELECT reference, title FROM dpias WHERE id = $1",
-                    )
-                    .bind(id)
-                    .fetch_optional(&self.steward.db.pool)
-                    .await?;
+                    let d: Option<(String, String)> =
+                        steward_db::query_as("SELECT reference, title FROM dpias WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&self.steward.db.pool)
+                            .await?;
                     if let Some((reference, title)) = d {
                         out.push((id.to_string(), format!("{reference}: {title}")));
                     }
@@ -944,12 +943,18 @@ pub fn retention_row(schedule: &steward_compliance::Schedule, typed: &str) -> Op
 
 /// How long an activity's information is kept, in words: the linked schedule row's period
 /// (with what it runs from, when the period does not say), then the note.
-pub fn retention_words(schedule: &steward_compliance::Schedule, e: &BTreeMap<String, String>) -> String {
+pub fn retention_words(
+    schedule: &steward_compliance::Schedule,
+    e: &BTreeMap<String, String>,
+) -> String {
     let get = |k: &str| e.get(k).map(|s| s.trim()).unwrap_or("");
     let mut out = String::new();
     if let Some(row) = schedule.get(get("retention_row")) {
         let period = row.period();
-        out = if matches!(row.rule, steward_compliance::retention::RuleKind::AfterStart) {
+        out = if matches!(
+            row.rule,
+            steward_compliance::retention::RuleKind::AfterStart
+        ) {
             format!("{period} from {}", first_lower(&row.start))
         } else {
             period

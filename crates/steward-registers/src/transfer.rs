@@ -338,8 +338,16 @@ impl Registers<'_> {
         bytes: &[u8],
         keep: bool,
     ) -> CoreResult<ImportCheck> {
-        self.check_import_with(caller, organisation_id, register, file_name, bytes, &[], keep)
-            .await
+        self.check_import_with(
+            caller,
+            organisation_id,
+            register,
+            file_name,
+            bytes,
+            &[],
+            keep,
+        )
+        .await
     }
 
     /// As [`Self::check_import`], with some of the file's columns mapped by hand ("File

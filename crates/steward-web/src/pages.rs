@@ -161,11 +161,7 @@ async fn sign_in_ctx(state: &AppState, csrf: &str) -> PageCtx {
     }
 }
 
-async fn sign_in_page(
-    State(state): State<AppState>,
-    v: Visitor,
-    si: Option<SignedIn>,
-) -> Response {
+async fn sign_in_page(State(state): State<AppState>, v: Visitor, si: Option<SignedIn>) -> Response {
     if si.is_some() {
         return Redirect::to("/").into_response();
     }

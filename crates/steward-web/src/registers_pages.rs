@@ -819,7 +819,11 @@ fn form_view(values: &BTreeMap<String, String>, errors: FieldErrors) -> FormView
 fn entry_form(reg: Register, values: &BTreeMap<String, String>) -> FormView {
     let mut f = form_view(values, FieldErrors::default());
     for field in reg.def().fields.iter().filter(|f| f.ty == Ty::Date) {
-        f = forms::with_date(f, field.name, values.get(field.name).map(String::as_str).unwrap_or(""));
+        f = forms::with_date(
+            f,
+            field.name,
+            values.get(field.name).map(String::as_str).unwrap_or(""),
+        );
     }
     f
 }
@@ -1104,7 +1108,12 @@ fn import_view(si: &SignedIn, reg: Register, form: FormView, shown: ImportShown)
 }
 
 async fn import_page(reg: Register, State(_state): State<AppState>, si: SignedIn) -> PageResult {
-    Ok(import_view(&si, reg, FormView::new(), ImportShown::default()))
+    Ok(import_view(
+        &si,
+        reg,
+        FormView::new(),
+        ImportShown::default(),
+    ))
 }
 
 /// The mapping form's values: `col_<n>` is the register column of the file's n-th column.
@@ -1148,7 +1157,14 @@ async fn mapping_post(
     let r = registers(&state.steward);
     let m = r.column_mapping(&si.caller, &org, reg, &import_id).await?;
     let choices: Vec<Option<String>> = (0..m.columns.len())
-        .map(|i| forms::optional(posted.get(&format!("col_{i}")).map(String::as_str).unwrap_or("")))
+        .map(|i| {
+            forms::optional(
+                posted
+                    .get(&format!("col_{i}"))
+                    .map(String::as_str)
+                    .unwrap_or(""),
+            )
+        })
         .collect();
     match r
         .check_mapped_import(&si.caller, &org, reg, &import_id, &choices)
