@@ -79,6 +79,10 @@ fn membership_from(r: &steward_db::AnyRow) -> CoreResult<Membership> {
 /// Values a practice keeps for itself when it accepts a template's update.
 const LOCAL_FIELDS: [&str; 1] = ["systems"];
 
+/// Values a practice keeps when it has set them itself (its own DPIA of the activity);
+/// otherwise the template's (the DPO service's DPIA) apply.
+const LOCAL_WHEN_SET: [&str; 1] = ["dpia_id"];
+
 impl Registers<'_> {
     async fn dpo_of(&self, organisation_id: &str) -> CoreResult<String> {
         dpo_organisation(self.steward, organisation_id)
@@ -203,6 +207,14 @@ impl Registers<'_> {
                 .values
                 .insert(f.into(), activity.value(f).to_string());
         }
+        for f in LOCAL_WHEN_SET
+            .iter()
+            .filter(|f| !activity.value(f).is_empty())
+        {
+            theirs
+                .values
+                .insert(f.to_string(), activity.value(f).to_string());
+        }
         let changes = diff(&self.snapshot(&activity), &self.snapshot(&theirs));
         TemplateUpdate {
             activity,
@@ -247,6 +259,9 @@ impl Registers<'_> {
         let mut values: BTreeMap<String, String> = t.values.clone();
         for f in LOCAL_FIELDS {
             values.insert(f.into(), a.value(f).to_string());
+        }
+        for f in LOCAL_WHEN_SET.iter().filter(|f| !a.value(f).is_empty()) {
+            values.insert(f.to_string(), a.value(f).to_string());
         }
         let e = self
             .update_in(&mut w.tx, caller, &a, &values, Some(t.version), "")
@@ -350,7 +365,13 @@ impl Registers<'_> {
         }
         let signed_on = parse_date(&input.signed_on);
         match signed_on {
-            None => e.add("signed_on", "Enter the date they signed, like 31/03/2027"),
+            None if input.signed_on.trim().is_empty() => {
+                e.add("signed_on", "Enter the date they signed")
+            }
+            None => e.add(
+                "signed_on",
+                "The date they signed must be a real date, for example 31 3 2026",
+            ),
             Some(d) if d > today => e.add(
                 "signed_on",
                 "The date they signed must be today or in the past",

@@ -86,6 +86,22 @@ const MASTER_LOG: [Row; 27] = [
     ("Online services and the NHS App", "To let patients book appointments, order repeat prescriptions and see their record online", "direct_care", "public_task", "health_care", "implied_consent", "Registered patients and their proxies", "Appointments, prescriptions, record access", "The patient", "The online services supplier (processor)", GP_RECORD, false, ""),
 ];
 
+/// The row of the retention schedule a master log activity's retention is (its code), and
+/// the note kept beside it; free text alone where no row fits.
+fn retention_of(text: &'static str) -> (&'static str, &'static str) {
+    match text {
+        GP_RECORD => ("gp_patient", ""),
+        "10 years after the complaint is closed" => ("complaints", ""),
+        "3 years after the request is closed" => ("subject_access", ""),
+        "31 days unless needed for an incident" => {
+            ("cctv", "Kept longer only when needed for an incident")
+        }
+        t if t.starts_with("Until the 75th birthday") => ("staff_summary", ""),
+        t if t.starts_with("Until the 25th birthday") => ("children", "And as the GP record"),
+        t => ("", t),
+    }
+}
+
 /// Seeds the registers' demo. Needs the core demo (organisations and people).
 pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreResult<()> {
     let harbour: String =
@@ -227,7 +243,8 @@ pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreRes
             ("sources", sources),
             ("recipients", recipients),
             ("transfers", "None"),
-            ("retention", retention),
+            ("retention_row", retention_of(retention).0),
+            ("retention", retention_of(retention).1),
             ("security_measures", SECURITY),
             ("opt_out_applies", if opt { "yes" } else { "no" }),
             ("opt_out_how", how),
@@ -283,10 +300,13 @@ pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreRes
                 ("recipients", "The community frailty team"),
                 ("recipient_partners", partners[0].id.as_str()),
                 ("transfers", "None"),
-                ("retention", GP_RECORD),
+                ("retention_row", "gp_patient"),
                 ("security_measures", SECURITY),
                 ("opt_out_applies", "no"),
-                ("dpia_reference", "Community frailty DPIA"),
+                (
+                    "dpia_reference",
+                    "Community frailty DPIA, held by the community trust",
+                ),
             ]),
             today,
         )
@@ -344,6 +364,44 @@ pub async fn seed_demo_registers(steward: &Steward, today: NaiveDate) -> CoreRes
     // Harbour View Surgery: adopts most of the master log, and keeps its own registers.
     for t in templates.iter().take(24) {
         r.adopt(&ig, &harbour, &t.id).await?;
+    }
+    // Its own DPIAs (the DPIA demo's) linked to the activities they assess.
+    for (activity, dpia_title) in [
+        ("Shared care record", "Dorset Care Record"),
+        (
+            "Video consultations",
+            "MS Teams Patient Group Video Consultations - Trustwide",
+        ),
+    ] {
+        let dpia: Option<String> = steward_db::query_scalar(
+            "SELECT id FROM dpias WHERE organisation_id = $1 AND title = $2",
+        )
+        .bind(&harbour)
+        .bind(dpia_title)
+        .fetch_optional(&steward.db.pool)
+        .await?;
+        let id: Option<String> = steward_db::query_scalar(
+            "SELECT id FROM processing_activities WHERE organisation_id = $1 AND name = $2",
+        )
+        .bind(&harbour)
+        .bind(activity)
+        .fetch_optional(&steward.db.pool)
+        .await?;
+        if let (Some(dpia), Some(id)) = (dpia, id) {
+            let p = steward
+                .permit::<steward_core::gate::ops::Change>(
+                    &ig,
+                    crate::store::kind_of(Register::Processing),
+                    &id,
+                )
+                .await?;
+            let e = r.entry(&p.as_read(), Register::Processing).await?;
+            let mut values = e.values.clone();
+            values.insert("dpia_id".into(), dpia);
+            values.insert("dpia_reference".into(), String::new());
+            r.update(&ig, &p, Register::Processing, &values, today)
+                .await?;
+        }
     }
     let emis = r
         .create(

@@ -45,6 +45,10 @@ pub enum Ty {
     Assets,
     /// One activity of the cluster master log, by id.
     Template,
+    /// A row of the retention schedule (steward-compliance's data), by its code.
+    Retention,
+    /// One DPIA of the organisation or of its DPO service, by id.
+    Dpia,
 }
 
 impl Ty {
@@ -104,7 +108,7 @@ pub struct RegisterDef {
 
 const NONE_HINT: &str = "Write \"None\" where there are none.";
 
-pub static ACTIVITY_FIELDS: [Field; 21] = [
+pub static ACTIVITY_FIELDS: [Field; 23] = [
     f(
         "name",
         "Name of the processing activity",
@@ -199,11 +203,18 @@ pub static ACTIVITY_FIELDS: [Field; 21] = [
         false,
     ),
     f(
+        "retention_row",
+        "Record type on the retention schedule",
+        "The row of the retention schedule whose period applies.",
+        Ty::Retention,
+        false,
+    ),
+    f(
         "retention",
         "How long it is kept",
-        "The period from the retention schedule, or the criteria.",
+        "A note beside the schedule's row, or the criteria when no row fits.",
         Ty::Long,
-        true,
+        false,
     ),
     f(
         "security_measures",
@@ -234,9 +245,16 @@ pub static ACTIVITY_FIELDS: [Field; 21] = [
         false,
     ),
     f(
-        "dpia_reference",
+        "dpia_id",
         "Data protection impact assessment",
-        "Its reference or title, if there is one.",
+        "A DPIA of this organisation or of its DPO service, if there is one.",
+        Ty::Dpia,
+        false,
+    ),
+    f(
+        "dpia_reference",
+        "DPIA held by another organisation",
+        "Its title and who holds it, when the DPIA is not in Steward.",
         Ty::Text,
         false,
     ),
@@ -681,7 +699,9 @@ pub fn validate(
         if raw.is_empty() {
             if field.required {
                 let verb = match field.ty {
-                    Ty::Choice(_) | Ty::YesNo | Ty::Level | Ty::Template => "Select",
+                    Ty::Choice(_) | Ty::YesNo | Ty::Level | Ty::Template | Ty::Retention => {
+                        "Select"
+                    }
                     _ => "Enter",
                 };
                 problem(field.name, format!("{verb} {lower}"));
@@ -710,6 +730,8 @@ pub fn validate(
                 }
             }
             Ty::Partners | Ty::Assets | Ty::Template => Some(split_list(raw).join("\n")),
+            // Checked against the schedule and the DPIAs by the service.
+            Ty::Retention | Ty::Dpia => Some(raw.to_string()),
         };
         match value {
             Some(v) => {
@@ -723,7 +745,10 @@ pub fn validate(
             }
             None => {
                 let message = match field.ty {
-                    Ty::Date => format!("{} must be a real date, like 31/03/2027", field.label),
+                    Ty::Date => format!(
+                        "{} must be a real date, for example 31 March 2027",
+                        field.label
+                    ),
                     Ty::YesNo => format!("{} must be yes or no", field.label),
                     Ty::Level => format!("{} must be a number from 1 to 5", field.label),
                     Ty::Choice(list) | Ty::Checklist(list) => {
@@ -770,6 +795,13 @@ pub fn validate(
                 problem(
                     "transfer_safeguards",
                     "Describe the safeguards for the transfers outside the UK".into(),
+                );
+            }
+            if get("retention_row").is_empty() && get("retention").is_empty() {
+                problem(
+                    "retention_row",
+                    "Select the record type from the retention schedule, or say how long it is kept"
+                        .into(),
                 );
             }
             if get("opt_out_applies") == "yes" && get("opt_out_how").is_empty() {

@@ -245,6 +245,70 @@ impl Registers<'_> {
                 }
             }
         }
+        self.check_retention_and_dpia(organisation_id, dpo.as_deref(), def, values, problems)
+            .await
+    }
+
+    /// A retention row is a row of the schedule (its code, or its record type as a
+    /// spreadsheet names it); a DPIA is one of the organisation's or of its DPO service's
+    /// (by id, or by its reference or title as a spreadsheet names it). Anything else is
+    /// refused, saying why.
+    async fn check_retention_and_dpia(
+        &self,
+        organisation_id: &str,
+        dpo: Option<&str>,
+        def: &RegisterDef,
+        mut values: BTreeMap<String, String>,
+        mut problems: Vec<Problem>,
+    ) -> CoreResult<(BTreeMap<String, String>, Vec<Problem>)> {
+        for f in def.fields {
+            let raw = values.get(f.name).cloned().unwrap_or_default();
+            if raw.is_empty() {
+                continue;
+            }
+            match f.ty {
+                Ty::Retention => {
+                    let compliance = steward_compliance::rules(self.steward);
+                    match retention_row(&compliance.schedule, &raw) {
+                        Some(code) => {
+                            values.insert(f.name.into(), code);
+                        }
+                        None => problems.push(Problem {
+                            field: f.name.into(),
+                            message: format!(
+                                "{} \"{raw}\" is not a record type of the retention schedule",
+                                f.label
+                            ),
+                        }),
+                    }
+                }
+                Ty::Dpia => {
+                    let found: Option<(String, String)> = steward_db::query_as(
+                        "SELECT id, organisation_id FROM dpias WHERE id = $1 OR ((organisation_id = $2 OR organisation_id = $3) AND (LOWER(reference) = $4 OR LOWER(title) = $4)) ORDER BY created_at LIMIT 1",
+                    )
+                    .bind(&raw)
+                    .bind(organisation_id)
+                    .bind(dpo.unwrap_or(""))
+                    .bind(raw.trim().to_lowercase())
+                    .fetch_optional(&self.steward.db.pool)
+                    .await?;
+                    match found {
+                        Some((id, owner)) if owner == organisation_id || Some(owner.as_str()) == dpo => {
+                            values.insert(f.name.into(), id);
+                        }
+                        Some(_) => problems.push(Problem {
+                            field: f.name.into(),
+                            message: "That DPIA belongs to another organisation: choose one of this organisation's DPIAs or one of its DPO service's".into(),
+                        }),
+                        None => problems.push(Problem {
+                            field: f.name.into(),
+                            message: format!("There is no DPIA \"{raw}\" of this organisation or of its DPO service"),
+                        }),
+                    }
+                }
+                _ => {}
+            }
+        }
         Ok((values, problems))
     }
 
@@ -483,6 +547,11 @@ impl Registers<'_> {
                 .map(steward_core::time::long_date)
                 .unwrap_or_else(|| v.to_string()),
             Ty::YesNo => if v == "yes" { "Yes" } else { "No" }.to_string(),
+            Ty::Retention => steward_compliance::rules(self.steward)
+                .schedule
+                .get(v)
+                .map(|r| format!("{}: {}", r.label, r.period()))
+                .unwrap_or_else(|| v.to_string()),
             _ => v.to_string(),
         }
     }
@@ -493,6 +562,20 @@ impl Registers<'_> {
             Ty::Partners => "sharing_partners",
             Ty::Assets => "information_assets",
             Ty::Template => "activity_templates",
+            Ty::Dpia => {
+                let mut out = Vec::new();
+                for id in ids.lines().filter(|l| !l.is_empty()) {
+                    let d: Option<(String, String)> =
+                        steward_db::query_as("SELECT reference, title FROM dpias WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&self.steward.db.pool)
+                            .await?;
+                    if let Some((reference, title)) = d {
+                        out.push((id.to_string(), format!("{reference}: {title}")));
+                    }
+                }
+                return Ok(out);
+            }
             _ => return Ok(vec![]),
         };
         let mut out = Vec::new();
@@ -845,6 +928,62 @@ pub struct SearchHit {
     pub reference: String,
     pub name: String,
     pub organisation_id: String,
+}
+
+/// The code of a row of the retention schedule, from its code or its record type (as a
+/// spreadsheet names it), in any case.
+pub fn retention_row(schedule: &steward_compliance::Schedule, typed: &str) -> Option<String> {
+    let t = typed.trim();
+    schedule
+        .row
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(t) || r.label.eq_ignore_ascii_case(t))
+        .map(|r| r.code.clone())
+}
+
+/// How long an activity's information is kept, in words: the linked schedule row's period
+/// (with what it runs from, when the period does not say), then the note.
+pub fn retention_words(
+    schedule: &steward_compliance::Schedule,
+    e: &BTreeMap<String, String>,
+) -> String {
+    let get = |k: &str| e.get(k).map(|s| s.trim()).unwrap_or("");
+    let mut out = String::new();
+    if let Some(row) = schedule.get(get("retention_row")) {
+        let period = row.period();
+        out = if matches!(
+            row.rule,
+            steward_compliance::retention::RuleKind::AfterStart
+        ) {
+            format!("{period} from {}", first_lower(&row.start))
+        } else {
+            period
+        };
+        out.push_str(&format!(
+            " ({}, Records Management Code of Practice 2021)",
+            first_lower(&row.label)
+        ));
+    }
+    let note = get("retention");
+    if !note.is_empty() {
+        if out.is_empty() {
+            out = note.to_string();
+        } else {
+            out = format!("{out}. {note}");
+        }
+    }
+    out
+}
+
+fn first_lower(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if !c.clone().next().is_some_and(|n| n.is_uppercase()) => {
+            f.to_lowercase().collect::<String>() + c.as_str()
+        }
+        Some(f) => f.to_string() + c.as_str(),
+        None => String::new(),
+    }
 }
 
 /// Name, reference and the free-text fields, matched case-insensitively.

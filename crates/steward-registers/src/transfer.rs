@@ -210,33 +210,125 @@ fn norm(s: &str) -> String {
     s.trim().to_lowercase().replace(['_', '-'], " ")
 }
 
-/// Which field each column of the file is: its label or its name, in any case.
-fn map_columns(def: &RegisterDef, header: &[String]) -> (Vec<Option<&'static str>>, Vec<String>) {
-    let mut ignored = Vec::new();
-    let map = header
+/// A register's column as a file's column may be mapped to it: "reference" or a field's
+/// name, found by its label or its name in any case.
+fn column_named(def: &RegisterDef, name: &str) -> Option<&'static str> {
+    let n = norm(name);
+    if n == "reference" {
+        return Some("reference");
+    }
+    def.fields
         .iter()
-        .map(|h| {
-            let n = norm(h);
-            if n == "reference" {
-                return Some("reference");
+        .find(|f| norm(f.label) == n || norm(f.name) == n)
+        .map(|f| f.name)
+}
+
+/// Which register column each column of the file is, matched automatically: its label or
+/// its name, in any case (None: no match, not imported).
+pub fn suggest_columns(def: &RegisterDef, header: &[String]) -> Vec<Option<&'static str>> {
+    header.iter().map(|h| column_named(def, h)).collect()
+}
+
+/// The mapping given as "File header=column" pairs (the command line's `--map`) over the
+/// automatic one: the column is a field's label or name, "Reference", or "do not import"
+/// (or nothing). A header the file lacks, or a column the register lacks, is an error.
+pub fn apply_mapping(
+    def: &RegisterDef,
+    header: &[String],
+    map: &mut [Option<&'static str>],
+    pairs: &[(String, String)],
+) -> Result<(), String> {
+    for (file_header, column) in pairs {
+        let i = header
+            .iter()
+            .position(|h| norm(h) == norm(file_header))
+            .ok_or_else(|| format!("The file has no column \"{file_header}\""))?;
+        let c = column.trim();
+        map[i] = if c.is_empty() || norm(c) == "do not import" {
+            None
+        } else {
+            Some(column_named(def, c).ok_or_else(|| {
+                format!(
+                    "The {} have no column \"{c}\": use one of Reference; {}",
+                    def.many,
+                    def.fields
+                        .iter()
+                        .map(|f| f.label)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?)
+        };
+    }
+    Ok(())
+}
+
+/// A mapping that can be used: no register column taken by two of the file's columns, and
+/// a column for every required field.
+pub fn check_mapping(
+    def: &RegisterDef,
+    header: &[String],
+    map: &[Option<&'static str>],
+) -> Result<(), String> {
+    for (i, m) in map.iter().enumerate() {
+        if let Some(name) = m {
+            if let Some(j) = map[..i].iter().position(|x| x == m) {
+                let label = def.field(name).map(|f| f.label).unwrap_or("Reference");
+                return Err(format!(
+                    "\"{}\" and \"{}\" are both mapped to {label}: choose one",
+                    header[j], header[i]
+                ));
             }
-            let f = def
-                .fields
-                .iter()
-                .find(|f| norm(f.label) == n || norm(f.name) == n)
-                .map(|f| f.name);
-            if f.is_none() && !n.is_empty() {
-                ignored.push(h.clone());
-            }
-            f
-        })
+        }
+    }
+    let missing: Vec<&str> = def
+        .fields
+        .iter()
+        .filter(|f| f.required && !map.contains(&Some(f.name)))
+        .map(|f| f.label)
         .collect();
-    (map, ignored)
+    if !missing.is_empty() {
+        return Err(format!(
+            "The file has no column for: {}. Name the columns as in the export, or choose the file's column for each.",
+            missing.join("; ")
+        ));
+    }
+    Ok(())
+}
+
+/// One column of a file waiting for its mapping.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MappedColumn {
+    /// The file's own column name.
+    pub header: String,
+    /// The register column it goes to ("reference" or a field's name); none: not imported.
+    pub field: Option<String>,
+    /// The first value of the column in the file, to recognise it by.
+    pub example: String,
+}
+
+/// A file whose columns do not all match the register: each column with the register
+/// column it goes to, for the person to confirm or change.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ColumnMapping {
+    pub import_id: String,
+    pub register: Register,
+    pub columns: Vec<MappedColumn>,
+}
+
+/// What an uploaded file needs next.
+#[derive(Debug, Clone)]
+pub enum ImportStart {
+    /// Every column matched: the file is checked.
+    Checked(ImportCheck),
+    /// Some columns did not match: the mapping to confirm first.
+    Mapping(ColumnMapping),
 }
 
 impl Registers<'_> {
-    /// Checks a whole file for an organisation's register; keeps the rows for confirmation
-    /// (`keep`) when every row is good. Nothing is written to the register.
+    /// Checks a whole file for an organisation's register, its columns matched
+    /// automatically; keeps the rows for confirmation (`keep`) when every row is good.
+    /// Nothing is written to the register.
     pub async fn check_import(
         &self,
         caller: &Caller,
@@ -246,27 +338,185 @@ impl Registers<'_> {
         bytes: &[u8],
         keep: bool,
     ) -> CoreResult<ImportCheck> {
+        self.check_import_with(
+            caller,
+            organisation_id,
+            register,
+            file_name,
+            bytes,
+            &[],
+            keep,
+        )
+        .await
+    }
+
+    /// As [`Self::check_import`], with some of the file's columns mapped by hand ("File
+    /// header", column) over the automatic match (the command line's `--map`).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn check_import_with(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+        file_name: &str,
+        bytes: &[u8],
+        mapping: &[(String, String)],
+        keep: bool,
+    ) -> CoreResult<ImportCheck> {
         self.steward
             .permit_in(caller, kind_of(register), Op::Create, organisation_id)?;
         let def = register.def();
-        let (header, rows, mut errors) = read_table(Format::detect(file_name, bytes), bytes)
+        let table = read_table(Format::detect(file_name, bytes), bytes)
             .map_err(|m| CoreError::invalid("file", m))?;
-        let (map, ignored_columns) = map_columns(def, &header);
-        let missing: Vec<&str> = def
-            .fields
+        let mut map = suggest_columns(def, &table.0);
+        apply_mapping(def, &table.0, &mut map, mapping)
+            .map_err(|m| CoreError::invalid("file", m))?;
+        self.check_table(caller, organisation_id, register, table, &map, keep, None)
+            .await
+    }
+
+    /// An uploaded file (the pages): checked at once when every column matches the
+    /// register; otherwise kept, unread into the register, for its columns to be mapped.
+    pub async fn start_import(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> CoreResult<ImportStart> {
+        self.steward
+            .permit_in(caller, kind_of(register), Op::Create, organisation_id)?;
+        let def = register.def();
+        let table = read_table(Format::detect(file_name, bytes), bytes)
+            .map_err(|m| CoreError::invalid("file", m))?;
+        let map = suggest_columns(def, &table.0);
+        let unmatched = table
+            .0
             .iter()
-            .filter(|f| f.required && !map.contains(&Some(f.name)))
-            .map(|f| f.label)
-            .collect();
-        if !missing.is_empty() {
-            return Err(CoreError::invalid(
-                "file",
-                format!(
-                    "The file has no column for: {}. Name the columns as in the export.",
-                    missing.join("; ")
-                ),
+            .zip(&map)
+            .any(|(h, m)| m.is_none() && !h.trim().is_empty());
+        if !unmatched {
+            return Ok(ImportStart::Checked(
+                self.check_table(caller, organisation_id, register, table, &map, true, None)
+                    .await?,
             ));
         }
+        let id = uuid::Uuid::new_v4().to_string();
+        steward_db::query(
+            "INSERT INTO register_imports (id, organisation_id, register, user_id, created_at, rows, file_table) VALUES ($1, $2, $3, $4, $5, '[]', $6)",
+        )
+        .bind(&id)
+        .bind(organisation_id)
+        .bind(def.kind)
+        .bind(&caller.user_id)
+        .bind(now_stamp())
+        .bind(serde_json::to_string(&table).map_err(|e| CoreError::Internal(e.to_string()))?)
+        .execute(&self.steward.db.pool)
+        .await?;
+        Ok(ImportStart::Mapping(mapping_of(register, id, &table, &map)))
+    }
+
+    /// A file kept for its columns to be mapped (the person's own, in this organisation).
+    async fn kept_table(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+        import_id: &str,
+    ) -> CoreResult<Table> {
+        self.steward
+            .permit_in(caller, kind_of(register), Op::Create, organisation_id)?;
+        let text: String = steward_db::query_scalar(
+            "SELECT file_table FROM register_imports WHERE id = $1 AND organisation_id = $2 AND register = $3 AND user_id = $4 AND file_table <> ''",
+        )
+        .bind(import_id)
+        .bind(organisation_id)
+        .bind(register.def().kind)
+        .bind(&caller.user_id)
+        .fetch_optional(&self.steward.db.pool)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+        serde_json::from_str(&text).map_err(|e| CoreError::Internal(e.to_string()))
+    }
+
+    /// The columns of a kept file with the automatic match, to be confirmed.
+    pub async fn column_mapping(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+        import_id: &str,
+    ) -> CoreResult<ColumnMapping> {
+        let table = self
+            .kept_table(caller, organisation_id, register, import_id)
+            .await?;
+        let map = suggest_columns(register.def(), &table.0);
+        Ok(mapping_of(register, import_id.into(), &table, &map))
+    }
+
+    /// Checks a kept file with the person's mapping (one entry per column of the file: the
+    /// register column's name, or none for "do not import"); a clean file is kept for
+    /// confirmation as any other. A mapping that cannot be used is refused on the field
+    /// `columns`.
+    pub async fn check_mapped_import(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+        import_id: &str,
+        choices: &[Option<String>],
+    ) -> CoreResult<ImportCheck> {
+        let def = register.def();
+        let table = self
+            .kept_table(caller, organisation_id, register, import_id)
+            .await?;
+        let mut map = Vec::new();
+        for i in 0..table.0.len() {
+            map.push(match choices.get(i).cloned().flatten() {
+                None => None,
+                Some(c) if c == "reference" => Some("reference"),
+                Some(c) => Some(def.field(&c).map(|f| f.name).ok_or_else(|| {
+                    CoreError::invalid("columns", "Choose each column from the list")
+                })?),
+            });
+        }
+        check_mapping(def, &table.0, &map).map_err(|m| CoreError::invalid("columns", m))?;
+        self.check_table(
+            caller,
+            organisation_id,
+            register,
+            table,
+            &map,
+            true,
+            Some(import_id),
+        )
+        .await
+    }
+
+    /// The whole file checked with its mapping: every row validated as a form is, linked
+    /// records found by name, each row's line kept. `keep` stores a clean result for
+    /// confirmation (in the kept file's place when it had to be mapped).
+    #[allow(clippy::too_many_arguments)]
+    async fn check_table(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        register: Register,
+        table: Table,
+        map: &[Option<&'static str>],
+        keep: bool,
+        kept_id: Option<&str>,
+    ) -> CoreResult<ImportCheck> {
+        let def = register.def();
+        let (header, rows, mut errors) = table;
+        check_mapping(def, &header, map).map_err(|m| CoreError::invalid("file", m))?;
+        let ignored_columns: Vec<String> = header
+            .iter()
+            .zip(map)
+            .filter(|(h, m)| m.is_none() && !h.trim().is_empty())
+            .map(|(h, _)| h.clone())
+            .collect();
         let existing = self.all(organisation_id, register).await?;
         let lookups = self.link_lookups(organisation_id).await?;
         let mut checked = Vec::new();
@@ -363,6 +613,19 @@ impl Registers<'_> {
             import_id: None,
         };
         if keep && result.is_clean() {
+            let rows = serde_json::to_string(&result.rows)
+                .map_err(|e| CoreError::Internal(e.to_string()))?;
+            if let Some(id) = kept_id {
+                steward_db::query(
+                    "UPDATE register_imports SET rows = $1, file_table = '' WHERE id = $2",
+                )
+                .bind(rows)
+                .bind(id)
+                .execute(&self.steward.db.pool)
+                .await?;
+                result.import_id = Some(id.to_string());
+                return Ok(result);
+            }
             let id = uuid::Uuid::new_v4().to_string();
             steward_db::query(
                 "INSERT INTO register_imports (id, organisation_id, register, user_id, created_at, rows) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -391,7 +654,7 @@ impl Registers<'_> {
         self.steward
             .permit_in(caller, kind_of(register), Op::Create, organisation_id)?;
         let r = steward_db::query(
-            "SELECT rows FROM register_imports WHERE id = $1 AND organisation_id = $2 AND register = $3 AND user_id = $4",
+            "SELECT rows FROM register_imports WHERE id = $1 AND organisation_id = $2 AND register = $3 AND user_id = $4 AND file_table = ''",
         )
         .bind(import_id)
         .bind(organisation_id)
@@ -519,6 +782,19 @@ impl Registers<'_> {
                     Ty::Date => parse_date(v)
                         .map(|d| d.format("%d/%m/%Y").to_string())
                         .unwrap_or_default(),
+                    // As an import reads them back: the record type, the DPIA's reference.
+                    Ty::Retention => steward_compliance::rules(self.steward)
+                        .schedule
+                        .get(v)
+                        .map(|r| r.label.clone())
+                        .unwrap_or_default(),
+                    Ty::Dpia => self
+                        .names(f.ty, v)
+                        .await?
+                        .into_iter()
+                        .map(|(_, n)| n.split(':').next().unwrap_or("").to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
                     _ => self.shown_plain(f.ty, v),
                 };
                 row.push(shown);
@@ -546,6 +822,35 @@ impl Registers<'_> {
     ) -> CoreResult<Vec<u8>> {
         let (header, rows) = self.export_table(caller, organisation_id, register).await?;
         to_xlsx(register.def().title, &header, &rows)
+    }
+}
+
+fn mapping_of(
+    register: Register,
+    import_id: String,
+    table: &Table,
+    map: &[Option<&'static str>],
+) -> ColumnMapping {
+    let columns = table
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, h)| MappedColumn {
+            header: h.clone(),
+            field: map.get(i).copied().flatten().map(str::to_string),
+            example: table
+                .1
+                .iter()
+                .filter_map(|(_, cells)| cells.get(i))
+                .find(|c| !c.is_empty())
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect();
+    ColumnMapping {
+        import_id,
+        register,
+        columns,
     }
 }
 

@@ -105,6 +105,7 @@ impl Registers<'_> {
                 .await?;
         let projects = self.joined_projects(organisation_id).await?;
         let mut activities = Vec::new();
+        let schedule = steward_compliance::rules(self.steward).schedule.clone();
         for a in self.all(organisation_id, Register::Processing).await? {
             let partner_names = self
                 .names(Ty::Partners, a.value("recipient_partners"))
@@ -117,9 +118,15 @@ impl Registers<'_> {
                 .as_ref()
                 .and_then(|p| projects.iter().find(|x| &x.id == p))
                 .map(|p| p.name.clone());
+            // The retention element: the linked schedule row's period, then the note.
+            let mut values = a.values.clone();
+            values.insert(
+                "retention".into(),
+                crate::store::retention_words(&schedule, &a.values),
+            );
             activities.push(NoticeActivity {
                 name: a.name.clone(),
-                values: a.values.clone(),
+                values,
                 partner_names,
                 project,
             });

@@ -25,6 +25,25 @@ pub fn date_input(day: &str, month: &str, year: &str) -> String {
     }
 }
 
+/// Which of a date's three boxes (day, month, year) are wrong, for the error to sit on them:
+/// the box that is empty or not a number in its range; the day when the three make no date
+/// (31 February); all three when every box is empty or each is right on its own (the date
+/// itself breaks a rule, such as an expiry before the signing).
+pub fn wrong_date_boxes(day: &str, month: &str, year: &str) -> [bool; 3] {
+    let num = |s: &str| s.trim().parse::<i64>().ok();
+    let d = num(day).filter(|d| (1..=31).contains(d));
+    let m = num(month).filter(|m| (1..=12).contains(m));
+    let y = num(year).filter(|y| (1900..=2200).contains(y) && year.trim().len() == 4);
+    let wrong = [d.is_none(), m.is_none(), y.is_none()];
+    if wrong.iter().all(|w| *w) || !wrong.iter().any(|w| *w) {
+        if wrong.iter().all(|w| !*w) && date_from_parts(day, month, year).is_none() {
+            return [true, false, false];
+        }
+        return [true, true, true];
+    }
+    wrong
+}
+
 /// A date and a time ("14:05") typed in four boxes, as UK local `YYYY-MM-DDTHH:MM`; empty when
 /// all are empty; otherwise what was typed, which the service refuses with the field's message.
 pub fn date_time_input(day: &str, month: &str, year: &str, time: &str) -> String {
@@ -111,6 +130,17 @@ mod tests {
         );
         assert_eq!(date_time_input("", "", "", ""), "");
         assert_eq!(date_time_input("5", "2", "2021", "25:00"), "5/2/2021 25:00");
+    }
+
+    #[test]
+    fn the_error_sits_on_the_wrong_box() {
+        assert_eq!(wrong_date_boxes("31", "2", "2027"), [true, false, false]);
+        assert_eq!(wrong_date_boxes("5", "13", "2027"), [false, true, false]);
+        assert_eq!(wrong_date_boxes("5", "3", "27"), [false, false, true]);
+        assert_eq!(wrong_date_boxes("", "3", "2027"), [true, false, false]);
+        assert_eq!(wrong_date_boxes("", "", ""), [true, true, true]);
+        // A real date that breaks a rule of the form: all three.
+        assert_eq!(wrong_date_boxes("5", "3", "2027"), [true, true, true]);
     }
 
     #[test]

@@ -120,6 +120,7 @@ pub(crate) fn ctx(si: &SignedIn, title: &str, nav: &'static str) -> PageCtx {
         has_errors: false,
         password_owed: si.must_change_password,
         flash: crate::flash::take(),
+        privacy_notices: vec![],
     }
 }
 
@@ -152,12 +153,20 @@ struct SignInForm {
     password: String,
 }
 
-async fn sign_in_page(v: Visitor, si: Option<SignedIn>) -> Response {
+/// The sign-in page's frame: its footer links to each published privacy notice.
+async fn sign_in_ctx(state: &AppState, csrf: &str) -> PageCtx {
+    PageCtx {
+        privacy_notices: crate::registers_pages::privacy_notice_links(state).await,
+        ..PageCtx::anonymous("Sign in", csrf)
+    }
+}
+
+async fn sign_in_page(State(state): State<AppState>, v: Visitor, si: Option<SignedIn>) -> Response {
     if si.is_some() {
         return Redirect::to("/").into_response();
     }
     render(&SignInPage {
-        ctx: PageCtx::anonymous("Sign in", &v.csrf),
+        ctx: sign_in_ctx(&state, &v.csrf).await,
         form: FormView::new(),
         notice: None,
     })
@@ -203,7 +212,7 @@ async fn sign_in(
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(&SignInPage {
-                    ctx: with_errors(PageCtx::anonymous("Sign in", &v.csrf), &form),
+                    ctx: with_errors(sign_in_ctx(&state, &v.csrf).await, &form),
                     form,
                     notice: None,
                 }),
@@ -219,7 +228,7 @@ async fn sign_in(
             Ok((
                 StatusCode::TOO_MANY_REQUESTS,
                 render(&SignInPage {
-                    ctx: with_errors(PageCtx::anonymous("Sign in", &v.csrf), &form),
+                    ctx: with_errors(sign_in_ctx(&state, &v.csrf).await, &form),
                     form,
                     notice: None,
                 }),
@@ -1283,7 +1292,7 @@ async fn reset_submit(
         .await
     {
         Ok(()) => Ok(render(&SignInPage {
-            ctx: PageCtx::anonymous("Sign in", &v.csrf),
+            ctx: sign_in_ctx(&state, &v.csrf).await,
             form: FormView::new(),
             notice: Some("Your password has been set. Sign in with it now.".into()),
         })),

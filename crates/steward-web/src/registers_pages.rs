@@ -21,11 +21,12 @@ use steward_registers::notice::{NoticeSettings, Section};
 use steward_registers::store::{
     dpo_organisation, kind_of, registers, Entry, EntryPage, EntryQuery, RiskChange, SearchHit,
 };
-use steward_registers::transfer::{ImportCheck, RowAction};
+use steward_registers::transfer::{ColumnMapping, ImportCheck, ImportStart, RowAction};
 use steward_registers::transparency::{NoticeDraft, PublishInput, PublishedNotice};
 use steward_registers::{count_words, REGISTERS};
 
 use crate::error::PageResult;
+use crate::forms;
 use crate::routes::{Access, Routes};
 use crate::session::{SignedIn, Visitor};
 use crate::views::{download, render, status_for, FormView, Option_, PageCtx};
@@ -165,6 +166,23 @@ pub fn routes() -> Routes {
                     path(format!("{base}/import")),
                     Organisation(k, Op::Create),
                     move |s: State<AppState>, si: Si, mp: Multipart| import_upload(reg, s, si, mp),
+                )
+                .get(
+                    path(format!("{base}/import/{{import_id}}/map")),
+                    Organisation(k, Op::Create),
+                    move |s: State<AppState>, si: Si, id: Path<String>| {
+                        mapping_page(reg, s, si, id)
+                    },
+                )
+                .post(
+                    path(format!("{base}/import/{{import_id}}/map")),
+                    Organisation(k, Op::Create),
+                    move |s: State<AppState>,
+                          si: Si,
+                          id: Path<String>,
+                          f: Form<BTreeMap<String, String>>| {
+                        mapping_post(reg, s, si, id, f)
+                    },
                 )
                 .post(
                     path(format!("{base}/import/{{import_id}}/confirm")),
@@ -473,7 +491,22 @@ async fn shown(state: &AppState, e: &Entry) -> Result<Vec<Shown>, CoreError> {
     let mut out = Vec::new();
     for f in e.register.def().fields {
         let v = e.value(f.name);
-        let (value, links) = if f.ty.links() {
+        let (value, links) = if f.ty == Ty::Retention && !v.is_empty() {
+            // A link to the row of the schedule.
+            (
+                String::new(),
+                vec![(format!("/retention#schedule-{v}"), r.shown_plain(f.ty, v))],
+            )
+        } else if f.ty == Ty::Dpia {
+            (
+                String::new(),
+                r.names(f.ty, v)
+                    .await?
+                    .into_iter()
+                    .map(|(id, n)| (format!("/dpias/{id}"), n))
+                    .collect(),
+            )
+        } else if f.ty.links() {
             let names = r.names(f.ty, v).await?;
             let kind = match f.ty {
                 Ty::Partners => Kind::SharingPartner,
@@ -621,6 +654,9 @@ pub struct FormPage {
     pub asset: bool,
 }
 
+/// The example under every date of a register's form.
+const DATE_EXAMPLE: &str = "For example, 31 3 2027";
+
 async fn field_views(
     state: &AppState,
     org: &str,
@@ -669,6 +705,36 @@ async fn field_views(
                     })
                     .collect(),
             ),
+            Ty::Retention => (
+                "choice",
+                steward_compliance::rules(&state.steward)
+                    .schedule
+                    .row
+                    .iter()
+                    .map(|row| Option_ {
+                        value: row.code.clone(),
+                        label: format!("{}: {}", row.label, row.period()),
+                    })
+                    .collect(),
+            ),
+            Ty::Dpia => {
+                // The organisation's DPIAs, then its DPO service's.
+                let rows: Vec<(String, String, String, String)> = steward_db::query_as(
+                    "SELECT d.id, d.reference, d.title, o.name FROM dpias d JOIN organisations o ON o.id = d.organisation_id WHERE d.organisation_id = $1 OR d.organisation_id = $2 ORDER BY CASE WHEN d.organisation_id = $1 THEN 0 ELSE 1 END, d.reference",
+                )
+                .bind(org)
+                .bind(&dpo)
+                .fetch_all(&state.steward.db.pool)
+                .await?;
+                let opts = rows
+                    .into_iter()
+                    .map(|(value, reference, title, owner)| Option_ {
+                        value,
+                        label: format!("{reference}: {title} ({owner})"),
+                    })
+                    .collect();
+                ("choice", opts)
+            }
             Ty::Partners | Ty::Assets | Ty::Template => {
                 let (table, orgs) = match f.ty {
                     Ty::Partners => ("sharing_partners", vec![org.to_string(), dpo.clone()]),
@@ -696,10 +762,15 @@ async fn field_views(
                 )
             }
         };
+        let hint = match (f.ty, f.hint) {
+            (Ty::Date, "") => DATE_EXAMPLE.to_string(),
+            (Ty::Date, h) => format!("{h} {DATE_EXAMPLE}"),
+            (_, h) => h.to_string(),
+        };
         out.push(FieldView {
             name: f.name.into(),
             label: f.label.into(),
-            hint: f.hint.into(),
+            hint,
             kind,
             options,
             selected: form.value(f.name).lines().map(str::to_string).collect(),
@@ -708,8 +779,12 @@ async fn field_views(
     Ok(out)
 }
 
-/// A submitted form: checkbox groups arrive as repeated names and are kept one per line.
-fn form_values(pairs: Vec<(String, String)>) -> BTreeMap<String, String> {
+/// A submitted form: the register's own fields are named by its field list, so the form is
+/// read as name and value pairs (one `#[serde(flatten)]` map could not keep a checkbox
+/// group, whose name repeats); checkbox groups are kept one per line, and each date typed
+/// in three boxes (`<field>_day`, `_month`, `_year`) becomes the field's value through
+/// [`forms::date_input`]. The boxes stay in the values, to be shown again as typed.
+fn form_values(reg: Register, pairs: Vec<(String, String)>) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in pairs {
         if k == "csrf" {
@@ -722,6 +797,12 @@ fn form_values(pairs: Vec<(String, String)>) -> BTreeMap<String, String> {
             })
             .or_insert(v);
     }
+    for f in reg.def().fields.iter().filter(|f| f.ty == Ty::Date) {
+        let part = |p: &str| out.get(&format!("{}{p}", f.name)).cloned();
+        if let (Some(d), Some(m), Some(y)) = (part("_day"), part("_month"), part("_year")) {
+            out.insert(f.name.to_string(), forms::date_input(&d, &m, &y));
+        }
+    }
     out
 }
 
@@ -731,6 +812,19 @@ fn form_view(values: &BTreeMap<String, String>, errors: FieldErrors) -> FormView
         f = f.with(k, v.clone());
     }
     f.errors = errors;
+    f
+}
+
+/// A stored entry as its form shows it: each date in its three boxes.
+fn entry_form(reg: Register, values: &BTreeMap<String, String>) -> FormView {
+    let mut f = form_view(values, FieldErrors::default());
+    for field in reg.def().fields.iter().filter(|f| f.ty == Ty::Date) {
+        f = forms::with_date(
+            f,
+            field.name,
+            values.get(field.name).map(String::as_str).unwrap_or(""),
+        );
+    }
     f
 }
 
@@ -795,7 +889,7 @@ async fn create(
 ) -> PageResult {
     let org = org_for(&state, &si, reg).await?;
     let def = reg.def();
-    let values = form_values(pairs);
+    let values = form_values(reg, pairs);
     match registers(&state.steward)
         .create(&si.caller, &org, reg, &values, today())
         .await
@@ -842,7 +936,7 @@ async fn edit_page(
             button: "Save the changes",
             title: &format!("Change {}: {}", e.reference, e.name),
         },
-        form_view(&e.values, FieldErrors::default()),
+        entry_form(reg, &e.values),
     )
     .await
 }
@@ -859,7 +953,7 @@ async fn edit(
         .permit::<ops::Change>(&si.caller, kind_of(reg), &id)
         .await?;
     let def = reg.def();
-    let values = form_values(pairs);
+    let values = form_values(reg, pairs);
     match registers(&state.steward)
         .update(&si.caller, &p, reg, &values, today())
         .await
@@ -923,9 +1017,19 @@ pub struct ImportPage {
     pub form: FormView,
     pub check: Option<ImportCheck>,
     pub columns: Vec<String>,
+    /// A file whose columns did not all match: each with its choice of column.
+    pub mapping: Option<ColumnMapping>,
+    /// The register's columns a file's column may go to.
+    pub targets: Vec<Option_>,
+    /// A mapped file with bad rows: its import, to change the mapping.
+    pub remap: Option<String>,
 }
 
 impl ImportPage {
+    /// The name of the mapping form's choice for the file's column `i`.
+    pub fn col(&self, i: &usize) -> String {
+        format!("col_{i}")
+    }
     pub fn count(&self, a: &str) -> String {
         let n = self
             .check
@@ -942,12 +1046,20 @@ impl ImportPage {
     }
 }
 
-fn import_view(
-    si: &SignedIn,
-    reg: Register,
-    form: FormView,
+/// What the import page shows besides the upload form.
+#[derive(Default)]
+struct ImportShown {
     check: Option<ImportCheck>,
-) -> Response {
+    mapping: Option<ColumnMapping>,
+    remap: Option<String>,
+}
+
+fn import_view(si: &SignedIn, reg: Register, form: FormView, shown: ImportShown) -> Response {
+    let ImportShown {
+        check,
+        mapping,
+        remap,
+    } = shown;
     let def = reg.def();
     let status = if form.has_errors() || check.as_ref().is_some_and(|c| !c.is_clean()) {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -975,13 +1087,120 @@ fn import_view(
             form,
             check,
             columns,
+            mapping,
+            targets: std::iter::once(Option_ {
+                value: "reference".into(),
+                label: "Reference (matches an entry to update)".into(),
+            })
+            .chain(def.fields.iter().map(|f| Option_ {
+                value: f.name.into(),
+                label: if f.required {
+                    format!("{} (required)", f.label)
+                } else {
+                    f.label.to_string()
+                },
+            }))
+            .collect(),
+            remap,
         }),
     )
         .into_response()
 }
 
 async fn import_page(reg: Register, State(_state): State<AppState>, si: SignedIn) -> PageResult {
-    Ok(import_view(&si, reg, FormView::new(), None))
+    Ok(import_view(
+        &si,
+        reg,
+        FormView::new(),
+        ImportShown::default(),
+    ))
+}
+
+/// The mapping form's values: `col_<n>` is the register column of the file's n-th column.
+fn mapping_form(m: &ColumnMapping) -> FormView {
+    let mut f = FormView::new();
+    for (i, c) in m.columns.iter().enumerate() {
+        f = f.with(&format!("col_{i}"), c.field.clone().unwrap_or_default());
+    }
+    f
+}
+
+async fn mapping_page(
+    reg: Register,
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(import_id): Path<String>,
+) -> PageResult {
+    let org = si.caller.current_organisation_id.clone();
+    let m = registers(&state.steward)
+        .column_mapping(&si.caller, &org, reg, &import_id)
+        .await?;
+    Ok(import_view(
+        &si,
+        reg,
+        mapping_form(&m),
+        ImportShown {
+            mapping: Some(m),
+            ..Default::default()
+        },
+    ))
+}
+
+async fn mapping_post(
+    reg: Register,
+    State(state): State<AppState>,
+    si: SignedIn,
+    Path(import_id): Path<String>,
+    Form(posted): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let org = si.caller.current_organisation_id.clone();
+    let r = registers(&state.steward);
+    let m = r.column_mapping(&si.caller, &org, reg, &import_id).await?;
+    let choices: Vec<Option<String>> = (0..m.columns.len())
+        .map(|i| {
+            forms::optional(
+                posted
+                    .get(&format!("col_{i}"))
+                    .map(String::as_str)
+                    .unwrap_or(""),
+            )
+        })
+        .collect();
+    match r
+        .check_mapped_import(&si.caller, &org, reg, &import_id, &choices)
+        .await
+    {
+        Ok(check) => {
+            let remap = (!check.is_clean()).then(|| import_id.clone());
+            Ok(import_view(
+                &si,
+                reg,
+                FormView::new(),
+                ImportShown {
+                    check: Some(check),
+                    remap,
+                    ..Default::default()
+                },
+            ))
+        }
+        Err(CoreError::Invalid(errors)) => {
+            let mut form = FormView::new();
+            for (k, v) in posted.iter().filter(|(k, _)| k.starts_with("col_")) {
+                form = form.with(k, v.clone());
+            }
+            form.errors = errors;
+            Ok(import_view(
+                &si,
+                reg,
+                form,
+                ImportShown {
+                    mapping: Some(m),
+                    ..Default::default()
+                },
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn import_upload(
@@ -1004,18 +1223,35 @@ async fn import_upload(
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let mut form = FormView::new();
         form.errors.add("file", "Choose a CSV or XLSX file");
-        return Ok(import_view(&si, reg, form, None));
+        return Ok(import_view(&si, reg, form, ImportShown::default()));
     };
     let org = si.caller.current_organisation_id.clone();
     match registers(&state.steward)
-        .check_import(&si.caller, &org, reg, &name, &bytes, true)
+        .start_import(&si.caller, &org, reg, &name, &bytes)
         .await
     {
-        Ok(check) => Ok(import_view(&si, reg, FormView::new(), Some(check))),
+        Ok(ImportStart::Checked(check)) => Ok(import_view(
+            &si,
+            reg,
+            FormView::new(),
+            ImportShown {
+                check: Some(check),
+                ..Default::default()
+            },
+        )),
+        Ok(ImportStart::Mapping(m)) => Ok(import_view(
+            &si,
+            reg,
+            mapping_form(&m),
+            ImportShown {
+                mapping: Some(m),
+                ..Default::default()
+            },
+        )),
         Err(CoreError::Invalid(errors)) => {
             let mut form = FormView::new();
             form.errors = errors;
-            Ok(import_view(&si, reg, form, None))
+            Ok(import_view(&si, reg, form, ImportShown::default()))
         }
         Err(e) => Err(e.into()),
     }
@@ -1180,25 +1416,46 @@ async fn projects_page(State(state): State<AppState>, si: SignedIn) -> PageResul
     render_projects(&state, &si, FormView::new(), String::new()).await
 }
 
+/// Joining a project: who signed, and the day in three boxes.
+#[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
+struct JoinForm {
+    signed_by: String,
+    signed_on_day: String,
+    signed_on_month: String,
+    signed_on_year: String,
+}
+
+impl JoinForm {
+    fn input(&self) -> JoinInput {
+        JoinInput {
+            signed_by: self.signed_by.clone(),
+            signed_on: forms::date_input(
+                &self.signed_on_day,
+                &self.signed_on_month,
+                &self.signed_on_year,
+            ),
+        }
+    }
+}
+
 async fn join(
     State(state): State<AppState>,
     si: SignedIn,
     Path(project_id): Path<String>,
-    Form(input): Form<JoinInput>,
+    Form(f): Form<JoinForm>,
 ) -> PageResult {
     let org = si.caller.current_organisation_id.clone();
     match registers(&state.steward)
-        .join(&si.caller, &org, &project_id, &input, today())
+        .join(&si.caller, &org, &project_id, &f.input(), today())
         .await
     {
         Ok(_) => Ok(Redirect::to("/sharing-projects").into_response()),
         Err(CoreError::Invalid(errors)) => {
-            let mut form = FormView::of(&input);
-            form.errors = errors;
-            render_projects(&state, &si, form, project_id).await
+            render_projects(&state, &si, forms::shown_again(&f, errors), project_id).await
         }
         Err(CoreError::Conflict(m)) => {
-            let mut form = FormView::of(&input);
+            let mut form = FormView::of(&f);
             form.errors.add("signed_by", m);
             render_projects(&state, &si, form, project_id).await
         }
@@ -1333,6 +1590,18 @@ pub struct PublicProject {
     pub ctx: PageCtx,
     pub p: PublishedNotice,
     pub project: steward_registers::notice::NoticeProject,
+}
+
+/// (organisation name, code) of every published privacy notice, for the sign-in page's
+/// footer; none when they cannot be read (the sign-in page still shows).
+pub async fn privacy_notice_links(state: &AppState) -> Vec<(String, String)> {
+    match registers(&state.steward).published_organisations().await {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::warn!(error = %e, "the published privacy notices could not be listed");
+            vec![]
+        }
+    }
 }
 
 async fn public_index(State(state): State<AppState>, v: Visitor) -> PageResult {

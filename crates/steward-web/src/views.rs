@@ -50,6 +50,9 @@ pub struct PageCtx {
     pub password_owed: bool,
     /// What the last form did, shown once in a success banner (see [`crate::flash`]).
     pub flash: Option<String>,
+    /// The sign-in page's footer: one link per organisation with a published privacy
+    /// notice, (organisation name, code). Empty elsewhere: the footer links to the list.
+    pub privacy_notices: Vec<(String, String)>,
 }
 
 impl PageCtx {
@@ -112,12 +115,43 @@ impl FormView {
     pub fn selected(&self, name: &str, value: &str) -> bool {
         self.value(name) == value
     }
-    /// The id of the input an error summary link should focus.
+    /// The id of the input an error summary link should focus: for a date typed in boxes
+    /// named after its field (`<field>_day`, ...), the first box that is wrong.
     pub fn anchor(&self, field: &str) -> String {
-        match field {
-            "due_date" => "due_day".into(),
-            f => f.into(),
+        if field == "due_date" {
+            return "due_day".into();
         }
+        if self.values.contains_key(&format!("{field}_day")) {
+            let wrong = self.wrong_boxes(field);
+            let part = ["_day", "_month", "_year"]
+                .iter()
+                .zip(wrong)
+                .find(|(_, w)| *w)
+                .map(|(p, _)| *p)
+                .unwrap_or("_day");
+            return format!("{field}{part}");
+        }
+        field.into()
+    }
+    fn wrong_boxes(&self, prefix: &str) -> [bool; 3] {
+        crate::forms::wrong_date_boxes(
+            self.part(prefix, "_day"),
+            self.part(prefix, "_month"),
+            self.part(prefix, "_year"),
+        )
+    }
+    /// Whether one box of a date (`part`: "_day", "_month" or "_year") shows the error of
+    /// the field `name`: only the box that is wrong, as the NHS.UK date input does.
+    pub fn date_box_wrong(&self, name: &str, prefix: &str, part: &str) -> bool {
+        if self.error(name).is_none() {
+            return false;
+        }
+        let i = match part {
+            "_day" => 0,
+            "_month" => 1,
+            _ => 2,
+        };
+        self.wrong_boxes(prefix)[i]
     }
 }
 

@@ -177,6 +177,10 @@ enum RegistersCommand {
         /// Check the file and say what would change, writing nothing.
         #[arg(long)]
         dry_run: bool,
+        /// A column of the file whose name is not the register's: "File header=column",
+        /// the column as in the export (or "do not import"). Repeat for each.
+        #[arg(long = "map", value_name = "FILE HEADER=COLUMN")]
+        map: Vec<String>,
     },
     /// Export a register as CSV or XLSX.
     Export {
@@ -926,19 +930,31 @@ async fn registers_command(steward: &Steward, command: RegistersCommand) -> Resu
             file,
             organisation,
             dry_run,
+            map,
         } => {
             let register = register_of(&kind)?;
+            let mapping = map
+                .iter()
+                .map(|m| {
+                    m.split_once('=')
+                        .map(|(h, c)| (h.trim().to_string(), c.trim().to_string()))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("--map {m:?}: write it as \"File header=column\"")
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
             let caller = cli_caller_by_ods(steward, &organisation).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let name = file.display().to_string();
             let check = match r
-                .check_import(
+                .check_import_with(
                     &caller,
                     &caller.current_organisation_id,
                     register,
                     &name,
                     &bytes,
+                    &mapping,
                     false,
                 )
                 .await

@@ -61,7 +61,9 @@ both_backends!(joining_a_project_reaches_the_public_notice, |s: Arc<
             &format!("/sharing-projects/{pending}/join"),
             &[
                 ("signed_by", "Dr Idris Penhallow, SIRO"),
-                ("signed_on", "1/3/2026"),
+                ("signed_on_day", "1"),
+                ("signed_on_month", "3"),
+                ("signed_on_year", "2026"),
             ],
         )
         .await;
@@ -95,7 +97,12 @@ both_backends!(joining_a_project_reaches_the_public_notice, |s: Arc<
     let res = ig
         .post_form(
             &format!("/sharing-projects/{approved}/join"),
-            &[("signed_by", ""), ("signed_on", "31/02/2026")],
+            &[
+                ("signed_by", ""),
+                ("signed_on_day", "31"),
+                ("signed_on_month", "2"),
+                ("signed_on_year", "2026"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -105,12 +112,28 @@ both_backends!(joining_a_project_reaches_the_public_notice, |s: Arc<
             || body.contains("Enter who signed"),
         "{body}"
     );
+    // The date comes back as typed, with the error on the day (31 February is no date).
+    assert!(
+        body.contains("The date they signed must be a real date"),
+        "{body}"
+    );
+    assert!(body.contains("href=\"#signed_on_day\""), "{body}");
+    assert!(
+        body.contains("nhsuk-input--width-2 nhsuk-input--error\" id=\"signed_on_day\" name=\"signed_on_day\" type=\"text\" inputmode=\"numeric\" value=\"31\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("nhsuk-input--width-2\" id=\"signed_on_month\" name=\"signed_on_month\" type=\"text\" inputmode=\"numeric\" value=\"2\""),
+        "the month is right: no error on it"
+    );
     let res = ig
         .post_form(
             &format!("/sharing-projects/{approved}/join"),
             &[
                 ("signed_by", "Dr Idris Penhallow, SIRO"),
-                ("signed_on", "1/3/2026"),
+                ("signed_on_day", "1"),
+                ("signed_on_month", "3"),
+                ("signed_on_year", "2026"),
             ],
         )
         .await;
@@ -170,7 +193,7 @@ both_backends!(joining_a_project_reaches_the_public_notice, |s: Arc<
     assert!(index.contains("/privacy/Y90001"));
     let (_, sign_in) = visitor.get_text("/sign-in").await;
     assert!(
-        sign_in.contains("href=\"/privacy\""),
+        sign_in.contains("href=\"/privacy/Y90001\">Privacy notice: Harbour View Surgery</a>"),
         "linked from the sign-in page"
     );
     let (_, editor) = ig.get_text("/privacy-notice").await;
@@ -394,6 +417,257 @@ both_backends!(
     }
 );
 
+both_backends!(register_dates_links_and_the_sign_in_footer, |s: Arc<
+    TestServer,
+>| async move {
+    seed_modules(&s).await;
+    let harbour = s.organisation("Y90001").await;
+    let ig = s.sign_in(HARBOUR_IG).await;
+
+    // Dates are three boxes; a date that is not real comes back with the error summary,
+    // the typed values kept and the error on the box that is wrong.
+    let (_, form) = ig.get_text("/registers/sharing-agreements/new").await;
+    assert!(form.contains("name=\"review_date_day\""), "{form}");
+    assert!(form.contains("nhsuk-date-input"));
+    let agreement = |signed_day: &'static str| {
+        vec![
+            ("name", "Quayside dental sharing agreement"),
+            ("agreement_type", "information_sharing"),
+            ("signed_date_day", signed_day),
+            ("signed_date_month", "2"),
+            ("signed_date_year", "2026"),
+            ("review_date_day", "1"),
+            ("review_date_month", "3"),
+            ("review_date_year", "2027"),
+            ("expiry_date_day", ""),
+            ("expiry_date_month", ""),
+            ("expiry_date_year", ""),
+        ]
+    };
+    let res = ig
+        .post_form("/registers/sharing-agreements/new", &agreement("30"))
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("There is a problem"));
+    assert!(body.contains("Signed on must be a real date"), "{body}");
+    assert!(body.contains("href=\"#signed_date_day\""), "{body}");
+    assert!(body.contains("nhsuk-input--width-2 nhsuk-input--error\" id=\"signed_date_day\" name=\"signed_date_day\" type=\"text\" inputmode=\"numeric\" value=\"30\""), "{body}");
+    assert!(body.contains("nhsuk-input--width-2\" id=\"signed_date_month\" name=\"signed_date_month\" type=\"text\" inputmode=\"numeric\" value=\"2\""), "{body}");
+    assert!(body.contains("value=\"Quayside dental sharing agreement\""));
+    assert_eq!(
+            count(&s, "SELECT COUNT(*) FROM sharing_agreements WHERE organisation_id = $1 AND name = 'Quayside dental sharing agreement'", &harbour).await,
+            0
+        );
+    let res = ig
+        .post_form("/registers/sharing-agreements/new", &agreement("27"))
+        .await;
+    assert_eq!(res.status(), 303);
+    let id: String = steward_db::query_scalar("SELECT id FROM sharing_agreements WHERE organisation_id = $1 AND name = 'Quayside dental sharing agreement'")
+            .bind(&harbour)
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap();
+    let stored: (String, String) = steward_db::query_as(
+        "SELECT signed_date, review_date FROM sharing_agreements WHERE id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&s.steward.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, ("2026-02-27".to_string(), "2027-03-01".to_string()));
+    let (_, page) = ig
+        .get_text(&format!("/registers/sharing-agreements/{id}"))
+        .await;
+    assert!(page.contains("27 February 2026"), "{page}");
+    let (_, edit) = ig
+        .get_text(&format!("/registers/sharing-agreements/{id}/edit"))
+        .await;
+    assert!(edit.contains("id=\"signed_date_year\" name=\"signed_date_year\" type=\"text\" inputmode=\"numeric\" value=\"2026\""), "{edit}");
+
+    // The activity's retention links to the schedule's row, its DPIA to the DPIA.
+    let activity: String = steward_db::query_scalar("SELECT id FROM processing_activities WHERE organisation_id = $1 AND name = 'Shared care record'")
+            .bind(&harbour)
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap();
+    let dpia: (String, String) = steward_db::query_as("SELECT id, reference FROM dpias WHERE organisation_id = $1 AND title = 'Dorset Care Record'")
+            .bind(&harbour)
+            .fetch_one(&s.steward.db.pool)
+            .await
+            .unwrap();
+    let (_, page) = ig
+        .get_text(&format!("/registers/processing-activities/{activity}"))
+        .await;
+    assert!(
+        page.contains("href=\"/retention#schedule-gp_patient\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("GP patient records: 10 years after death"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"/dpias/{}\"", dpia.0)),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("{}: Dorset Care Record", dpia.1)),
+        "{page}"
+    );
+    let (_, schedule) = ig.get_text("/retention").await;
+    assert!(schedule.contains("id=\"schedule-gp_patient\""));
+    // The notice's retention element is the row's period.
+    let (_, notice) = ig.get_text("/privacy-notice").await;
+    assert!(
+        notice.contains("We keep it: 10 years after death (GP patient records"),
+        "{notice}"
+    );
+
+    // A DPIA of another practice is refused, on the page and through the API.
+    let castle = s.organisation("Y90002").await;
+    let other = "castle-dpia-test";
+    steward_db::query("INSERT INTO dpias (id, organisation_id, reference, title, status, matrix, version_number, content, created_by, created_at, updated_at, version) VALUES ($1, $2, 'DPIA-0001', 'Castle Hill kiosk', 'draft', '5x5', 1, '{}', $3, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1)")
+            .bind(other)
+            .bind(&castle)
+            .bind(s.user_id(CASTLE_IG).await)
+            .execute(&s.steward.db.pool)
+            .await
+            .unwrap();
+    let api = s.api(&s.api_token(HARBOUR_IG).await);
+    let (_, a) = api.get(&format!("/processing-activities/{activity}")).await;
+    let mut values = a["values"].clone();
+    values["dpia_id"] = serde_json::json!(other);
+    let (code, problem) = api
+        .send(
+            reqwest::Method::PUT,
+            &format!("/processing-activities/{activity}"),
+            &values,
+        )
+        .await;
+    assert_eq!(code, 422, "{problem}");
+    assert!(
+        problem
+            .to_string()
+            .contains("belongs to another organisation"),
+        "{problem}"
+    );
+    let (_, edit) = ig
+        .get_text(&format!("/registers/processing-activities/{activity}/edit"))
+        .await;
+    assert!(
+        edit.contains(&format!("value=\"{}\" selected", dpia.0)),
+        "{edit}"
+    );
+    assert!(
+        !edit.contains("Castle Hill kiosk"),
+        "another practice's DPIA is not offered"
+    );
+    let mut fields: Vec<(String, String)> = a["values"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+        .filter(|(k, _)| !["recipient_partners", "systems"].contains(&k.as_str()))
+        .collect();
+    for (k, v) in fields.iter_mut() {
+        if k == "dpia_id" {
+            *v = other.into();
+        }
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let res = ig
+        .post_form(
+            &format!("/registers/processing-activities/{activity}/edit"),
+            &pairs,
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("belongs to another organisation"));
+    // An activity needs a row of the schedule or a note.
+    for (k, v) in fields.iter_mut() {
+        if k == "dpia_id" {
+            *v = dpia.0.clone();
+        }
+        if k == "retention_row" || k == "retention" {
+            v.clear();
+        }
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let res = ig
+        .post_form(
+            &format!("/registers/processing-activities/{activity}/edit"),
+            &pairs,
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains(
+        "Select the record type from the retention schedule, or say how long it is kept"
+    ));
+
+    // The sign-in page's footer: one link per organisation with a published notice.
+    let visitor = s.visitor();
+    let (status, sign_in) = visitor.get_text("/sign-in").await;
+    assert_eq!(status, 200);
+    assert!(
+        sign_in.contains("href=\"/privacy/Y90001\">Privacy notice: Harbour View Surgery</a>"),
+        "{sign_in}"
+    );
+    assert!(
+        !sign_in.contains("Privacy notice: Castle Hill Medical Centre"),
+        "no notice published, no link"
+    );
+    assert_eq!(sign_in.matches("Privacy notice: ").count(), 1, "{sign_in}");
+    // Castle Hill adopts an activity and publishes: its link appears beside Harbour's.
+    let castle_ig = s.sign_in(CASTLE_IG).await;
+    let template: String = steward_db::query_scalar(
+            "SELECT id FROM activity_templates WHERE name = 'Direct care: consultations and the GP record'",
+        )
+        .fetch_one(&s.steward.db.pool)
+        .await
+        .unwrap();
+    let res = castle_ig
+        .post_form(&format!("/master-log/{template}/adopt"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = castle_ig
+            .post_form(
+                "/privacy-notice",
+                &[
+                    ("introduction", "We are a GP practice in the castle quarter."),
+                    ("controller_contact", "Castle Hill Medical Centre, 2 Castle Hill. Telephone 01234 000000"),
+                    ("dpo_contact", "The Wessex Coast DPO Service, dpo@wessex-dpo.example"),
+                    ("requirement_statement", "You do not have to give us your information, but without it we may not be able to care for you safely."),
+                    ("automated_decisions", "We do not make decisions about you by computer alone."),
+                ],
+            )
+            .await;
+    assert_eq!(res.status(), 303);
+    let res = castle_ig
+        .post_form(
+            "/privacy-notice/publish",
+            &[("change_summary", "First notice")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let (_, sign_in) = visitor.get_text("/sign-in").await;
+    assert!(
+        sign_in.contains("href=\"/privacy/Y90002\">Privacy notice: Castle Hill Medical Centre</a>"),
+        "{sign_in}"
+    );
+    assert_eq!(sign_in.matches("Privacy notice: ").count(), 2);
+});
+
 const HEADER: &str = "Name of the processing activity,Purposes of the processing,Direct care or another purpose,Lawful basis (Article 6),Special category data (such as health),Condition for special category data (Article 9),Common law duty of confidentiality,Categories of people,Categories of personal data,Where the data comes from,Recipients,Transfers outside the UK,How long it is kept,Security measures,Does the National Data Opt-out apply?\n";
 
 fn good_row(name: &str) -> String {
@@ -566,6 +840,163 @@ both_backends!(
     }
 );
 
+both_backends!(imports_map_the_files_own_column_names, |s: Arc<
+    TestServer,
+>| async move {
+    seed_modules(&s).await;
+    let harbour = s.organisation("Y90001").await;
+    let ig = s.sign_in(HARBOUR_IG).await;
+    let partners = |sql: &'static str| {
+        let s = s.clone();
+        let harbour = harbour.clone();
+        async move { count(&s, sql, &harbour).await }
+    };
+    let before = partners("SELECT COUNT(*) FROM sharing_partners WHERE organisation_id = $1").await;
+    // The DPO's own spreadsheet words, not the register's.
+    let file = "Who they are,Sort of organisation,ICO reg no.,Spoke to last\nQuayside Dental,Other,Z1234567,Sam at reception\nHarbour Opticians,Other,Z7654321,\n";
+    let upload = |bytes: Vec<u8>| {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name("partners-2026.csv")
+            .mime_str("text/csv")
+            .unwrap();
+        reqwest::multipart::Form::new().part("file", part)
+    };
+    let res = ig
+        .post_multipart(
+            "/registers/sharing-partners/import",
+            upload(file.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("Match the file&#x27;s columns") || body.contains("Match the file's columns"),
+        "{body}"
+    );
+    assert!(
+        body.contains("The file&#x27;s column &quot;Who they are&quot;")
+            || body.contains("Who they are"),
+        "{body}"
+    );
+    assert!(body.contains("First value: Quayside Dental"), "{body}");
+    assert!(
+        !body.contains("Import the file"),
+        "nothing to confirm before the columns are mapped"
+    );
+    let start = body.find("/import/").unwrap() + "/import/".len();
+    let import_id: String = body[start..].chars().take_while(|c| *c != '/').collect();
+    let map_path = format!("/registers/sharing-partners/import/{import_id}/map");
+    // The required column left out: refused on the mapping, nothing written.
+    let res = ig
+        .post_form(
+            &map_path,
+            &[
+                ("col_0", ""),
+                ("col_1", "partner_type"),
+                ("col_2", "ico_registration"),
+                ("col_3", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("The file has no column for: Organisation"),
+        "{body}"
+    );
+    // Two columns to one: refused.
+    let res = ig
+        .post_form(
+            &map_path,
+            &[
+                ("col_0", "name"),
+                ("col_1", "name"),
+                ("col_2", "ico_registration"),
+                ("col_3", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("are both mapped to Organisation"));
+    assert_eq!(
+        partners("SELECT COUNT(*) FROM sharing_partners WHERE organisation_id = $1").await,
+        before
+    );
+    // Mapped: checked, then written only when confirmed.
+    let res = ig
+        .post_form(
+            &map_path,
+            &[
+                ("col_0", "name"),
+                ("col_1", "partner_type"),
+                ("col_2", "ico_registration"),
+                ("col_3", "notes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("2 sharing partners to add"), "{body}");
+    assert_eq!(
+        partners("SELECT COUNT(*) FROM sharing_partners WHERE organisation_id = $1").await,
+        before
+    );
+    let res = ig
+        .post_form(
+            &format!("/registers/sharing-partners/import/{import_id}/confirm"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        partners("SELECT COUNT(*) FROM sharing_partners WHERE organisation_id = $1").await,
+        before + 2
+    );
+    assert_eq!(
+            partners("SELECT COUNT(*) FROM sharing_partners WHERE organisation_id = $1 AND name = 'Quayside Dental' AND ico_registration = 'Z1234567' AND notes = 'Sam at reception'").await,
+            1
+        );
+    // A mapped file with a bad row: reported by line, and the mapping can be changed.
+    let bad = "Who they are,Sort of organisation\nRiver Dental,Dentist\n";
+    let res = ig
+        .post_multipart(
+            "/registers/sharing-partners/import",
+            upload(bad.as_bytes().to_vec()),
+        )
+        .await;
+    let body = res.text().await.unwrap();
+    let start = body.find("/import/").unwrap() + "/import/".len();
+    let import_id: String = body[start..].chars().take_while(|c| *c != '/').collect();
+    let res = ig
+        .post_form(
+            &format!("/registers/sharing-partners/import/{import_id}/map"),
+            &[("col_0", "name"), ("col_1", "partner_type")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Line 2: Type of organisation"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "/registers/sharing-partners/import/{import_id}/map\">Change which column is which"
+        )),
+        "{body}"
+    );
+    assert!(!body.contains("Import the file"));
+    // Someone else's import cannot be mapped.
+    let castle = s.sign_in(CASTLE_IG).await;
+    let res = castle
+        .get(&format!(
+            "/registers/sharing-partners/import/{import_id}/map"
+        ))
+        .await;
+    assert_eq!(res.status(), 404);
+});
+
 both_backends!(the_command_line_imports_and_exports, |s: Arc<
     TestServer,
 >| async move {
@@ -628,6 +1059,61 @@ both_backends!(the_command_line_imports_and_exports, |s: Arc<
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 to add"));
     let harbour = s.organisation("Y90001").await;
     assert_eq!(count(&s, "SELECT COUNT(*) FROM sharing_partners WHERE organisation_id = $1 AND name = 'Quayside Dental'", &harbour).await, 0);
+    // The file's own column names, mapped with --map.
+    let own = dir.path().join("own.csv");
+    std::fs::write(
+        &own,
+        "Who they are,Sort of organisation,Spoke to last\nRiver Opticians,Other,Sam\n",
+    )
+    .unwrap();
+    let with_map = |extra: &[&str]| {
+        let mut args: Vec<String> = vec![
+            "registers".into(),
+            "import".into(),
+            "partners".into(),
+            own.display().to_string(),
+            "--organisation".into(),
+            "Y90001".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    let out = run(with_map(&[])).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("The file has no column for: Organisation; Type of organisation"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(with_map(&[
+        "--map",
+        "Who they are=Organisation",
+        "--map",
+        "Sort of organisation=Kind",
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no column \"Kind\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(with_map(&[
+        "--map",
+        "Who they are=Organisation",
+        "--map",
+        "Sort of organisation=partner_type",
+        "--map",
+        "Spoke to last=Notes",
+    ]))
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM sharing_partners WHERE organisation_id = $1 AND name = 'River Opticians' AND notes = 'Sam'", &harbour).await, 1);
     let out = run(vec![
         "registers".into(),
         "import".into(),
@@ -706,12 +1192,16 @@ async fn a_practice_joins_a_project_in_the_browser(s: Arc<TestServer>) {
         .send_keys("Dr Idris Penhallow, SIRO")
         .await
         .unwrap();
-    b.find(Locator::Css(&format!("{form} input[name=signed_on]")))
+    for (part, typed) in [("day", "2"), ("month", "3"), ("year", "2026")] {
+        b.find(Locator::Css(&format!(
+            "{form} input[name=signed_on_{part}]"
+        )))
         .await
         .unwrap()
-        .send_keys("2/3/2026")
+        .send_keys(typed)
         .await
         .unwrap();
+    }
     b.find(Locator::Css(&format!("{form} button")))
         .await
         .unwrap()
