@@ -52,8 +52,10 @@ pub struct ReviewInput {
 #[serde(default)]
 #[schema(as = ReviewCompleteInput)]
 pub struct CompleteInput {
+    #[schema(required, pattern = "\\S")]
     pub findings: String,
     /// YYYY-MM-DD
+    #[schema(required, format = Date)]
     pub completed_on: String,
 }
 

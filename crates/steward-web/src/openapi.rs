@@ -274,6 +274,9 @@ pub struct RuleLists {
     pub legitimate_interests: Vec<String>,
     /// The compliance audit's template (`compliance-audit.toml`): its questions and ratings.
     pub audit: steward_assurance::AuditTemplate,
+    /// The grades of an incident (likelihood, severity) the breach grid makes reportable
+    /// (`breach-grading.toml`).
+    pub reportable: Vec<(i64, i64)>,
 }
 
 impl RuleLists {
@@ -332,6 +335,10 @@ impl RuleLists {
                 lists
             },
             audit: assurance.audit.clone(),
+            reportable: (1..=i64::from(assurance.grid.max_likelihood()))
+                .flat_map(|l| (1..=i64::from(assurance.grid.max_severity())).map(move |s| (l, s)))
+                .filter(|(l, s)| assurance.grid.assess(*l, *s).is_ok_and(|a| a.reportable()))
+                .collect(),
             legitimate_interests: steward_registers::rules(steward)
                 .lawful_bases
                 .basis
@@ -472,7 +479,11 @@ impl RuleLists {
             (
                 "TestInput",
                 "outcome",
-                codes(steward_compliance::continuity::OUTCOMES.iter().map(|(c, _)| *c)),
+                codes(
+                    steward_compliance::continuity::OUTCOMES
+                        .iter()
+                        .map(|(c, _)| *c),
+                ),
             ),
             (
                 "DestructionInput",
@@ -484,8 +495,16 @@ impl RuleLists {
             ("ProcessingInput", "basis", strs(&self.optout_bases)),
             ("RiskInput", "inherent_likelihood", strs(&self.likelihoods)),
             ("RiskInput", "residual_likelihood", strs(&self.likelihoods)),
-            ("RiskInput", "inherent_consequence", strs(&self.consequences)),
-            ("RiskInput", "residual_consequence", strs(&self.consequences)),
+            (
+                "RiskInput",
+                "inherent_consequence",
+                strs(&self.consequences),
+            ),
+            (
+                "RiskInput",
+                "residual_consequence",
+                strs(&self.consequences),
+            ),
             (
                 "DpiaStartInput",
                 "matrix",
@@ -553,15 +572,15 @@ impl RuleLists {
                 .iter()
                 .map(|m| m.code.as_str()),
         );
-        let fixed = fixed
-            .into_iter()
-            .chain([("Content", "matrix", matrices)]);
+        let fixed = fixed.into_iter().chain([("Content", "matrix", matrices)]);
         for (schema, name, values) in fixed {
             if let Some(p) = property(doc, schema, name) {
                 enumerate(p, values);
             }
         }
-        if let Some(items) = property(doc, "ReviewInput", "record_types").and_then(|p| p.get_mut("items")) {
+        if let Some(items) =
+            property(doc, "ReviewInput", "record_types").and_then(|p| p.get_mut("items"))
+        {
             enumerate(items, strs(&self.record_types));
         }
         // An update names a status of the list (only a new action may leave it out).
@@ -576,11 +595,47 @@ impl RuleLists {
                     .map(|s| s.as_str()),
             );
             if let Some(props) = parts.get_mut("properties").and_then(|p| p.as_object_mut()) {
-                props.insert("status".into(), serde_json::json!({"type": "string", "enum": statuses}));
+                props.insert(
+                    "status".into(),
+                    serde_json::json!({"type": "string", "enum": statuses}),
+                );
             }
         }
+        // An incident graded not reportable keeps the reasons (UK GDPR Article 33(5)).
+        if let Some(g) = doc
+            .pointer_mut("/components/schemas/GradeInput")
+            .and_then(|g| g.as_object_mut())
+        {
+            let mut branches: Vec<serde_json::Value> = self
+                .reportable
+                .iter()
+                .map(|(l, s)| {
+                    serde_json::json!({"properties": {
+                        "likelihood": {"const": l.to_string()},
+                        "severity": {"const": s.to_string()}}})
+                })
+                .collect();
+            branches.push(serde_json::json!({"required": ["reasons"], "properties": {"reasons": {"type": "string", "pattern": "\\S"}}}));
+            g.insert("anyOf".into(), serde_json::Value::Array(branches));
+        }
+        // Telling the people affected: an exception, when one applies, is one of the list.
+        if let Some(p) = property(doc, "TellPeopleInput", "exception") {
+            enumerate(
+                p,
+                codes(
+                    std::iter::once("").chain(
+                        steward_assurance::incidents::TELL_EXCEPTIONS
+                            .iter()
+                            .map(|(c, _)| *c),
+                    ),
+                ),
+            );
+        }
         // Screening starts from a questionnaire of the list.
-        if let Some(r) = doc.pointer_mut("/components/schemas/ScreeningInput/required").and_then(|r| r.as_array_mut()) {
+        if let Some(r) = doc
+            .pointer_mut("/components/schemas/ScreeningInput/required")
+            .and_then(|r| r.as_array_mut())
+        {
             if !r.iter().any(|x| x == "questionnaire") {
                 r.push("questionnaire".into());
             }
@@ -710,7 +765,11 @@ impl RuleLists {
                 }
             });
             if !noted.is_empty() {
-                let plain: Vec<&str> = steps.iter().copied().filter(|s| !noted.contains(s)).collect();
+                let plain: Vec<&str> = steps
+                    .iter()
+                    .copied()
+                    .filter(|s| !noted.contains(s))
+                    .collect();
                 schema["anyOf"] = serde_json::json!([
                     {"properties": {"step": {"enum": plain}}},
                     {"required": ["note"], "properties": {"note": {"pattern": "\\S"}}}
@@ -719,7 +778,11 @@ impl RuleLists {
             schema
         };
         for (path, steps, noted) in [
-            ("/api/v1/dpias/{id}/steps", &["submit", "new_version"][..], &[][..]),
+            (
+                "/api/v1/dpias/{id}/steps",
+                &["submit", "new_version"][..],
+                &[][..],
+            ),
             (
                 "/api/v1/dpias/{id}/sign-off",
                 &["approve", "request_changes", "reject"][..],
@@ -771,7 +834,11 @@ impl RuleLists {
                     }
                 }
                 // A short text field holds at most 300 characters.
-                for f in def.fields.iter().filter(|f| f.ty == steward_registers::fields::Ty::Text) {
+                for f in def
+                    .fields
+                    .iter()
+                    .filter(|f| f.ty == steward_registers::fields::Ty::Text)
+                {
                     if let Some(p) = b
                         .pointer_mut(&format!("/properties/{}", f.name))
                         .and_then(|p| p.as_object_mut())
@@ -782,7 +849,8 @@ impl RuleLists {
                 // What an activity's answers make necessary.
                 if matches!(
                     def.register,
-                    steward_registers::Register::Processing | steward_registers::Register::Templates
+                    steward_registers::Register::Processing
+                        | steward_registers::Register::Templates
                 ) {
                     let other_bases: Vec<String> = self
                         .register_choices

@@ -487,7 +487,9 @@ fn required_fields(mut object: ObjectBuilder, def: &RegisterDef) -> ObjectBuilde
             // say without a calendar: 1 to 28 of every month).
             Ty::Date => schema
                 .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
-                .pattern(Some("^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")),
+                .pattern(Some(
+                    "^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
+                )),
             Ty::YesNo => schema.pattern(Some("^(yes|no)$")),
             Ty::Level => schema.pattern(Some("^[1-5]$")),
             _ => schema.pattern(Some("\\S")),

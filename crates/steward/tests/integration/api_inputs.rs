@@ -544,8 +544,7 @@ both_backends!(the_document_says_what_is_accepted, |s| async move {
         codes(&steward_compliance::continuity::OUTCOMES)
     );
     let body = |method: &str, path: &str| -> serde_json::Value {
-        doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
-            .clone()
+        doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"].clone()
     };
     let partner_types: Vec<String> = steward_registers::rules(&s.steward)
         .choices("partner_type")
@@ -554,7 +553,10 @@ both_backends!(the_document_says_what_is_accepted, |s| async move {
         .collect();
     assert!(!partner_types.is_empty());
     for (method, path) in [
-        ("post", "/api/v1/organisations/{organisation_id}/sharing-partners"),
+        (
+            "post",
+            "/api/v1/organisations/{organisation_id}/sharing-partners",
+        ),
         ("put", "/api/v1/sharing-partners/{id}"),
     ] {
         assert_eq!(
