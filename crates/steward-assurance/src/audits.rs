@@ -78,6 +78,7 @@ pub struct Answer {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct StartInput {
     /// YYYY-MM-DD
+    #[schema(format = Date)]
     pub visit_date: String,
 }
 

@@ -23,17 +23,27 @@ pub const ESCALATION_DAYS: i64 = 14;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RiskInput {
+    #[schema(required, pattern = "\\S")]
     pub title: String,
+    #[schema(required, pattern = "\\S")]
     pub cause: String,
+    #[schema(required, pattern = "\\S")]
     pub consequence: String,
+    #[schema(required, pattern = "\\S")]
     pub owner_id: String,
-    /// 1-5 on the matrix.
+    /// 1-5 on the matrix (the levels of the risk matrix are an enum in the document).
+    #[schema(required)]
     pub inherent_likelihood: String,
+    #[schema(required)]
     pub inherent_consequence: String,
+    #[schema(required)]
     pub residual_likelihood: String,
+    #[schema(required)]
     pub residual_consequence: String,
+    #[schema(required, pattern = "\\S")]
     pub treatment: String,
     /// YYYY-MM-DD
+    #[schema(required, format = Date)]
     pub review_date: String,
     pub source_record_type: Option<String>,
     pub source_record_id: Option<String>,

@@ -45,32 +45,44 @@ pub struct PlanInput {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SystemInput {
+    #[schema(required, pattern = "\\S")]
     pub name: String,
+    #[schema(required, pattern = "\\S")]
     pub supplier: String,
     /// How long the practice can work without it, in words.
+    #[schema(required, pattern = "\\S")]
     pub tolerable_outage: String,
+    #[schema(required, pattern = "\\S")]
     pub workaround: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct TestInput {
-    /// YYYY-MM-DD
+    /// YYYY-MM-DD, not in the future.
+    #[schema(required, format = Date)]
     pub tested_on: String,
+    #[schema(required, pattern = "\\S")]
     pub scenario: String,
-    /// passed, partly or failed
+    /// passed, partly or failed (an enum in the document)
+    #[schema(required)]
     pub outcome: String,
+    #[schema(required, pattern = "\\S")]
     pub lessons: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct AssuranceInput {
+    #[schema(required, pattern = "\\S")]
     pub supplier: String,
+    #[schema(required, pattern = "\\S")]
     pub evidence: String,
     /// YYYY-MM-DD
+    #[schema(required, format = Date)]
     pub received_on: String,
-    /// YYYY-MM-DD
+    /// YYYY-MM-DD, not before `received_on`.
+    #[schema(required, format = Date)]
     pub valid_until: String,
 }
 

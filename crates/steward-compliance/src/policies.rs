@@ -45,6 +45,7 @@ pub struct PolicyInput {
     #[schema(required, pattern = "^(policy|agreement)$")]
     pub document_type: String,
     /// Role codes that must acknowledge; empty: everyone.
+    #[schema(value_type = Vec<steward_core::roles::Role>)]
     pub applies_to: Vec<String>,
     /// What this first version says about itself (e.g. "First issue").
     pub summary: String,

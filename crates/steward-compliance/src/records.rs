@@ -52,8 +52,10 @@ pub struct ReviewInput {
 #[serde(default)]
 #[schema(as = ReviewCompleteInput)]
 pub struct CompleteInput {
+    #[schema(required, pattern = "\\S")]
     pub findings: String,
     /// YYYY-MM-DD
+    #[schema(required, format = Date)]
     pub completed_on: String,
 }
 
@@ -76,17 +78,24 @@ pub struct Review {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DestructionInput {
-    /// A schedule row code.
+    /// A schedule row code (an enum in the document).
+    #[schema(required)]
     pub record_type: String,
+    #[schema(required, pattern = "\\S")]
     pub description: String,
+    #[schema(required, pattern = "\\S")]
     pub quantity: String,
-    /// A method code.
+    /// A method code (an enum in the document).
+    #[schema(required)]
     pub method: String,
-    /// YYYY-MM-DD
+    /// YYYY-MM-DD, not in the future.
+    #[schema(required, format = Date)]
     pub destroyed_on: String,
     /// The contractor or person who destroyed them.
+    #[schema(required, pattern = "\\S")]
     pub destroyed_by: String,
     /// Who authorised it (a user of the organisation).
+    #[schema(required, pattern = "\\S")]
     pub authorised_by: String,
     /// The certificate's number (the certificate itself is attached).
     pub certificate: String,

@@ -335,10 +335,35 @@ pub async fn add_note(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewSample {
     /// Accesses per user, 1 to 50.
+    #[serde(deserialize_with = "whole")]
+    #[schema(minimum = 1, maximum = 50)]
     pub per_user: i64,
     /// Give the seed of an earlier sample to draw the same one again.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_or_null")]
     pub seed: Option<i64>,
+}
+
+/// A whole number as JSON may write it, `5` or `5.0`: JSON Schema's `integer` is either.
+fn whole_number(n: serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+            .map(|f| f as i64)
+    })
+}
+
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    whole_number(serde_json::Number::deserialize(d)?)
+        .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
+}
+
+fn whole_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => whole_number(n)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom("expected a whole number")),
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/access-audit/runs/{id}/samples", tag = "access audit", security(("bearer" = [])),
@@ -418,4 +443,22 @@ pub async fn cluster_report(
             .report(&c, &ReportScope::Cluster, &q.period)
             .await?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewSample;
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_point() {
+        let s: NewSample = serde_json::from_str(r#"{"per_user": 5.0, "seed": -3.0}"#).unwrap();
+        assert_eq!((s.per_user, s.seed), (5, Some(-3)));
+        let s: NewSample = serde_json::from_str(r#"{"per_user": 7, "seed": null}"#).unwrap();
+        assert_eq!((s.per_user, s.seed), (7, None));
+        let s: NewSample = serde_json::from_str(r#"{"per_user": 7}"#).unwrap();
+        assert_eq!(s.seed, None);
+        assert!(serde_json::from_str::<NewSample>(r#"{"per_user": 5.5}"#).is_err());
+        assert!(serde_json::from_str::<NewSample>(r#"{"per_user": "5"}"#).is_err());
+        assert!(serde_json::from_str::<NewSample>(r#"{"per_user": 1e300}"#).is_err());
+    }
 }

@@ -241,9 +241,12 @@ pub struct ApiDoc;
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "api",
     responses((status = 200, description = "The OpenAPI 3 document of this API", content_type = "application/json")))]
-pub async fn document(State(s): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
+pub async fn document(State(s): State<AppState>) -> Json<serde_json::Value> {
     let mut doc = ApiDoc::openapi();
-    RuleLists::of(&s.steward).modify(&mut doc);
+    let lists = RuleLists::of(&s.steward);
+    lists.modify(&mut doc);
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    lists.refine(&mut doc);
     Json(doc)
 }
 
@@ -259,6 +262,21 @@ pub struct RuleLists {
     pub assertions: Vec<String>,
     /// Training courses (`training-requirements.toml`).
     pub courses: Vec<String>,
+    /// Legal bases of disclosures the national data opt-out register records
+    /// (`optout-bases.toml`).
+    pub optout_bases: Vec<String>,
+    /// The levels of likelihood and of consequence of the risk matrix (`risk-matrix.toml`).
+    pub likelihoods: Vec<String>,
+    pub consequences: Vec<String>,
+    /// The registers' code lists by name (`registers` rule files): what a `Choice` field takes.
+    pub register_choices: std::collections::BTreeMap<&'static str, Vec<String>>,
+    /// The lawful bases (Article 6) that rely on legitimate interests.
+    pub legitimate_interests: Vec<String>,
+    /// The compliance audit's template (`compliance-audit.toml`): its questions and ratings.
+    pub audit: steward_assurance::AuditTemplate,
+    /// The grades of an incident (likelihood, severity) the breach grid makes reportable
+    /// (`breach-grading.toml`).
+    pub reportable: Vec<(i64, i64)>,
 }
 
 impl RuleLists {
@@ -289,6 +307,44 @@ impl RuleLists {
                 .course
                 .iter()
                 .map(|c| c.code.clone())
+                .collect(),
+            likelihoods: (1..=assurance.matrix.max_likelihood())
+                .map(|n| n.to_string())
+                .collect(),
+            consequences: (1..=assurance.matrix.max_consequence())
+                .map(|n| n.to_string())
+                .collect(),
+            optout_bases: steward_compliance::optout::register(steward)
+                .bases
+                .basis
+                .iter()
+                .map(|b| b.code.clone())
+                .collect(),
+            register_choices: {
+                let rules = steward_registers::rules(steward);
+                let mut lists = std::collections::BTreeMap::new();
+                for def in steward_registers::fields::REGISTERS.iter() {
+                    for f in def.fields {
+                        if let steward_registers::fields::Ty::Choice(list) = f.ty {
+                            lists.entry(list).or_insert_with(|| {
+                                rules.choices(list).into_iter().map(|c| c.code).collect()
+                            });
+                        }
+                    }
+                }
+                lists
+            },
+            audit: assurance.audit.clone(),
+            reportable: (1..=i64::from(assurance.grid.max_likelihood()))
+                .flat_map(|l| (1..=i64::from(assurance.grid.max_severity())).map(move |s| (l, s)))
+                .filter(|(l, s)| assurance.grid.assess(*l, *s).is_ok_and(|a| a.reportable()))
+                .collect(),
+            legitimate_interests: steward_registers::rules(steward)
+                .lawful_bases
+                .basis
+                .iter()
+                .filter(|b| b.legitimate_interests)
+                .map(|b| b.code.clone())
                 .collect(),
         }
     }
@@ -364,5 +420,474 @@ impl Modify for RuleLists {
         set_property_enum(openapi, "CalcInput", "record_type", &self.record_types);
         set_property_enum(openapi, "EvidenceInput", "assertion", &self.assertions);
         set_property_enum(openapi, "TrainingInput", "course", &self.courses);
+    }
+}
+
+/// A JSON list of codes for an `enum`.
+fn codes<'a>(list: impl IntoIterator<Item = &'a str>) -> Vec<serde_json::Value> {
+    list.into_iter()
+        .map(|c| serde_json::Value::String(c.to_string()))
+        .collect()
+}
+
+/// Makes a property's schema the list of codes it accepts (a `null` stays allowed where the
+/// type allowed it; the pattern and length the list replaces go).
+fn enumerate(schema: &mut serde_json::Value, mut values: Vec<serde_json::Value>) {
+    let Some(o) = schema.as_object_mut() else {
+        return;
+    };
+    let nullable = o
+        .get("type")
+        .and_then(|t| t.as_array())
+        .is_some_and(|t| t.iter().any(|t| t == "null"));
+    if nullable {
+        values.push(serde_json::Value::Null);
+    }
+    o.remove("pattern");
+    o.remove("minLength");
+    o.insert("enum".into(), serde_json::Value::Array(values));
+}
+
+/// The schema of a property of a named component.
+fn property<'a>(
+    doc: &'a mut serde_json::Value,
+    schema: &str,
+    name: &str,
+) -> Option<&'a mut serde_json::Value> {
+    doc.pointer_mut(&format!("/components/schemas/{schema}/properties/{name}"))
+}
+
+/// The inline JSON schema of an operation's request body.
+fn body<'a>(
+    doc: &'a mut serde_json::Value,
+    path: &str,
+    method: &str,
+) -> Option<&'a mut serde_json::Value> {
+    let path = path.replace('~', "~0").replace('/', "~1");
+    doc.pointer_mut(&format!(
+        "/paths/{path}/{method}/requestBody/content/application~1json/schema"
+    ))
+}
+
+impl RuleLists {
+    /// What the types alone cannot say, written into the document as JSON: the codes a text
+    /// field accepts where the list is the domain's (a constant or a rule file read at run
+    /// time), and the registers' code lists.
+    pub fn refine(&self, doc: &mut serde_json::Value) {
+        let strs = |v: &[String]| codes(v.iter().map(String::as_str));
+        let fixed: Vec<(&str, &str, Vec<serde_json::Value>)> = vec![
+            (
+                "TestInput",
+                "outcome",
+                codes(
+                    steward_compliance::continuity::OUTCOMES
+                        .iter()
+                        .map(|(c, _)| *c),
+                ),
+            ),
+            (
+                "DestructionInput",
+                "method",
+                codes(steward_compliance::records::METHODS.iter().map(|(c, _)| *c)),
+            ),
+            ("DestructionInput", "record_type", strs(&self.record_types)),
+            ("EvidenceInput", "confirmed", codes(["", "yes", "no"])),
+            ("ProcessingInput", "basis", strs(&self.optout_bases)),
+            ("RiskInput", "inherent_likelihood", strs(&self.likelihoods)),
+            ("RiskInput", "residual_likelihood", strs(&self.likelihoods)),
+            (
+                "RiskInput",
+                "inherent_consequence",
+                strs(&self.consequences),
+            ),
+            (
+                "RiskInput",
+                "residual_consequence",
+                strs(&self.consequences),
+            ),
+            (
+                "DpiaStartInput",
+                "matrix",
+                codes(
+                    steward_dpia::Rules::embedded()
+                        .matrices
+                        .iter()
+                        .map(|m| m.code.as_str()),
+                ),
+            ),
+            (
+                "ScreeningInput",
+                "questionnaire",
+                codes(
+                    steward_dpia::Rules::embedded()
+                        .questionnaires
+                        .iter()
+                        .map(|q| q.code.as_str()),
+                ),
+            ),
+            (
+                "CommentInput",
+                "section",
+                codes(
+                    std::iter::once("").chain(
+                        steward_dpia::Rules::embedded()
+                            .sections
+                            .iter()
+                            .map(|s| s.code.as_str()),
+                    ),
+                ),
+            ),
+            (
+                "ActionInput",
+                "status",
+                codes(
+                    std::iter::once("").chain(
+                        steward_core::actions::ALL_STATUSES
+                            .iter()
+                            .map(|s| s.as_str()),
+                    ),
+                ),
+            ),
+            (
+                "StatusInput",
+                "status",
+                codes(
+                    steward_rights::requests::codes::ALL_STATUSES
+                        .iter()
+                        .filter(|s| {
+                            !matches!(
+                                s,
+                                steward_rights::RequestStatus::AwaitingClarification
+                                    | steward_rights::RequestStatus::Completed
+                                    | steward_rights::RequestStatus::Refused
+                            )
+                        })
+                        .map(|s| steward_rights::requests::codes::status_code(*s)),
+                ),
+            ),
+        ];
+        let matrices = codes(
+            steward_dpia::Rules::embedded()
+                .matrices
+                .iter()
+                .map(|m| m.code.as_str()),
+        );
+        let fixed = fixed.into_iter().chain([("Content", "matrix", matrices)]);
+        for (schema, name, values) in fixed {
+            if let Some(p) = property(doc, schema, name) {
+                enumerate(p, values);
+            }
+        }
+        if let Some(items) =
+            property(doc, "ReviewInput", "record_types").and_then(|p| p.get_mut("items"))
+        {
+            enumerate(items, strs(&self.record_types));
+        }
+        // An update names a status of the list (only a new action may leave it out).
+        if let Some(parts) = doc
+            .pointer_mut("/components/schemas/ActionUpdate/allOf/1")
+            .and_then(|p| p.as_object_mut())
+        {
+            parts.insert("required".into(), serde_json::json!(["status"]));
+            let statuses = codes(
+                steward_core::actions::ALL_STATUSES
+                    .iter()
+                    .map(|s| s.as_str()),
+            );
+            if let Some(props) = parts.get_mut("properties").and_then(|p| p.as_object_mut()) {
+                props.insert(
+                    "status".into(),
+                    serde_json::json!({"type": "string", "enum": statuses}),
+                );
+            }
+        }
+        // An incident graded not reportable keeps the reasons (UK GDPR Article 33(5)).
+        if let Some(g) = doc
+            .pointer_mut("/components/schemas/GradeInput")
+            .and_then(|g| g.as_object_mut())
+        {
+            let mut branches: Vec<serde_json::Value> = self
+                .reportable
+                .iter()
+                .map(|(l, s)| {
+                    serde_json::json!({"properties": {
+                        "likelihood": {"const": l.to_string()},
+                        "severity": {"const": s.to_string()}}})
+                })
+                .collect();
+            branches.push(serde_json::json!({"required": ["reasons"], "properties": {"reasons": {"type": "string", "pattern": "\\S"}}}));
+            g.insert("anyOf".into(), serde_json::Value::Array(branches));
+        }
+        // Telling the people affected: an exception, when one applies, is one of the list.
+        if let Some(p) = property(doc, "TellPeopleInput", "exception") {
+            enumerate(
+                p,
+                codes(
+                    std::iter::once("").chain(
+                        steward_assurance::incidents::TELL_EXCEPTIONS
+                            .iter()
+                            .map(|(c, _)| *c),
+                    ),
+                ),
+            );
+        }
+        // Screening starts from a questionnaire of the list.
+        if let Some(r) = doc
+            .pointer_mut("/components/schemas/ScreeningInput/required")
+            .and_then(|r| r.as_array_mut())
+        {
+            if !r.iter().any(|x| x == "questionnaire") {
+                r.push("questionnaire".into());
+            }
+        }
+        // A practice adopts a DPIA with who signed it off, or declines it with a reason.
+        if let Some(d) = doc
+            .pointer_mut("/components/schemas/AdoptionDecision")
+            .and_then(|d| d.as_object_mut())
+        {
+            if let Some(p) = d.get_mut("properties").and_then(|p| p.get_mut("decision")) {
+                enumerate(p, codes(["adopt", "decline"]));
+            }
+            d.insert("required".into(), serde_json::json!(["decision"]));
+            d.insert(
+                "anyOf".into(),
+                serde_json::json!([
+                    {"properties": {"decision": {"const": "adopt"}, "signed_off_by": {"type": "string", "pattern": "\\S"}}, "required": ["signed_off_by"]},
+                    {"properties": {"decision": {"const": "decline"}, "note": {"type": "string", "pattern": "\\S"}}, "required": ["note"]}
+                ]),
+            );
+        }
+        // An audit's answer: a question and a rating of the audit's template; a rating that is
+        // a finding says what the practice must put right.
+        {
+            let template = &self.audit;
+            let questions = codes(template.questions().map(|(_, q)| q.code.as_str()));
+            let ratings = codes(template.rating.iter().map(|r| r.code.as_str()));
+            let plain = codes(
+                template
+                    .rating
+                    .iter()
+                    .filter(|r| !r.finding)
+                    .map(|r| r.code.as_str()),
+            );
+            if let Some(a) = doc
+                .pointer_mut("/components/schemas/AnswerInput")
+                .and_then(|a| a.as_object_mut())
+            {
+                if let Some(p) = a.get_mut("properties").and_then(|p| p.as_object_mut()) {
+                    if let Some(q) = p.get_mut("question_code") {
+                        enumerate(q, questions);
+                    }
+                    if let Some(r) = p.get_mut("rating") {
+                        enumerate(r, ratings);
+                    }
+                }
+                a.insert(
+                    "anyOf".into(),
+                    serde_json::json!([
+                        {"properties": {"rating": {"enum": plain}}},
+                        {"required": ["finding"], "properties": {"finding": {"type": "string", "pattern": "\\S"}}}
+                    ]),
+                );
+            }
+        }
+        // A redaction decision: accepting with the reason "other" says which exemption applies.
+        if let Some(d) = doc
+            .pointer_mut("/components/schemas/DecisionInput")
+            .and_then(|d| d.as_object_mut())
+        {
+            if let Some(p) = d.get_mut("properties").and_then(|p| p.as_object_mut()) {
+                if let Some(v) = p.get_mut("verdict") {
+                    enumerate(v, codes(["accept", "reject"]));
+                }
+                if let Some(r) = p.get_mut("reason_code") {
+                    enumerate(
+                        r,
+                        codes(steward_rights::review::REASON_CODES.iter().map(|(c, _)| *c)),
+                    );
+                }
+            }
+            d.insert(
+                "anyOf".into(),
+                serde_json::json!([
+                    {"properties": {"verdict": {"const": "reject"}}},
+                    {"properties": {"reason_code": {"not": {"const": "other"}}}, "required": ["reason_code"]},
+                    {"required": ["note"], "properties": {"note": {"type": "string", "pattern": "\\S"}}}
+                ]),
+            );
+        }
+        // A DPIA is saved with its name.
+        if let Some(t) = property(doc, "Content", "title").and_then(|t| t.as_object_mut()) {
+            t.insert("pattern".into(), "\\S".into());
+        }
+        if let Some(r) = doc
+            .pointer_mut("/components/schemas/Content")
+            .and_then(|c| c.as_object_mut())
+        {
+            let required = r.entry("required").or_insert_with(|| serde_json::json!([]));
+            if let Some(list) = required.as_array_mut() {
+                for f in ["title", "matrix"] {
+                    if !list.iter().any(|x| x == f) {
+                        list.push(f.into());
+                    }
+                }
+            }
+        }
+        // An edited cluster update keeps at least one section, each with a heading.
+        if let Some(e) = doc
+            .pointer_mut("/components/schemas/EditInput")
+            .and_then(|e| e.as_object_mut())
+        {
+            if let Some(p) = e.get_mut("properties").and_then(|p| p.as_object_mut()) {
+                p.insert(
+                    "sections".into(),
+                    serde_json::json!({"type": "array", "minItems": 1, "items": {
+                        "type": "object",
+                        "required": ["heading", "body"],
+                        "properties": {
+                            "heading": {"type": "string", "pattern": "\\S"},
+                            "body": {"type": "string", "description": "Paragraphs separated by blank lines; lines starting \"- \" are a bulleted list."}
+                        }
+                    }}),
+                );
+            }
+            e.insert("required".into(), serde_json::json!(["title", "sections"]));
+        }
+        // The two DPIA steps share a type but not their steps: the author submits or starts a
+        // new version; the signer approves, or asks for changes or rejects with a note.
+        let dpia_step = |steps: &[&str], noted: &[&str]| {
+            let mut schema = serde_json::json!({
+                "type": "object",
+                "required": ["step"],
+                "properties": {
+                    "step": {"type": "string", "enum": steps},
+                    "note": {"type": "string", "description": "What needs changing, or why it is rejected."}
+                }
+            });
+            if !noted.is_empty() {
+                let plain: Vec<&str> = steps
+                    .iter()
+                    .copied()
+                    .filter(|s| !noted.contains(s))
+                    .collect();
+                schema["anyOf"] = serde_json::json!([
+                    {"properties": {"step": {"enum": plain}}},
+                    {"required": ["note"], "properties": {"note": {"pattern": "\\S"}}}
+                ]);
+            }
+            schema
+        };
+        for (path, steps, noted) in [
+            (
+                "/api/v1/dpias/{id}/steps",
+                &["submit", "new_version"][..],
+                &[][..],
+            ),
+            (
+                "/api/v1/dpias/{id}/sign-off",
+                &["approve", "request_changes", "reject"][..],
+                &["request_changes", "reject"][..],
+            ),
+        ] {
+            if let Some(b) = body(doc, path, "post") {
+                *b = dpia_step(steps, noted);
+            }
+        }
+        // A multipart body: its parts, as the handlers read them.
+        if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+            for (path, item) in paths.iter_mut() {
+                let Some(c) = item.pointer_mut("/post/requestBody/content/multipart~1form-data")
+                else {
+                    continue;
+                };
+                let schema = if path.ends_with("/access-audit/uploads") {
+                    serde_json::json!({"type": "object", "required": ["period", "files"], "properties": {
+                        "period": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+                        "system_name": {"type": "string"},
+                        "files": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}}}})
+                } else {
+                    serde_json::json!({"type": "object", "required": ["file"], "properties": {
+                        "file": {"type": "string", "format": "binary"}}})
+                };
+                if let Some(o) = c.as_object_mut() {
+                    o.insert("schema".into(), schema);
+                }
+            }
+        }
+        // The registers: a field of a code list takes one of its codes.
+        for def in steward_registers::fields::REGISTERS.iter() {
+            let list = crate::registers_api::list_path(def);
+            let one = format!("/api/v1/{}/{{id}}", def.slug);
+            for (path, method) in [(list.as_str(), "post"), (one.as_str(), "put")] {
+                let Some(b) = body(doc, path, method) else {
+                    continue;
+                };
+                for f in def.fields {
+                    let steward_registers::fields::Ty::Choice(name) = f.ty else {
+                        continue;
+                    };
+                    let Some(values) = self.register_choices.get(name) else {
+                        continue;
+                    };
+                    if let Some(p) = b.pointer_mut(&format!("/properties/{}", f.name)) {
+                        enumerate(p, strs(values));
+                    }
+                }
+                // A short text field holds at most 300 characters.
+                for f in def
+                    .fields
+                    .iter()
+                    .filter(|f| f.ty == steward_registers::fields::Ty::Text)
+                {
+                    if let Some(p) = b
+                        .pointer_mut(&format!("/properties/{}", f.name))
+                        .and_then(|p| p.as_object_mut())
+                    {
+                        p.insert("maxLength".into(), 300.into());
+                    }
+                }
+                // What an activity's answers make necessary.
+                if matches!(
+                    def.register,
+                    steward_registers::Register::Processing
+                        | steward_registers::Register::Templates
+                ) {
+                    let other_bases: Vec<String> = self
+                        .register_choices
+                        .get("lawful_basis")
+                        .into_iter()
+                        .flatten()
+                        .filter(|c| !self.legitimate_interests.contains(c))
+                        .cloned()
+                        .collect();
+                    let conditions = self
+                        .register_choices
+                        .get("special_category_condition")
+                        .cloned()
+                        .unwrap_or_default();
+                    let text = serde_json::json!({"type": "string", "pattern": "\\S"});
+                    if let Some(o) = b.as_object_mut() {
+                        o.insert("allOf".into(), serde_json::json!([
+                            {"anyOf": [
+                                {"properties": {"lawful_basis": {"enum": other_bases}}},
+                                {"required": ["legitimate_interests"], "properties": {"legitimate_interests": text}}
+                            ]},
+                            {"anyOf": [
+                                {"properties": {"special_category": {"const": "no"}}},
+                                {"required": ["special_category_condition"], "properties": {"special_category_condition": {"type": "string", "enum": conditions}}}
+                            ]},
+                            {"anyOf": [
+                                {"properties": {"transfers": {"enum": ["none", "no", "n/a", "na", "not applicable", "nil", "no transfers", "nobody"]}}},
+                                {"required": ["transfer_safeguards"], "properties": {"transfer_safeguards": text}}
+                            ]},
+                            {"anyOf": [
+                                {"properties": {"opt_out_applies": {"const": "no"}}},
+                                {"required": ["opt_out_how"], "properties": {"opt_out_how": text}}
+                            ]}
+                        ]));
+                    }
+                }
+            }
+        }
     }
 }

@@ -53,7 +53,7 @@ fn path(s: String) -> &'static str {
     p
 }
 
-fn list_path(def: &steward_registers::RegisterDef) -> String {
+pub(crate) fn list_path(def: &steward_registers::RegisterDef) -> String {
     if cluster_register(def.register) {
         format!("/api/v1/{}", def.slug)
     } else {
@@ -483,7 +483,13 @@ fn required_fields(mut object: ObjectBuilder, def: &RegisterDef) -> ObjectBuilde
             .schema_type(Type::String)
             .description(Some(f.label));
         let schema = match f.ty {
-            Ty::Date => schema.format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+            // A date of the years 1900 to 2199, written YYYY-MM-DD (the days a pattern can
+            // say without a calendar: 1 to 28 of every month).
+            Ty::Date => schema
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+                .pattern(Some(
+                    "^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
+                )),
             Ty::YesNo => schema.pattern(Some("^(yes|no)$")),
             Ty::Level => schema.pattern(Some("^[1-5]$")),
             _ => schema.pattern(Some("\\S")),

@@ -528,8 +528,57 @@ both_backends!(the_document_says_what_is_accepted, |s| async move {
     );
     let schemas = &doc["components"]["schemas"];
     assert_eq!(
-        schemas["DecisionInput"]["properties"]["verdict"]["pattern"],
-        "^(accept|reject)$"
+        enumerated(&schemas["DecisionInput"]["properties"]["verdict"]),
+        ["accept", "reject"]
+    );
+    // The codes a text field takes, from the domain's lists and the rule files.
+    let codes = |list: &[(&str, &str)]| -> Vec<String> {
+        list.iter().map(|(c, _)| c.to_string()).collect()
+    };
+    assert_eq!(
+        enumerated(&schemas["DestructionInput"]["properties"]["method"]),
+        codes(&steward_compliance::records::METHODS)
+    );
+    assert_eq!(
+        enumerated(&schemas["TestInput"]["properties"]["outcome"]),
+        codes(&steward_compliance::continuity::OUTCOMES)
+    );
+    let body = |method: &str, path: &str| -> serde_json::Value {
+        doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"].clone()
+    };
+    let partner_types: Vec<String> = steward_registers::rules(&s.steward)
+        .choices("partner_type")
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    assert!(!partner_types.is_empty());
+    for (method, path) in [
+        (
+            "post",
+            "/api/v1/organisations/{organisation_id}/sharing-partners",
+        ),
+        ("put", "/api/v1/sharing-partners/{id}"),
+    ] {
+        assert_eq!(
+            enumerated(&body(method, path)["properties"]["partner_type"]),
+            partner_types,
+            "{method} {path}"
+        );
+    }
+    // The DPIA's author and its signer take different steps; asking for changes or
+    // rejecting needs a note.
+    assert_eq!(
+        enumerated(&body("post", "/api/v1/dpias/{id}/steps")["properties"]["step"]),
+        ["submit", "new_version"]
+    );
+    let sign_off = body("post", "/api/v1/dpias/{id}/sign-off");
+    assert_eq!(
+        enumerated(&sign_off["properties"]["step"]),
+        ["approve", "request_changes", "reject"]
+    );
+    assert_eq!(
+        sign_off["anyOf"][1]["required"],
+        serde_json::json!(["note"])
     );
     // Two types never share one component name: each of these is its own schema.
     for name in [
