@@ -1162,7 +1162,8 @@ both_backends!(the_command_line_imports_and_exports, |s: Arc<
 /// In a real browser: the IG lead joins the approved project, the log shows its activity,
 /// the published notice names the project and its partner; the pending project offers no
 /// way to join. The public pages pass a basic accessibility check in the browser (language,
-/// one h1, headings in order, every form field labelled, links with text).
+/// one h1, headings in order, every form field labelled, links with text) and axe-core with no
+/// serious or critical violation.
 async fn a_practice_joins_a_project_in_the_browser(s: Arc<TestServer>) {
     use fantoccini::Locator;
     seed_modules(&s).await;
@@ -1275,6 +1276,7 @@ async fn a_practice_joins_a_project_in_the_browser(s: Arc<TestServer>) {
         b.goto(&s.url(path)).await.unwrap();
         let problems = b.execute(check, vec![]).await.unwrap();
         assert_eq!(problems, serde_json::json!([]), "{path}");
+        crate::accessibility::assert_accessible(b, path).await;
     }
     let project: String =
         steward_db::query_scalar("SELECT id FROM sharing_projects WHERE status = 'approved'")
@@ -1286,6 +1288,23 @@ async fn a_practice_joins_a_project_in_the_browser(s: Arc<TestServer>) {
         .unwrap();
     let problems = b.execute(check, vec![]).await.unwrap();
     assert_eq!(problems, serde_json::json!([]));
+    crate::accessibility::assert_accessible(b, "the project's public page").await;
+    // The sign-in page, as a stranger sees it, with a link to each published notice in its
+    // footer.
+    b.delete_all_cookies().await.unwrap();
+    b.goto(&s.url("/sign-in")).await.unwrap();
+    let footer = b
+        .find(fantoccini::Locator::Css("footer"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        footer.contains("Privacy notice: Harbour View Surgery"),
+        "{footer}"
+    );
+    crate::accessibility::assert_accessible(b, "the sign-in page").await;
     d.browser.close().await.unwrap();
 }
 
