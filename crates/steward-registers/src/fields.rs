@@ -450,7 +450,7 @@ pub static PROCESSOR_FIELDS: [Field; 9] = [
     f("notes", "Notes", "", Ty::Long, false),
 ];
 
-pub static PROJECT_FIELDS: [Field; 8] = [
+pub static PROJECT_FIELDS: [Field; 9] = [
     f("name", "Name of the sharing project", "", Ty::Text, true),
     f(
         "status",
@@ -488,9 +488,16 @@ pub static PROJECT_FIELDS: [Field; 8] = [
         false,
     ),
     f(
-        "dpia_reference",
+        "dpia_id",
         "Data protection impact assessment",
-        "",
+        "One of the DPO service's DPIAs, if the project has one in Steward.",
+        Ty::Dpia,
+        false,
+    ),
+    f(
+        "dpia_reference",
+        "DPIA held by another organisation",
+        "Its title and who holds it, when the DPIA is not in Steward.",
         Ty::Text,
         false,
     ),

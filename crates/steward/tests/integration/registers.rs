@@ -1159,6 +1159,87 @@ both_backends!(the_command_line_imports_and_exports, |s: Arc<
     assert!(String::from_utf8_lossy(&out.stdout).contains("Quayside Dental"));
 });
 
+both_backends!(
+    a_sharing_project_links_one_of_the_dpo_services_dpias,
+    |s: Arc<TestServer>| async move {
+        seed_modules(&s).await;
+        let dpo_org: String =
+            steward_db::query_scalar("SELECT id FROM organisations WHERE kind = 'dpo_service'")
+                .fetch_one(&s.steward.db.pool)
+                .await
+                .unwrap();
+        let castle = s.organisation("Y90002").await;
+        for (id, org, title) in [
+            ("dpo-frailty-dpia", &dpo_org, "Community frailty"),
+            ("castle-kiosk-dpia", &castle, "Castle Hill kiosk"),
+        ] {
+            steward_db::query("INSERT INTO dpias (id, organisation_id, reference, title, status, matrix, version_number, content, created_by, created_at, updated_at, version) VALUES ($1, $2, 'DPIA-0901', $3, 'draft', '5x5', 1, '{}', $4, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1)")
+            .bind(id)
+            .bind(org)
+            .bind(title)
+            .bind(s.user_id(DPO).await)
+            .execute(&s.steward.db.pool)
+            .await
+            .unwrap();
+        }
+        let project: String =
+            steward_db::query_scalar("SELECT id FROM sharing_projects WHERE status = 'approved'")
+                .fetch_one(&s.steward.db.pool)
+                .await
+                .unwrap();
+        let api = s.api(&s.api_token(DPO).await);
+        let (code, p) = api.get(&format!("/sharing-projects/{project}")).await;
+        assert_eq!(code, 200, "{p}");
+        let mut values = p["values"].clone();
+        // A practice's DPIA is not the project's to link.
+        values["dpia_id"] = serde_json::json!("castle-kiosk-dpia");
+        let (code, problem) = api
+            .send(
+                reqwest::Method::PUT,
+                &format!("/sharing-projects/{project}"),
+                &values,
+            )
+            .await;
+        assert_eq!(code, 422, "{problem}");
+        assert!(
+            problem
+                .to_string()
+                .contains("belongs to another organisation"),
+            "{problem}"
+        );
+        // The DPO service's own DPIA is linked, and the project's page links to it by name.
+        values["dpia_id"] = serde_json::json!("dpo-frailty-dpia");
+        values["dpia_reference"] = serde_json::json!("");
+        let (code, saved) = api
+            .send(
+                reqwest::Method::PUT,
+                &format!("/sharing-projects/{project}"),
+                &values,
+            )
+            .await;
+        assert_eq!(code, 200, "{saved}");
+        let dpo = s.sign_in(DPO).await;
+        let (status, page) = dpo
+            .get_text(&format!("/registers/sharing-projects/{project}"))
+            .await;
+        assert_eq!(status, 200);
+        assert!(page.contains("href=\"/dpias/dpo-frailty-dpia\""), "{page}");
+        assert!(page.contains("DPIA-0901: Community frailty"), "{page}");
+        let (_, edit) = dpo
+            .get_text(&format!("/registers/sharing-projects/{project}/edit"))
+            .await;
+        assert!(
+            edit.contains("Community frailty (Wessex")
+                || edit.contains("DPIA-0901: Community frailty"),
+            "{edit}"
+        );
+        assert!(
+            !edit.contains("Castle Hill kiosk"),
+            "a practice's DPIA is not offered"
+        );
+    }
+);
+
 /// In a real browser: the IG lead joins the approved project, the log shows its activity,
 /// the published notice names the project and its partner; the pending project offers no
 /// way to join. The public pages pass a basic accessibility check in the browser (language,
