@@ -194,13 +194,13 @@ impl Registers<'_> {
                 continue;
             };
             if a.template_version.unwrap_or(0) < t.version {
-                out.push(self.update_of(a, t));
+                out.push(self.update_of(a, t).await?);
             }
         }
         Ok(out)
     }
 
-    fn update_of(&self, activity: Entry, template: Entry) -> TemplateUpdate {
+    async fn update_of(&self, activity: Entry, template: Entry) -> CoreResult<TemplateUpdate> {
         let mut theirs = template.clone();
         for f in LOCAL_FIELDS {
             theirs
@@ -215,12 +215,15 @@ impl Registers<'_> {
                 .values
                 .insert(f.to_string(), activity.value(f).to_string());
         }
-        let changes = diff(&self.snapshot(&activity), &self.snapshot(&theirs));
-        TemplateUpdate {
+        let changes = diff(
+            &self.snapshot(&activity).await?,
+            &self.snapshot(&theirs).await?,
+        );
+        Ok(TemplateUpdate {
             activity,
             template,
             changes,
-        }
+        })
     }
 
     /// The update waiting for one activity, if any.
@@ -233,7 +236,11 @@ impl Registers<'_> {
             return Ok(None);
         };
         let t = self.load(Register::Templates, &tid).await?;
-        Ok((a.template_version.unwrap_or(0) < t.version).then(|| self.update_of(a, t)))
+        if a.template_version.unwrap_or(0) < t.version {
+            Ok(Some(self.update_of(a, t).await?))
+        } else {
+            Ok(None)
+        }
     }
 
     /// Accepts the template's current version into the practice's activity.

@@ -382,7 +382,7 @@ impl Registers<'_> {
             &id,
             organisation_id,
             1,
-            &self.snapshot(&entry),
+            &self.snapshot(&entry).await?,
         )
         .await?;
         let mut t = TrailEntry::for_record(caller, "record.create", organisation_id, def.kind, &id);
@@ -444,7 +444,7 @@ impl Registers<'_> {
             &after.id,
             &after.organisation_id,
             after.version,
-            &self.snapshot(&after),
+            &self.snapshot(&after).await?,
         )
         .await?;
         let mut t = TrailEntry::for_record(
@@ -519,16 +519,27 @@ impl Registers<'_> {
     }
 
     /// The values as people read them, for the record's history.
-    pub fn snapshot(&self, e: &Entry) -> serde_json::Value {
+    /// The entry in words, field label to value, for its history and for comparing it with
+    /// its template: linked records (partners, assets, master-log activities, DPIAs) by
+    /// name, never by id.
+    pub async fn snapshot(&self, e: &Entry) -> CoreResult<serde_json::Value> {
         let def = e.register.def();
         let mut m = serde_json::Map::new();
         for f in def.fields {
-            m.insert(
-                f.label.to_string(),
-                serde_json::Value::String(self.shown_plain(f.ty, e.value(f.name))),
-            );
+            let v = e.value(f.name);
+            let shown = if (f.ty.links() || f.ty == Ty::Dpia) && !v.is_empty() {
+                let names = self.names(f.ty, v).await?;
+                names
+                    .into_iter()
+                    .map(|(_, n)| n)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            } else {
+                self.shown_plain(f.ty, v)
+            };
+            m.insert(f.label.to_string(), serde_json::Value::String(shown));
         }
-        serde_json::Value::Object(m)
+        Ok(serde_json::Value::Object(m))
     }
 
     /// A stored value in words, without looking up linked records (their ids are shown).

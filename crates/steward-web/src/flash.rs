@@ -246,11 +246,12 @@ pub async fn flash(State(state): State<AppState>, req: Request, next: Next) -> R
 mod tests {
     use super::*;
 
-    /// Also without a banner: reading a register's import file shows its rows to check on
-    /// the same page (no redirect).
+    /// Also without a banner: reading a register's import file, or its columns once mapped,
+    /// shows its rows to check on the same page (no redirect).
     fn own_notice(route: &str) -> bool {
         OWN_NOTICE.contains(&route)
-            || (route.starts_with("/registers/") && route.ends_with("/import"))
+            || (route.starts_with("/registers/")
+                && (route.ends_with("/import") || route.ends_with("/import/{import_id}/map")))
     }
 
     #[test]

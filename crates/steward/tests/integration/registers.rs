@@ -1218,6 +1218,17 @@ both_backends!(
             )
             .await;
         assert_eq!(code, 200, "{saved}");
+        // The project's history names the DPIA, not its id.
+        let (code, history) = api
+            .get(&format!("/records/sharing_project/{project}/history"))
+            .await;
+        assert_eq!(code, 200, "{history}");
+        let history = history.to_string();
+        assert!(
+            history.contains("DPIA-0901: Community frailty"),
+            "{history}"
+        );
+        assert!(!history.contains("dpo-frailty-dpia"), "{history}");
         let dpo = s.sign_in(DPO).await;
         let (status, page) = dpo
             .get_text(&format!("/registers/sharing-projects/{project}"))
