@@ -210,6 +210,14 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the planner's statistics (`ANALYZE`, on either backend): after a bulk load
+    /// such as the demo's seeding, so that the first requests are planned from the rows that
+    /// are there (PostgreSQL's autovacuum would otherwise analyse them only later).
+    pub async fn analyze(&self) -> Result<(), DbError> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -258,6 +258,9 @@ pub struct RuleLists {
     pub incident_categories: Vec<String>,
     /// Types of record of the retention schedule (`retention-schedule.toml`).
     pub record_types: Vec<String>,
+    /// Their labels, which a register's retention field also accepts (as a spreadsheet names
+    /// them).
+    pub record_type_labels: Vec<String>,
     /// Assertions of the Data Security and Protection Toolkit (`toolkit-assertions.toml`).
     pub assertions: Vec<String>,
     /// Training courses (`training-requirements.toml`).
@@ -295,6 +298,12 @@ impl RuleLists {
                 .row
                 .iter()
                 .map(|r| r.code.clone())
+                .collect(),
+            record_type_labels: compliance
+                .schedule
+                .row
+                .iter()
+                .map(|r| r.label.clone())
                 .collect(),
             assertions: compliance
                 .assertions
@@ -866,6 +875,23 @@ impl RuleLists {
                         .cloned()
                         .unwrap_or_default();
                     let text = serde_json::json!({"type": "string", "pattern": "\\S"});
+                    // The retention field names a row of the schedule by its code or its
+                    // record type; left empty, the note says how long instead.
+                    if let Some(p) = b.pointer_mut("/properties/retention_row") {
+                        enumerate(
+                            p,
+                            codes(
+                                std::iter::once("")
+                                    .chain(self.record_types.iter().map(String::as_str))
+                                    .chain(self.record_type_labels.iter().map(String::as_str)),
+                            ),
+                        );
+                    }
+                    let rows: Vec<&String> = self
+                        .record_types
+                        .iter()
+                        .chain(&self.record_type_labels)
+                        .collect();
                     if let Some(o) = b.as_object_mut() {
                         o.insert("allOf".into(), serde_json::json!([
                             {"anyOf": [
@@ -877,8 +903,12 @@ impl RuleLists {
                                 {"required": ["special_category_condition"], "properties": {"special_category_condition": {"type": "string", "enum": conditions}}}
                             ]},
                             {"anyOf": [
-                                {"properties": {"transfers": {"enum": ["none", "no", "n/a", "na", "not applicable", "nil", "no transfers", "nobody"]}}},
+                                {"properties": {"transfers": {"enum": ["", "none", "no", "n/a", "na", "not applicable", "nil", "no transfers", "nobody"]}}},
                                 {"required": ["transfer_safeguards"], "properties": {"transfer_safeguards": text}}
+                            ]},
+                            {"anyOf": [
+                                {"required": ["retention_row"], "properties": {"retention_row": {"enum": rows}}},
+                                {"required": ["retention"], "properties": {"retention": text}}
                             ]},
                             {"anyOf": [
                                 {"properties": {"opt_out_applies": {"const": "no"}}},

@@ -561,6 +561,7 @@ async fn main() -> Result<()> {
                 )
                 .await?;
                 println!("Demo registers: a cluster master log of processing activities, the county's sharing partners, two sharing projects (one pending, one approved), and Harbour View Surgery's registers with its privacy notice published at /privacy/Y90001.");
+                steward.db.analyze().await?;
             } else {
                 println!(
                     "Using the demo data already in {} (--reset starts again).",
