@@ -1434,6 +1434,7 @@ impl Store {
             mem: self.mem.into_iter(),
             spill,
             left: self.spilled,
+            buf: Vec::new(),
         })
     }
 }
@@ -1443,6 +1444,8 @@ pub(crate) struct Drain {
     mem: std::vec::IntoIter<Chunk>,
     spill: Option<BufReader<File>>,
     left: usize,
+    /// A spilled chunk's bytes.
+    buf: Vec<u8>,
 }
 
 impl Drain {
@@ -1458,7 +1461,7 @@ impl Drain {
             return Ok(None);
         };
         let mut c = reuse.unwrap_or_default();
-        read_chunk(r, &mut c).context("reading the spill file")?;
+        read_chunk(r, &mut c, &mut self.buf).context("reading the spill file")?;
         self.left -= 1;
         Ok(Some(c))
     }
@@ -1478,10 +1481,86 @@ pub(crate) fn spill_path() -> PathBuf {
     ))
 }
 
+// A spilled chunk: a header of rows, line_base and the event count (u64 each); the users and
+// patients (u32 each); the times, as u32 seconds after the chunk's first (mode 1) when they span
+// less than 136 years, else as i64 (mode 0); the masks (u16); the ids, as the differences
+// between numbers (mode 1: every id one prefix and the same count of digits, e.g. E000000123;
+// zigzag varints, mostly one byte) or as the chunk's id bytes (mode 0).
+
+const SPILL_TS_I64: u8 = 0;
+const SPILL_TS_U32: u8 = 1;
+const SPILL_IDS_BYTES: u8 = 0;
+const SPILL_IDS_NUMBERED: u8 = 1;
+/// At most 19 digits: every such number fits a u64.
+const MAX_DIGITS: usize = 19;
+
+/// The prefix and digit count every id of the chunk shares, when it does (no empty or long id).
+fn numbered_ids(c: &Chunk) -> Option<(&[u8], usize)> {
+    let first = c.ids.get(1..1 + *c.ids.first()? as usize)?;
+    if first.len() >= ID_EMPTY as usize {
+        return None;
+    }
+    let digits = first
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 || digits > MAX_DIGITS {
+        return None;
+    }
+    let prefix = &first[..first.len() - digits];
+    let len = first.len();
+    let mut pos = 0;
+    while pos < c.ids.len() {
+        if c.ids[pos] as usize != len {
+            return None;
+        }
+        let id = &c.ids[pos + 1..pos + 1 + len];
+        if !id.starts_with(prefix) || !id[prefix.len()..].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        pos += 1 + len;
+    }
+    Some((prefix, digits))
+}
+
+fn put_varint(buf: &mut Vec<u8>, mut x: u64) {
+    while x >= 0x80 {
+        buf.push(x as u8 | 0x80);
+        x >>= 7;
+    }
+    buf.push(x as u8);
+}
+
+fn get_varint(b: &[u8], pos: &mut usize) -> std::io::Result<u64> {
+    let mut x = 0u64;
+    let mut shift = 0;
+    loop {
+        let Some(&byte) = b.get(*pos) else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "spill: a cut number",
+            ));
+        };
+        *pos += 1;
+        x |= ((byte & 0x7f) as u64) << shift;
+        if byte < 0x80 {
+            return Ok(x);
+        }
+        shift += 7;
+        if shift > 63 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "spill: a number too long",
+            ));
+        }
+    }
+}
+
 fn write_chunk(w: &mut impl Write, c: &Chunk) -> std::io::Result<()> {
     let n = c.len();
-    let mut buf: Vec<u8> = Vec::with_capacity(32 + n * 18 + c.ids.len());
-    for x in [c.rows, c.line_base, n as u64, c.ids.len() as u64] {
+    let mut buf: Vec<u8> = Vec::with_capacity(64 + n * 16);
+    for x in [c.rows, c.line_base, n as u64] {
         buf.extend_from_slice(&x.to_le_bytes());
     }
     for x in &c.user {
@@ -1490,50 +1569,157 @@ fn write_chunk(w: &mut impl Write, c: &Chunk) -> std::io::Result<()> {
     for x in &c.patient {
         buf.extend_from_slice(&x.to_le_bytes());
     }
-    for x in &c.ts {
-        buf.extend_from_slice(&x.to_le_bytes());
+    let base = c.ts.iter().copied().min().unwrap_or(0);
+    let max = c.ts.iter().copied().max().unwrap_or(0);
+    if (max as i128 - base as i128) <= u32::MAX as i128 {
+        buf.push(SPILL_TS_U32);
+        buf.extend_from_slice(&base.to_le_bytes());
+        for &t in &c.ts {
+            buf.extend_from_slice(&((t - base) as u32).to_le_bytes());
+        }
+    } else {
+        buf.push(SPILL_TS_I64);
+        for x in &c.ts {
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
     }
     for x in &c.mask {
         buf.extend_from_slice(&x.to_le_bytes());
     }
-    buf.extend_from_slice(&c.ids);
+    match numbered_ids(c) {
+        Some((prefix, digits)) => {
+            buf.push(SPILL_IDS_NUMBERED);
+            buf.push(prefix.len() as u8);
+            buf.extend_from_slice(prefix);
+            buf.push(digits as u8);
+            let len = prefix.len() + digits;
+            let mut prev = 0u64;
+            for id in c.ids.chunks_exact(1 + len) {
+                let v = id[1 + prefix.len()..]
+                    .iter()
+                    .fold(0u64, |a, &d| a * 10 + (d - b'0') as u64);
+                let d = v.wrapping_sub(prev) as i64;
+                put_varint(&mut buf, ((d << 1) ^ (d >> 63)) as u64);
+                prev = v;
+            }
+        }
+        None => {
+            buf.push(SPILL_IDS_BYTES);
+            buf.extend_from_slice(&(c.ids.len() as u64).to_le_bytes());
+            buf.extend_from_slice(&c.ids);
+        }
+    }
+    w.write_all(&(buf.len() as u64).to_le_bytes())?;
     w.write_all(&buf)
 }
 
-fn read_chunk(r: &mut impl Read, c: &mut Chunk) -> std::io::Result<()> {
-    let mut h = [0u8; 32];
+fn read_chunk(r: &mut impl Read, c: &mut Chunk, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("spill: {m}"));
+    let mut h = [0u8; 8];
     r.read_exact(&mut h)?;
-    let f = |i: usize| u64::from_le_bytes(h[i * 8..i * 8 + 8].try_into().unwrap());
-    let (rows, line_base, n, ids) = (f(0), f(1), f(2) as usize, f(3) as usize);
-    let mut buf = vec![0u8; n * 18];
-    r.read_exact(&mut buf)?;
+    let size = u64::from_le_bytes(h) as usize;
+    buf.clear();
+    buf.resize(size, 0);
+    r.read_exact(buf)?;
+    let b = &buf[..];
+    let f = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap());
+    if b.len() < 24 {
+        return Err(bad("a cut header"));
+    }
+    let (rows, line_base, n) = (f(0), f(1), f(2) as usize);
+    let mut pos = 24;
+    let take = |pos: &mut usize, len: usize| -> std::io::Result<&[u8]> {
+        let s = b.get(*pos..*pos + len).ok_or_else(|| bad("a cut chunk"))?;
+        *pos += len;
+        Ok(s)
+    };
     c.rows = rows;
     c.line_base = line_base;
     c.user.clear();
     c.patient.clear();
     c.ts.clear();
     c.mask.clear();
-    let (u, rest) = buf.split_at(n * 4);
-    let (p, rest) = rest.split_at(n * 4);
-    let (t, m) = rest.split_at(n * 8);
+    c.ids.clear();
     c.user.extend(
-        u.chunks_exact(4)
+        take(&mut pos, n * 4)?
+            .chunks_exact(4)
             .map(|b| u32::from_le_bytes(b.try_into().unwrap())),
     );
     c.patient.extend(
-        p.chunks_exact(4)
+        take(&mut pos, n * 4)?
+            .chunks_exact(4)
             .map(|b| u32::from_le_bytes(b.try_into().unwrap())),
     );
-    c.ts.extend(
-        t.chunks_exact(8)
-            .map(|b| i64::from_le_bytes(b.try_into().unwrap())),
-    );
+    match take(&mut pos, 1)?[0] {
+        SPILL_TS_U32 => {
+            let base = i64::from_le_bytes(take(&mut pos, 8)?.try_into().unwrap());
+            c.ts.extend(
+                take(&mut pos, n * 4)?
+                    .chunks_exact(4)
+                    .map(|b| base + u32::from_le_bytes(b.try_into().unwrap()) as i64),
+            );
+        }
+        SPILL_TS_I64 => c.ts.extend(
+            take(&mut pos, n * 8)?
+                .chunks_exact(8)
+                .map(|b| i64::from_le_bytes(b.try_into().unwrap())),
+        ),
+        _ => return Err(bad("an unknown time mode")),
+    }
     c.mask.extend(
-        m.chunks_exact(2)
+        take(&mut pos, n * 2)?
+            .chunks_exact(2)
             .map(|b| u16::from_le_bytes(b.try_into().unwrap())),
     );
-    c.ids.resize(ids, 0);
-    r.read_exact(&mut c.ids)?;
+    match take(&mut pos, 1)?[0] {
+        SPILL_IDS_NUMBERED => {
+            let plen = take(&mut pos, 1)?[0] as usize;
+            let prefix = take(&mut pos, plen)?;
+            let digits = take(&mut pos, 1)?[0] as usize;
+            if digits == 0 || digits > MAX_DIGITS {
+                return Err(bad("a digit count out of range"));
+            }
+            let len = plen + digits;
+            c.ids.reserve(n * (1 + len));
+            let mut v = 0u64;
+            let mut num = [b'0'; MAX_DIGITS];
+            let num = &mut num[..digits];
+            for i in 0..n {
+                let z = get_varint(b, &mut pos)?;
+                let d = ((z >> 1) as i64) ^ -((z & 1) as i64);
+                if i > 0 && d == 1 {
+                    // the next number: the digits counted up by one in place
+                    for x in num.iter_mut().rev() {
+                        if *x == b'9' {
+                            *x = b'0';
+                        } else {
+                            *x += 1;
+                            break;
+                        }
+                    }
+                    v = v.wrapping_add(1);
+                } else {
+                    v = v.wrapping_add(d as u64);
+                    let mut x = v;
+                    for slot in num.iter_mut().rev() {
+                        *slot = b'0' + (x % 10) as u8;
+                        x /= 10;
+                    }
+                }
+                c.ids.push(len as u8);
+                c.ids.extend_from_slice(prefix);
+                c.ids.extend_from_slice(num);
+            }
+        }
+        SPILL_IDS_BYTES => {
+            let len = u64::from_le_bytes(take(&mut pos, 8)?.try_into().unwrap()) as usize;
+            c.ids.extend_from_slice(take(&mut pos, len)?);
+        }
+        _ => return Err(bad("an unknown id mode")),
+    }
+    if pos != b.len() {
+        return Err(bad("a chunk longer than its parts"));
+    }
     Ok(())
 }
 
@@ -1577,17 +1763,63 @@ mod tests {
         assert_eq!(r.next_id(), "L".repeat(300));
     }
 
+    fn chunk_of(ids: &[&str], ts: &[i64]) -> Chunk {
+        let mut c = Chunk {
+            rows: ids.len() as u64 + 1,
+            line_base: 7,
+            ..Default::default()
+        };
+        for (i, (id, &t)) in ids.iter().zip(ts).enumerate() {
+            c.user.push(i as u32);
+            c.patient.push(u32::MAX - i as u32);
+            c.ts.push(t);
+            c.mask.push(u16::MAX >> i);
+            c.put_id(id.as_bytes(), i as u64);
+        }
+        c
+    }
+
     #[test]
     fn chunks_survive_the_spill_file() {
         let c = sample_chunk();
+        // numbered ids (counting up, carrying, jumping back, 19 digits) and times within 136
+        // years; the same ids with a time range wider than a u32; ids that share a prefix but
+        // not the digit count, or not the prefix
+        let numbered = [
+            "E0998", "E0999", "E1000", "E1001", "E0003", "E9999", "E0000",
+        ];
+        let near: Vec<i64> = (0..7).map(|i| 1_700_000_000 + i * 3_600).collect();
+        let wide: Vec<i64> = (0..7).map(|i| -4_000_000_000 + i * 2_000_000_000).collect();
+        let nineteen = [
+            "x9999999999999999999",
+            "x0000000000000000000",
+            "x1234567890123456789",
+        ];
+        let chunks = [
+            c,
+            Chunk::default(),
+            chunk_of(&numbered, &near),
+            chunk_of(&numbered, &wide),
+            chunk_of(&nineteen, &near),
+            chunk_of(&["E01", "E001", "E02"], &near),
+            chunk_of(&["E01", "F02", "E03"], &near),
+            chunk_of(&["12", "13", "7"], &wide),
+            chunk_of(&["E", "E", "E"], &near),
+            sample_chunk(),
+        ];
+        assert!(numbered_ids(&chunks[2]).is_some());
+        assert!(numbered_ids(&chunks[4]).is_some());
+        assert!(numbered_ids(&chunks[5]).is_none());
+        assert!(numbered_ids(&chunks[6]).is_none());
         let mut buf = Vec::new();
-        write_chunk(&mut buf, &c).unwrap();
-        write_chunk(&mut buf, &Chunk::default()).unwrap();
-        write_chunk(&mut buf, &c).unwrap();
+        for c in &chunks {
+            write_chunk(&mut buf, c).unwrap();
+        }
         let mut r = std::io::Cursor::new(buf);
         let mut d = Chunk::default();
-        for want in [&c, &Chunk::default(), &c] {
-            read_chunk(&mut r, &mut d).unwrap();
+        let mut spare = Vec::new();
+        for want in &chunks {
+            read_chunk(&mut r, &mut d, &mut spare).unwrap();
             assert_eq!(
                 (
                     d.rows,
@@ -1616,7 +1848,7 @@ mod tests {
         }
         let mut n = 0;
         s.for_each(&mut |d| {
-            assert_eq!(d.ts, c.ts);
+            assert_eq!(d.ts, chunks[0].ts);
             n += 1;
             Ok(())
         })
