@@ -1176,6 +1176,37 @@ pub fn csv_to_parquet_with(
     typed: bool,
     row_group_rows: usize,
 ) -> Result<u64> {
+    csv_to_parquet_encoded(
+        csv_path,
+        parquet_path,
+        compression,
+        typed,
+        row_group_rows,
+        StringEncoding::Dictionary,
+    )
+}
+
+/// How `csv_to_parquet_encoded` encodes the values of a column chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StringEncoding {
+    /// A dictionary page and dictionary-encoded data pages (the writer's default).
+    Dictionary,
+    /// Plain-encoded data pages, no dictionary.
+    Plain,
+    /// A dictionary of a few bytes, then plain pages once it is full (the writer's fallback),
+    /// in data pages of two rows: both kinds of page within one column chunk.
+    DictionaryThenPlain,
+}
+
+/// As `csv_to_parquet_with`, with the encoding of the column chunks.
+pub fn csv_to_parquet_encoded(
+    csv_path: &Path,
+    parquet_path: &Path,
+    compression: parquet::basic::Compression,
+    typed: bool,
+    row_group_rows: usize,
+    encoding: StringEncoding,
+) -> Result<u64> {
     use parquet::data_type::{Int32Type, Int64Type};
     use parquet::file::properties::WriterProperties;
     use parquet::file::writer::SerializedFileWriter;
@@ -1222,10 +1253,17 @@ pub fn csv_to_parquet_with(
             .join(" ")
     );
     let schema = Arc::new(parse_message_type(&msg)?);
+    let props = WriterProperties::builder().set_compression(compression);
     let props = Arc::new(
-        WriterProperties::builder()
-            .set_compression(compression)
-            .build(),
+        match encoding {
+            StringEncoding::Dictionary => props,
+            StringEncoding::Plain => props.set_dictionary_enabled(false),
+            StringEncoding::DictionaryThenPlain => props
+                .set_dictionary_page_size_limit(12)
+                .set_data_page_row_count_limit(2)
+                .set_write_batch_size(2),
+        }
+        .build(),
     );
     let file = File::create(parquet_path)
         .with_context(|| format!("creating {}", parquet_path.display()))?;

@@ -1093,6 +1093,92 @@ fn parquet_zstd_and_snappy_spilled_give_the_same_result_as_csv() {
     }
 }
 
+/// The events file read through the arrow reader: user_id and patient_id dictionary-encoded,
+/// plain-encoded, or dictionary then plain within one column chunk, zstd and snappy, ts as text
+/// and typed: the same flags, cases, statistics and issues as from CSV, kept or spilled.
+#[test]
+fn dictionary_and_plain_encoded_parquet_give_the_same_results_as_csv() {
+    use parquet::basic::{Compression, ZstdLevel};
+    use steward_access_audit::table::StringEncoding;
+    let csv_dir = tempfile::tempdir().unwrap();
+    write_dir(csv_dir.path(), &tricky_events());
+    let a = load(csv_dir.path(), None).unwrap();
+    let rules = Rules::default();
+    let want = run_with(&a, &rules, &Default::default());
+    assert!(!want.0.is_empty());
+    let strip = |fs: &[steward_access_audit::Flag]| {
+        fs.iter()
+            .map(|f| {
+                let mut f = f.clone();
+                if f.event_id.starts_with("<line ") {
+                    f.event_id = "<line>".into();
+                }
+                f
+            })
+            .collect::<Vec<_>>()
+    };
+    let cases = |cs: &[steward_access_audit::Case]| {
+        cs.iter()
+            .map(|c| {
+                let mut c = c.clone();
+                for id in &mut c.event_ids {
+                    if id.starts_with("<line ") {
+                        *id = "<line>".into();
+                    }
+                }
+                c
+            })
+            .collect::<Vec<_>>()
+    };
+    // issues name a line (CSV) or a row (Parquet): compared without the place
+    let what = |is: &[String]| {
+        is.iter()
+            .map(|i| i.split_once(": ").map_or(i.clone(), |(_, m)| m.to_string()))
+            .collect::<Vec<_>>()
+    };
+    for encoding in [
+        StringEncoding::Dictionary,
+        StringEncoding::Plain,
+        StringEncoding::DictionaryThenPlain,
+    ] {
+        for compression in [Compression::ZSTD(ZstdLevel::default()), Compression::SNAPPY] {
+            for (typed, group) in [(true, 7), (false, 1 << 17)] {
+                let pq_dir = tempfile::tempdir().unwrap();
+                for t in ["patients", "users", "teams", "care_episodes"] {
+                    let f = format!("{t}.csv");
+                    fs::copy(csv_dir.path().join(&f), pq_dir.path().join(&f)).unwrap();
+                }
+                steward_access_audit::table::csv_to_parquet_encoded(
+                    &csv_dir.path().join("events.csv"),
+                    &pq_dir.path().join("events.parquet"),
+                    compression,
+                    typed,
+                    group,
+                    encoding,
+                )
+                .unwrap();
+                let b = load(pq_dir.path(), None).unwrap();
+                assert!(b.events.parquet);
+                for memory_chunks in [0, 1 << 30] {
+                    let opts = steward_access_audit::RunOptions {
+                        memory_chunks,
+                        csv_block: 1 << 20,
+                        memory_keys: memory_chunks,
+                    };
+                    let got = run_with(&b, &rules, &opts);
+                    let ctx = format!(
+                        "{encoding:?} {compression:?} typed={typed} memory={memory_chunks}"
+                    );
+                    assert_eq!(strip(&got.0), strip(&want.0), "{ctx}");
+                    assert_eq!(cases(&got.1), cases(&want.1), "{ctx}");
+                    assert_eq!(got.2, want.2, "{ctx}");
+                    assert_eq!(what(&got.3), what(&want.3), "{ctx}");
+                }
+            }
+        }
+    }
+}
+
 /// `run_csv` (the CLI's path: flags formatted on several threads, chunk by chunk, written in
 /// order) writes exactly the bytes of `run_streaming_with` with `report::write_flag`, and
 /// returns the same cases, statistics and issues, whatever the chunking and spilling.
