@@ -809,7 +809,10 @@ fn a_large_events_file_streams_within_a_memory_bound() {
         let text = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{text}");
-        assert!(text.contains("1 passed"), "the test did not run alone: {text}");
+        assert!(
+            text.contains("1 passed"),
+            "the test did not run alone: {text}"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
