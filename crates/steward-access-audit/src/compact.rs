@@ -202,7 +202,6 @@ impl<'a> Cols<'a> {
     }
 
     /// Judges one row and adds it to the chunk (or its rejection).
-    #[allow(clippy::too_many_arguments)]
     #[inline]
     fn push(
         &self,
@@ -214,58 +213,9 @@ impl<'a> Cols<'a> {
         ts: TsIn,
     ) -> Result<()> {
         let t = Table::Events;
-        let id = self.mapped(t.col("event_id"), id);
-        let user = self.mapped(t.col("user_id"), user);
-        let patient = self.mapped(t.col("patient_id"), patient);
-        c.rows += 1;
-        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        let Some(&u) = self.rf.user_ix.get(user) else {
-            c.rejects.push((
-                rel,
-                format!(
-                    "event {:?}: unknown user_id {:?} (not in users): not evaluated",
-                    lossy(id),
-                    lossy(user)
-                ),
-            ));
-            return Ok(());
-        };
-        let Some(&p) = self.rf.patient_ix.get(patient) else {
-            c.rejects.push((
-                rel,
-                format!(
-                    "event {:?}: unknown patient_id {:?} (not in patients): not evaluated",
-                    lossy(id),
-                    lossy(patient)
-                ),
-            ));
-            return Ok(());
-        };
-        let parsed = match ts {
-            TsIn::Native(t) => Some(t),
-            TsIn::Text(v) => self.tsp.parse(self.mapped(t.col("ts"), v)),
-        };
-        let Some(ts) = parsed else {
-            let raw = match ts {
-                TsIn::Text(v) => lossy(self.mapped(t.col("ts"), v)),
-                TsIn::Native(_) => String::new(),
-            };
-            c.rejects.push((
-                rel,
-                format!(
-                    "event {:?}: ts {:?} matches none of the formats [{}]: not evaluated",
-                    lossy(id),
-                    raw,
-                    self.tsp.describe()
-                ),
-            ));
-            return Ok(());
-        };
-        c.user.push(u);
-        c.patient.push(p);
-        c.ts.push(ts);
-        c.put_id(id, rel);
-        Ok(())
+        let user = self.who(t.col("user_id"), user, &self.rf.user_ix);
+        let patient = self.who(t.col("patient_id"), patient, &self.rf.patient_ix);
+        self.push_resolved(c, rel, id, user, patient, ts)
     }
 }
 
