@@ -7,7 +7,7 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Ref, RefOr};
+use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
@@ -72,6 +72,11 @@ impl Modify for Problems {
             .filter_map(|(w, op)| op.as_mut().map(|op| (w, op)))
             {
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                // Every handler that reads a body needs one: a request without it is not
+                // schema-valid (OpenAPI's default is an optional body).
+                if let Some(b) = op.request_body.as_mut() {
+                    b.required = Some(Required::True);
+                }
                 let body = op.request_body.is_some();
                 let json = op
                     .request_body

@@ -383,10 +383,16 @@ async fn dashboard(State(state): State<AppState>, si: SignedIn) -> PageResult {
     if !si.caller.role.can_read_records() {
         return Ok(Redirect::to("/admin/users").into_response());
     }
-    let d = state
-        .steward
-        .dashboard(&si.caller, &si.caller.current_organisation_id, today())
-        .await?;
+    let (caller, org, day) = (&si.caller, &si.caller.current_organisation_id, today());
+    let rights = steward_rights::requests::rights(&state.steward);
+    let review = steward_access_review::AccessReview::new(state.steward.clone());
+    // The four summaries are independent: asked at once, their trips to the database overlap.
+    let (d, requests, audit, assurance) = tokio::try_join!(
+        state.steward.dashboard(caller, org, day),
+        rights.summary(caller, org, day),
+        review.dashboard_summary(caller, org),
+        steward_assurance::dashboard::summary(&state.steward, caller, org, day),
+    )?;
     Ok(render(&DashboardPage {
         ctx: ctx(&si, "Dashboard", "home"),
         mine: d.mine,
@@ -394,20 +400,10 @@ async fn dashboard(State(state): State<AppState>, si: SignedIn) -> PageResult {
         due_soon: d.mine_due_soon,
         open_in_org: d.open_in_organisation,
         my_actions: d.next,
-        today: today(),
-        requests: steward_rights::requests::rights(&state.steward)
-            .summary(&si.caller, &si.caller.current_organisation_id, today())
-            .await?,
-        audit: steward_access_review::AccessReview::new(state.steward.clone())
-            .dashboard_summary(&si.caller, &si.caller.current_organisation_id)
-            .await?,
-        assurance: steward_assurance::dashboard::summary(
-            &state.steward,
-            &si.caller,
-            &si.caller.current_organisation_id,
-            today(),
-        )
-        .await?,
+        today: day,
+        requests,
+        audit,
+        assurance,
     }))
 }
 

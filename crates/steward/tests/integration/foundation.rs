@@ -1273,3 +1273,76 @@ both_backends!(
         other.db.close().await;
     }
 );
+
+both_backends!(the_dashboard_counts_what_the_person_owns, |s: Arc<
+    TestServer,
+>| async move {
+    let org = s.organisation("Y90001").await;
+    let me = s.user_id(HARBOUR_IG).await;
+    let api = s.api(&s.api_token(HARBOUR_IG).await);
+    let path = format!("/organisations/{org}/dashboard");
+    let (status, before) = api.get(&path).await;
+    assert_eq!(status, 200, "{before}");
+
+    // Six more open actions: three due within the week, three later.
+    for (i, days) in [20, 2, 12, 5, 9, 3].into_iter().enumerate() {
+        let (status, body) = api
+            .send(
+                Method::POST,
+                &format!("/organisations/{org}/actions"),
+                &json!({"title": format!("dashboard test {i}"), "owner_id": me, "due_date": in_days(days).to_string()}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, after) = api.get(&path).await;
+    assert_eq!(status, 200, "{after}");
+    let n = |v: &serde_json::Value, k: &str| v[k].as_i64().unwrap_or_else(|| panic!("{k}: {v}"));
+    assert_eq!(n(&after, "mine"), n(&before, "mine") + 6, "{after}");
+    assert_eq!(n(&after, "mine_due_soon"), n(&before, "mine_due_soon") + 3);
+    assert_eq!(n(&after, "mine_overdue"), n(&before, "mine_overdue"));
+    assert_eq!(
+        n(&after, "open_in_organisation"),
+        n(&before, "open_in_organisation") + 6
+    );
+    // The next five: the person's own open actions, soonest first.
+    let next = after["next"].as_array().unwrap();
+    assert_eq!(next.len() as i64, n(&after, "mine").min(5), "{after}");
+    let dues: Vec<&str> = next
+        .iter()
+        .map(|a| a["due_date"].as_str().unwrap())
+        .collect();
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "{dues:?}");
+    assert!(next.iter().all(|a| a["owner_id"] == me.as_str()));
+
+    // Someone who owns nothing: zeros and no next action, and the practice's figure is the
+    // same for them.
+    let (status, body) = s
+        .api(&s.api_token(ADMIN).await)
+        .send(
+            Method::POST,
+            "/users",
+            &json!({"email": "new.staff@harbour.demo.steward.test", "display_name": "Nell Newby", "role": "staff", "organisation_id": org, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // (A new account changes its password at first sign-in; that is not what this tests.)
+    steward_db::query("UPDATE users SET must_change_password = 0 WHERE email = $1")
+        .bind("new.staff@harbour.demo.steward.test")
+        .execute(&s.steward.db.pool)
+        .await
+        .unwrap();
+    let (status, empty) = s
+        .api(&s.api_token("new.staff@harbour.demo.steward.test").await)
+        .get(&path)
+        .await;
+    assert_eq!(status, 200, "{empty}");
+    for k in ["mine", "mine_overdue", "mine_due_soon"] {
+        assert_eq!(n(&empty, k), 0, "{k}: {empty}");
+    }
+    assert_eq!(empty["next"], json!([]));
+    assert_eq!(
+        n(&empty, "open_in_organisation"),
+        n(&after, "open_in_organisation")
+    );
+});
