@@ -396,6 +396,7 @@ impl Steward {
             cluster_id: cluster,
             visible_organisation_ids: visible,
             address: address.to_string(),
+            looked_up: Default::default(),
         }))
     }
 

@@ -20,6 +20,40 @@ pub struct Caller {
     pub visible_organisation_ids: Vec<String>,
     /// Client address, for the audit trail.
     pub address: String,
+    /// The record the route guard looked up for this request, handed once to the service's
+    /// own decision on the same record (see [`crate::Steward::check`]).
+    #[serde(skip)]
+    pub looked_up: LookedUp,
+}
+
+/// One record's organisation (and the person it is about), as the route guard read it: the
+/// handler's permit for the same record then decides on it without reading it again. Taken
+/// once: a second decision in the same request reads the record afresh. A [`Caller`] lives
+/// for one request (it is made from the session or token each time), so this never outlives it.
+#[derive(Debug, Clone, Default)]
+pub struct LookedUp(std::sync::Arc<std::sync::Mutex<Option<Seen>>>);
+
+#[derive(Debug, Clone)]
+pub(crate) struct Seen {
+    pub(crate) kind: &'static str,
+    pub(crate) id: String,
+    pub(crate) organisation_id: String,
+    pub(crate) about: Option<String>,
+}
+
+impl LookedUp {
+    pub(crate) fn keep(&self, seen: Seen) {
+        *self.0.lock().expect("looked-up record") = Some(seen);
+    }
+
+    /// The guard's lookup of this record, if that is what it looked up; taken, not copied.
+    pub(crate) fn take(&self, kind: &str, id: &str) -> Option<Seen> {
+        let mut slot = self.0.lock().expect("looked-up record");
+        match slot.as_ref() {
+            Some(s) if s.kind == kind && s.id == id => slot.take(),
+            _ => None,
+        }
+    }
 }
 
 /// The user id that Steward's own scheduled jobs write under (history and trail).
@@ -40,6 +74,7 @@ impl Caller {
             current_organisation_id: organisation_id.into(),
             visible_organisation_ids: vec![organisation_id.into()],
             address: "scheduled".into(),
+            looked_up: LookedUp::default(),
         }
     }
 
@@ -83,5 +118,33 @@ impl Caller {
         } else {
             Err(CoreError::Forbidden)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(kind: &'static str, id: &str) -> Seen {
+        Seen {
+            kind,
+            id: id.into(),
+            organisation_id: "org".into(),
+            about: None,
+        }
+    }
+
+    #[test]
+    fn the_guards_lookup_is_handed_once_and_only_for_its_record() {
+        let memo = LookedUp::default();
+        memo.keep(seen("dpia", "a"));
+        // Another record, or another kind with the same id: not this lookup.
+        assert!(memo.take("dpia", "b").is_none());
+        assert!(memo.take("incident", "a").is_none());
+        // A clone (the handler's copy of the caller) shares it; the first take empties it.
+        let handlers = memo.clone();
+        assert_eq!(handlers.take("dpia", "a").unwrap().organisation_id, "org");
+        assert!(memo.take("dpia", "a").is_none());
+        assert!(handlers.take("dpia", "a").is_none());
     }
 }

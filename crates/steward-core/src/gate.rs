@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
+use crate::context::Seen;
 use crate::error::{CoreError, CoreResult};
 use crate::roles::Role;
 use crate::trail::TrailEntry;
@@ -997,9 +998,46 @@ impl Steward {
     }
 
     /// The decision alone, with nothing written: the record's organisation when allowed.
-    /// The web layer's route guard calls it before a handler runs; services use
-    /// [`Steward::permit`].
+    /// Services use [`Steward::permit`], which calls it.
     pub async fn check(&self, caller: &Caller, kind: Kind, op: Op, id: &str) -> CoreResult<String> {
+        let seen = match caller.looked_up.take(kind.code(), id) {
+            Some(seen) => seen,
+            None => self.look_up(kind, id).await?,
+        };
+        decide(
+            caller,
+            kind,
+            op,
+            &seen.organisation_id,
+            seen.about.as_deref(),
+        )?;
+        Ok(seen.organisation_id)
+    }
+
+    /// The web layer's route guard, before a handler runs: the same decision, and the record
+    /// it read is kept for the handler's own permit on that record, so that one request
+    /// reads it once (the decision itself is made again).
+    pub async fn check_route(
+        &self,
+        caller: &Caller,
+        kind: Kind,
+        op: Op,
+        id: &str,
+    ) -> CoreResult<()> {
+        let seen = self.look_up(kind, id).await?;
+        decide(
+            caller,
+            kind,
+            op,
+            &seen.organisation_id,
+            seen.about.as_deref(),
+        )?;
+        caller.looked_up.keep(seen);
+        Ok(())
+    }
+
+    /// A record's organisation and, where the kind has one, the person it is about.
+    async fn look_up(&self, kind: Kind, id: &str) -> CoreResult<Seen> {
         let d = kind.declaration();
         let about_column = match d.relation {
             Some(Relation::NotAboutCaller { name_column }) => name_column,
@@ -1014,10 +1052,12 @@ impl Steward {
             .fetch_optional(&self.db.pool)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let organisation_id: String = row.try_get("organisation_id")?;
-        let about: Option<String> = row.try_get("about").ok().flatten();
-        decide(caller, kind, op, &organisation_id, about.as_deref())?;
-        Ok(organisation_id)
+        Ok(Seen {
+            kind: d.code,
+            id: id.to_string(),
+            organisation_id: row.try_get("organisation_id")?,
+            about: row.try_get("about").ok().flatten(),
+        })
     }
 
     /// The same decision by the record's type code, as the generic endpoints name it.
@@ -1118,6 +1158,7 @@ mod tests {
             current_organisation_id: org.into(),
             visible_organisation_ids: vec![org.into()],
             address: "test".into(),
+            looked_up: Default::default(),
         }
     }
 

@@ -12,7 +12,7 @@ use steward_core::{Caller, CoreError, CoreResult, FieldErrors};
 use steward_db::{AnyRow, Row};
 
 use crate::model::Content;
-use crate::service::{Dpia, Dpias};
+use crate::service::Dpias;
 
 pub const ADOPTION: Kind = Kind::DpiaAdoption;
 
@@ -104,16 +104,6 @@ fn invalid(field: &str, message: &str) -> CoreError {
 }
 
 impl Dpias<'_> {
-    /// Whether the DPIA is a cluster DPIA: held by the cluster's DPO service.
-    pub async fn is_cluster_dpia(&self, d: &Dpia) -> CoreResult<bool> {
-        let kind: Option<String> =
-            steward_db::query_scalar("SELECT kind FROM organisations WHERE id = $1")
-                .bind(&d.organisation_id)
-                .fetch_optional(&self.steward.db.pool)
-                .await?;
-        Ok(kind.as_deref() == Some("dpo_service"))
-    }
-
     /// The DPO offers the approved version of a cluster DPIA to practices. Each practice is
     /// checked with the gate (`DpiaAdoption`, create); a practice already offered this
     /// version is left as it is. Nothing is written unless every practice may be offered it.
@@ -124,7 +114,7 @@ impl Dpias<'_> {
         input: &OfferInput,
     ) -> CoreResult<Vec<Adoption>> {
         let d = self.get(permit).await?;
-        if !self.is_cluster_dpia(&d).await? {
+        if !d.cluster_dpia {
             return Err(CoreError::Conflict(
                 "Only a DPIA the DPO service holds for the cluster can be offered to practices"
                     .into(),

@@ -104,6 +104,8 @@ pub struct Dpia {
     pub id: String,
     pub organisation_id: String,
     pub organisation_name: String,
+    /// The DPO service's own DPIA, which it offers to the practices to adopt.
+    pub cluster_dpia: bool,
     pub reference: String,
     pub title: String,
     pub status: String,
@@ -170,7 +172,7 @@ fn version_label(n: i64, status: &str, approved_at: Option<&str>) -> String {
     }
 }
 
-const SELECT: &str = "SELECT d.*, o.name AS organisation_name, u.display_name AS created_by_name FROM dpias d JOIN organisations o ON o.id = d.organisation_id LEFT JOIN users u ON u.id = d.created_by";
+const SELECT: &str = "SELECT d.*, o.name AS organisation_name, o.kind AS organisation_kind, u.display_name AS created_by_name FROM dpias d JOIN organisations o ON o.id = d.organisation_id LEFT JOIN users u ON u.id = d.created_by";
 
 fn from_row(r: &AnyRow) -> CoreResult<Dpia> {
     let content: String = r.try_get("content")?;
@@ -183,6 +185,7 @@ fn from_row(r: &AnyRow) -> CoreResult<Dpia> {
         id: r.try_get("id")?,
         organisation_id: r.try_get("organisation_id")?,
         organisation_name: r.try_get("organisation_name")?,
+        cluster_dpia: r.try_get::<String, _>("organisation_kind")? == "dpo_service",
         reference: r.try_get("reference")?,
         title: r.try_get("title")?,
         status_label: status_label(&status).into(),

@@ -894,7 +894,7 @@ pub(crate) async fn dpia_view(
     }
     let role = si.caller.role;
     let editable = d.editable();
-    let cluster_dpia = dd.is_cluster_dpia(&d).await?;
+    let cluster_dpia = d.cluster_dpia;
     let offers = if cluster_dpia {
         dd.offers(&p).await?
     } else {

@@ -283,21 +283,19 @@ async fn decide(
         Access::Cluster(kind) => gate::decide_cluster(caller, kind),
         Access::Record(kind, op) => {
             let id = param(&params, "id").ok_or(CoreError::NotFound)?;
-            s.check(caller, kind, op, id).await.map(|_| ())
+            s.check_route(caller, kind, op, id).await
         }
         Access::AnyRecord(op) => {
             let kind = param(&params, "record_type")
                 .and_then(Kind::parse)
                 .ok_or(CoreError::NotFound)?;
             let id = param(&params, "id").ok_or(CoreError::NotFound)?;
-            s.check(caller, kind, op, id).await.map(|_| ())
+            s.check_route(caller, kind, op, id).await
         }
         Access::Attachment => {
             let id = param(&params, "id").ok_or(CoreError::NotFound)?;
             let (kind, record_id) = s.attachment_record(id).await?;
-            s.check(caller, kind, Op::Read, &record_id)
-                .await
-                .map(|_| ())
+            s.check_route(caller, kind, Op::Read, &record_id).await
         }
     }
 }

@@ -16,8 +16,11 @@ use steward_core::trail::TrailRow;
 use steward_core::FieldErrors;
 
 pub fn render<T: Template>(t: &T) -> Response {
-    match t.render() {
-        Ok(html) => Html(html).into_response(),
+    // Room for a whole page from the start: askama's own size hint counts a loop's body
+    // once, so a long page (a DPIA of 160 KB) grew its buffer, and copied it, eight times.
+    let mut html = String::with_capacity(T::SIZE_HINT.max(64 * 1024));
+    match t.render_into(&mut html) {
+        Ok(()) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             (

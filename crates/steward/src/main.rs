@@ -2,6 +2,12 @@
 
 mod backup;
 
+/// mimalloc rather than the system allocator: a page of the web application allocates and
+/// frees many small strings (rows, escaped text), and glibc's malloc and free were a sixth of
+/// the server's CPU under load (perf, bench/RESULTS.md, 8 December 2026).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
