@@ -931,6 +931,19 @@ pub fn decide_cluster(caller: &Caller, kind: Kind) -> CoreResult<()> {
     }
 }
 
+impl Seen {
+    /// [`decide`] on what was read of the record.
+    fn decide(&self, caller: &Caller, kind: Kind, op: Op) -> CoreResult<()> {
+        decide(
+            caller,
+            kind,
+            op,
+            &self.organisation_id,
+            self.about.as_deref(),
+        )
+    }
+}
+
 fn same_person(a: &str, b: &str) -> bool {
     let norm = |s: &str| {
         s.split_whitespace()
@@ -1004,13 +1017,7 @@ impl Steward {
             Some(seen) => seen,
             None => self.look_up(kind, id).await?,
         };
-        decide(
-            caller,
-            kind,
-            op,
-            &seen.organisation_id,
-            seen.about.as_deref(),
-        )?;
+        seen.decide(caller, kind, op)?;
         Ok(seen.organisation_id)
     }
 
@@ -1025,13 +1032,7 @@ impl Steward {
         id: &str,
     ) -> CoreResult<()> {
         let seen = self.look_up(kind, id).await?;
-        decide(
-            caller,
-            kind,
-            op,
-            &seen.organisation_id,
-            seen.about.as_deref(),
-        )?;
+        seen.decide(caller, kind, op)?;
         caller.looked_up.keep(seen);
         Ok(())
     }

@@ -14,7 +14,7 @@ use steward_core::orgs::{NewUser, Organisation, User};
 use steward_core::paging::{Paged, Paging};
 use steward_core::records::{Attachment, Comment, Version};
 use steward_core::trail::{TrailFilter, TrailRow};
-use steward_core::{ops, CoreError, Kind, Op};
+use steward_core::{ops, Kind, Op};
 
 use crate::error::{ApiError, Problem};
 use crate::routes::{Access, Routes};
@@ -422,23 +422,12 @@ pub async fn add_attachment(
 ) -> ApiResult<Response> {
     // The gate first: nothing of the body is read for a caller who may not attach.
     let p = s.steward.permit_code::<ops::Attach>(&c, &t, &id).await?;
-    let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text(), vec![]))?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("attachment").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| ApiError(e.status(), e.body_text(), vec![]))?;
-            let a = s.steward.add_attachment(&c, &p, &name, &bytes).await?;
-            return Ok((StatusCode::CREATED, Json(a)).into_response());
-        }
-    }
-    Err(CoreError::invalid("file", "Send the file in a multipart part named 'file'").into())
+    let file = crate::multipart::read(mp, &["file"])
+        .await?
+        .required("file", "Send the file in a multipart part named 'file'")?;
+    let name = file.file_name.as_deref().unwrap_or("attachment");
+    let a = s.steward.add_attachment(&c, &p, name, &file.bytes).await?;
+    Ok((StatusCode::CREATED, Json(a)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "records", security(("bearer" = [])),

@@ -164,34 +164,13 @@ pub async fn upload_run(
     Path(org): Path<String>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
-    // A body that is not multipart (or has no boundary) is problem details, as elsewhere.
-    let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let (mut period, mut system) = (String::new(), String::new());
-    let mut files = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(ApiError::bad_request(format!(
-                    "The multipart body could not be read: {e}"
-                )))
-            }
-        };
-        match field.name().unwrap_or("") {
-            "files" => {
-                let name = field.file_name().unwrap_or("").to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| ApiError::bad_request(format!("A file could not be read: {e}")))?;
-                files.push((name, bytes.to_vec()));
-            }
-            "period" => period = field.text().await.unwrap_or_default(),
-            "system_name" => system = field.text().await.unwrap_or_default(),
-            _ => {}
-        }
-    }
+    let mut parts = crate::multipart::read(mp, &["period", "system_name", "files"]).await?;
+    let (period, system) = (parts.text("period")?, parts.text("system_name")?);
+    let files = parts
+        .all("files")
+        .into_iter()
+        .map(|f| (f.file_name.unwrap_or_default(), f.bytes.to_vec()))
+        .collect();
     let run = review(&s)
         .create_run_from_upload(&c, &org, &period, &system, files)
         .await?;

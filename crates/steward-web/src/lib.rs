@@ -18,6 +18,7 @@ pub mod error;
 pub mod flash;
 pub mod forms;
 pub mod menu;
+pub mod multipart;
 pub mod openapi;
 pub mod organisation_api;
 pub mod organisation_pages;

@@ -807,7 +807,7 @@ impl RuleLists {
                 *b = dpia_step(steps, noted);
             }
         }
-        // A multipart body: its parts, as the handlers read them.
+        // A multipart body: its parts, as the handlers read them, and no other (crate::multipart).
         if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
             for (path, item) in paths.iter_mut() {
                 let Some(c) = item.pointer_mut("/post/requestBody/content/multipart~1form-data")
@@ -815,12 +815,12 @@ impl RuleLists {
                     continue;
                 };
                 let schema = if path.ends_with("/access-audit/uploads") {
-                    serde_json::json!({"type": "object", "required": ["period", "files"], "properties": {
+                    serde_json::json!({"type": "object", "additionalProperties": false, "required": ["period", "files"], "properties": {
                         "period": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
                         "system_name": {"type": "string"},
                         "files": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}}}})
                 } else {
-                    serde_json::json!({"type": "object", "required": ["file"], "properties": {
+                    serde_json::json!({"type": "object", "additionalProperties": false, "required": ["file"], "properties": {
                         "file": {"type": "string", "format": "binary"}}})
                 };
                 if let Some(o) = c.as_object_mut() {

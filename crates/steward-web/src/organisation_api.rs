@@ -8,7 +8,7 @@ use steward_core::known::{OrganisationDetails, OrganisationDetailsInput, StaffLi
 use steward_core::{Kind, Op};
 
 use crate::api::{ApiJson, ApiResult};
-use crate::error::{ApiError, Problem};
+use crate::error::Problem;
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 use crate::AppState;
@@ -93,33 +93,14 @@ pub async fn upload_staff_list(
     Path(org): Path<String>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<StaffList>> {
-    let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let mut file = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                if field.name() == Some("file") {
-                    let name = field.file_name().unwrap_or("staff.csv").to_string();
-                    let bytes = field.bytes().await.map_err(|e| {
-                        ApiError::bad_request(format!("the file could not be read: {e}"))
-                    })?;
-                    file = Some((name, bytes));
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return Err(ApiError::bad_request(format!(
-                    "malformed multipart body: {e}"
-                )))
-            }
-        }
-    }
-    let (name, bytes) = file.ok_or_else(|| {
-        ApiError::bad_request("send the staff list in a multipart field named 'file'")
-    })?;
+    let file = crate::multipart::read(mp, &["file"]).await?.required(
+        "file",
+        "Send the staff list in a multipart part named 'file'",
+    )?;
+    let name = file.file_name.as_deref().unwrap_or("staff.csv");
     Ok(Json(
         s.steward
-            .replace_staff_list(&c, &org, &name, &bytes)
+            .replace_staff_list(&c, &org, name, &file.bytes)
             .await?,
     ))
 }

@@ -500,32 +500,12 @@ pub async fn add_document(
     Path(id): Path<String>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<RedactionDocument>)> {
-    let mut mp = mp.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let mut file = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                if field.name() == Some("file") {
-                    let name = field.file_name().unwrap_or("document").to_string();
-                    let bytes = field.bytes().await.map_err(|e| {
-                        ApiError::bad_request(format!("the file could not be read: {e}"))
-                    })?;
-                    file = Some((name, bytes));
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return Err(ApiError::bad_request(format!(
-                    "malformed multipart body: {e}"
-                )))
-            }
-        }
-    }
-    let (name, bytes) = file.ok_or_else(|| {
-        ApiError::bad_request("send the document in a multipart field named 'file'")
-    })?;
+    let file = crate::multipart::read(mp, &["file"])
+        .await?
+        .required("file", "Send the document in a multipart part named 'file'")?;
+    let name = file.file_name.as_deref().unwrap_or("document");
     let d = rights(&s.steward)
-        .add_document(&c, &id, &name, &bytes)
+        .add_document(&c, &id, name, &file.bytes)
         .await?;
     Ok((StatusCode::CREATED, Json(d)))
 }

@@ -670,3 +670,79 @@ both_backends!(unreadable_uploads_are_problem_details, |s| async move {
         "only {uploads} multipart operations documented"
     );
 });
+
+both_backends!(
+    a_multipart_body_holds_its_named_parts_and_no_other,
+    |s| async move {
+        let api = s.api(&s.api_token(HARBOUR_IG).await);
+        let org = s.organisation("Y90001").await;
+        let owner = s.user_id(HARBOUR_IG).await;
+        let (status, action) = api
+        .send(
+            reqwest::Method::POST,
+            &format!("/organisations/{org}/actions"),
+            &serde_json::json!({"title": "file the report", "owner_id": owner, "due_date": (chrono::Utc::now().date_naive() + chrono::Duration::days(5)).to_string()}),
+        )
+        .await;
+        assert_eq!(status, 201, "{action}");
+        let path = format!(
+            "/records/action/{}/attachments",
+            action["id"].as_str().unwrap()
+        );
+        let post = |form: reqwest::multipart::Form| {
+            let req = api.req(reqwest::Method::POST, &path).multipart(form);
+            async move { json_of(req.send().await.unwrap()).await }
+        };
+        let file = || reqwest::multipart::Part::bytes(b"notes".to_vec()).file_name("notes.txt");
+
+        // A part the operation does not read: refused by name, nothing stored, wherever it stands.
+        for form in [
+            reqwest::multipart::Form::new()
+                .part("file", file())
+                .text("description", "x"),
+            reqwest::multipart::Form::new()
+                .text("description", "x")
+                .part("file", file()),
+        ] {
+            let (status, problem) = post(form).await;
+            assert_eq!(status, 422, "{problem}");
+            assert_eq!(problem["errors"][0]["field"], "description", "{problem}");
+        }
+        // No part at all (an empty stream, which the reader refuses as unreadable), or two
+        // files.
+        let (status, problem) = post(reqwest::multipart::Form::new()).await;
+        assert!(status == 400 || status == 422, "{status} {problem}");
+        assert_eq!(problem["status"], status);
+        let (status, problem) = post(
+            reqwest::multipart::Form::new()
+                .part("file", file())
+                .part("file", file()),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+        let (_, list) = api.get(&path).await;
+        assert_eq!(list["items"], serde_json::json!([]), "nothing was stored");
+        // A part whose header cannot be read is 400 problem details, not 5xx.
+        let res = api
+            .req(reqwest::Method::POST, &path)
+            .header("content-type", "multipart/form-data; boundary=b")
+            .body("--b\r\nContent-Disposition: form-data; name=\"\x19\"\r\n\r\nx\r\n--b--\r\n")
+            .send()
+            .await
+            .unwrap();
+        let (status, problem) = json_of(res).await;
+        assert_eq!(status, 400, "{problem}");
+        // The one part it reads: stored.
+        let (status, body) = post(reqwest::multipart::Form::new().part("file", file())).await;
+        assert_eq!(status, 201, "{body}");
+        // The document says so: only the named parts, and the body required.
+        let (_, doc) = json_of(s.visitor().get("/api/v1/openapi.json").await).await;
+        let body =
+            &doc["paths"]["/api/v1/records/{record_type}/{id}/attachments"]["post"]["requestBody"];
+        assert_eq!(body["required"], true);
+        assert_eq!(
+            body["content"]["multipart/form-data"]["schema"]["additionalProperties"],
+            false
+        );
+    }
+);
