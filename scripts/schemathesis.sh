@@ -31,6 +31,11 @@ VENV="$(realpath -m "${SCHEMATHESIS_VENV:-$TARGET/schemathesis-venv}")"
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
 MAX_TIME="${SCHEMATHESIS_MAX_TIME:-300}"
 SEED="${SCHEMATHESIS_SEED:-20261207}"
+# CI generates the same cases every run (hypothesis derandomised), so that a run that passed
+# here passes there and a failure can be replayed; SCHEMATHESIS_EXPLORE=1 draws new cases from
+# the seed instead, for looking further.
+DETERMINISTIC="--generation-deterministic"
+[ "${SCHEMATHESIS_EXPLORE:-0}" = 1 ] && DETERMINISTIC=""
 REPORT_DIR="$(realpath -m "${SCHEMATHESIS_REPORT_DIR:-$TARGET/schemathesis-report}")"
 # schemathesis keeps its cache of past failures (replayed first) in .schemathesis/ of the
 # folder it runs in: that is this folder, under the target directory, never the tree.
@@ -94,6 +99,7 @@ mkdir -p "$WORK"
     --max-time "$MAX_TIME" \
     --request-timeout 20 \
     --seed "$SEED" \
+    $DETERMINISTIC \
     --workers 2 \
     --no-color \
     --report junit --report-dir "$REPORT_DIR" \

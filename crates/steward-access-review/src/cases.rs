@@ -177,6 +177,7 @@ pub struct CaseQuery {
     pub user: Option<String>,
     pub patient: Option<String>,
     /// YYYY-MM-DD: cases with an access on that day.
+    #[param(format = Date)]
     pub date: Option<String>,
     /// open, awaiting_explanation or closed.
     pub status: Option<String>,

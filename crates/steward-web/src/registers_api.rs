@@ -477,6 +477,9 @@ fn string_param(name: &str, at: ParameterIn) -> utoipa::openapi::path::Parameter
 
 /// The register's required fields as properties of the body, so that the document says
 /// what the form says: text with something in it, a date, yes or no, a level of 1 to 5.
+/// yes, no, y, n, true, false, 1 or 0 in any case, with white space around.
+const YES_NO_PATTERN: &str = "^[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([Yy]([Ee][Ss])?|[Nn][Oo]?|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$";
+
 fn required_fields(mut object: ObjectBuilder, def: &RegisterDef) -> ObjectBuilder {
     for f in def.fields.iter().filter(|f| f.required) {
         let schema = ObjectBuilder::new()
@@ -490,7 +493,9 @@ fn required_fields(mut object: ObjectBuilder, def: &RegisterDef) -> ObjectBuilde
                 .pattern(Some(
                     "^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
                 )),
-            Ty::YesNo => schema.pattern(Some("^(yes|no)$")),
+            // What `fields::parse_yes_no` takes (spreadsheet spellings too), around the
+            // white space Rust's `trim` removes.
+            Ty::YesNo => schema.pattern(Some(YES_NO_PATTERN)),
             Ty::Level => schema.pattern(Some("^[1-5]$")),
             _ => schema.pattern(Some("\\S")),
         };
