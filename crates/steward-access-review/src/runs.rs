@@ -276,7 +276,12 @@ impl AccessReview {
         if system.is_empty() {
             errors.add("system_name", "Enter the name of the clinical system");
         }
-        if let Err(e) = Mapping::from_toml(mapping_toml) {
+        if mapping_toml.trim().is_empty() {
+            errors.add(
+                "mapping_toml",
+                "Enter the mapping: which column of the export holds each field",
+            );
+        } else if let Err(e) = Mapping::from_toml(mapping_toml) {
             errors.add("mapping_toml", format!("The mapping is not valid: {e:#}"));
         }
         errors.into_result()?;

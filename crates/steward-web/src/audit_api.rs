@@ -193,6 +193,7 @@ pub struct NewMapping {
     #[schema(required, pattern = "\\S")]
     pub system_name: String,
     /// The engine's mapping file (TOML; see the access-audit README).
+    #[schema(pattern = "\\S")]
     pub mapping_toml: String,
 }
 

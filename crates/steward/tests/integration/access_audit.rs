@@ -595,6 +595,16 @@ both_backends!(
             )
             .await;
         assert_eq!(status, 422, "{body}");
+        // A blank mapping is valid TOML that maps nothing: refused, as the document says.
+        let (status, body) = api
+            .send(
+                reqwest::Method::POST,
+                &format!("/organisations/{harbour}/access-audit/mappings"),
+                &serde_json::json!({"system_name": "X", "mapping_toml": " "}),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["errors"][0]["field"], "mapping_toml", "{body}");
     }
 );
 
